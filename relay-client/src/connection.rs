@@ -1,0 +1,150 @@
+//! One WebSocket connection to the relay server.
+
+use futures_util::{SinkExt, StreamExt};
+use shared::*;
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("websocket: {0}")]
+    Ws(#[from] tokio_tungstenite::tungstenite::Error),
+    #[error("the server sent a frame that is not a protocol message: {0}")]
+    Decode(#[from] serde_json::Error),
+    #[error("the server closed the connection ({code}): {reason}")]
+    Closed { code: u16, reason: String },
+    #[error("expected welcome, got {0}")]
+    NoWelcome(String),
+}
+
+/// What `welcome` said.
+#[derive(Debug, Clone)]
+pub struct Welcome {
+    pub agent: Agent,
+    pub sync: SyncMode,
+    pub snapshot_tail: u32,
+    pub server_version: String,
+}
+
+/// Something the server sent.
+#[derive(Debug, Clone)]
+pub enum Incoming {
+    Message(ServerMessage),
+    /// The server closed the connection with this code and reason.
+    Closed {
+        code: u16,
+        reason: String,
+    },
+}
+
+pub struct Connection {
+    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+impl Connection {
+    /// Opens the socket only (no hello): for tests of the handshake.
+    pub async fn open(url: &str) -> Result<Connection, ClientError> {
+        let (ws, _) = tokio_tungstenite::connect_async(url).await?;
+        Ok(Connection { ws })
+    }
+
+    /// Connects, says hello and waits for `welcome`. `url` is the server's
+    /// `ws://host:port/v1/ws` address.
+    pub async fn connect(
+        url: &str,
+        token: &str,
+        resume_from: Option<Seq>,
+    ) -> Result<(Connection, Welcome), ClientError> {
+        let mut c = Connection::open(url).await?;
+        c.send(&ClientMessage::Hello {
+            protocol: PROTOCOL_VERSION,
+            token: token.to_owned(),
+            resume_from,
+            client: Some(format!("relay-client/{}", env!("CARGO_PKG_VERSION"))),
+        })
+        .await?;
+        match c.recv().await? {
+            Incoming::Message(ServerMessage::Welcome {
+                agent,
+                sync,
+                snapshot_tail,
+                server_version,
+                ..
+            }) => Ok((
+                c,
+                Welcome {
+                    agent,
+                    sync,
+                    snapshot_tail,
+                    server_version,
+                },
+            )),
+            Incoming::Closed { code, reason } => Err(ClientError::Closed { code, reason }),
+            Incoming::Message(other) => Err(ClientError::NoWelcome(format!("{other:?}"))),
+        }
+    }
+
+    pub async fn send(&mut self, msg: &ClientMessage) -> Result<(), ClientError> {
+        self.send_text(serde_json::to_string(msg)?).await
+    }
+
+    /// Sends any text frame (tests use it for malformed input).
+    pub async fn send_text(&mut self, text: String) -> Result<(), ClientError> {
+        Ok(self.ws.send(WsMessage::Text(text.into())).await?)
+    }
+
+    pub async fn send_binary(&mut self, data: Vec<u8>) -> Result<(), ClientError> {
+        Ok(self.ws.send(WsMessage::Binary(data.into())).await?)
+    }
+
+    /// Sends a command with the given id.
+    pub async fn command(
+        &mut self,
+        id: impl Into<String>,
+        command: Command,
+    ) -> Result<(), ClientError> {
+        self.send(&ClientMessage::Command {
+            id: CommandId::new(id),
+            command,
+        })
+        .await
+    }
+
+    /// The next protocol message, or the close. Pings are answered inside.
+    pub async fn recv(&mut self) -> Result<Incoming, ClientError> {
+        loop {
+            match self.ws.next().await {
+                None => {
+                    return Ok(Incoming::Closed {
+                        code: 1006,
+                        reason: "connection lost".into(),
+                    });
+                }
+                Some(Err(e)) => return Err(e.into()),
+                Some(Ok(WsMessage::Text(t))) => {
+                    return Ok(Incoming::Message(serde_json::from_str(&t)?));
+                }
+                Some(Ok(WsMessage::Close(frame))) => {
+                    let (code, reason) = frame.map_or((1005, String::new()), |f| {
+                        (u16::from(f.code), f.reason.to_string())
+                    });
+                    return Ok(Incoming::Closed { code, reason });
+                }
+                Some(Ok(_)) => continue,
+            }
+        }
+    }
+
+    /// Closes politely.
+    pub async fn close(mut self) {
+        let _ = self
+            .ws
+            .close(Some(tokio_tungstenite::tungstenite::protocol::CloseFrame {
+                code: CloseCode::Normal,
+                reason: "bye".into(),
+            }))
+            .await;
+    }
+}

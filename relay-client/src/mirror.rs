@@ -1,0 +1,182 @@
+//! A client's copy of the server state, kept by applying what it sends.
+
+use std::collections::{BTreeMap, HashMap};
+
+use shared::digest::Digester;
+use shared::*;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum MirrorError {
+    /// An event arrived that does not follow the last one applied: the
+    /// client must reconnect with `resume_from` = [`Mirror::seq`].
+    #[error("event {got} does not follow {have}")]
+    Gap { have: Seq, got: Seq },
+    #[error("snapshot part {got} arrived, expected {expected}")]
+    SnapshotOrder { expected: u32, got: u32 },
+}
+
+/// The mirrored state. Closed tickets are dropped (closed is terminal).
+#[derive(Debug, Default, Clone)]
+pub struct Mirror {
+    /// Last seq applied.
+    pub seq: Seq,
+    pub tickets: BTreeMap<TicketId, Ticket>,
+    /// Messages known per ticket, by id.
+    pub messages: HashMap<TicketId, BTreeMap<MessageId, Message>>,
+    pub customers: HashMap<CustomerId, Customer>,
+    pub agents: BTreeMap<AgentId, Agent>,
+    pub macros: BTreeMap<MacroId, Macro>,
+    pub queues: Vec<Queue>,
+    /// This agent's read positions.
+    pub read: HashMap<TicketId, MessageId>,
+    /// Whose mirror this is (from `welcome`); read markers of others are ignored.
+    pub me: Option<AgentId>,
+    next_part: u32,
+}
+
+impl Mirror {
+    pub fn new(me: Option<AgentId>) -> Self {
+        Mirror {
+            me,
+            ..Default::default()
+        }
+    }
+
+    /// Applies one snapshot part. Part 0 drops all local state first.
+    pub fn apply_snapshot(&mut self, p: SnapshotPart) -> Result<(), MirrorError> {
+        if p.part == 0 {
+            let me = self.me;
+            *self = Mirror::new(me);
+            self.queues = p.queues;
+            self.agents = p.agents.into_iter().map(|a| (a.id, a)).collect();
+            self.macros = p.macros.into_iter().map(|m| (m.id, m)).collect();
+            self.read = p
+                .read_markers
+                .into_iter()
+                .map(|r| (r.ticket_id, r.last_read))
+                .collect();
+        } else if p.part != self.next_part {
+            return Err(MirrorError::SnapshotOrder {
+                expected: self.next_part,
+                got: p.part,
+            });
+        }
+        self.next_part = p.part + 1;
+        self.seq = p.seq;
+        for c in p.customers {
+            self.customers.insert(c.id, c);
+        }
+        for t in p.tickets {
+            self.tickets.insert(t.id, t);
+        }
+        for m in p.messages {
+            self.messages
+                .entry(m.ticket_id)
+                .or_default()
+                .insert(m.id, m);
+        }
+        Ok(())
+    }
+
+    /// Applies one event. Events at or below [`Mirror::seq`] are ignored
+    /// (already applied); one that skips ahead is a gap.
+    pub fn apply_event(&mut self, e: &EventEnvelope) -> Result<bool, MirrorError> {
+        if e.seq <= self.seq {
+            return Ok(false);
+        }
+        if e.seq.0 != self.seq.0 + 1 {
+            return Err(MirrorError::Gap {
+                have: self.seq,
+                got: e.seq,
+            });
+        }
+        self.seq = e.seq;
+        match &e.event {
+            Event::CustomerUpserted { customer } => {
+                self.customers.insert(customer.id, customer.clone());
+            }
+            Event::TicketCreated { ticket } | Event::TicketUpdated { ticket, .. } => {
+                if Digester::covers(ticket) {
+                    self.tickets.insert(ticket.id, ticket.clone());
+                } else {
+                    self.tickets.remove(&ticket.id);
+                    self.messages.remove(&ticket.id);
+                    self.read.remove(&ticket.id);
+                }
+            }
+            Event::MessageAdded { message } | Event::MessageUpdated { message } => {
+                if self.tickets.contains_key(&message.ticket_id) {
+                    self.messages
+                        .entry(message.ticket_id)
+                        .or_default()
+                        .insert(message.id, message.clone());
+                }
+            }
+            Event::AgentUpserted { agent } => {
+                self.agents.insert(agent.id, agent.clone());
+            }
+            Event::AgentRemoved { agent_id } => {
+                self.agents.remove(agent_id);
+            }
+            Event::MacroUpserted { macro_ } => {
+                self.macros.insert(macro_.id, macro_.clone());
+            }
+            Event::MacroRemoved { macro_id } => {
+                self.macros.remove(macro_id);
+            }
+            Event::ReadMarkerMoved { marker } => {
+                if Some(marker.agent_id) == self.me {
+                    self.read.insert(marker.ticket_id, marker.last_read);
+                }
+            }
+        }
+        Ok(true)
+    }
+
+    /// Applies whatever in a server frame changes state. Returns true when
+    /// the frame was a snapshot part or events.
+    pub fn apply(&mut self, msg: &ServerMessage) -> Result<bool, MirrorError> {
+        match msg {
+            ServerMessage::Snapshot(p) => self.apply_snapshot((**p).clone()).map(|_| true),
+            ServerMessage::Events { events } => {
+                for e in events {
+                    self.apply_event(e)?;
+                }
+                Ok(true)
+            }
+            ServerMessage::Welcome { agent, .. } => {
+                self.me = Some(agent.id);
+                Ok(false)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    /// Adds messages fetched with `load_older`.
+    pub fn add_older(&mut self, messages: &[Message]) {
+        for m in messages {
+            if self.tickets.contains_key(&m.ticket_id) {
+                self.messages
+                    .entry(m.ticket_id)
+                    .or_default()
+                    .insert(m.id, m.clone());
+            }
+        }
+    }
+
+    /// The state digest over the last `tail` messages of each ticket (see
+    /// `shared::digest`); equal to the server's when in sync.
+    pub fn digest(&self, tail: u32) -> String {
+        let mut d = Digester::new();
+        for t in self.tickets.values() {
+            d.ticket(t);
+            if let Some(ms) = self.messages.get(&t.id) {
+                let skip = ms.len().saturating_sub(tail as usize);
+                for m in ms.values().skip(skip) {
+                    d.message(m);
+                }
+            }
+        }
+        d.finish()
+    }
+}

@@ -1,0 +1,153 @@
+//! Agent administration: add, list, remove, and tokens. A token is shown
+//! once; only its SHA-256 is stored.
+
+use rusqlite::params;
+use sha2::{Digest, Sha256};
+use shared::*;
+
+use super::queues::Queues;
+use super::{DomainError, validate};
+use crate::store::WriteCtx;
+use crate::store::rows;
+
+/// Hash under which a token is stored and looked up.
+pub fn token_hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A fresh random token: `rst_` and 48 hex digits (192 bits).
+pub fn new_token() -> Result<String, DomainError> {
+    let mut bytes = [0u8; 24];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| DomainError::new(ErrorCode::Internal, format!("no randomness: {e}")))?;
+    Ok(format!(
+        "rst_{}",
+        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    ))
+}
+
+/// A new agent's details.
+#[derive(Debug, Clone)]
+pub struct NewAgent {
+    pub name: String,
+    pub display_name: Option<String>,
+    pub role: Role,
+    pub queues: Vec<QueueId>,
+    pub capacity: u32,
+}
+
+/// Adds an agent; returns it with its token (shown once).
+pub fn add(
+    ctx: &mut WriteCtx<'_>,
+    queues: &Queues,
+    new: &NewAgent,
+) -> Result<(Agent, String), DomainError> {
+    validate::agent_name(&new.name)?;
+    let display = new.display_name.clone().unwrap_or_else(|| new.name.clone());
+    validate::display_name(&display)?;
+    for q in &new.queues {
+        if queues.get(q).is_none() {
+            let known: Vec<&str> = queues.all().iter().map(|q| q.id.as_str()).collect();
+            return Err(DomainError::not_found(format!(
+                "queue {q} is not configured (known: {})",
+                known.join(", ")
+            )));
+        }
+    }
+    if new.capacity == 0 || new.capacity > 100 {
+        return Err(DomainError::invalid(
+            "capacity must be between 1 and 100 chats",
+        ));
+    }
+    let taken: bool = ctx.conn.query_row(
+        "SELECT count(*) > 0 FROM agents WHERE name = ?1 AND removed_at IS NULL",
+        [&new.name],
+        |r| r.get(0),
+    )?;
+    if taken {
+        return Err(DomainError::conflict(format!(
+            "an agent named {} already exists",
+            new.name
+        )));
+    }
+    let token = new_token()?;
+    ctx.conn.execute(
+        "INSERT INTO agents (name, display_name, role, queues, capacity, token_hash, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            new.name,
+            display,
+            new.role.as_str(),
+            serde_json::to_string(&new.queues)?,
+            new.capacity,
+            token_hash(&token),
+            ctx.now.0
+        ],
+    )?;
+    let agent = rows::load_agent(ctx.conn, AgentId(ctx.conn.last_insert_rowid()))?
+        .ok_or_else(|| DomainError::not_found("agent vanished"))?;
+    ctx.append(Event::AgentUpserted {
+        agent: agent.clone(),
+    })?;
+    Ok((agent, token))
+}
+
+/// Finds an active agent by login name.
+pub fn by_name(conn: &rusqlite::Connection, name: &str) -> Result<Agent, DomainError> {
+    use rusqlite::OptionalExtension;
+    conn.prepare_cached(&format!(
+        "SELECT {} FROM agents WHERE name = ?1 AND removed_at IS NULL",
+        rows::AGENT_COLS
+    ))?
+    .query_row([name], rows::agent)
+    .optional()?
+    .ok_or_else(|| DomainError::not_found(format!("no agent named {name}")))
+}
+
+/// Replaces an agent's token; the old one stops working at once (open
+/// connections are closed). Returns the new token.
+pub fn rotate_token(ctx: &mut WriteCtx<'_>, name: &str) -> Result<String, DomainError> {
+    let agent = by_name(ctx.conn, name)?;
+    let token = new_token()?;
+    ctx.conn.execute(
+        "UPDATE agents SET token_hash = ?2 WHERE id = ?1",
+        params![agent.id.0, token_hash(&token)],
+    )?;
+    ctx.append(Event::AgentUpserted { agent })?;
+    Ok(token)
+}
+
+/// Removes an agent: the token stops working, their tickets go back to the
+/// queue unassigned. Returns how many tickets were unassigned.
+pub fn remove(ctx: &mut WriteCtx<'_>, queues: &Queues, name: &str) -> Result<u32, DomainError> {
+    let agent = by_name(ctx.conn, name)?;
+    ctx.conn.execute(
+        "UPDATE agents SET removed_at = ?2, token_hash = NULL WHERE id = ?1",
+        params![agent.id.0, ctx.now.0],
+    )?;
+    let ids: Vec<i64> = ctx
+        .conn
+        .prepare("SELECT id FROM tickets WHERE assignee = ?1 AND status <> 'closed'")?
+        .query_map([agent.id.0], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for id in &ids {
+        if let Some(mut t) = rows::load_ticket(ctx.conn, TicketId(*id))? {
+            t.assignee = None;
+            super::commands::save_ticket(
+                ctx,
+                queues,
+                &mut t,
+                None,
+                TicketChange::Assignee {
+                    from: Some(agent.id),
+                    to: None,
+                },
+            )?;
+        }
+    }
+    ctx.append(Event::AgentRemoved { agent_id: agent.id })?;
+    Ok(ids.len() as u32)
+}

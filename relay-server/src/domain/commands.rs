@@ -1,0 +1,434 @@
+//! Agent commands: permission checks, the change, its events, and the
+//! record that makes a retried command id apply once.
+
+use rusqlite::{OptionalExtension, params};
+use shared::*;
+
+use super::queues::Queues;
+use super::{DomainError, sla, validate};
+use crate::store::WriteCtx;
+use crate::store::rows::{self, NewMessage};
+
+/// What an applied command answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    pub seq: Option<Seq>,
+    pub result: CommandResult,
+}
+
+/// Whether `agent` may change `ticket`: supervisors always; agents in the
+/// ticket's queue or when it is assigned to them.
+pub fn may_act(agent: &Agent, ticket: &Ticket) -> bool {
+    agent.role == Role::Supervisor
+        || agent.queues.contains(&ticket.queue)
+        || ticket.assignee == Some(agent.id)
+}
+
+/// Whether `agent` can work tickets of `queue`.
+fn serves(agent: &Agent, queue: &QueueId) -> bool {
+    agent.role == Role::Supervisor || agent.queues.contains(queue)
+}
+
+/// Applies a command for `agent_id`, once per command id.
+pub fn apply(
+    ctx: &mut WriteCtx<'_>,
+    queues: &Queues,
+    agent_id: AgentId,
+    id: &CommandId,
+    cmd: &Command,
+) -> Result<Applied, DomainError> {
+    if !id.is_valid() {
+        return Err(DomainError::invalid(
+            "command id must be 1-64 visible ASCII characters",
+        ));
+    }
+    if let Some(done) = already_applied(ctx, agent_id, id)? {
+        return Ok(done);
+    }
+    let agent = rows::load_agent(ctx.conn, agent_id)?
+        .ok_or_else(|| DomainError::forbidden("this agent has been removed"))?;
+    let mut ticket = rows::load_ticket(ctx.conn, cmd.ticket_id())?.ok_or_else(|| {
+        DomainError::not_found(format!("ticket {} does not exist", cmd.ticket_id()))
+    })?;
+    let read_only = matches!(cmd, Command::MarkRead { .. } | Command::LoadOlder { .. });
+    if !read_only && !may_act(&agent, &ticket) {
+        return Err(DomainError::forbidden(format!(
+            "ticket #{} is in queue {}, which is not one of yours",
+            ticket.number, ticket.queue
+        )));
+    }
+    if !read_only && ticket.status == TicketStatus::Closed {
+        return Err(DomainError::conflict(format!(
+            "ticket #{} is closed",
+            ticket.number
+        )));
+    }
+    let mark = ctx.mark();
+    let result = {
+        let mut op = Op {
+            ctx: &mut *ctx,
+            queues,
+            agent: &agent,
+            ticket: &mut ticket,
+        };
+        match cmd {
+            Command::Reply { text, .. } => op.reply(text)?,
+            Command::Note { text, .. } => op.note(text)?,
+            Command::Take { .. } => op.assign(Some(agent.id))?,
+            Command::Assign { agent_id, .. } => op.assign(*agent_id)?,
+            Command::Transfer {
+                queue,
+                agent_id,
+                note,
+                ..
+            } => op.transfer(queue.as_ref(), *agent_id, note.as_deref())?,
+            Command::SetStatus { status, .. } => op.set_status(*status)?,
+            Command::SetTags { add, remove, .. } => op.set_tags(add, remove)?,
+            Command::SetPriority { priority, .. } => op.set_priority(*priority)?,
+            Command::MarkRead { up_to, .. } => op.mark_read(*up_to)?,
+            Command::LoadOlder { .. } => {
+                return Err(DomainError::invalid(
+                    "load_older is a read and is not applied by the writer",
+                ));
+            }
+        }
+    };
+    let applied = Applied {
+        seq: ctx.last_seq_since(mark),
+        result,
+    };
+    ctx.conn
+        .prepare_cached(
+            "INSERT INTO applied_commands (agent_id, command_id, seq, result, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![
+            agent_id.0,
+            id.0,
+            applied.seq.map(|s| s.0),
+            serde_json::to_string(&applied.result)?,
+            ctx.now.0
+        ])?;
+    Ok(applied)
+}
+
+fn already_applied(
+    ctx: &WriteCtx<'_>,
+    agent: AgentId,
+    id: &CommandId,
+) -> Result<Option<Applied>, DomainError> {
+    let row: Option<(Option<u64>, String)> = ctx
+        .conn
+        .prepare_cached(
+            "SELECT seq, result FROM applied_commands WHERE agent_id = ?1 AND command_id = ?2",
+        )?
+        .query_row(params![agent.0, id.0], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    Ok(match row {
+        Some((seq, result)) => Some(Applied {
+            seq: seq.map(Seq),
+            result: serde_json::from_str(&result)?,
+        }),
+        None => None,
+    })
+}
+
+/// One command being applied to one ticket.
+struct Op<'a, 'c> {
+    ctx: &'a mut WriteCtx<'c>,
+    queues: &'a Queues,
+    agent: &'a Agent,
+    ticket: &'a mut Ticket,
+}
+
+const UNCHANGED: Result<CommandResult, DomainError> = Ok(CommandResult::Unchanged);
+
+fn applied(message_id: Option<MessageId>) -> Result<CommandResult, DomainError> {
+    Ok(CommandResult::Applied { message_id })
+}
+
+impl Op<'_, '_> {
+    /// Saves the ticket (deadlines recomputed) and appends `ticket_updated`.
+    fn save(&mut self, change: TicketChange) -> Result<(), DomainError> {
+        save_ticket(
+            self.ctx,
+            self.queues,
+            self.ticket,
+            Some(self.agent.id),
+            change,
+        )
+    }
+
+    fn add_message(&mut self, kind: MessageKind, text: &str) -> Result<MessageId, DomainError> {
+        validate::text(text)?;
+        let delivery = (kind == MessageKind::Outbound).then_some(DeliveryState::Queued);
+        let msg = rows::insert_message(
+            self.ctx.conn,
+            &NewMessage {
+                ticket_id: self.ticket.id,
+                kind,
+                author: Author::Agent { id: self.agent.id },
+                text,
+                attachments: &[],
+                telegram_message_id: None,
+                delivery,
+            },
+            self.ctx.now,
+        )?;
+        if kind == MessageKind::Outbound {
+            self.ctx
+                .conn
+                .prepare_cached(
+                    "INSERT INTO outbox (message_id, chat_id, next_attempt_at, created_at)
+                     SELECT ?1, chat_id, ?2, ?2 FROM tickets WHERE id = ?3",
+                )?
+                .execute(params![msg.id.0, self.ctx.now.0, self.ticket.id.0])?;
+        }
+        let id = msg.id;
+        self.ctx.append(Event::MessageAdded { message: msg })?;
+        self.ticket.message_count += 1;
+        self.ticket.last_message_id = Some(id);
+        Ok(id)
+    }
+
+    fn reply(&mut self, text: &str) -> Result<CommandResult, DomainError> {
+        let blocked: bool = self.ctx.conn.query_row(
+            "SELECT blocked FROM customers WHERE id = ?1",
+            [self.ticket.customer_id.0],
+            |r| r.get(0),
+        )?;
+        if blocked {
+            return Err(DomainError::conflict(
+                "the customer has blocked the bot; nothing can be sent",
+            ));
+        }
+        let id = self.add_message(MessageKind::Outbound, text)?;
+        let t = &mut *self.ticket;
+        t.first_reply_at.get_or_insert(self.ctx.now);
+        t.waiting_since = None;
+        if t.status == TicketStatus::New {
+            t.status = TicketStatus::Open;
+        }
+        self.save(TicketChange::Thread { message_id: id })?;
+        applied(Some(id))
+    }
+
+    fn note(&mut self, text: &str) -> Result<CommandResult, DomainError> {
+        let id = self.add_message(MessageKind::Note, text)?;
+        self.save(TicketChange::Thread { message_id: id })?;
+        applied(Some(id))
+    }
+
+    fn assign(&mut self, to: Option<AgentId>) -> Result<CommandResult, DomainError> {
+        if self.ticket.assignee == to {
+            return UNCHANGED;
+        }
+        if let Some(to) = to {
+            let target = rows::load_agent(self.ctx.conn, to)?
+                .ok_or_else(|| DomainError::not_found(format!("agent {to} does not exist")))?;
+            if !serves(&target, &self.ticket.queue) {
+                return Err(DomainError::invalid(format!(
+                    "{} does not work queue {}",
+                    target.name, self.ticket.queue
+                )));
+            }
+        }
+        let from = std::mem::replace(&mut self.ticket.assignee, to);
+        self.save(TicketChange::Assignee { from, to })?;
+        applied(None)
+    }
+
+    fn transfer(
+        &mut self,
+        queue: Option<&QueueId>,
+        agent: Option<AgentId>,
+        note: Option<&str>,
+    ) -> Result<CommandResult, DomainError> {
+        if queue.is_none() && agent.is_none() {
+            return Err(DomainError::invalid(
+                "transfer needs a queue, an agent or both",
+            ));
+        }
+        if let Some(note) = note {
+            validate::text(note)?;
+        }
+        let mut changed = false;
+        if let Some(q) = queue.filter(|q| **q != self.ticket.queue) {
+            if self.queues.get(q).is_none() {
+                return Err(DomainError::not_found(format!("queue {q} does not exist")));
+            }
+            let from = std::mem::replace(&mut self.ticket.queue, q.clone());
+            self.save(TicketChange::Queue {
+                from,
+                to: q.clone(),
+                note: note.map(str::to_owned),
+            })?;
+            // The old assignee keeps the ticket only when they also work the new queue.
+            let keep = match self.ticket.assignee {
+                Some(a) => rows::load_agent(self.ctx.conn, a)?.is_some_and(|a| serves(&a, q)),
+                None => true,
+            };
+            if !keep && agent.is_none() {
+                self.assign(None)?;
+            }
+            changed = true;
+        }
+        if let Some(a) = agent
+            && self.assign(Some(a))? != CommandResult::Unchanged
+        {
+            changed = true;
+        }
+        if !changed {
+            return UNCHANGED;
+        }
+        let note_id = match note {
+            Some(n) => {
+                let id = self.add_message(MessageKind::Note, n)?;
+                self.save(TicketChange::Thread { message_id: id })?;
+                Some(id)
+            }
+            None => None,
+        };
+        applied(note_id)
+    }
+
+    fn set_status(&mut self, to: TicketStatus) -> Result<CommandResult, DomainError> {
+        let from = self.ticket.status;
+        if from == to {
+            return UNCHANGED;
+        }
+        let now = self.ctx.now;
+        let t = &mut *self.ticket;
+        match to {
+            TicketStatus::New => {
+                return Err(DomainError::invalid("a ticket cannot be set back to new"));
+            }
+            TicketStatus::Open => {
+                t.resolved_at = None;
+            }
+            TicketStatus::PendingOnCustomer => {
+                t.waiting_since = None;
+                t.resolved_at = None;
+            }
+            TicketStatus::Resolved => {
+                t.resolved_at = Some(now);
+                t.waiting_since = None;
+            }
+            TicketStatus::Closed => {
+                t.closed_at = Some(now);
+                t.resolved_at.get_or_insert(now);
+                t.waiting_since = None;
+            }
+        }
+        t.status = to;
+        self.save(TicketChange::Status { from, to })?;
+        applied(None)
+    }
+
+    fn set_tags(
+        &mut self,
+        add: &[String],
+        remove: &[String],
+    ) -> Result<CommandResult, DomainError> {
+        let add = add
+            .iter()
+            .map(|t| validate::tag(t))
+            .collect::<Result<Vec<_>, _>>()?;
+        let remove = remove
+            .iter()
+            .map(|t| validate::tag(t))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut tags = self.ticket.tags.clone();
+        tags.retain(|t| !remove.contains(t));
+        tags.extend(add.iter().cloned());
+        tags.sort();
+        tags.dedup();
+        if tags.len() > 20 {
+            return Err(DomainError::invalid("a ticket has at most 20 tags"));
+        }
+        if tags == self.ticket.tags {
+            return UNCHANGED;
+        }
+        let added = tags
+            .iter()
+            .filter(|t| !self.ticket.tags.contains(t))
+            .cloned()
+            .collect();
+        let removed = self
+            .ticket
+            .tags
+            .iter()
+            .filter(|t| !tags.contains(t))
+            .cloned()
+            .collect();
+        self.ticket.tags = tags;
+        self.save(TicketChange::Tags { added, removed })?;
+        applied(None)
+    }
+
+    fn set_priority(&mut self, to: Priority) -> Result<CommandResult, DomainError> {
+        let from = self.ticket.priority;
+        if from == to {
+            return UNCHANGED;
+        }
+        self.ticket.priority = to;
+        self.save(TicketChange::Priority { from, to })?;
+        applied(None)
+    }
+
+    fn mark_read(&mut self, up_to: MessageId) -> Result<CommandResult, DomainError> {
+        match rows::load_message(self.ctx.conn, up_to)? {
+            Some(m) if m.ticket_id == self.ticket.id => {}
+            _ => {
+                return Err(DomainError::not_found(format!(
+                    "message {up_to} is not in ticket #{}",
+                    self.ticket.number
+                )));
+            }
+        }
+        let current: Option<i64> = self
+            .ctx
+            .conn
+            .prepare_cached(
+                "SELECT last_read FROM read_markers WHERE agent_id = ?1 AND ticket_id = ?2",
+            )?
+            .query_row(params![self.agent.id.0, self.ticket.id.0], |r| r.get(0))
+            .optional()?;
+        if current.is_some_and(|c| c >= up_to.0) {
+            return UNCHANGED;
+        }
+        self.ctx
+            .conn
+            .prepare_cached(
+                "INSERT INTO read_markers (agent_id, ticket_id, last_read) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (agent_id, ticket_id) DO UPDATE SET last_read = excluded.last_read",
+            )?
+            .execute(params![self.agent.id.0, self.ticket.id.0, up_to.0])?;
+        self.ctx.append(Event::ReadMarkerMoved {
+            marker: ReadMarker {
+                agent_id: self.agent.id,
+                ticket_id: self.ticket.id,
+                last_read: up_to,
+            },
+        })?;
+        applied(None)
+    }
+}
+
+/// Saves a changed ticket with fresh deadlines and appends `ticket_updated`.
+pub fn save_ticket(
+    ctx: &mut WriteCtx<'_>,
+    queues: &Queues,
+    ticket: &mut Ticket,
+    by: Option<AgentId>,
+    change: TicketChange,
+) -> Result<(), DomainError> {
+    ticket.updated_at = ctx.now;
+    ticket.sla = sla::deadlines(ticket, queues.get(&ticket.queue));
+    rows::save_ticket(ctx.conn, ticket)?;
+    ctx.append(Event::TicketUpdated {
+        ticket: ticket.clone(),
+        by,
+        change,
+    })?;
+    Ok(())
+}

@@ -1,0 +1,229 @@
+//! A customer's message arriving: the customer record, the ticket it joins
+//! (or opens), the message, and who owes a reply. The Telegram adapter calls
+//! this; so do the seeder and the benchmarks.
+
+use rusqlite::{OptionalExtension, params};
+use shared::*;
+
+use super::commands::save_ticket;
+use super::queues::Queues;
+use super::{DomainError, validate};
+use crate::store::WriteCtx;
+use crate::store::rows::{self, NewMessage};
+
+/// Who wrote, as Telegram tells it.
+#[derive(Debug, Clone)]
+pub struct Sender {
+    pub telegram_user_id: i64,
+    pub first_name: String,
+    pub last_name: Option<String>,
+    pub username: Option<String>,
+    pub language: Option<String>,
+}
+
+/// A customer's message to file.
+#[derive(Debug, Clone)]
+pub struct Inbound {
+    pub sender: Sender,
+    /// The chat it came from (the user's id for a private chat).
+    pub chat_id: i64,
+    pub text: String,
+    pub attachments: Vec<Attachment>,
+    pub telegram_message_id: Option<i64>,
+    /// The queue a new ticket goes to; the default queue when `None`.
+    pub queue: Option<QueueId>,
+    pub topic: Option<String>,
+    pub priority: Priority,
+}
+
+/// Where the message went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Filed {
+    pub customer: CustomerId,
+    pub ticket: TicketId,
+    pub message: MessageId,
+    pub new_ticket: bool,
+}
+
+/// Files a customer message: into their open ticket, or a new one.
+pub fn customer_message(
+    ctx: &mut WriteCtx<'_>,
+    queues: &Queues,
+    msg: &Inbound,
+) -> Result<Filed, DomainError> {
+    if msg.text.trim().is_empty() && msg.attachments.is_empty() {
+        return Err(DomainError::invalid(
+            "a message needs text or an attachment",
+        ));
+    }
+    if !msg.text.is_empty() {
+        validate::text(&msg.text)?;
+    }
+    let customer = upsert_customer(ctx, &msg.sender)?;
+    let open: Option<i64> = ctx
+        .conn
+        .prepare_cached(
+            "SELECT id FROM tickets WHERE customer_id = ?1 AND chat_id = ?2
+               AND status IN ('new', 'open', 'pending_on_customer')
+             ORDER BY id DESC LIMIT 1",
+        )?
+        .query_row(params![customer.id.0, msg.chat_id], |r| r.get(0))
+        .optional()?;
+    let (mut ticket, new_ticket) = match open {
+        Some(id) => (
+            rows::load_ticket(ctx.conn, TicketId(id))?
+                .ok_or_else(|| DomainError::not_found(format!("ticket {id} vanished")))?,
+            false,
+        ),
+        None => (open_ticket(ctx, queues, &customer, msg)?, true),
+    };
+    let message = rows::insert_message(
+        ctx.conn,
+        &NewMessage {
+            ticket_id: ticket.id,
+            kind: MessageKind::Inbound,
+            author: Author::Customer { id: customer.id },
+            text: &msg.text,
+            attachments: &msg.attachments,
+            telegram_message_id: msg.telegram_message_id,
+            delivery: None,
+        },
+        ctx.now,
+    )?;
+    let message_id = message.id;
+    ctx.append(Event::MessageAdded { message })?;
+    if ticket.status == TicketStatus::PendingOnCustomer {
+        ticket.status = TicketStatus::Open;
+        save_ticket(
+            ctx,
+            queues,
+            &mut ticket,
+            None,
+            TicketChange::Status {
+                from: TicketStatus::PendingOnCustomer,
+                to: TicketStatus::Open,
+            },
+        )?;
+    }
+    ticket.message_count += 1;
+    ticket.last_message_id = Some(message_id);
+    ticket.waiting_since.get_or_insert(ctx.now);
+    save_ticket(
+        ctx,
+        queues,
+        &mut ticket,
+        None,
+        TicketChange::Thread { message_id },
+    )?;
+    Ok(Filed {
+        customer: customer.id,
+        ticket: ticket.id,
+        message: message_id,
+        new_ticket,
+    })
+}
+
+/// Inserts the customer, or updates what Telegram now says about them.
+fn upsert_customer(ctx: &mut WriteCtx<'_>, s: &Sender) -> Result<Customer, DomainError> {
+    let existing = crate::store::read::customers_by_telegram(ctx.conn, s.telegram_user_id)?;
+    let mut c = match existing {
+        Some(c) => c,
+        None => {
+            ctx.conn
+                .prepare_cached(
+                    "INSERT INTO customers (telegram_user_id, first_name, last_name, username, language, created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )?
+                .execute(params![s.telegram_user_id, s.first_name, s.last_name, s.username, s.language, ctx.now.0])?;
+            let c = rows::load_customer(ctx.conn, CustomerId(ctx.conn.last_insert_rowid()))?
+                .ok_or_else(|| DomainError::not_found("customer vanished"))?;
+            ctx.append(Event::CustomerUpserted {
+                customer: c.clone(),
+            })?;
+            return Ok(c);
+        }
+    };
+    let language = s.language.clone().or_else(|| c.language.clone());
+    if c.first_name == s.first_name
+        && c.last_name == s.last_name
+        && c.username == s.username
+        && c.language == language
+    {
+        return Ok(c);
+    }
+    c.first_name = s.first_name.clone();
+    c.last_name = s.last_name.clone();
+    c.username = s.username.clone();
+    c.language = language;
+    ctx.conn
+        .prepare_cached("UPDATE customers SET first_name = ?2, last_name = ?3, username = ?4, language = ?5 WHERE id = ?1")?
+        .execute(params![c.id.0, c.first_name, c.last_name, c.username, c.language])?;
+    ctx.append(Event::CustomerUpserted {
+        customer: c.clone(),
+    })?;
+    Ok(c)
+}
+
+fn open_ticket(
+    ctx: &mut WriteCtx<'_>,
+    queues: &Queues,
+    customer: &Customer,
+    msg: &Inbound,
+) -> Result<Ticket, DomainError> {
+    let queue = match &msg.queue {
+        Some(q) => queues
+            .get(q)
+            .ok_or_else(|| DomainError::not_found(format!("queue {q} does not exist")))?,
+        None => queues.default_queue(),
+    };
+    let number: u64 = ctx.conn.query_row(
+        "SELECT coalesce(max(number), 10000) + 1 FROM tickets",
+        [],
+        |r| r.get(0),
+    )?;
+    let now = ctx.now;
+    let mut ticket = Ticket {
+        id: TicketId(0),
+        number,
+        customer_id: customer.id,
+        status: TicketStatus::New,
+        queue: queue.id.clone(),
+        priority: msg.priority,
+        tags: Vec::new(),
+        assignee: None,
+        topic: msg.topic.clone(),
+        created_at: now,
+        updated_at: now,
+        first_reply_at: None,
+        resolved_at: None,
+        closed_at: None,
+        waiting_since: Some(now),
+        sla: SlaDeadlines::default(),
+        message_count: 0,
+        last_message_id: None,
+    };
+    ticket.sla = super::sla::deadlines(&ticket, Some(queue));
+    ctx.conn
+        .prepare_cached(
+            "INSERT INTO tickets (number, customer_id, chat_id, status, queue, priority, topic, created_at, updated_at,
+                                  waiting_since, first_reply_due, resolution_due)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?8, ?9, ?10)",
+        )?
+        .execute(params![
+            number,
+            customer.id.0,
+            msg.chat_id,
+            ticket.status.as_str(),
+            ticket.queue.0,
+            ticket.priority.as_str(),
+            ticket.topic,
+            now.0,
+            ticket.sla.first_reply_due.map(|t| t.0),
+            ticket.sla.resolution_due.map(|t| t.0),
+        ])?;
+    ticket.id = TicketId(ctx.conn.last_insert_rowid());
+    ctx.append(Event::TicketCreated {
+        ticket: ticket.clone(),
+    })?;
+    Ok(ticket)
+}

@@ -1,0 +1,63 @@
+//! The desk's rules: what a command, a customer message or an admin action
+//! does to tickets. Every function here runs inside a store write job and
+//! appends the events for what it changed; none knows about WebSockets or
+//! Telegram.
+
+pub mod agents;
+pub mod commands;
+pub mod intake;
+pub mod queues;
+pub mod sla;
+pub mod validate;
+
+use shared::ErrorCode;
+
+use crate::store::StoreError;
+
+/// A rule said no, or the store failed. Carries the wire error code.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct DomainError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl DomainError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        DomainError {
+            code,
+            message: message.into(),
+        }
+    }
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Invalid, message)
+    }
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::NotFound, message)
+    }
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Forbidden, message)
+    }
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Conflict, message)
+    }
+}
+
+impl From<StoreError> for DomainError {
+    fn from(e: StoreError) -> Self {
+        tracing::error!("store error: {e}");
+        DomainError::new(ErrorCode::Internal, format!("internal error: {e}"))
+    }
+}
+
+impl From<rusqlite::Error> for DomainError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::from(e).into()
+    }
+}
+
+impl From<serde_json::Error> for DomainError {
+    fn from(e: serde_json::Error) -> Self {
+        StoreError::from(e).into()
+    }
+}

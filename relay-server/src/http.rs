@@ -1,0 +1,40 @@
+//! The HTTP surface: the WebSocket endpoint and a health check.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::State;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use shared::{MAX_CLIENT_FRAME_BYTES, WS_PATH};
+
+use crate::App;
+
+pub fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route(WS_PATH, get(websocket))
+        .with_state(app)
+}
+
+/// `200 {"status":"ok","seq":N}` while serving, `503` while shutting down.
+async fn healthz(State(app): State<Arc<App>>) -> Response {
+    let (status, word) = if app.shutdown.is_cancelled() {
+        (StatusCode::SERVICE_UNAVAILABLE, "shutting_down")
+    } else {
+        (StatusCode::OK, "ok")
+    };
+    let body = format!(r#"{{"status":"{word}","seq":{}}}"#, app.store.head());
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+async fn websocket(ws: WebSocketUpgrade, State(app): State<Arc<App>>) -> Response {
+    ws.max_message_size(MAX_CLIENT_FRAME_BYTES)
+        .max_frame_size(MAX_CLIENT_FRAME_BYTES)
+        .on_upgrade(move |socket| {
+            let tracker = app.sessions.clone();
+            tracker.track_future(crate::sync::serve(app, socket))
+        })
+}

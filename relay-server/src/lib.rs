@@ -1,0 +1,107 @@
+//! The relay server: keeps the ticket database and streams it to agents.
+//!
+//! `launch` serves on a bound listener until the shutdown token fires, then
+//! stops accepting, closes sessions, finishes queued writes and returns.
+//! The binary (`main.rs`) only parses flags, sets up logging and settings.
+
+pub mod domain;
+pub mod http;
+pub mod seed;
+pub mod settings;
+pub mod store;
+pub mod sync;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use domain::queues::Queues;
+use settings::{Settings, SyncSettings};
+use store::{Store, StoreError, StoreOptions};
+
+/// Everything a request handler needs.
+pub struct App {
+    pub store: Store,
+    pub queues: Arc<Queues>,
+    pub sync: SyncSettings,
+    pub shutdown: CancellationToken,
+    pub sessions: TaskTracker,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LaunchError {
+    #[error("{0}")]
+    Settings(#[from] settings::SettingsError),
+    #[error("cannot open the database: {0}")]
+    Store(#[from] StoreError),
+    #[error("server error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// How long sessions get to close after shutdown is asked.
+const SESSION_GRACE: Duration = Duration::from_secs(10);
+
+/// Opens the store for these settings.
+pub fn open_store(settings: &Settings) -> Result<Store, LaunchError> {
+    let mut opts = StoreOptions::new(settings.db_path()?);
+    opts.durability = settings.durability;
+    opts.fanout_capacity = settings.sync.fanout_capacity;
+    Ok(Store::open(opts)?)
+}
+
+/// Serves until `shutdown` is cancelled, then shuts down gracefully.
+pub async fn launch(
+    settings: Settings,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+) -> Result<(), LaunchError> {
+    let store = open_store(&settings)?;
+    serve(store, &settings, listener, shutdown).await
+}
+
+/// Serves an already open store (used by `launch`, tests and benchmarks).
+pub async fn serve(
+    store: Store,
+    settings: &Settings,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+) -> Result<(), LaunchError> {
+    let app = Arc::new(App {
+        store: store.clone(),
+        queues: Arc::new(settings.queues()),
+        sync: settings.sync.clone(),
+        shutdown: shutdown.clone(),
+        sessions: TaskTracker::new(),
+    });
+    // Events other processes (the `agent` CLI) append are published within a second.
+    let poller = {
+        let (store, token) = (store.clone(), shutdown.clone());
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                tokio::select! {
+                    _ = token.cancelled() => break,
+                    _ = tick.tick() => store.poll_external().await,
+                }
+            }
+        })
+    };
+    let served = axum::serve(listener, http::router(app.clone()))
+        .with_graceful_shutdown(shutdown.clone().cancelled_owned())
+        .await;
+    tracing::info!("no longer accepting connections; closing sessions");
+    app.sessions.close();
+    if tokio::time::timeout(SESSION_GRACE, app.sessions.wait())
+        .await
+        .is_err()
+    {
+        tracing::warn!("some sessions did not close within {SESSION_GRACE:?}");
+    }
+    poller.abort();
+    store.close().await;
+    tracing::info!("store closed; bye");
+    Ok(served?)
+}

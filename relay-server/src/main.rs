@@ -1,0 +1,263 @@
+//! `relay-server`: flags, logging and settings; the work is in the library.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use relay_server::domain::agents::{self, NewAgent};
+use relay_server::settings::Settings;
+use relay_server::store::{self, read};
+use shared::{QueueId, Role};
+use tokio_util::sync::CancellationToken;
+
+/// The support desk's relay server: keeps the ticket database and streams
+/// queues to agent workstations over WebSockets.
+///
+/// Settings come from built-in defaults, then a TOML file (--config, or
+/// config.toml in the XDG config dir), then RELAY_* environment variables,
+/// then these flags. See docs/configuration.md.
+#[derive(Parser)]
+#[command(name = "relay-server", version, propagate_version = true)]
+struct Cli {
+    /// Config file (TOML). Default: $XDG_CONFIG_HOME/relay-server/config.toml if it exists.
+    #[arg(long, global = true, env = "RELAY_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// SQLite database file. Default: $XDG_DATA_HOME/relay-server/desk.db.
+    #[arg(long, global = true, value_name = "FILE")]
+    db: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Serve agents over WebSocket (at /v1/ws) and GET /healthz until SIGINT/SIGTERM.
+    ///
+    /// Prints "relay-server listening on http://ADDR" on stdout once ready.
+    Serve {
+        /// Address to listen on, e.g. 127.0.0.1:8470 (port 0: any free port).
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+    },
+    /// Create the database or bring its schema up to date, then exit.
+    Migrate,
+    /// Manage agents (support engineers) and their tokens.
+    #[command(subcommand)]
+    Agent(AgentCmd),
+    /// File sample customer messages (several languages) to try the desk without Telegram.
+    Seed {
+        /// How many customers write in (each opens a ticket with 1-3 messages).
+        #[arg(long, default_value_t = 20)]
+        customers: u32,
+    },
+}
+
+#[derive(Subcommand)]
+enum AgentCmd {
+    /// Add an agent and print their token (shown once; only its hash is stored).
+    Add {
+        /// Login name: 1-32 of a-z, 0-9, '.', '_', '-'.
+        name: String,
+        /// Name shown to colleagues and customers. Default: the login name.
+        #[arg(long)]
+        display_name: Option<String>,
+        /// agent: acts on their queues' tickets; supervisor: on all tickets.
+        #[arg(long, default_value = "agent", value_parser = ["agent", "supervisor"])]
+        role: String,
+        /// Queues the agent works, comma-separated (e.g. L1,L2).
+        #[arg(long, value_delimiter = ',', default_value = "L1")]
+        queues: Vec<String>,
+        /// How many chats the agent holds at once.
+        #[arg(long, default_value_t = 5)]
+        capacity: u32,
+    },
+    /// List agents (never their tokens).
+    List,
+    /// Remove an agent: their token stops working and open connections close;
+    /// their tickets go back to the queue unassigned.
+    Remove { name: String },
+    /// Replace an agent's token and print the new one; the old one stops working.
+    Token { name: String },
+}
+
+fn main() {
+    let cli = Cli::parse();
+    if let Err(e) = run(cli) {
+        // One line, no backtrace: operators read this.
+        eprintln!("relay-server: {}", format!("{e:#}").replace('\n', " "));
+        std::process::exit(1);
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let mut settings = Settings::load(cli.config.as_deref(), std::env::vars())?;
+    if let Some(db) = &cli.db {
+        settings.db = db.to_string_lossy().into_owned();
+    }
+    init_logging(&settings.log);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        match cli.command {
+            Cmd::Serve { listen } => serve(settings, listen).await,
+            Cmd::Migrate => {
+                let path = settings.db_path()?;
+                let applied = store::migrate(&path)
+                    .with_context(|| format!("database {}", path.display()))?;
+                match applied.as_slice() {
+                    [] => println!(
+                        "{}: schema is up to date (version {})",
+                        path.display(),
+                        store::latest_schema()
+                    ),
+                    v => println!(
+                        "{}: applied migrations {v:?}; schema is at version {}",
+                        path.display(),
+                        store::latest_schema()
+                    ),
+                }
+                Ok(())
+            }
+            Cmd::Agent(cmd) => agent(settings, cmd).await,
+            Cmd::Seed { customers } => {
+                let store = relay_server::open_store(&settings)?;
+                let n =
+                    relay_server::seed::seed(&store, Arc::new(settings.queues()), customers).await;
+                store.close().await;
+                println!("filed {} messages from {customers} customers", n?);
+                Ok(())
+            }
+        }
+    })
+}
+
+fn init_logging(default: &str) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(ansi)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+async fn serve(mut settings: Settings, listen: Option<String>) -> Result<()> {
+    if let Some(l) = listen {
+        settings.listen = l;
+    }
+    let addr = settings.listen.clone();
+    let listener = match tokio::net::TcpListener::bind(&addr).await {
+        Ok(l) => l,
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
+            bail!("cannot listen on {addr}: the address is already in use")
+        }
+        Err(e) => bail!("cannot listen on {addr}: {e}"),
+    };
+    let store = relay_server::open_store(&settings)?;
+    let shutdown = CancellationToken::new();
+    tokio::spawn(signals(shutdown.clone()));
+    let local = listener.local_addr()?;
+    tracing::info!(db = %settings.db_path()?.display(), "serving on {local}");
+    println!("relay-server listening on http://{local}");
+    std::io::stdout().flush()?;
+    relay_server::serve(store, &settings, listener, shutdown).await?;
+    Ok(())
+}
+
+async fn signals(token: CancellationToken) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        tracing::error!("cannot install signal handlers");
+        return;
+    };
+    tokio::select! {
+        _ = term.recv() => tracing::info!("SIGTERM: shutting down"),
+        _ = int.recv() => tracing::info!("SIGINT: shutting down"),
+    }
+    token.cancel();
+}
+
+async fn agent(settings: Settings, cmd: AgentCmd) -> Result<()> {
+    let store = relay_server::open_store(&settings)?;
+    let queues = Arc::new(settings.queues());
+    let result = agent_cmd(&store, queues, cmd).await;
+    store.close().await;
+    result
+}
+
+async fn agent_cmd(
+    store: &store::Store,
+    queues: Arc<relay_server::domain::queues::Queues>,
+    cmd: AgentCmd,
+) -> Result<()> {
+    match cmd {
+        AgentCmd::Add {
+            name,
+            display_name,
+            role,
+            queues: qs,
+            capacity,
+        } => {
+            let new = NewAgent {
+                name,
+                display_name,
+                role: Role::parse(&role).context("role must be agent or supervisor")?,
+                queues: qs.into_iter().map(|q| QueueId::new(q.trim())).collect(),
+                capacity,
+            };
+            let (agent, token) = store
+                .write(move |ctx| agents::add(ctx, &queues, &new))
+                .await?;
+            let qs: Vec<&str> = agent.queues.iter().map(|q| q.as_str()).collect();
+            println!(
+                "added agent {} (id {}, role {}, queues {}, capacity {})",
+                agent.name,
+                agent.id,
+                agent.role.as_str(),
+                qs.join(","),
+                agent.capacity
+            );
+            println!("token: {token}");
+            eprintln!("store the token now: it is shown only once");
+        }
+        AgentCmd::List => {
+            let list = store.readers().read(|c| read::agents(c)).await?;
+            if list.is_empty() {
+                println!("no agents; add one with `relay-server agent add NAME`");
+            }
+            for a in list {
+                let qs: Vec<&str> = a.queues.iter().map(|q| q.as_str()).collect();
+                println!(
+                    "{:>4}  {:<20} {:<10} queues={} capacity={}  {}",
+                    a.id,
+                    a.name,
+                    a.role.as_str(),
+                    qs.join(","),
+                    a.capacity,
+                    a.display_name
+                );
+            }
+        }
+        AgentCmd::Remove { name } => {
+            let n = store
+                .write(move |ctx| agents::remove(ctx, &queues, &name))
+                .await?;
+            println!("removed; {n} ticket(s) went back to their queues");
+        }
+        AgentCmd::Token { name } => {
+            let token = store
+                .write(move |ctx| agents::rotate_token(ctx, &name))
+                .await?;
+            println!("token: {token}");
+            eprintln!("store the token now: it is shown only once; the old one no longer works");
+        }
+    }
+    Ok::<(), anyhow::Error>(())
+}

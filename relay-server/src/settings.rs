@@ -1,0 +1,287 @@
+//! Settings: built-in defaults, then a TOML file, then `RELAY_*` environment
+//! variables, then command-line flags. Unknown keys are errors, so a typo
+//! does not silently keep a default.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use shared::Queue;
+
+use crate::domain::queues::Queues;
+use crate::store::Durability;
+
+const DEFAULTS: &str = include_str!("default_config.toml");
+
+/// Environment variables starting with this configure the server.
+pub const ENV_PREFIX: &str = "RELAY_";
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub listen: String,
+    pub db: String,
+    pub durability: Durability,
+    pub log: String,
+    pub sync: SyncSettings,
+    pub queues: Vec<Queue>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyncSettings {
+    pub snapshot_tail: u32,
+    pub snapshot_chunk: usize,
+    pub resume_limit: u64,
+    pub fanout_capacity: usize,
+    pub hello_timeout_secs: u64,
+    pub send_timeout_secs: u64,
+    pub max_inflight_commands: usize,
+}
+
+/// A settings problem, said in one line.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("environment variable {var}: {message}")]
+    Env { var: String, message: String },
+    #[error("invalid settings: {0}")]
+    Invalid(String),
+}
+
+/// Where the config file is looked for when none is named.
+pub fn default_config_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "relay-server")
+        .map(|d| d.config_dir().join("config.toml"))
+}
+
+/// Where the database lives when none is named.
+pub fn default_db_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "relay-server").map(|d| d.data_dir().join("desk.db"))
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Merges `over` into `base`, tables recursively, anything else replaced.
+fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (k, v) in over {
+        match (base.get_mut(&k), v) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, v) => {
+                base.insert(k, v);
+            }
+        }
+    }
+}
+
+/// Parses an environment value as a TOML value (number, bool, ...), or
+/// takes it as a string.
+fn env_value(raw: &str) -> toml::Value {
+    format!("v = {raw}")
+        .parse::<toml::Table>()
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| toml::Value::String(raw.to_owned()))
+}
+
+impl Settings {
+    /// Loads settings. `file`: an explicit config file (must exist); when
+    /// `None`, the default path is used if it exists. `env`: the process
+    /// environment (passed in so tests can control it).
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, SettingsError> {
+        let mut table: toml::Table = DEFAULTS.parse().expect("built-in defaults are valid TOML");
+        let path = match file {
+            Some(p) => Some(p.to_path_buf()),
+            None => default_config_path().filter(|p| p.exists()),
+        };
+        if let Some(path) = path {
+            let text = std::fs::read_to_string(&path).map_err(|source| SettingsError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            let over: toml::Table =
+                text.parse()
+                    .map_err(|e: toml::de::Error| SettingsError::Parse {
+                        path: path.clone(),
+                        message: one_line(&e.to_string()),
+                    })?;
+            merge(&mut table, over);
+            // Validate what the file said on its own terms first, so its
+            // errors name the file.
+            Self::from_table(table.clone())
+                .map_err(|message| SettingsError::Parse { path, message })?;
+        }
+        let mut env: Vec<_> = env
+            .into_iter()
+            .filter(|(k, _)| k.starts_with(ENV_PREFIX))
+            .collect();
+        env.sort();
+        for (var, raw) in env {
+            if var == "RELAY_CONFIG" {
+                continue;
+            }
+            let key = var[ENV_PREFIX.len()..].to_lowercase();
+            let mut parts: Vec<&str> = key.split("__").collect();
+            let leaf = parts.pop().unwrap_or_default().to_owned();
+            let mut t = &mut table;
+            for p in parts {
+                t = match t
+                    .entry(p)
+                    .or_insert_with(|| toml::Value::Table(Default::default()))
+                {
+                    toml::Value::Table(t) => t,
+                    _ => {
+                        return Err(SettingsError::Env {
+                            var,
+                            message: format!("{p} is not a section"),
+                        });
+                    }
+                };
+            }
+            let value = match t.get(&leaf) {
+                // Strings stay strings even when they look like numbers.
+                Some(toml::Value::String(_)) => toml::Value::String(raw),
+                _ => env_value(&raw),
+            };
+            t.insert(leaf, value);
+            Self::from_table(table.clone()).map_err(|message| SettingsError::Env {
+                var: var.clone(),
+                message,
+            })?;
+        }
+        Self::from_table(table).map_err(SettingsError::Invalid)
+    }
+
+    fn from_table(table: toml::Table) -> Result<Self, String> {
+        let s: Settings = toml::Value::Table(table)
+            .try_into()
+            .map_err(|e: toml::de::Error| one_line(&e.to_string()))?;
+        s.check()?;
+        Ok(s)
+    }
+
+    fn check(&self) -> Result<(), String> {
+        Queues::new(self.queues.clone())?;
+        let s = &self.sync;
+        if s.snapshot_tail == 0 || s.snapshot_tail > 1000 {
+            return Err("sync.snapshot_tail must be 1..=1000".into());
+        }
+        if s.snapshot_chunk == 0 || s.fanout_capacity < 16 || s.max_inflight_commands == 0 {
+            return Err("sync.snapshot_chunk and sync.max_inflight_commands must be > 0, sync.fanout_capacity >= 16".into());
+        }
+        if s.hello_timeout_secs == 0 || s.send_timeout_secs == 0 {
+            return Err("sync timeouts must be at least 1 second".into());
+        }
+        Ok(())
+    }
+
+    /// The configured queues.
+    pub fn queues(&self) -> Queues {
+        Queues::new(self.queues.clone()).expect("checked when loaded")
+    }
+
+    /// The database path: `db` if set, else the XDG data dir.
+    pub fn db_path(&self) -> Result<PathBuf, SettingsError> {
+        if !self.db.is_empty() {
+            return Ok(PathBuf::from(&self.db));
+        }
+        default_db_path().ok_or_else(|| {
+            SettingsError::Invalid(
+                "no home directory to put the database in; set db or --db".into(),
+            )
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn write(dir: &tempfile::TempDir, text: &str) -> PathBuf {
+        let p = dir.path().join("config.toml");
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn defaults_load() {
+        let s = Settings::load(Some(&write(&tempfile::tempdir().unwrap(), "")), env(&[])).unwrap();
+        assert_eq!(s.listen, "127.0.0.1:8470");
+        assert_eq!(s.queues.len(), 4);
+        assert_eq!(s.queues[0].first_reply_minutes, 15);
+    }
+
+    #[test]
+    fn file_then_env_override() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(
+            &dir,
+            "listen = \"0.0.0.0:9000\"\n[sync]\nsnapshot_tail = 5\n",
+        );
+        let s = Settings::load(
+            Some(&p),
+            env(&[("RELAY_SYNC__SNAPSHOT_TAIL", "7"), ("RELAY_DB", "123")]),
+        )
+        .unwrap();
+        assert_eq!(s.listen, "0.0.0.0:9000");
+        assert_eq!(s.sync.snapshot_tail, 7);
+        assert_eq!(s.db, "123");
+    }
+
+    #[test]
+    fn typos_and_bad_values_are_one_line_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = Settings::load(Some(&write(&dir, "lisen = \"x\"")), env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("config file") && e.contains("lisen"), "{e}");
+        assert!(!e.contains('\n'), "{e}");
+        let e = Settings::load(Some(&write(&dir, "listen = ")), env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("config file"), "{e}");
+        let e = Settings::load(
+            Some(&write(&dir, "")),
+            env(&[("RELAY_SYNC__SNAPSHOT_TAIL", "lots")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("RELAY_SYNC__SNAPSHOT_TAIL"), "{e}");
+        let e = Settings::load(Some(&write(&dir, "")), env(&[("RELAY_NOPE", "1")]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("RELAY_NOPE") && e.contains("nope"), "{e}");
+        let e = Settings::load(Some(&dir.path().join("missing.toml")), env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("cannot read config file"), "{e}");
+    }
+
+    #[test]
+    fn queue_ids_are_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(
+            &dir,
+            "[[queues]]\nid = \"a b\"\nname = \"x\"\nfirst_reply_minutes = 1\nnext_reply_minutes = 1\nresolution_minutes = 1\n",
+        );
+        let e = Settings::load(Some(&p), env(&[])).unwrap_err().to_string();
+        assert!(e.contains("queue id"), "{e}");
+    }
+}

@@ -1,0 +1,93 @@
+//! Numbered schema migrations. Only ever add new ones at the end.
+
+use rusqlite::Connection;
+
+use super::StoreError;
+
+/// (version, name, SQL). Versions are 1, 2, 3, ... in order.
+const MIGRATIONS: &[(u32, &str, &str)] = &[
+    (1, "init", include_str!("../../migrations/0001_init.sql")),
+    (
+        2,
+        "default_macros",
+        include_str!("../../migrations/0002_default_macros.sql"),
+    ),
+];
+
+/// The newest schema version this build knows.
+pub fn latest() -> u32 {
+    MIGRATIONS.last().map_or(0, |m| m.0)
+}
+
+/// Applies every migration newer than the database's version, each in its
+/// own transaction. Returns the versions applied.
+pub fn migrate(conn: &mut Connection) -> Result<Vec<u32>, StoreError> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+             version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+    )?;
+    let current: u32 = conn.query_row(
+        "SELECT coalesce(max(version), 0) FROM schema_migrations",
+        [],
+        |r| r.get(0),
+    )?;
+    if current > latest() {
+        return Err(StoreError::SchemaTooNew {
+            found: current,
+            known: latest(),
+        });
+    }
+    let mut applied = Vec::new();
+    for &(version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+            rusqlite::params![version, name, super::now_millis()],
+        )?;
+        tx.commit()?;
+        applied.push(version);
+    }
+    Ok(applied)
+}
+
+/// The database's schema version (0 for a new file).
+pub fn current(conn: &Connection) -> Result<u32, StoreError> {
+    let exists: bool = conn.query_row(
+        "SELECT count(*) > 0 FROM sqlite_master WHERE name = 'schema_migrations'",
+        [],
+        |r| r.get(0),
+    )?;
+    if !exists {
+        return Ok(0);
+    }
+    Ok(conn.query_row(
+        "SELECT coalesce(max(version), 0) FROM schema_migrations",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_are_consecutive_from_one() {
+        for (i, m) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(m.0 as usize, i + 1, "migration {} out of order", m.1);
+        }
+    }
+
+    #[test]
+    fn migrate_is_idempotent() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        assert_eq!(migrate(&mut conn).unwrap(), vec![1, 2]);
+        assert!(migrate(&mut conn).unwrap().is_empty());
+        assert_eq!(current(&conn).unwrap(), latest());
+        let macros: i64 = conn
+            .query_row("SELECT count(*) FROM macros", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(macros, 5);
+    }
+}

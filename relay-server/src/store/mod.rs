@@ -1,0 +1,261 @@
+//! The ticket store: SQLite (WAL) behind one writer thread, a small pool of
+//! read connections, and the event log's live fanout.
+//!
+//! Every write is a job run by the writer thread inside a transaction; the
+//! events a job appends are committed with its changes, then published to
+//! subscribers in `seq` order. Async code never touches SQLite directly: it
+//! queues jobs for the writer or runs reads on the blocking pool.
+
+mod migrations;
+pub mod read;
+pub mod rows;
+mod writer;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+use shared::{AgentId, Seq, Timestamp};
+use tokio::sync::{broadcast, mpsc, oneshot};
+
+pub use migrations::{current as schema_version, latest as latest_schema};
+pub use writer::WriteCtx;
+
+/// Failures of the store itself (not of the domain rules).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("stored data is not valid JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("the store is shut down")]
+    Closed,
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error(
+        "database schema version {found} is newer than this build knows ({known}); upgrade relay-server"
+    )]
+    SchemaTooNew { found: u32, known: u32 },
+    #[error(
+        "database schema is at version {found} but {needed} is needed; run `relay-server migrate`"
+    )]
+    SchemaTooOld { found: u32, needed: u32 },
+    #[error("a write job panicked: {0}")]
+    Panicked(String),
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+}
+
+/// Source of the current time, so tests can drive it.
+pub trait Clock: Send + Sync + 'static {
+    fn now(&self) -> Timestamp;
+}
+
+/// The wall clock.
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        Timestamp(now_millis())
+    }
+}
+
+pub(crate) fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// How hard each commit is pushed to disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Durability {
+    /// fsync at every commit: survives power loss (SQLite `synchronous=FULL`).
+    Full,
+    /// Survives a crash of the process, not of the machine (`synchronous=NORMAL`).
+    Normal,
+}
+
+/// How to open the store.
+#[derive(Clone)]
+pub struct StoreOptions {
+    pub path: PathBuf,
+    pub durability: Durability,
+    /// Events kept in memory for live subscribers; a subscriber further
+    /// behind than this catches up from the database.
+    pub fanout_capacity: usize,
+    /// Jobs waiting for the writer before callers wait to queue more.
+    pub queue_capacity: usize,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl StoreOptions {
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        StoreOptions {
+            path: path.into(),
+            durability: Durability::Full,
+            fanout_capacity: 8192,
+            queue_capacity: 4096,
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+/// An event as it goes out to subscribers: encoded once, shared by all.
+#[derive(Debug)]
+pub struct StreamEvent {
+    pub seq: Seq,
+    /// The envelope as JSON, exactly as stored.
+    pub json: Box<str>,
+    /// Set when the event changes or removes this agent (sessions recheck
+    /// their credentials).
+    pub agent: Option<AgentId>,
+}
+
+pub(crate) enum WriterMsg {
+    Job(writer::Job),
+    /// Look for events other processes appended (e.g. the `agent` CLI).
+    Poll,
+    Stop,
+}
+
+/// Handle to the store; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    jobs: mpsc::Sender<WriterMsg>,
+    fanout: broadcast::Sender<Arc<StreamEvent>>,
+    head: Arc<AtomicU64>,
+    readers: Arc<read::Readers>,
+    writer: std::sync::Mutex<Option<std::thread::JoinHandle<()>>>,
+    clock: Arc<dyn Clock>,
+}
+
+/// Opens a connection with the pragmas every connection of ours uses.
+fn open_conn(
+    path: &Path,
+    flags: OpenFlags,
+    durability: Durability,
+) -> Result<Connection, StoreError> {
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.busy_timeout(Duration::from_secs(10))?;
+    let sync = match durability {
+        Durability::Full => "FULL",
+        Durability::Normal => "NORMAL",
+    };
+    conn.execute_batch(&format!(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous={sync}; PRAGMA foreign_keys=ON; PRAGMA cache_size=-16000;"
+    ))?;
+    Ok(conn)
+}
+
+/// Opens (creating if needed) the database file and applies migrations.
+/// Returns the versions applied.
+pub fn migrate(path: &Path) -> Result<Vec<u32>, StoreError> {
+    let mut conn = open_conn(path, OpenFlags::default(), Durability::Full)?;
+    migrations::migrate(&mut conn)
+}
+
+impl Store {
+    /// Opens the store, applying pending migrations first, and starts the
+    /// writer thread. Must be called inside a tokio runtime.
+    pub fn open(opts: StoreOptions) -> Result<Store, StoreError> {
+        if let Some(dir) = opts.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                StoreError::Sqlite(rusqlite::Error::InvalidPath(
+                    format!("{}: {e}", dir.display()).into(),
+                ))
+            })?;
+        }
+        let mut conn = open_conn(&opts.path, OpenFlags::default(), opts.durability)?;
+        migrations::migrate(&mut conn)?;
+        let head_seq: u64 =
+            conn.query_row("SELECT coalesce(max(seq), 0) FROM events", [], |r| r.get(0))?;
+        let head = Arc::new(AtomicU64::new(head_seq));
+        let (fanout, _) = broadcast::channel(opts.fanout_capacity.max(16));
+        let (jobs, rx) = mpsc::channel(opts.queue_capacity.max(1));
+        let writer = writer::spawn(conn, rx, fanout.clone(), head.clone(), opts.clock.clone())?;
+        let readers = Arc::new(read::Readers::new(opts.path.clone(), opts.durability));
+        Ok(Store {
+            inner: Arc::new(Inner {
+                jobs,
+                fanout,
+                head,
+                readers,
+                writer: std::sync::Mutex::new(Some(writer)),
+                clock: opts.clock,
+            }),
+        })
+    }
+
+    /// The newest committed and published seq.
+    pub fn head(&self) -> Seq {
+        Seq(self.inner.head.load(Ordering::Acquire))
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.inner.clock.now()
+    }
+
+    /// Subscribes to live events. Subscribe *before* reading a snapshot or
+    /// replaying, then skip events at or below what was read.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<StreamEvent>> {
+        self.inner.fanout.subscribe()
+    }
+
+    pub fn readers(&self) -> &Arc<read::Readers> {
+        &self.inner.readers
+    }
+
+    /// Queues a write job and returns at once with a receiver for its result,
+    /// so a caller can pipeline jobs while keeping their order. Waits only
+    /// when the writer's queue is full.
+    pub async fn enqueue<T, E, F>(
+        &self,
+        f: F,
+    ) -> Result<oneshot::Receiver<Result<T, E>>, StoreError>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut WriteCtx<'_>) -> Result<T, E> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        let job = writer::job(f, tx);
+        self.inner
+            .jobs
+            .send(WriterMsg::Job(job))
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        Ok(rx)
+    }
+
+    /// Runs a write job and waits for it to be committed (or rolled back).
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut WriteCtx<'_>) -> Result<T, E> + Send + 'static,
+    {
+        let rx = self.enqueue(f).await?;
+        rx.await.map_err(|_| E::from(StoreError::Closed))?
+    }
+
+    /// Asks the writer to look for events appended by other processes.
+    pub async fn poll_external(&self) {
+        let _ = self.inner.jobs.send(WriterMsg::Poll).await;
+    }
+
+    /// Finishes queued writes and stops the writer thread.
+    pub async fn close(&self) {
+        let _ = self.inner.jobs.send(WriterMsg::Stop).await;
+        let handle = self.inner.writer.lock().ok().and_then(|mut h| h.take());
+        if let Some(handle) = handle {
+            let _ = tokio::task::spawn_blocking(move || handle.join()).await;
+        }
+    }
+}

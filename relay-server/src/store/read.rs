@@ -1,0 +1,333 @@
+//! Reads: a small pool of read-only connections used from the blocking
+//! thread pool. Snapshots and replays run inside one read transaction, so
+//! what they send is exactly the state at the seq they report.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use rusqlite::{Connection, OpenFlags, params};
+use shared::digest::Digester;
+use shared::*;
+use tokio::sync::mpsc;
+
+use super::rows::{self, AGENT_COLS, CUSTOMER_COLS, MESSAGE_COLS, TICKET_COLS};
+use super::{Durability, StoreError, open_conn};
+
+/// Idle read connections kept open.
+const POOL_SIZE: usize = 4;
+
+pub struct Readers {
+    path: PathBuf,
+    durability: Durability,
+    pool: Mutex<Vec<Connection>>,
+}
+
+impl Readers {
+    pub(super) fn new(path: PathBuf, durability: Durability) -> Self {
+        Readers {
+            path,
+            durability,
+            pool: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn take(&self) -> Result<Connection, StoreError> {
+        if let Some(c) = self.pool.lock().ok().and_then(|mut p| p.pop()) {
+            return Ok(c);
+        }
+        open_conn(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            self.durability,
+        )
+    }
+
+    fn give_back(&self, conn: Connection) {
+        if let Ok(mut p) = self.pool.lock()
+            && p.len() < POOL_SIZE
+        {
+            p.push(conn);
+        }
+    }
+
+    /// Runs `f` on a read connection on the blocking pool.
+    pub async fn read<T, F>(self: &std::sync::Arc<Self>, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = this.take()?;
+            let out = f(&conn);
+            this.give_back(conn);
+            out
+        })
+        .await
+        .map_err(|e| StoreError::Panicked(e.to_string()))?
+    }
+}
+
+/// Runs `f` inside a deferred read transaction (a consistent view).
+pub fn in_read_tx<T>(
+    conn: &Connection,
+    f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    conn.execute_batch("BEGIN DEFERRED")?;
+    let out = f(conn);
+    let _ = conn.execute_batch("COMMIT");
+    out
+}
+
+pub fn head_seq(conn: &Connection) -> Result<Seq, StoreError> {
+    Ok(Seq(conn.query_row(
+        "SELECT coalesce(max(seq), 0) FROM events",
+        [],
+        |r| r.get(0),
+    )?))
+}
+
+/// The last `limit` messages of a ticket, oldest first.
+pub fn tail(conn: &Connection, ticket: TicketId, limit: u32) -> Result<Vec<Message>, StoreError> {
+    let mut out = conn
+        .prepare_cached(&format!(
+            "SELECT {MESSAGE_COLS} FROM messages WHERE ticket_id = ?1 ORDER BY id DESC LIMIT ?2"
+        ))?
+        .query_map(params![ticket.0, limit], rows::message)?
+        .collect::<Result<Vec<_>, _>>()?;
+    out.reverse();
+    Ok(out)
+}
+
+/// A page of messages older than `before` (or the newest), oldest first,
+/// and whether older ones remain.
+pub fn older(
+    conn: &Connection,
+    ticket: TicketId,
+    before: Option<MessageId>,
+    limit: u32,
+) -> Result<(Vec<Message>, bool), StoreError> {
+    let before = before.map_or(i64::MAX, |m| m.0);
+    let mut out = conn
+        .prepare_cached(&format!(
+            "SELECT {MESSAGE_COLS} FROM messages WHERE ticket_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3"
+        ))?
+        .query_map(params![ticket.0, before, limit + 1], rows::message)?
+        .collect::<Result<Vec<_>, _>>()?;
+    let more = out.len() > limit as usize;
+    out.truncate(limit as usize);
+    out.reverse();
+    Ok((out, more))
+}
+
+/// Open tickets (status not closed) with id > `after`, by id, at most `limit`.
+pub fn open_tickets(
+    conn: &Connection,
+    after: TicketId,
+    limit: usize,
+) -> Result<Vec<Ticket>, StoreError> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {TICKET_COLS} FROM tickets WHERE status <> 'closed' AND id > ?1 ORDER BY id LIMIT ?2"
+        ))?
+        .query_map(params![after.0, limit as i64], rows::ticket)?
+        .collect::<Result<Vec<_>, _>>()?)
+}
+
+pub fn agents(conn: &Connection) -> Result<Vec<Agent>, StoreError> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {AGENT_COLS} FROM agents WHERE removed_at IS NULL ORDER BY id"
+        ))?
+        .query_map([], rows::agent)?
+        .collect::<Result<Vec<_>, _>>()?)
+}
+
+/// Global macros and those owned by `agent`.
+pub fn macros_for(conn: &Connection, agent: AgentId) -> Result<Vec<Macro>, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id, shortcut, title, body, owner FROM macros WHERE owner IS NULL OR owner = ?1 ORDER BY id",
+        )?
+        .query_map([agent.0], rows::macro_row)?
+        .collect::<Result<Vec<_>, _>>()?)
+}
+
+fn read_markers(conn: &Connection, agent: AgentId) -> Result<Vec<ReadMarker>, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT r.ticket_id, r.last_read FROM read_markers r JOIN tickets t ON t.id = r.ticket_id
+             WHERE r.agent_id = ?1 AND t.status <> 'closed'",
+        )?
+        .query_map([agent.0], |r| {
+            Ok(ReadMarker {
+                agent_id: agent,
+                ticket_id: TicketId(r.get(0)?),
+                last_read: MessageId(r.get(1)?),
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?)
+}
+
+/// What a snapshot is built for.
+pub struct SnapshotSpec {
+    pub agent: AgentId,
+    pub queues: Vec<Queue>,
+    /// Messages per ticket.
+    pub tail: u32,
+    /// Tickets per part.
+    pub chunk: usize,
+}
+
+/// Builds a snapshot in one read transaction and hands each part, encoded
+/// as a `snapshot` frame, to `out` as it is made (so memory stays at one
+/// part). Returns the seq the snapshot is at. Blocking: call on the
+/// blocking pool.
+pub fn stream_snapshot(
+    conn: &Connection,
+    spec: SnapshotSpec,
+    out: &mpsc::Sender<String>,
+) -> Result<Seq, StoreError> {
+    in_read_tx(conn, |conn| {
+        let seq = head_seq(conn)?;
+        let mut part = SnapshotPart {
+            seq,
+            part: 0,
+            queues: spec.queues,
+            agents: agents(conn)?,
+            macros: macros_for(conn, spec.agent)?,
+            read_markers: read_markers(conn, spec.agent)?,
+            ..Default::default()
+        };
+        let mut after = TicketId(0);
+        loop {
+            let tickets = open_tickets(conn, after, spec.chunk.max(1))?;
+            let done = tickets.len() < spec.chunk.max(1);
+            if let Some(t) = tickets.last() {
+                after = t.id;
+            }
+            let mut seen = std::collections::HashSet::new();
+            for t in &tickets {
+                if seen.insert(t.customer_id)
+                    && let Some(c) = rows::load_customer(conn, t.customer_id)?
+                {
+                    part.customers.push(c);
+                }
+                part.messages.extend(tail(conn, t.id, spec.tail)?);
+            }
+            part.tickets = tickets;
+            part.last = done;
+            let next_part = part.part + 1;
+            let frame = serde_json::to_string(&ServerMessage::Snapshot(Box::new(std::mem::take(
+                &mut part,
+            ))))?;
+            if out.blocking_send(frame).is_err() {
+                return Err(StoreError::Closed);
+            }
+            if done {
+                return Ok(seq);
+            }
+            part.seq = seq;
+            part.part = next_part;
+        }
+    })
+}
+
+/// Sends the events in (`after`, `upto`] as `events` frames of at most
+/// `chunk` events each, built from the stored JSON without re-encoding.
+/// Blocking: call on the blocking pool.
+pub fn stream_events(
+    conn: &Connection,
+    after: Seq,
+    upto: Seq,
+    chunk: usize,
+    out: &mpsc::Sender<String>,
+) -> Result<(), StoreError> {
+    let mut stmt = conn
+        .prepare_cached("SELECT seq, body FROM events WHERE seq > ?1 AND seq <= ?2 ORDER BY seq")?;
+    let mut rows = stmt.query(params![after.0, upto.0])?;
+    let mut frame = String::new();
+    let mut n = 0usize;
+    let mut expected = after.0 + 1;
+    while let Some(row) = rows.next()? {
+        let seq: u64 = row.get(0)?;
+        if seq != expected {
+            return Err(StoreError::Corrupt(format!(
+                "event log has a gap: expected {expected}, found {seq}"
+            )));
+        }
+        expected += 1;
+        let body = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
+        if n == 0 {
+            frame.push_str(r#"{"type":"events","events":["#);
+        } else {
+            frame.push(',');
+        }
+        frame.push_str(body);
+        n += 1;
+        if n == chunk {
+            frame.push_str("]}");
+            if out.blocking_send(std::mem::take(&mut frame)).is_err() {
+                return Err(StoreError::Closed);
+            }
+            n = 0;
+        }
+    }
+    if expected != upto.0 + 1 {
+        return Err(StoreError::Corrupt(format!(
+            "event log ends at {} before {}",
+            expected - 1,
+            upto
+        )));
+    }
+    if n > 0 {
+        frame.push_str("]}");
+        if out.blocking_send(frame).is_err() {
+            return Err(StoreError::Closed);
+        }
+    }
+    Ok(())
+}
+
+/// The state digest (see `shared::digest`) at the current seq.
+pub fn digest(conn: &Connection, tail_len: u32) -> Result<(Seq, String, u32), StoreError> {
+    in_read_tx(conn, |conn| {
+        let seq = head_seq(conn)?;
+        let mut d = Digester::new();
+        let mut after = TicketId(0);
+        loop {
+            let tickets = open_tickets(conn, after, 1000)?;
+            for t in &tickets {
+                d.ticket(t);
+                for m in tail(conn, t.id, tail_len)? {
+                    d.message(&m);
+                }
+            }
+            match tickets.last() {
+                Some(t) if tickets.len() == 1000 => after = t.id,
+                _ => break,
+            }
+        }
+        let n = d.tickets();
+        Ok((seq, d.finish(), n))
+    })
+}
+
+/// Customers by id.
+pub fn customer(conn: &Connection, id: CustomerId) -> Result<Option<Customer>, StoreError> {
+    rows::load_customer(conn, id)
+}
+
+/// Customers with the given ids that exist.
+pub fn customers_by_telegram(
+    conn: &Connection,
+    telegram_user_id: i64,
+) -> Result<Option<Customer>, StoreError> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {CUSTOMER_COLS} FROM customers WHERE telegram_user_id = ?1"
+        ))?
+        .query_row([telegram_user_id], rows::customer)
+        .optional()?)
+}

@@ -1,0 +1,268 @@
+//! The single writer: one thread owns the write connection and runs jobs in
+//! batches (group commit), each job inside its own savepoint so a failing
+//! job rolls back alone. Events are published only after their commit.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rusqlite::{Connection, params};
+use shared::{Event, EventEnvelope, Seq, Timestamp};
+use tokio::sync::{broadcast, mpsc, oneshot};
+
+use super::{Clock, StoreError, StreamEvent, WriterMsg};
+
+/// Most jobs committed in one transaction.
+const MAX_BATCH: usize = 512;
+
+/// What a job leaves for after the commit: delivers the job's result.
+type Completion = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
+/// A job: runs in the transaction, says whether it succeeded.
+pub(crate) type Job = Box<dyn FnOnce(&mut WriteCtx<'_>) -> (bool, Completion) + Send>;
+
+/// Wraps a typed closure into a job whose result goes to `tx`.
+pub(crate) fn job<T, E, F>(f: F, tx: oneshot::Sender<Result<T, E>>) -> Job
+where
+    T: Send + 'static,
+    E: From<StoreError> + Send + 'static,
+    F: FnOnce(&mut WriteCtx<'_>) -> Result<T, E> + Send + 'static,
+{
+    Box::new(move |ctx| {
+        let result = f(ctx);
+        let ok = result.is_ok();
+        let done: Completion = Box::new(move |commit| {
+            let _ = tx.send(match commit {
+                Ok(()) => result,
+                Err(e) => Err(E::from(e)),
+            });
+        });
+        (ok, done)
+    })
+}
+
+/// What a job sees: the open transaction, the time, and the event log.
+pub struct WriteCtx<'c> {
+    pub conn: &'c Connection,
+    /// The time this job runs at; use it for every timestamp it writes.
+    pub now: Timestamp,
+    next_seq: u64,
+    events: Vec<Arc<StreamEvent>>,
+}
+
+impl WriteCtx<'_> {
+    /// Appends an event to the log, in this job's transaction.
+    pub fn append(&mut self, event: Event) -> Result<Seq, StoreError> {
+        let seq = Seq(self.next_seq);
+        let agent = agent_of(&event);
+        let ticket = event.ticket_id().map(|t| t.0);
+        let envelope = EventEnvelope {
+            seq,
+            at: self.now,
+            event,
+        };
+        let json = serde_json::to_string(&envelope)?;
+        self.conn
+            .prepare_cached(
+                "INSERT INTO events (seq, at, ticket_id, body) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![seq.0, self.now.0, ticket, json])?;
+        self.next_seq += 1;
+        self.events.push(Arc::new(StreamEvent {
+            seq,
+            json: json.into_boxed_str(),
+            agent,
+        }));
+        Ok(seq)
+    }
+
+    /// Seq of the last event this job appended, if any since `mark`.
+    pub fn last_seq_since(&self, mark: Seq) -> Option<Seq> {
+        (self.next_seq > mark.0 + 1).then(|| Seq(self.next_seq - 1))
+    }
+
+    /// The seq the next appended event will get, minus one.
+    pub fn mark(&self) -> Seq {
+        Seq(self.next_seq - 1)
+    }
+}
+
+fn agent_of(event: &Event) -> Option<shared::AgentId> {
+    match event {
+        Event::AgentUpserted { agent } => Some(agent.id),
+        Event::AgentRemoved { agent_id } => Some(*agent_id),
+        _ => None,
+    }
+}
+
+pub(crate) fn spawn(
+    conn: Connection,
+    rx: mpsc::Receiver<WriterMsg>,
+    fanout: broadcast::Sender<Arc<StreamEvent>>,
+    head: Arc<AtomicU64>,
+    clock: Arc<dyn Clock>,
+) -> Result<std::thread::JoinHandle<()>, StoreError> {
+    std::thread::Builder::new()
+        .name("store-writer".into())
+        .spawn(move || {
+            Writer {
+                conn,
+                fanout,
+                head,
+                clock,
+            }
+            .run(rx)
+        })
+        .map_err(|e| StoreError::Panicked(format!("cannot start the writer thread: {e}")))
+}
+
+struct Writer {
+    conn: Connection,
+    fanout: broadcast::Sender<Arc<StreamEvent>>,
+    head: Arc<AtomicU64>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Writer {
+    fn run(self, mut rx: mpsc::Receiver<WriterMsg>) {
+        let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
+        let mut stop = false;
+        while !stop {
+            let Some(first) = rx.blocking_recv() else {
+                break;
+            };
+            let mut poll = false;
+            match first {
+                WriterMsg::Job(j) => batch.push(j),
+                WriterMsg::Poll => poll = true,
+                WriterMsg::Stop => stop = true,
+            }
+            while !stop && batch.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(WriterMsg::Job(j)) => batch.push(j),
+                    Ok(WriterMsg::Poll) => poll = true,
+                    Ok(WriterMsg::Stop) => stop = true,
+                    Err(_) => break,
+                }
+            }
+            if !batch.is_empty() || poll {
+                self.run_batch(std::mem::take(&mut batch));
+            }
+        }
+        if let Err(e) = self.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)") {
+            tracing::warn!("checkpoint at shutdown failed: {e}");
+        }
+        tracing::debug!("store writer stopped");
+    }
+
+    fn run_batch(&self, batch: Vec<Job>) {
+        let mut done: Vec<Completion> = Vec::with_capacity(batch.len());
+        let outcome = self.transaction(batch, &mut done);
+        match outcome {
+            Ok(events) => {
+                if let Some(last) = events.last() {
+                    self.head.store(last.seq.0, Ordering::Release);
+                }
+                for e in events {
+                    // No subscribers is fine: the log has it.
+                    let _ = self.fanout.send(e);
+                }
+                for d in done {
+                    d(Ok(()));
+                }
+            }
+            Err(e) => {
+                tracing::error!(
+                    "write transaction failed, {} job(s) rolled back: {e}",
+                    done.len()
+                );
+                let _ = self.conn.execute_batch("ROLLBACK");
+                let msg = e.to_string();
+                for d in done {
+                    d(Err(StoreError::Panicked(format!(
+                        "transaction failed: {msg}"
+                    ))));
+                }
+            }
+        }
+    }
+
+    /// Runs the jobs in one transaction; returns the events to publish.
+    fn transaction(
+        &self,
+        batch: Vec<Job>,
+        done: &mut Vec<Completion>,
+    ) -> Result<Vec<Arc<StreamEvent>>, StoreError> {
+        let conn = &self.conn;
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        let db_head: u64 =
+            conn.query_row("SELECT coalesce(max(seq), 0) FROM events", [], |r| r.get(0))?;
+        // Events appended by another process since we last looked go out first.
+        let mut events = self.external_events(db_head)?;
+        let mut ctx = WriteCtx {
+            conn,
+            now: self.clock.now(),
+            next_seq: db_head + 1,
+            events: Vec::new(),
+        };
+        for job in batch {
+            conn.execute_batch("SAVEPOINT job")?;
+            let mark = (ctx.next_seq, ctx.events.len());
+            ctx.now = self.clock.now();
+            let ran = std::panic::catch_unwind(AssertUnwindSafe(|| job(&mut ctx)));
+            let ok = match ran {
+                Ok((ok, completion)) => {
+                    done.push(completion);
+                    ok
+                }
+                Err(panic) => {
+                    // The job's sender is dropped with it: its caller sees the store's error.
+                    let what = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_default();
+                    tracing::error!("write job panicked, rolled back: {what}");
+                    false
+                }
+            };
+            if ok {
+                conn.execute_batch("RELEASE job")?;
+            } else {
+                conn.execute_batch("ROLLBACK TO job; RELEASE job")?;
+                ctx.next_seq = mark.0;
+                ctx.events.truncate(mark.1);
+            }
+        }
+        conn.execute_batch("COMMIT")?;
+        events.append(&mut ctx.events);
+        Ok(events)
+    }
+
+    fn external_events(&self, db_head: u64) -> Result<Vec<Arc<StreamEvent>>, StoreError> {
+        let published = self.head.load(Ordering::Acquire);
+        if db_head <= published {
+            return Ok(Vec::new());
+        }
+        tracing::info!(
+            "publishing {} event(s) written by another process",
+            db_head - published
+        );
+        let mut out = Vec::new();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT seq, body FROM events WHERE seq > ?1 AND seq <= ?2 ORDER BY seq",
+        )?;
+        let rows = stmt.query_map(params![published, db_head], |r| {
+            Ok((r.get::<_, u64>(0)?, r.get::<_, String>(1)?))
+        })?;
+        for row in rows {
+            let (seq, json) = row?;
+            let env: EventEnvelope = serde_json::from_str(&json)?;
+            out.push(Arc::new(StreamEvent {
+                seq: Seq(seq),
+                agent: agent_of(&env.event),
+                json: json.into_boxed_str(),
+            }));
+        }
+        Ok(out)
+    }
+}

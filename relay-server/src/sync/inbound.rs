@@ -1,0 +1,248 @@
+//! Reading a client's frames: each becomes a future that yields its answer
+//! frame. Writes are queued to the store in arrival order at once; answers
+//! go back in the same order, up to `max_inflight_commands` at a time.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use axum::extract::ws::{Message, WebSocket};
+use futures_util::StreamExt;
+use futures_util::stream::SplitStream;
+use shared::*;
+use tokio::sync::mpsc;
+
+use super::frames;
+use super::handshake::is_too_big;
+use crate::App;
+use crate::domain::DomainError;
+use crate::domain::commands;
+use crate::store::{read, rows};
+
+/// What the reader hands the connection's sender.
+pub enum ToClient {
+    Frame(String),
+    Close(u16, String),
+}
+
+type Answer = Pin<Box<dyn Future<Output = String> + Send>>;
+
+fn ready(frame: String) -> Answer {
+    Box::pin(std::future::ready(frame))
+}
+
+/// Most messages one `load_older` returns.
+const MAX_PAGE: u32 = 200;
+
+pub async fn run(
+    app: Arc<App>,
+    agent: AgentId,
+    mut stream: SplitStream<WebSocket>,
+    out: mpsc::Sender<ToClient>,
+) {
+    let (pending_tx, mut pending_rx) = mpsc::channel::<Answer>(app.sync.max_inflight_commands);
+    let answers = out.clone();
+    let responder = tokio::spawn(async move {
+        while let Some(answer) = pending_rx.recv().await {
+            if answers.send(ToClient::Frame(answer.await)).await.is_err() {
+                break;
+            }
+        }
+    });
+    while let Some(msg) = stream.next().await {
+        let answer = match msg {
+            Ok(Message::Text(text)) => handle(&app, agent, &text).await,
+            Ok(Message::Binary(_)) => ready(frames::error(
+                None,
+                ErrorCode::BadFrame,
+                "binary frames are not accepted; send JSON text frames",
+            )),
+            Ok(Message::Close(_)) => break,
+            Ok(_) => continue,
+            Err(e) => {
+                if is_too_big(&e) {
+                    let limit = MAX_CLIENT_FRAME_BYTES;
+                    let _ = out
+                        .send(ToClient::Close(
+                            close::TOO_BIG,
+                            format!("frame over {limit} bytes"),
+                        ))
+                        .await;
+                }
+                break;
+            }
+        };
+        if pending_tx.send(answer).await.is_err() {
+            break;
+        }
+    }
+    drop(pending_tx);
+    // Commands already queued are applied; let their answers out.
+    let _ = responder.await;
+}
+
+/// Turns one text frame into its answer.
+async fn handle(app: &Arc<App>, agent: AgentId, text: &str) -> Answer {
+    let msg = match serde_json::from_str::<ClientMessage>(text) {
+        Ok(m) => m,
+        Err(e) => return ready(diagnose(text, e)),
+    };
+    match msg {
+        ClientMessage::Hello { .. } => ready(frames::error(
+            None,
+            ErrorCode::BadFrame,
+            "hello was already received",
+        )),
+        ClientMessage::Digest => {
+            let app = app.clone();
+            Box::pin(async move {
+                let tail = app.sync.snapshot_tail;
+                match app
+                    .store
+                    .readers()
+                    .read(move |c| read::digest(c, tail))
+                    .await
+                {
+                    Ok((seq, digest, tickets)) => frames::encode(&ServerMessage::Digest {
+                        seq,
+                        digest,
+                        tickets,
+                    }),
+                    Err(e) => {
+                        frames::error(None, ErrorCode::Internal, format!("digest failed: {e}"))
+                    }
+                }
+            })
+        }
+        ClientMessage::Command {
+            id,
+            command:
+                Command::LoadOlder {
+                    ticket_id,
+                    before,
+                    limit,
+                },
+        } => {
+            let app = app.clone();
+            Box::pin(async move { load_older(&app, id, ticket_id, before, limit).await })
+        }
+        ClientMessage::Command { id, command } => {
+            if !id.is_valid() {
+                return ready(frames::error(
+                    Some(id),
+                    ErrorCode::Invalid,
+                    "command id must be 1-64 visible ASCII characters",
+                ));
+            }
+            let queues = app.queues.clone();
+            let cid = id.clone();
+            let queued = app
+                .store
+                .enqueue(move |ctx| commands::apply(ctx, &queues, agent, &cid, &command))
+                .await;
+            match queued {
+                Ok(rx) => Box::pin(async move {
+                    match rx.await {
+                        Ok(Ok(done)) => frames::encode(&ServerMessage::Ok {
+                            id,
+                            seq: done.seq,
+                            result: done.result,
+                        }),
+                        Ok(Err(DomainError { code, message })) => {
+                            frames::error(Some(id), code, message)
+                        }
+                        Err(_) => frames::error(
+                            Some(id),
+                            ErrorCode::Internal,
+                            "the command was not applied: the server failed",
+                        ),
+                    }
+                }),
+                Err(_) => ready(frames::error(
+                    Some(id),
+                    ErrorCode::Internal,
+                    "the server is shutting down; not applied",
+                )),
+            }
+        }
+    }
+}
+
+/// Explains why a frame did not parse, with the most useful code.
+fn diagnose(text: &str, e: serde_json::Error) -> String {
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else {
+        return frames::error(None, ErrorCode::BadFrame, format!("malformed JSON: {e}"));
+    };
+    let id = value.get("id").and_then(|v| v.as_str()).map(CommandId::new);
+    let kind = value
+        .get("command")
+        .and_then(|c| c.get("kind"))
+        .and_then(|k| k.as_str());
+    match value.get("type").and_then(|t| t.as_str()) {
+        None => frames::error(
+            None,
+            ErrorCode::BadFrame,
+            "a frame must be a JSON object with a string \"type\"",
+        ),
+        Some(t @ ("hello" | "command" | "digest")) => {
+            if t == "command" && e.to_string().starts_with("unknown variant") {
+                let kind = kind.unwrap_or("?");
+                frames::error(
+                    id,
+                    ErrorCode::UnknownType,
+                    format!("unknown command kind {kind:?}: {e}"),
+                )
+            } else {
+                frames::error(id, ErrorCode::BadFrame, format!("bad {t} frame: {e}"))
+            }
+        }
+        Some(other) => frames::error(
+            id,
+            ErrorCode::UnknownType,
+            format!("unknown message type {other:?}"),
+        ),
+    }
+}
+
+async fn load_older(
+    app: &App,
+    id: CommandId,
+    ticket: TicketId,
+    before: Option<MessageId>,
+    limit: u32,
+) -> String {
+    if limit == 0 || limit > MAX_PAGE {
+        return frames::error(
+            Some(id),
+            ErrorCode::Invalid,
+            format!("limit must be 1..={MAX_PAGE}"),
+        );
+    }
+    let page = app
+        .store
+        .readers()
+        .read(move |c| {
+            if rows::load_ticket(c, ticket)?.is_none() {
+                return Ok(None);
+            }
+            read::older(c, ticket, before, limit).map(Some)
+        })
+        .await;
+    match page {
+        Ok(Some((messages, more))) => frames::encode(&ServerMessage::Ok {
+            id,
+            seq: None,
+            result: CommandResult::Messages { messages, more },
+        }),
+        Ok(None) => frames::error(
+            Some(id),
+            ErrorCode::NotFound,
+            format!("ticket {ticket} does not exist"),
+        ),
+        Err(e) => frames::error(
+            Some(id),
+            ErrorCode::Internal,
+            format!("cannot read messages: {e}"),
+        ),
+    }
+}

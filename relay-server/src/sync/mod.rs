@@ -1,0 +1,10 @@
+//! The WebSocket adapter: turns frames into domain calls and the event log
+//! into frames. Rules live in `domain`, storage in `store`.
+
+mod frames;
+mod handshake;
+mod inbound;
+mod outbound;
+pub mod session;
+
+pub use session::serve;

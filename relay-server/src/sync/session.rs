@@ -1,0 +1,251 @@
+//! One agent connection, from hello to close.
+//!
+//! After `welcome`, the client is brought up to date (missed events from the
+//! log, or a snapshot), then follows the live stream. A client that falls
+//! behind the in-memory fanout catches up from the log, or gets a fresh
+//! snapshot when too far behind; one that keeps falling behind, or does not
+//! take frames in time, is closed with a reason.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::ws::WebSocket;
+use futures_util::StreamExt;
+use shared::*;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::mpsc;
+
+use super::frames;
+use super::handshake::{Greeted, greet};
+use super::inbound::{self, ToClient};
+use super::outbound::{Outbound, SendError};
+use crate::App;
+use crate::store::read::{self, SnapshotSpec};
+use crate::store::{StreamEvent, rows};
+
+/// Most live events put in one frame.
+const LIVE_BATCH: usize = 512;
+/// Events per replay frame.
+const REPLAY_CHUNK: usize = 1000;
+/// Catch-ups allowed in `LAG_WINDOW` before a client is called too slow.
+const MAX_LAGS: usize = 3;
+const LAG_WINDOW: Duration = Duration::from_secs(60);
+
+/// Serves one WebSocket connection to the end.
+pub async fn serve(app: Arc<App>, socket: WebSocket) {
+    let (sink, mut stream) = socket.split();
+    let mut out = Outbound::new(sink, Duration::from_secs(app.sync.send_timeout_secs));
+    let hello = Duration::from_secs(app.sync.hello_timeout_secs);
+    let greeted = tokio::select! {
+        g = greet(&app.store, &mut stream, hello) => g,
+        _ = app.shutdown.cancelled() => Err(Some((close::GOING_AWAY, "server shutting down".to_owned()))),
+    };
+    let greeted = match greeted {
+        Ok(g) => g,
+        Err(refusal) => {
+            if let Some((code, reason)) = refusal {
+                tracing::info!("connection refused: {reason}");
+                out.close(code, &reason).await;
+            }
+            return;
+        }
+    };
+    let agent = greeted.agent.id;
+    tracing::info!(agent = %greeted.agent.name, client = ?greeted.client, resume_from = ?greeted.resume_from, "agent connected");
+    let (to_client, from_reader) = mpsc::channel(64);
+    let reader = tokio::spawn(inbound::run(app.clone(), agent, stream, to_client));
+    let mut session = Session {
+        app: app.clone(),
+        greeted,
+        out,
+        lags: Vec::new(),
+    };
+    let (code, reason) = match session.run(from_reader).await {
+        Ok(end) => end,
+        Err(SendError::Gone) => (0, "client gone".into()),
+        Err(SendError::Store(e)) => {
+            tracing::error!("session failed: {e}");
+            (close::INTERNAL, "internal error".into())
+        }
+    };
+    if code != 0 {
+        session.out.close(code, &reason).await;
+    }
+    reader.abort();
+    tracing::info!(agent = %session.greeted.agent.name, code, %reason, "agent disconnected");
+}
+
+struct Session {
+    app: Arc<App>,
+    greeted: Greeted,
+    out: Outbound,
+    lags: Vec<Instant>,
+}
+
+impl Session {
+    /// Returns the close code and reason to end with (code 0: just drop).
+    async fn run(
+        &mut self,
+        mut from_reader: mpsc::Receiver<ToClient>,
+    ) -> Result<(u16, String), SendError> {
+        let mut live = self.app.store.subscribe();
+        let head = self.app.store.head();
+        let resume = self
+            .greeted
+            .resume_from
+            .filter(|r| *r <= head && head.0 - r.0 <= self.app.sync.resume_limit);
+        let welcome = ServerMessage::Welcome {
+            protocol: PROTOCOL_VERSION,
+            server_version: env!("CARGO_PKG_VERSION").to_owned(),
+            agent: self.greeted.agent.clone(),
+            sync: if resume.is_some() {
+                SyncMode::Events
+            } else {
+                SyncMode::Snapshot
+            },
+            snapshot_tail: self.app.sync.snapshot_tail,
+        };
+        self.out.send(frames::encode(&welcome)).await?;
+        let mut cursor = match resume {
+            Some(from) => {
+                self.replay(from, head).await?;
+                head
+            }
+            None => self.snapshot().await?,
+        };
+        loop {
+            tokio::select! {
+                biased;
+                _ = self.app.shutdown.cancelled() => return Ok((close::GOING_AWAY, "server shutting down".into())),
+                msg = from_reader.recv() => match msg {
+                    Some(ToClient::Frame(f)) => self.out.send(f).await?,
+                    Some(ToClient::Close(code, reason)) => return Ok((code, reason)),
+                    None => return Ok((0, "client closed".into())),
+                },
+                ev = live.recv() => match ev {
+                    Ok(first) => {
+                        let mut batch = vec![first];
+                        while batch.len() < LIVE_BATCH {
+                            match live.try_recv() {
+                                Ok(e) => batch.push(e),
+                                Err(_) => break,
+                            }
+                        }
+                        if let Some(end) = self.forward(&mut cursor, &batch).await? {
+                            return Ok(end);
+                        }
+                    }
+                    Err(RecvError::Lagged(missed)) => {
+                        if let Some(end) = self.lagged(&mut cursor, missed).await? {
+                            return Ok(end);
+                        }
+                    }
+                    Err(RecvError::Closed) => return Ok((close::GOING_AWAY, "server shutting down".into())),
+                },
+            }
+        }
+    }
+
+    /// Sends live events past the cursor, filling any gap from the log.
+    async fn forward(
+        &mut self,
+        cursor: &mut Seq,
+        batch: &[Arc<StreamEvent>],
+    ) -> Result<Option<(u16, String)>, SendError> {
+        let fresh: Vec<&Arc<StreamEvent>> = batch.iter().filter(|e| e.seq > *cursor).collect();
+        let Some(first) = fresh.first() else {
+            return Ok(None);
+        };
+        if first.seq.0 > cursor.0 + 1 {
+            self.replay(*cursor, Seq(first.seq.0 - 1)).await?;
+        }
+        self.out
+            .send(frames::events(fresh.iter().map(|e| &*e.json)))
+            .await?;
+        *cursor = fresh.last().map_or(*cursor, |e| e.seq);
+        let me = self.greeted.agent.id;
+        if fresh.iter().any(|e| e.agent == Some(me)) && !self.still_authorized().await? {
+            return Ok(Some((
+                close::REVOKED,
+                "token revoked or agent removed".into(),
+            )));
+        }
+        Ok(None)
+    }
+
+    /// The client fell behind the fanout: catch up from the log or with a
+    /// snapshot, or close it when it keeps falling behind.
+    async fn lagged(
+        &mut self,
+        cursor: &mut Seq,
+        missed: u64,
+    ) -> Result<Option<(u16, String)>, SendError> {
+        let now = Instant::now();
+        self.lags.retain(|t| now.duration_since(*t) < LAG_WINDOW);
+        self.lags.push(now);
+        if self.lags.len() > MAX_LAGS {
+            return Ok(Some((
+                close::TOO_SLOW,
+                "client cannot keep up with the event stream; reconnect with resume_from".into(),
+            )));
+        }
+        let head = self.app.store.head();
+        tracing::debug!(agent = %self.greeted.agent.name, missed, "client lagged; catching up from the log");
+        if head.0.saturating_sub(cursor.0) <= self.app.sync.resume_limit {
+            self.replay(*cursor, head).await?;
+            *cursor = head;
+        } else {
+            *cursor = self.snapshot().await?;
+        }
+        if !self.still_authorized().await? {
+            return Ok(Some((
+                close::REVOKED,
+                "token revoked or agent removed".into(),
+            )));
+        }
+        Ok(None)
+    }
+
+    async fn replay(&mut self, after: Seq, upto: Seq) -> Result<(), SendError> {
+        if upto <= after {
+            return Ok(());
+        }
+        self.out
+            .stream(&self.app.store, move |c, tx| {
+                read::stream_events(c, after, upto, REPLAY_CHUNK, tx)
+            })
+            .await
+    }
+
+    async fn snapshot(&mut self) -> Result<Seq, SendError> {
+        let spec = SnapshotSpec {
+            agent: self.greeted.agent.id,
+            queues: self.app.queues.all().to_vec(),
+            tail: self.app.sync.snapshot_tail,
+            chunk: self.app.sync.snapshot_chunk,
+        };
+        self.out
+            .stream(&self.app.store, move |c, tx| {
+                read::stream_snapshot(c, spec, tx)
+            })
+            .await
+    }
+
+    async fn still_authorized(&mut self) -> Result<bool, SendError> {
+        let hash = self.greeted.token_hash.clone();
+        let me = self.greeted.agent.id;
+        let agent = self
+            .app
+            .store
+            .readers()
+            .read(move |c| rows::agent_by_token_hash(c, &hash))
+            .await?;
+        Ok(match agent {
+            Some(a) if a.id == me => {
+                self.greeted.agent = a;
+                true
+            }
+            _ => false,
+        })
+    }
+}

@@ -1,0 +1,97 @@
+//! The event log: every state change the server makes, in order.
+
+use crate::ids::*;
+use crate::model::*;
+use serde::{Deserialize, Serialize};
+
+/// One entry of the event log, as stored and as streamed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventEnvelope {
+    /// Gap-free, increasing position in the log.
+    pub seq: Seq,
+    /// When the change was committed.
+    pub at: Timestamp,
+    pub event: Event,
+}
+
+/// A state change. Records are carried whole, so applying an event is a
+/// replace, never a merge.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Event {
+    /// A customer was created or changed.
+    CustomerUpserted { customer: Customer },
+    /// A ticket was opened.
+    TicketCreated { ticket: Ticket },
+    /// A ticket changed; `ticket` is its new state.
+    TicketUpdated {
+        ticket: Ticket,
+        /// Who made the change; `null` for the system or the customer.
+        by: Option<AgentId>,
+        change: TicketChange,
+    },
+    /// A message was added to a ticket's thread.
+    MessageAdded { message: Message },
+    /// A message changed (edited, delivery state); `message` is its new state.
+    MessageUpdated { message: Message },
+    /// An agent was added or changed.
+    AgentUpserted { agent: Agent },
+    /// An agent was removed; its connections are closed.
+    AgentRemoved { agent_id: AgentId },
+    /// A macro was added or changed.
+    MacroUpserted {
+        #[serde(rename = "macro")]
+        macro_: Macro,
+    },
+    /// A macro was removed.
+    MacroRemoved { macro_id: MacroId },
+    /// An agent's read position in a ticket moved.
+    ReadMarkerMoved { marker: ReadMarker },
+}
+
+impl Event {
+    /// The ticket this event is about, if any.
+    pub fn ticket_id(&self) -> Option<TicketId> {
+        match self {
+            Event::TicketCreated { ticket } | Event::TicketUpdated { ticket, .. } => {
+                Some(ticket.id)
+            }
+            Event::MessageAdded { message } | Event::MessageUpdated { message } => {
+                Some(message.ticket_id)
+            }
+            Event::ReadMarkerMoved { marker } => Some(marker.ticket_id),
+            _ => None,
+        }
+    }
+}
+
+/// What a `ticket_updated` event changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "what", rename_all = "snake_case")]
+pub enum TicketChange {
+    Status {
+        from: TicketStatus,
+        to: TicketStatus,
+    },
+    Assignee {
+        from: Option<AgentId>,
+        to: Option<AgentId>,
+    },
+    Queue {
+        from: QueueId,
+        to: QueueId,
+        note: Option<String>,
+    },
+    Tags {
+        added: Vec<String>,
+        removed: Vec<String>,
+    },
+    Priority {
+        from: Priority,
+        to: Priority,
+    },
+    /// A message was added (counters, `waiting_since`, SLA moved).
+    Thread {
+        message_id: MessageId,
+    },
+}

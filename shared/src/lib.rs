@@ -1,0 +1,16 @@
+//! Wire types of the support desk: what the relay server and its clients
+//! (agent-tui, tests, other-language clients) exchange over the WebSocket.
+//!
+//! Only plain serde types live here, plus the state digest, which is part of
+//! the protocol's contract. No I/O, no runtime, no database.
+
+pub mod digest;
+pub mod event;
+pub mod ids;
+pub mod model;
+pub mod protocol;
+
+pub use event::{Event, EventEnvelope, TicketChange};
+pub use ids::*;
+pub use model::*;
+pub use protocol::*;

@@ -1,0 +1,310 @@
+//! The desk's domain records as they travel on the wire.
+
+use crate::ids::*;
+use serde::{Deserialize, Serialize};
+
+/// Where a ticket is in its life. `closed` is terminal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketStatus {
+    /// Created, no engineer has replied yet.
+    New,
+    /// Being worked on.
+    Open,
+    /// Waiting on the customer; SLA clocks pause.
+    PendingOnCustomer,
+    /// Solved; the customer may still answer and reopen it.
+    Resolved,
+    /// Finished for good.
+    Closed,
+}
+
+impl TicketStatus {
+    pub const ALL: [TicketStatus; 5] = [
+        TicketStatus::New,
+        TicketStatus::Open,
+        TicketStatus::PendingOnCustomer,
+        TicketStatus::Resolved,
+        TicketStatus::Closed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TicketStatus::New => "new",
+            TicketStatus::Open => "open",
+            TicketStatus::PendingOnCustomer => "pending_on_customer",
+            TicketStatus::Resolved => "resolved",
+            TicketStatus::Closed => "closed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+/// Ticket priority; `critical` sorts first in every queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    Low,
+    Normal,
+    High,
+    Critical,
+}
+
+impl Priority {
+    pub const ALL: [Priority; 4] = [
+        Priority::Low,
+        Priority::Normal,
+        Priority::High,
+        Priority::Critical,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Priority::Low => "low",
+            Priority::Normal => "normal",
+            Priority::High => "high",
+            Priority::Critical => "critical",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+/// Absolute SLA deadlines computed by the server. Clients only subtract now.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlaDeadlines {
+    /// Due time of the first human reply; `null` once replied.
+    pub first_reply_due: Option<Timestamp>,
+    /// Due time of the next human reply while the customer is owed one.
+    pub next_reply_due: Option<Timestamp>,
+    /// Due time of resolution; `null` once resolved.
+    pub resolution_due: Option<Timestamp>,
+}
+
+/// A support ticket: one customer's request and its conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ticket {
+    pub id: TicketId,
+    /// Public number shown to customers, e.g. 10042 for "#10042".
+    pub number: u64,
+    pub customer_id: CustomerId,
+    pub status: TicketStatus,
+    pub queue: QueueId,
+    pub priority: Priority,
+    /// Topic tags, lowercase, sorted, unique.
+    pub tags: Vec<String>,
+    pub assignee: Option<AgentId>,
+    /// Topic chosen by the customer (payment, account, ...), if any.
+    pub topic: Option<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub first_reply_at: Option<Timestamp>,
+    pub resolved_at: Option<Timestamp>,
+    pub closed_at: Option<Timestamp>,
+    /// The customer has been owed a reply since then; `null` when nobody owes one.
+    pub waiting_since: Option<Timestamp>,
+    pub sla: SlaDeadlines,
+    /// Number of messages (all kinds, notes included) in the ticket.
+    pub message_count: u32,
+    pub last_message_id: Option<MessageId>,
+}
+
+/// A Telegram user who wrote to the bot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Customer {
+    pub id: CustomerId,
+    pub telegram_user_id: i64,
+    pub first_name: String,
+    pub last_name: Option<String>,
+    pub username: Option<String>,
+    /// IETF language tag, e.g. "en", "uk", "zh-hans".
+    pub language: Option<String>,
+    /// IANA time zone, e.g. "Europe/Kyiv".
+    pub time_zone: Option<String>,
+    pub vip: bool,
+    /// When the customer consented to storing the conversation.
+    pub consent_at: Option<Timestamp>,
+    /// The customer blocked the bot: nothing more can be sent.
+    pub blocked: bool,
+    pub created_at: Timestamp,
+}
+
+/// Who wrote a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Author {
+    Customer { id: CustomerId },
+    Agent { id: AgentId },
+    Bot,
+}
+
+/// Direction of a message in a ticket's thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageKind {
+    /// From the customer.
+    Inbound,
+    /// To the customer (an engineer's reply or a bot message).
+    Outbound,
+    /// Internal note, never sent to the customer.
+    Note,
+}
+
+impl MessageKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageKind::Inbound => "inbound",
+            MessageKind::Outbound => "outbound",
+            MessageKind::Note => "note",
+        }
+    }
+}
+
+/// What an attachment is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttachmentKind {
+    Photo,
+    Document,
+    Video,
+    Voice,
+    Audio,
+    Sticker,
+    Other,
+}
+
+/// Metadata of a file attached to a message (the bytes stay in Telegram).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub kind: AttachmentKind,
+    /// Telegram file_id, usable with getFile.
+    pub file_id: String,
+    pub file_name: Option<String>,
+    pub mime_type: Option<String>,
+    pub size: Option<u64>,
+}
+
+/// Delivery of an outbound message. Telegram gives no delivered/read
+/// receipts: `sent` means Telegram accepted it, nothing more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryState {
+    Queued,
+    Sent,
+    Failed,
+}
+
+impl DeliveryState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryState::Queued => "queued",
+            DeliveryState::Sent => "sent",
+            DeliveryState::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Queued, Self::Sent, Self::Failed]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivery {
+    pub state: DeliveryState,
+    /// Why it failed, when `state` is `failed`.
+    pub reason: Option<String>,
+    pub updated_at: Timestamp,
+}
+
+/// One entry in a ticket's thread.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    pub id: MessageId,
+    pub ticket_id: TicketId,
+    pub kind: MessageKind,
+    pub author: Author,
+    pub text: String,
+    pub attachments: Vec<Attachment>,
+    pub telegram_message_id: Option<i64>,
+    pub created_at: Timestamp,
+    /// Set when the text was edited after it was first stored.
+    pub edited_at: Option<Timestamp>,
+    /// Outbound messages only.
+    pub delivery: Option<Delivery>,
+}
+
+/// What an agent may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Acts on tickets in their own queues and tickets assigned to them.
+    Agent,
+    /// Acts on every ticket.
+    Supervisor,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Agent => "agent",
+            Role::Supervisor => "supervisor",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "agent" => Some(Role::Agent),
+            "supervisor" => Some(Role::Supervisor),
+            _ => None,
+        }
+    }
+}
+
+/// A support engineer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Agent {
+    pub id: AgentId,
+    /// Unique login name.
+    pub name: String,
+    pub display_name: String,
+    pub role: Role,
+    pub queues: Vec<QueueId>,
+    /// How many chats the agent holds at once.
+    pub capacity: u32,
+}
+
+/// A canned response. `{name}`-style variables are filled in by the client.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Macro {
+    pub id: MacroId,
+    pub shortcut: String,
+    pub title: String,
+    pub body: String,
+    /// `null` for a global macro.
+    pub owner: Option<AgentId>,
+}
+
+/// A queue and its SLA targets, as configured on the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Queue {
+    pub id: QueueId,
+    pub name: String,
+    pub first_reply_minutes: u32,
+    pub next_reply_minutes: u32,
+    pub resolution_minutes: u32,
+}
+
+/// How far an agent has read a ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadMarker {
+    pub agent_id: AgentId,
+    pub ticket_id: TicketId,
+    pub last_read: MessageId,
+}

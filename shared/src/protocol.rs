@@ -1,0 +1,259 @@
+//! The WebSocket sync protocol between the relay server and agent clients.
+//! docs/protocol.md describes it for implementers in other languages.
+
+use crate::event::EventEnvelope;
+use crate::ids::*;
+use crate::model::*;
+use serde::{Deserialize, Serialize};
+
+/// Version of this protocol. A client must send exactly this in `hello`.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// Largest frame (text message) the server accepts from a client.
+pub const MAX_CLIENT_FRAME_BYTES: usize = 1024 * 1024;
+
+/// Longest message text, in UTF-16 code units as Telegram counts them.
+pub const MAX_TEXT_UTF16: usize = 4096;
+
+/// WebSocket path of the sync endpoint.
+pub const WS_PATH: &str = "/v1/ws";
+
+/// Close codes the server uses, with their meaning.
+pub mod close {
+    /// The server is shutting down; reconnect later.
+    pub const GOING_AWAY: u16 = 1001;
+    /// A frame was over [`super::MAX_CLIENT_FRAME_BYTES`].
+    pub const TOO_BIG: u16 = 1009;
+    /// Internal server error.
+    pub const INTERNAL: u16 = 1011;
+    /// Missing or wrong token.
+    pub const UNAUTHORIZED: u16 = 4001;
+    /// `hello.protocol` differs from the server's.
+    pub const PROTOCOL_MISMATCH: u16 = 4002;
+    /// The first frame was not a valid `hello`.
+    pub const BAD_HANDSHAKE: u16 = 4003;
+    /// No `hello` arrived in time.
+    pub const HANDSHAKE_TIMEOUT: u16 = 4004;
+    /// The client could not keep up with the stream.
+    pub const TOO_SLOW: u16 = 4008;
+    /// The agent was removed or its token replaced.
+    pub const REVOKED: u16 = 4009;
+}
+
+/// Every frame a client sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientMessage {
+    /// First frame of a connection.
+    Hello {
+        protocol: u32,
+        token: String,
+        /// The last `seq` the client applied, to resume from; `null` for a snapshot.
+        resume_from: Option<Seq>,
+        /// Free-form client name and version, for logs.
+        #[serde(default)]
+        client: Option<String>,
+    },
+    /// A command; answered by `ok` or `error` carrying the same `id`.
+    Command { id: CommandId, command: Command },
+    /// Ask for the digest of the server's state (see docs/protocol.md).
+    Digest,
+}
+
+/// A change an agent asks for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Command {
+    /// Send text to the customer.
+    Reply { ticket_id: TicketId, text: String },
+    /// Add an internal note (never sent to the customer).
+    Note { ticket_id: TicketId, text: String },
+    /// Assign the ticket to oneself.
+    Take { ticket_id: TicketId },
+    /// Assign to an agent, or unassign with `agent_id: null`.
+    Assign {
+        ticket_id: TicketId,
+        agent_id: Option<AgentId>,
+    },
+    /// Move to another queue and/or agent, with an optional note.
+    Transfer {
+        ticket_id: TicketId,
+        #[serde(default)]
+        queue: Option<QueueId>,
+        #[serde(default)]
+        agent_id: Option<AgentId>,
+        #[serde(default)]
+        note: Option<String>,
+    },
+    SetStatus {
+        ticket_id: TicketId,
+        status: TicketStatus,
+    },
+    /// Add and remove tags.
+    SetTags {
+        ticket_id: TicketId,
+        #[serde(default)]
+        add: Vec<String>,
+        #[serde(default)]
+        remove: Vec<String>,
+    },
+    SetPriority {
+        ticket_id: TicketId,
+        priority: Priority,
+    },
+    /// Mark messages up to and including `up_to` as read by this agent.
+    MarkRead {
+        ticket_id: TicketId,
+        up_to: MessageId,
+    },
+    /// Fetch messages older than `before` (or the newest when `null`).
+    LoadOlder {
+        ticket_id: TicketId,
+        #[serde(default)]
+        before: Option<MessageId>,
+        #[serde(default = "default_page")]
+        limit: u32,
+    },
+}
+
+fn default_page() -> u32 {
+    50
+}
+
+impl Command {
+    pub fn ticket_id(&self) -> TicketId {
+        match self {
+            Command::Reply { ticket_id, .. }
+            | Command::Note { ticket_id, .. }
+            | Command::Take { ticket_id }
+            | Command::Assign { ticket_id, .. }
+            | Command::Transfer { ticket_id, .. }
+            | Command::SetStatus { ticket_id, .. }
+            | Command::SetTags { ticket_id, .. }
+            | Command::SetPriority { ticket_id, .. }
+            | Command::MarkRead { ticket_id, .. }
+            | Command::LoadOlder { ticket_id, .. } => *ticket_id,
+        }
+    }
+}
+
+/// What an accepted command produced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CommandResult {
+    /// The change was made (or had been made by an earlier try of this id).
+    Applied {
+        /// The message created by `reply` or `note`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message_id: Option<MessageId>,
+    },
+    /// The ticket already was as asked; no event was written.
+    Unchanged,
+    /// `load_older`'s page, oldest first; `more` says whether older ones exist.
+    Messages { messages: Vec<Message>, more: bool },
+}
+
+/// How the server brings a client up to date after `welcome`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncMode {
+    /// The missed events follow, then live ones.
+    Events,
+    /// A snapshot follows (drop all local state), then live events.
+    Snapshot,
+}
+
+/// Error codes of `error` frames.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The frame was not valid JSON, or not a valid message of a known type.
+    BadFrame,
+    /// The frame's `type` is not one the server knows.
+    UnknownType,
+    /// A field's value is not acceptable (empty text, bad tag, ...).
+    Invalid,
+    /// The ticket, agent or queue does not exist.
+    NotFound,
+    /// The agent may not act on this ticket.
+    Forbidden,
+    /// The ticket's state does not allow this (e.g. it is closed).
+    Conflict,
+    /// A frame arrived before `hello` finished or after it was refused.
+    NotReady,
+    /// The server failed; the command was not applied.
+    Internal,
+}
+
+/// Every frame the server sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMessage {
+    /// Answer to a good `hello`.
+    Welcome {
+        protocol: u32,
+        server_version: String,
+        agent: Agent,
+        /// How the client will be brought up to date.
+        sync: SyncMode,
+        /// Messages per ticket carried in snapshots (and covered by the digest).
+        snapshot_tail: u32,
+    },
+    /// One part of a snapshot; apply parts in order, `last: true` ends it.
+    Snapshot(Box<SnapshotPart>),
+    /// Events in `seq` order, each exactly once.
+    Events { events: Vec<EventEnvelope> },
+    /// The command `id` succeeded.
+    Ok {
+        id: CommandId,
+        /// Seq of the last event the command wrote, if it wrote any.
+        seq: Option<Seq>,
+        result: CommandResult,
+    },
+    /// A frame or command failed and changed nothing.
+    Error {
+        /// The command id, when the failing frame was a command.
+        id: Option<CommandId>,
+        code: ErrorCode,
+        message: String,
+    },
+    /// Answer to `digest`.
+    Digest {
+        seq: Seq,
+        digest: String,
+        tickets: u32,
+    },
+}
+
+/// One part of a snapshot. The first part carries queues, agents, macros
+/// and the agent's read markers; every part carries a batch of tickets with
+/// their customers and the tail of their messages.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotPart {
+    /// The state is as of this seq; live events continue after it.
+    pub seq: Seq,
+    pub part: u32,
+    pub last: bool,
+    #[serde(default)]
+    pub queues: Vec<Queue>,
+    #[serde(default)]
+    pub agents: Vec<Agent>,
+    #[serde(default)]
+    pub macros: Vec<Macro>,
+    #[serde(default)]
+    pub read_markers: Vec<ReadMarker>,
+    pub tickets: Vec<Ticket>,
+    pub customers: Vec<Customer>,
+    pub messages: Vec<Message>,
+}
+
+impl Default for Seq {
+    fn default() -> Self {
+        Seq(0)
+    }
+}
+
+/// Counts a string's length the way Telegram does: UTF-16 code units.
+pub fn utf16_len(s: &str) -> usize {
+    s.encode_utf16().count()
+}

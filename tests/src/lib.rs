@@ -1,0 +1,337 @@
+//! Harness for the end-to-end tests: builds and starts the real
+//! `relay-server` binary on port 0 with a temporary database, runs its CLI,
+//! and drives real WebSocket clients that mirror the server's state.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command as Proc, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use relay_client::{Connection, Incoming, Mirror, Welcome};
+use shared::*;
+
+/// How long any single wait in a test may take before it fails.
+pub const PATIENCE: Duration = Duration::from_secs(60);
+
+/// The relay-server binary, built once per test process with the same
+/// profile as the tests.
+pub fn relay_server_bin() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        if let Ok(p) = std::env::var("RELAY_SERVER_BIN") {
+            return PathBuf::from(p);
+        }
+        // target/<profile>/deps/<test binary>
+        let exe = std::env::current_exe().expect("test binary path");
+        let profile_dir = exe
+            .parent()
+            .and_then(Path::parent)
+            .expect("target/<profile>");
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let mut build = Proc::new(cargo);
+        build
+            .args([
+                "build",
+                "--quiet",
+                "-p",
+                "relay-server",
+                "--bin",
+                "relay-server",
+            ])
+            .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
+        if profile_dir.file_name().is_some_and(|n| n == "release") {
+            build.arg("--release");
+        }
+        let status = build.status().expect("run cargo build");
+        assert!(status.success(), "building relay-server failed");
+        profile_dir.join("relay-server")
+    })
+}
+
+/// Runs the CLI against `db` and returns its output (whatever the status).
+pub fn cli(db: &Path, args: &[&str]) -> Output {
+    Proc::new(relay_server_bin())
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env("RELAY_LOG", "warn")
+        .env_remove("RELAY_CONFIG")
+        .output()
+        .expect("run relay-server")
+}
+
+/// Runs the CLI and insists it succeeds; returns stdout.
+pub fn cli_ok(db: &Path, args: &[&str]) -> String {
+    let out = cli(db, args);
+    assert!(
+        out.status.success(),
+        "relay-server {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Adds an agent and returns their token.
+pub fn add_agent(db: &Path, name: &str, role: &str, queues: &str) -> String {
+    let out = cli_ok(
+        db,
+        &["agent", "add", name, "--role", role, "--queues", queues],
+    );
+    out.lines()
+        .find_map(|l| l.strip_prefix("token: "))
+        .expect("token line")
+        .to_owned()
+}
+
+/// A running relay-server process.
+pub struct Server {
+    pub child: Child,
+    pub addr: String,
+    pub db: PathBuf,
+}
+
+impl Server {
+    /// Starts `relay-server serve` on port 0 with `db` and extra env vars
+    /// (durability `normal` unless `RELAY_DURABILITY` is among them).
+    pub fn start(db: &Path, env: &[(&str, &str)]) -> Server {
+        let log = db.with_extension("log");
+        let stderr = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .expect("log file");
+        let mut cmd = Proc::new(relay_server_bin());
+        cmd.arg("--db")
+            .arg(db)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .env("RELAY_LOG", "info")
+            // Tests that prove durability against SIGKILL pass "full".
+            .env("RELAY_DURABILITY", "normal")
+            .env_remove("RELAY_CONFIG")
+            .stdout(Stdio::piped())
+            .stderr(stderr);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("start relay-server");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read the listening line");
+        let addr = line
+            .trim()
+            .strip_prefix("relay-server listening on http://")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}; see {}", log.display()))
+            .to_owned();
+        Server {
+            child,
+            addr,
+            db: db.to_path_buf(),
+        }
+    }
+
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}{}", self.addr, WS_PATH)
+    }
+
+    /// SIGKILL: no chance to clean up.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// SIGTERM, then wait for the exit status.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let _ = Proc::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        self.child.wait().expect("wait for relay-server")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A fresh temp dir with a database path in it, migrated and seeded.
+pub fn fresh_db(customers: u32) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("desk.db");
+    cli_ok(&db, &["migrate"]);
+    if customers > 0 {
+        cli_ok(&db, &["seed", "--customers", &customers.to_string()]);
+    }
+    (dir, db)
+}
+
+/// A WebSocket client that mirrors the server and collects answers.
+pub struct Client {
+    pub conn: Connection,
+    pub mirror: Mirror,
+    pub welcome: Welcome,
+    pub answers: HashMap<CommandId, ServerMessage>,
+    /// Set when the server closed the connection.
+    pub closed: Option<(u16, String)>,
+    next_id: u64,
+}
+
+impl Client {
+    /// Connects and brings the mirror up to date with the server.
+    pub async fn connect(url: &str, token: &str, resume: Option<(Mirror, Seq)>) -> Client {
+        let (mirror, from) = match resume {
+            Some((m, s)) => (m, Some(s)),
+            None => (Mirror::default(), None),
+        };
+        let (conn, welcome) = Connection::connect(url, token, from)
+            .await
+            .expect("connect");
+        let mut mirror = mirror;
+        mirror.me = Some(welcome.agent.id);
+        let mut c = Client {
+            conn,
+            mirror,
+            welcome,
+            answers: HashMap::new(),
+            closed: None,
+            next_id: 0,
+        };
+        c.settle().await;
+        c
+    }
+
+    /// Receives one frame, applying it to the mirror. False once closed.
+    pub async fn pump(&mut self) -> bool {
+        if self.closed.is_some() {
+            return false;
+        }
+        let got = tokio::time::timeout(PATIENCE, self.conn.recv())
+            .await
+            .expect("server went silent");
+        match got {
+            Ok(Incoming::Message(m)) => {
+                self.mirror.apply(&m).expect("mirror applies the stream");
+                if let ServerMessage::Ok { id, .. } | ServerMessage::Error { id: Some(id), .. } = &m
+                {
+                    self.answers.insert(id.clone(), m);
+                } else if let ServerMessage::Error { id: None, .. } | ServerMessage::Digest { .. } =
+                    &m
+                {
+                    self.answers.insert(CommandId::new(""), m);
+                }
+                true
+            }
+            Ok(Incoming::Closed { code, reason }) => {
+                self.closed = Some((code, reason));
+                false
+            }
+            Err(e) => {
+                self.closed = Some((1006, e.to_string()));
+                false
+            }
+        }
+    }
+
+    /// A new command id.
+    pub fn next_id(&mut self) -> String {
+        self.next_id += 1;
+        format!("c-{}-{}", self.welcome.agent.id, self.next_id)
+    }
+
+    /// Sends a command and waits for its answer (ok or error).
+    pub async fn cmd(&mut self, command: Command) -> ServerMessage {
+        let id = self.next_id();
+        self.cmd_with_id(&id, command).await
+    }
+
+    pub async fn cmd_with_id(&mut self, id: &str, command: Command) -> ServerMessage {
+        self.conn.command(id, command).await.expect("send command");
+        let key = CommandId::new(id);
+        while !self.answers.contains_key(&key) {
+            assert!(
+                self.pump().await,
+                "closed while waiting for {id}: {:?}",
+                self.closed
+            );
+        }
+        self.answers.remove(&key).expect("answer")
+    }
+
+    /// Sends a raw text frame and returns the next frame-level answer
+    /// (an `error` without id, or whatever comes with `id`).
+    pub async fn raw(&mut self, text: String, id: Option<&str>) -> ServerMessage {
+        self.conn.send_text(text).await.expect("send raw");
+        let key = CommandId::new(id.unwrap_or(""));
+        while !self.answers.contains_key(&key) {
+            assert!(self.pump().await, "closed while waiting: {:?}", self.closed);
+        }
+        self.answers.remove(&key).expect("answer")
+    }
+
+    /// Asks the server for its digest and waits until the mirror has
+    /// applied everything up to that seq. Returns (server's, mirror's).
+    pub async fn settle(&mut self) -> (String, String) {
+        self.conn
+            .send(&ClientMessage::Digest)
+            .await
+            .expect("send digest");
+        let key = CommandId::new("");
+        let (seq, digest) = loop {
+            if let Some(ServerMessage::Digest { seq, digest, .. }) = self.answers.remove(&key) {
+                break (seq, digest);
+            }
+            assert!(
+                self.pump().await,
+                "closed while settling: {:?}",
+                self.closed
+            );
+        };
+        while self.mirror.seq < seq {
+            assert!(
+                self.pump().await,
+                "closed while catching up: {:?}",
+                self.closed
+            );
+        }
+        (digest, self.mirror.digest(self.welcome.snapshot_tail))
+    }
+
+    /// Waits for the server to close the connection; returns code and reason.
+    pub async fn closed(&mut self) -> (u16, String) {
+        while self.pump().await {}
+        self.closed.clone().expect("closed")
+    }
+
+    /// Any open ticket in `queue`.
+    pub fn ticket_in(&self, queue: &str) -> TicketId {
+        self.mirror
+            .tickets
+            .values()
+            .find(|t| t.queue.as_str() == queue)
+            .map(|t| t.id)
+            .unwrap_or_else(|| panic!("no ticket in {queue}"))
+    }
+}
+
+/// Asserts an answer is `ok` and returns its seq.
+pub fn expect_ok(m: &ServerMessage) -> Option<Seq> {
+    match m {
+        ServerMessage::Ok { seq, .. } => *seq,
+        other => panic!("expected ok, got {other:?}"),
+    }
+}
+
+/// Asserts an answer is an error with `code`.
+pub fn expect_error(m: &ServerMessage, code: ErrorCode) -> String {
+    match m {
+        ServerMessage::Error {
+            code: c, message, ..
+        } if *c == code => message.clone(),
+        other => panic!("expected {code:?} error, got {other:?}"),
+    }
+}
