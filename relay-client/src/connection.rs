@@ -46,7 +46,7 @@ pub struct Connection {
 impl Connection {
     /// Opens the socket only (no hello): for tests of the handshake.
     pub async fn open(url: &str) -> Result<Connection, ClientError> {
-        let (ws, _) = tokio_tungstenite::connect_async(url).await?;
+        let (ws, _) = tokio_tungstenite::connect_async_with_config(url, None, true).await?;
         Ok(Connection { ws })
     }
 

@@ -89,6 +89,12 @@ pub async fn serve(
             }
         })
     };
+    // Small frames both ways: do not let Nagle hold them back.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!("cannot set TCP_NODELAY: {e}");
+        }
+    });
     let served = axum::serve(listener, http::router(app.clone()))
         .with_graceful_shutdown(shutdown.clone().cancelled_owned())
         .await;

@@ -1,0 +1,350 @@
+//! Bad input gets a clear answer and changes nothing.
+
+use e2e::*;
+use relay_client::{Connection, Incoming};
+use shared::*;
+
+/// Opens a socket, sends `first` as the first frame, returns the close.
+async fn refused(url: &str, first: String) -> (u16, String) {
+    let mut c = Connection::open(url).await.unwrap();
+    c.send_text(first).await.unwrap();
+    match c.recv().await.unwrap() {
+        Incoming::Closed { code, reason } => (code, reason),
+        other => panic!("expected close, got {other:?}"),
+    }
+}
+
+fn hello(token: &str, protocol: u32) -> String {
+    serde_json::json!({"type": "hello", "protocol": protocol, "token": token, "resume_from": null})
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_handshakes_are_closed_with_a_reason() {
+    let (_dir, db) = fresh_db(2);
+    let token = add_agent(&db, "alice", "agent", "L1");
+    let server = Server::start(&db, &[("RELAY_SYNC__HELLO_TIMEOUT_SECS", "1")]);
+    let url = server.ws_url();
+
+    assert_eq!(
+        refused(&url, hello("", 1)).await,
+        (close::UNAUTHORIZED, "missing token".into())
+    );
+    assert_eq!(
+        refused(&url, hello("rst_nope", 1)).await,
+        (close::UNAUTHORIZED, "invalid token".into())
+    );
+    let (code, reason) = refused(&url, hello(&token, 99)).await;
+    assert_eq!(code, close::PROTOCOL_MISMATCH);
+    assert!(
+        reason.contains("99") && reason.contains("speaks 1"),
+        "{reason}"
+    );
+    let (code, reason) = refused(&url, r#"{"type":"digest"}"#.into()).await;
+    assert_eq!(
+        (code, reason.as_str()),
+        (close::BAD_HANDSHAKE, "first frame must be hello")
+    );
+    let (code, reason) = refused(&url, "hello?".into()).await;
+    assert_eq!(code, close::BAD_HANDSHAKE);
+    assert!(reason.starts_with("bad hello"), "{reason}");
+
+    // Silence: closed after the hello timeout.
+    let mut c = Connection::open(&url).await.unwrap();
+    match c.recv().await.unwrap() {
+        Incoming::Closed { code, reason } => {
+            assert_eq!(code, close::HANDSHAKE_TIMEOUT);
+            assert!(reason.contains("no hello"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // The right token still works.
+    let (mut s, m) = Client::connect(&url, &token, None).await.settle().await;
+    assert_eq!(s, m);
+    s.clear();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_frames_and_commands_are_refused_and_change_nothing() {
+    let (_dir, db) = fresh_db(14);
+    let token = add_agent(&db, "alice", "agent", "L1");
+    let server = Server::start(&db, &[]);
+    let mut a = Client::connect(&server.ws_url(), &token, None).await;
+    let (before, _) = a.settle().await;
+    let seq_before = a.mirror.seq;
+    let mine = a.ticket_in("L1");
+    let theirs = a.ticket_in("L2");
+
+    let e = a.raw("{not json".into(), None).await;
+    assert!(expect_error(&e, ErrorCode::BadFrame).starts_with("malformed JSON"));
+    let e = a.raw(r#"{"type":"teleport"}"#.into(), None).await;
+    assert!(expect_error(&e, ErrorCode::UnknownType).contains("teleport"));
+    let e = a.raw(r#"[1,2,3]"#.into(), None).await;
+    expect_error(&e, ErrorCode::BadFrame);
+    let e = a
+        .raw(
+            r#"{"type":"command","id":"x1","command":{"kind":"frobnicate","ticket_id":1}}"#.into(),
+            Some("x1"),
+        )
+        .await;
+    assert!(expect_error(&e, ErrorCode::UnknownType).contains("frobnicate"));
+    let e = a
+        .raw(
+            r#"{"type":"command","id":"x2","command":{"kind":"reply"}}"#.into(),
+            Some("x2"),
+        )
+        .await;
+    assert!(expect_error(&e, ErrorCode::BadFrame).contains("ticket_id"));
+    // A lone surrogate is not valid Unicode, so not valid JSON: no id can be read.
+    let e = a.raw(format!(r#"{{"type":"command","id":"x3","command":{{"kind":"note","ticket_id":{},"text":"\ud800"}}}}"#, mine.0), None).await;
+    expect_error(&e, ErrorCode::BadFrame);
+    let e = a.raw(hello(&token, 1), None).await;
+    expect_error(&e, ErrorCode::BadFrame);
+    a.conn.send_binary(vec![1, 2, 3]).await.unwrap();
+    let key = CommandId::new("");
+    while !a.answers.contains_key(&key) {
+        assert!(a.pump().await);
+    }
+    expect_error(&a.answers.remove(&key).unwrap(), ErrorCode::BadFrame);
+
+    let cases: Vec<(Command, ErrorCode)> = vec![
+        (
+            Command::Reply {
+                ticket_id: theirs,
+                text: "hi".into(),
+            },
+            ErrorCode::Forbidden,
+        ),
+        (Command::Take { ticket_id: theirs }, ErrorCode::Forbidden),
+        (
+            Command::Reply {
+                ticket_id: TicketId(999_999),
+                text: "hi".into(),
+            },
+            ErrorCode::NotFound,
+        ),
+        (
+            Command::Reply {
+                ticket_id: mine,
+                text: "   ".into(),
+            },
+            ErrorCode::Invalid,
+        ),
+        (
+            Command::Note {
+                ticket_id: mine,
+                text: "bell \u{7}".into(),
+            },
+            ErrorCode::Invalid,
+        ),
+        (
+            Command::Reply {
+                ticket_id: mine,
+                text: "😀".repeat(2049),
+            },
+            ErrorCode::Invalid,
+        ),
+        (
+            Command::SetTags {
+                ticket_id: mine,
+                add: vec!["two words".into()],
+                remove: vec![],
+            },
+            ErrorCode::Invalid,
+        ),
+        (
+            Command::Transfer {
+                ticket_id: mine,
+                queue: Some(QueueId::new("NOPE")),
+                agent_id: None,
+                note: None,
+            },
+            ErrorCode::NotFound,
+        ),
+        (
+            Command::Transfer {
+                ticket_id: mine,
+                queue: None,
+                agent_id: None,
+                note: None,
+            },
+            ErrorCode::Invalid,
+        ),
+        (
+            Command::Assign {
+                ticket_id: mine,
+                agent_id: Some(AgentId(4242)),
+            },
+            ErrorCode::NotFound,
+        ),
+        (
+            Command::MarkRead {
+                ticket_id: mine,
+                up_to: MessageId(987_654),
+            },
+            ErrorCode::NotFound,
+        ),
+        (
+            Command::LoadOlder {
+                ticket_id: mine,
+                before: None,
+                limit: 0,
+            },
+            ErrorCode::Invalid,
+        ),
+    ];
+    for (cmd, code) in cases {
+        let answer = a.cmd(cmd.clone()).await;
+        let msg = expect_error(&answer, code);
+        assert!(!msg.is_empty(), "{cmd:?}");
+    }
+    let long_id = "x".repeat(65);
+    let e = a
+        .cmd_with_id(&long_id, Command::Take { ticket_id: mine })
+        .await;
+    expect_error(&e, ErrorCode::Invalid);
+
+    let (after, mirror) = a.settle().await;
+    assert_eq!(a.mirror.seq, seq_before, "nothing was written");
+    assert_eq!(before, after);
+    assert_eq!(after, mirror);
+
+    // Odd but valid Unicode is kept exactly as typed.
+    for text in ["👩‍👩‍👧‍👦 family", "مرحبا بالعالم", "零宽\u{200d}连接", "e\u{301}"]
+    {
+        let ok = a
+            .cmd(Command::Note {
+                ticket_id: mine,
+                text: text.into(),
+            })
+            .await;
+        expect_ok(&ok);
+        a.settle().await;
+        assert_eq!(a.mirror.messages[&mine].values().last().unwrap().text, text);
+    }
+
+    // Once worked on, a ticket cannot go back to new.
+    expect_ok(
+        &a.cmd(Command::Reply {
+            ticket_id: mine,
+            text: "on it".into(),
+        })
+        .await,
+    );
+    let e = a
+        .cmd(Command::SetStatus {
+            ticket_id: mine,
+            status: TicketStatus::New,
+        })
+        .await;
+    expect_error(&e, ErrorCode::Invalid);
+
+    // A closed ticket refuses changes.
+    expect_ok(
+        &a.cmd(Command::SetStatus {
+            ticket_id: mine,
+            status: TicketStatus::Closed,
+        })
+        .await,
+    );
+    let e = a
+        .cmd(Command::Note {
+            ticket_id: mine,
+            text: "late".into(),
+        })
+        .await;
+    expect_error(&e, ErrorCode::Conflict);
+    a.settle().await;
+    assert!(
+        !a.mirror.tickets.contains_key(&mine),
+        "closed tickets leave the mirror"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversize_frame_closes_the_connection() {
+    let (_dir, db) = fresh_db(1);
+    let token = add_agent(&db, "alice", "agent", "L1");
+    let server = Server::start(&db, &[]);
+    let mut a = Client::connect(&server.ws_url(), &token, None).await;
+    let (_, _) = a.settle().await;
+    let seq = a.mirror.seq;
+    let t = a.ticket_in("L1");
+    let big = format!(
+        r#"{{"type":"command","id":"big","command":{{"kind":"note","ticket_id":{},"text":"{}"}}}}"#,
+        t.0,
+        "a".repeat(MAX_CLIENT_FRAME_BYTES)
+    );
+    let _ = a.conn.send_text(big).await;
+    let (code, reason) = a.closed().await;
+    assert_eq!(code, close::TOO_BIG, "{reason}");
+    let mut b = Client::connect(&server.ws_url(), &token, None).await;
+    b.settle().await;
+    assert_eq!(b.mirror.seq, seq, "nothing was written");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn removing_an_agent_or_replacing_its_token_closes_its_connections() {
+    let (_dir, db) = fresh_db(2);
+    let alice = add_agent(&db, "alice", "agent", "L1");
+    let bob = add_agent(&db, "bob", "agent", "L1");
+    let server = Server::start(&db, &[]);
+    let mut a = Client::connect(&server.ws_url(), &alice, None).await;
+    let mut b = Client::connect(&server.ws_url(), &bob, None).await;
+
+    let new = cli_ok(&db, &["agent", "token", "alice"]);
+    assert!(new.starts_with("token: rst_"));
+    let (code, reason) = a.closed().await;
+    assert_eq!(code, close::REVOKED, "{reason}");
+    assert_eq!(
+        refused(&server.ws_url(), hello(&alice, 1)).await.0,
+        close::UNAUTHORIZED
+    );
+
+    cli_ok(&db, &["agent", "remove", "bob"]);
+    let (code, _) = b.closed().await;
+    assert_eq!(code, close::REVOKED);
+    assert_eq!(
+        refused(&server.ws_url(), hello(&bob, 1)).await.0,
+        close::UNAUTHORIZED
+    );
+}
+
+#[test]
+fn cli_errors_are_one_clear_line() {
+    let (dir, db) = fresh_db(0);
+    let config = dir.path().join("broken.toml");
+    std::fs::write(
+        &config,
+        "listen = \"127.0.0.1:1\"\n[sync]\nsnapshot_tail = \"many\"\n",
+    )
+    .unwrap();
+    let out = cli(&db, &["--config", config.to_str().unwrap(), "migrate"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("broken.toml") && err.contains("snapshot_tail"),
+        "{err}"
+    );
+
+    let out = cli(&db, &["agent", "add", "carol", "--queues", "L1,MARS"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        err.contains("MARS") && err.contains("not configured"),
+        "{err}"
+    );
+    let out = cli(&db, &["agent", "add", "Carol Smith"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("agent name"));
+    add_agent(&db, "carol", "agent", "L1");
+    let out = cli(&db, &["agent", "add", "carol"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
+
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = busy.local_addr().unwrap().to_string();
+    let out = cli(&db, &["serve", "--listen", &addr]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("already in use"), "{err}");
+}
