@@ -137,6 +137,19 @@ impl Connection {
         }
     }
 
+    /// The next text frame as received, without decoding (for benchmarks
+    /// and tools that only route frames). `None` once the connection ends.
+    pub async fn recv_text(&mut self) -> Result<Option<String>, ClientError> {
+        loop {
+            match self.ws.next().await {
+                None | Some(Ok(WsMessage::Close(_))) => return Ok(None),
+                Some(Err(e)) => return Err(e.into()),
+                Some(Ok(WsMessage::Text(t))) => return Ok(Some(t.to_string())),
+                Some(Ok(_)) => continue,
+            }
+        }
+    }
+
     /// Closes politely.
     pub async fn close(mut self) {
         let _ = self

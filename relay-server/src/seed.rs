@@ -41,6 +41,42 @@ const FOLLOW_UPS: &[&str] = &[
     "Thanks for looking into it!",
 ];
 
+/// The message sample customer `i` writes (the `n`-th time).
+fn sample(queues: &Queues, i: u32, n: u32) -> Inbound {
+    let (name, lang, text) = PEOPLE[i as usize % PEOPLE.len()];
+    let queue = match i % 7 {
+        3 => Some(QueueId::new("L2")),
+        5 => Some(QueueId::new("VIP")),
+        6 => Some(QueueId::new("SECURITY")),
+        _ => None,
+    }
+    .filter(|q| queues.get(q).is_some());
+    let user = 100_000 + i64::from(i);
+    Inbound {
+        sender: Sender {
+            telegram_user_id: user,
+            first_name: name.to_owned(),
+            last_name: None,
+            username: Some(format!("customer{i}")),
+            language: Some(lang.to_owned()),
+        },
+        chat_id: user,
+        text: if n == 0 { text.to_owned() } else { FOLLOW_UPS[(i + n) as usize % FOLLOW_UPS.len()].to_owned() },
+        attachments: Vec::new(),
+        telegram_message_id: Some(i64::from(n) + 1),
+        queue,
+        topic: None,
+        priority: if i % 11 == 0 { Priority::High } else { Priority::Normal },
+    }
+}
+
+/// Sample customer `i` writes their `n`-th message (0: the first).
+pub async fn write_in(store: &Store, queues: Arc<Queues>, i: u32, n: u32) -> Result<(), DomainError> {
+    store
+        .write(move |ctx| intake::customer_message(ctx, &queues, &sample(&queues, i, n)).map(|_| ()))
+        .await
+}
+
 /// Files `customers` customers' messages (1-3 each). Returns messages filed.
 pub async fn seed(
     store: &Store,
@@ -52,47 +88,12 @@ pub async fn seed(
     while start < customers {
         let end = (start + 200).min(customers);
         let q = queues_arc.clone();
-        let queues = queues_arc.clone();
         filed += store
             .write(move |ctx| {
                 let mut n = 0;
                 for i in start..end {
-                    let (name, lang, text) = PEOPLE[i as usize % PEOPLE.len()];
-                    let queue = match i % 7 {
-                        3 => Some(QueueId::new("L2")),
-                        5 => Some(QueueId::new("VIP")),
-                        6 => Some(QueueId::new("SECURITY")),
-                        _ => None,
-                    }
-                    .filter(|q| queues.get(q).is_some());
-                    let user = 100_000 + i64::from(i);
-                    let base = Inbound {
-                        sender: Sender {
-                            telegram_user_id: user,
-                            first_name: name.to_owned(),
-                            last_name: None,
-                            username: Some(format!("customer{i}")),
-                            language: Some(lang.to_owned()),
-                        },
-                        chat_id: user,
-                        text: text.to_owned(),
-                        attachments: Vec::new(),
-                        telegram_message_id: Some(1),
-                        queue,
-                        topic: None,
-                        priority: if i % 11 == 0 {
-                            Priority::High
-                        } else {
-                            Priority::Normal
-                        },
-                    };
-                    intake::customer_message(ctx, &q, &base)?;
-                    n += 1;
-                    for f in 0..(i % 3) {
-                        let mut more = base.clone();
-                        more.text = FOLLOW_UPS[(i + f) as usize % FOLLOW_UPS.len()].to_owned();
-                        more.telegram_message_id = Some(2 + i64::from(f));
-                        intake::customer_message(ctx, &q, &more)?;
+                    for k in 0..=(i % 3) {
+                        intake::customer_message(ctx, &q, &sample(&q, i, k))?;
                         n += 1;
                     }
                 }

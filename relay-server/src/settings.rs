@@ -162,6 +162,12 @@ impl Settings {
         Self::from_table(table).map_err(SettingsError::Invalid)
     }
 
+    /// The built-in defaults alone (no file, no environment).
+    pub fn defaults() -> Self {
+        Self::from_table(DEFAULTS.parse().expect("built-in defaults are valid TOML"))
+            .expect("built-in defaults are valid")
+    }
+
     fn from_table(table: toml::Table) -> Result<Self, String> {
         let s: Settings = toml::Value::Table(table)
             .try_into()

@@ -247,12 +247,6 @@ pub struct SnapshotPart {
     pub messages: Vec<Message>,
 }
 
-impl Default for Seq {
-    fn default() -> Self {
-        Seq(0)
-    }
-}
-
 /// Counts a string's length the way Telegram does: UTF-16 code units.
 pub fn utf16_len(s: &str) -> usize {
     s.encode_utf16().count()

@@ -142,6 +142,12 @@ fn open_conn(
     flags: OpenFlags,
     durability: Durability,
 ) -> Result<Connection, StoreError> {
+    // Page cache: 16 MiB for the writer, 4 MiB for each reader.
+    let cache_kib = if flags.contains(OpenFlags::SQLITE_OPEN_READ_ONLY) {
+        4000
+    } else {
+        16000
+    };
     let conn = Connection::open_with_flags(path, flags)?;
     conn.busy_timeout(Duration::from_secs(10))?;
     let sync = match durability {
@@ -149,7 +155,7 @@ fn open_conn(
         Durability::Normal => "NORMAL",
     };
     conn.execute_batch(&format!(
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous={sync}; PRAGMA foreign_keys=ON; PRAGMA cache_size=-16000;"
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous={sync}; PRAGMA foreign_keys=ON; PRAGMA cache_size=-{cache_kib};"
     ))?;
     Ok(conn)
 }

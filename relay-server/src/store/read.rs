@@ -169,6 +169,42 @@ fn read_markers(conn: &Connection, agent: AgentId) -> Result<Vec<ReadMarker>, St
         .collect::<Result<Vec<_>, _>>()?)
 }
 
+/// Customers of the open tickets with ids in `from..=to`.
+fn customers_of_open(
+    conn: &Connection,
+    from: TicketId,
+    to: TicketId,
+) -> Result<Vec<Customer>, StoreError> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {CUSTOMER_COLS} FROM customers WHERE id IN (
+                 SELECT customer_id FROM tickets WHERE status <> 'closed' AND id BETWEEN ?1 AND ?2)
+             ORDER BY id"
+        ))?
+        .query_map(params![from.0, to.0], rows::customer)?
+        .collect::<Result<Vec<_>, _>>()?)
+}
+
+/// The last `tail` messages of each open ticket with id in `from..=to`,
+/// by ticket then id.
+fn tails_of_open(
+    conn: &Connection,
+    from: TicketId,
+    to: TicketId,
+    tail: u32,
+) -> Result<Vec<Message>, StoreError> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {MESSAGE_COLS} FROM (
+                 SELECT m.*, row_number() OVER (PARTITION BY m.ticket_id ORDER BY m.id DESC) AS rn
+                 FROM messages m JOIN tickets t ON t.id = m.ticket_id
+                 WHERE t.status <> 'closed' AND t.id BETWEEN ?1 AND ?2)
+             WHERE rn <= ?3 ORDER BY ticket_id, id"
+        ))?
+        .query_map(params![from.0, to.0, tail], rows::message)?
+        .collect::<Result<Vec<_>, _>>()?)
+}
+
 /// What a snapshot is built for.
 pub struct SnapshotSpec {
     pub agent: AgentId,
@@ -206,14 +242,9 @@ pub fn stream_snapshot(
             if let Some(t) = tickets.last() {
                 after = t.id;
             }
-            let mut seen = std::collections::HashSet::new();
-            for t in &tickets {
-                if seen.insert(t.customer_id)
-                    && let Some(c) = rows::load_customer(conn, t.customer_id)?
-                {
-                    part.customers.push(c);
-                }
-                part.messages.extend(tail(conn, t.id, spec.tail)?);
+            if let (Some(first), Some(last)) = (tickets.first(), tickets.last()) {
+                part.customers = customers_of_open(conn, first.id, last.id)?;
+                part.messages = tails_of_open(conn, first.id, last.id, spec.tail)?;
             }
             part.tickets = tickets;
             part.last = done;
@@ -297,10 +328,14 @@ pub fn digest(conn: &Connection, tail_len: u32) -> Result<(Seq, String, u32), St
         let mut after = TicketId(0);
         loop {
             let tickets = open_tickets(conn, after, 1000)?;
-            for t in &tickets {
-                d.ticket(t);
-                for m in tail(conn, t.id, tail_len)? {
-                    d.message(&m);
+            if let (Some(first), Some(last)) = (tickets.first(), tickets.last()) {
+                let messages = tails_of_open(conn, first.id, last.id, tail_len)?;
+                let mut messages = messages.iter().peekable();
+                for t in &tickets {
+                    d.ticket(t);
+                    while let Some(m) = messages.next_if(|m| m.ticket_id == t.id) {
+                        d.message(m);
+                    }
                 }
             }
             match tickets.last() {
