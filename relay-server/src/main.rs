@@ -138,7 +138,11 @@ fn run(cli: Cli) -> Result<()> {
                 Ok(())
             }
             Cmd::Agent(cmd) => agent(settings, cmd).await,
-            Cmd::Demo { listen, customers, every } => demo(settings, listen, customers, every).await,
+            Cmd::Demo {
+                listen,
+                customers,
+                every,
+            } => demo(settings, listen, customers, every).await,
             Cmd::Seed { customers } => {
                 let store = relay_server::open_store(&settings)?;
                 let n =
@@ -200,22 +204,31 @@ async fn demo(mut settings: Settings, listen: String, customers: u32, every: u64
     let q = queues.clone();
     let (_, token) = store
         .write(move |ctx| {
-            agents::add(ctx, &q, &NewAgent {
-                name: "demo".into(),
-                display_name: Some("Demo Supervisor".into()),
-                role: Role::Supervisor,
-                queues: q.all().iter().map(|q| q.id.clone()).collect(),
-                capacity: 10,
-            })
+            agents::add(
+                ctx,
+                &q,
+                &NewAgent {
+                    name: "demo".into(),
+                    display_name: Some("Demo Supervisor".into()),
+                    role: Role::Supervisor,
+                    queues: q.all().iter().map(|q| q.id.clone()).collect(),
+                    capacity: 10,
+                },
+            )
         })
         .await?;
     let local = listener.local_addr()?;
-    println!("relay-server demo: {customers} sample customers filed; more write in every {every} s");
+    println!(
+        "relay-server demo: {customers} sample customers filed; more write in every {every} s"
+    );
     println!("  database  {} (removed on exit)", settings.db);
     println!("  websocket ws://{local}{}", shared::WS_PATH);
     println!("  health    http://{local}/healthz");
     println!("  token     {token}");
-    println!("  say hello {{\"type\":\"hello\",\"protocol\":{},\"token\":\"{token}\",\"resume_from\":null}}", shared::PROTOCOL_VERSION);
+    println!(
+        "  say hello {{\"type\":\"hello\",\"protocol\":{},\"token\":\"{token}\",\"resume_from\":null}}",
+        shared::PROTOCOL_VERSION
+    );
     println!("Ctrl-C stops the demo.");
     std::io::stdout().flush()?;
     let shutdown = CancellationToken::new();
@@ -231,7 +244,11 @@ async fn demo(mut settings: Settings, listen: String, customers: u32, every: u64
                     _ = tick.tick() => {}
                 }
                 // Earlier customers follow up; every third message is a new customer.
-                let (i, k) = if n % 3 == 2 { (customers + n / 3, 0) } else { (n % customers.max(1), 3 + n) };
+                let (i, k) = if n % 3 == 2 {
+                    (customers + n / 3, 0)
+                } else {
+                    (n % customers.max(1), 3 + n)
+                };
                 if let Err(e) = relay_server::seed::write_in(&store, queues.clone(), i, k).await {
                     tracing::warn!("scripted customer: {e}");
                 }

@@ -61,19 +61,34 @@ fn sample(queues: &Queues, i: u32, n: u32) -> Inbound {
             language: Some(lang.to_owned()),
         },
         chat_id: user,
-        text: if n == 0 { text.to_owned() } else { FOLLOW_UPS[(i + n) as usize % FOLLOW_UPS.len()].to_owned() },
+        text: if n == 0 {
+            text.to_owned()
+        } else {
+            FOLLOW_UPS[(i + n) as usize % FOLLOW_UPS.len()].to_owned()
+        },
         attachments: Vec::new(),
         telegram_message_id: Some(i64::from(n) + 1),
         queue,
         topic: None,
-        priority: if i % 11 == 0 { Priority::High } else { Priority::Normal },
+        priority: if i % 11 == 0 {
+            Priority::High
+        } else {
+            Priority::Normal
+        },
     }
 }
 
 /// Sample customer `i` writes their `n`-th message (0: the first).
-pub async fn write_in(store: &Store, queues: Arc<Queues>, i: u32, n: u32) -> Result<(), DomainError> {
+pub async fn write_in(
+    store: &Store,
+    queues: Arc<Queues>,
+    i: u32,
+    n: u32,
+) -> Result<(), DomainError> {
     store
-        .write(move |ctx| intake::customer_message(ctx, &queues, &sample(&queues, i, n)).map(|_| ()))
+        .write(move |ctx| {
+            intake::customer_message(ctx, &queues, &sample(&queues, i, n)).map(|_| ())
+        })
         .await
 }
 
