@@ -99,6 +99,11 @@ impl Connection {
         Ok(self.ws.send(WsMessage::Binary(data.into())).await?)
     }
 
+    /// Sends a WebSocket ping (the server answers with a pong, skipped by `recv`).
+    pub async fn ping(&mut self) -> Result<(), ClientError> {
+        Ok(self.ws.send(WsMessage::Ping(Vec::new().into())).await?)
+    }
+
     /// Sends a command with the given id.
     pub async fn command(
         &mut self,

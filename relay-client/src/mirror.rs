@@ -46,6 +46,7 @@ impl Mirror {
     pub fn apply_snapshot(&mut self, p: SnapshotPart) -> Result<(), MirrorError> {
         if p.part == 0 {
             let me = self.me;
+            // Seq stays 0 (nothing to resume from) until the last part lands.
             *self = Mirror::new(me);
             self.queues = p.queues;
             self.agents = p.agents.into_iter().map(|a| (a.id, a)).collect();
@@ -62,7 +63,9 @@ impl Mirror {
             });
         }
         self.next_part = p.part + 1;
-        self.seq = p.seq;
+        if p.last {
+            self.seq = p.seq;
+        }
         for c in p.customers {
             self.customers.insert(c.id, c);
         }
@@ -125,7 +128,8 @@ impl Mirror {
                 self.macros.remove(macro_id);
             }
             Event::ReadMarkerMoved { marker } => {
-                if Some(marker.agent_id) == self.me {
+                if Some(marker.agent_id) == self.me && self.tickets.contains_key(&marker.ticket_id)
+                {
                     self.read.insert(marker.ticket_id, marker.last_read);
                 }
             }

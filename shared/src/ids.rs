@@ -71,8 +71,8 @@ impl fmt::Display for QueueId {
     }
 }
 
-/// A client-made command id (1..=64 printable ASCII characters). A command
-/// sent twice with the same id by the same agent is applied once.
+/// A client-made command id: 1 to 64 visible ASCII characters (no spaces).
+/// A command sent twice with the same id by the same agent is applied once.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct CommandId(pub String);

@@ -11,9 +11,9 @@ pub enum TicketStatus {
     New,
     /// Being worked on.
     Open,
-    /// Waiting on the customer; SLA clocks pause.
+    /// Waiting on the customer; no reply is owed meanwhile.
     PendingOnCustomer,
-    /// Solved; the customer may still answer and reopen it.
+    /// Solved. The customer's next message opens a new ticket.
     Resolved,
     /// Finished for good.
     Closed,

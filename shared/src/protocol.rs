@@ -70,9 +70,11 @@ pub enum Command {
     Note { ticket_id: TicketId, text: String },
     /// Assign the ticket to oneself.
     Take { ticket_id: TicketId },
-    /// Assign to an agent, or unassign with `agent_id: null`.
+    /// Assign to an agent, or unassign with `agent_id: null` (the field
+    /// is required, so a forgotten field never unassigns by accident).
     Assign {
         ticket_id: TicketId,
+        #[serde(deserialize_with = "required_nullable")]
         agent_id: Option<AgentId>,
     },
     /// Move to another queue and/or agent, with an optional note.
@@ -120,6 +122,29 @@ fn default_page() -> u32 {
     50
 }
 
+/// A field that must be present but may be `null`.
+fn required_nullable<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d)
+}
+
+/// The `kind` of every command, as on the wire.
+pub const COMMAND_KINDS: &[&str] = &[
+    "reply",
+    "note",
+    "take",
+    "assign",
+    "transfer",
+    "set_status",
+    "set_tags",
+    "set_priority",
+    "mark_read",
+    "load_older",
+];
+
 impl Command {
     pub fn ticket_id(&self) -> TicketId {
         match self {
@@ -153,7 +178,9 @@ pub enum CommandResult {
     Messages { messages: Vec<Message>, more: bool },
 }
 
-/// How the server brings a client up to date after `welcome`.
+/// How the server brings a client up to date after `welcome`. (Later on
+/// the same connection, a client that fell too far behind the live stream
+/// may be sent a fresh snapshot as well: apply it the same way.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SyncMode {
@@ -179,8 +206,6 @@ pub enum ErrorCode {
     Forbidden,
     /// The ticket's state does not allow this (e.g. it is closed).
     Conflict,
-    /// A frame arrived before `hello` finished or after it was refused.
-    NotReady,
     /// The server failed; the command was not applied.
     Internal,
 }

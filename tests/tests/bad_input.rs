@@ -58,6 +58,14 @@ async fn bad_handshakes_are_closed_with_a_reason() {
         }
         other => panic!("{other:?}"),
     }
+    // Pings before hello are fine.
+    let mut c = Connection::open(&url).await.unwrap();
+    c.ping().await.unwrap();
+    c.send_text(hello(&token, 1)).await.unwrap();
+    assert!(matches!(
+        c.recv().await.unwrap(),
+        Incoming::Message(ServerMessage::Welcome { .. })
+    ));
     // The right token still works.
     let (mut s, m) = Client::connect(&url, &token, None).await.settle().await;
     assert_eq!(s, m);
@@ -70,8 +78,7 @@ async fn bad_frames_and_commands_are_refused_and_change_nothing() {
     let token = add_agent(&db, "alice", "agent", "L1");
     let server = Server::start(&db, &[]);
     let mut a = Client::connect(&server.ws_url(), &token, None).await;
-    let (before, _) = a.settle().await;
-    let seq_before = a.mirror.seq;
+    a.settle().await;
     let mine = a.ticket_in("L1");
     let theirs = a.ticket_in("L2");
 
@@ -198,6 +205,39 @@ async fn bad_frames_and_commands_are_refused_and_change_nothing() {
         let msg = expect_error(&answer, code);
         assert!(!msg.is_empty(), "{cmd:?}");
     }
+    // An id reused for a different command is refused, and changes nothing.
+    expect_ok(
+        &a.cmd_with_id(
+            "same-id",
+            Command::SetPriority {
+                ticket_id: mine,
+                priority: Priority::High,
+            },
+        )
+        .await,
+    );
+    let e = a
+        .cmd_with_id(
+            "same-id",
+            Command::SetPriority {
+                ticket_id: mine,
+                priority: Priority::Low,
+            },
+        )
+        .await;
+    assert!(expect_error(&e, ErrorCode::Conflict).contains("different command"));
+    expect_ok(
+        &a.cmd_with_id(
+            "same-id-2",
+            Command::SetPriority {
+                ticket_id: mine,
+                priority: Priority::Normal,
+            },
+        )
+        .await,
+    );
+    let (before, _) = a.settle().await;
+    let seq_before = a.mirror.seq;
     let long_id = "x".repeat(65);
     let e = a
         .cmd_with_id(&long_id, Command::Take { ticket_id: mine })

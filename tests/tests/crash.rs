@@ -10,13 +10,13 @@ use relay_client::{Connection, Incoming};
 use shared::*;
 
 /// Sends notes (text = command id) one after another until the connection
-/// dies; returns (sent, answered ok).
+/// dies; returns (sent with their ticket, answered ok).
 async fn hammer(
     url: String,
     token: String,
     prefix: String,
     tickets: Vec<TicketId>,
-) -> (Vec<String>, Vec<String>) {
+) -> (Vec<(String, TicketId)>, Vec<String>) {
     let (mut sent, mut acked) = (Vec::new(), Vec::new());
     let Ok((mut conn, _)) = Connection::connect(&url, &token, None).await else {
         return (sent, acked);
@@ -24,7 +24,7 @@ async fn hammer(
     for n in 0.. {
         let id = format!("{prefix}-{n}");
         let ticket_id = tickets[n % tickets.len()];
-        sent.push(id.clone());
+        sent.push((id.clone(), ticket_id));
         if conn
             .command(
                 &id,
@@ -105,7 +105,7 @@ async fn every_acknowledged_command_survives_sigkill_exactly_once() {
             assert!(!acked.is_empty() || round > 0 || !sent.is_empty());
             sent_all.extend(
                 sent.into_iter()
-                    .map(|s| (s.clone(), s.split('-').nth(1).unwrap().to_owned())),
+                    .map(|(s, t)| (s.clone(), s.split('-').nth(1).unwrap().to_owned(), t)),
             );
             acked_all.extend(acked);
         }
@@ -120,7 +120,7 @@ async fn every_acknowledged_command_survives_sigkill_exactly_once() {
     for id in &acked_all {
         assert_eq!(count_notes(&db, id), 1, "{id} was acknowledged");
     }
-    for (id, _) in &sent_all {
+    for (id, _, _) in &sent_all {
         assert!(count_notes(&db, id) <= 1, "{id} stored twice");
     }
 
@@ -130,10 +130,10 @@ async fn every_acknowledged_command_survives_sigkill_exactly_once() {
     for t in &tokens {
         clients.push(Client::connect(&server.ws_url(), t, None).await);
     }
-    let tickets: Vec<TicketId> = clients[0].mirror.tickets.keys().copied().collect();
-    for (n, (id, agent)) in sent_all.iter().enumerate() {
-        let a: usize = agent.trim_start_matches('a').parse().unwrap();
-        let ticket_id = tickets[n % tickets.len()];
+    // The same command as first sent: same id, same ticket, same text.
+    for (id, agent, ticket_id) in &sent_all {
+        let (a, ticket_id): (usize, TicketId) =
+            (agent.trim_start_matches('a').parse().unwrap(), *ticket_id);
         let answer = clients[a]
             .cmd_with_id(
                 id,
@@ -145,7 +145,7 @@ async fn every_acknowledged_command_survives_sigkill_exactly_once() {
             .await;
         expect_ok(&answer);
     }
-    for (id, _) in &sent_all {
+    for (id, _, _) in &sent_all {
         assert_eq!(count_notes(&db, id), 1, "{id} after retry");
     }
 

@@ -139,6 +139,14 @@ async fn a_client_too_far_behind_gets_a_fresh_snapshot() {
     assert_eq!(a.welcome.sync, SyncMode::Snapshot);
     let (server_digest, mirror_digest) = a.settle().await;
     assert_eq!(server_digest, mirror_digest);
+    // Seq 0 means "never synced": a snapshot, never a replay of the whole log.
+    let z = Client::connect(&server.ws_url(), &alice, Some((Default::default(), Seq(0)))).await;
+    assert_eq!(z.welcome.sync, SyncMode::Snapshot);
+    assert_eq!(
+        z.mirror.macros.len(),
+        5,
+        "built-in macros come with the snapshot"
+    );
     // A resume point the server never had (another database) also gets a snapshot.
     let mut c = Client::connect(
         &server.ws_url(),
@@ -251,4 +259,59 @@ async fn older_messages_load_page_by_page() {
         a2.mirror.tickets[&t].message_count as usize
     );
     assert_eq!(loaded.first().unwrap().kind, MessageKind::Inbound);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn large_snapshots_are_split_into_bounded_parts() {
+    let (_dir, db) = fresh_db(30);
+    let alice = add_agent(&db, "alice", "supervisor", "L1");
+    let server = Server::start(&db, &[]);
+    let mut a = Client::connect(&server.ws_url(), &alice, None).await;
+    let tickets: Vec<TicketId> = a.mirror.tickets.keys().copied().collect();
+    // 30 tickets x 20 notes of 4,000 characters: about 2.4 MB of tails.
+    let text = "ж".repeat(4000);
+    for t in &tickets {
+        for _ in 0..20 {
+            expect_ok(
+                &a.cmd(Command::Note {
+                    ticket_id: *t,
+                    text: text.clone(),
+                })
+                .await,
+            );
+        }
+    }
+    let mut raw = relay_client::Connection::open(&server.ws_url())
+        .await
+        .unwrap();
+    raw.send(&ClientMessage::Hello {
+        protocol: PROTOCOL_VERSION,
+        token: alice.clone(),
+        resume_from: None,
+        client: None,
+    })
+    .await
+    .unwrap();
+    let mut mirror = relay_client::Mirror::default();
+    let mut parts = 0;
+    loop {
+        let text = raw.recv_text().await.unwrap().unwrap();
+        assert!(
+            text.len() < 2 * 1024 * 1024,
+            "a part of {} bytes",
+            text.len()
+        );
+        let msg: ServerMessage = serde_json::from_str(&text).unwrap();
+        if let ServerMessage::Snapshot(p) = &msg {
+            parts += 1;
+            let last = p.last;
+            mirror.apply(&msg).unwrap();
+            if last {
+                break;
+            }
+        }
+    }
+    assert!(parts > 2, "{parts} parts");
+    let (server_digest, _) = a.settle().await;
+    assert_eq!(mirror.digest(a.welcome.snapshot_tail), server_digest);
 }

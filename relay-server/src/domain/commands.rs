@@ -42,7 +42,8 @@ pub fn apply(
             "command id must be 1-64 visible ASCII characters",
         ));
     }
-    if let Some(done) = already_applied(ctx, agent_id, id)? {
+    let fingerprint = super::agents::token_hash(&serde_json::to_string(cmd)?);
+    if let Some(done) = already_applied(ctx, agent_id, id, &fingerprint)? {
         return Ok(done);
     }
     let agent = rows::load_agent(ctx.conn, agent_id)?
@@ -50,6 +51,7 @@ pub fn apply(
     let mut ticket = rows::load_ticket(ctx.conn, cmd.ticket_id())?.ok_or_else(|| {
         DomainError::not_found(format!("ticket {} does not exist", cmd.ticket_id()))
     })?;
+    // Marking read is allowed on any ticket one can see; changes need the queue.
     let read_only = matches!(cmd, Command::MarkRead { .. } | Command::LoadOlder { .. });
     if !read_only && !may_act(&agent, &ticket) {
         return Err(DomainError::forbidden(format!(
@@ -57,7 +59,7 @@ pub fn apply(
             ticket.number, ticket.queue
         )));
     }
-    if !read_only && ticket.status == TicketStatus::Closed {
+    if ticket.status == TicketStatus::Closed {
         return Err(DomainError::conflict(format!(
             "ticket #{} is closed",
             ticket.number
@@ -99,11 +101,13 @@ pub fn apply(
     };
     ctx.conn
         .prepare_cached(
-            "INSERT INTO applied_commands (agent_id, command_id, seq, result, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO applied_commands (agent_id, command_id, command, seq, result, at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?
         .execute(params![
             agent_id.0,
             id.0,
+            fingerprint,
             applied.seq.map(|s| s.0),
             serde_json::to_string(&applied.result)?,
             ctx.now.0
@@ -111,25 +115,31 @@ pub fn apply(
     Ok(applied)
 }
 
+/// The stored answer of an id this agent used before, if any. The same id
+/// for a different command is refused rather than silently answered.
 fn already_applied(
     ctx: &WriteCtx<'_>,
     agent: AgentId,
     id: &CommandId,
+    fingerprint: &str,
 ) -> Result<Option<Applied>, DomainError> {
-    let row: Option<(Option<u64>, String)> = ctx
+    let row: Option<(String, Option<u64>, String)> = ctx
         .conn
         .prepare_cached(
-            "SELECT seq, result FROM applied_commands WHERE agent_id = ?1 AND command_id = ?2",
+            "SELECT command, seq, result FROM applied_commands WHERE agent_id = ?1 AND command_id = ?2",
         )?
-        .query_row(params![agent.0, id.0], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row(params![agent.0, id.0], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?;
-    Ok(match row {
-        Some((seq, result)) => Some(Applied {
+    match row {
+        Some((stored, _, _)) if stored != fingerprint => Err(DomainError::conflict(format!(
+            "command id {id} was already used for a different command; use a new id"
+        ))),
+        Some((_, seq, result)) => Ok(Some(Applied {
             seq: seq.map(Seq),
             result: serde_json::from_str(&result)?,
-        }),
-        None => None,
-    })
+        })),
+        None => Ok(None),
+    }
 }
 
 /// One command being applied to one ticket.
@@ -207,6 +217,10 @@ impl Op<'_, '_> {
         t.waiting_since = None;
         if t.status == TicketStatus::New {
             t.status = TicketStatus::Open;
+            self.save(TicketChange::Status {
+                from: TicketStatus::New,
+                to: TicketStatus::Open,
+            })?;
         }
         self.save(TicketChange::Thread { message_id: id })?;
         applied(Some(id))
@@ -250,6 +264,17 @@ impl Op<'_, '_> {
         }
         if let Some(note) = note {
             validate::text(note)?;
+        }
+        if let Some(a) = agent {
+            let target = rows::load_agent(self.ctx.conn, a)?
+                .ok_or_else(|| DomainError::not_found(format!("agent {a} does not exist")))?;
+            let queue = queue.unwrap_or(&self.ticket.queue);
+            if !serves(&target, queue) {
+                return Err(DomainError::invalid(format!(
+                    "{} does not work queue {queue}",
+                    target.name
+                )));
+            }
         }
         let mut changed = false;
         if let Some(q) = queue.filter(|q| **q != self.ticket.queue) {

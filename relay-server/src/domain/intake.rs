@@ -92,22 +92,17 @@ pub fn customer_message(
     )?;
     let message_id = message.id;
     ctx.append(Event::MessageAdded { message })?;
-    if ticket.status == TicketStatus::PendingOnCustomer {
-        ticket.status = TicketStatus::Open;
-        save_ticket(
-            ctx,
-            queues,
-            &mut ticket,
-            None,
-            TicketChange::Status {
-                from: TicketStatus::PendingOnCustomer,
-                to: TicketStatus::Open,
-            },
-        )?;
-    }
     ticket.message_count += 1;
     ticket.last_message_id = Some(message_id);
     ticket.waiting_since.get_or_insert(ctx.now);
+    if ticket.status == TicketStatus::PendingOnCustomer {
+        ticket.status = TicketStatus::Open;
+        let change = TicketChange::Status {
+            from: TicketStatus::PendingOnCustomer,
+            to: TicketStatus::Open,
+        };
+        save_ticket(ctx, queues, &mut ticket, None, change)?;
+    }
     save_ticket(
         ctx,
         queues,

@@ -211,14 +211,21 @@ pub struct SnapshotSpec {
     pub queues: Vec<Queue>,
     /// Messages per ticket.
     pub tail: u32,
-    /// Tickets per part.
+    /// Tickets per part, at most.
     pub chunk: usize,
+    /// A part stops taking tickets once it holds about this many bytes.
+    pub budget: usize,
+}
+
+/// Rough encoded size of a message, for splitting snapshots.
+fn approx_size(m: &Message) -> usize {
+    300 + m.text.len() + m.attachments.len() * 200
 }
 
 /// Builds a snapshot in one read transaction and hands each part, encoded
 /// as a `snapshot` frame, to `out` as it is made (so memory stays at one
-/// part). Returns the seq the snapshot is at. Blocking: call on the
-/// blocking pool.
+/// part). Parts hold at most `chunk` tickets and about `budget` bytes.
+/// Returns the seq the snapshot is at. Blocking: call on the blocking pool.
 pub fn stream_snapshot(
     conn: &Connection,
     spec: SnapshotSpec,
@@ -235,43 +242,73 @@ pub fn stream_snapshot(
             read_markers: read_markers(conn, spec.agent)?,
             ..Default::default()
         };
+        let chunk = spec.chunk.max(1);
+        let emit = |part: &mut SnapshotPart, last: bool| -> Result<(), StoreError> {
+            part.last = last;
+            let next = part.part + 1;
+            let frame =
+                serde_json::to_string(&ServerMessage::Snapshot(Box::new(std::mem::take(part))))?;
+            out.blocking_send(frame).map_err(|_| StoreError::Closed)?;
+            part.seq = seq;
+            part.part = next;
+            Ok(())
+        };
         let mut after = TicketId(0);
         loop {
-            let tickets = open_tickets(conn, after, spec.chunk.max(1))?;
-            let done = tickets.len() < spec.chunk.max(1);
-            if let Some(t) = tickets.last() {
-                after = t.id;
-            }
-            if let (Some(first), Some(last)) = (tickets.first(), tickets.last()) {
-                part.customers = customers_of_open(conn, first.id, last.id)?;
-                part.messages = tails_of_open(conn, first.id, last.id, spec.tail)?;
-            }
-            part.tickets = tickets;
-            part.last = done;
-            let next_part = part.part + 1;
-            let frame = serde_json::to_string(&ServerMessage::Snapshot(Box::new(std::mem::take(
-                &mut part,
-            ))))?;
-            if out.blocking_send(frame).is_err() {
-                return Err(StoreError::Closed);
+            let tickets = open_tickets(conn, after, chunk)?;
+            let done = tickets.len() < chunk;
+            let (Some(first), Some(last)) = (tickets.first(), tickets.last()) else {
+                emit(&mut part, true)?;
+                return Ok(seq);
+            };
+            after = last.id;
+            let mut customers: std::collections::HashMap<CustomerId, Customer> =
+                customers_of_open(conn, first.id, last.id)?
+                    .into_iter()
+                    .map(|c| (c.id, c))
+                    .collect();
+            let mut messages = tails_of_open(conn, first.id, last.id, spec.tail)?
+                .into_iter()
+                .peekable();
+            let mut bytes = 0;
+            let count = tickets.len();
+            for (i, t) in tickets.into_iter().enumerate() {
+                bytes += 600;
+                if let Some(c) = customers.remove(&t.customer_id) {
+                    bytes += 300;
+                    part.customers.push(c);
+                }
+                while let Some(m) = messages.next_if(|m| m.ticket_id == t.id) {
+                    bytes += approx_size(&m);
+                    part.messages.push(m);
+                }
+                part.tickets.push(t);
+                let end_of_batch = i + 1 == count;
+                if bytes >= spec.budget && !(end_of_batch && done) {
+                    emit(&mut part, false)?;
+                    bytes = 0;
+                }
             }
             if done {
+                emit(&mut part, true)?;
                 return Ok(seq);
             }
-            part.seq = seq;
-            part.part = next_part;
+            if !part.tickets.is_empty() {
+                emit(&mut part, false)?;
+            }
         }
     })
 }
 
 /// Sends the events in (`after`, `upto`] as `events` frames of at most
-/// `chunk` events each, built from the stored JSON without re-encoding.
-/// Blocking: call on the blocking pool.
+/// `chunk` events and about `budget` bytes each, built from the stored JSON
+/// without re-encoding. Blocking: call on the blocking pool.
 pub fn stream_events(
     conn: &Connection,
     after: Seq,
     upto: Seq,
     chunk: usize,
+    budget: usize,
     out: &mpsc::Sender<String>,
 ) -> Result<(), StoreError> {
     let mut stmt = conn
@@ -296,7 +333,7 @@ pub fn stream_events(
         }
         frame.push_str(body);
         n += 1;
-        if n == chunk {
+        if n == chunk || frame.len() >= budget {
             frame.push_str("]}");
             if out.blocking_send(std::mem::take(&mut frame)).is_err() {
                 return Err(StoreError::Closed);

@@ -32,26 +32,37 @@ pub async fn greet(
     stream: &mut SplitStream<WebSocket>,
     timeout: Duration,
 ) -> Result<Greeted, Option<Refusal>> {
-    let frame = match tokio::time::timeout(timeout, stream.next()).await {
-        Err(_) => {
-            return Err(Some((
-                close::HANDSHAKE_TIMEOUT,
-                format!("no hello within {} s", timeout.as_secs()),
-            )));
-        }
-        Ok(None) => return Err(None),
-        Ok(Some(Err(e))) if is_too_big(&e) => {
-            return Err(Some((close::TOO_BIG, "frame over 1 MiB".into())));
-        }
-        Ok(Some(Err(_))) => return Err(None),
-        Ok(Some(Ok(Message::Text(t)))) => t,
-        Ok(Some(Ok(Message::Close(_)))) => return Err(None),
-        Ok(Some(Ok(_))) => {
-            return Err(Some((
-                close::BAD_HANDSHAKE,
-                "first frame must be a JSON text hello".into(),
-            )));
-        }
+    let deadline = tokio::time::Instant::now() + timeout;
+    let frame = loop {
+        let next = match tokio::time::timeout_at(deadline, stream.next()).await {
+            // Pings and pongs may come first; axum answers pings itself.
+            Ok(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => continue,
+            other => other,
+        };
+        break match next {
+            Err(_) => {
+                return Err(Some((
+                    close::HANDSHAKE_TIMEOUT,
+                    format!("no hello within {} s", timeout.as_secs()),
+                )));
+            }
+            Ok(None) => return Err(None),
+            Ok(Some(Err(e))) if is_too_big(&e) => {
+                return Err(Some((
+                    close::TOO_BIG,
+                    super::inbound::TOO_BIG_REASON.into(),
+                )));
+            }
+            Ok(Some(Err(_))) => return Err(None),
+            Ok(Some(Ok(Message::Text(t)))) => t,
+            Ok(Some(Ok(Message::Close(_)))) => return Err(None),
+            Ok(Some(Ok(_))) => {
+                return Err(Some((
+                    close::BAD_HANDSHAKE,
+                    "first frame must be a JSON text hello".into(),
+                )));
+            }
+        };
     };
     let (protocol, token, resume_from, client) = match serde_json::from_str::<ClientMessage>(&frame)
     {

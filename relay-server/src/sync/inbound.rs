@@ -49,6 +49,7 @@ pub async fn run(
             }
         }
     });
+    let mut too_big = false;
     while let Some(msg) = stream.next().await {
         let answer = match msg {
             Ok(Message::Text(text)) => handle(&app, agent, &text).await,
@@ -60,15 +61,7 @@ pub async fn run(
             Ok(Message::Close(_)) => break,
             Ok(_) => continue,
             Err(e) => {
-                if is_too_big(&e) {
-                    let limit = MAX_CLIENT_FRAME_BYTES;
-                    let _ = out
-                        .send(ToClient::Close(
-                            close::TOO_BIG,
-                            format!("frame over {limit} bytes"),
-                        ))
-                        .await;
-                }
+                too_big = is_too_big(&e);
                 break;
             }
         };
@@ -77,9 +70,17 @@ pub async fn run(
         }
     }
     drop(pending_tx);
-    // Commands already queued are applied; let their answers out.
+    // Commands already queued are applied; let their answers out first.
     let _ = responder.await;
+    if too_big {
+        let _ = out
+            .send(ToClient::Close(close::TOO_BIG, TOO_BIG_REASON.into()))
+            .await;
+    }
 }
+
+/// Close reason for a frame over the limit.
+pub const TOO_BIG_REASON: &str = "frame over the 1 MiB (1048576 bytes) limit";
 
 /// Turns one text frame into its answer.
 async fn handle(app: &Arc<App>, agent: AgentId, text: &str) -> Answer {
@@ -127,13 +128,6 @@ async fn handle(app: &Arc<App>, agent: AgentId, text: &str) -> Answer {
             Box::pin(async move { load_older(&app, id, ticket_id, before, limit).await })
         }
         ClientMessage::Command { id, command } => {
-            if !id.is_valid() {
-                return ready(frames::error(
-                    Some(id),
-                    ErrorCode::Invalid,
-                    "command id must be 1-64 visible ASCII characters",
-                ));
-            }
             let queues = app.queues.clone();
             let cid = id.clone();
             let queued = app

@@ -27,6 +27,8 @@ use crate::store::{StreamEvent, rows};
 const LIVE_BATCH: usize = 512;
 /// Events per replay frame.
 const REPLAY_CHUNK: usize = 1000;
+/// A frame stops growing once it holds this many bytes.
+pub const FRAME_BUDGET: usize = 1 << 20;
 /// Catch-ups allowed in `LAG_WINDOW` before a client is called too slow.
 const MAX_LAGS: usize = 3;
 const LAG_WINDOW: Duration = Duration::from_secs(60);
@@ -124,10 +126,14 @@ impl Session {
                 },
                 ev = live.recv() => match ev {
                     Ok(first) => {
+                        let mut bytes = first.json.len();
                         let mut batch = vec![first];
-                        while batch.len() < LIVE_BATCH {
+                        while batch.len() < LIVE_BATCH && bytes < FRAME_BUDGET {
                             match live.try_recv() {
-                                Ok(e) => batch.push(e),
+                                Ok(e) => {
+                                    bytes += e.json.len();
+                                    batch.push(e);
+                                }
                                 Err(_) => break,
                             }
                         }
@@ -212,7 +218,7 @@ impl Session {
         }
         self.out
             .stream(&self.app.store, move |c, tx| {
-                read::stream_events(c, after, upto, REPLAY_CHUNK, tx)
+                read::stream_events(c, after, upto, REPLAY_CHUNK, FRAME_BUDGET, tx)
             })
             .await
     }
@@ -223,6 +229,7 @@ impl Session {
             queues: self.app.queues.all().to_vec(),
             tail: self.app.sync.snapshot_tail,
             chunk: self.app.sync.snapshot_chunk,
+            budget: FRAME_BUDGET,
         };
         self.out
             .stream(&self.app.store, move |c, tx| {
