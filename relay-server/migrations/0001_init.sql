@@ -107,7 +107,6 @@ CREATE TABLE events (
 CREATE TABLE applied_commands (
     agent_id   INTEGER NOT NULL,
     command_id TEXT    NOT NULL,
-    command    TEXT    NOT NULL,            -- SHA-256 of the command's JSON: an id reused for another command is refused
     seq        INTEGER,
     result     TEXT    NOT NULL,
     at         INTEGER NOT NULL,

@@ -179,8 +179,8 @@ impl Settings {
     fn check(&self) -> Result<(), String> {
         Queues::new(self.queues.clone())?;
         let s = &self.sync;
-        if s.snapshot_tail == 0 || s.snapshot_tail > 1000 {
-            return Err("sync.snapshot_tail must be 1..=1000".into());
+        if s.snapshot_tail == 0 || s.snapshot_tail > 200 {
+            return Err("sync.snapshot_tail must be 1..=200".into());
         }
         if s.snapshot_chunk == 0 || s.fanout_capacity < 16 || s.max_inflight_commands == 0 {
             return Err("sync.snapshot_chunk and sync.max_inflight_commands must be > 0, sync.fanout_capacity >= 16".into());

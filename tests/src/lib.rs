@@ -178,6 +178,8 @@ pub struct Client {
     pub answers: HashMap<CommandId, ServerMessage>,
     /// Set when the server closed the connection.
     pub closed: Option<(u16, String)>,
+    /// Snapshot parts received since connecting.
+    pub snapshot_parts: usize,
     next_id: u64,
 }
 
@@ -199,6 +201,7 @@ impl Client {
             welcome,
             answers: HashMap::new(),
             closed: None,
+            snapshot_parts: 0,
             next_id: 0,
         };
         c.settle().await;
@@ -216,6 +219,9 @@ impl Client {
         match got {
             Ok(Incoming::Message(m)) => {
                 self.mirror.apply(&m).expect("mirror applies the stream");
+                if matches!(m, ServerMessage::Snapshot(_)) {
+                    self.snapshot_parts += 1;
+                }
                 if let ServerMessage::Ok { id, .. } | ServerMessage::Error { id: Some(id), .. } = &m
                 {
                     self.answers.insert(id.clone(), m);
@@ -259,7 +265,33 @@ impl Client {
                 self.closed
             );
         }
-        self.answers.remove(&key).expect("answer")
+        let answer = self.answers.remove(&key).expect("answer");
+        // `ok` may overtake the events it produced: wait for them too.
+        if let ServerMessage::Ok { seq: Some(seq), .. } = &answer {
+            while self.mirror.seq < *seq {
+                assert!(self.pump().await, "closed while waiting for events of {id}");
+            }
+        }
+        answer
+    }
+
+    /// Sends all commands without waiting, then collects their answers in
+    /// order (the server applies them in the order sent).
+    pub async fn pipeline(&mut self, commands: Vec<Command>) -> Vec<ServerMessage> {
+        let mut ids = Vec::new();
+        for c in commands {
+            let id = self.next_id();
+            self.conn.command(&id, c).await.expect("send command");
+            ids.push(CommandId::new(id));
+        }
+        let mut out = Vec::new();
+        for key in ids {
+            while !self.answers.contains_key(&key) {
+                assert!(self.pump().await, "closed in a pipeline: {:?}", self.closed);
+            }
+            out.push(self.answers.remove(&key).expect("answer"));
+        }
+        out
     }
 
     /// Sends a raw text frame and returns the next frame-level answer
@@ -276,29 +308,35 @@ impl Client {
     /// Asks the server for its digest and waits until the mirror has
     /// applied everything up to that seq. Returns (server's, mirror's).
     pub async fn settle(&mut self) -> (String, String) {
-        self.conn
-            .send(&ClientMessage::Digest)
-            .await
-            .expect("send digest");
-        let key = CommandId::new("");
-        let (seq, digest) = loop {
-            if let Some(ServerMessage::Digest { seq, digest, .. }) = self.answers.remove(&key) {
-                break (seq, digest);
+        // The digest is only comparable at exactly the seq it was taken at;
+        // if more events came meanwhile, ask again.
+        loop {
+            self.conn
+                .send(&ClientMessage::Digest)
+                .await
+                .expect("send digest");
+            let key = CommandId::new("");
+            let (seq, digest) = loop {
+                if let Some(ServerMessage::Digest { seq, digest, .. }) = self.answers.remove(&key) {
+                    break (seq, digest);
+                }
+                assert!(
+                    self.pump().await,
+                    "closed while settling: {:?}",
+                    self.closed
+                );
+            };
+            while self.mirror.seq < seq {
+                assert!(
+                    self.pump().await,
+                    "closed while catching up: {:?}",
+                    self.closed
+                );
             }
-            assert!(
-                self.pump().await,
-                "closed while settling: {:?}",
-                self.closed
-            );
-        };
-        while self.mirror.seq < seq {
-            assert!(
-                self.pump().await,
-                "closed while catching up: {:?}",
-                self.closed
-            );
+            if self.mirror.seq == seq {
+                return (digest, self.mirror.digest(self.welcome.snapshot_tail));
+            }
         }
-        (digest, self.mirror.digest(self.welcome.snapshot_tail))
     }
 
     /// Waits for the server to close the connection; returns code and reason.

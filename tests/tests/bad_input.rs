@@ -78,7 +78,8 @@ async fn bad_frames_and_commands_are_refused_and_change_nothing() {
     let token = add_agent(&db, "alice", "agent", "L1");
     let server = Server::start(&db, &[]);
     let mut a = Client::connect(&server.ws_url(), &token, None).await;
-    a.settle().await;
+    let (before, _) = a.settle().await;
+    let seq_before = a.mirror.seq;
     let mine = a.ticket_in("L1");
     let theirs = a.ticket_in("L2");
 
@@ -205,6 +206,16 @@ async fn bad_frames_and_commands_are_refused_and_change_nothing() {
         let msg = expect_error(&answer, code);
         assert!(!msg.is_empty(), "{cmd:?}");
     }
+    let long_id = "x".repeat(65);
+    let e = a
+        .cmd_with_id(&long_id, Command::Take { ticket_id: mine })
+        .await;
+    expect_error(&e, ErrorCode::Invalid);
+    let (after, mirror) = a.settle().await;
+    assert_eq!(a.mirror.seq, seq_before, "nothing was written");
+    assert_eq!(before, after);
+    assert_eq!(after, mirror);
+
     // An id reused for a different command is refused, and changes nothing.
     expect_ok(
         &a.cmd_with_id(
@@ -226,28 +237,12 @@ async fn bad_frames_and_commands_are_refused_and_change_nothing() {
         )
         .await;
     assert!(expect_error(&e, ErrorCode::Conflict).contains("different command"));
-    expect_ok(
-        &a.cmd_with_id(
-            "same-id-2",
-            Command::SetPriority {
-                ticket_id: mine,
-                priority: Priority::Normal,
-            },
-        )
-        .await,
+    a.settle().await;
+    assert_eq!(
+        a.mirror.tickets[&mine].priority,
+        Priority::High,
+        "the refused retry changed nothing"
     );
-    let (before, _) = a.settle().await;
-    let seq_before = a.mirror.seq;
-    let long_id = "x".repeat(65);
-    let e = a
-        .cmd_with_id(&long_id, Command::Take { ticket_id: mine })
-        .await;
-    expect_error(&e, ErrorCode::Invalid);
-
-    let (after, mirror) = a.settle().await;
-    assert_eq!(a.mirror.seq, seq_before, "nothing was written");
-    assert_eq!(before, after);
-    assert_eq!(after, mirror);
 
     // Odd but valid Unicode is kept exactly as typed.
     for text in ["👩‍👩‍👧‍👦 family", "مرحبا بالعالم", "零宽\u{200d}连接", "e\u{301}"]

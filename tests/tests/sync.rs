@@ -315,3 +315,62 @@ async fn large_snapshots_are_split_into_bounded_parts() {
     let (server_digest, _) = a.settle().await;
     assert_eq!(mirror.digest(a.welcome.snapshot_tail), server_digest);
 }
+
+/// Many commands in one writer batch publish more events at once than a
+/// tiny fanout buffer holds, so every live client lags.
+async fn burst(writer: &mut Client, notes: usize) {
+    let t = writer.ticket_in("L1");
+    let commands = (0..notes)
+        .map(|i| Command::Note {
+            ticket_id: t,
+            text: format!("burst {i}"),
+        })
+        .collect();
+    for answer in writer.pipeline(commands).await {
+        expect_ok(&answer);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_behind_the_live_stream_catches_up_from_the_log() {
+    let (_dir, db) = fresh_db(5);
+    let alice = add_agent(&db, "alice", "supervisor", "L1");
+    let server = Server::start(&db, &[("RELAY_SYNC__FANOUT_CAPACITY", "16")]);
+    let mut watcher = Client::connect(&server.ws_url(), &alice, None).await;
+    let mut writer = Client::connect(&server.ws_url(), &alice, None).await;
+    burst(&mut writer, 400).await;
+    let (s, m) = watcher.settle().await;
+    assert_eq!(s, m);
+    assert_eq!(
+        watcher.snapshot_parts, 1,
+        "caught up from the log, no new snapshot"
+    );
+    let log = std::fs::read_to_string(db.with_extension("log")).unwrap();
+    assert!(
+        log.contains("lagged behind the live stream"),
+        "no lag happened; the test proves nothing"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_far_behind_the_live_stream_gets_a_snapshot_on_the_same_connection() {
+    let (_dir, db) = fresh_db(5);
+    let alice = add_agent(&db, "alice", "supervisor", "L1");
+    let env = [
+        ("RELAY_SYNC__FANOUT_CAPACITY", "16"),
+        ("RELAY_SYNC__RESUME_LIMIT", "20"),
+    ];
+    let server = Server::start(&db, &env);
+    let mut watcher = Client::connect(&server.ws_url(), &alice, None).await;
+    // Another process files 45 customers' messages; the server publishes
+    // them in one burst, far more than the watcher may catch up on.
+    cli_ok(&db, &["seed", "--customers", "45"]);
+    let (s, m) = watcher.settle().await;
+    assert_eq!(s, m);
+    assert!(
+        watcher.snapshot_parts > 1,
+        "expected a fresh snapshot mid-connection"
+    );
+    assert!(watcher.closed.is_none());
+    assert_eq!(watcher.mirror.tickets.len(), 45);
+}

@@ -29,11 +29,13 @@ fn serves(agent: &Agent, queue: &QueueId) -> bool {
     agent.role == Role::Supervisor || agent.queues.contains(queue)
 }
 
-/// Applies a command for `agent_id`, once per command id.
+/// Applies a command for the agent holding the token with `token_hash`,
+/// once per command id. The token is checked in the same transaction, so a
+/// replaced or revoked token writes nothing more, even on an open connection.
 pub fn apply(
     ctx: &mut WriteCtx<'_>,
     queues: &Queues,
-    agent_id: AgentId,
+    token_hash: &str,
     id: &CommandId,
     cmd: &Command,
 ) -> Result<Applied, DomainError> {
@@ -42,12 +44,14 @@ pub fn apply(
             "command id must be 1-64 visible ASCII characters",
         ));
     }
-    let fingerprint = super::agents::token_hash(&serde_json::to_string(cmd)?);
+    let agent = rows::agent_by_token_hash(ctx.conn, token_hash)?
+        .ok_or_else(|| DomainError::forbidden("this token was revoked or replaced"))?;
+    let agent_id = agent.id;
+    // Keys sorted (serde_json's Value map), so field order never matters.
+    let fingerprint = super::agents::token_hash(&serde_json::to_value(cmd)?.to_string());
     if let Some(done) = already_applied(ctx, agent_id, id, &fingerprint)? {
         return Ok(done);
     }
-    let agent = rows::load_agent(ctx.conn, agent_id)?
-        .ok_or_else(|| DomainError::forbidden("this agent has been removed"))?;
     let mut ticket = rows::load_ticket(ctx.conn, cmd.ticket_id())?.ok_or_else(|| {
         DomainError::not_found(format!("ticket {} does not exist", cmd.ticket_id()))
     })?;
@@ -123,7 +127,7 @@ fn already_applied(
     id: &CommandId,
     fingerprint: &str,
 ) -> Result<Option<Applied>, DomainError> {
-    let row: Option<(String, Option<u64>, String)> = ctx
+    let row: Option<(Option<String>, Option<u64>, String)> = ctx
         .conn
         .prepare_cached(
             "SELECT command, seq, result FROM applied_commands WHERE agent_id = ?1 AND command_id = ?2",
@@ -131,7 +135,8 @@ fn already_applied(
         .query_row(params![agent.0, id.0], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?;
     match row {
-        Some((stored, _, _)) if stored != fingerprint => Err(DomainError::conflict(format!(
+        // NULL: recorded before fingerprints were kept (migration 3).
+        Some((Some(stored), _, _)) if stored != fingerprint => Err(DomainError::conflict(format!(
             "command id {id} was already used for a different command; use a new id"
         ))),
         Some((_, seq, result)) => Ok(Some(Applied {
@@ -264,6 +269,11 @@ impl Op<'_, '_> {
         }
         if let Some(note) = note {
             validate::text(note)?;
+        }
+        if let Some(q) = queue
+            && self.queues.get(q).is_none()
+        {
+            return Err(DomainError::not_found(format!("queue {q} does not exist")));
         }
         if let Some(a) = agent {
             let target = rows::load_agent(self.ctx.conn, a)?

@@ -12,6 +12,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "default_macros",
         include_str!("../../migrations/0002_default_macros.sql"),
     ),
+    (
+        3,
+        "command_fingerprint",
+        include_str!("../../migrations/0003_command_fingerprint.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.
@@ -82,7 +87,7 @@ mod tests {
     #[test]
     fn migrate_is_idempotent() {
         let mut conn = Connection::open_in_memory().unwrap();
-        assert_eq!(migrate(&mut conn).unwrap(), vec![1, 2]);
+        assert_eq!(migrate(&mut conn).unwrap(), vec![1, 2, 3]);
         assert!(migrate(&mut conn).unwrap().is_empty());
         assert_eq!(current(&conn).unwrap(), latest());
         let macros: i64 = conn

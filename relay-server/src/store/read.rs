@@ -43,6 +43,10 @@ impl Readers {
     }
 
     fn give_back(&self, conn: Connection) {
+        // A connection left inside a transaction would serve stale reads.
+        if !conn.is_autocommit() {
+            return;
+        }
         if let Ok(mut p) = self.pool.lock()
             && p.len() < POOL_SIZE
         {

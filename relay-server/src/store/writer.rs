@@ -148,7 +148,8 @@ impl Writer {
                 self.run_batch(std::mem::take(&mut batch));
             }
         }
-        if let Err(e) = self.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)") {
+        // PASSIVE: never waits for readers (another process's, say).
+        if let Err(e) = self.conn.execute_batch("PRAGMA wal_checkpoint(PASSIVE)") {
             tracing::warn!("checkpoint at shutdown failed: {e}");
         }
         tracing::debug!("store writer stopped");
@@ -256,10 +257,21 @@ impl Writer {
         })?;
         for row in rows {
             let (seq, json) = row?;
-            let env: EventEnvelope = serde_json::from_str(&json)?;
+            // Only sniffed: an event this build cannot parse (another
+            // version wrote it) is still published, never a reason to fail.
+            let agent = match serde_json::from_str::<EventEnvelope>(&json) {
+                Ok(env) => agent_of(&env.event),
+                Err(e) => {
+                    tracing::warn!(
+                        seq,
+                        "event written by another process does not parse here: {e}"
+                    );
+                    None
+                }
+            };
             out.push(Arc::new(StreamEvent {
                 seq: Seq(seq),
-                agent: agent_of(&env.event),
+                agent,
                 json: json.into_boxed_str(),
             }));
         }

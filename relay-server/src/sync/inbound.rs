@@ -36,7 +36,7 @@ const MAX_PAGE: u32 = 200;
 
 pub async fn run(
     app: Arc<App>,
-    agent: AgentId,
+    token_hash: Arc<str>,
     mut stream: SplitStream<WebSocket>,
     out: mpsc::Sender<ToClient>,
 ) {
@@ -52,7 +52,7 @@ pub async fn run(
     let mut too_big = false;
     while let Some(msg) = stream.next().await {
         let answer = match msg {
-            Ok(Message::Text(text)) => handle(&app, agent, &text).await,
+            Ok(Message::Text(text)) => handle(&app, &token_hash, &text).await,
             Ok(Message::Binary(_)) => ready(frames::error(
                 None,
                 ErrorCode::BadFrame,
@@ -83,7 +83,7 @@ pub async fn run(
 pub const TOO_BIG_REASON: &str = "frame over the 1 MiB (1048576 bytes) limit";
 
 /// Turns one text frame into its answer.
-async fn handle(app: &Arc<App>, agent: AgentId, text: &str) -> Answer {
+async fn handle(app: &Arc<App>, token_hash: &Arc<str>, text: &str) -> Answer {
     let msg = match serde_json::from_str::<ClientMessage>(text) {
         Ok(m) => m,
         Err(e) => return ready(diagnose(text, e)),
@@ -130,9 +130,10 @@ async fn handle(app: &Arc<App>, agent: AgentId, text: &str) -> Answer {
         ClientMessage::Command { id, command } => {
             let queues = app.queues.clone();
             let cid = id.clone();
+            let token = token_hash.clone();
             let queued = app
                 .store
-                .enqueue(move |ctx| commands::apply(ctx, &queues, agent, &cid, &command))
+                .enqueue(move |ctx| commands::apply(ctx, &queues, &token, &cid, &command))
                 .await;
             match queued {
                 Ok(rx) => Box::pin(async move {

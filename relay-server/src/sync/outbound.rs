@@ -8,6 +8,7 @@ use futures_util::SinkExt;
 use futures_util::stream::SplitSink;
 use rusqlite::Connection;
 use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 
 use super::frames;
 use crate::store::{Store, StoreError};
@@ -17,6 +18,8 @@ use crate::store::{Store, StoreError};
 pub enum SendError {
     #[error("the client is gone or did not take a frame in time")]
     Gone,
+    #[error("the server is shutting down")]
+    Shutdown,
     #[error("{0}")]
     Store(#[from] StoreError),
 }
@@ -24,11 +27,20 @@ pub enum SendError {
 pub struct Outbound {
     sink: SplitSink<WebSocket, Message>,
     deadline: Duration,
+    shutdown: CancellationToken,
 }
 
 impl Outbound {
-    pub fn new(sink: SplitSink<WebSocket, Message>, deadline: Duration) -> Self {
-        Outbound { sink, deadline }
+    pub fn new(
+        sink: SplitSink<WebSocket, Message>,
+        deadline: Duration,
+        shutdown: CancellationToken,
+    ) -> Self {
+        Outbound {
+            sink,
+            deadline,
+            shutdown,
+        }
     }
 
     /// Sends a text frame; a client that does not take it within the
@@ -61,11 +73,15 @@ impl Outbound {
         let (tx, mut rx) = mpsc::channel::<String>(4);
         let readers = store.readers().clone();
         let task = tokio::spawn(async move { readers.read(move |c| produce(c, &tx)).await });
-        while let Some(frame) = rx.recv().await {
-            if let Err(e) = self.send(frame).await {
-                task.abort();
-                return Err(e);
-            }
+        // The producer stops (and its read transaction ends) as soon as
+        // `rx` is dropped: on a send failure or at shutdown.
+        loop {
+            let frame = tokio::select! {
+                f = rx.recv() => f,
+                _ = self.shutdown.cancelled() => return Err(SendError::Shutdown),
+            };
+            let Some(frame) = frame else { break };
+            self.send(frame).await?;
         }
         match task.await {
             Ok(r) => Ok(r?),

@@ -29,14 +29,19 @@ const LIVE_BATCH: usize = 512;
 const REPLAY_CHUNK: usize = 1000;
 /// A frame stops growing once it holds this many bytes.
 pub const FRAME_BUDGET: usize = 1 << 20;
-/// Catch-ups allowed in `LAG_WINDOW` before a client is called too slow.
-const MAX_LAGS: usize = 3;
-const LAG_WINDOW: Duration = Duration::from_secs(60);
+/// Catch-up snapshots allowed in `SLOW_WINDOW` before a client is called
+/// too slow. (Catching up from the log is cheap and never counts.)
+const MAX_SNAPSHOTS: usize = 3;
+const SLOW_WINDOW: Duration = Duration::from_secs(60);
 
 /// Serves one WebSocket connection to the end.
 pub async fn serve(app: Arc<App>, socket: WebSocket) {
     let (sink, mut stream) = socket.split();
-    let mut out = Outbound::new(sink, Duration::from_secs(app.sync.send_timeout_secs));
+    let mut out = Outbound::new(
+        sink,
+        Duration::from_secs(app.sync.send_timeout_secs),
+        app.shutdown.clone(),
+    );
     let hello = Duration::from_secs(app.sync.hello_timeout_secs);
     let greeted = tokio::select! {
         g = greet(&app.store, &mut stream, hello) => g,
@@ -52,19 +57,24 @@ pub async fn serve(app: Arc<App>, socket: WebSocket) {
             return;
         }
     };
-    let agent = greeted.agent.id;
     tracing::info!(agent = %greeted.agent.name, client = ?greeted.client, resume_from = ?greeted.resume_from, "agent connected");
     let (to_client, from_reader) = mpsc::channel(64);
-    let reader = tokio::spawn(inbound::run(app.clone(), agent, stream, to_client));
+    let token: Arc<str> = greeted.token_hash.clone().into();
+    let reader = tokio::spawn(inbound::run(app.clone(), token, stream, to_client));
     let mut session = Session {
         app: app.clone(),
         greeted,
         out,
-        lags: Vec::new(),
+        snapshots: Vec::new(),
     };
-    let (code, reason) = match session.run(from_reader).await {
+    let ended = session.run(from_reader).await;
+    // Stop reading commands before anything else: a revoked or closing
+    // session must not get more writes in.
+    reader.abort();
+    let (code, reason) = match ended {
         Ok(end) => end,
         Err(SendError::Gone) => (0, "client gone".into()),
+        Err(SendError::Shutdown) => (close::GOING_AWAY, "server shutting down".into()),
         Err(SendError::Store(e)) => {
             tracing::error!("session failed: {e}");
             (close::INTERNAL, "internal error".into())
@@ -73,7 +83,6 @@ pub async fn serve(app: Arc<App>, socket: WebSocket) {
     if code != 0 {
         session.out.close(code, &reason).await;
     }
-    reader.abort();
     tracing::info!(agent = %session.greeted.agent.name, code, %reason, "agent disconnected");
 }
 
@@ -81,7 +90,8 @@ struct Session {
     app: Arc<App>,
     greeted: Greeted,
     out: Outbound,
-    lags: Vec<Instant>,
+    /// When this session needed a catch-up snapshot, within `SLOW_WINDOW`.
+    snapshots: Vec<Instant>,
 }
 
 impl Session {
@@ -95,7 +105,9 @@ impl Session {
         let resume = self
             .greeted
             .resume_from
-            .filter(|r| *r <= head && head.0 - r.0 <= self.app.sync.resume_limit);
+            // Seq 0 means "never synced": some state (queues, built-in
+            // macros) only comes with a snapshot.
+            .filter(|r| r.0 >= 1 && *r <= head && head.0 - r.0 <= self.app.sync.resume_limit);
         let welcome = ServerMessage::Welcome {
             protocol: PROTOCOL_VERSION,
             server_version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -115,6 +127,10 @@ impl Session {
             }
             None => self.snapshot().await?,
         };
+        // The token may have been replaced while the first sync was read.
+        if !self.still_authorized().await? {
+            return Ok((close::REVOKED, "token revoked or agent removed".into()));
+        }
         loop {
             tokio::select! {
                 biased;
@@ -162,7 +178,10 @@ impl Session {
         let Some(first) = fresh.first() else {
             return Ok(None);
         };
-        if first.seq.0 > cursor.0 + 1 {
+        // A hole (events not published live) is filled from the log; what
+        // it held is not inspected, so credentials are rechecked after it.
+        let filled = first.seq.0 > cursor.0 + 1;
+        if filled {
             self.replay(*cursor, Seq(first.seq.0 - 1)).await?;
         }
         self.out
@@ -170,7 +189,8 @@ impl Session {
             .await?;
         *cursor = fresh.last().map_or(*cursor, |e| e.seq);
         let me = self.greeted.agent.id;
-        if fresh.iter().any(|e| e.agent == Some(me)) && !self.still_authorized().await? {
+        if (filled || fresh.iter().any(|e| e.agent == Some(me))) && !self.still_authorized().await?
+        {
             return Ok(Some((
                 close::REVOKED,
                 "token revoked or agent removed".into(),
@@ -186,21 +206,24 @@ impl Session {
         cursor: &mut Seq,
         missed: u64,
     ) -> Result<Option<(u16, String)>, SendError> {
-        let now = Instant::now();
-        self.lags.retain(|t| now.duration_since(*t) < LAG_WINDOW);
-        self.lags.push(now);
-        if self.lags.len() > MAX_LAGS {
-            return Ok(Some((
-                close::TOO_SLOW,
-                "client cannot keep up with the event stream; reconnect with resume_from".into(),
-            )));
-        }
         let head = self.app.store.head();
-        tracing::debug!(agent = %self.greeted.agent.name, missed, "client lagged; catching up from the log");
-        if head.0.saturating_sub(cursor.0) <= self.app.sync.resume_limit {
+        let behind = head.0.saturating_sub(cursor.0);
+        tracing::info!(agent = %self.greeted.agent.name, missed, behind, "client lagged behind the live stream; catching up");
+        if behind <= self.app.sync.resume_limit {
             self.replay(*cursor, head).await?;
             *cursor = head;
         } else {
+            let now = Instant::now();
+            self.snapshots
+                .retain(|t| now.duration_since(*t) < SLOW_WINDOW);
+            self.snapshots.push(now);
+            if self.snapshots.len() > MAX_SNAPSHOTS {
+                return Ok(Some((
+                    close::TOO_SLOW,
+                    "client cannot keep up with the event stream; reconnect with resume_from"
+                        .into(),
+                )));
+            }
             *cursor = self.snapshot().await?;
         }
         if !self.still_authorized().await? {
