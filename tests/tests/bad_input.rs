@@ -206,6 +206,17 @@ async fn bad_frames_and_commands_are_refused_and_change_nothing() {
         let msg = expect_error(&answer, code);
         assert!(!msg.is_empty(), "{cmd:?}");
     }
+    let e = a
+        .cmd_with_id(
+            &"y".repeat(65),
+            Command::LoadOlder {
+                ticket_id: mine,
+                before: None,
+                limit: 5,
+            },
+        )
+        .await;
+    expect_error(&e, ErrorCode::Invalid);
     let long_id = "x".repeat(65);
     let e = a
         .cmd_with_id(&long_id, Command::Take { ticket_id: mine })

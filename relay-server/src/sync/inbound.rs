@@ -115,6 +115,11 @@ async fn handle(app: &Arc<App>, token_hash: &Arc<str>, text: &str) -> Answer {
                 }
             })
         }
+        ClientMessage::Command { id, .. } if !id.is_valid() => ready(frames::error(
+            Some(id),
+            ErrorCode::Invalid,
+            "command id must be 1-64 visible ASCII characters",
+        )),
         ClientMessage::Command {
             id,
             command:
@@ -125,7 +130,8 @@ async fn handle(app: &Arc<App>, token_hash: &Arc<str>, text: &str) -> Answer {
                 },
         } => {
             let app = app.clone();
-            Box::pin(async move { load_older(&app, id, ticket_id, before, limit).await })
+            let token = token_hash.clone();
+            Box::pin(async move { load_older(&app, &token, id, ticket_id, before, limit).await })
         }
         ClientMessage::Command { id, command } => {
             let queues = app.queues.clone();
@@ -180,12 +186,12 @@ fn diagnose(text: &str, e: serde_json::Error) -> String {
             "a frame must be a JSON object with a string \"type\"",
         ),
         Some(t @ ("hello" | "command" | "digest")) => {
-            if t == "command" && e.to_string().starts_with("unknown variant") {
-                let kind = kind.unwrap_or("?");
+            if let Some(kind) = kind.filter(|k| t == "command" && !COMMAND_KINDS.contains(k)) {
+                let known = COMMAND_KINDS.join(", ");
                 frames::error(
                     id,
                     ErrorCode::UnknownType,
-                    format!("unknown command kind {kind:?}: {e}"),
+                    format!("unknown command kind {kind:?}; known: {known}"),
                 )
             } else {
                 frames::error(id, ErrorCode::BadFrame, format!("bad {t} frame: {e}"))
@@ -201,6 +207,7 @@ fn diagnose(text: &str, e: serde_json::Error) -> String {
 
 async fn load_older(
     app: &App,
+    token_hash: &Arc<str>,
     id: CommandId,
     ticket: TicketId,
     before: Option<MessageId>,
@@ -213,27 +220,31 @@ async fn load_older(
             format!("limit must be 1..={MAX_PAGE}"),
         );
     }
+    let token = token_hash.clone();
     let page = app
         .store
         .readers()
         .read(move |c| {
-            if rows::load_ticket(c, ticket)?.is_none() {
-                return Ok(None);
+            if rows::agent_by_token_hash(c, &token)?.is_none() {
+                return Ok(Err(DomainError::forbidden(
+                    "this token was revoked or replaced",
+                )));
             }
-            read::older(c, ticket, before, limit).map(Some)
+            if rows::load_ticket(c, ticket)?.is_none() {
+                return Ok(Err(DomainError::not_found(format!(
+                    "ticket {ticket} does not exist"
+                ))));
+            }
+            read::older(c, ticket, before, limit).map(Ok)
         })
         .await;
     match page {
-        Ok(Some((messages, more))) => frames::encode(&ServerMessage::Ok {
+        Ok(Ok((messages, more))) => frames::encode(&ServerMessage::Ok {
             id,
             seq: None,
             result: CommandResult::Messages { messages, more },
         }),
-        Ok(None) => frames::error(
-            Some(id),
-            ErrorCode::NotFound,
-            format!("ticket {ticket} does not exist"),
-        ),
+        Ok(Err(DomainError { code, message })) => frames::error(Some(id), code, message),
         Err(e) => frames::error(
             Some(id),
             ErrorCode::Internal,
