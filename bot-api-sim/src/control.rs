@@ -1,0 +1,169 @@
+//! The control API, for drivers in other processes (the demo, scripts):
+//! inject what customers do, read what the bot sent, inject faults.
+//! Everything is JSON; see docs/simulator.md.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::state::{Fault, Shared, SimUser};
+
+pub fn router(state: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/control/users", post(add_user))
+        .route("/control/users/{id}/text", post(text))
+        .route("/control/users/{id}/photo", post(photo))
+        .route("/control/users/{id}/press", post(press))
+        .route("/control/users/{id}/edit", post(edit))
+        .route("/control/users/{id}/block", post(block))
+        .route("/control/users/{id}/unblock", post(unblock))
+        .route("/control/groups/{id}/text", post(group_text))
+        .route("/control/groups/{id}/join", post(group_join))
+        .route("/control/chats/{id}/sent", get(sent))
+        .route("/control/faults", post(fault).delete(clear))
+        .route("/control/stats", get(stats))
+        .with_state(state)
+}
+
+fn bad(message: impl Into<String>) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        Json(json!({"error": message.into()})),
+    )
+        .into_response()
+}
+
+async fn add_user(State(s): State<Arc<Shared>>, Json(u): Json<SimUser>) -> Response {
+    if u.id <= 0 || u.id >= 1 << 40 {
+        return bad("user ids are 1..2^40, as Telegram's");
+    }
+    s.add_user(u);
+    Json(json!({"ok": true})).into_response()
+}
+
+#[derive(Deserialize)]
+struct Text {
+    text: String,
+    #[serde(default)]
+    reply_to: Option<i64>,
+}
+
+async fn text(State(s): State<Arc<Shared>>, Path(id): Path<i64>, Json(b): Json<Text>) -> Response {
+    Json(json!({"message_id": s.customer_text(id, &b.text, b.reply_to)})).into_response()
+}
+
+#[derive(Deserialize)]
+struct Photo {
+    #[serde(default)]
+    caption: Option<String>,
+}
+
+async fn photo(
+    State(s): State<Arc<Shared>>,
+    Path(id): Path<i64>,
+    Json(b): Json<Photo>,
+) -> Response {
+    Json(json!({"message_id": s.customer_photo(id, b.caption.as_deref())})).into_response()
+}
+
+#[derive(Deserialize)]
+struct Press {
+    message_id: i64,
+    data: String,
+}
+
+async fn press(
+    State(s): State<Arc<Shared>>,
+    Path(id): Path<i64>,
+    Json(b): Json<Press>,
+) -> Response {
+    match s.press(id, b.message_id, &b.data) {
+        Ok(q) => Json(json!({"callback_query_id": q})).into_response(),
+        Err(e) => bad(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct Edit {
+    message_id: i64,
+    text: String,
+}
+
+async fn edit(State(s): State<Arc<Shared>>, Path(id): Path<i64>, Json(b): Json<Edit>) -> Response {
+    match s.customer_edit(id, b.message_id, &b.text) {
+        Ok(()) => Json(json!({"ok": true})).into_response(),
+        Err(e) => bad(e),
+    }
+}
+
+async fn block(State(s): State<Arc<Shared>>, Path(id): Path<i64>) -> Response {
+    s.set_blocked(id, true);
+    Json(json!({"ok": true})).into_response()
+}
+
+async fn unblock(State(s): State<Arc<Shared>>, Path(id): Path<i64>) -> Response {
+    s.set_blocked(id, false);
+    Json(json!({"ok": true})).into_response()
+}
+
+#[derive(Deserialize)]
+struct GroupText {
+    title: String,
+    user_id: i64,
+    text: String,
+    #[serde(default)]
+    thread: Option<i64>,
+}
+
+async fn group_text(
+    State(s): State<Arc<Shared>>,
+    Path(id): Path<i64>,
+    Json(b): Json<GroupText>,
+) -> Response {
+    if id > -1_000_000_000_000 {
+        return bad("supergroup ids are below -1000000000000, as Telegram's");
+    }
+    Json(json!({"message_id": s.group_text(id, &b.title, b.user_id, &b.text, b.thread)}))
+        .into_response()
+}
+
+#[derive(Deserialize)]
+struct Join {
+    title: String,
+    user_id: i64,
+}
+
+async fn group_join(
+    State(s): State<Arc<Shared>>,
+    Path(id): Path<i64>,
+    Json(b): Json<Join>,
+) -> Response {
+    if id > -1_000_000_000_000 {
+        return bad("supergroup ids are below -1000000000000, as Telegram's");
+    }
+    Json(json!({"message_id": s.group_join(id, &b.title, b.user_id)})).into_response()
+}
+
+async fn sent(State(s): State<Arc<Shared>>, Path(id): Path<i64>) -> Response {
+    Json(s.sent(id)).into_response()
+}
+
+async fn fault(State(s): State<Arc<Shared>>, Json(f): Json<Fault>) -> Response {
+    s.inject(f);
+    Json(json!({"ok": true})).into_response()
+}
+
+async fn clear(State(s): State<Arc<Shared>>) -> Response {
+    s.clear_faults();
+    Json(json!({"ok": true})).into_response()
+}
+
+async fn stats(State(s): State<Arc<Shared>>) -> Response {
+    Json(s.stats()).into_response()
+}

@@ -1,0 +1,712 @@
+//! The simulated world: users, chats, what was sent, the update queue,
+//! limits and faults. One mutex; nothing here blocks for long.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use serde_json::{Value, json};
+use tokio::sync::Notify;
+
+use crate::SimConfig;
+use crate::limits::Windows;
+use crate::updates::{self, now_secs};
+
+/// A Telegram user (a customer).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct SimUser {
+    pub id: i64,
+    pub first_name: String,
+    #[serde(default)]
+    pub last_name: Option<String>,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub language_code: Option<String>,
+}
+
+impl SimUser {
+    pub fn new(id: i64, first_name: &str, language_code: &str) -> Self {
+        SimUser {
+            id,
+            first_name: first_name.to_owned(),
+            last_name: None,
+            username: None,
+            language_code: Some(language_code.to_owned()),
+        }
+    }
+}
+
+/// One message the bot sent, as it stands now.
+#[derive(Debug, Clone, Serialize)]
+pub struct Sent {
+    pub chat_id: i64,
+    pub message_id: i64,
+    /// The Bot API method that sent it (lowercase).
+    pub method: String,
+    /// Text, or a media message's caption.
+    pub text: Option<String>,
+    pub reply_markup: Option<Value>,
+    pub reply_to: Option<i64>,
+    pub thread_id: Option<i64>,
+    /// How many times it was edited.
+    pub edits: u32,
+    /// Milliseconds since the simulator started.
+    pub at_ms: u64,
+}
+
+impl Sent {
+    /// Callback data of every inline button, in order.
+    pub fn buttons(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        if let Some(rows) = self
+            .reply_markup
+            .as_ref()
+            .and_then(|m| m["inline_keyboard"].as_array())
+        {
+            for b in rows.iter().filter_map(|r| r.as_array()).flatten() {
+                let label = b["text"].as_str().unwrap_or_default().to_owned();
+                let data = b["callback_data"]
+                    .as_str()
+                    .or(b["url"].as_str())
+                    .unwrap_or_default()
+                    .to_owned();
+                out.push((label, data));
+            }
+        }
+        out
+    }
+}
+
+/// A fault to inject.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Fault {
+    /// Every sending method answers 429 with `retry_after` for `seconds`.
+    Storm { seconds: u64, retry_after: u64 },
+    /// Every Bot API answer is delayed by `millis`.
+    Latency { millis: u64 },
+    /// The next `count` sends: the connection drops before anything happens.
+    DropBefore { count: u32 },
+    /// The next `count` sends take effect, then the connection drops (the answer is lost).
+    DropAfter { count: u32 },
+}
+
+/// Counters since start.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Stats {
+    pub requests: u64,
+    pub get_updates: u64,
+    /// Messages accepted (sent) to any chat.
+    pub sent: u64,
+    /// 429s answered because a real limit was broken.
+    pub rate_limited: u64,
+    /// 429s answered because of an injected storm.
+    pub storm_429: u64,
+    /// Connections dropped on purpose.
+    pub dropped: u64,
+    /// Other error answers (4xx).
+    pub errors: u64,
+    /// Updates injected.
+    pub updates: u64,
+}
+
+#[derive(Default)]
+struct Faults {
+    storm: Option<(Instant, u64)>,
+    latency: Duration,
+    drop_before: u32,
+    drop_after: u32,
+}
+
+struct Chat {
+    json: Value,
+    next_message_id: i64,
+    /// Messages customers sent here, by id (for edits).
+    inbound: HashMap<i64, Value>,
+    sent: Vec<Sent>,
+}
+
+struct World {
+    users: HashMap<i64, SimUser>,
+    blocked: HashSet<i64>,
+    chats: HashMap<i64, Chat>,
+    updates: VecDeque<(u64, &'static str, Value)>,
+    next_update_id: u64,
+    allowed: Option<Vec<String>>,
+    poll_generation: u64,
+    callbacks: HashMap<String, bool>,
+    windows: Windows,
+    faults: Faults,
+    stats: Stats,
+    webhook: Option<String>,
+    files: HashMap<String, (String, u64)>,
+    next_file: u64,
+}
+
+pub(crate) struct Shared {
+    pub config: SimConfig,
+    pub bot_id: i64,
+    started: Instant,
+    world: Mutex<World>,
+    pub updates_ready: Notify,
+    sent_ready: Notify,
+}
+
+/// What a send may do, decided before it happens.
+pub(crate) enum Gate {
+    Go { drop_after: bool },
+    DropBefore,
+    TooMany { retry_after: u64 },
+}
+
+impl Shared {
+    pub fn new(config: SimConfig) -> Self {
+        let bot_id = config
+            .token
+            .split(':')
+            .next()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(123456);
+        Shared {
+            config,
+            bot_id,
+            started: Instant::now(),
+            world: Mutex::new(World {
+                users: HashMap::new(),
+                blocked: HashSet::new(),
+                chats: HashMap::new(),
+                updates: VecDeque::new(),
+                next_update_id: 1,
+                allowed: None,
+                poll_generation: 0,
+                callbacks: HashMap::new(),
+                windows: Windows::default(),
+                faults: Faults::default(),
+                stats: Stats::default(),
+                webhook: None,
+                files: HashMap::new(),
+                next_file: 1,
+            }),
+            updates_ready: Notify::new(),
+            sent_ready: Notify::new(),
+        }
+    }
+
+    fn world(&self) -> std::sync::MutexGuard<'_, World> {
+        self.world.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn bot_json(&self) -> Value {
+        updates::bot_user(self.bot_id, &self.config.bot_username)
+    }
+
+    pub fn count(&self, f: impl FnOnce(&mut Stats)) {
+        f(&mut self.world().stats);
+    }
+
+    pub fn latency(&self) -> Duration {
+        self.world().faults.latency
+    }
+
+    pub fn stats(&self) -> Stats {
+        self.world().stats.clone()
+    }
+
+    pub fn inject(&self, fault: Fault) {
+        let mut w = self.world();
+        match fault {
+            Fault::Storm {
+                seconds,
+                retry_after,
+            } => {
+                w.faults.storm = Some((
+                    Instant::now() + Duration::from_secs(seconds),
+                    retry_after.max(1),
+                ))
+            }
+            Fault::Latency { millis } => w.faults.latency = Duration::from_millis(millis),
+            Fault::DropBefore { count } => w.faults.drop_before += count,
+            Fault::DropAfter { count } => w.faults.drop_after += count,
+        }
+    }
+
+    pub fn clear_faults(&self) {
+        self.world().faults = Faults::default();
+    }
+
+    pub fn add_user(&self, user: SimUser) {
+        let mut w = self.world();
+        let chat = updates::private_chat(&user);
+        let fresh = chat.clone();
+        w.chats
+            .entry(user.id)
+            .or_insert_with(|| Chat {
+                json: fresh,
+                next_message_id: 1,
+                inbound: HashMap::new(),
+                sent: Vec::new(),
+            })
+            .json = chat;
+        w.users.insert(user.id, user);
+    }
+
+    fn user_or_default(w: &mut World, id: i64) -> SimUser {
+        if let Some(u) = w.users.get(&id) {
+            return u.clone();
+        }
+        let u = SimUser::new(id, &format!("User{id}"), "en");
+        w.chats.insert(
+            id,
+            Chat {
+                json: updates::private_chat(&u),
+                next_message_id: 1,
+                inbound: HashMap::new(),
+                sent: Vec::new(),
+            },
+        );
+        w.users.insert(id, u.clone());
+        u
+    }
+
+    fn push_update(&self, w: &mut World, kind: &'static str, body: Value) -> u64 {
+        let id = w.next_update_id;
+        w.next_update_id += 1;
+        w.updates
+            .push_back((id, kind, json!({"update_id": id, kind: body})));
+        w.stats.updates += 1;
+        self.updates_ready.notify_waiters();
+        id
+    }
+
+    fn next_message_id(w: &mut World, chat: i64) -> i64 {
+        let c = w.chats.get_mut(&chat).expect("chat exists");
+        let id = c.next_message_id;
+        c.next_message_id += 1;
+        id
+    }
+
+    fn customer_message(&self, user_id: i64, fill: impl FnOnce(&mut Value)) -> i64 {
+        let mut w = self.world();
+        let u = Self::user_or_default(&mut w, user_id);
+        let id = Self::next_message_id(&mut w, user_id);
+        let mut msg = json!({
+            "message_id": id,
+            "from": updates::user(&u),
+            "chat": updates::private_chat(&u),
+            "date": now_secs(),
+        });
+        fill(&mut msg);
+        w.chats
+            .get_mut(&user_id)
+            .expect("chat")
+            .inbound
+            .insert(id, msg.clone());
+        self.push_update(&mut w, "message", msg);
+        id
+    }
+
+    pub fn customer_text(&self, user_id: i64, text: &str, reply_to: Option<i64>) -> i64 {
+        self.customer_message(user_id, |m| {
+            m["text"] = json!(text);
+            if let Some(e) = updates::entities(text) {
+                m["entities"] = e;
+            }
+            if let Some(r) = reply_to {
+                m["reply_to_message"] =
+                    json!({"message_id": r, "date": now_secs(), "chat": m["chat"].clone()});
+            }
+        })
+    }
+
+    pub fn customer_photo(&self, user_id: i64, caption: Option<&str>) -> i64 {
+        let file_id = {
+            let mut w = self.world();
+            let n = w.next_file;
+            w.next_file += 1;
+            let id = format!("photo-{n}");
+            w.files
+                .insert(id.clone(), (format!("photos/file_{n}.jpg"), 48_213));
+            id
+        };
+        self.customer_message(user_id, |m| {
+            m["photo"] = updates::photo_sizes(&file_id, 48_213);
+            if let Some(c) = caption {
+                m["caption"] = json!(c);
+            }
+        })
+    }
+
+    pub fn customer_edit(&self, user_id: i64, message_id: i64, text: &str) -> Result<(), String> {
+        let mut w = self.world();
+        let chat = w.chats.get_mut(&user_id).ok_or("no such chat")?;
+        let msg = chat
+            .inbound
+            .get_mut(&message_id)
+            .ok_or("no such message from this customer")?;
+        msg["text"] = json!(text);
+        msg["edit_date"] = json!(now_secs());
+        let msg = msg.clone();
+        self.push_update(&mut w, "edited_message", msg);
+        Ok(())
+    }
+
+    pub fn press(&self, user_id: i64, message_id: i64, data: &str) -> Result<String, String> {
+        let mut w = self.world();
+        let u = w.users.get(&user_id).cloned().ok_or("unknown user")?;
+        let chat = w.chats.get(&user_id).ok_or("no such chat")?;
+        let sent = chat
+            .sent
+            .iter()
+            .find(|s| s.message_id == message_id)
+            .ok_or("no such bot message")?;
+        if !sent.buttons().iter().any(|(_, d)| d == data) {
+            return Err(format!(
+                "message {message_id} has no button with data {data:?}: {:?}",
+                sent.buttons()
+            ));
+        }
+        let mut message = json!({
+            "message_id": message_id,
+            "from": self.bot_json(),
+            "chat": chat.json.clone(),
+            "date": now_secs(),
+            "text": sent.text.clone().unwrap_or_default(),
+        });
+        if let Some(m) = &sent.reply_markup {
+            message["reply_markup"] = m.clone();
+        }
+        let id = format!("cb{}", w.next_update_id);
+        w.callbacks.insert(id.clone(), false);
+        let body = json!({
+            "id": id,
+            "from": updates::user(&u),
+            "message": message,
+            "chat_instance": format!("ci{user_id}"),
+            "data": data,
+        });
+        self.push_update(&mut w, "callback_query", body);
+        Ok(id)
+    }
+
+    pub fn set_blocked(&self, user_id: i64, blocked: bool) {
+        let mut w = self.world();
+        let u = Self::user_or_default(&mut w, user_id);
+        let changed = if blocked {
+            w.blocked.insert(user_id)
+        } else {
+            w.blocked.remove(&user_id)
+        };
+        if changed {
+            let body = updates::kicked(
+                updates::private_chat(&u),
+                updates::user(&u),
+                self.bot_json(),
+                blocked,
+            );
+            self.push_update(&mut w, "my_chat_member", body);
+        }
+    }
+
+    fn group(w: &mut World, chat_id: i64, title: &str, forum: bool) {
+        w.chats.entry(chat_id).or_insert_with(|| Chat {
+            json: updates::group_chat(chat_id, title, forum),
+            next_message_id: 1,
+            inbound: HashMap::new(),
+            sent: Vec::new(),
+        });
+    }
+
+    pub fn group_text(
+        &self,
+        chat_id: i64,
+        title: &str,
+        user_id: i64,
+        text: &str,
+        thread: Option<i64>,
+    ) -> i64 {
+        let mut w = self.world();
+        let u = Self::user_or_default(&mut w, user_id);
+        Self::group(&mut w, chat_id, title, thread.is_some());
+        let id = Self::next_message_id(&mut w, chat_id);
+        let mut msg = json!({
+            "message_id": id,
+            "from": updates::user(&u),
+            "chat": w.chats[&chat_id].json.clone(),
+            "date": now_secs(),
+            "text": text,
+        });
+        if let Some(t) = thread {
+            msg["message_thread_id"] = json!(t);
+            msg["is_topic_message"] = json!(true);
+        }
+        if let Some(e) = updates::entities(text) {
+            msg["entities"] = e;
+        }
+        w.chats
+            .get_mut(&chat_id)
+            .expect("chat")
+            .inbound
+            .insert(id, msg.clone());
+        self.push_update(&mut w, "message", msg);
+        id
+    }
+
+    pub fn group_join(&self, chat_id: i64, title: &str, user_id: i64) -> i64 {
+        let mut w = self.world();
+        let u = Self::user_or_default(&mut w, user_id);
+        Self::group(&mut w, chat_id, title, false);
+        let id = Self::next_message_id(&mut w, chat_id);
+        let msg = json!({
+            "message_id": id,
+            "from": updates::user(&u),
+            "chat": w.chats[&chat_id].json.clone(),
+            "date": now_secs(),
+            "new_chat_members": [updates::user(&u)],
+        });
+        self.push_update(&mut w, "message", msg);
+        id
+    }
+
+    pub fn sent(&self, chat_id: i64) -> Vec<Sent> {
+        self.world()
+            .chats
+            .get(&chat_id)
+            .map(|c| c.sent.clone())
+            .unwrap_or_default()
+    }
+
+    pub async fn wait_sent(
+        &self,
+        chat_id: i64,
+        n: usize,
+        timeout: Duration,
+    ) -> Result<Vec<Sent>, Vec<Sent>> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let notified = self.sent_ready.notified();
+            let sent = self.sent(chat_id);
+            if sent.len() >= n {
+                return Ok(sent);
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return Err(self.sent(chat_id));
+            }
+        }
+    }
+
+    // ---- the Bot API side ----
+
+    pub fn set_webhook(&self, url: Option<String>) {
+        self.world().webhook = url.filter(|u| !u.is_empty());
+    }
+
+    pub fn drop_pending(&self) {
+        self.world().updates.clear();
+    }
+
+    pub fn webhook(&self) -> Option<String> {
+        self.world().webhook.clone()
+    }
+
+    /// Starts a getUpdates call: confirms updates below `offset`, remembers
+    /// `allowed_updates`, and makes any earlier pending call obsolete.
+    /// Returns this call's generation.
+    pub fn begin_poll(&self, offset: Option<i64>, allowed: Option<Vec<String>>) -> u64 {
+        let mut w = self.world();
+        w.stats.get_updates += 1;
+        if let Some(off) = offset {
+            if off > 0 {
+                while w
+                    .updates
+                    .front()
+                    .is_some_and(|(id, _, _)| (*id as i64) < off)
+                {
+                    w.updates.pop_front();
+                }
+            }
+        }
+        if allowed.is_some() {
+            w.allowed = allowed.filter(|a| !a.is_empty());
+        }
+        w.poll_generation += 1;
+        let g = w.poll_generation;
+        drop(w);
+        self.updates_ready.notify_waiters();
+        g
+    }
+
+    /// Updates ready for a poll of generation `g`; `Err` when a newer poll replaced it.
+    pub fn take_updates(
+        &self,
+        g: u64,
+        offset: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<Value>, ()> {
+        let w = self.world();
+        if w.poll_generation != g {
+            return Err(());
+        }
+        let from = offset.unwrap_or(0);
+        Ok(w.updates
+            .iter()
+            .filter(|(id, _, _)| *id as i64 >= from)
+            .filter(|(_, kind, _)| {
+                w.allowed
+                    .as_ref()
+                    .is_none_or(|a| a.iter().any(|k| k == kind))
+            })
+            .take(limit)
+            .map(|(_, _, u)| u.clone())
+            .collect())
+    }
+
+    /// Decides whether a send to `chat` may happen now.
+    pub fn gate_send(&self, chat: i64) -> Gate {
+        let mut w = self.world();
+        let now = Instant::now();
+        if let Some((until, retry)) = w.faults.storm {
+            if now < until {
+                w.stats.storm_429 += 1;
+                return Gate::TooMany { retry_after: retry };
+            }
+            w.faults.storm = None;
+        }
+        if w.faults.drop_before > 0 {
+            w.faults.drop_before -= 1;
+            w.stats.dropped += 1;
+            return Gate::DropBefore;
+        }
+        let limits = self.config.limits;
+        if let Err(retry_after) = w.windows.admit(&limits, chat, now) {
+            w.stats.rate_limited += 1;
+            return Gate::TooMany { retry_after };
+        }
+        let drop_after = w.faults.drop_after > 0;
+        if drop_after {
+            w.faults.drop_after -= 1;
+            w.stats.dropped += 1;
+        }
+        Gate::Go { drop_after }
+    }
+
+    /// Why a chat can't receive: Telegram's exact error, if any.
+    pub fn check_chat(&self, chat: i64) -> Result<(), (u16, &'static str)> {
+        let w = self.world();
+        if !w.chats.contains_key(&chat) {
+            return Err((400, "Bad Request: chat not found"));
+        }
+        if w.blocked.contains(&chat) {
+            return Err((403, "Forbidden: bot was blocked by the user"));
+        }
+        Ok(())
+    }
+
+    /// Records a message the bot sent; returns it as Telegram's Message JSON.
+    pub fn record_sent(
+        &self,
+        chat: i64,
+        method: &str,
+        fill: impl FnOnce(&mut Value),
+        mut sent: Sent,
+    ) -> Value {
+        let mut w = self.world();
+        let id = Self::next_message_id(&mut w, chat);
+        let mut msg = json!({
+            "message_id": id,
+            "from": self.bot_json(),
+            "chat": w.chats[&chat].json.clone(),
+            "date": now_secs(),
+        });
+        fill(&mut msg);
+        sent.chat_id = chat;
+        sent.message_id = id;
+        sent.method = method.to_owned();
+        sent.at_ms = self.started.elapsed().as_millis() as u64;
+        w.chats.get_mut(&chat).expect("chat").sent.push(sent);
+        w.stats.sent += 1;
+        drop(w);
+        self.sent_ready.notify_waiters();
+        msg
+    }
+
+    /// Applies an edit of a bot message; returns the edited Message JSON.
+    pub fn edit_sent(
+        &self,
+        chat: i64,
+        message_id: i64,
+        text: Option<String>,
+        markup: Option<Option<Value>>,
+    ) -> Result<Value, (u16, &'static str)> {
+        let mut w = self.world();
+        let chat_json = w
+            .chats
+            .get(&chat)
+            .ok_or((400, "Bad Request: chat not found"))?
+            .json
+            .clone();
+        let s = w
+            .chats
+            .get_mut(&chat)
+            .and_then(|c| c.sent.iter_mut().find(|s| s.message_id == message_id))
+            .ok_or((400, "Bad Request: message to edit not found"))?;
+        let new_text = text.clone().or_else(|| s.text.clone());
+        let new_markup = markup.clone().unwrap_or_else(|| s.reply_markup.clone());
+        if new_text == s.text && new_markup == s.reply_markup {
+            return Err((
+                400,
+                "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message",
+            ));
+        }
+        s.text = new_text.clone();
+        s.reply_markup = new_markup.clone();
+        s.edits += 1;
+        let mut msg = json!({
+            "message_id": message_id,
+            "from": self.bot_json(),
+            "chat": chat_json,
+            "date": now_secs(),
+            "edit_date": now_secs(),
+            "text": new_text.unwrap_or_default(),
+        });
+        if let Some(m) = new_markup {
+            msg["reply_markup"] = m;
+        }
+        drop(w);
+        self.sent_ready.notify_waiters();
+        Ok(msg)
+    }
+
+    pub fn answer_callback(&self, id: &str) -> Result<(), (u16, &'static str)> {
+        let mut w = self.world();
+        match w.callbacks.get_mut(id) {
+            Some(answered) if !*answered => {
+                *answered = true;
+                Ok(())
+            }
+            _ => Err((
+                400,
+                "Bad Request: query is too old and response timeout expired or query ID is invalid",
+            )),
+        }
+    }
+
+    pub fn file(&self, file_id: &str) -> Option<(String, u64)> {
+        self.world().files.get(file_id).cloned()
+    }
+
+    pub fn new_upload_file(&self, size: u64) -> String {
+        let mut w = self.world();
+        let n = w.next_file;
+        w.next_file += 1;
+        let id = format!("upload-{n}");
+        w.files
+            .insert(id.clone(), (format!("documents/file_{n}"), size));
+        id
+    }
+
+    pub fn chat_json(&self, chat: i64) -> Option<Value> {
+        self.world().chats.get(&chat).map(|c| c.json.clone())
+    }
+}
