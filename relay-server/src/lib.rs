@@ -10,6 +10,7 @@ pub mod seed;
 pub mod settings;
 pub mod store;
 pub mod sync;
+pub mod telegram;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -77,6 +78,20 @@ pub async fn serve(
         sessions: TaskTracker::new(),
     });
     // Events other processes (the `agent` CLI) append are published within a second.
+    // The bot: durable intake, update processing, the paced outbox.
+    let bot_tasks = TaskTracker::new();
+    if settings.telegram.enabled() {
+        telegram::start(
+            store.clone(),
+            settings.telegram.clone(),
+            app.queues.clone(),
+            shutdown.clone(),
+            &bot_tasks,
+        )
+        .map_err(|e| LaunchError::Io(std::io::Error::other(e)))?;
+    } else {
+        tracing::warn!("no TELEGRAM_BOT_TOKEN: serving agents without a Telegram bot");
+    }
     let poller = {
         let (store, token) = (store.clone(), shutdown.clone());
         tokio::spawn(async move {
@@ -107,6 +122,13 @@ pub async fn serve(
         tracing::warn!("some sessions did not close within {SESSION_GRACE:?}");
     }
     poller.abort();
+    bot_tasks.close();
+    if tokio::time::timeout(SESSION_GRACE, bot_tasks.wait())
+        .await
+        .is_err()
+    {
+        tracing::warn!("the Telegram tasks did not stop within {SESSION_GRACE:?}");
+    }
     store.close().await;
     tracing::info!("store closed; bye");
     Ok(served?)

@@ -22,8 +22,66 @@ pub struct Settings {
     pub db: String,
     pub durability: Durability,
     pub log: String,
+    pub telegram: TelegramSettings,
     pub sync: SyncSettings,
     pub queues: Vec<Queue>,
+}
+
+/// The bot. `TELEGRAM_BOT_TOKEN` and `TELEGRAM_API_URL` override `token`
+/// and `api_url` (these names are fixed: operators and tests rely on them).
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TelegramSettings {
+    pub token: String,
+    pub api_url: String,
+    pub poll_timeout_secs: u32,
+    pub per_chat_interval_ms: u64,
+    pub global_per_sec: u32,
+    pub group_per_min: u32,
+    pub max_in_flight: usize,
+}
+
+impl std::fmt::Debug for TelegramSettings {
+    // Never print the token.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TelegramSettings")
+            .field("token", &if self.token.is_empty() { "" } else { "<set>" })
+            .field("api_url", &self.api_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TelegramSettings {
+    /// Whether a bot is configured.
+    pub fn enabled(&self) -> bool {
+        !self.token.is_empty()
+    }
+
+    fn check(&self) -> Result<(), String> {
+        if !self.token.is_empty() {
+            let ok = self.token.split_once(':').is_some_and(|(id, secret)| {
+                !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) && !secret.is_empty()
+            });
+            if !ok {
+                return Err(
+                    "the Telegram bot token does not look like one (<digits>:<secret>)".into(),
+                );
+            }
+        }
+        match self.api_url.split_once("://") {
+            Some(("http" | "https", rest)) if !rest.is_empty() => {}
+            _ => {
+                return Err(format!(
+                    "telegram.api_url {:?} must be an http(s) URL",
+                    self.api_url
+                ));
+            }
+        }
+        if self.global_per_sec == 0 || self.group_per_min == 0 || self.max_in_flight == 0 {
+            return Err("telegram pacing values must be above 0".into());
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -121,11 +179,27 @@ impl Settings {
             Self::from_table(table.clone())
                 .map_err(|message| SettingsError::Parse { path, message })?;
         }
-        let mut env: Vec<_> = env
-            .into_iter()
+        let all: Vec<(String, String)> = env.into_iter().collect();
+        let mut env: Vec<_> = all
+            .iter()
             .filter(|(k, _)| k.starts_with(ENV_PREFIX))
+            .cloned()
             .collect();
         env.sort();
+        for (var, key) in [
+            ("TELEGRAM_BOT_TOKEN", "token"),
+            ("TELEGRAM_API_URL", "api_url"),
+        ] {
+            if let Some((_, v)) = all.iter().find(|(k, _)| k == var) {
+                if let Some(toml::Value::Table(t)) = table.get_mut("telegram") {
+                    t.insert(key.into(), toml::Value::String(v.trim().to_owned()));
+                }
+                Self::from_table(table.clone()).map_err(|message| SettingsError::Env {
+                    var: var.into(),
+                    message,
+                })?;
+            }
+        }
         for (var, raw) in env {
             if var == "RELAY_CONFIG" {
                 continue;
@@ -178,6 +252,7 @@ impl Settings {
 
     fn check(&self) -> Result<(), String> {
         Queues::new(self.queues.clone())?;
+        self.telegram.check()?;
         let s = &self.sync;
         if s.snapshot_tail == 0 || s.snapshot_tail > 200 {
             return Err("sync.snapshot_tail must be 1..=200".into());
@@ -278,6 +353,38 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("cannot read config file"), "{e}");
+    }
+
+    #[test]
+    fn telegram_variables_have_fixed_names_and_are_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(&dir, "");
+        let s = Settings::load(
+            Some(&p),
+            env(&[
+                ("TELEGRAM_BOT_TOKEN", "123:abc"),
+                ("TELEGRAM_API_URL", "http://127.0.0.1:9"),
+            ]),
+        )
+        .unwrap();
+        assert!(s.telegram.enabled());
+        assert_eq!(s.telegram.api_url, "http://127.0.0.1:9");
+        assert!(
+            !format!("{:?}", s.telegram).contains("abc"),
+            "the token is never printed"
+        );
+        let e = Settings::load(Some(&p), env(&[("TELEGRAM_BOT_TOKEN", "nope")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("TELEGRAM_BOT_TOKEN") && e.contains("does not look like"),
+            "{e}"
+        );
+        assert!(!e.contains("nope"), "the bad token is not echoed: {e}");
+        let e = Settings::load(Some(&p), env(&[("TELEGRAM_API_URL", "ftp://x")]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("TELEGRAM_API_URL"), "{e}");
     }
 
     #[test]

@@ -222,3 +222,31 @@ fn open_ticket(
     })?;
     Ok(ticket)
 }
+
+/// A customer edited a message we filed: the text changes, marked edited.
+/// Returns false when the message is unknown (never filed).
+pub fn customer_edit(
+    ctx: &mut WriteCtx<'_>,
+    chat_id: i64,
+    telegram_message_id: i64,
+    text: &str,
+) -> Result<bool, DomainError> {
+    validate::text(text)?;
+    let id: Option<i64> = ctx
+        .conn
+        .prepare_cached(
+            "SELECT m.id FROM messages m JOIN tickets t ON t.id = m.ticket_id
+             WHERE m.telegram_message_id = ?1 AND t.chat_id = ?2 AND m.kind = 'inbound'
+             ORDER BY m.id DESC LIMIT 1",
+        )?
+        .query_row(params![telegram_message_id, chat_id], |r| r.get(0))
+        .optional()?;
+    let Some(id) = id else { return Ok(false) };
+    ctx.conn
+        .prepare_cached("UPDATE messages SET text = ?2, edited_at = ?3 WHERE id = ?1")?
+        .execute(params![id, text, ctx.now.0])?;
+    let m = rows::load_message(ctx.conn, MessageId(id))?
+        .ok_or_else(|| DomainError::not_found("message vanished"))?;
+    ctx.append(Event::MessageUpdated { message: m })?;
+    Ok(true)
+}

@@ -6,6 +6,7 @@
 pub mod agents;
 pub mod commands;
 pub mod intake;
+pub mod outbox;
 pub mod queues;
 pub mod sla;
 pub mod validate;

@@ -17,6 +17,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "command_fingerprint",
         include_str!("../../migrations/0003_command_fingerprint.sql"),
     ),
+    (
+        4,
+        "telegram",
+        include_str!("../../migrations/0004_telegram.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.
@@ -87,7 +92,7 @@ mod tests {
     #[test]
     fn migrate_is_idempotent() {
         let mut conn = Connection::open_in_memory().unwrap();
-        assert_eq!(migrate(&mut conn).unwrap(), vec![1, 2, 3]);
+        assert_eq!(migrate(&mut conn).unwrap(), vec![1, 2, 3, 4]);
         assert!(migrate(&mut conn).unwrap().is_empty());
         assert_eq!(current(&conn).unwrap(), latest());
         let macros: i64 = conn

@@ -75,6 +75,34 @@ impl WriteCtx<'_> {
         Ok(seq)
     }
 
+    /// Runs `f` inside a nested savepoint: when it fails, only its own
+    /// changes and events are undone and the job goes on.
+    pub fn attempt<T, E: From<StoreError>>(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Result<T, E>,
+    ) -> Result<T, E> {
+        self.conn
+            .execute_batch("SAVEPOINT attempt")
+            .map_err(StoreError::from)?;
+        let mark = (self.next_seq, self.events.len());
+        match f(self) {
+            Ok(v) => {
+                self.conn
+                    .execute_batch("RELEASE attempt")
+                    .map_err(StoreError::from)?;
+                Ok(v)
+            }
+            Err(e) => {
+                self.conn
+                    .execute_batch("ROLLBACK TO attempt; RELEASE attempt")
+                    .map_err(StoreError::from)?;
+                self.next_seq = mark.0;
+                self.events.truncate(mark.1);
+                Err(e)
+            }
+        }
+    }
+
     /// Seq of the last event this job appended, if any since `mark`.
     pub fn last_seq_since(&self, mark: Seq) -> Option<Seq> {
         (self.next_seq > mark.0 + 1).then(|| Seq(self.next_seq - 1))

@@ -1,0 +1,97 @@
+//! teloxide's types into the domain's.
+
+use shared::{Attachment, AttachmentKind, Priority};
+use teloxide::types::{Message, User};
+
+use crate::domain::intake::{Inbound, Sender};
+
+pub fn sender(u: &User) -> Sender {
+    Sender {
+        telegram_user_id: u.id.0 as i64,
+        first_name: u.first_name.clone(),
+        last_name: u.last_name.clone(),
+        username: u.username.clone(),
+        language: u.language_code.clone(),
+    }
+}
+
+/// What a message carries as files (metadata only).
+pub fn attachments(m: &Message) -> Vec<Attachment> {
+    let mut out = Vec::new();
+    if let Some(p) = m
+        .photo()
+        .and_then(|sizes| sizes.iter().max_by_key(|s| s.width * s.height))
+    {
+        out.push(Attachment {
+            kind: AttachmentKind::Photo,
+            file_id: p.file.id.0.clone(),
+            file_name: None,
+            mime_type: Some("image/jpeg".into()),
+            size: Some(u64::from(p.file.size)),
+        });
+    }
+    if let Some(d) = m.document() {
+        out.push(Attachment {
+            kind: AttachmentKind::Document,
+            file_id: d.file.id.0.clone(),
+            file_name: d.file_name.clone(),
+            mime_type: d.mime_type.as_ref().map(|m| m.to_string()),
+            size: Some(u64::from(d.file.size)),
+        });
+    }
+    let simple = [
+        (m.video().map(|v| &v.file), AttachmentKind::Video),
+        (m.voice().map(|v| &v.file), AttachmentKind::Voice),
+        (m.audio().map(|v| &v.file), AttachmentKind::Audio),
+        (m.sticker().map(|v| &v.file), AttachmentKind::Sticker),
+    ];
+    for (file, kind) in simple {
+        if let Some(f) = file {
+            out.push(Attachment {
+                kind,
+                file_id: f.id.0.clone(),
+                file_name: None,
+                mime_type: None,
+                size: Some(u64::from(f.size)),
+            });
+        }
+    }
+    out
+}
+
+/// Customer text as we keep it: control characters (other than tab and
+/// newlines) become spaces, so nothing a customer sends is refused.
+pub fn clean(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() && !matches!(c, '\n' | '\t' | '\r') {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// A private-chat message from a customer, as the domain files it.
+pub fn inbound(m: &Message) -> Option<Inbound> {
+    let from = m.from.as_ref()?;
+    if from.is_bot {
+        return None;
+    }
+    let text = clean(m.text().or(m.caption()).unwrap_or_default());
+    let attachments = attachments(m);
+    if text.trim().is_empty() && attachments.is_empty() {
+        return None;
+    }
+    Some(Inbound {
+        sender: sender(from),
+        chat_id: m.chat.id.0,
+        text,
+        attachments,
+        telegram_message_id: Some(i64::from(m.id.0)),
+        queue: None,
+        topic: None,
+        priority: Priority::Normal,
+    })
+}

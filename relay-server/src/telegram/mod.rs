@@ -1,0 +1,64 @@
+//! The Telegram adapter: the bot's own getUpdates loop with durable
+//! intake, the processor that turns stored updates into domain calls, and
+//! the outbox sender paced under Telegram's limits. teloxide provides the
+//! types and requests; the loops are ours (its listener acknowledges an
+//! update before the handler has stored it, which loses messages on a crash).
+
+mod convert;
+mod pace;
+mod poller;
+mod process;
+mod sender;
+
+use std::sync::Arc;
+
+use teloxide::Bot;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::domain::queues::Queues;
+use crate::settings::TelegramSettings;
+use crate::store::Store;
+
+pub use pace::Pacer;
+
+/// Removes the token from text that may quote a request URL.
+pub fn mask(text: &str, token: &str) -> String {
+    if token.is_empty() {
+        text.to_owned()
+    } else {
+        text.replace(token, "<token>")
+    }
+}
+
+/// Builds the bot client for these settings.
+pub fn bot(settings: &TelegramSettings) -> Result<Bot, String> {
+    let api = settings
+        .api_url
+        .trim_end_matches('/')
+        .parse::<url::Url>()
+        .map_err(|e| format!("telegram.api_url: {e}"))?;
+    Ok(Bot::new(settings.token.clone()).set_api_url(api))
+}
+
+/// Starts the poller, the processor and the sender; they stop with `shutdown`.
+pub fn start(
+    store: Store,
+    settings: TelegramSettings,
+    queues: Arc<Queues>,
+    shutdown: CancellationToken,
+    tasks: &TaskTracker,
+) -> Result<(), String> {
+    let bot = bot(&settings)?;
+    let wake = Arc::new(tokio::sync::Notify::new());
+    tasks.spawn(poller::run(
+        bot.clone(),
+        store.clone(),
+        settings.clone(),
+        wake.clone(),
+        shutdown.clone(),
+    ));
+    tasks.spawn(process::run(store.clone(), queues, wake, shutdown.clone()));
+    tasks.spawn(sender::run(bot, store, settings, shutdown));
+    Ok(())
+}

@@ -1,0 +1,141 @@
+//! Turns stored updates into domain calls, in update order. Each update is
+//! applied with its `done` mark in one transaction (exactly once). One that
+//! fails is marked `failed` with the reason and kept; one that makes the
+//! whole batch fail (a panic) is found by retrying one at a time, and is
+//! set aside after three tries. The bot never stops for a bad update.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rusqlite::params;
+use teloxide::types::{Update, UpdateKind};
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use super::convert;
+use crate::domain::queues::Queues;
+use crate::domain::{DomainError, intake, outbox};
+use crate::store::{Store, WriteCtx};
+
+const BATCH: usize = 256;
+const MAX_ATTEMPTS: i64 = 3;
+
+/// What became of an update.
+enum Outcome {
+    Done,
+    /// Stored, but this version does not act on this kind of update yet.
+    Ignored,
+}
+
+pub async fn run(
+    store: Store,
+    queues: Arc<Queues>,
+    wake: Arc<Notify>,
+    shutdown: CancellationToken,
+) {
+    loop {
+        loop {
+            let pending = store
+                .readers()
+                .read(|c| {
+                    Ok(c.prepare_cached(
+                        "SELECT update_id, body FROM tg_updates WHERE state = 'new' ORDER BY update_id LIMIT ?1",
+                    )?
+                    .query_map([BATCH as i64], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
+                    .collect::<Result<Vec<_>, _>>()?)
+                })
+                .await;
+            let batch = match pending {
+                Ok(b) if b.is_empty() => break,
+                Ok(b) => b,
+                Err(e) => {
+                    tracing::error!("telegram: cannot read stored updates: {e}");
+                    break;
+                }
+            };
+            let q = queues.clone();
+            let whole = batch.clone();
+            let result = store.write(move |ctx| apply_all(ctx, &q, &whole)).await;
+            if let Err(e) = result {
+                tracing::warn!(
+                    "telegram: a batch of {} updates failed ({e}); retrying one by one",
+                    batch.len()
+                );
+                for (id, body) in batch {
+                    let q = queues.clone();
+                    let one = vec![(id, body)];
+                    if let Err(e) = store.write(move |ctx| apply_all(ctx, &q, &one)).await {
+                        let why = e.to_string();
+                        let _ = store
+                            .write(move |ctx| {
+                                ctx.conn.execute(
+                                    "UPDATE tg_updates SET attempts = attempts + 1, error = ?2,
+                                         state = CASE WHEN attempts + 1 >= ?3 THEN 'failed' ELSE state END
+                                     WHERE update_id = ?1",
+                                    params![id, why, MAX_ATTEMPTS],
+                                )?;
+                                Ok::<(), DomainError>(())
+                            })
+                            .await;
+                    }
+                }
+            }
+        }
+        tokio::select! {
+            _ = wake.notified() => {}
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = shutdown.cancelled() => break,
+        }
+    }
+    tracing::info!("telegram: processor stopped");
+}
+
+/// Applies each update in its own savepoint and records its state.
+fn apply_all(
+    ctx: &mut WriteCtx<'_>,
+    queues: &Queues,
+    batch: &[(i64, String)],
+) -> Result<(), DomainError> {
+    for (id, body) in batch {
+        let (state, error) = match ctx.attempt(|ctx| apply(ctx, queues, body)) {
+            Ok(Outcome::Done) => ("done", None),
+            Ok(Outcome::Ignored) => ("ignored", None),
+            Err(e) => {
+                tracing::warn!(update = id, "telegram: update not applied: {e}");
+                ("failed", Some(e.message))
+            }
+        };
+        ctx.conn
+            .prepare_cached("UPDATE tg_updates SET state = ?2, error = ?3, attempts = attempts + 1 WHERE update_id = ?1")?
+            .execute(params![id, state, error])?;
+    }
+    Ok(())
+}
+
+fn apply(ctx: &mut WriteCtx<'_>, queues: &Queues, body: &str) -> Result<Outcome, DomainError> {
+    let update: Update = serde_json::from_str(body)
+        .map_err(|e| DomainError::invalid(format!("cannot read the update: {e}")))?;
+    match &update.kind {
+        UpdateKind::Message(m) if m.chat.is_private() => match convert::inbound(m) {
+            Some(inbound) => {
+                intake::customer_message(ctx, queues, &inbound)?;
+                Ok(Outcome::Done)
+            }
+            None => Ok(Outcome::Ignored),
+        },
+        UpdateKind::EditedMessage(m) if m.chat.is_private() => {
+            let text = convert::clean(m.text().or(m.caption()).unwrap_or_default());
+            if text.trim().is_empty() {
+                return Ok(Outcome::Ignored);
+            }
+            intake::customer_edit(ctx, m.chat.id.0, i64::from(m.id.0), &text)?;
+            Ok(Outcome::Done)
+        }
+        UpdateKind::MyChatMember(u) if u.chat.is_private() => {
+            let blocked = u.new_chat_member.is_banned() || u.new_chat_member.is_left();
+            outbox::customer_blocked(ctx, u.from.id.0 as i64, blocked)?;
+            Ok(Outcome::Done)
+        }
+        _ => Ok(Outcome::Ignored),
+    }
+}

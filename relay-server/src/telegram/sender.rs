@@ -1,0 +1,238 @@
+//! The outbox sender: takes each chat's next due message, paces it under
+//! Telegram's limits, sends it, and records the outcome.
+//!
+//! - Accepted: the message is `sent`, with its Telegram id.
+//! - 429: that chat waits `retry_after` (everyone waits when several chats
+//!   are refused at once: a storm), then the message is retried.
+//! - Nothing reached Telegram (no connection, a 5xx): retried with backoff,
+//!   up to `MAX_ATTEMPTS`.
+//! - Permanent (blocked, chat not found, bad request): `failed`, with
+//!   Telegram's reason.
+//! - The answer was lost after the request went out (connection dropped,
+//!   timeout), or the server died mid-send: Telegram may or may not have
+//!   it, and the bot cannot look. It is sent again (a reply must arrive),
+//!   and once sent it is marked "may have arrived twice" for the engineer.
+//!   See docs/telegram.md.
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use shared::Timestamp;
+use teloxide::payloads::SendMessageSetters;
+use teloxide::requests::{Request, Requester};
+use teloxide::types::{ChatId, InlineKeyboardMarkup};
+use teloxide::{ApiError, Bot, RequestError};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::{Pacer, mask};
+use crate::domain::DomainError;
+use crate::domain::outbox::{self, Due};
+use crate::settings::TelegramSettings;
+use crate::store::Store;
+
+/// Tries for a message that never reached Telegram before it is failed.
+const MAX_ATTEMPTS: u32 = 8;
+/// How often the outbox is looked at when nothing wakes the sender.
+const IDLE: Duration = Duration::from_millis(100);
+
+/// What one send did.
+enum Outcome {
+    Delivered(i64),
+    /// Telegram asked to wait this many seconds.
+    RetryAfter(u64),
+    /// Nothing was sent; try again later.
+    Transient(String),
+    /// Will never work; the reason is shown to the engineer.
+    Failed(String),
+    /// The customer blocked the bot.
+    Blocked,
+    /// Sent or not: nobody can tell. Sent again, flagged.
+    Unknown(String),
+}
+
+fn classify(e: RequestError, token: &str) -> Outcome {
+    match e {
+        RequestError::RetryAfter(s) => Outcome::RetryAfter(u64::from(s.seconds())),
+        RequestError::Api(ApiError::BotBlocked) => Outcome::Blocked,
+        RequestError::Api(ApiError::Unknown(d))
+            if [
+                "Internal Server Error",
+                "Bad Gateway",
+                "Service Unavailable",
+                "Gateway Timeout",
+            ]
+            .iter()
+            .any(|x| d.contains(x)) =>
+        {
+            Outcome::Transient(d)
+        }
+        RequestError::Api(e) => Outcome::Failed(format!("Telegram refused it: {e}")),
+        RequestError::MigrateToChatId(id) => {
+            Outcome::Failed(format!("the group moved to a supergroup ({id})"))
+        }
+        RequestError::Network(e) if e.is_connect() => Outcome::Transient(format!(
+            "cannot reach Telegram: {}",
+            mask(&e.to_string(), token)
+        )),
+        RequestError::Network(e) => Outcome::Unknown(mask(&e.to_string(), token)),
+        RequestError::InvalidJson { .. } | RequestError::Io(_) => {
+            Outcome::Unknown(mask(&e.to_string(), token))
+        }
+    }
+}
+
+async fn send(bot: &Bot, d: &Due, token: &str) -> Outcome {
+    let mut request = bot.send_message(ChatId(d.chat_id), d.text.clone());
+    if let Some(markup) = &d.markup {
+        match serde_json::from_str::<InlineKeyboardMarkup>(markup) {
+            Ok(k) => request = request.reply_markup(k),
+            Err(e) => return Outcome::Failed(format!("stored buttons are unreadable: {e}")),
+        }
+    }
+    match request.send().await {
+        Ok(m) => Outcome::Delivered(i64::from(m.id.0)),
+        Err(e) => classify(e, token),
+    }
+}
+
+/// A write that records a send's outcome.
+type RecordJob = Box<dyn FnOnce(&mut crate::store::WriteCtx<'_>) -> Result<(), DomainError> + Send>;
+
+/// Records an outcome; returns what the pacer should hold, if anything.
+async fn record(store: &Store, d: &Due, outcome: Outcome) -> Option<Duration> {
+    let (id, chat, attempts) = (d.id, d.chat_id, d.attempts + 1);
+    let now = store.now();
+    let ambiguous = matches!(outcome, Outcome::Unknown(_));
+    let (hold, job): (Option<Duration>, RecordJob) = match outcome {
+        Outcome::Delivered(tg) => (None, Box::new(move |ctx| outbox::delivered(ctx, id, tg))),
+        Outcome::RetryAfter(s) => {
+            let at = Timestamp(now.0 + s as i64 * 1000);
+            let why = format!("Telegram asked to wait {s} s");
+            (
+                Some(Duration::from_secs(s)),
+                Box::new(move |ctx| outbox::retry(ctx, id, at, &why, false)),
+            )
+        }
+        Outcome::Transient(why) | Outcome::Unknown(why) if attempts < MAX_ATTEMPTS => {
+            let wait = Duration::from_secs(1 << attempts.min(8)).min(Duration::from_secs(300));
+            let at = Timestamp(now.0 + wait.as_millis() as i64);
+            tracing::warn!(
+                chat,
+                attempts,
+                ambiguous,
+                "telegram: send failed, retrying in {wait:?}: {why}"
+            );
+            (
+                None,
+                Box::new(move |ctx| outbox::retry(ctx, id, at, &why, ambiguous)),
+            )
+        }
+        Outcome::Transient(why) | Outcome::Unknown(why) => {
+            let reason = format!("gave up after {attempts} attempts: {why}");
+            (None, Box::new(move |ctx| outbox::failed(ctx, id, &reason)))
+        }
+        Outcome::Failed(why) => (None, Box::new(move |ctx| outbox::failed(ctx, id, &why))),
+        Outcome::Blocked => (
+            None,
+            Box::new(move |ctx| outbox::customer_blocked(ctx, chat, true)),
+        ),
+    };
+    if let Err(e) = store.write(job).await {
+        // The row stays `sending`; after a restart it is reported as unknown.
+        tracing::error!(chat, "telegram: cannot record a send's outcome: {e}");
+    }
+    hold
+}
+
+pub async fn run(bot: Bot, store: Store, settings: TelegramSettings, shutdown: CancellationToken) {
+    match store.write(outbox::recover).await {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(
+            "telegram: {n} message(s) were being sent when the server stopped; sending again, flagged as possibly twice"
+        ),
+        Err(e) => tracing::error!("telegram: cannot check interrupted sends: {e}"),
+    }
+    let mut pacer = Pacer::new(
+        settings.global_per_sec,
+        Duration::from_millis(settings.per_chat_interval_ms),
+        settings.group_per_min,
+    );
+    let token: std::sync::Arc<str> = settings.token.clone().into();
+    let (done_tx, mut done_rx) = mpsc::unbounded_channel::<(i64, Option<Duration>)>();
+    let mut in_flight: HashSet<i64> = HashSet::new();
+    let mut storm: Vec<Instant> = Vec::new();
+    loop {
+        let now = Instant::now();
+        let mut wake = now + IDLE;
+        if in_flight.len() < settings.max_in_flight && !shutdown.is_cancelled() {
+            let limit = settings.max_in_flight * 4;
+            let ts = store.now();
+            let due = store
+                .readers()
+                .read(move |c| outbox::due(c, ts, limit))
+                .await
+                .unwrap_or_else(|e| {
+                    tracing::error!("telegram: cannot read the outbox: {e}");
+                    Vec::new()
+                });
+            let mut picked = Vec::new();
+            for d in due {
+                if in_flight.len() + picked.len() >= settings.max_in_flight {
+                    break;
+                }
+                if in_flight.contains(&d.chat_id) {
+                    continue;
+                }
+                match pacer.admit(d.chat_id, now) {
+                    Ok(()) => picked.push(d),
+                    Err(at) => wake = wake.min(at),
+                }
+            }
+            if !picked.is_empty() {
+                let ids: Vec<i64> = picked.iter().map(|d| d.id).collect();
+                if let Err(e) = store
+                    .write(move |ctx| outbox::mark_sending(ctx, &ids))
+                    .await
+                {
+                    tracing::error!("telegram: cannot mark messages as sending: {e}");
+                    picked.clear();
+                }
+                wake = Instant::now();
+            }
+            for d in picked {
+                in_flight.insert(d.chat_id);
+                let (bot, store, token, done) =
+                    (bot.clone(), store.clone(), token.clone(), done_tx.clone());
+                tokio::spawn(async move {
+                    let outcome = send(&bot, &d, &token).await;
+                    let hold = record(&store, &d, outcome).await;
+                    let _ = done.send((d.chat_id, hold));
+                });
+            }
+        }
+        if shutdown.is_cancelled() && in_flight.is_empty() {
+            break;
+        }
+        tokio::select! {
+            Some((chat, hold)) = done_rx.recv() => {
+                in_flight.remove(&chat);
+                if let Some(wait) = hold {
+                    let until = Instant::now() + wait;
+                    pacer.hold_chat(chat, until);
+                    // Several chats refused within a second: everyone waits.
+                    let t = Instant::now();
+                    storm.retain(|s| t.duration_since(*s) < Duration::from_secs(1));
+                    storm.push(t);
+                    if storm.len() >= 3 {
+                        tracing::warn!("telegram: 429 from several chats; pausing all sends for {wait:?}");
+                        pacer.hold_all(until);
+                    }
+                }
+            }
+            _ = tokio::time::sleep_until(wake.into()) => {}
+            _ = shutdown.cancelled(), if !shutdown.is_cancelled() => {}
+        }
+    }
+    tracing::info!("telegram: sender stopped");
+}

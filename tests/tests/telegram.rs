@@ -1,0 +1,231 @@
+//! The bot end to end: the simulator plays Telegram and the customers, the
+//! real relay-server binary runs the bot, an agent works over WebSocket.
+
+use std::time::Duration;
+
+use bot_api_sim::{Fault, SimConfig, SimUser, Simulator};
+use e2e::*;
+use shared::*;
+
+const WAIT: Duration = Duration::from_secs(30);
+
+async fn desk(customers: &[(i64, &str, &str)]) -> (Simulator, tempfile::TempDir, Server, Client) {
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    for (id, name, lang) in customers {
+        sim.add_user(SimUser::new(*id, name, lang));
+    }
+    let (dir, db) = fresh_db(0);
+    let token = add_agent(&db, "alice", "supervisor", "L1");
+    let (tg_token, tg_url) = (sim.token(), sim.api_url());
+    let server = Server::start(
+        &db,
+        &[
+            ("TELEGRAM_BOT_TOKEN", tg_token.as_str()),
+            ("TELEGRAM_API_URL", tg_url.as_str()),
+            ("RELAY_TELEGRAM__POLL_TIMEOUT_SECS", "1"),
+        ],
+    );
+    let agent = Client::connect(&server.ws_url(), &token, None).await;
+    (sim, dir, server, agent)
+}
+
+/// Pumps until `done` holds for the mirror.
+async fn until(c: &mut Client, what: &str, done: impl Fn(&relay_client::Mirror) -> bool) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !done(&c.mirror) {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        assert!(!left.is_zero(), "timed out waiting for {what}");
+        let _ = tokio::time::timeout(left, c.pump()).await;
+    }
+}
+
+fn ticket_of(m: &relay_client::Mirror, telegram_user: i64) -> Option<TicketId> {
+    let customer = m
+        .customers
+        .values()
+        .find(|c| c.telegram_user_id == telegram_user)?
+        .id;
+    m.tickets
+        .values()
+        .find(|t| t.customer_id == customer)
+        .map(|t| t.id)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_writes_and_the_engineers_reply_arrives_exactly_once() {
+    let (sim, _dir, _server, mut agent) = desk(&[(4242, "Олена", "uk")]).await;
+    let sent_id = sim.send_text(4242, "Оплата не пройшла, гроші списали 😟");
+    until(&mut agent, "the ticket", |m| ticket_of(m, 4242).is_some()).await;
+    let t = ticket_of(&agent.mirror, 4242).unwrap();
+    let first = agent.mirror.messages[&t].values().next().unwrap().clone();
+    assert_eq!(first.text, "Оплата не пройшла, гроші списали 😟");
+    assert_eq!(first.telegram_message_id, Some(sent_id));
+    let customer = agent
+        .mirror
+        .customers
+        .values()
+        .find(|c| c.telegram_user_id == 4242)
+        .unwrap();
+    assert_eq!(customer.language.as_deref(), Some("uk"));
+
+    let reply = "Перевіряю платіж, хвилинку 🙏";
+    let ok = agent
+        .cmd(Command::Reply {
+            ticket_id: t,
+            text: reply.into(),
+        })
+        .await;
+    let ServerMessage::Ok {
+        result: CommandResult::Applied {
+            message_id: Some(mid),
+        },
+        ..
+    } = ok
+    else {
+        panic!("{ok:?}")
+    };
+    let got = sim.wait_sent(4242, 1, WAIT).await.expect("delivered");
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].text.as_deref(), Some(reply));
+    until(&mut agent, "sent to Telegram", |m| {
+        m.messages[&t][&mid]
+            .delivery
+            .as_ref()
+            .is_some_and(|d| d.state == DeliveryState::Sent)
+    })
+    .await;
+    assert_eq!(
+        agent.mirror.messages[&t][&mid].telegram_message_id,
+        Some(got[0].message_id)
+    );
+    // Exactly once: nothing more arrives.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(sim.sent(4242).len(), 1);
+    assert_eq!(sim.stats().rate_limited, 0);
+
+    // The customer edits their message: the thread shows it edited.
+    sim.edit(4242, sent_id, "Оплата не пройшла (картка Visa)")
+        .unwrap();
+    until(&mut agent, "the edit", |m| {
+        m.messages[&t][&first.id].edited_at.is_some()
+    })
+    .await;
+    assert_eq!(
+        agent.mirror.messages[&t][&first.id].text,
+        "Оплата не пройшла (картка Visa)"
+    );
+
+    // A screenshot joins the same ticket, with its caption.
+    sim.send_photo(4242, Some("ось скріншот"));
+    until(&mut agent, "the photo", |m| {
+        m.messages[&t].values().any(|x| !x.attachments.is_empty())
+    })
+    .await;
+    let photo = agent.mirror.messages[&t]
+        .values()
+        .find(|x| !x.attachments.is_empty())
+        .unwrap();
+    assert_eq!(photo.attachments[0].kind, AttachmentKind::Photo);
+    assert_eq!(photo.text, "ось скріншот");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_who_blocks_the_bot_gets_nothing_more_and_the_ticket_says_so() {
+    let (sim, _dir, _server, mut agent) = desk(&[(77, "Ivan", "ru")]).await;
+    sim.send_text(77, "Не могу войти");
+    until(&mut agent, "the ticket", |m| ticket_of(m, 77).is_some()).await;
+    let t = ticket_of(&agent.mirror, 77).unwrap();
+    sim.set_blocked(77, true);
+    until(&mut agent, "blocked", |m| {
+        m.customers
+            .values()
+            .any(|c| c.telegram_user_id == 77 && c.blocked)
+    })
+    .await;
+    let e = agent
+        .cmd(Command::Reply {
+            ticket_id: t,
+            text: "Hello?".into(),
+        })
+        .await;
+    assert!(expect_error(&e, ErrorCode::Conflict).contains("blocked"));
+    assert!(sim.sent(77).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replies_to_many_chats_never_break_the_limits_and_survive_storms_in_order() {
+    let users: Vec<(i64, String)> = (0..40).map(|i| (9000 + i, format!("C{i}"))).collect();
+    let list: Vec<(i64, &str, &str)> = users
+        .iter()
+        .map(|(id, n)| (*id, n.as_str(), "en"))
+        .collect();
+    let (sim, _dir, _server, mut agent) = desk(&list).await;
+    for (id, _) in &users {
+        sim.send_text(*id, "help");
+    }
+    until(&mut agent, "40 tickets", |m| m.tickets.len() == 40).await;
+    let tickets: Vec<(i64, TicketId)> = users
+        .iter()
+        .map(|(id, _)| (*id, ticket_of(&agent.mirror, *id).unwrap()))
+        .collect();
+    // Two replies per chat, sent as fast as the agent can.
+    let mut commands = Vec::new();
+    for (_, t) in &tickets {
+        for n in 1..=2 {
+            commands.push(Command::Reply {
+                ticket_id: *t,
+                text: format!("reply {n}"),
+            });
+        }
+    }
+    for a in agent.pipeline(commands).await {
+        expect_ok(&a);
+    }
+    for (id, _) in &tickets {
+        let got = sim.wait_sent(*id, 2, WAIT).await.expect("both replies");
+        assert_eq!(
+            got.iter()
+                .map(|s| s.text.clone().unwrap())
+                .collect::<Vec<_>>(),
+            ["reply 1", "reply 2"]
+        );
+    }
+    assert_eq!(
+        sim.stats().rate_limited,
+        0,
+        "the outbox never broke a limit"
+    );
+
+    // A 429 storm and dropped connections: every reply still arrives, in order.
+    sim.inject(Fault::Storm {
+        seconds: 2,
+        retry_after: 2,
+    });
+    sim.inject(Fault::DropBefore { count: 3 });
+    let mut commands = Vec::new();
+    for (_, t) in &tickets {
+        for n in 3..=4 {
+            commands.push(Command::Reply {
+                ticket_id: *t,
+                text: format!("reply {n}"),
+            });
+        }
+    }
+    for a in agent.pipeline(commands).await {
+        expect_ok(&a);
+    }
+    for (id, _) in &tickets {
+        let got = sim
+            .wait_sent(*id, 4, Duration::from_secs(60))
+            .await
+            .expect("all replies");
+        let texts: Vec<String> = got.iter().map(|s| s.text.clone().unwrap()).collect();
+        assert_eq!(
+            texts,
+            ["reply 1", "reply 2", "reply 3", "reply 4"],
+            "chat {id}"
+        );
+    }
+    assert!(sim.stats().storm_429 > 0, "the storm happened");
+    assert_eq!(sim.stats().rate_limited, 0);
+}
