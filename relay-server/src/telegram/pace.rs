@@ -60,6 +60,13 @@ impl Pacer {
         *t = (*t).max(until);
     }
 
+    /// The longest spacing the pacer keeps (a group's). A process that
+    /// starts after another stopped waits this long before its first send,
+    /// since it can't know what the other sent just before.
+    pub fn longest_spacing(&self) -> Duration {
+        self.per_group.max(self.per_chat).max(self.global)
+    }
+
     /// Nothing more to anyone before `until` (a storm).
     pub fn hold_all(&mut self, until: Instant) {
         self.next_global = Some(self.next_global.map_or(until, |t| t.max(until)));

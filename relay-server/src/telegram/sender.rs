@@ -158,6 +158,9 @@ pub async fn run(bot: Bot, store: Store, settings: TelegramSettings, shutdown: C
         Duration::from_millis(settings.per_chat_interval_ms),
         settings.group_per_min,
     );
+    // What a previous process sent in its last moments is unknown: wait one
+    // full spacing so no chat or group gets two messages too close.
+    pacer.hold_all(Instant::now() + pacer.longest_spacing());
     let token: std::sync::Arc<str> = settings.token.clone().into();
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<(i64, Option<Duration>)>();
     let mut in_flight: HashSet<i64> = HashSet::new();
