@@ -60,21 +60,18 @@ pub fn customer_message(
         validate::text(&msg.text)?;
     }
     let customer = upsert_customer(ctx, &msg.sender)?;
-    let open: Option<i64> = ctx
+    let open = ctx
         .conn
-        .prepare_cached(
-            "SELECT id FROM tickets WHERE customer_id = ?1 AND chat_id = ?2
+        .prepare_cached(&format!(
+            "SELECT {} FROM tickets WHERE customer_id = ?1 AND chat_id = ?2
                AND status IN ('new', 'open', 'pending_on_customer')
              ORDER BY id DESC LIMIT 1",
-        )?
-        .query_row(params![customer.id.0, msg.chat_id], |r| r.get(0))
+            rows::TICKET_COLS
+        ))?
+        .query_row(params![customer.id.0, msg.chat_id], rows::ticket)
         .optional()?;
     let (mut ticket, new_ticket) = match open {
-        Some(id) => (
-            rows::load_ticket(ctx.conn, TicketId(id))?
-                .ok_or_else(|| DomainError::not_found(format!("ticket {id} vanished")))?,
-            false,
-        ),
+        Some(t) => (t, false),
         None => (open_ticket(ctx, queues, &customer, msg)?, true),
     };
     let message = rows::insert_message(

@@ -22,6 +22,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "telegram",
         include_str!("../../migrations/0004_telegram.sql"),
     ),
+    (
+        5,
+        "outbox_by_chat",
+        include_str!("../../migrations/0005_outbox_by_chat.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.
@@ -92,7 +97,7 @@ mod tests {
     #[test]
     fn migrate_is_idempotent() {
         let mut conn = Connection::open_in_memory().unwrap();
-        assert_eq!(migrate(&mut conn).unwrap(), vec![1, 2, 3, 4]);
+        assert_eq!(migrate(&mut conn).unwrap(), vec![1, 2, 3, 4, 5]);
         assert!(migrate(&mut conn).unwrap().is_empty());
         assert_eq!(current(&conn).unwrap(), latest());
         let macros: i64 = conn

@@ -82,19 +82,27 @@ impl WriteCtx<'_> {
         f: impl FnOnce(&mut Self) -> Result<T, E>,
     ) -> Result<T, E> {
         self.conn
-            .execute_batch("SAVEPOINT attempt")
+            .prepare_cached("SAVEPOINT attempt")
+            .and_then(|mut st| st.execute([]))
             .map_err(StoreError::from)?;
         let mark = (self.next_seq, self.events.len());
         match f(self) {
             Ok(v) => {
                 self.conn
-                    .execute_batch("RELEASE attempt")
+                    .prepare_cached("RELEASE attempt")
+                    .and_then(|mut st| st.execute([]))
                     .map_err(StoreError::from)?;
                 Ok(v)
             }
             Err(e) => {
                 self.conn
-                    .execute_batch("ROLLBACK TO attempt; RELEASE attempt")
+                    .prepare_cached("ROLLBACK TO attempt")
+                    .and_then(|mut st| st.execute([]))
+                    .and_then(|_| {
+                        self.conn
+                            .prepare_cached("RELEASE attempt")
+                            .and_then(|mut st| st.execute([]))
+                    })
                     .map_err(StoreError::from)?;
                 self.next_seq = mark.0;
                 self.events.truncate(mark.1);
@@ -112,6 +120,13 @@ impl WriteCtx<'_> {
     pub fn mark(&self) -> Seq {
         Seq(self.next_seq - 1)
     }
+}
+
+/// Runs a parameterless statement through the statement cache (no parsing
+/// per call: these run for every job).
+fn run(conn: &Connection, sql: &str) -> Result<(), StoreError> {
+    conn.prepare_cached(sql)?.execute([])?;
+    Ok(())
 }
 
 fn agent_of(event: &Event) -> Option<shared::AgentId> {
@@ -222,7 +237,7 @@ impl Writer {
         done: &mut Vec<Completion>,
     ) -> Result<Vec<Arc<StreamEvent>>, StoreError> {
         let conn = &self.conn;
-        conn.execute_batch("BEGIN IMMEDIATE")?;
+        run(conn, "BEGIN IMMEDIATE")?;
         let db_head: u64 =
             conn.query_row("SELECT coalesce(max(seq), 0) FROM events", [], |r| r.get(0))?;
         // Events appended by another process since we last looked go out first.
@@ -234,7 +249,7 @@ impl Writer {
             events: Vec::new(),
         };
         for job in batch {
-            conn.execute_batch("SAVEPOINT job")?;
+            run(conn, "SAVEPOINT job")?;
             let mark = (ctx.next_seq, ctx.events.len());
             ctx.now = self.clock.now();
             let ran = std::panic::catch_unwind(AssertUnwindSafe(|| job(&mut ctx)));
@@ -255,14 +270,15 @@ impl Writer {
                 }
             };
             if ok {
-                conn.execute_batch("RELEASE job")?;
+                run(conn, "RELEASE job")?;
             } else {
-                conn.execute_batch("ROLLBACK TO job; RELEASE job")?;
+                run(conn, "ROLLBACK TO job")?;
+                run(conn, "RELEASE job")?;
                 ctx.next_seq = mark.0;
                 ctx.events.truncate(mark.1);
             }
         }
-        conn.execute_batch("COMMIT")?;
+        run(conn, "COMMIT")?;
         events.append(&mut ctx.events);
         Ok(events)
     }

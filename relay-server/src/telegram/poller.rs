@@ -2,6 +2,10 @@
 //! update_id) and committed before the next call acknowledges it with a
 //! higher offset. A crash at any point loses nothing; a batch fetched twice
 //! is stored once.
+//!
+//! Applying the updates is the processor's job, running alongside: the
+//! poller only stores, so the next getUpdates goes out as soon as the batch
+//! is on disk.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,9 +21,26 @@ use tokio_util::sync::CancellationToken;
 use super::mask;
 use crate::domain::DomainError;
 use crate::settings::TelegramSettings;
-use crate::store::Store;
+use crate::store::{Store, WriteCtx};
 
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// Stores the batch (insert-or-ignore); returns the updates that were new.
+fn store_batch(
+    ctx: &mut WriteCtx<'_>,
+    batch: &[(i64, String)],
+) -> Result<Vec<(i64, String)>, DomainError> {
+    let mut stmt = ctx.conn.prepare_cached(
+        "INSERT OR IGNORE INTO tg_updates (update_id, body, received_at) VALUES (?1, ?2, ?3)",
+    )?;
+    let mut fresh = Vec::new();
+    for (id, body) in batch {
+        if stmt.execute(params![id, body, ctx.now.0])? == 1 {
+            fresh.push((*id, body.clone()));
+        }
+    }
+    Ok(fresh)
+}
 
 pub async fn run(
     bot: Bot,
@@ -93,21 +114,9 @@ pub async fn run(
         // Not acknowledged (no new offset) until stored.
         loop {
             let batch = rows.clone();
-            let stored = store
-                .write(move |ctx| {
-                    let mut stmt = ctx
-                        .conn
-                        .prepare_cached("INSERT OR IGNORE INTO tg_updates (update_id, body, received_at) VALUES (?1, ?2, ?3)")?;
-                    let mut n = 0;
-                    for (id, body) in &batch {
-                        n += stmt.execute(params![id, body, ctx.now.0])?;
-                    }
-                    Ok::<usize, DomainError>(n)
-                })
-                .await;
-            match stored {
-                Ok(n) => {
-                    tracing::debug!(n, "telegram: stored updates");
+            match store.write(move |ctx| store_batch(ctx, &batch)).await {
+                Ok(_) => {
+                    wake.notify_one();
                     break;
                 }
                 Err(e) => {
@@ -120,7 +129,6 @@ pub async fn run(
             }
         }
         offset = Some(last as i32 + 1);
-        wake.notify_one();
     }
     tracing::info!("telegram: poller stopped");
 }

@@ -1,8 +1,9 @@
 //! Turns stored updates into domain calls, in update order. Each update is
-//! applied with its `done` mark in one transaction (exactly once). One that
-//! fails is marked `failed` with the reason and kept; one that makes the
-//! whole batch fail (a panic) is found by retrying one at a time, and is
-//! set aside after three tries. The bot never stops for a bad update.
+//! applied with its `done` mark in one transaction (exactly once). A batch
+//! goes in one transaction; if anything in it fails, the batch is retried
+//! one update at a time: a refused update is marked `failed` with the reason
+//! and kept, and one that still fails the transaction (a panic) is set aside
+//! after three tries. The bot never stops for a bad update.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,7 +18,9 @@ use crate::domain::queues::Queues;
 use crate::domain::{DomainError, intake, outbox};
 use crate::store::{Store, WriteCtx};
 
-const BATCH: usize = 256;
+/// Updates applied per transaction. Small, so the poller's storing job,
+/// queued behind it in the single writer, waits little.
+const BATCH: usize = 64;
 const MAX_ATTEMPTS: i64 = 3;
 
 /// What became of an update.
@@ -55,7 +58,9 @@ pub async fn run(
             };
             let q = queues.clone();
             let whole = batch.clone();
-            let result = store.write(move |ctx| apply_all(ctx, &q, &whole)).await;
+            let result = store
+                .write(move |ctx| apply_all(ctx, &q, &whole, false))
+                .await;
             if let Err(e) = result {
                 tracing::warn!(
                     "telegram: a batch of {} updates failed ({e}); retrying one by one",
@@ -64,7 +69,7 @@ pub async fn run(
                 for (id, body) in batch {
                     let q = queues.clone();
                     let one = vec![(id, body)];
-                    if let Err(e) = store.write(move |ctx| apply_all(ctx, &q, &one)).await {
+                    if let Err(e) = store.write(move |ctx| apply_all(ctx, &q, &one, true)).await {
                         let why = e.to_string();
                         let _ = store
                             .write(move |ctx| {
@@ -90,14 +95,23 @@ pub async fn run(
     tracing::info!("telegram: processor stopped");
 }
 
-/// Applies each update in its own savepoint and records its state.
+/// Applies the updates and records each one's state. Fast (`isolate`
+/// false): the first refusal fails the whole batch, which the caller then
+/// retries with `isolate`, where each update has its own savepoint and a
+/// refusal is recorded as `failed` without undoing the others.
 fn apply_all(
     ctx: &mut WriteCtx<'_>,
     queues: &Queues,
     batch: &[(i64, String)],
+    isolate: bool,
 ) -> Result<(), DomainError> {
     for (id, body) in batch {
-        let (state, error) = match ctx.attempt(|ctx| apply(ctx, queues, body)) {
+        let applied = if isolate {
+            ctx.attempt(|ctx| apply(ctx, queues, body))
+        } else {
+            Ok(apply(ctx, queues, body)?)
+        };
+        let (state, error) = match applied {
             Ok(Outcome::Done) => ("done", None),
             Ok(Outcome::Ignored) => ("ignored", None),
             Err(e) => {

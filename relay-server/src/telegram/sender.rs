@@ -35,6 +35,8 @@ use crate::store::Store;
 const MAX_ATTEMPTS: u32 = 8;
 /// How often the outbox is looked at when nothing wakes the sender.
 const IDLE: Duration = Duration::from_millis(100);
+/// The sender waits in place for an overall slot at most this far away.
+const SLOT_WAIT: Duration = Duration::from_millis(50);
 
 /// What one send did.
 enum Outcome {
@@ -179,39 +181,54 @@ pub async fn run(bot: Bot, store: Store, settings: TelegramSettings, shutdown: C
                     tracing::error!("telegram: cannot read the outbox: {e}");
                     Vec::new()
                 });
-            let mut picked = Vec::new();
+            // The first message whose chat may receive now.
+            let mut next = None;
             for d in due {
-                if in_flight.len() + picked.len() >= settings.max_in_flight {
-                    break;
-                }
                 if in_flight.contains(&d.chat_id) {
                     continue;
                 }
-                match pacer.admit(d.chat_id, now) {
-                    Ok(()) => picked.push(d),
-                    Err(at) => wake = wake.min(at),
+                match pacer.chat_wait(d.chat_id, now) {
+                    Some(t) => wake = wake.min(t),
+                    None => {
+                        next = Some(d);
+                        break;
+                    }
                 }
             }
-            if !picked.is_empty() {
-                let ids: Vec<i64> = picked.iter().map(|d| d.id).collect();
-                if let Err(e) = store
-                    .write(move |ctx| outbox::mark_sending(ctx, &ids))
-                    .await
-                {
-                    tracing::error!("telegram: cannot mark messages as sending: {e}");
-                    picked.clear();
+            let slot = pacer.global_wait(Instant::now());
+            match (next, slot) {
+                (Some(_), Some(t)) if t > Instant::now() + SLOT_WAIT => wake = wake.min(t),
+                (Some(d), slot) => {
+                    // Recorded as handed over first, then sent the moment its
+                    // slot opens: the pace Telegram sees is the pacer's.
+                    let ids = vec![d.id];
+                    match store
+                        .write(move |ctx| outbox::mark_sending(ctx, &ids))
+                        .await
+                    {
+                        Err(e) => {
+                            tracing::error!("telegram: cannot mark a message as sending: {e}")
+                        }
+                        Ok(()) => {
+                            if let Some(t) = slot {
+                                tokio::time::sleep_until(t.into()).await;
+                            }
+                            while let Err(at) = pacer.admit(d.chat_id, Instant::now()) {
+                                tokio::time::sleep_until(at.into()).await;
+                            }
+                            in_flight.insert(d.chat_id);
+                            let (bot, store, token, done) =
+                                (bot.clone(), store.clone(), token.clone(), done_tx.clone());
+                            tokio::spawn(async move {
+                                let outcome = send(&bot, &d, &token).await;
+                                let hold = record(&store, &d, outcome).await;
+                                let _ = done.send((d.chat_id, hold));
+                            });
+                        }
+                    }
+                    wake = Instant::now();
                 }
-                wake = Instant::now();
-            }
-            for d in picked {
-                in_flight.insert(d.chat_id);
-                let (bot, store, token, done) =
-                    (bot.clone(), store.clone(), token.clone(), done_tx.clone());
-                tokio::spawn(async move {
-                    let outcome = send(&bot, &d, &token).await;
-                    let hold = record(&store, &d, outcome).await;
-                    let _ = done.send((d.chat_id, hold));
-                });
+                (None, _) => {}
             }
         }
         if shutdown.is_cancelled() && in_flight.is_empty() {

@@ -1,0 +1,355 @@
+//! Telegram benchmark: the Bot API simulator and the relay server in this
+//! process on loopback, a real WebSocket client, a temporary SQLite file.
+//!
+//!   cargo bench -p relay-server --bench telegram [-- --durability normal]
+//!
+//! 1. Throughput: 40,000 customer messages from 2,000 customers, injected at
+//!    once, through getUpdates, intake and the store to a WebSocket client.
+//! 2. Latency at 1,000 messages/s for 10 s: simulator enqueue to WebSocket
+//!    receipt, p50 / p99 / max.
+//! 3. The outbox with 5,000 chats queued and the pace set to 30/s: the rate
+//!    Telegram sees, the busiest second, and 429s (must be 0).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bot_api_sim::{SimConfig, SimUser, Simulator};
+use relay_client::Connection;
+use relay_server::domain::DomainError;
+use relay_server::domain::agents::{self, NewAgent, token_hash};
+use relay_server::domain::commands;
+use relay_server::settings::Settings;
+use relay_server::store::{Durability, Store, StoreOptions};
+use serde::Deserialize;
+use shared::*;
+use tokio_util::sync::CancellationToken;
+
+#[derive(Deserialize)]
+struct Frame {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    events: Vec<Env>,
+}
+
+#[derive(Deserialize)]
+struct Env {
+    event: Ev,
+}
+
+#[derive(Deserialize)]
+struct Ev {
+    kind: String,
+    #[serde(default)]
+    message: Option<Msg>,
+    #[serde(default)]
+    ticket: Option<Tk>,
+}
+
+#[derive(Deserialize)]
+struct Msg {
+    text: String,
+    kind: String,
+}
+
+#[derive(Deserialize)]
+struct Tk {
+    id: i64,
+}
+
+struct Desk {
+    sim: Arc<Simulator>,
+    store: Store,
+    url: String,
+    token: String,
+    queues: Arc<relay_server::domain::queues::Queues>,
+    shutdown: CancellationToken,
+    _dir: tempfile::TempDir,
+}
+
+async fn desk(durability: Durability, global_per_sec: u32, customers: i64) -> Desk {
+    let sim = Arc::new(Simulator::start(SimConfig::default()).await.expect("sim"));
+    for id in 1..=customers {
+        sim.add_user(SimUser::new(id, &format!("C{id}"), "en"));
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut settings = Settings::defaults();
+    settings.durability = durability;
+    settings.telegram.token = sim.token();
+    settings.telegram.api_url = sim.api_url();
+    settings.telegram.poll_timeout_secs = 1;
+    settings.telegram.global_per_sec = global_per_sec;
+    settings.telegram.max_in_flight = 32;
+    let mut opts = StoreOptions::new(dir.path().join("bench.db"));
+    opts.durability = durability;
+    let store = Store::open(opts).expect("store");
+    let queues = Arc::new(settings.queues());
+    let q = queues.clone();
+    let (_, token) = store
+        .write(move |ctx| {
+            agents::add(
+                ctx,
+                &q,
+                &NewAgent {
+                    name: "bench".into(),
+                    display_name: None,
+                    role: Role::Supervisor,
+                    queues: vec![QueueId::new("L1")],
+                    capacity: 10,
+                },
+            )
+        })
+        .await
+        .expect("agent");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("ws://{}{}", listener.local_addr().expect("addr"), WS_PATH);
+    let shutdown = CancellationToken::new();
+    {
+        let (store, settings, shutdown) = (store.clone(), settings.clone(), shutdown.clone());
+        tokio::spawn(
+            async move { relay_server::serve(store, &settings, listener, shutdown).await },
+        );
+    }
+    Desk {
+        sim,
+        store,
+        url,
+        token,
+        queues,
+        shutdown,
+        _dir: dir,
+    }
+}
+
+/// Connects and reads the (empty) snapshot.
+async fn client(d: &Desk) -> Connection {
+    let (mut c, _) = Connection::connect(&d.url, &d.token, None)
+        .await
+        .expect("connect");
+    loop {
+        let t = c.recv_text().await.expect("recv").expect("open");
+        if t.contains(r#""last":true"#) {
+            return c;
+        }
+    }
+}
+
+/// Reads frames, calling `f` with each inbound message's text and the time.
+async fn each_inbound(c: &mut Connection, mut f: impl FnMut(&str, Instant) -> bool) {
+    loop {
+        let t = c.recv_text().await.expect("recv").expect("open");
+        let now = Instant::now();
+        let frame: Frame = serde_json::from_str(&t).expect("frame");
+        if frame.kind != "events" {
+            continue;
+        }
+        for e in frame.events {
+            if let (Some(m), "message_added") = (&e.event.message, e.event.kind.as_str())
+                && m.kind == "inbound"
+                && !f(&m.text, now)
+            {
+                return;
+            }
+        }
+    }
+}
+
+fn pct(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+async fn throughput(durability: Durability) {
+    const N: usize = 40_000;
+    const USERS: i64 = 2_000;
+    let d = desk(durability, 29, USERS).await;
+    let mut c = client(&d).await;
+    let start = Instant::now();
+    for i in 0..N {
+        d.sim.send_text(1 + (i as i64 % USERS), &format!("t-{i}"));
+    }
+    let injected = start.elapsed();
+    let mut got = 0;
+    each_inbound(&mut c, |_, _| {
+        got += 1;
+        got < N
+    })
+    .await;
+    let took = start.elapsed();
+    println!(
+        "throughput: {N} messages from {USERS} customers (injected in {injected:.2?}) reached the WebSocket client in {took:.2?}: {:.0} messages/s",
+        N as f64 / took.as_secs_f64()
+    );
+    d.shutdown.cancel();
+}
+
+async fn latency(durability: Durability) {
+    const RATE: u64 = 1_000;
+    const SECS: u64 = 10;
+    const USERS: i64 = 500;
+    let d = desk(durability, 29, USERS).await;
+    let mut c = client(&d).await;
+    // Warm up: every customer has a ticket, so the run measures follow-ups.
+    for id in 1..=USERS {
+        d.sim.send_text(id, "warm-up");
+    }
+    let mut warm = 0;
+    each_inbound(&mut c, |_, _| {
+        warm += 1;
+        warm < USERS
+    })
+    .await;
+    let n = (RATE * SECS) as usize;
+    let sent: Arc<std::sync::Mutex<Vec<Option<Instant>>>> =
+        Arc::new(std::sync::Mutex::new(vec![None; n]));
+    let producer = {
+        let (sim, sent) = (d.sim.clone(), sent.clone());
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_micros(1_000_000 / RATE));
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+            for i in 0..n {
+                tick.tick().await;
+                sent.lock().expect("lock")[i] = Some(Instant::now());
+                sim.send_text(1 + (i as i64 % USERS), &format!("l-{i}"));
+            }
+        })
+    };
+    let mut seen: HashMap<usize, Instant> = HashMap::with_capacity(n);
+    each_inbound(&mut c, |text, at| {
+        if let Some(i) = text
+            .strip_prefix("l-")
+            .and_then(|s| s.parse::<usize>().ok())
+        {
+            seen.insert(i, at);
+        }
+        seen.len() < n
+    })
+    .await;
+    producer.await.expect("producer");
+    let sent = sent.lock().expect("lock");
+    let mut lat: Vec<Duration> = seen
+        .iter()
+        .map(|(i, at)| at.duration_since(sent[*i].expect("sent")))
+        .collect();
+    lat.sort();
+    println!(
+        "latency at {RATE} messages/s for {SECS} s ({} messages): p50 {:.1?}, p99 {:.1?}, max {:.1?}",
+        lat.len(),
+        pct(&lat, 0.50),
+        pct(&lat, 0.99),
+        lat[lat.len() - 1]
+    );
+    d.shutdown.cancel();
+}
+
+async fn outbox(durability: Durability) {
+    const CHATS: i64 = 5_000;
+    const MEASURE: Duration = Duration::from_secs(30);
+    let d = desk(durability, 30, CHATS).await;
+    let mut c = client(&d).await;
+    // One ticket per chat, then one reply to each: 5,000 chats queued at once.
+    for id in 1..=CHATS {
+        d.sim.send_text(id, "hello");
+    }
+    let mut tickets = Vec::new();
+    loop {
+        let t = c.recv_text().await.expect("recv").expect("open");
+        let frame: Frame = serde_json::from_str(&t).expect("frame");
+        for e in frame.events {
+            if e.event.kind == "ticket_created" {
+                tickets.push(e.event.ticket.expect("ticket").id);
+            }
+        }
+        if tickets.len() as i64 == CHATS {
+            break;
+        }
+    }
+    let (q, hash) = (d.queues.clone(), token_hash(&d.token));
+    d.store
+        .write(move |ctx| {
+            for (i, t) in tickets.iter().enumerate() {
+                let cmd = Command::Reply {
+                    ticket_id: TicketId(*t),
+                    text: format!("reply {i}"),
+                };
+                commands::apply(ctx, &q, &hash, &CommandId::new(format!("r{i}")), &cmd)?;
+            }
+            Ok::<_, DomainError>(())
+        })
+        .await
+        .expect("replies");
+    let start = Instant::now();
+    tokio::time::sleep(MEASURE).await;
+    let mut times: Vec<u64> = (1..=CHATS)
+        .flat_map(|id| d.sim.sent(id))
+        .map(|s| s.at_ms)
+        .collect();
+    times.sort();
+    let first = times.first().copied().unwrap_or(0);
+    let in_window: Vec<u64> = times
+        .iter()
+        .copied()
+        .filter(|t| *t - first >= 2_000 && *t - first < 2_000 + 25_000)
+        .collect();
+    let busiest = times
+        .iter()
+        .enumerate()
+        .map(|(i, t)| times[i..].iter().take_while(|u| **u < t + 1000).count())
+        .max()
+        .unwrap_or(0);
+    let mut gaps: Vec<u64> = in_window.windows(2).map(|w| w[1] - w[0]).collect();
+    gaps.sort();
+    let gap = |p: f64| {
+        gaps.get(((gaps.len().max(1) - 1) as f64 * p) as usize)
+            .copied()
+            .unwrap_or(0)
+    };
+    println!(
+        "outbox gaps between sends (ms): p50 {} p90 {} p99 {} max {}",
+        gap(0.5),
+        gap(0.9),
+        gap(0.99),
+        gap(1.0)
+    );
+    let stats = d.sim.stats();
+    println!(
+        "outbox: {CHATS} chats queued, pace 30/s: {} sent in {:.0?}; steady rate {:.2}/s (25 s window); busiest second {busiest}; 429s from limits {}",
+        times.len(),
+        start.elapsed(),
+        in_window.len() as f64 / 25.0,
+        stats.rate_limited
+    );
+    d.shutdown.cancel();
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let durability = match args
+        .iter()
+        .position(|a| a == "--durability")
+        .and_then(|i| args.get(i + 1))
+    {
+        Some(d) if d == "normal" => Durability::Normal,
+        _ => Durability::Full,
+    };
+    println!("durability: {durability:?}");
+    // `-- outbox` (or throughput, latency) runs one part only.
+    let only = |part: &str| {
+        !args
+            .iter()
+            .any(|a| ["throughput", "latency", "outbox"].contains(&a.as_str()))
+            || args.iter().any(|a| a == part)
+    };
+    if only("throughput") {
+        throughput(durability).await;
+    }
+    if only("latency") {
+        latency(durability).await;
+    }
+    if only("outbox") {
+        outbox(durability).await;
+    }
+}
