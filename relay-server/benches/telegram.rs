@@ -161,7 +161,8 @@ fn pct(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
-async fn throughput(durability: Durability) {
+/// One throughput run on a fresh desk; returns messages per second.
+async fn throughput_once(durability: Durability) -> f64 {
     const N: usize = 40_000;
     const USERS: i64 = 2_000;
     let d = desk(durability, 29, USERS).await;
@@ -178,11 +179,24 @@ async fn throughput(durability: Durability) {
     })
     .await;
     let took = start.elapsed();
+    let rate = N as f64 / took.as_secs_f64();
     println!(
-        "throughput: {N} messages from {USERS} customers (injected in {injected:.2?}) reached the WebSocket client in {took:.2?}: {:.0} messages/s",
-        N as f64 / took.as_secs_f64()
+        "throughput run: {N} messages from {USERS} customers (injected in {injected:.2?}) reached the WebSocket client in {took:.2?}: {rate:.0} messages/s"
     );
     d.shutdown.cancel();
+    rate
+}
+
+async fn throughput(durability: Durability) {
+    let mut runs = Vec::new();
+    for _ in 0..3 {
+        runs.push(throughput_once(durability).await);
+    }
+    runs.sort_by(f64::total_cmp);
+    println!(
+        "throughput: median of 3 runs {:.0} messages/s (min {:.0}, max {:.0})",
+        runs[1], runs[0], runs[2]
+    );
 }
 
 async fn latency(durability: Durability) {

@@ -14,6 +14,7 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use super::convert;
+use crate::domain::intake::Inbound;
 use crate::domain::queues::Queues;
 use crate::domain::{DomainError, intake, outbox};
 use crate::store::{Store, WriteCtx};
@@ -23,11 +24,54 @@ use crate::store::{Store, WriteCtx};
 const BATCH: usize = 64;
 const MAX_ATTEMPTS: i64 = 3;
 
-/// What became of an update.
-enum Outcome {
-    Done,
+/// What an update asks of the domain, decided outside the writer (parsing
+/// and converting stay off the single writer thread).
+#[derive(Clone)]
+enum Action {
+    File(Box<Inbound>),
+    Edit {
+        chat: i64,
+        message: i64,
+        text: String,
+    },
+    Blocked {
+        user: i64,
+        blocked: bool,
+    },
     /// Stored, but this version does not act on this kind of update yet.
-    Ignored,
+    Ignore,
+    /// Unreadable: recorded as failed with why.
+    Invalid(String),
+}
+
+/// Reads a stored update into what it asks for.
+fn decide(body: &str) -> Action {
+    let update: Update = match serde_json::from_str(body) {
+        Ok(u) => u,
+        Err(e) => return Action::Invalid(format!("cannot read the update: {e}")),
+    };
+    match &update.kind {
+        UpdateKind::Message(m) if m.chat.is_private() => match convert::inbound(m) {
+            Some(inbound) => Action::File(Box::new(inbound)),
+            None => Action::Ignore,
+        },
+        UpdateKind::EditedMessage(m) if m.chat.is_private() => {
+            let text = convert::clean(m.text().or(m.caption()).unwrap_or_default());
+            if text.trim().is_empty() {
+                return Action::Ignore;
+            }
+            Action::Edit {
+                chat: m.chat.id.0,
+                message: i64::from(m.id.0),
+                text,
+            }
+        }
+        UpdateKind::MyChatMember(u) if u.chat.is_private() => Action::Blocked {
+            user: u.from.id.0 as i64,
+            blocked: u.new_chat_member.is_banned() || u.new_chat_member.is_left(),
+        },
+        _ => Action::Ignore,
+    }
 }
 
 pub async fn run(
@@ -56,6 +100,10 @@ pub async fn run(
                     break;
                 }
             };
+            let batch: Vec<(i64, Action)> = batch
+                .into_iter()
+                .map(|(id, body)| (id, decide(&body)))
+                .collect();
             let q = queues.clone();
             let whole = batch.clone();
             let result = store
@@ -66,9 +114,9 @@ pub async fn run(
                     "telegram: a batch of {} updates failed ({e}); retrying one by one",
                     batch.len()
                 );
-                for (id, body) in batch {
+                for (id, action) in batch {
                     let q = queues.clone();
-                    let one = vec![(id, body)];
+                    let one = vec![(id, action)];
                     if let Err(e) = store.write(move |ctx| apply_all(ctx, &q, &one, true)).await {
                         let why = e.to_string();
                         let _ = store
@@ -102,18 +150,18 @@ pub async fn run(
 fn apply_all(
     ctx: &mut WriteCtx<'_>,
     queues: &Queues,
-    batch: &[(i64, String)],
+    batch: &[(i64, Action)],
     isolate: bool,
 ) -> Result<(), DomainError> {
-    for (id, body) in batch {
+    for (id, action) in batch {
         let applied = if isolate {
-            ctx.attempt(|ctx| apply(ctx, queues, body))
+            ctx.attempt(|ctx| apply(ctx, queues, action))
         } else {
-            Ok(apply(ctx, queues, body)?)
+            Ok(apply(ctx, queues, action)?)
         };
         let (state, error) = match applied {
-            Ok(Outcome::Done) => ("done", None),
-            Ok(Outcome::Ignored) => ("ignored", None),
+            Ok(true) => ("done", None),
+            Ok(false) => ("ignored", None),
             Err(e) => {
                 tracing::warn!(update = id, "telegram: update not applied: {e}");
                 ("failed", Some(e.message))
@@ -126,30 +174,19 @@ fn apply_all(
     Ok(())
 }
 
-fn apply(ctx: &mut WriteCtx<'_>, queues: &Queues, body: &str) -> Result<Outcome, DomainError> {
-    let update: Update = serde_json::from_str(body)
-        .map_err(|e| DomainError::invalid(format!("cannot read the update: {e}")))?;
-    match &update.kind {
-        UpdateKind::Message(m) if m.chat.is_private() => match convert::inbound(m) {
-            Some(inbound) => {
-                intake::customer_message(ctx, queues, &inbound)?;
-                Ok(Outcome::Done)
-            }
-            None => Ok(Outcome::Ignored),
-        },
-        UpdateKind::EditedMessage(m) if m.chat.is_private() => {
-            let text = convert::clean(m.text().or(m.caption()).unwrap_or_default());
-            if text.trim().is_empty() {
-                return Ok(Outcome::Ignored);
-            }
-            intake::customer_edit(ctx, m.chat.id.0, i64::from(m.id.0), &text)?;
-            Ok(Outcome::Done)
+/// Applies an action; false when there was nothing to apply.
+fn apply(ctx: &mut WriteCtx<'_>, queues: &Queues, action: &Action) -> Result<bool, DomainError> {
+    match action {
+        Action::File(inbound) => intake::customer_message(ctx, queues, inbound).map(|_| true),
+        Action::Edit {
+            chat,
+            message,
+            text,
+        } => intake::customer_edit(ctx, *chat, *message, text).map(|_| true),
+        Action::Blocked { user, blocked } => {
+            outbox::customer_blocked(ctx, *user, *blocked).map(|_| true)
         }
-        UpdateKind::MyChatMember(u) if u.chat.is_private() => {
-            let blocked = u.new_chat_member.is_banned() || u.new_chat_member.is_left();
-            outbox::customer_blocked(ctx, u.from.id.0 as i64, blocked)?;
-            Ok(Outcome::Done)
-        }
-        _ => Ok(Outcome::Ignored),
+        Action::Ignore => Ok(false),
+        Action::Invalid(why) => Err(DomainError::invalid(why.clone())),
     }
 }
