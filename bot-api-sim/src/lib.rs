@@ -16,6 +16,7 @@ mod api;
 mod control;
 mod limits;
 mod params;
+pub mod script;
 mod state;
 mod updates;
 

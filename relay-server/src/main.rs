@@ -46,22 +46,6 @@ enum Cmd {
     /// Manage agents (support engineers) and their tokens.
     #[command(subcommand)]
     Agent(AgentCmd),
-    /// Try the desk: a temporary database with sample tickets, a supervisor
-    /// token, and customers who keep writing in; serves until Ctrl-C.
-    ///
-    /// Needs no Telegram token and touches no real data: the database lives
-    /// in a temporary directory that is removed on exit.
-    Demo {
-        /// Address to listen on.
-        #[arg(long, default_value = "127.0.0.1:8470", value_name = "ADDR")]
-        listen: String,
-        /// Sample customers filed at start.
-        #[arg(long, default_value_t = 24)]
-        customers: u32,
-        /// Seconds between scripted customer messages (0: none).
-        #[arg(long, default_value_t = 4)]
-        every: u64,
-    },
     /// File sample customer messages (several languages) to try the desk without Telegram.
     Seed {
         /// How many customers write in (each opens a ticket with 1-3 messages).
@@ -138,11 +122,6 @@ fn run(cli: Cli) -> Result<()> {
                 Ok(())
             }
             Cmd::Agent(cmd) => agent(settings, cmd).await,
-            Cmd::Demo {
-                listen,
-                customers,
-                every,
-            } => demo(settings, listen, customers, every).await,
             Cmd::Seed { customers } => {
                 let store = relay_server::open_store(&settings)?;
                 let n =
@@ -187,77 +166,6 @@ async fn serve(mut settings: Settings, listen: Option<String>) -> Result<()> {
     std::io::stdout().flush()?;
     relay_server::serve(store, &settings, listener, shutdown).await?;
     Ok(())
-}
-
-async fn demo(mut settings: Settings, listen: String, customers: u32, every: u64) -> Result<()> {
-    let dir = std::env::temp_dir().join(format!("relay-demo-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    settings.db = dir.join("desk.db").to_string_lossy().into_owned();
-    settings.durability = store::Durability::Normal;
-    let listener = match tokio::net::TcpListener::bind(&listen).await {
-        Ok(l) => l,
-        Err(e) => bail!("cannot listen on {listen}: {e} (try --listen 127.0.0.1:0)"),
-    };
-    let store = relay_server::open_store(&settings)?;
-    let queues = Arc::new(settings.queues());
-    relay_server::seed::seed(&store, queues.clone(), customers).await?;
-    let q = queues.clone();
-    let (_, token) = store
-        .write(move |ctx| {
-            agents::add(
-                ctx,
-                &q,
-                &NewAgent {
-                    name: "demo".into(),
-                    display_name: Some("Demo Supervisor".into()),
-                    role: Role::Supervisor,
-                    queues: q.all().iter().map(|q| q.id.clone()).collect(),
-                    capacity: 10,
-                },
-            )
-        })
-        .await?;
-    let local = listener.local_addr()?;
-    println!(
-        "relay-server demo: {customers} sample customers filed; more write in every {every} s"
-    );
-    println!("  database  {} (removed on exit)", settings.db);
-    println!("  websocket ws://{local}{}", shared::WS_PATH);
-    println!("  health    http://{local}/healthz");
-    println!("  token     {token}");
-    println!(
-        "  say hello {{\"type\":\"hello\",\"protocol\":{},\"token\":\"{token}\",\"resume_from\":null}}",
-        shared::PROTOCOL_VERSION
-    );
-    println!("Ctrl-C stops the demo.");
-    std::io::stdout().flush()?;
-    let shutdown = CancellationToken::new();
-    tokio::spawn(signals(shutdown.clone()));
-    if every > 0 {
-        let (store, token) = (store.clone(), shutdown.clone());
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(std::time::Duration::from_secs(every));
-            tick.tick().await;
-            for n in 0u32.. {
-                tokio::select! {
-                    _ = token.cancelled() => break,
-                    _ = tick.tick() => {}
-                }
-                // Earlier customers follow up; every third message is a new customer.
-                let (i, k) = if n % 3 == 2 {
-                    (customers + n / 3, 0)
-                } else {
-                    (n % customers.max(1), 3 + n)
-                };
-                if let Err(e) = relay_server::seed::write_in(&store, queues.clone(), i, k).await {
-                    tracing::warn!("scripted customer: {e}");
-                }
-            }
-        });
-    }
-    let served = relay_server::serve(store, &settings, listener, shutdown).await;
-    let _ = std::fs::remove_dir_all(&dir);
-    Ok(served?)
 }
 
 async fn signals(token: CancellationToken) {

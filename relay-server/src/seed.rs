@@ -78,20 +78,6 @@ fn sample(queues: &Queues, i: u32, n: u32) -> Inbound {
     }
 }
 
-/// Sample customer `i` writes their `n`-th message (0: the first).
-pub async fn write_in(
-    store: &Store,
-    queues: Arc<Queues>,
-    i: u32,
-    n: u32,
-) -> Result<(), DomainError> {
-    store
-        .write(move |ctx| {
-            intake::customer_message(ctx, &queues, &sample(&queues, i, n)).map(|_| ())
-        })
-        .await
-}
-
 /// Files `customers` customers' messages (1-3 each). Returns messages filed.
 pub async fn seed(
     store: &Store,

@@ -1,26 +1,26 @@
-//! The README's first command: `relay-server demo` serves sample tickets,
-//! prints a working token, keeps customers writing in, and cleans up.
+//! The README's first command: `desk-demo` runs the relay server and its bot
+//! against a simulated Telegram with scripted customers, prints a working
+//! token, and cleans up after itself.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command as Proc, Stdio};
+use std::time::Duration;
 
 use e2e::*;
 use shared::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_demo_serves_sample_tickets_and_live_customers() {
-    let mut child = Proc::new(relay_server_bin())
+async fn the_demo_runs_the_bot_with_scripted_customers() {
+    let mut child = Proc::new(desk_demo_bin())
         .args([
-            "demo",
             "--listen",
             "127.0.0.1:0",
             "--customers",
             "8",
-            "--every",
-            "1",
+            "--pause-ms",
+            "60",
         ])
-        .env("RELAY_LOG", "warn")
-        .env_remove("RELAY_CONFIG")
+        .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -50,18 +50,53 @@ async fn the_demo_serves_sample_tickets_and_live_customers() {
     );
     let mut c = Client::connect(&url, &token, None).await;
     assert_eq!(c.welcome.agent.role, Role::Supervisor);
-    assert_eq!(c.mirror.tickets.len(), 8);
-    let languages: std::collections::BTreeSet<_> = c
-        .mirror
-        .customers
-        .values()
-        .filter_map(|c| c.language.clone())
-        .collect();
-    assert!(languages.len() >= 4, "{languages:?}");
-    // Scripted customers keep writing: new messages arrive live.
-    let start = c.mirror.seq;
-    while c.mirror.seq.0 < start.0 + 4 {
-        assert!(c.pump().await);
+    // Customers arrive through the bot, in several languages.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let languages: std::collections::BTreeSet<_> = c
+            .mirror
+            .customers
+            .values()
+            .filter_map(|c| c.language.clone())
+            .collect();
+        if c.mirror.tickets.len() >= 6 && languages.len() >= 3 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "only {} tickets, languages {languages:?}",
+            c.mirror.tickets.len()
+        );
+        let _ = tokio::time::timeout(Duration::from_secs(5), c.pump()).await;
+    }
+    // A reply goes out through the simulated Telegram.
+    let t = *c.mirror.tickets.keys().next().unwrap();
+    let ok = c
+        .cmd(Command::Reply {
+            ticket_id: t,
+            text: "Hello from the demo".into(),
+        })
+        .await;
+    let ServerMessage::Ok {
+        result: CommandResult::Applied {
+            message_id: Some(mid),
+        },
+        ..
+    } = ok
+    else {
+        panic!("{ok:?}")
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while !c.mirror.messages[&t][&mid]
+        .delivery
+        .as_ref()
+        .is_some_and(|d| d.state != DeliveryState::Queued)
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the reply was not sent"
+        );
+        let _ = tokio::time::timeout(Duration::from_secs(5), c.pump()).await;
     }
     let _ = Proc::new("kill")
         .args(["-TERM", &child.id().to_string()])
