@@ -345,7 +345,13 @@ impl Shared {
             .inbound
             .get_mut(&message_id)
             .ok_or("no such message from this customer")?;
-        msg["text"] = json!(text);
+        // A media message's words are its caption.
+        let field = if msg.get("text").is_some() {
+            "text"
+        } else {
+            "caption"
+        };
+        msg[field] = json!(text);
         msg["edit_date"] = json!(now_secs());
         let msg = msg.clone();
         self.push_update(&mut w, "edited_message", msg);

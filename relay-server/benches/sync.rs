@@ -54,6 +54,7 @@ fn inbound(user: i64, text: String) -> Inbound {
         text,
         attachments: vec![],
         telegram_message_id: None,
+        sent_at: None,
         queue: None,
         topic: None,
         priority: Priority::Normal,

@@ -3,8 +3,9 @@
 //!
 //!   cargo bench -p relay-server --bench telegram [-- --durability normal]
 //!
-//! 1. Throughput: 40,000 customer messages from 2,000 customers, injected at
-//!    once, through getUpdates, intake and the store to a WebSocket client.
+//! 1. Throughput: a backlog of 40,000 customer messages from 8,000
+//!    customers waiting at the simulator when the server starts, through
+//!    getUpdates, intake and the store to a WebSocket client.
 //! 2. Latency at 1,000 messages/s for 10 s: simulator enqueue to WebSocket
 //!    receipt, p50 / p99 / max.
 //! 3. The outbox with 5,000 chats queued and the pace set to 30/s: the rate
@@ -175,8 +176,9 @@ fn pct(sorted: &[Duration], p: f64) -> Duration {
 /// before the server starts; timed from start to the last message reaching
 /// the WebSocket client. Returns messages per second.
 async fn throughput_once(durability: Durability) -> f64 {
+    // 5 messages each: a backlog, not a flood (flood control would answer).
     const N: usize = 40_000;
-    const USERS: i64 = 2_000;
+    const USERS: i64 = 8_000;
     let sim = simulator(USERS).await;
     for i in 0..N {
         sim.send_text(1 + (i as i64 % USERS), &format!("t-{i}"));
@@ -214,7 +216,8 @@ async fn throughput(durability: Durability) {
 async fn latency(durability: Durability) {
     const RATE: u64 = 1_000;
     const SECS: u64 = 10;
-    const USERS: i64 = 500;
+    // Half a message per second each: busy, not flooding.
+    const USERS: i64 = 2_000;
     let d = desk(durability, 29, USERS).await;
     let mut c = client(&d).await;
     // Warm up: every customer has a ticket, so the run measures follow-ups.

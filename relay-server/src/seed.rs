@@ -68,6 +68,7 @@ fn sample(queues: &Queues, i: u32, n: u32) -> Inbound {
         },
         attachments: Vec::new(),
         telegram_message_id: Some(i64::from(n) + 1),
+        sent_at: None,
         queue,
         topic: None,
         priority: if i % 11 == 0 {

@@ -229,3 +229,166 @@ async fn replies_to_many_chats_never_break_the_limits_and_survive_storms_in_orde
     assert!(sim.stats().storm_429 > 0, "the storm happened");
     assert_eq!(sim.stats().rate_limited, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flooding_customer_is_slowed_politely_and_loses_nothing() {
+    let (sim, _dir, _server, mut agent) = desk(&[(31, "Олена", "uk"), (32, "Tom", "en")]).await;
+    for i in 0..15 {
+        sim.send_text(31, &format!("!!! {i}"));
+    }
+    for i in 0..3 {
+        sim.send_text(32, &format!("calm {i}"));
+    }
+    until(&mut agent, "every message filed", |m| {
+        let count = |user| {
+            ticket_of(m, user).map_or(0, |t| {
+                m.messages[&t]
+                    .values()
+                    .filter(|x| x.kind == MessageKind::Inbound)
+                    .count()
+            })
+        };
+        count(31) == 15 && count(32) == 3
+    })
+    .await;
+    // One notice, in Ukrainian, in the thread and in the chat; none for the calm customer.
+    sim.wait_sent(31, 1, WAIT).await.expect("a notice");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let got = sim
+        .sent(31)
+        .into_iter()
+        .map(|s| s.text.unwrap_or_default())
+        .collect::<Vec<_>>();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(got[0].contains("людина"), "{}", got[0]);
+    let t = ticket_of(&agent.mirror, 31).unwrap();
+    let bot: Vec<&Message> = agent.mirror.messages[&t]
+        .values()
+        .filter(|m| m.author == Author::Bot)
+        .collect();
+    assert_eq!(bot.len(), 1);
+    assert!(
+        agent.mirror.tickets[&t].waiting_since.is_some(),
+        "a bot notice is not a reply"
+    );
+    assert!(sim.sent(32).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_block_during_sending_fails_that_reply_and_an_unblock_lets_new_ones_through() {
+    let (sim, _dir, _server, mut agent) = desk(&[(55, "Sophie", "en")]).await;
+    sim.send_text(55, "Charged twice");
+    until(&mut agent, "the ticket", |m| ticket_of(m, 55).is_some()).await;
+    let t = ticket_of(&agent.mirror, 55).unwrap();
+    // Blocked in Telegram before the bot hears of it: the reply meets a 403,
+    // or is refused at once if the bot has already heard.
+    sim.set_blocked(55, true);
+    let first = agent
+        .cmd(Command::Reply {
+            ticket_id: t,
+            text: "Looking into it".into(),
+        })
+        .await;
+    if let ServerMessage::Ok {
+        result: CommandResult::Applied {
+            message_id: Some(mid),
+        },
+        ..
+    } = first
+    {
+        until(&mut agent, "the reply to fail", |m| {
+            m.messages[&t][&mid]
+                .delivery
+                .as_ref()
+                .is_some_and(|d| d.state == DeliveryState::Failed)
+        })
+        .await;
+        let reason = agent.mirror.messages[&t][&mid]
+            .delivery
+            .clone()
+            .unwrap()
+            .reason
+            .unwrap();
+        assert!(reason.contains("blocked"), "{reason}");
+    } else {
+        assert!(expect_error(&first, ErrorCode::Conflict).contains("blocked"));
+    }
+    until(&mut agent, "blocked", |m| {
+        m.customers
+            .values()
+            .any(|c| c.telegram_user_id == 55 && c.blocked)
+    })
+    .await;
+    assert!(sim.sent(55).is_empty());
+    // Unblocked, the customer writes again: a new reply goes through.
+    sim.set_blocked(55, false);
+    sim.send_text(55, "Hello again");
+    until(&mut agent, "unblocked", |m| {
+        m.customers
+            .values()
+            .any(|c| c.telegram_user_id == 55 && !c.blocked)
+    })
+    .await;
+    let t2 = ticket_of(&agent.mirror, 55).unwrap();
+    expect_ok(
+        &agent
+            .cmd(Command::Reply {
+                ticket_id: t2,
+                text: "Welcome back".into(),
+            })
+            .await,
+    );
+    let got = sim
+        .wait_sent(55, 1, WAIT)
+        .await
+        .expect("delivered after unblock");
+    assert_eq!(got[0].text.as_deref(), Some("Welcome back"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_answer_is_resent_and_flagged_as_possibly_twice() {
+    let (sim, _dir, _server, mut agent) = desk(&[(66, "Maria", "en")]).await;
+    sim.send_text(66, "Export to PDF?");
+    until(&mut agent, "the ticket", |m| ticket_of(m, 66).is_some()).await;
+    let t = ticket_of(&agent.mirror, 66).unwrap();
+    // Telegram takes the message, then the connection drops before the answer.
+    sim.inject(Fault::DropAfter { count: 1 });
+    let ok = agent
+        .cmd(Command::Reply {
+            ticket_id: t,
+            text: "Settings → Export".into(),
+        })
+        .await;
+    let ServerMessage::Ok {
+        result: CommandResult::Applied {
+            message_id: Some(mid),
+        },
+        ..
+    } = ok
+    else {
+        panic!("{ok:?}")
+    };
+    until(&mut agent, "sent", |m| {
+        m.messages[&t][&mid]
+            .delivery
+            .as_ref()
+            .is_some_and(|d| d.state == DeliveryState::Sent)
+    })
+    .await;
+    let delivery = agent.mirror.messages[&t][&mid].delivery.clone().unwrap();
+    assert!(
+        delivery
+            .reason
+            .unwrap_or_default()
+            .contains("may have received it twice")
+    );
+    let copies = sim
+        .sent(66)
+        .iter()
+        .filter(|s| s.text.as_deref() == Some("Settings → Export"))
+        .count();
+    assert_eq!(
+        copies, 2,
+        "the documented ambiguity: delivered, answer lost, sent again"
+    );
+}

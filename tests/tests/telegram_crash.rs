@@ -54,11 +54,14 @@ async fn replier(url: String, token: String, round: u32) -> (Vec<(String, i64)>,
         let Some(t) = mirror.tickets.values().nth(n % mirror.tickets.len().max(1)) else {
             continue;
         };
-        let chat = mirror
+        // A ticket whose customer has not arrived yet: skip it this time.
+        let Some(chat) = mirror
             .customers
             .get(&t.customer_id)
             .map(|c| c.telegram_user_id)
-            .unwrap_or(0);
+        else {
+            continue;
+        };
         let text = format!("reply-{round}-{n}");
         n += 1;
         if conn

@@ -6,8 +6,9 @@ use rusqlite::{OptionalExtension, params};
 use shared::*;
 
 use super::commands::save_ticket;
+use super::i18n::{self, Lang};
 use super::queues::Queues;
-use super::{DomainError, validate};
+use super::{DomainError, outbox, validate};
 use crate::store::WriteCtx;
 use crate::store::rows::{self, NewMessage};
 
@@ -30,6 +31,8 @@ pub struct Inbound {
     pub text: String,
     pub attachments: Vec<Attachment>,
     pub telegram_message_id: Option<i64>,
+    /// When the customer sent it (Telegram's date); `None`: now.
+    pub sent_at: Option<Timestamp>,
     /// The queue a new ticket goes to; the default queue when `None`.
     pub queue: Option<QueueId>,
     pub topic: Option<String>,
@@ -88,6 +91,11 @@ pub fn customer_message(
         ctx.now,
     )?;
     let message_id = message.id;
+    if let Some(at) = msg.sent_at {
+        ctx.conn
+            .prepare_cached("UPDATE messages SET sent_at = ?2 WHERE id = ?1")?
+            .execute(params![message_id.0, at.0])?;
+    }
     ctx.append(Event::MessageAdded { message })?;
     ticket.message_count += 1;
     ticket.last_message_id = Some(message_id);
@@ -107,12 +115,67 @@ pub fn customer_message(
         None,
         TicketChange::Thread { message_id },
     )?;
+    slow_down_if_flooding(
+        ctx,
+        queues,
+        &customer,
+        &mut ticket,
+        msg.sent_at.unwrap_or(ctx.now),
+    )?;
     Ok(Filed {
         customer: customer.id,
         ticket: ticket.id,
         message: message_id,
         new_ticket,
     })
+}
+
+/// More inbound messages than this within `FLOOD_WINDOW_MS` is a flood.
+pub const FLOOD_MESSAGES: i64 = 8;
+pub const FLOOD_WINDOW_MS: i64 = 10_000;
+/// At most one flood notice per customer in this time.
+pub const FLOOD_NOTICE_EVERY_MS: i64 = 60_000;
+
+/// A customer writing faster than anyone can read gets one polite notice
+/// in their language: everything is saved, a person will answer, no need
+/// to repeat. Their messages are all filed regardless; nothing is dropped.
+fn slow_down_if_flooding(
+    ctx: &mut WriteCtx<'_>,
+    queues: &Queues,
+    customer: &Customer,
+    ticket: &mut Ticket,
+    msg_sent_at: Timestamp,
+) -> Result<(), DomainError> {
+    // The send time of the FLOOD_MESSAGES-th message before this one: if
+    // it is within the window, this one makes more than allowed.
+    let sent_at = msg_sent_at.0;
+    let earlier: Option<i64> = ctx
+        .conn
+        .prepare_cached(
+            "SELECT coalesce(sent_at, created_at) FROM messages WHERE ticket_id = ?1 AND kind = 'inbound'
+             ORDER BY id DESC LIMIT 1 OFFSET ?2",
+        )?
+        .query_row(params![ticket.id.0, FLOOD_MESSAGES], |r| r.get(0))
+        .optional()?;
+    if earlier.is_none_or(|t| sent_at - t > FLOOD_WINDOW_MS) {
+        return Ok(());
+    }
+    let lang = Lang::from_code(customer.language.as_deref());
+    let notice = i18n::text(lang, "flood.slow_down", &[]);
+    let noticed: bool = ctx
+        .conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM messages WHERE ticket_id = ?1 AND author_kind = 'bot'
+                              AND text = ?2 AND created_at > ?3)",
+        )?
+        .query_row(
+            params![ticket.id.0, notice, ctx.now.0 - FLOOD_NOTICE_EVERY_MS],
+            |r| r.get(0),
+        )?;
+    if !noticed {
+        outbox::bot_message(ctx, queues, ticket, &notice)?;
+    }
+    Ok(())
 }
 
 /// Inserts the customer, or updates what Telegram now says about them.

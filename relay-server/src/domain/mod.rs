@@ -5,6 +5,7 @@
 
 pub mod agents;
 pub mod commands;
+pub mod i18n;
 pub mod intake;
 pub mod outbox;
 pub mod queues;

@@ -65,14 +65,16 @@ pub fn next_due_at(conn: &rusqlite::Connection) -> Result<Option<Timestamp>, Sto
 }
 
 /// Marks rows as handed to Telegram (before the request goes out).
-pub fn mark_sending(ctx: &mut WriteCtx<'_>, ids: &[i64]) -> Result<(), DomainError> {
+/// Returns how many were still waiting (a row failed meanwhile is skipped).
+pub fn mark_sending(ctx: &mut WriteCtx<'_>, ids: &[i64]) -> Result<usize, DomainError> {
     let mut stmt = ctx
         .conn
         .prepare_cached("UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id = ?1 AND state = 'pending'")?;
+    let mut n = 0;
     for id in ids {
-        stmt.execute([id])?;
+        n += stmt.execute([id])?;
     }
-    Ok(())
+    Ok(n)
 }
 
 /// Removes a row; returns its message and whether a try's answer was lost.
@@ -187,4 +189,55 @@ pub fn customer_blocked(
         }
     }
     Ok(())
+}
+
+/// Queues a message from the bot into a ticket's thread (visible to the
+/// engineers, sent to the customer through the outbox). It is not a human
+/// reply: who owes a reply does not change. Nothing is queued for a
+/// customer who blocked the bot.
+pub fn bot_message(
+    ctx: &mut WriteCtx<'_>,
+    queues: &super::queues::Queues,
+    ticket: &mut Ticket,
+    text: &str,
+) -> Result<Option<MessageId>, DomainError> {
+    let blocked: bool = ctx.conn.query_row(
+        "SELECT blocked FROM customers WHERE id = ?1",
+        [ticket.customer_id.0],
+        |r| r.get(0),
+    )?;
+    if blocked {
+        return Ok(None);
+    }
+    let msg = rows::insert_message(
+        ctx.conn,
+        &rows::NewMessage {
+            ticket_id: ticket.id,
+            kind: MessageKind::Outbound,
+            author: Author::Bot,
+            text,
+            attachments: &[],
+            telegram_message_id: None,
+            delivery: Some(DeliveryState::Queued),
+        },
+        ctx.now,
+    )?;
+    ctx.conn
+        .prepare_cached(
+            "INSERT INTO outbox (message_id, chat_id, next_attempt_at, created_at)
+             SELECT ?1, chat_id, ?2, ?2 FROM tickets WHERE id = ?3",
+        )?
+        .execute(params![msg.id.0, ctx.now.0, ticket.id.0])?;
+    let id = msg.id;
+    ctx.append(Event::MessageAdded { message: msg })?;
+    ticket.message_count += 1;
+    ticket.last_message_id = Some(id);
+    super::commands::save_ticket(
+        ctx,
+        queues,
+        ticket,
+        None,
+        TicketChange::Thread { message_id: id },
+    )?;
+    Ok(Some(id))
 }

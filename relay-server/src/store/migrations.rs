@@ -27,6 +27,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "outbox_by_chat",
         include_str!("../../migrations/0005_outbox_by_chat.sql"),
     ),
+    (
+        6,
+        "message_sent_at",
+        include_str!("../../migrations/0006_message_sent_at.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.
@@ -97,7 +102,7 @@ mod tests {
     #[test]
     fn migrate_is_idempotent() {
         let mut conn = Connection::open_in_memory().unwrap();
-        assert_eq!(migrate(&mut conn).unwrap(), vec![1, 2, 3, 4, 5]);
+        assert_eq!(migrate(&mut conn).unwrap(), vec![1, 2, 3, 4, 5, 6]);
         assert!(migrate(&mut conn).unwrap().is_empty());
         assert_eq!(current(&conn).unwrap(), latest());
         let macros: i64 = conn

@@ -1,6 +1,6 @@
 //! teloxide's types into the domain's.
 
-use shared::{Attachment, AttachmentKind, Priority};
+use shared::{Attachment, AttachmentKind, Priority, Timestamp};
 use teloxide::types::{Message, User};
 
 use crate::domain::intake::{Inbound, Sender};
@@ -39,11 +39,21 @@ pub fn attachments(m: &Message) -> Vec<Attachment> {
             size: Some(u64::from(d.file.size)),
         });
     }
+    if let Some(a) = m.animation() {
+        out.push(Attachment {
+            kind: AttachmentKind::Other,
+            file_id: a.file.id.0.clone(),
+            file_name: a.file_name.clone().or_else(|| Some("animation.mp4".into())),
+            mime_type: a.mime_type.as_ref().map(|m| m.to_string()),
+            size: Some(u64::from(a.file.size)),
+        });
+    }
     let simple = [
         (m.video().map(|v| &v.file), AttachmentKind::Video),
         (m.voice().map(|v| &v.file), AttachmentKind::Voice),
         (m.audio().map(|v| &v.file), AttachmentKind::Audio),
         (m.sticker().map(|v| &v.file), AttachmentKind::Sticker),
+        (m.video_note().map(|v| &v.file), AttachmentKind::Video),
     ];
     for (file, kind) in simple {
         if let Some(f) = file {
@@ -73,16 +83,36 @@ pub fn clean(text: &str) -> String {
         .collect()
 }
 
+/// Words for a message with no text and no file we keep (a location, a
+/// poll...), so the engineer sees that something arrived.
+fn describe(m: &Message) -> String {
+    if let Some(l) = m.location() {
+        format!("[location: {:.5}, {:.5}]", l.latitude, l.longitude)
+    } else if let Some(v) = m.venue() {
+        format!("[venue: {}]", v.title)
+    } else if let Some(c) = m.contact() {
+        // The phone number stays in Telegram: never ask for, nor keep, more personal data than needed.
+        format!("[contact shared: {}]", c.first_name)
+    } else if let Some(p) = m.poll() {
+        format!("[poll: {}]", p.question)
+    } else if let Some(d) = m.dice() {
+        format!("[dice: {}]", d.value)
+    } else {
+        "[a kind of message this desk cannot show yet]".to_owned()
+    }
+}
+
 /// A private-chat message from a customer, as the domain files it.
 pub fn inbound(m: &Message) -> Option<Inbound> {
     let from = m.from.as_ref()?;
     if from.is_bot {
         return None;
     }
-    let text = clean(m.text().or(m.caption()).unwrap_or_default());
     let attachments = attachments(m);
+    let mut text = clean(m.text().or(m.caption()).unwrap_or_default());
     if text.trim().is_empty() && attachments.is_empty() {
-        return None;
+        // Never dropped silently: what can't be shown is described.
+        text = describe(m);
     }
     Some(Inbound {
         sender: sender(from),
@@ -90,6 +120,7 @@ pub fn inbound(m: &Message) -> Option<Inbound> {
         text,
         attachments,
         telegram_message_id: Some(i64::from(m.id.0)),
+        sent_at: Some(Timestamp(m.date.timestamp_millis())),
         queue: None,
         topic: None,
         priority: Priority::Normal,

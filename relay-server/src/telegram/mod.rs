@@ -38,7 +38,15 @@ pub fn bot(settings: &TelegramSettings) -> Result<Bot, String> {
         .trim_end_matches('/')
         .parse::<url::Url>()
         .map_err(|e| format!("telegram.api_url: {e}"))?;
-    Ok(Bot::new(settings.token.clone()).set_api_url(api))
+    // teloxide's default client gives up after 17 s, shorter than a long
+    // poll: every quiet getUpdates would fail. Allow the poll plus 10 s.
+    let client = teloxide::net::default_reqwest_settings()
+        .timeout(std::time::Duration::from_secs(
+            u64::from(settings.poll_timeout_secs) + 10,
+        ))
+        .build()
+        .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+    Ok(Bot::with_client(settings.token.clone(), client).set_api_url(api))
 }
 
 /// Starts the poller, the processor and the sender; they stop with `shutdown`.

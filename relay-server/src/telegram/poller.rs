@@ -49,9 +49,21 @@ pub async fn run(
     wake: Arc<Notify>,
     shutdown: CancellationToken,
 ) {
+    // Resume after the last stored update, unless it is nearly a week old:
+    // Telegram restarts update ids at random after a week without updates,
+    // and a stale offset would confirm (drop) the new ones.
+    let fresh_after = store.now().0 - 6 * 24 * 3600 * 1000;
     let stored: Result<Option<i64>, _> = store
         .readers()
-        .read(|c| Ok(c.query_row("SELECT max(update_id) FROM tg_updates", [], |r| r.get(0))?))
+        .read(move |c| {
+            use rusqlite::OptionalExtension;
+            Ok(c.query_row(
+                "SELECT update_id FROM tg_updates WHERE received_at > ?1 ORDER BY update_id DESC LIMIT 1",
+                [fresh_after],
+                |r| r.get(0),
+            )
+            .optional()?)
+        })
         .await;
     let mut offset: Option<i32> = match stored {
         Ok(max) => max.map(|m| m as i32 + 1),

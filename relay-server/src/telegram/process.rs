@@ -22,7 +22,8 @@ use crate::store::{Store, WriteCtx};
 /// Updates applied per transaction. Small, so the poller's storing job,
 /// queued behind it in the single writer, waits little.
 const BATCH: usize = 64;
-const MAX_ATTEMPTS: i64 = 3;
+/// Tries before an update that keeps failing the transaction is set aside.
+const MAX_ATTEMPTS: i64 = 5;
 
 /// What an update asks of the domain, decided outside the writer (parsing
 /// and converting stay off the single writer thread).
@@ -80,59 +81,25 @@ pub async fn run(
     wake: Arc<Notify>,
     shutdown: CancellationToken,
 ) {
-    loop {
-        loop {
-            let pending = store
-                .readers()
-                .read(|c| {
-                    Ok(c.prepare_cached(
-                        "SELECT update_id, body FROM tg_updates WHERE state = 'new' ORDER BY update_id LIMIT ?1",
-                    )?
-                    .query_map([BATCH as i64], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
-                    .collect::<Result<Vec<_>, _>>()?)
-                })
-                .await;
-            let batch = match pending {
-                Ok(b) if b.is_empty() => break,
-                Ok(b) => b,
-                Err(e) => {
-                    tracing::error!("telegram: cannot read stored updates: {e}");
-                    break;
-                }
-            };
-            let batch: Vec<(i64, Action)> = batch
-                .into_iter()
-                .map(|(id, body)| (id, decide(&body)))
-                .collect();
-            let q = queues.clone();
-            let whole = batch.clone();
-            let result = store
-                .write(move |ctx| apply_all(ctx, &q, &whole, false))
-                .await;
-            if let Err(e) = result {
-                tracing::warn!(
-                    "telegram: a batch of {} updates failed ({e}); retrying one by one",
-                    batch.len()
-                );
-                for (id, action) in batch {
-                    let q = queues.clone();
-                    let one = vec![(id, action)];
-                    if let Err(e) = store.write(move |ctx| apply_all(ctx, &q, &one, true)).await {
-                        let why = e.to_string();
-                        let _ = store
-                            .write(move |ctx| {
-                                ctx.conn.execute(
-                                    "UPDATE tg_updates SET attempts = attempts + 1, error = ?2,
-                                         state = CASE WHEN attempts + 1 >= ?3 THEN 'failed' ELSE state END
-                                     WHERE update_id = ?1",
-                                    params![id, why, MAX_ATTEMPTS],
-                                )?;
-                                Ok::<(), DomainError>(())
-                            })
-                            .await;
-                    }
-                }
+    let mut backoff = Duration::ZERO;
+    let mut last_prune = tokio::time::Instant::now() - PRUNE_EVERY;
+    while !shutdown.is_cancelled() {
+        if !backoff.is_zero() {
+            tokio::select! {
+                _ = tokio::time::sleep(backoff) => {}
+                _ = shutdown.cancelled() => break,
             }
+        }
+        match drain(&store, &queues, &shutdown).await {
+            Ok(()) => backoff = Duration::ZERO,
+            Err(()) => {
+                backoff = (backoff * 2).clamp(Duration::from_secs(1), Duration::from_secs(30));
+                continue;
+            }
+        }
+        if last_prune.elapsed() >= PRUNE_EVERY {
+            last_prune = tokio::time::Instant::now();
+            prune(&store).await;
         }
         tokio::select! {
             _ = wake.notified() => {}
@@ -141,6 +108,93 @@ pub async fn run(
         }
     }
     tracing::info!("telegram: processor stopped");
+}
+
+/// Applies every waiting update, in order. `Err` when an update could not
+/// be applied and must be retried later (nothing after it is applied
+/// before it: per-chat order is kept).
+async fn drain(
+    store: &Store,
+    queues: &Arc<Queues>,
+    shutdown: &CancellationToken,
+) -> Result<(), ()> {
+    while !shutdown.is_cancelled() {
+        let pending = store
+            .readers()
+            .read(|c| {
+                Ok(c.prepare_cached("SELECT update_id, body FROM tg_updates WHERE state = 'new' ORDER BY update_id LIMIT ?1")?
+                    .query_map([BATCH as i64], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
+                    .collect::<Result<Vec<_>, _>>()?)
+            })
+            .await;
+        let batch: Vec<(i64, Action)> = match pending {
+            Ok(b) if b.is_empty() => return Ok(()),
+            Ok(b) => b
+                .into_iter()
+                .map(|(id, body)| (id, decide(&body)))
+                .collect(),
+            Err(e) => {
+                tracing::error!("telegram: cannot read stored updates: {e}");
+                return Err(());
+            }
+        };
+        let (q, whole) = (queues.clone(), batch.clone());
+        let Err(e) = store
+            .write(move |ctx| apply_all(ctx, &q, &whole, false))
+            .await
+        else {
+            continue;
+        };
+        tracing::warn!(
+            "telegram: a batch of {} updates failed ({e}); retrying one by one",
+            batch.len()
+        );
+        for (id, action) in batch {
+            let (q, one) = (queues.clone(), vec![(id, action)]);
+            if let Err(e) = store.write(move |ctx| apply_all(ctx, &q, &one, true)).await {
+                // Not a refusal (those are recorded as failed): the store or a
+                // panic. Count it; after MAX_ATTEMPTS the update is set aside.
+                let why = e.to_string();
+                let _ = store
+                    .write(move |ctx| {
+                        ctx.conn.execute(
+                            "UPDATE tg_updates SET attempts = attempts + 1, error = ?2,
+                                 state = CASE WHEN attempts + 1 >= ?3 THEN 'failed' ELSE state END
+                             WHERE update_id = ?1",
+                            params![id, why, MAX_ATTEMPTS],
+                        )?;
+                        Ok::<(), DomainError>(())
+                    })
+                    .await;
+                return Err(());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Updates applied (or ignored) more than this long ago are deleted. Telegram
+/// restarts update ids at random after a week without updates; old rows must
+/// not be mistaken for new ones.
+const KEEP: Duration = Duration::from_secs(6 * 24 * 3600);
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+
+async fn prune(store: &Store) {
+    let result = store
+        .write(|ctx| {
+            let before = ctx.now.0 - KEEP.as_millis() as i64;
+            let n = ctx.conn.execute(
+                "DELETE FROM tg_updates WHERE state IN ('done', 'ignored') AND received_at < ?1",
+                [before],
+            )?;
+            Ok::<usize, DomainError>(n)
+        })
+        .await;
+    match result {
+        Ok(0) => {}
+        Ok(n) => tracing::info!("telegram: pruned {n} old updates"),
+        Err(e) => tracing::warn!("telegram: cannot prune old updates: {e}"),
+    }
 }
 
 /// Applies the updates and records each one's state. Fast (`isolate`

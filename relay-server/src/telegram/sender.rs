@@ -15,6 +15,7 @@
 //!   See docs/telegram.md.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use shared::Timestamp;
@@ -29,12 +30,14 @@ use super::{Pacer, mask};
 use crate::domain::DomainError;
 use crate::domain::outbox::{self, Due};
 use crate::settings::TelegramSettings;
-use crate::store::Store;
+use crate::store::{Store, WriteCtx};
 
 /// Tries for a message that never reached Telegram before it is failed.
 const MAX_ATTEMPTS: u32 = 8;
 /// How often the outbox is looked at when nothing wakes the sender.
 const IDLE: Duration = Duration::from_millis(100);
+/// Longest pause of every chat when several are refused at once.
+const MAX_STORM_PAUSE: Duration = Duration::from_secs(5);
 /// The sender waits in place for an overall slot at most this far away.
 const SLOT_WAIT: Duration = Duration::from_millis(50);
 
@@ -49,6 +52,8 @@ enum Outcome {
     Failed(String),
     /// The customer blocked the bot.
     Blocked,
+    /// The bot itself can't send (token refused): the message waits.
+    BotDown(String),
     /// Sent or not: nobody can tell. Sent again, flagged.
     Unknown(String),
 }
@@ -57,6 +62,7 @@ fn classify(e: RequestError, token: &str) -> Outcome {
     match e {
         RequestError::RetryAfter(s) => Outcome::RetryAfter(u64::from(s.seconds())),
         RequestError::Api(ApiError::BotBlocked) => Outcome::Blocked,
+        // A 5xx says nothing about whether Telegram kept the message.
         RequestError::Api(ApiError::Unknown(d))
             if [
                 "Internal Server Error",
@@ -67,7 +73,11 @@ fn classify(e: RequestError, token: &str) -> Outcome {
             .iter()
             .any(|x| d.contains(x)) =>
         {
-            Outcome::Transient(d)
+            Outcome::Unknown(d)
+        }
+        // The bot's token is wrong or was revoked: no message is at fault.
+        RequestError::Api(ApiError::InvalidToken) => {
+            Outcome::BotDown("Telegram refused the bot's token".into())
         }
         RequestError::Api(e) => Outcome::Failed(format!("Telegram refused it: {e}")),
         RequestError::MigrateToChatId(id) => {
@@ -99,21 +109,34 @@ async fn send(bot: &Bot, d: &Due, token: &str) -> Outcome {
 }
 
 /// A write that records a send's outcome.
-type RecordJob = Box<dyn FnOnce(&mut crate::store::WriteCtx<'_>) -> Result<(), DomainError> + Send>;
+type RecordJob = Arc<dyn Fn(&mut WriteCtx<'_>) -> Result<(), DomainError> + Send + Sync>;
 
-/// Records an outcome; returns what the pacer should hold, if anything.
-async fn record(store: &Store, d: &Due, outcome: Outcome) -> Option<Duration> {
+/// What the pacer should hold after a send.
+enum Hold {
+    None,
+    /// This chat waits (Telegram's retry_after).
+    Chat(Duration),
+    /// Every chat waits (the bot itself can't send).
+    All(Duration),
+}
+
+/// Records an outcome (retrying until it is on disk: a row left `sending`
+/// would block its chat); returns what the pacer should hold.
+async fn record(store: &Store, d: &Due, outcome: Outcome, shutdown: &CancellationToken) -> Hold {
     let (id, chat, attempts) = (d.id, d.chat_id, d.attempts + 1);
     let now = store.now();
     let ambiguous = matches!(outcome, Outcome::Unknown(_));
-    let (hold, job): (Option<Duration>, RecordJob) = match outcome {
-        Outcome::Delivered(tg) => (None, Box::new(move |ctx| outbox::delivered(ctx, id, tg))),
+    let (hold, job): (Hold, RecordJob) = match outcome {
+        Outcome::Delivered(tg) => (
+            Hold::None,
+            Arc::new(move |ctx| outbox::delivered(ctx, id, tg)),
+        ),
         Outcome::RetryAfter(s) => {
             let at = Timestamp(now.0 + s as i64 * 1000);
             let why = format!("Telegram asked to wait {s} s");
             (
-                Some(Duration::from_secs(s)),
-                Box::new(move |ctx| outbox::retry(ctx, id, at, &why, false)),
+                Hold::Chat(Duration::from_secs(s)),
+                Arc::new(move |ctx| outbox::retry(ctx, id, at, &why, false)),
             )
         }
         Outcome::Transient(why) | Outcome::Unknown(why) if attempts < MAX_ATTEMPTS => {
@@ -126,25 +149,56 @@ async fn record(store: &Store, d: &Due, outcome: Outcome) -> Option<Duration> {
                 "telegram: send failed, retrying in {wait:?}: {why}"
             );
             (
-                None,
-                Box::new(move |ctx| outbox::retry(ctx, id, at, &why, ambiguous)),
+                Hold::None,
+                Arc::new(move |ctx| outbox::retry(ctx, id, at, &why, ambiguous)),
             )
         }
         Outcome::Transient(why) | Outcome::Unknown(why) => {
             let reason = format!("gave up after {attempts} attempts: {why}");
-            (None, Box::new(move |ctx| outbox::failed(ctx, id, &reason)))
+            (
+                Hold::None,
+                Arc::new(move |ctx| outbox::failed(ctx, id, &reason)),
+            )
         }
-        Outcome::Failed(why) => (None, Box::new(move |ctx| outbox::failed(ctx, id, &why))),
-        Outcome::Blocked => (
-            None,
-            Box::new(move |ctx| outbox::customer_blocked(ctx, chat, true)),
+        Outcome::Failed(why) => (
+            Hold::None,
+            Arc::new(move |ctx| outbox::failed(ctx, id, &why)),
         ),
+        Outcome::Blocked => (
+            Hold::None,
+            Arc::new(move |ctx| {
+                outbox::failed(ctx, id, "the customer has blocked the bot")?;
+                outbox::customer_blocked(ctx, chat, true)
+            }),
+        ),
+        Outcome::BotDown(why) => {
+            tracing::error!("telegram: {why}; sending paused for a minute");
+            let at = Timestamp(now.0 + 60_000);
+            (
+                Hold::All(Duration::from_secs(60)),
+                Arc::new(move |ctx| outbox::retry(ctx, id, at, &why, false)),
+            )
+        }
     };
-    if let Err(e) = store.write(job).await {
-        // The row stays `sending`; after a restart it is reported as unknown.
-        tracing::error!(chat, "telegram: cannot record a send's outcome: {e}");
+    let mut wait = Duration::from_millis(200);
+    loop {
+        let job = job.clone();
+        match store.write(move |ctx| job(ctx)).await {
+            Ok(()) => return hold,
+            Err(e) => {
+                tracing::error!(
+                    chat,
+                    "telegram: cannot record a send's outcome, retrying in {wait:?}: {e}"
+                );
+                if shutdown.is_cancelled() {
+                    // Left `sending`: after a restart it is sent again, flagged.
+                    return hold;
+                }
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(10));
+            }
+        }
     }
-    hold
 }
 
 pub async fn run(bot: Bot, store: Store, settings: TelegramSettings, shutdown: CancellationToken) {
@@ -163,8 +217,8 @@ pub async fn run(bot: Bot, store: Store, settings: TelegramSettings, shutdown: C
     // What a previous process sent in its last moments is unknown: wait one
     // full spacing so no chat or group gets two messages too close.
     pacer.hold_all(Instant::now() + pacer.longest_spacing());
-    let token: std::sync::Arc<str> = settings.token.clone().into();
-    let (done_tx, mut done_rx) = mpsc::unbounded_channel::<(i64, Option<Duration>)>();
+    let token: Arc<str> = settings.token.clone().into();
+    let (done_tx, mut done_rx) = mpsc::unbounded_channel::<(i64, Hold)>();
     let mut in_flight: HashSet<i64> = HashSet::new();
     let mut storm: Vec<Instant> = Vec::new();
     loop {
@@ -206,10 +260,12 @@ pub async fn run(bot: Bot, store: Store, settings: TelegramSettings, shutdown: C
                         .write(move |ctx| outbox::mark_sending(ctx, &ids))
                         .await
                     {
+                        // Gone meanwhile (failed because the customer blocked the bot).
+                        Ok(0) => {}
                         Err(e) => {
                             tracing::error!("telegram: cannot mark a message as sending: {e}")
                         }
-                        Ok(()) => {
+                        Ok(_) => {
                             if let Some(t) = slot {
                                 tokio::time::sleep_until(t.into()).await;
                             }
@@ -217,11 +273,16 @@ pub async fn run(bot: Bot, store: Store, settings: TelegramSettings, shutdown: C
                                 tokio::time::sleep_until(at.into()).await;
                             }
                             in_flight.insert(d.chat_id);
-                            let (bot, store, token, done) =
-                                (bot.clone(), store.clone(), token.clone(), done_tx.clone());
+                            let (bot, store, token, done, stop) = (
+                                bot.clone(),
+                                store.clone(),
+                                token.clone(),
+                                done_tx.clone(),
+                                shutdown.clone(),
+                            );
                             tokio::spawn(async move {
                                 let outcome = send(&bot, &d, &token).await;
-                                let hold = record(&store, &d, outcome).await;
+                                let hold = record(&store, &d, outcome, &stop).await;
                                 let _ = done.send((d.chat_id, hold));
                             });
                         }
@@ -237,16 +298,25 @@ pub async fn run(bot: Bot, store: Store, settings: TelegramSettings, shutdown: C
         tokio::select! {
             Some((chat, hold)) = done_rx.recv() => {
                 in_flight.remove(&chat);
-                if let Some(wait) = hold {
-                    let until = Instant::now() + wait;
-                    pacer.hold_chat(chat, until);
-                    // Several chats refused within a second: everyone waits.
-                    let t = Instant::now();
-                    storm.retain(|s| t.duration_since(*s) < Duration::from_secs(1));
-                    storm.push(t);
-                    if storm.len() >= 3 {
-                        tracing::warn!("telegram: 429 from several chats; pausing all sends for {wait:?}");
-                        pacer.hold_all(until);
+                let t = Instant::now();
+                // The chat's spacing counts from the answer too: a slow
+                // request followed by a fast one must not arrive too close.
+                pacer.hold_chat(chat, t + Duration::from_millis(settings.per_chat_interval_ms));
+                match hold {
+                    Hold::None => {}
+                    Hold::All(wait) => pacer.hold_all(t + wait),
+                    Hold::Chat(wait) => {
+                        pacer.hold_chat(chat, t + wait);
+                        // Several chats refused within a second: a storm, so
+                        // everyone pauses, briefly (a chat's own long wait
+                        // must not stall the whole desk).
+                        storm.retain(|s| t.duration_since(*s) < Duration::from_secs(1));
+                        storm.push(t);
+                        if storm.len() >= 3 {
+                            let pause = wait.min(MAX_STORM_PAUSE);
+                            tracing::warn!("telegram: 429 from several chats; pausing all sends for {pause:?}");
+                            pacer.hold_all(t + pause);
+                        }
                     }
                 }
             }
