@@ -16,7 +16,6 @@ use clap::Parser;
 use relay_server::domain::agents::{self, NewAgent};
 use relay_server::settings::Settings;
 use relay_server::store::Durability;
-use shared::Role;
 use tokio_util::sync::CancellationToken;
 
 /// Try the support desk with no Telegram account: a relay server on a
@@ -85,13 +84,7 @@ async fn demo(cli: &Cli, dir: &std::path::Path) -> Result<()> {
             agents::add(
                 ctx,
                 &q,
-                &NewAgent {
-                    name: "demo".into(),
-                    display_name: Some("Demo Supervisor".into()),
-                    role: Role::Supervisor,
-                    queues: q.all().iter().map(|q| q.id.clone()).collect(),
-                    capacity: 10,
-                },
+                &NewAgent::supervisor("demo", Some("Demo Supervisor"), &q),
             )
         })
         .await?;

@@ -147,19 +147,7 @@ async fn main() {
     let queues = Arc::new(settings.queues());
     let q = queues.clone();
     let (_, token) = store
-        .write(move |ctx| {
-            agents::add(
-                ctx,
-                &q,
-                &NewAgent {
-                    name: "bench".into(),
-                    display_name: None,
-                    role: Role::Supervisor,
-                    queues: vec![QueueId::new("L1")],
-                    capacity: 10,
-                },
-            )
-        })
+        .write(move |ctx| agents::add(ctx, &q, &NewAgent::supervisor("bench", None, &q)))
         .await
         .expect("agent");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

@@ -15,24 +15,32 @@ use shared::*;
 /// How long any single wait in a test may take before it fails.
 pub const PATIENCE: Duration = Duration::from_secs(60);
 
-/// Builds a workspace binary with the tests' profile and returns its path.
-fn workspace_bin(package: &str, bin: &str) -> PathBuf {
-    // target/<profile>/deps/<test binary>
-    let exe = std::env::current_exe().expect("test binary path");
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut build = Proc::new(cargo);
-    build
-        .args(["build", "--quiet", "-p", package, "--bin", bin])
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
-    if profile_dir.file_name().is_some_and(|n| n == "release") {
-        build.arg("--release");
-    }
-    let status = build.status().expect("run cargo build");
-    assert!(status.success(), "building {bin} failed");
+/// Builds every workspace binary once per test process, with the tests'
+/// profile, and returns the path of `bin`. Always the same selection as
+/// `.ci/run` (`--workspace --bins`): building single packages would unify
+/// features differently and relink binaries other tests are running.
+fn workspace_bin(bin: &str) -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    let profile_dir = BUILT.get_or_init(|| {
+        // target/<profile>/deps/<test binary>
+        let exe = std::env::current_exe().expect("test binary path");
+        let profile_dir = exe
+            .parent()
+            .and_then(Path::parent)
+            .expect("target/<profile>")
+            .to_path_buf();
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let mut build = Proc::new(cargo);
+        build
+            .args(["build", "--quiet", "--workspace", "--bins"])
+            .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
+        if profile_dir.file_name().is_some_and(|n| n == "release") {
+            build.arg("--release");
+        }
+        let status = build.status().expect("run cargo build");
+        assert!(status.success(), "building the workspace binaries failed");
+        profile_dir
+    });
     profile_dir.join(bin)
 }
 
@@ -42,14 +50,14 @@ pub fn relay_server_bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| match std::env::var("RELAY_SERVER_BIN") {
         Ok(p) => PathBuf::from(p),
-        Err(_) => workspace_bin("relay-server", "relay-server"),
+        Err(_) => workspace_bin("relay-server"),
     })
 }
 
 /// The desk-demo binary (the README's first command).
 pub fn desk_demo_bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| workspace_bin("desk-demo", "desk-demo"))
+    BIN.get_or_init(|| workspace_bin("desk-demo"))
 }
 
 /// Runs the CLI against `db` and returns its output (whatever the status).

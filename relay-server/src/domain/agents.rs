@@ -39,6 +39,19 @@ pub struct NewAgent {
     pub capacity: u32,
 }
 
+impl NewAgent {
+    /// A supervisor working every configured queue (demo, benchmarks).
+    pub fn supervisor(name: &str, display_name: Option<&str>, queues: &Queues) -> Self {
+        NewAgent {
+            name: name.to_owned(),
+            display_name: display_name.map(str::to_owned),
+            role: Role::Supervisor,
+            queues: queues.all().iter().map(|q| q.id.clone()).collect(),
+            capacity: 10,
+        }
+    }
+}
+
 /// Adds an agent; returns it with its token (shown once).
 pub fn add(
     ctx: &mut WriteCtx<'_>,

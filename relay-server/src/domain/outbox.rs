@@ -132,19 +132,23 @@ pub fn failed(ctx: &mut WriteCtx<'_>, id: i64, reason: &str) -> Result<(), Domai
 }
 
 /// Not sent this time (or maybe sent: `ambiguous`); try again at `at`.
+/// `counts`: false when the try was not the message's fault (a 429, the
+/// bot's token refused): it does not use up one of its tries.
 pub fn retry(
     ctx: &mut WriteCtx<'_>,
     id: i64,
     at: Timestamp,
     error: &str,
     ambiguous: bool,
+    counts: bool,
 ) -> Result<(), DomainError> {
     ctx.conn
         .prepare_cached(
-            "UPDATE outbox SET state = 'pending', next_attempt_at = ?2, last_error = ?3, ambiguous = max(ambiguous, ?4)
+            "UPDATE outbox SET state = 'pending', next_attempt_at = ?2, last_error = ?3, ambiguous = max(ambiguous, ?4),
+                 attempts = CASE WHEN ?5 THEN attempts ELSE max(attempts - 1, 0) END
              WHERE id = ?1",
         )?
-        .execute(params![id, at.0, error, ambiguous])?;
+        .execute(params![id, at.0, error, ambiguous, counts])?;
     Ok(())
 }
 

@@ -136,7 +136,7 @@ async fn record(store: &Store, d: &Due, outcome: Outcome, shutdown: &Cancellatio
             let why = format!("Telegram asked to wait {s} s");
             (
                 Hold::Chat(Duration::from_secs(s)),
-                Arc::new(move |ctx| outbox::retry(ctx, id, at, &why, false)),
+                Arc::new(move |ctx| outbox::retry(ctx, id, at, &why, false, false)),
             )
         }
         Outcome::Transient(why) | Outcome::Unknown(why) if attempts < MAX_ATTEMPTS => {
@@ -150,7 +150,7 @@ async fn record(store: &Store, d: &Due, outcome: Outcome, shutdown: &Cancellatio
             );
             (
                 Hold::None,
-                Arc::new(move |ctx| outbox::retry(ctx, id, at, &why, ambiguous)),
+                Arc::new(move |ctx| outbox::retry(ctx, id, at, &why, ambiguous, true)),
             )
         }
         Outcome::Transient(why) | Outcome::Unknown(why) => {
@@ -176,7 +176,7 @@ async fn record(store: &Store, d: &Due, outcome: Outcome, shutdown: &Cancellatio
             let at = Timestamp(now.0 + 60_000);
             (
                 Hold::All(Duration::from_secs(60)),
-                Arc::new(move |ctx| outbox::retry(ctx, id, at, &why, false)),
+                Arc::new(move |ctx| outbox::retry(ctx, id, at, &why, false, false)),
             )
         }
     };
