@@ -39,6 +39,8 @@ async fn until(c: &mut Client, what: &str, done: impl Fn(&relay_client::Mirror) 
     }
 }
 
+/// The customer's ticket, once its first message is in the mirror too
+/// (`ticket_created` and `message_added` may arrive in different frames).
 fn ticket_of(m: &relay_client::Mirror, telegram_user: i64) -> Option<TicketId> {
     let customer = m
         .customers
@@ -47,7 +49,7 @@ fn ticket_of(m: &relay_client::Mirror, telegram_user: i64) -> Option<TicketId> {
         .id;
     m.tickets
         .values()
-        .find(|t| t.customer_id == customer)
+        .find(|t| t.customer_id == customer && m.messages.contains_key(&t.id))
         .map(|t| t.id)
 }
 
