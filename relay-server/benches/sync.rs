@@ -7,18 +7,18 @@
 //! snapshot of 10,000 open tickets; a resume over 10,000 missed events;
 //! peak RSS of the process (server and the 10 clients together).
 
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use relay_client::Connection;
-use relay_server::domain::agents::{self, NewAgent};
 use relay_server::domain::intake::{self, Inbound, Sender};
 use relay_server::domain::{DomainError, queues::Queues};
 use relay_server::settings::Settings;
-use relay_server::store::{Durability, Store, StoreOptions};
+use relay_server::store::Store;
 use serde::Deserialize;
 use shared::*;
-use tokio_util::sync::CancellationToken;
 
 const CLIENTS: usize = 10;
 const FANOUT_EVENTS: u64 = 200_000;
@@ -129,36 +129,18 @@ fn peak_rss_mb() -> f64 {
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let durability = match args
-        .iter()
-        .position(|a| a == "--durability")
-        .and_then(|i| args.get(i + 1))
-    {
-        Some(d) if d == "normal" => Durability::Normal,
-        _ => Durability::Full,
-    };
-    let dir = tempfile::tempdir().expect("tempdir");
+    let durability = common::durability_arg();
     let mut settings = Settings::defaults();
     settings.durability = durability;
-    let mut opts = StoreOptions::new(dir.path().join("bench.db"));
-    opts.durability = durability;
-    let store = Store::open(opts).expect("store");
-    let queues = Arc::new(settings.queues());
-    let q = queues.clone();
-    let (_, token) = store
-        .write(move |ctx| agents::add(ctx, &q, &NewAgent::supervisor("bench", None, &q)))
-        .await
-        .expect("agent");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let url = format!("ws://{}{}", listener.local_addr().unwrap(), WS_PATH);
-    let shutdown = CancellationToken::new();
-    let server = {
-        let (store, settings, shutdown) = (store.clone(), settings.clone(), shutdown.clone());
-        tokio::spawn(async move { relay_server::serve(store, &settings, listener, shutdown).await })
-    };
+    let common::Running {
+        store,
+        queues,
+        url,
+        token,
+        shutdown,
+        server,
+        ..
+    } = common::start(settings).await;
     println!("durability: {durability:?}");
 
     // Snapshot of 10,000 open tickets.

@@ -11,6 +11,8 @@
 //! 3. The outbox with 5,000 chats queued and the pace set to 30/s: the rate
 //!    Telegram sees, the busiest second, and 429s (must be 0).
 
+mod common;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -18,10 +20,10 @@ use std::time::{Duration, Instant};
 use bot_api_sim::{SimConfig, SimUser, Simulator};
 use relay_client::Connection;
 use relay_server::domain::DomainError;
-use relay_server::domain::agents::{self, NewAgent, token_hash};
+use relay_server::domain::agents::token_hash;
 use relay_server::domain::commands;
 use relay_server::settings::Settings;
-use relay_server::store::{Durability, Store, StoreOptions};
+use relay_server::store::{Durability, Store};
 use serde::Deserialize;
 use shared::*;
 use tokio_util::sync::CancellationToken;
@@ -66,7 +68,8 @@ struct Desk {
     token: String,
     queues: Arc<relay_server::domain::queues::Queues>,
     shutdown: CancellationToken,
-    _dir: tempfile::TempDir,
+    /// Keeps the temporary database alive.
+    _running: common::Running,
 }
 
 /// A simulator with `customers` registered.
@@ -84,7 +87,6 @@ async fn desk(durability: Durability, global_per_sec: u32, customers: i64) -> De
 
 /// The relay server (bot included) on a fresh database, against `sim`.
 async fn desk_on(sim: Arc<Simulator>, durability: Durability, global_per_sec: u32) -> Desk {
-    let dir = tempfile::tempdir().expect("tempdir");
     let mut settings = Settings::defaults();
     settings.durability = durability;
     settings.telegram.token = sim.token();
@@ -92,34 +94,15 @@ async fn desk_on(sim: Arc<Simulator>, durability: Durability, global_per_sec: u3
     settings.telegram.poll_timeout_secs = 1;
     settings.telegram.global_per_sec = global_per_sec;
     settings.telegram.max_in_flight = 32;
-    let mut opts = StoreOptions::new(dir.path().join("bench.db"));
-    opts.durability = durability;
-    let store = Store::open(opts).expect("store");
-    let queues = Arc::new(settings.queues());
-    let q = queues.clone();
-    let (_, token) = store
-        .write(move |ctx| agents::add(ctx, &q, &NewAgent::supervisor("bench", None, &q)))
-        .await
-        .expect("agent");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let url = format!("ws://{}{}", listener.local_addr().expect("addr"), WS_PATH);
-    let shutdown = CancellationToken::new();
-    {
-        let (store, settings, shutdown) = (store.clone(), settings.clone(), shutdown.clone());
-        tokio::spawn(
-            async move { relay_server::serve(store, &settings, listener, shutdown).await },
-        );
-    }
+    let r = common::start(settings).await;
     Desk {
         sim,
-        store,
-        url,
-        token,
-        queues,
-        shutdown,
-        _dir: dir,
+        store: r.store.clone(),
+        url: r.url.clone(),
+        token: r.token.clone(),
+        queues: r.queues.clone(),
+        shutdown: r.shutdown.clone(),
+        _running: r,
     }
 }
 
@@ -344,14 +327,7 @@ async fn outbox(durability: Durability) {
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let durability = match args
-        .iter()
-        .position(|a| a == "--durability")
-        .and_then(|i| args.get(i + 1))
-    {
-        Some(d) if d == "normal" => Durability::Normal,
-        _ => Durability::Full,
-    };
+    let durability = common::durability_arg();
     println!("durability: {durability:?}");
     // `-- outbox` (or throughput, latency) runs one part only.
     let only = |part: &str| {

@@ -285,6 +285,36 @@ impl Client {
         answer
     }
 
+    /// Pumps until `done` holds for the mirror; fails after `within`.
+    pub async fn until(&mut self, what: &str, within: Duration, done: impl Fn(&Mirror) -> bool) {
+        let deadline = tokio::time::Instant::now() + within;
+        while !done(&self.mirror) {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            assert!(!left.is_zero(), "timed out waiting for {what}");
+            let _ = tokio::time::timeout(left, self.pump()).await;
+        }
+    }
+
+    /// Sends a reply that must be accepted; returns the new message's id.
+    pub async fn reply(&mut self, ticket_id: TicketId, text: &str) -> MessageId {
+        match self
+            .cmd(Command::Reply {
+                ticket_id,
+                text: text.to_owned(),
+            })
+            .await
+        {
+            ServerMessage::Ok {
+                result:
+                    CommandResult::Applied {
+                        message_id: Some(id),
+                    },
+                ..
+            } => id,
+            other => panic!("reply refused: {other:?}"),
+        }
+    }
+
     /// Sends all commands without waiting, then collects their answers in
     /// order (the server applies them in the order sent).
     pub async fn pipeline(&mut self, commands: Vec<Command>) -> Vec<ServerMessage> {

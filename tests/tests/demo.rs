@@ -71,33 +71,14 @@ async fn the_demo_runs_the_bot_with_scripted_customers() {
     }
     // A reply goes out through the simulated Telegram.
     let t = *c.mirror.tickets.keys().next().unwrap();
-    let ok = c
-        .cmd(Command::Reply {
-            ticket_id: t,
-            text: "Hello from the demo".into(),
-        })
-        .await;
-    let ServerMessage::Ok {
-        result: CommandResult::Applied {
-            message_id: Some(mid),
-        },
-        ..
-    } = ok
-    else {
-        panic!("{ok:?}")
-    };
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while !c.mirror.messages[&t][&mid]
-        .delivery
-        .as_ref()
-        .is_some_and(|d| d.state != DeliveryState::Queued)
-    {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the reply was not sent"
-        );
-        let _ = tokio::time::timeout(Duration::from_secs(5), c.pump()).await;
-    }
+    let mid = c.reply(t, "Hello from the demo").await;
+    c.until("the reply to be sent", Duration::from_secs(30), |m| {
+        m.messages[&t][&mid]
+            .delivery
+            .as_ref()
+            .is_some_and(|d| d.state != DeliveryState::Queued)
+    })
+    .await;
     let _ = Proc::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status();

@@ -29,16 +29,6 @@ async fn desk(customers: &[(i64, &str, &str)]) -> (Simulator, tempfile::TempDir,
     (sim, dir, server, agent)
 }
 
-/// Pumps until `done` holds for the mirror.
-async fn until(c: &mut Client, what: &str, done: impl Fn(&relay_client::Mirror) -> bool) {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while !done(&c.mirror) {
-        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        assert!(!left.is_zero(), "timed out waiting for {what}");
-        let _ = tokio::time::timeout(left, c.pump()).await;
-    }
-}
-
 /// The customer's ticket, once its first message is in the mirror too
 /// (`ticket_created` and `message_added` may arrive in different frames).
 fn ticket_of(m: &relay_client::Mirror, telegram_user: i64) -> Option<TicketId> {
@@ -57,7 +47,9 @@ fn ticket_of(m: &relay_client::Mirror, telegram_user: i64) -> Option<TicketId> {
 async fn a_customer_writes_and_the_engineers_reply_arrives_exactly_once() {
     let (sim, _dir, _server, mut agent) = desk(&[(4242, "Олена", "uk")]).await;
     let sent_id = sim.send_text(4242, "Оплата не пройшла, гроші списали 😟");
-    until(&mut agent, "the ticket", |m| ticket_of(m, 4242).is_some()).await;
+    agent
+        .until("the ticket", WAIT, |m| ticket_of(m, 4242).is_some())
+        .await;
     let t = ticket_of(&agent.mirror, 4242).unwrap();
     let first = agent.mirror.messages[&t].values().next().unwrap().clone();
     assert_eq!(first.text, "Оплата не пройшла, гроші списали 😟");
@@ -71,31 +63,18 @@ async fn a_customer_writes_and_the_engineers_reply_arrives_exactly_once() {
     assert_eq!(customer.language.as_deref(), Some("uk"));
 
     let reply = "Перевіряю платіж, хвилинку 🙏";
-    let ok = agent
-        .cmd(Command::Reply {
-            ticket_id: t,
-            text: reply.into(),
-        })
-        .await;
-    let ServerMessage::Ok {
-        result: CommandResult::Applied {
-            message_id: Some(mid),
-        },
-        ..
-    } = ok
-    else {
-        panic!("{ok:?}")
-    };
+    let mid = agent.reply(t, reply).await;
     let got = sim.wait_sent(4242, 1, WAIT).await.expect("delivered");
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].text.as_deref(), Some(reply));
-    until(&mut agent, "sent to Telegram", |m| {
-        m.messages[&t][&mid]
-            .delivery
-            .as_ref()
-            .is_some_and(|d| d.state == DeliveryState::Sent)
-    })
-    .await;
+    agent
+        .until("sent to Telegram", WAIT, |m| {
+            m.messages[&t][&mid]
+                .delivery
+                .as_ref()
+                .is_some_and(|d| d.state == DeliveryState::Sent)
+        })
+        .await;
     assert_eq!(
         agent.mirror.messages[&t][&mid].telegram_message_id,
         Some(got[0].message_id)
@@ -108,10 +87,11 @@ async fn a_customer_writes_and_the_engineers_reply_arrives_exactly_once() {
     // The customer edits their message: the thread shows it edited.
     sim.edit(4242, sent_id, "Оплата не пройшла (картка Visa)")
         .unwrap();
-    until(&mut agent, "the edit", |m| {
-        m.messages[&t][&first.id].edited_at.is_some()
-    })
-    .await;
+    agent
+        .until("the edit", WAIT, |m| {
+            m.messages[&t][&first.id].edited_at.is_some()
+        })
+        .await;
     assert_eq!(
         agent.mirror.messages[&t][&first.id].text,
         "Оплата не пройшла (картка Visa)"
@@ -119,10 +99,11 @@ async fn a_customer_writes_and_the_engineers_reply_arrives_exactly_once() {
 
     // A screenshot joins the same ticket, with its caption.
     sim.send_photo(4242, Some("ось скріншот"));
-    until(&mut agent, "the photo", |m| {
-        m.messages[&t].values().any(|x| !x.attachments.is_empty())
-    })
-    .await;
+    agent
+        .until("the photo", WAIT, |m| {
+            m.messages[&t].values().any(|x| !x.attachments.is_empty())
+        })
+        .await;
     let photo = agent.mirror.messages[&t]
         .values()
         .find(|x| !x.attachments.is_empty())
@@ -135,15 +116,18 @@ async fn a_customer_writes_and_the_engineers_reply_arrives_exactly_once() {
 async fn a_customer_who_blocks_the_bot_gets_nothing_more_and_the_ticket_says_so() {
     let (sim, _dir, _server, mut agent) = desk(&[(77, "Ivan", "ru")]).await;
     sim.send_text(77, "Не могу войти");
-    until(&mut agent, "the ticket", |m| ticket_of(m, 77).is_some()).await;
+    agent
+        .until("the ticket", WAIT, |m| ticket_of(m, 77).is_some())
+        .await;
     let t = ticket_of(&agent.mirror, 77).unwrap();
     sim.set_blocked(77, true);
-    until(&mut agent, "blocked", |m| {
-        m.customers
-            .values()
-            .any(|c| c.telegram_user_id == 77 && c.blocked)
-    })
-    .await;
+    agent
+        .until("blocked", WAIT, |m| {
+            m.customers
+                .values()
+                .any(|c| c.telegram_user_id == 77 && c.blocked)
+        })
+        .await;
     let e = agent
         .cmd(Command::Reply {
             ticket_id: t,
@@ -152,6 +136,27 @@ async fn a_customer_who_blocks_the_bot_gets_nothing_more_and_the_ticket_says_so(
         .await;
     assert!(expect_error(&e, ErrorCode::Conflict).contains("blocked"));
     assert!(sim.sent(77).is_empty());
+}
+
+/// Replies "reply N" for each N in `numbers` to every ticket, pipelined
+/// as fast as the agent can send them.
+async fn reply_to_all(
+    agent: &mut Client,
+    tickets: &[(i64, TicketId)],
+    numbers: std::ops::RangeInclusive<u32>,
+) {
+    let commands = tickets
+        .iter()
+        .flat_map(|(_, t)| {
+            numbers.clone().map(move |n| Command::Reply {
+                ticket_id: *t,
+                text: format!("reply {n}"),
+            })
+        })
+        .collect();
+    for a in agent.pipeline(commands).await {
+        expect_ok(&a);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -165,24 +170,15 @@ async fn replies_to_many_chats_never_break_the_limits_and_survive_storms_in_orde
     for (id, _) in &users {
         sim.send_text(*id, "help");
     }
-    until(&mut agent, "40 tickets", |m| m.tickets.len() == 40).await;
+    agent
+        .until("40 tickets", WAIT, |m| m.tickets.len() == 40)
+        .await;
     let tickets: Vec<(i64, TicketId)> = users
         .iter()
         .map(|(id, _)| (*id, ticket_of(&agent.mirror, *id).unwrap()))
         .collect();
     // Two replies per chat, sent as fast as the agent can.
-    let mut commands = Vec::new();
-    for (_, t) in &tickets {
-        for n in 1..=2 {
-            commands.push(Command::Reply {
-                ticket_id: *t,
-                text: format!("reply {n}"),
-            });
-        }
-    }
-    for a in agent.pipeline(commands).await {
-        expect_ok(&a);
-    }
+    reply_to_all(&mut agent, &tickets, 1..=2).await;
     for (id, _) in &tickets {
         let got = sim.wait_sent(*id, 2, WAIT).await.expect("both replies");
         assert_eq!(
@@ -204,18 +200,7 @@ async fn replies_to_many_chats_never_break_the_limits_and_survive_storms_in_orde
         retry_after: 2,
     });
     sim.inject(Fault::DropBefore { count: 3 });
-    let mut commands = Vec::new();
-    for (_, t) in &tickets {
-        for n in 3..=4 {
-            commands.push(Command::Reply {
-                ticket_id: *t,
-                text: format!("reply {n}"),
-            });
-        }
-    }
-    for a in agent.pipeline(commands).await {
-        expect_ok(&a);
-    }
+    reply_to_all(&mut agent, &tickets, 3..=4).await;
     for (id, _) in &tickets {
         let got = sim
             .wait_sent(*id, 4, Duration::from_secs(60))
@@ -241,18 +226,19 @@ async fn a_flooding_customer_is_slowed_politely_and_loses_nothing() {
     for i in 0..3 {
         sim.send_text(32, &format!("calm {i}"));
     }
-    until(&mut agent, "every message filed", |m| {
-        let count = |user| {
-            ticket_of(m, user).map_or(0, |t| {
-                m.messages[&t]
-                    .values()
-                    .filter(|x| x.kind == MessageKind::Inbound)
-                    .count()
-            })
-        };
-        count(31) == 15 && count(32) == 3
-    })
-    .await;
+    agent
+        .until("every message filed", WAIT, |m| {
+            let count = |user| {
+                ticket_of(m, user).map_or(0, |t| {
+                    m.messages[&t]
+                        .values()
+                        .filter(|x| x.kind == MessageKind::Inbound)
+                        .count()
+                })
+            };
+            count(31) == 15 && count(32) == 3
+        })
+        .await;
     // One notice, in Ukrainian, in the thread and in the chat; none for the calm customer.
     sim.wait_sent(31, 1, WAIT).await.expect("a notice");
     tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -280,7 +266,9 @@ async fn a_flooding_customer_is_slowed_politely_and_loses_nothing() {
 async fn a_block_during_sending_fails_that_reply_and_an_unblock_lets_new_ones_through() {
     let (sim, _dir, _server, mut agent) = desk(&[(55, "Sophie", "en")]).await;
     sim.send_text(55, "Charged twice");
-    until(&mut agent, "the ticket", |m| ticket_of(m, 55).is_some()).await;
+    agent
+        .until("the ticket", WAIT, |m| ticket_of(m, 55).is_some())
+        .await;
     let t = ticket_of(&agent.mirror, 55).unwrap();
     // Blocked in Telegram before the bot hears of it: the reply meets a 403,
     // or is refused at once if the bot has already heard.
@@ -298,13 +286,14 @@ async fn a_block_during_sending_fails_that_reply_and_an_unblock_lets_new_ones_th
         ..
     } = first
     {
-        until(&mut agent, "the reply to fail", |m| {
-            m.messages[&t][&mid]
-                .delivery
-                .as_ref()
-                .is_some_and(|d| d.state == DeliveryState::Failed)
-        })
-        .await;
+        agent
+            .until("the reply to fail", WAIT, |m| {
+                m.messages[&t][&mid]
+                    .delivery
+                    .as_ref()
+                    .is_some_and(|d| d.state == DeliveryState::Failed)
+            })
+            .await;
         let reason = agent.mirror.messages[&t][&mid]
             .delivery
             .clone()
@@ -315,22 +304,24 @@ async fn a_block_during_sending_fails_that_reply_and_an_unblock_lets_new_ones_th
     } else {
         assert!(expect_error(&first, ErrorCode::Conflict).contains("blocked"));
     }
-    until(&mut agent, "blocked", |m| {
-        m.customers
-            .values()
-            .any(|c| c.telegram_user_id == 55 && c.blocked)
-    })
-    .await;
+    agent
+        .until("blocked", WAIT, |m| {
+            m.customers
+                .values()
+                .any(|c| c.telegram_user_id == 55 && c.blocked)
+        })
+        .await;
     assert!(sim.sent(55).is_empty());
     // Unblocked, the customer writes again: a new reply goes through.
     sim.set_blocked(55, false);
     sim.send_text(55, "Hello again");
-    until(&mut agent, "unblocked", |m| {
-        m.customers
-            .values()
-            .any(|c| c.telegram_user_id == 55 && !c.blocked)
-    })
-    .await;
+    agent
+        .until("unblocked", WAIT, |m| {
+            m.customers
+                .values()
+                .any(|c| c.telegram_user_id == 55 && !c.blocked)
+        })
+        .await;
     let t2 = ticket_of(&agent.mirror, 55).unwrap();
     expect_ok(
         &agent
@@ -351,32 +342,21 @@ async fn a_block_during_sending_fails_that_reply_and_an_unblock_lets_new_ones_th
 async fn a_lost_answer_is_resent_and_flagged_as_possibly_twice() {
     let (sim, _dir, _server, mut agent) = desk(&[(66, "Maria", "en")]).await;
     sim.send_text(66, "Export to PDF?");
-    until(&mut agent, "the ticket", |m| ticket_of(m, 66).is_some()).await;
+    agent
+        .until("the ticket", WAIT, |m| ticket_of(m, 66).is_some())
+        .await;
     let t = ticket_of(&agent.mirror, 66).unwrap();
     // Telegram takes the message, then the connection drops before the answer.
     sim.inject(Fault::DropAfter { count: 1 });
-    let ok = agent
-        .cmd(Command::Reply {
-            ticket_id: t,
-            text: "Settings → Export".into(),
+    let mid = agent.reply(t, "Settings → Export").await;
+    agent
+        .until("sent", WAIT, |m| {
+            m.messages[&t][&mid]
+                .delivery
+                .as_ref()
+                .is_some_and(|d| d.state == DeliveryState::Sent)
         })
         .await;
-    let ServerMessage::Ok {
-        result: CommandResult::Applied {
-            message_id: Some(mid),
-        },
-        ..
-    } = ok
-    else {
-        panic!("{ok:?}")
-    };
-    until(&mut agent, "sent", |m| {
-        m.messages[&t][&mid]
-            .delivery
-            .as_ref()
-            .is_some_and(|d| d.state == DeliveryState::Sent)
-    })
-    .await;
     let delivery = agent.mirror.messages[&t][&mid].delivery.clone().unwrap();
     assert!(
         delivery

@@ -288,9 +288,6 @@ impl Op<'_, '_> {
         }
         let mut changed = false;
         if let Some(q) = queue.filter(|q| **q != self.ticket.queue) {
-            if self.queues.get(q).is_none() {
-                return Err(DomainError::not_found(format!("queue {q} does not exist")));
-            }
             let from = std::mem::replace(&mut self.ticket.queue, q.clone());
             self.save(TicketChange::Queue {
                 from,

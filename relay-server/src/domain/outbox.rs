@@ -53,17 +53,6 @@ pub fn due(
         .collect::<Result<Vec<_>, _>>()?)
 }
 
-/// When the earliest pending message becomes due, if any.
-pub fn next_due_at(conn: &rusqlite::Connection) -> Result<Option<Timestamp>, StoreError> {
-    Ok(conn
-        .query_row(
-            "SELECT min(next_attempt_at) FROM outbox WHERE state = 'pending'",
-            [],
-            |r| r.get::<_, Option<i64>>(0),
-        )?
-        .map(Timestamp))
-}
-
 /// Marks rows as handed to Telegram (before the request goes out).
 /// Returns how many were still waiting (a row failed meanwhile is skipped).
 pub fn mark_sending(ctx: &mut WriteCtx<'_>, ids: &[i64]) -> Result<usize, DomainError> {

@@ -91,18 +91,6 @@ pub fn head_seq(conn: &Connection) -> Result<Seq, StoreError> {
     )?))
 }
 
-/// The last `limit` messages of a ticket, oldest first.
-pub fn tail(conn: &Connection, ticket: TicketId, limit: u32) -> Result<Vec<Message>, StoreError> {
-    let mut out = conn
-        .prepare_cached(&format!(
-            "SELECT {MESSAGE_COLS} FROM messages WHERE ticket_id = ?1 ORDER BY id DESC LIMIT ?2"
-        ))?
-        .query_map(params![ticket.0, limit], rows::message)?
-        .collect::<Result<Vec<_>, _>>()?;
-    out.reverse();
-    Ok(out)
-}
-
 /// A page of messages older than `before` (or the newest), oldest first,
 /// and whether older ones remain.
 pub fn older(
@@ -389,12 +377,7 @@ pub fn digest(conn: &Connection, tail_len: u32) -> Result<(Seq, String, u32), St
     })
 }
 
-/// Customers by id.
-pub fn customer(conn: &Connection, id: CustomerId) -> Result<Option<Customer>, StoreError> {
-    rows::load_customer(conn, id)
-}
-
-/// Customers with the given ids that exist.
+/// The customer with this Telegram user id, if any.
 pub fn customers_by_telegram(
     conn: &Connection,
     telegram_user_id: i64,
