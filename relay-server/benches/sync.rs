@@ -132,15 +132,13 @@ async fn main() {
     let durability = common::durability_arg();
     let mut settings = Settings::defaults();
     settings.durability = durability;
-    let common::Running {
-        store,
-        queues,
-        url,
-        token,
-        shutdown,
-        server,
-        ..
-    } = common::start(settings).await;
+    let running = common::start(settings).await;
+    let (store, queues, url, token) = (
+        running.store.clone(),
+        running.queues.clone(),
+        running.url.clone(),
+        running.token.clone(),
+    );
     println!("durability: {durability:?}");
 
     // Snapshot of 10,000 open tickets.
@@ -187,12 +185,15 @@ async fn main() {
             p.await.expect("job").expect("filed");
         }
         let user = 1 + (i as i64 % i64::from(SNAPSHOT_TICKETS));
+        // Each customer's messages were written 2 s apart: a backlog, not a
+        // flood (flood control would add its notices to the events).
+        let mut msg = inbound(user, format!("follow-up {i}"));
+        let round = i as i64 / i64::from(SNAPSHOT_TICKETS) + 1;
+        msg.sent_at = Some(Timestamp(store.now().0 + round * 2_000));
         let q = queues.clone();
         pending.push_back(
             store
-                .enqueue(move |ctx| {
-                    intake::customer_message(ctx, &q, &inbound(user, format!("follow-up {i}")))
-                })
+                .enqueue(move |ctx| intake::customer_message(ctx, &q, &msg))
                 .await
                 .expect("enqueue"),
         );
@@ -237,6 +238,6 @@ async fn main() {
     for c in clients {
         c.close().await;
     }
-    shutdown.cancel();
-    let _ = server.await;
+    running.shutdown.cancel();
+    let _ = running.server.await;
 }
