@@ -100,6 +100,20 @@ const CAST: &[(&str, &str, &str, &[&str])] = &[
     ),
 ];
 
+/// The topic button each member of the cast presses when asked.
+const TOPICS: &[&str] = &[
+    "payment",
+    "account",
+    "payment",
+    "feature",
+    "feature",
+    "idea",
+    "account",
+    "payment",
+    "complaint",
+    "account",
+];
+
 /// A tiny deterministic generator (no dependency, same sequence everywhere).
 struct Lcg(u64);
 
@@ -187,7 +201,18 @@ fn act(sim: &Simulator, c: &mut Customer, rng: &mut Lcg) {
             .iter()
             .filter(|(_, d)| d.starts_with("csat:"))
             .collect();
-        let data = if rating.is_empty() {
+        let topic = format!("topic:{}", TOPICS[c.cast % TOPICS.len()]);
+        let data = if buttons.iter().any(|(_, d)| d == "consent:yes") {
+            // Most people agree; one in ten declines (and is asked again later).
+            if rng.below(10) == 0 {
+                "consent:no"
+            } else {
+                "consent:yes"
+            }
+            .to_owned()
+        } else if buttons.iter().any(|(_, d)| *d == topic) {
+            topic
+        } else if rating.is_empty() {
             buttons[rng.below(buttons.len() as u64) as usize].1.clone()
         } else {
             rating[rating.len().saturating_sub(1 + rng.below(3) as usize)]

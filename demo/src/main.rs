@@ -73,6 +73,8 @@ async fn demo(cli: &Cli, dir: &std::path::Path) -> Result<()> {
     settings.telegram.token = sim.token();
     settings.telegram.api_url = sim.api_url();
     settings.telegram.poll_timeout_secs = 5;
+    // The sample knowledge base shipped in the repository.
+    settings.bot.kb_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../relay-server/kb").into();
     let listener = tokio::net::TcpListener::bind(&cli.listen)
         .await
         .with_context(|| format!("cannot listen on {} (try --listen 127.0.0.1:0)", cli.listen))?;

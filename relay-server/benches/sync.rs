@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use relay_client::Connection;
 use relay_server::domain::intake::{self, Inbound, Sender};
-use relay_server::domain::{DomainError, queues::Queues};
+use relay_server::domain::{DomainError, desk::Desk};
 use relay_server::settings::Settings;
 use relay_server::store::Store;
 use serde::Deserialize;
@@ -62,7 +62,7 @@ fn inbound(user: i64, text: String) -> Inbound {
 }
 
 /// Files one message for each of `users` customers, in jobs of 500.
-async fn file_batch(store: &Store, queues: &Arc<Queues>, users: std::ops::Range<i64>) {
+async fn file_batch(store: &Store, queues: &Arc<Desk>, users: std::ops::Range<i64>) {
     let mut start = users.start;
     while start < users.end {
         let end = (start + 500).min(users.end);
@@ -135,7 +135,7 @@ async fn main() {
     let running = common::start(settings).await;
     let (store, queues, url, token) = (
         running.store.clone(),
-        running.queues.clone(),
+        running.desk.clone(),
         running.url.clone(),
         running.token.clone(),
     );

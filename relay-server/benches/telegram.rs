@@ -66,7 +66,7 @@ struct Desk {
     store: Store,
     url: String,
     token: String,
-    queues: Arc<relay_server::domain::queues::Queues>,
+    desk: Arc<relay_server::domain::desk::Desk>,
     shutdown: CancellationToken,
     /// Keeps the temporary database alive.
     _running: common::Running,
@@ -94,13 +94,17 @@ async fn desk_on(sim: Arc<Simulator>, durability: Durability, global_per_sec: u3
     settings.telegram.poll_timeout_secs = 1;
     settings.telegram.global_per_sec = global_per_sec;
     settings.telegram.max_in_flight = 32;
+    // Intake and the outbox measured on their own: customers' messages go
+    // straight into tickets, the bot says nothing but the replies.
+    settings.bot.mode = relay_server::settings::BotMode::Direct;
+    settings.bot.consent = false;
     let r = common::start(settings).await;
     Desk {
         sim,
         store: r.store.clone(),
         url: r.url.clone(),
         token: r.token.clone(),
-        queues: r.queues.clone(),
+        desk: r.desk.clone(),
         shutdown: r.shutdown.clone(),
         _running: r,
     }
@@ -266,7 +270,7 @@ async fn outbox(durability: Durability) {
             break;
         }
     }
-    let (q, hash) = (d.queues.clone(), token_hash(&d.token));
+    let (q, hash) = (d.desk.clone(), token_hash(&d.token));
     d.store
         .write(move |ctx| {
             for (i, t) in tickets.iter().enumerate() {

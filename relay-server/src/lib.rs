@@ -19,14 +19,14 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use domain::queues::Queues;
+use domain::desk::Desk;
 use settings::{Settings, SyncSettings};
 use store::{Store, StoreError, StoreOptions};
 
 /// Everything a request handler needs.
 pub struct App {
     pub store: Store,
-    pub queues: Arc<Queues>,
+    pub desk: Arc<Desk>,
     pub sync: SyncSettings,
     pub shutdown: CancellationToken,
     pub sessions: TaskTracker,
@@ -72,7 +72,7 @@ pub async fn serve(
 ) -> Result<(), LaunchError> {
     let app = Arc::new(App {
         store: store.clone(),
-        queues: Arc::new(settings.queues()),
+        desk: Arc::new(settings.desk()?),
         sync: settings.sync.clone(),
         shutdown: shutdown.clone(),
         sessions: TaskTracker::new(),
@@ -84,7 +84,7 @@ pub async fn serve(
         telegram::start(
             store.clone(),
             settings.telegram.clone(),
-            app.queues.clone(),
+            app.desk.clone(),
             shutdown.clone(),
             &bot_tasks,
         )

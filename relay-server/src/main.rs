@@ -124,8 +124,8 @@ fn run(cli: Cli) -> Result<()> {
             Cmd::Agent(cmd) => agent(settings, cmd).await,
             Cmd::Seed { customers } => {
                 let store = relay_server::open_store(&settings)?;
-                let n =
-                    relay_server::seed::seed(&store, Arc::new(settings.queues()), customers).await;
+                let desk = Arc::new(settings.desk()?);
+                let n = relay_server::seed::seed(&store, desk, customers).await;
                 store.close().await;
                 println!("filed {} messages from {customers} customers", n?);
                 Ok(())

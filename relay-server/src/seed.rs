@@ -7,6 +7,7 @@ use std::sync::Arc;
 use shared::{Priority, QueueId};
 
 use crate::domain::DomainError;
+use crate::domain::desk::Desk;
 use crate::domain::intake::{self, Inbound, Sender};
 use crate::domain::queues::Queues;
 use crate::store::Store;
@@ -80,22 +81,18 @@ fn sample(queues: &Queues, i: u32, n: u32) -> Inbound {
 }
 
 /// Files `customers` customers' messages (1-3 each). Returns messages filed.
-pub async fn seed(
-    store: &Store,
-    queues_arc: Arc<Queues>,
-    customers: u32,
-) -> Result<u32, DomainError> {
+pub async fn seed(store: &Store, desk: Arc<Desk>, customers: u32) -> Result<u32, DomainError> {
     let mut filed = 0;
     let mut start = 0;
     while start < customers {
         let end = (start + 200).min(customers);
-        let q = queues_arc.clone();
+        let d = desk.clone();
         filed += store
             .write(move |ctx| {
                 let mut n = 0;
                 for i in start..end {
                     for k in 0..=(i % 3) {
-                        intake::customer_message(ctx, &q, &sample(&q, i, k))?;
+                        intake::customer_message(ctx, &d, &sample(&d.queues, i, k))?;
                         n += 1;
                     }
                 }

@@ -25,6 +25,60 @@ pub struct Settings {
     pub telegram: TelegramSettings,
     pub sync: SyncSettings,
     pub queues: Vec<Queue>,
+    pub bot: BotSettings,
+}
+
+/// How the bot talks to customers (see `[bot]` in the default config).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BotSettings {
+    pub mode: BotMode,
+    pub consent: bool,
+    pub kb_dir: String,
+    pub locales_dir: String,
+    pub reopen_window: String,
+    pub followup_after: String,
+    pub abandon_after: String,
+    pub default_time_zone: String,
+    pub quiet_hours: String,
+    pub reopen_words: Vec<String>,
+    pub hours: HoursSettings,
+    pub topics: Vec<TopicSettings>,
+    pub stop_words: Vec<StopWordSettings>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BotMode {
+    Guided,
+    Direct,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HoursSettings {
+    pub time_zone: String,
+    pub open: Vec<String>,
+    pub holidays: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopicSettings {
+    pub key: String,
+    pub queue: String,
+    #[serde(default)]
+    pub questions: Vec<String>,
+    #[serde(default)]
+    pub screenshot: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StopWordSettings {
+    pub queue: String,
+    pub priority: String,
+    pub words: Vec<String>,
 }
 
 /// The bot. `TELEGRAM_BOT_TOKEN` and `TELEGRAM_API_URL` override `token`
@@ -251,7 +305,8 @@ impl Settings {
     }
 
     fn check(&self) -> Result<(), String> {
-        Queues::new(self.queues.clone())?;
+        let queues = Queues::new(self.queues.clone())?;
+        crate::domain::desk::BotPolicy::check(&self.bot, &queues)?;
         self.telegram.check()?;
         let s = &self.sync;
         if s.snapshot_tail == 0 || s.snapshot_tail > 200 {
@@ -269,6 +324,12 @@ impl Settings {
     /// The configured queues.
     pub fn queues(&self) -> Queues {
         Queues::new(self.queues.clone()).expect("checked when loaded")
+    }
+
+    /// The desk's rules: queues and the bot's policy. Fails when the
+    /// knowledge base or the translation files named cannot be read.
+    pub fn desk(&self) -> Result<crate::domain::desk::Desk, SettingsError> {
+        crate::domain::desk::Desk::new(self.queues(), &self.bot).map_err(SettingsError::Invalid)
     }
 
     /// The database path: `db` if set, else the XDG data dir.

@@ -123,6 +123,7 @@ mod tests {
             sla: SlaDeadlines::default(),
             message_count: 0,
             last_message_id: None,
+            csat: None,
         }
     }
 

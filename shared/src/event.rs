@@ -94,4 +94,8 @@ pub enum TicketChange {
     Thread {
         message_id: MessageId,
     },
+    /// The customer rated the resolution (1-5 stars).
+    Csat {
+        rating: u8,
+    },
 }

@@ -112,6 +112,9 @@ pub struct Ticket {
     /// Number of messages (all kinds, notes included) in the ticket.
     pub message_count: u32,
     pub last_message_id: Option<MessageId>,
+    /// The customer's rating of the resolution, 1-5 stars, if given.
+    #[serde(default)]
+    pub csat: Option<u8>,
 }
 
 /// A Telegram user who wrote to the bot.

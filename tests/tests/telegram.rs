@@ -23,6 +23,11 @@ async fn desk(customers: &[(i64, &str, &str)]) -> (Simulator, tempfile::TempDir,
             ("TELEGRAM_BOT_TOKEN", tg_token.as_str()),
             ("TELEGRAM_API_URL", tg_url.as_str()),
             ("RELAY_TELEGRAM__POLL_TIMEOUT_SECS", "1"),
+            // The transport on its own: messages go straight into tickets
+            // and the bot sends only the replies (tests/dialogue.rs has
+            // the guided conversation).
+            ("RELAY_BOT__MODE", "direct"),
+            ("RELAY_BOT__CONSENT", "false"),
         ],
     );
     let agent = Client::connect(&server.ws_url(), &token, None).await;

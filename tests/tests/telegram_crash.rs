@@ -24,6 +24,8 @@ fn server(db: &Path, sim: &Simulator) -> Server {
             ("TELEGRAM_API_URL", url.as_str()),
             ("RELAY_TELEGRAM__POLL_TIMEOUT_SECS", "1"),
             ("RELAY_DURABILITY", "full"),
+            ("RELAY_BOT__MODE", "direct"),
+            ("RELAY_BOT__CONSENT", "false"),
         ],
     )
 }

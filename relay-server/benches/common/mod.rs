@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use relay_server::domain::agents::{self, NewAgent};
-use relay_server::domain::queues::Queues;
+use relay_server::domain::desk::Desk;
 use relay_server::settings::Settings;
 use relay_server::store::{Durability, Store, StoreOptions};
 use shared::WS_PATH;
@@ -26,7 +26,7 @@ pub fn durability_arg() -> Durability {
 /// A relay server serving on a loopback port in this process.
 pub struct Running {
     pub store: Store,
-    pub queues: Arc<Queues>,
+    pub desk: Arc<Desk>,
     /// The WebSocket URL.
     pub url: String,
     /// A supervisor's token.
@@ -44,8 +44,8 @@ pub async fn start(settings: Settings) -> Running {
     let mut opts = StoreOptions::new(dir.path().join("bench.db"));
     opts.durability = settings.durability;
     let store = Store::open(opts).expect("store");
-    let queues = Arc::new(settings.queues());
-    let q = queues.clone();
+    let desk = Arc::new(settings.desk().expect("desk"));
+    let q = Arc::new(settings.queues());
     let (_, token) = store
         .write(move |ctx| agents::add(ctx, &q, &NewAgent::supervisor("bench", None, &q)))
         .await
@@ -61,7 +61,7 @@ pub async fn start(settings: Settings) -> Running {
     };
     Running {
         store,
-        queues,
+        desk,
         url,
         token,
         shutdown,

@@ -4,7 +4,8 @@
 use rusqlite::{OptionalExtension, params};
 use shared::*;
 
-use super::queues::Queues;
+use super::desk::Desk;
+use super::dialogue::notify;
 use super::{DomainError, sla, validate};
 use crate::store::WriteCtx;
 use crate::store::rows::{self, NewMessage};
@@ -34,7 +35,7 @@ fn serves(agent: &Agent, queue: &QueueId) -> bool {
 /// replaced or revoked token writes nothing more, even on an open connection.
 pub fn apply(
     ctx: &mut WriteCtx<'_>,
-    queues: &Queues,
+    desk: &Desk,
     token_hash: &str,
     id: &CommandId,
     cmd: &Command,
@@ -73,7 +74,7 @@ pub fn apply(
     let result = {
         let mut op = Op {
             ctx: &mut *ctx,
-            queues,
+            desk,
             agent: &agent,
             ticket: &mut ticket,
         };
@@ -150,7 +151,7 @@ fn already_applied(
 /// One command being applied to one ticket.
 struct Op<'a, 'c> {
     ctx: &'a mut WriteCtx<'c>,
-    queues: &'a Queues,
+    desk: &'a Desk,
     agent: &'a Agent,
     ticket: &'a mut Ticket,
 }
@@ -166,7 +167,7 @@ impl Op<'_, '_> {
     fn save(&mut self, change: TicketChange) -> Result<(), DomainError> {
         save_ticket(
             self.ctx,
-            self.queues,
+            &self.desk.queues,
             self.ticket,
             Some(self.agent.id),
             change,
@@ -190,13 +191,7 @@ impl Op<'_, '_> {
             self.ctx.now,
         )?;
         if kind == MessageKind::Outbound {
-            self.ctx
-                .conn
-                .prepare_cached(
-                    "INSERT INTO outbox (message_id, chat_id, next_attempt_at, created_at)
-                     SELECT ?1, chat_id, ?2, ?2 FROM tickets WHERE id = ?3",
-                )?
-                .execute(params![msg.id.0, self.ctx.now.0, self.ticket.id.0])?;
+            super::outbox::enqueue(self.ctx, msg.id, self.ticket.id, None)?;
         }
         let id = msg.id;
         self.ctx.append(Event::MessageAdded { message: msg })?;
@@ -253,6 +248,9 @@ impl Op<'_, '_> {
         }
         let from = std::mem::replace(&mut self.ticket.assignee, to);
         self.save(TicketChange::Assignee { from, to })?;
+        if let (None, Some(to)) = (from, to) {
+            notify::assigned(self.ctx, self.desk, self.ticket, to)?;
+        }
         applied(None)
     }
 
@@ -271,7 +269,7 @@ impl Op<'_, '_> {
             validate::text(note)?;
         }
         if let Some(q) = queue
-            && self.queues.get(q).is_none()
+            && self.desk.queues.get(q).is_none()
         {
             return Err(DomainError::not_found(format!("queue {q} does not exist")));
         }
@@ -353,6 +351,7 @@ impl Op<'_, '_> {
         }
         t.status = to;
         self.save(TicketChange::Status { from, to })?;
+        notify::status_changed(self.ctx, self.desk, self.ticket, from, self.agent.id)?;
         applied(None)
     }
 
@@ -449,7 +448,7 @@ impl Op<'_, '_> {
 /// Saves a changed ticket with fresh deadlines and appends `ticket_updated`.
 pub fn save_ticket(
     ctx: &mut WriteCtx<'_>,
-    queues: &Queues,
+    queues: &super::queues::Queues,
     ticket: &mut Ticket,
     by: Option<AgentId>,
     change: TicketChange,

@@ -1,7 +1,9 @@
 //! Customer-facing texts in English, Ukrainian, Russian and Chinese, from
-//! the translation files in `relay-server/locales/` (built in).
+//! the translation files in `relay-server/locales/` (built in), optionally
+//! overridden by an operator's folder of files with the same names.
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::OnceLock;
 
 /// A language the bot speaks.
@@ -30,6 +32,16 @@ impl Lang {
             "ru" => Lang::Ru,
             "zh" => Lang::Zh,
             _ => Lang::En,
+        }
+    }
+
+    /// The language's own name, for the /language buttons.
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Lang::En => "English",
+            Lang::Uk => "Українська",
+            Lang::Ru => "Русский",
+            Lang::Zh => "中文",
         }
     }
 
@@ -93,17 +105,70 @@ fn catalog() -> &'static Catalog {
 /// The text for `key` in `lang` with `{name}` placeholders filled, falling
 /// back to English, then to the key itself (never empty, never a panic).
 pub fn text(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
-    let texts = catalog();
-    let raw = texts
-        .get(&lang)
-        .and_then(|t| t.get(key))
-        .or_else(|| texts.get(&Lang::En).and_then(|t| t.get(key)))
+    lookup(catalog(), None, lang, key, args)
+}
+
+fn lookup(
+    builtin: &Catalog,
+    over: Option<&Catalog>,
+    lang: Lang,
+    key: &str,
+    args: &[(&str, &str)],
+) -> String {
+    fn find<'c>(c: &'c Catalog, l: Lang, key: &str) -> Option<&'c String> {
+        c.get(&l).and_then(|t| t.get(key))
+    }
+    let raw = over
+        .and_then(|o| find(o, lang, key))
+        .or_else(|| find(builtin, lang, key))
+        .or_else(|| over.and_then(|o| find(o, Lang::En, key)))
+        .or_else(|| find(builtin, Lang::En, key))
         .map_or(key, String::as_str);
     let mut out = raw.to_owned();
     for (name, value) in args {
         out = out.replace(&format!("{{{name}}}"), value);
     }
     out
+}
+
+/// The built-in texts plus an operator's overrides.
+#[derive(Debug, Clone, Default)]
+pub struct Texts {
+    overrides: Option<Catalog>,
+}
+
+impl Texts {
+    /// Reads `<dir>/<code>.toml` for each language that has a file there.
+    pub fn load(dir: &Path) -> Result<Texts, String> {
+        let mut over = Catalog::new();
+        for lang in Lang::ALL {
+            let path = dir.join(format!("{}.toml", lang.code()));
+            if !path.exists() {
+                continue;
+            }
+            let src = std::fs::read_to_string(&path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            let table: toml::Table = src
+                .parse()
+                .map_err(|e: toml::de::Error| format!("{}: {}", path.display(), e.message()))?;
+            let mut texts = HashMap::new();
+            flatten("", &table, &mut texts);
+            over.insert(lang, texts);
+        }
+        Ok(Texts {
+            overrides: Some(over),
+        })
+    }
+
+    pub fn get(&self, lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
+        lookup(catalog(), self.overrides.as_ref(), lang, key, args)
+    }
+
+    /// Whether `key` exists in English (built in or overridden).
+    pub fn has(&self, key: &str) -> bool {
+        let has = |c: &Catalog| c.get(&Lang::En).is_some_and(|t| t.contains_key(key));
+        has(catalog()) || self.overrides.as_ref().is_some_and(has)
+    }
 }
 
 #[cfg(test)]

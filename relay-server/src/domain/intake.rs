@@ -6,8 +6,8 @@ use rusqlite::{OptionalExtension, params};
 use shared::*;
 
 use super::commands::save_ticket;
-use super::i18n::{self, Lang};
-use super::queues::Queues;
+use super::desk::Desk;
+use super::i18n::Lang;
 use super::{DomainError, outbox, validate};
 use crate::store::WriteCtx;
 use crate::store::rows::{self, NewMessage};
@@ -51,9 +51,37 @@ pub struct Filed {
 /// Files a customer message: into their open ticket, or a new one.
 pub fn customer_message(
     ctx: &mut WriteCtx<'_>,
-    queues: &Queues,
+    desk: &Desk,
     msg: &Inbound,
 ) -> Result<Filed, DomainError> {
+    check(msg)?;
+    let customer = upsert_customer(ctx, &msg.sender)?;
+    let (mut ticket, new_ticket) = match open_ticket_of(ctx, customer.id, msg.chat_id)? {
+        Some(t) => (t, false),
+        None => {
+            let t = open_ticket(
+                ctx,
+                desk,
+                customer.id,
+                msg.chat_id,
+                msg.queue.as_ref(),
+                msg.topic.clone(),
+                msg.priority,
+            )?;
+            (t, true)
+        }
+    };
+    let message = add_inbound(ctx, desk, &customer, &mut ticket, msg, true)?;
+    Ok(Filed {
+        customer: customer.id,
+        ticket: ticket.id,
+        message,
+        new_ticket,
+    })
+}
+
+/// A message we can file: text or an attachment, text within limits.
+pub fn check(msg: &Inbound) -> Result<(), DomainError> {
     if msg.text.trim().is_empty() && msg.attachments.is_empty() {
         return Err(DomainError::invalid(
             "a message needs text or an attachment",
@@ -62,8 +90,16 @@ pub fn customer_message(
     if !msg.text.is_empty() {
         validate::text(&msg.text)?;
     }
-    let customer = upsert_customer(ctx, &msg.sender)?;
-    let open = ctx
+    Ok(())
+}
+
+/// The customer's open ticket in this chat (new, open or waiting on them).
+pub fn open_ticket_of(
+    ctx: &WriteCtx<'_>,
+    customer: CustomerId,
+    chat_id: i64,
+) -> Result<Option<Ticket>, DomainError> {
+    Ok(ctx
         .conn
         .prepare_cached(&format!(
             "SELECT {} FROM tickets WHERE customer_id = ?1 AND chat_id = ?2
@@ -71,12 +107,21 @@ pub fn customer_message(
              ORDER BY id DESC LIMIT 1",
             rows::TICKET_COLS
         ))?
-        .query_row(params![customer.id.0, msg.chat_id], rows::ticket)
-        .optional()?;
-    let (mut ticket, new_ticket) = match open {
-        Some(t) => (t, false),
-        None => (open_ticket(ctx, queues, &customer, msg)?, true),
-    };
+        .query_row(params![customer.0, chat_id], rows::ticket)
+        .optional()?)
+}
+
+/// Adds a customer's message to a ticket: the customer now waits for a
+/// reply; a ticket waiting on them is open again. `flood_check`: whether
+/// to slow down a customer writing too fast.
+pub fn add_inbound(
+    ctx: &mut WriteCtx<'_>,
+    desk: &Desk,
+    customer: &Customer,
+    ticket: &mut Ticket,
+    msg: &Inbound,
+    flood_check: bool,
+) -> Result<MessageId, DomainError> {
     let message = rows::insert_message(
         ctx.conn,
         &NewMessage {
@@ -106,28 +151,19 @@ pub fn customer_message(
             from: TicketStatus::PendingOnCustomer,
             to: TicketStatus::Open,
         };
-        save_ticket(ctx, queues, &mut ticket, None, change)?;
+        save_ticket(ctx, &desk.queues, ticket, None, change)?;
     }
     save_ticket(
         ctx,
-        queues,
-        &mut ticket,
+        &desk.queues,
+        ticket,
         None,
         TicketChange::Thread { message_id },
     )?;
-    slow_down_if_flooding(
-        ctx,
-        queues,
-        &customer,
-        &mut ticket,
-        msg.sent_at.unwrap_or(ctx.now),
-    )?;
-    Ok(Filed {
-        customer: customer.id,
-        ticket: ticket.id,
-        message: message_id,
-        new_ticket,
-    })
+    if flood_check {
+        slow_down_if_flooding(ctx, desk, customer, ticket, msg.sent_at.unwrap_or(ctx.now))?;
+    }
+    Ok(message_id)
 }
 
 /// More inbound messages than this within `FLOOD_WINDOW_MS` is a flood.
@@ -141,7 +177,7 @@ pub const FLOOD_NOTICE_EVERY_MS: i64 = 60_000;
 /// to repeat. Their messages are all filed regardless; nothing is dropped.
 fn slow_down_if_flooding(
     ctx: &mut WriteCtx<'_>,
-    queues: &Queues,
+    desk: &Desk,
     customer: &Customer,
     ticket: &mut Ticket,
     msg_sent_at: Timestamp,
@@ -161,7 +197,7 @@ fn slow_down_if_flooding(
         return Ok(());
     }
     let lang = Lang::from_code(customer.language.as_deref());
-    let notice = i18n::text(lang, "flood.slow_down", &[]);
+    let notice = desk.bot.t(lang, "flood.slow_down", &[]);
     let noticed: bool = ctx
         .conn
         .prepare_cached(
@@ -173,13 +209,14 @@ fn slow_down_if_flooding(
             |r| r.get(0),
         )?;
     if !noticed {
-        outbox::bot_message(ctx, queues, ticket, &notice)?;
+        outbox::bot_message(ctx, &desk.queues, ticket, &notice, None)?;
     }
     Ok(())
 }
 
-/// Inserts the customer, or updates what Telegram now says about them.
-fn upsert_customer(ctx: &mut WriteCtx<'_>, s: &Sender) -> Result<Customer, DomainError> {
+/// Inserts the customer, or updates what Telegram now says about them (a
+/// language the customer chose with /language is kept).
+pub fn upsert_customer(ctx: &mut WriteCtx<'_>, s: &Sender) -> Result<Customer, DomainError> {
     let existing = crate::store::read::customers_by_telegram(ctx.conn, s.telegram_user_id)?;
     let mut c = match existing {
         Some(c) => c,
@@ -198,7 +235,15 @@ fn upsert_customer(ctx: &mut WriteCtx<'_>, s: &Sender) -> Result<Customer, Domai
             return Ok(c);
         }
     };
-    let language = s.language.clone().or_else(|| c.language.clone());
+    let chosen: bool = ctx
+        .conn
+        .prepare_cached("SELECT language_chosen FROM customers WHERE id = ?1")?
+        .query_row([c.id.0], |r| r.get(0))?;
+    let language = if chosen {
+        c.language.clone()
+    } else {
+        s.language.clone().or_else(|| c.language.clone())
+    };
     if c.first_name == s.first_name
         && c.last_name == s.last_name
         && c.username == s.username
@@ -219,17 +264,22 @@ fn upsert_customer(ctx: &mut WriteCtx<'_>, s: &Sender) -> Result<Customer, Domai
     Ok(c)
 }
 
-fn open_ticket(
+/// Opens a ticket for a customer's chat: in `queue`, or the default queue.
+pub fn open_ticket(
     ctx: &mut WriteCtx<'_>,
-    queues: &Queues,
-    customer: &Customer,
-    msg: &Inbound,
+    desk: &Desk,
+    customer: CustomerId,
+    chat_id: i64,
+    queue: Option<&QueueId>,
+    topic: Option<String>,
+    priority: Priority,
 ) -> Result<Ticket, DomainError> {
-    let queue = match &msg.queue {
-        Some(q) => queues
+    let queue = match queue {
+        Some(q) => desk
+            .queues
             .get(q)
             .ok_or_else(|| DomainError::not_found(format!("queue {q} does not exist")))?,
-        None => queues.default_queue(),
+        None => desk.queues.default_queue(),
     };
     let number: u64 = ctx.conn.query_row(
         "SELECT coalesce(max(number), 10000) + 1 FROM tickets",
@@ -240,13 +290,13 @@ fn open_ticket(
     let mut ticket = Ticket {
         id: TicketId(0),
         number,
-        customer_id: customer.id,
+        customer_id: customer,
         status: TicketStatus::New,
         queue: queue.id.clone(),
-        priority: msg.priority,
+        priority,
         tags: Vec::new(),
         assignee: None,
-        topic: msg.topic.clone(),
+        topic,
         created_at: now,
         updated_at: now,
         first_reply_at: None,
@@ -256,6 +306,7 @@ fn open_ticket(
         sla: SlaDeadlines::default(),
         message_count: 0,
         last_message_id: None,
+        csat: None,
     };
     ticket.sla = super::sla::deadlines(&ticket, Some(queue));
     ctx.conn
@@ -266,8 +317,8 @@ fn open_ticket(
         )?
         .execute(params![
             number,
-            customer.id.0,
-            msg.chat_id,
+            customer.0,
+            chat_id,
             ticket.status.as_str(),
             ticket.queue.0,
             ticket.priority.as_str(),
@@ -283,8 +334,9 @@ fn open_ticket(
     Ok(ticket)
 }
 
-/// A customer edited a message we filed: the text changes, marked edited.
-/// Returns false when the message is unknown (never filed).
+/// A customer edited a message we filed (or hold as a draft while the
+/// dialogue runs): the text changes, marked edited. Returns false when the
+/// message is unknown.
 pub fn customer_edit(
     ctx: &mut WriteCtx<'_>,
     chat_id: i64,
@@ -301,7 +353,15 @@ pub fn customer_edit(
         )?
         .query_row(params![telegram_message_id, chat_id], |r| r.get(0))
         .optional()?;
-    let Some(id) = id else { return Ok(false) };
+    let Some(id) = id else {
+        let n = ctx
+            .conn
+            .prepare_cached(
+                "UPDATE drafts SET text = ?3, edited_at = ?4 WHERE chat_id = ?1 AND telegram_message_id = ?2",
+            )?
+            .execute(params![chat_id, telegram_message_id, text, ctx.now.0])?;
+        return Ok(n > 0);
+    };
     ctx.conn
         .prepare_cached("UPDATE messages SET text = ?2, edited_at = ?3 WHERE id = ?1")?
         .execute(params![id, text, ctx.now.0])?;

@@ -5,8 +5,12 @@
 
 pub mod agents;
 pub mod commands;
+pub mod desk;
+pub mod dialogue;
+pub mod hours;
 pub mod i18n;
 pub mod intake;
+pub mod kb;
 pub mod outbox;
 pub mod queues;
 pub mod sla;

@@ -13,7 +13,9 @@ use crate::store::{StoreError, WriteCtx};
 #[derive(Debug, Clone)]
 pub struct Due {
     pub id: i64,
-    pub message_id: MessageId,
+    /// The thread message it delivers; `None` for a bot message outside
+    /// any ticket (a prompt before the ticket exists).
+    pub message_id: Option<MessageId>,
     pub chat_id: i64,
     pub text: String,
     /// Inline keyboard (JSON), if any.
@@ -34,8 +36,8 @@ pub fn due(
 ) -> Result<Vec<Due>, StoreError> {
     Ok(conn
         .prepare_cached(
-            "SELECT o.id, o.message_id, o.chat_id, m.text, o.markup, o.attempts
-             FROM outbox o JOIN messages m ON m.id = o.message_id
+            "SELECT o.id, o.message_id, o.chat_id, coalesce(m.text, o.text), o.markup, o.attempts
+             FROM outbox o LEFT JOIN messages m ON m.id = o.message_id
              WHERE o.id IN (SELECT min(id) FROM outbox GROUP BY chat_id)
                AND o.state = 'pending' AND o.next_attempt_at <= ?1
              ORDER BY o.next_attempt_at, o.id LIMIT ?2",
@@ -43,7 +45,7 @@ pub fn due(
         .query_map(params![now.0, limit as i64], |r| {
             Ok(Due {
                 id: r.get(0)?,
-                message_id: MessageId(r.get(1)?),
+                message_id: r.get::<_, Option<i64>>(1)?.map(MessageId),
                 chat_id: r.get(2)?,
                 text: r.get(3)?,
                 markup: r.get(4)?,
@@ -66,9 +68,10 @@ pub fn mark_sending(ctx: &mut WriteCtx<'_>, ids: &[i64]) -> Result<usize, Domain
     Ok(n)
 }
 
-/// Removes a row; returns its message and whether a try's answer was lost.
+/// Removes a row; returns its message (if it has one) and whether a try's
+/// answer was lost.
 fn take_row(ctx: &WriteCtx<'_>, id: i64) -> Result<Option<(MessageId, bool)>, DomainError> {
-    let row: Option<(i64, bool)> = ctx
+    let row: Option<(Option<i64>, bool)> = ctx
         .conn
         .prepare_cached("SELECT message_id, ambiguous FROM outbox WHERE id = ?1")?
         .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -76,7 +79,7 @@ fn take_row(ctx: &WriteCtx<'_>, id: i64) -> Result<Option<(MessageId, bool)>, Do
     ctx.conn
         .prepare_cached("DELETE FROM outbox WHERE id = ?1")?
         .execute([id])?;
-    Ok(row.map(|(m, a)| (MessageId(m), a)))
+    Ok(row.and_then(|(m, a)| m.map(|m| (MessageId(m), a))))
 }
 
 fn set_delivery(
@@ -184,6 +187,53 @@ pub fn customer_blocked(
     Ok(())
 }
 
+/// Queues a thread message (an engineer's reply, a bot message) for its
+/// ticket's chat.
+pub fn enqueue(
+    ctx: &WriteCtx<'_>,
+    message: MessageId,
+    ticket: TicketId,
+    markup: Option<&str>,
+) -> Result<(), DomainError> {
+    ctx.conn
+        .prepare_cached(
+            "INSERT INTO outbox (message_id, chat_id, markup, next_attempt_at, created_at)
+             SELECT ?1, chat_id, ?2, ?3, ?3 FROM tickets WHERE id = ?4",
+        )?
+        .execute(params![message.0, markup, ctx.now.0, ticket.0])?;
+    Ok(())
+}
+
+/// Whether the customer of this private chat has blocked the bot.
+fn chat_blocked(ctx: &WriteCtx<'_>, chat_id: i64) -> Result<bool, DomainError> {
+    Ok(ctx
+        .conn
+        .prepare_cached("SELECT blocked FROM customers WHERE telegram_user_id = ?1")?
+        .query_row([chat_id], |r| r.get(0))
+        .optional()?
+        .unwrap_or(false))
+}
+
+/// Queues a bot message that belongs to no ticket (a prompt, a button's
+/// answer) for a private chat. Nothing is queued for a customer who
+/// blocked the bot.
+pub fn to_chat(
+    ctx: &WriteCtx<'_>,
+    chat_id: i64,
+    text: &str,
+    markup: Option<&str>,
+) -> Result<(), DomainError> {
+    if chat_blocked(ctx, chat_id)? {
+        return Ok(());
+    }
+    ctx.conn
+        .prepare_cached(
+            "INSERT INTO outbox (chat_id, text, markup, next_attempt_at, created_at) VALUES (?1, ?2, ?3, ?4, ?4)",
+        )?
+        .execute(params![chat_id, text, markup, ctx.now.0])?;
+    Ok(())
+}
+
 /// Queues a message from the bot into a ticket's thread (visible to the
 /// engineers, sent to the customer through the outbox). It is not a human
 /// reply: who owes a reply does not change. Nothing is queued for a
@@ -193,6 +243,7 @@ pub fn bot_message(
     queues: &super::queues::Queues,
     ticket: &mut Ticket,
     text: &str,
+    markup: Option<&str>,
 ) -> Result<Option<MessageId>, DomainError> {
     let blocked: bool = ctx.conn.query_row(
         "SELECT blocked FROM customers WHERE id = ?1",
@@ -215,12 +266,7 @@ pub fn bot_message(
         },
         ctx.now,
     )?;
-    ctx.conn
-        .prepare_cached(
-            "INSERT INTO outbox (message_id, chat_id, next_attempt_at, created_at)
-             SELECT ?1, chat_id, ?2, ?2 FROM tickets WHERE id = ?3",
-        )?
-        .execute(params![msg.id.0, ctx.now.0, ticket.id.0])?;
+    enqueue(ctx, msg.id, ticket.id, markup)?;
     let id = msg.id;
     ctx.append(Event::MessageAdded { message: msg })?;
     ticket.message_count += 1;

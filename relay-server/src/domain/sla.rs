@@ -57,6 +57,7 @@ mod tests {
             sla: SlaDeadlines::default(),
             message_count: 1,
             last_message_id: Some(MessageId(1)),
+            csat: None,
         }
     }
 

@@ -32,6 +32,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "message_sent_at",
         include_str!("../../migrations/0006_message_sent_at.sql"),
     ),
+    (
+        7,
+        "dialogue",
+        include_str!("../../migrations/0007_dialogue.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.
@@ -102,7 +107,10 @@ mod tests {
     #[test]
     fn migrate_is_idempotent() {
         let mut conn = Connection::open_in_memory().unwrap();
-        assert_eq!(migrate(&mut conn).unwrap(), vec![1, 2, 3, 4, 5, 6]);
+        assert_eq!(
+            migrate(&mut conn).unwrap(),
+            (1..=latest()).collect::<Vec<_>>()
+        );
         assert!(migrate(&mut conn).unwrap().is_empty());
         assert_eq!(current(&conn).unwrap(), latest());
         let macros: i64 = conn

@@ -8,7 +8,7 @@ use super::StoreError;
 
 pub const TICKET_COLS: &str = "id, number, customer_id, status, queue, priority, tags, assignee, topic, \
      created_at, updated_at, first_reply_at, resolved_at, closed_at, waiting_since, \
-     first_reply_due, next_reply_due, resolution_due, message_count, last_message_id";
+     first_reply_due, next_reply_due, resolution_due, message_count, last_message_id, csat";
 
 pub const MESSAGE_COLS: &str = "id, ticket_id, kind, author_kind, author_id, text, attachments, \
      telegram_message_id, created_at, edited_at, delivery_state, delivery_reason, delivery_updated_at";
@@ -63,6 +63,7 @@ pub fn ticket(row: &Row<'_>) -> rusqlite::Result<Ticket> {
         },
         message_count: row.get(18)?,
         last_message_id: row.get::<_, Option<i64>>(19)?.map(MessageId),
+        csat: row.get(20)?,
     })
 }
 
@@ -194,7 +195,7 @@ pub fn save_ticket(conn: &Connection, t: &Ticket) -> Result<(), StoreError> {
             "UPDATE tickets SET status = ?2, queue = ?3, priority = ?4, tags = ?5, assignee = ?6, topic = ?7,
                  updated_at = ?8, first_reply_at = ?9, resolved_at = ?10, closed_at = ?11, waiting_since = ?12,
                  first_reply_due = ?13, next_reply_due = ?14, resolution_due = ?15, message_count = ?16,
-                 last_message_id = ?17
+                 last_message_id = ?17, csat = ?18
              WHERE id = ?1",
         )?
         .execute(params![
@@ -215,6 +216,7 @@ pub fn save_ticket(conn: &Connection, t: &Ticket) -> Result<(), StoreError> {
             t.sla.resolution_due.map(|v| v.0),
             t.message_count,
             t.last_message_id.map(|v| v.0),
+            t.csat,
         ])?;
     if n == 1 {
         Ok(())

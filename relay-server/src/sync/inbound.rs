@@ -134,12 +134,12 @@ async fn handle(app: &Arc<App>, token_hash: &Arc<str>, text: &str) -> Answer {
             Box::pin(async move { load_older(&app, &token, id, ticket_id, before, limit).await })
         }
         ClientMessage::Command { id, command } => {
-            let queues = app.queues.clone();
+            let desk = app.desk.clone();
             let cid = id.clone();
             let token = token_hash.clone();
             let queued = app
                 .store
-                .enqueue(move |ctx| commands::apply(ctx, &queues, &token, &cid, &command))
+                .enqueue(move |ctx| commands::apply(ctx, &desk, &token, &cid, &command))
                 .await;
             match queued {
                 Ok(rx) => Box::pin(async move {

@@ -249,7 +249,7 @@ impl Session {
     async fn snapshot(&mut self) -> Result<Seq, SendError> {
         let spec = SnapshotSpec {
             agent: self.greeted.agent.id,
-            queues: self.app.queues.all().to_vec(),
+            queues: self.app.desk.queues.all().to_vec(),
             tail: self.app.sync.snapshot_tail,
             chunk: self.app.sync.snapshot_chunk,
             budget: FRAME_BUDGET,

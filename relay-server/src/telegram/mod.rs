@@ -16,7 +16,7 @@ use teloxide::Bot;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::domain::queues::Queues;
+use crate::domain::desk::Desk;
 use crate::settings::TelegramSettings;
 use crate::store::Store;
 
@@ -53,7 +53,7 @@ pub fn bot(settings: &TelegramSettings) -> Result<Bot, String> {
 pub fn start(
     store: Store,
     settings: TelegramSettings,
-    queues: Arc<Queues>,
+    desk: Arc<Desk>,
     shutdown: CancellationToken,
     tasks: &TaskTracker,
 ) -> Result<(), String> {
@@ -66,7 +66,13 @@ pub fn start(
         wake.clone(),
         shutdown.clone(),
     ));
-    tasks.spawn(process::run(store.clone(), queues, wake, shutdown.clone()));
+    tasks.spawn(process::run(
+        bot.clone(),
+        store.clone(),
+        desk,
+        wake,
+        shutdown.clone(),
+    ));
     tasks.spawn(sender::run(bot, store, settings, shutdown));
     Ok(())
 }

@@ -9,13 +9,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rusqlite::params;
-use teloxide::types::{Update, UpdateKind};
+use teloxide::Bot;
+use teloxide::prelude::Requester;
+use teloxide::types::{CallbackQueryId, Update, UpdateKind};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use super::convert;
+use crate::domain::desk::Desk;
+use crate::domain::dialogue::{self, Press};
 use crate::domain::intake::Inbound;
-use crate::domain::queues::Queues;
 use crate::domain::{DomainError, intake, outbox};
 use crate::store::{Store, WriteCtx};
 
@@ -30,6 +33,8 @@ const MAX_ATTEMPTS: i64 = 5;
 #[derive(Clone)]
 enum Action {
     File(Box<Inbound>),
+    /// An inline button; the id is answered once the press is applied.
+    Press(Box<Press>, String),
     Edit {
         chat: i64,
         message: i64,
@@ -67,6 +72,17 @@ fn decide(body: &str) -> Action {
                 text,
             }
         }
+        UpdateKind::CallbackQuery(q) => match q.message.as_ref().map(|m| m.chat()) {
+            Some(chat) if chat.is_private() => Action::Press(
+                Box::new(Press {
+                    sender: convert::sender(&q.from),
+                    chat_id: chat.id.0,
+                    data: q.data.clone().unwrap_or_default(),
+                }),
+                q.id.0.clone(),
+            ),
+            _ => Action::Ignore,
+        },
         UpdateKind::MyChatMember(u) if u.chat.is_private() => Action::Blocked {
             user: u.from.id.0 as i64,
             blocked: u.new_chat_member.is_banned() || u.new_chat_member.is_left(),
@@ -76,8 +92,9 @@ fn decide(body: &str) -> Action {
 }
 
 pub async fn run(
+    bot: Bot,
     store: Store,
-    queues: Arc<Queues>,
+    desk: Arc<Desk>,
     wake: Arc<Notify>,
     shutdown: CancellationToken,
 ) {
@@ -90,12 +107,15 @@ pub async fn run(
                 _ = shutdown.cancelled() => break,
             }
         }
-        match drain(&store, &queues, &shutdown).await {
+        match drain(&bot, &store, &desk, &shutdown).await {
             Ok(()) => backoff = Duration::ZERO,
             Err(()) => {
                 backoff = (backoff * 2).clamp(Duration::from_secs(1), Duration::from_secs(30));
                 continue;
             }
+        }
+        if desk.bot.guided || desk.bot.consent {
+            tick(&store, &desk).await;
         }
         if last_prune.elapsed() >= PRUNE_EVERY {
             last_prune = tokio::time::Instant::now();
@@ -114,8 +134,9 @@ pub async fn run(
 /// be applied and must be retried later (nothing after it is applied
 /// before it: per-chat order is kept).
 async fn drain(
+    bot: &Bot,
     store: &Store,
-    queues: &Arc<Queues>,
+    desk: &Arc<Desk>,
     shutdown: &CancellationToken,
 ) -> Result<(), ()> {
     while !shutdown.is_cancelled() {
@@ -138,11 +159,12 @@ async fn drain(
                 return Err(());
             }
         };
-        let (q, whole) = (queues.clone(), batch.clone());
+        let (q, whole) = (desk.clone(), batch.clone());
         let Err(e) = store
             .write(move |ctx| apply_all(ctx, &q, &whole, false))
             .await
         else {
+            answer_presses(bot, &batch);
             continue;
         };
         tracing::warn!(
@@ -150,8 +172,10 @@ async fn drain(
             batch.len()
         );
         for (id, action) in batch {
-            let (q, one) = (queues.clone(), vec![(id, action)]);
-            if let Err(e) = store.write(move |ctx| apply_all(ctx, &q, &one, true)).await {
+            let (q, one) = (desk.clone(), vec![(id, action.clone())]);
+            let result = store.write(move |ctx| apply_all(ctx, &q, &one, true)).await;
+            answer_presses(bot, &[(id, action)]);
+            if let Err(e) = result {
                 // Not a refusal (those are recorded as failed): the store or a
                 // panic. Count it; after MAX_ATTEMPTS the update is set aside.
                 let why = e.to_string();
@@ -171,6 +195,32 @@ async fn drain(
         }
     }
     Ok(())
+}
+
+/// Stops the spinner on the buttons pressed (best effort: Telegram stops
+/// it by itself after a while; the press is already applied).
+fn answer_presses(bot: &Bot, batch: &[(i64, Action)]) {
+    for (_, action) in batch {
+        if let Action::Press(_, id) = action {
+            let request = bot.answer_callback_query(CallbackQueryId(id.clone()));
+            tokio::spawn(async move {
+                if let Err(e) = request.await {
+                    tracing::debug!("telegram: cannot answer a button press: {e}");
+                }
+            });
+        }
+    }
+}
+
+/// The dialogue's timers: held notifications, follow-ups, walked-away
+/// conversations.
+async fn tick(store: &Store, desk: &Arc<Desk>) {
+    let d = desk.clone();
+    match store.write(move |ctx| dialogue::tick(ctx, &d)).await {
+        Ok(0) => {}
+        Ok(n) => tracing::debug!("telegram: {n} timed dialogue steps"),
+        Err(e) => tracing::warn!("telegram: dialogue timers failed: {e}"),
+    }
 }
 
 /// Updates applied (or ignored) more than this long ago are deleted. Telegram
@@ -203,15 +253,15 @@ async fn prune(store: &Store) {
 /// refusal is recorded as `failed` without undoing the others.
 fn apply_all(
     ctx: &mut WriteCtx<'_>,
-    queues: &Queues,
+    desk: &Desk,
     batch: &[(i64, Action)],
     isolate: bool,
 ) -> Result<(), DomainError> {
     for (id, action) in batch {
         let applied = if isolate {
-            ctx.attempt(|ctx| apply(ctx, queues, action))
+            ctx.attempt(|ctx| apply(ctx, desk, action))
         } else {
-            Ok(apply(ctx, queues, action)?)
+            Ok(apply(ctx, desk, action)?)
         };
         let (state, error) = match applied {
             Ok(true) => ("done", None),
@@ -229,9 +279,10 @@ fn apply_all(
 }
 
 /// Applies an action; false when there was nothing to apply.
-fn apply(ctx: &mut WriteCtx<'_>, queues: &Queues, action: &Action) -> Result<bool, DomainError> {
+fn apply(ctx: &mut WriteCtx<'_>, desk: &Desk, action: &Action) -> Result<bool, DomainError> {
     match action {
-        Action::File(inbound) => intake::customer_message(ctx, queues, inbound).map(|_| true),
+        Action::File(inbound) => dialogue::message(ctx, desk, inbound).map(|_| true),
+        Action::Press(press, _) => dialogue::press(ctx, desk, press).map(|_| true),
         Action::Edit {
             chat,
             message,

@@ -1,0 +1,482 @@
+//! The bot's side of a private chat (docs/telegram.md, "The customer's
+//! path"): consent asked once; a knowledge-base answer when one fits; topic
+//! buttons, clarifying questions and an optional screenshot; the ticket
+//! with a receipt; later messages join it; buttons for status, details,
+//! ratings and follow-ups; /commands. Stop words skip all of it and go
+//! straight to a person. Every step is one write transaction with the
+//! update that caused it, so a crash repeats nothing and loses nothing.
+
+mod conversation;
+mod customer_commands;
+pub mod keyboard;
+pub mod notify;
+pub mod ticketing;
+
+use rusqlite::params;
+use shared::*;
+
+use conversation::{Conversation, Stage};
+use ticketing::Opening;
+
+use super::desk::{Desk, StopRule};
+use super::i18n::Lang;
+use super::intake::{self, Inbound, Sender};
+use super::{DomainError, outbox};
+use crate::store::WriteCtx;
+use crate::store::rows;
+
+/// A customer pressed an inline button.
+#[derive(Debug, Clone)]
+pub struct Press {
+    pub sender: Sender,
+    pub chat_id: i64,
+    pub data: String,
+}
+
+/// The customer's language.
+pub fn lang(c: &Customer) -> Lang {
+    Lang::from_code(c.language.as_deref())
+}
+
+/// "/start payload" → ("start", Some("payload")); `None` for plain text.
+fn command(text: &str) -> Option<(String, Option<String>)> {
+    let rest = text.trim().strip_prefix('/')?;
+    let (word, arg) = match rest.split_once(char::is_whitespace) {
+        Some((w, a)) => (w, Some(a.trim().to_owned()).filter(|a| !a.is_empty())),
+        None => (rest, None),
+    };
+    // "/start@SupportBot" in groups and some clients.
+    let word = word.split('@').next().unwrap_or_default().to_lowercase();
+    (!word.is_empty() && word.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        .then_some((word, arg))
+}
+
+/// A message in a private chat.
+pub fn message(ctx: &mut WriteCtx<'_>, desk: &Desk, msg: &Inbound) -> Result<(), DomainError> {
+    intake::check(msg)?;
+    let customer = intake::upsert_customer(ctx, &msg.sender)?;
+    let chat = msg.chat_id;
+    if msg.attachments.is_empty()
+        && let Some((cmd, arg)) = command(&msg.text)
+    {
+        return customer_commands::run(ctx, desk, &customer, chat, &cmd, arg.as_deref());
+    }
+    if desk.bot.consent && customer.consent_at.is_none() {
+        conversation::add_draft(ctx, msg, None)?;
+        let mut conv = Conversation::load_or_new(ctx, &customer, chat, Stage::Consent)?;
+        let first = !conv.exists || conv.stage != Stage::Consent;
+        conv.stage = Stage::Consent;
+        if first || conv.may_remind(ctx.now) {
+            ask_consent(ctx, desk, &customer, &mut conv)?;
+        }
+        return conv.save(ctx);
+    }
+    if let Some(mut t) = intake::open_ticket_of(ctx, customer.id, chat)? {
+        intake::add_inbound(ctx, desk, &customer, &mut t, msg, true)?;
+        if desk.bot.guided {
+            ticketing::offhours_notice(ctx, desk, &customer, &mut t)?;
+        }
+        return Ok(());
+    }
+    if !desk.bot.guided {
+        // Direct mode: straight into a ticket, held words first.
+        let conv = Conversation::load_or_new(ctx, &customer, chat, Stage::Topic)?;
+        conversation::add_draft(ctx, msg, None)?;
+        ticketing::open(ctx, desk, &customer, &conv, plain())?;
+        return Ok(());
+    }
+    if desk.bot.says_not_fixed(&msg.text)
+        && let Some(mut t) = ticketing::recently_resolved(ctx, desk, customer.id, chat)?
+    {
+        ticketing::reopen(ctx, desk, &customer, &mut t)?;
+        intake::add_inbound(ctx, desk, &customer, &mut t, msg, true)?;
+        return Ok(());
+    }
+    let mut conv = Conversation::load_or_new(ctx, &customer, chat, Stage::Topic)?;
+    let question = current_question(ctx, desk, &conv)?;
+    conversation::add_draft(ctx, msg, question.as_deref())?;
+    if let Some(rule) = desk.bot.stop_rule(&msg.text) {
+        return hand_off(ctx, desk, &customer, &conv, rule);
+    }
+    match (conv.exists, conv.stage) {
+        (true, Stage::Question) => {
+            conv.step += 1;
+            advance(ctx, desk, &customer, conv)
+        }
+        (true, Stage::Screenshot) => finish(ctx, desk, &customer, &conv, plain()),
+        _ => triage(ctx, desk, &customer, conv, &msg.text),
+    }
+}
+
+fn plain() -> Opening {
+    Opening {
+        queue: None,
+        priority: Priority::Normal,
+        handoff: false,
+        abandoned: false,
+        kb_declined: None,
+    }
+}
+
+/// The clarifying question the next message answers, if one is asked.
+fn current_question(
+    ctx: &WriteCtx<'_>,
+    desk: &Desk,
+    conv: &Conversation,
+) -> Result<Option<String>, DomainError> {
+    if !conv.exists || conv.stage != Stage::Question {
+        return Ok(None);
+    }
+    Ok(questions(ctx, desk, conv)?.get(conv.step).cloned())
+}
+
+/// The topic's clarifying questions; "describe" when it has none and the
+/// customer has not said anything yet (they came through a link).
+fn questions(
+    ctx: &WriteCtx<'_>,
+    desk: &Desk,
+    conv: &Conversation,
+) -> Result<Vec<String>, DomainError> {
+    let topic = conv.topic.as_deref().and_then(|k| desk.bot.topic(k));
+    let mut qs = topic.map(|t| t.questions.clone()).unwrap_or_default();
+    if qs.is_empty() && conversation::drafts(ctx, conv.chat_id)?.is_empty() {
+        qs.push("describe".into());
+    }
+    Ok(qs)
+}
+
+/// Stop words: a ticket now, in the rule's queue, no more questions.
+fn hand_off(
+    ctx: &mut WriteCtx<'_>,
+    desk: &Desk,
+    customer: &Customer,
+    conv: &Conversation,
+    rule: &StopRule,
+) -> Result<(), DomainError> {
+    let how = Opening {
+        queue: rule.queue.clone(),
+        priority: rule.priority,
+        handoff: true,
+        ..plain()
+    };
+    finish(ctx, desk, customer, conv, how)
+}
+
+fn finish(
+    ctx: &mut WriteCtx<'_>,
+    desk: &Desk,
+    customer: &Customer,
+    conv: &Conversation,
+    how: Opening,
+) -> Result<(), DomainError> {
+    ticketing::open(ctx, desk, customer, conv, how).map(|_| ())
+}
+
+/// A new question (or a message instead of a button): a knowledge-base
+/// answer if one fits and none was offered yet, else the topic buttons.
+fn triage(
+    ctx: &mut WriteCtx<'_>,
+    desk: &Desk,
+    customer: &Customer,
+    mut conv: Conversation,
+    text: &str,
+) -> Result<(), DomainError> {
+    let lang = lang(customer);
+    if conv.topic.is_some() && conv.stage != Stage::Kb {
+        conv.step = 0;
+        return advance(ctx, desk, customer, conv);
+    }
+    if conv.article.is_none()
+        && let Some(a) = desk.bot.kb.best(text, lang)
+    {
+        let body: String = a.body.chars().take(3000).collect();
+        let reply = desk
+            .bot
+            .t(lang, "kb.answer", &[("title", &a.title), ("body", &body)]);
+        let markup = keyboard::rows(&[
+            vec![(desk.bot.t(lang, "button.kb_yes", &[]), "kb:yes".into())],
+            vec![(desk.bot.t(lang, "button.kb_no", &[]), "kb:no".into())],
+        ]);
+        outbox::to_chat(ctx, conv.chat_id, &reply, Some(&markup))?;
+        ctx.conn
+            .prepare_cached("INSERT INTO self_service (customer_id, article, question, created_at) VALUES (?1, ?2, ?3, ?4)")?
+            .execute(params![customer.id.0, a.id, text, ctx.now.0])?;
+        conv.stage = Stage::Kb;
+        conv.article = Some(a.id.clone());
+        conv.prompted_at = ctx.now;
+        return conv.save(ctx);
+    }
+    let again = conv.exists && conv.stage == Stage::Topic;
+    conv.stage = Stage::Topic;
+    if !again || conv.may_remind(ctx.now) {
+        let key = if again { "topic.remind" } else { "topic.ask" };
+        ask_topic(ctx, desk, lang, &mut conv, key)?;
+    }
+    conv.save(ctx)
+}
+
+/// The next clarifying question, the screenshot offer, or the ticket.
+fn advance(
+    ctx: &mut WriteCtx<'_>,
+    desk: &Desk,
+    customer: &Customer,
+    mut conv: Conversation,
+) -> Result<(), DomainError> {
+    let lang = lang(customer);
+    let qs = questions(ctx, desk, &conv)?;
+    if let Some(q) = qs.get(conv.step) {
+        let text = desk.bot.t(lang, &format!("question.{q}"), &[]);
+        outbox::to_chat(ctx, conv.chat_id, &text, None)?;
+        conv.stage = Stage::Question;
+        conv.prompted_at = ctx.now;
+        return conv.save(ctx);
+    }
+    let topic = conv.topic.as_deref().and_then(|k| desk.bot.topic(k));
+    let has_file = conversation::drafts(ctx, conv.chat_id)?
+        .iter()
+        .any(|d| !d.attachments.is_empty());
+    if topic.is_some_and(|t| t.screenshot) && conv.stage != Stage::Screenshot && !has_file {
+        let markup = keyboard::rows(&[vec![(
+            desk.bot.t(lang, "button.skip", &[]),
+            "shot:skip".into(),
+        )]]);
+        let text = desk.bot.t(lang, "screenshot.ask", &[]);
+        outbox::to_chat(ctx, conv.chat_id, &text, Some(&markup))?;
+        conv.stage = Stage::Screenshot;
+        conv.prompted_at = ctx.now;
+        return conv.save(ctx);
+    }
+    finish(ctx, desk, customer, &conv, plain())
+}
+
+fn ask_consent(
+    ctx: &WriteCtx<'_>,
+    desk: &Desk,
+    customer: &Customer,
+    conv: &mut Conversation,
+) -> Result<(), DomainError> {
+    let lang = lang(customer);
+    let text = desk
+        .bot
+        .t(lang, "consent.ask", &[("name", &customer.first_name)]);
+    let markup = keyboard::rows(&[vec![
+        (desk.bot.t(lang, "button.agree", &[]), "consent:yes".into()),
+        (
+            desk.bot.t(lang, "button.disagree", &[]),
+            "consent:no".into(),
+        ),
+    ]]);
+    outbox::to_chat(ctx, conv.chat_id, &text, Some(&markup))?;
+    conv.prompted_at = ctx.now;
+    Ok(())
+}
+
+fn ask_topic(
+    ctx: &WriteCtx<'_>,
+    desk: &Desk,
+    lang: Lang,
+    conv: &mut Conversation,
+    key: &str,
+) -> Result<(), DomainError> {
+    let buttons = desk
+        .bot
+        .topics
+        .iter()
+        .map(|t| {
+            (
+                ticketing::topic_label(desk, lang, Some(&t.key)),
+                format!("topic:{}", t.key),
+            )
+        })
+        .collect();
+    let text = desk.bot.t(lang, key, &[]);
+    outbox::to_chat(ctx, conv.chat_id, &text, Some(&keyboard::pairs(buttons)))?;
+    conv.prompted_at = ctx.now;
+    Ok(())
+}
+
+/// An inline button. Presses that no longer apply (an old keyboard, a
+/// double tap) change nothing.
+pub fn press(ctx: &mut WriteCtx<'_>, desk: &Desk, p: &Press) -> Result<(), DomainError> {
+    let customer = intake::upsert_customer(ctx, &p.sender)?;
+    let chat = p.chat_id;
+    let (kind, arg) = p.data.split_once(':').unwrap_or((p.data.as_str(), ""));
+    match kind {
+        "consent" => return consent(ctx, desk, customer, chat, arg == "yes"),
+        "lang" => return customer_commands::set_language(ctx, desk, customer, chat, arg),
+        _ => {}
+    }
+    if desk.bot.consent && customer.consent_at.is_none() {
+        return Ok(());
+    }
+    let ticket_arg = |s: &str| s.split(':').next().and_then(|id| id.parse::<i64>().ok());
+    match kind {
+        "topic" => {
+            let Some(mut conv) = Conversation::load(ctx, chat)? else {
+                return Ok(());
+            };
+            if !matches!(conv.stage, Stage::Topic | Stage::Kb) || desk.bot.topic(arg).is_none() {
+                return Ok(());
+            }
+            conv.topic = Some(arg.to_owned());
+            conv.step = 0;
+            advance(ctx, desk, &customer, conv)
+        }
+        "shot" => match Conversation::load(ctx, chat)? {
+            Some(conv) if conv.stage == Stage::Screenshot => {
+                finish(ctx, desk, &customer, &conv, plain())
+            }
+            _ => Ok(()),
+        },
+        "kb" => kb_answer(ctx, desk, &customer, chat, arg == "yes"),
+        _ => match ticket_arg(arg)
+            .map(|id| own_ticket(ctx, customer.id, chat, id))
+            .transpose()?
+            .flatten()
+        {
+            Some(ticket) => notify::ticket_button(ctx, desk, &customer, ticket, kind, arg),
+            None => Ok(()),
+        },
+    }
+}
+
+/// The customer's own ticket `id` in this chat.
+fn own_ticket(
+    ctx: &WriteCtx<'_>,
+    customer: CustomerId,
+    chat: i64,
+    id: i64,
+) -> Result<Option<Ticket>, DomainError> {
+    let t = rows::load_ticket(ctx.conn, TicketId(id))?;
+    let chat_of: Option<i64> = ctx
+        .conn
+        .prepare_cached("SELECT chat_id FROM tickets WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .ok();
+    Ok(t.filter(|t| t.customer_id == customer && chat_of == Some(chat)))
+}
+
+fn consent(
+    ctx: &mut WriteCtx<'_>,
+    desk: &Desk,
+    mut customer: Customer,
+    chat: i64,
+    yes: bool,
+) -> Result<(), DomainError> {
+    let conv = Conversation::load(ctx, chat)?;
+    let lang = lang(&customer);
+    if !yes {
+        if customer.consent_at.is_none() {
+            Conversation::end(ctx, chat)?;
+            outbox::to_chat(ctx, chat, &desk.bot.t(lang, "consent.declined", &[]), None)?;
+        }
+        return Ok(());
+    }
+    if customer.consent_at.is_some() {
+        return Ok(()); // a second tap
+    }
+    customer.consent_at = Some(ctx.now);
+    ctx.conn
+        .prepare_cached("UPDATE customers SET consent_at = ?2 WHERE id = ?1")?
+        .execute(params![customer.id.0, ctx.now.0])?;
+    ctx.append(Event::CustomerUpserted {
+        customer: customer.clone(),
+    })?;
+    outbox::to_chat(ctx, chat, &desk.bot.t(lang, "consent.thanks", &[]), None)?;
+    let mut conv = conv.unwrap_or_else(|| Conversation::new(&customer, chat, Stage::Topic));
+    let drafts = conversation::drafts(ctx, chat)?;
+    let said: Vec<&str> = drafts.iter().map(|d| d.text.as_str()).collect();
+    let said = said.join("\n");
+    if !desk.bot.guided {
+        if drafts.is_empty() {
+            return Conversation::end(ctx, chat);
+        }
+        return finish(ctx, desk, &customer, &conv, plain());
+    }
+    if let Some(rule) = desk.bot.stop_rule(&said) {
+        return hand_off(ctx, desk, &customer, &conv, rule);
+    }
+    // Starts over from the customer's words as if they had just arrived.
+    conv.exists = false;
+    conv.stage = Stage::Topic;
+    triage(ctx, desk, &customer, conv, &said)
+}
+
+fn kb_answer(
+    ctx: &mut WriteCtx<'_>,
+    desk: &Desk,
+    customer: &Customer,
+    chat: i64,
+    helped: bool,
+) -> Result<(), DomainError> {
+    let Some(mut conv) = Conversation::load(ctx, chat)? else {
+        return Ok(());
+    };
+    let Some(article) = conv.article.clone().filter(|_| conv.stage == Stage::Kb) else {
+        return Ok(());
+    };
+    ctx.conn
+        .prepare_cached(
+            "UPDATE self_service SET helped = ?3, answered_at = ?4
+             WHERE id = (SELECT max(id) FROM self_service WHERE customer_id = ?1 AND article = ?2)",
+        )?
+        .execute(params![customer.id.0, article, helped, ctx.now.0])?;
+    let lang = lang(customer);
+    if helped {
+        Conversation::end(ctx, chat)?;
+        return outbox::to_chat(ctx, chat, &desk.bot.t(lang, "kb.glad", &[]), None);
+    }
+    // "No, talk to a person": a ticket now, in the article's topic.
+    let topic = desk.bot.kb.get(&article).and_then(|a| a.topic.clone());
+    if conv.topic.is_none() {
+        conv.topic = topic.filter(|t| desk.bot.topic(t).is_some());
+    }
+    let how = Opening {
+        kb_declined: Some(article),
+        ..plain()
+    };
+    finish(ctx, desk, customer, &conv, how)
+}
+
+/// Once a second: held notifications that are due, follow-ups, and
+/// conversations the customer walked away from. Returns how many things
+/// it did.
+pub fn tick(ctx: &mut WriteCtx<'_>, desk: &Desk) -> Result<usize, DomainError> {
+    let mut done = notify::release_due(ctx, desk)?;
+    // Never consented within a day: their words are not kept.
+    let never: Vec<i64> = ctx
+        .conn
+        .prepare_cached(
+            "SELECT chat_id FROM conversations WHERE stage = 'consent' AND updated_at < ?1",
+        )?
+        .query_map([ctx.now.0 - 86_400_000], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for chat in never {
+        Conversation::end(ctx, chat)?;
+        done += 1;
+    }
+    let idle: Vec<i64> = ctx
+        .conn
+        .prepare_cached("SELECT chat_id FROM conversations WHERE stage <> 'consent' AND updated_at < ?1 LIMIT 100")?
+        .query_map([ctx.now.0 - desk.bot.abandon_after_ms], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for chat in idle {
+        let Some(conv) = Conversation::load(ctx, chat)? else {
+            continue;
+        };
+        let customer = rows::load_customer(ctx.conn, conv.customer_id)?;
+        let has_words = !conversation::drafts(ctx, chat)?.is_empty();
+        match customer {
+            Some(c) if has_words && intake::open_ticket_of(ctx, c.id, chat)?.is_none() => {
+                let how = Opening {
+                    abandoned: true,
+                    ..plain()
+                };
+                ticketing::open(ctx, desk, &c, &conv, how)?;
+            }
+            _ => Conversation::end(ctx, chat)?,
+        }
+        done += 1;
+    }
+    Ok(done)
+}

@@ -1,0 +1,419 @@
+//! Tickets as the customer sees them: opened from the dialogue with a
+//! receipt and an honest ETA, their status in words, reopened when the
+//! problem is back.
+
+use rusqlite::{OptionalExtension, params};
+use shared::*;
+
+use super::conversation::{self, Conversation};
+use super::keyboard;
+use super::lang;
+use crate::domain::commands::save_ticket;
+use crate::domain::desk::Desk;
+use crate::domain::i18n::Lang;
+use crate::domain::intake::{self, Inbound, Sender};
+use crate::domain::{DomainError, hours, outbox};
+use crate::store::WriteCtx;
+use crate::store::rows::{self, NewMessage};
+
+/// How the ticket came to be, for the engineers' intake note.
+pub struct Opening {
+    pub queue: Option<QueueId>,
+    pub priority: Priority,
+    /// Stop words sent the customer straight to a person.
+    pub handoff: bool,
+    /// The customer stopped answering; filed anyway.
+    pub abandoned: bool,
+    /// A knowledge-base article did not help.
+    pub kb_declined: Option<String>,
+}
+
+/// Opens the ticket the conversation leads to: the drafts become its
+/// first messages (in order, with their Telegram ids), a note tells the
+/// engineers what the bot learned, the customer gets a receipt.
+pub fn open(
+    ctx: &mut WriteCtx<'_>,
+    desk: &Desk,
+    customer: &Customer,
+    conv: &Conversation,
+    how: Opening,
+) -> Result<Ticket, DomainError> {
+    let topic = conv.topic.as_deref().and_then(|k| desk.bot.topic(k));
+    let queue = how.queue.clone().or_else(|| topic.map(|t| t.queue.clone()));
+    let mut ticket = intake::open_ticket(
+        ctx,
+        desk,
+        customer.id,
+        conv.chat_id,
+        queue.as_ref(),
+        topic.map(|t| t.key.clone()),
+        how.priority,
+    )?;
+    let drafts = conversation::drafts(ctx, conv.chat_id)?;
+    let mut answers = Vec::new();
+    for d in &drafts {
+        let msg = Inbound {
+            sender: Sender {
+                telegram_user_id: customer.telegram_user_id,
+                first_name: customer.first_name.clone(),
+                last_name: customer.last_name.clone(),
+                username: customer.username.clone(),
+                language: customer.language.clone(),
+            },
+            chat_id: conv.chat_id,
+            text: d.text.clone(),
+            attachments: d.attachments.clone(),
+            telegram_message_id: d.telegram_message_id,
+            sent_at: d.sent_at,
+            queue: None,
+            topic: None,
+            priority: Priority::Normal,
+        };
+        let id = intake::add_inbound(ctx, desk, customer, &mut ticket, &msg, false)?;
+        if let Some(at) = d.edited_at {
+            // Edited while held: shown as edited.
+            ctx.conn
+                .prepare_cached("UPDATE messages SET edited_at = ?2 WHERE id = ?1")?
+                .execute(params![id.0, at.0])?;
+            if let Some(message) = rows::load_message(ctx.conn, id)? {
+                ctx.append(Event::MessageUpdated { message })?;
+            }
+        }
+        if let Some(q) = &d.question {
+            let asked = desk.bot.t(Lang::En, &format!("question.{q}"), &[]);
+            answers.push(format!(
+                "{asked} → {}",
+                d.text.lines().next().unwrap_or_default()
+            ));
+        }
+    }
+    let mut note = vec![format!(
+        "Bot intake: topic {}.",
+        topic.map_or("not chosen", |t| t.key.as_str())
+    )];
+    if how.handoff {
+        note.push("Stop words: sent straight to a person.".into());
+    }
+    if how.abandoned {
+        note.push(
+            "The customer stopped answering the bot's questions; filed with what they wrote."
+                .into(),
+        );
+    }
+    if let Some(a) = &how.kb_declined {
+        note.push(format!("Knowledge-base article \"{a}\" did not help."));
+    }
+    if let Some(p) = &conv.payload {
+        note.push(format!("Came through the link /start {p}."));
+    }
+    note.extend(answers);
+    add_bot_note(ctx, desk, &mut ticket, &note.join("\n"))?;
+    Conversation::end(ctx, conv.chat_id)?;
+    if desk.bot.guided {
+        receipt(ctx, desk, customer, &mut ticket, how.handoff)?;
+        offhours_notice(ctx, desk, customer, &mut ticket)?;
+    }
+    Ok(ticket)
+}
+
+/// An internal note from the bot (engineers only).
+fn add_bot_note(
+    ctx: &mut WriteCtx<'_>,
+    desk: &Desk,
+    ticket: &mut Ticket,
+    text: &str,
+) -> Result<(), DomainError> {
+    let msg = rows::insert_message(
+        ctx.conn,
+        &NewMessage {
+            ticket_id: ticket.id,
+            kind: MessageKind::Note,
+            author: Author::Bot,
+            text,
+            attachments: &[],
+            telegram_message_id: None,
+            delivery: None,
+        },
+        ctx.now,
+    )?;
+    let id = msg.id;
+    ctx.append(Event::MessageAdded { message: msg })?;
+    ticket.message_count += 1;
+    ticket.last_message_id = Some(id);
+    save_ticket(
+        ctx,
+        &desk.queues,
+        ticket,
+        None,
+        TicketChange::Thread { message_id: id },
+    )
+}
+
+/// The topic's name in the customer's language.
+pub fn topic_label(desk: &Desk, lang: Lang, topic: Option<&str>) -> String {
+    match topic {
+        Some(k) => desk.bot.t(lang, &format!("topic.{k}"), &[]),
+        None => desk.bot.t(lang, "topic.none", &[]),
+    }
+}
+
+/// "Ticket #12345 created. Topic: payment. ETA: about 15 min." with
+/// [Status] [Add details].
+fn receipt(
+    ctx: &mut WriteCtx<'_>,
+    desk: &Desk,
+    customer: &Customer,
+    ticket: &mut Ticket,
+    handoff: bool,
+) -> Result<(), DomainError> {
+    let lang = lang(customer);
+    let mut text = String::new();
+    if handoff {
+        text.push_str(&desk.bot.t(lang, "receipt.handoff", &[]));
+        text.push('\n');
+    }
+    text.push_str(&desk.bot.t(
+        lang,
+        "receipt.created",
+        &[
+            ("number", &ticket.number.to_string()),
+            ("topic", &topic_label(desk, lang, ticket.topic.as_deref())),
+            ("eta", &eta(ctx, desk, customer, ticket)?),
+        ],
+    ));
+    let markup = ticket_buttons(desk, lang, ticket);
+    outbox::bot_message(ctx, &desk.queues, ticket, &text, Some(&markup))?;
+    Ok(())
+}
+
+/// [Status] [Add details] for a ticket.
+pub fn ticket_buttons(desk: &Desk, lang: Lang, ticket: &Ticket) -> String {
+    keyboard::rows(&[vec![
+        (
+            desk.bot.t(lang, "button.status", &[]),
+            format!("status:{}", ticket.id),
+        ),
+        (
+            desk.bot.t(lang, "button.details", &[]),
+            format!("details:{}", ticket.id),
+        ),
+    ]])
+}
+
+/// Outside business hours, once per closed period (at most every 12 h):
+/// when a person will be back, in the customer's time zone.
+pub fn offhours_notice(
+    ctx: &mut WriteCtx<'_>,
+    desk: &Desk,
+    customer: &Customer,
+    ticket: &mut Ticket,
+) -> Result<(), DomainError> {
+    let hours = &desk.bot.hours;
+    if hours.is_open(ctx.now) {
+        return Ok(());
+    }
+    let chat: i64 = ctx.conn.query_row(
+        "SELECT chat_id FROM tickets WHERE id = ?1",
+        [ticket.id.0],
+        |r| r.get(0),
+    )?;
+    if !conversation::notice_due(ctx, chat, "offhours", 12 * 3_600_000)? {
+        return Ok(());
+    }
+    let lang = lang(customer);
+    let zone = desk.bot.zone_of(customer.time_zone.as_deref());
+    let zone_name = customer
+        .time_zone
+        .clone()
+        .unwrap_or_else(|| desk.bot.default_zone_name.clone());
+    let text = match hours.next_open(ctx.now) {
+        Some(at) => desk.bot.t(
+            lang,
+            "offhours.notice",
+            &[
+                ("time", &hours::local(at, &zone)),
+                ("zone", &zone_name),
+                ("number", &ticket.number.to_string()),
+            ],
+        ),
+        None => desk.bot.t(
+            lang,
+            "offhours.unknown",
+            &[("number", &ticket.number.to_string())],
+        ),
+    };
+    outbox::bot_message(ctx, &desk.queues, ticket, &text, None)?;
+    Ok(())
+}
+
+/// Tickets considered for the recent first-reply time.
+const ETA_SAMPLE: i64 = 50;
+/// Fewer answered tickets than this: the SLA target stands in.
+const ETA_MIN_SAMPLE: usize = 5;
+/// An engineer's time per waiting ticket, at most.
+const ETA_PER_TICKET_MS: i64 = 10 * 60_000;
+
+/// An honest estimate of the first reply, in words. The larger of the
+/// queue's recent median first-reply time (its SLA target when there is
+/// too little history) and the time for the engineers serving the queue
+/// to get through the tickets waiting ahead; outside business hours, from
+/// the time the desk opens.
+pub fn eta(
+    ctx: &WriteCtx<'_>,
+    desk: &Desk,
+    customer: &Customer,
+    ticket: &Ticket,
+) -> Result<String, DomainError> {
+    let lang = lang(customer);
+    let queue = ticket.queue.as_str();
+    let target = desk
+        .queues
+        .get(&ticket.queue)
+        .map_or(15, |q| q.first_reply_minutes) as i64
+        * 60_000;
+    let week_ago = ctx.now.0 - 7 * 86_400_000;
+    let mut recent: Vec<i64> = ctx
+        .conn
+        .prepare_cached(
+            "SELECT first_reply_at - created_at FROM tickets
+             WHERE queue = ?1 AND first_reply_at IS NOT NULL AND first_reply_at > ?2
+             ORDER BY id DESC LIMIT ?3",
+        )?
+        .query_map(params![queue, week_ago, ETA_SAMPLE], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    recent.sort_unstable();
+    let base = if recent.len() >= ETA_MIN_SAMPLE {
+        recent[recent.len() / 2]
+    } else {
+        target
+    };
+    let waiting: i64 = ctx
+        .conn
+        .prepare_cached(
+            "SELECT count(*) FROM tickets WHERE queue = ?1 AND first_reply_at IS NULL
+               AND status IN ('new', 'open') AND id < ?2",
+        )?
+        .query_row(params![queue, ticket.id.0], |r| r.get(0))?;
+    let agents: i64 = ctx
+        .conn
+        .prepare_cached(
+            "SELECT count(*) FROM agents WHERE removed_at IS NULL
+               AND (role = 'supervisor' OR EXISTS (SELECT 1 FROM json_each(agents.queues) WHERE value = ?1))",
+        )?
+        .query_row([queue], |r| r.get(0))?;
+    let per_ticket = base.min(ETA_PER_TICKET_MS);
+    let backlog = (waiting + agents.max(1) - 1) / agents.max(1) * per_ticket;
+    let wait = base.max(backlog).max(60_000);
+    let hours = &desk.bot.hours;
+    match hours.next_open(ctx.now) {
+        Some(open) if open != ctx.now => {
+            let zone = desk.bot.zone_of(customer.time_zone.as_deref());
+            Ok(desk.bot.t(
+                lang,
+                "eta.after_open",
+                &[
+                    ("time", &hours::local(open, &zone)),
+                    ("wait", &duration(desk, lang, wait)),
+                ],
+            ))
+        }
+        _ => Ok(duration(desk, lang, wait)),
+    }
+}
+
+/// "about 15 min", "about 3 h", "about 2 days": rounded up.
+pub fn duration(desk: &Desk, lang: Lang, ms: i64) -> String {
+    let minutes = (ms.max(0) + 59_999) / 60_000;
+    if minutes <= 60 {
+        let n = (minutes.max(1) + 4) / 5 * 5;
+        desk.bot.t(lang, "eta.minutes", &[("n", &n.to_string())])
+    } else if minutes <= 48 * 60 {
+        desk.bot.t(
+            lang,
+            "eta.hours",
+            &[("n", &((minutes + 59) / 60).to_string())],
+        )
+    } else {
+        desk.bot.t(
+            lang,
+            "eta.days",
+            &[("n", &((minutes + 1439) / 1440).to_string())],
+        )
+    }
+}
+
+/// "#12345 · Payment · in progress".
+pub fn status_line(desk: &Desk, lang: Lang, t: &Ticket) -> String {
+    desk.bot.t(
+        lang,
+        "status.line",
+        &[
+            ("number", &t.number.to_string()),
+            ("topic", &topic_label(desk, lang, t.topic.as_deref())),
+            (
+                "status",
+                &desk
+                    .bot
+                    .t(lang, &format!("state.{}", t.status.as_str()), &[]),
+            ),
+        ],
+    )
+}
+
+/// The customer's latest ticket in this chat resolved within the reopen
+/// window.
+pub fn recently_resolved(
+    ctx: &WriteCtx<'_>,
+    desk: &Desk,
+    customer: CustomerId,
+    chat_id: i64,
+) -> Result<Option<Ticket>, DomainError> {
+    let t = ctx
+        .conn
+        .prepare_cached(&format!(
+            "SELECT {} FROM tickets WHERE customer_id = ?1 AND chat_id = ?2 ORDER BY id DESC LIMIT 1",
+            rows::TICKET_COLS
+        ))?
+        .query_row(params![customer.0, chat_id], rows::ticket)
+        .optional()?;
+    Ok(t.filter(|t| {
+        matches!(t.status, TicketStatus::Resolved | TicketStatus::Closed)
+            && t.resolved_at
+                .is_some_and(|at| ctx.now.0 - at.0 <= desk.bot.reopen_window_ms)
+    }))
+}
+
+/// Opens a resolved ticket again (the problem is back); the customer is
+/// told, the pending follow-up is dropped.
+pub fn reopen(
+    ctx: &mut WriteCtx<'_>,
+    desk: &Desk,
+    customer: &Customer,
+    ticket: &mut Ticket,
+) -> Result<(), DomainError> {
+    let from = ticket.status;
+    ticket.status = TicketStatus::Open;
+    ticket.resolved_at = None;
+    ticket.closed_at = None;
+    ticket.waiting_since.get_or_insert(ctx.now);
+    save_ticket(
+        ctx,
+        &desk.queues,
+        ticket,
+        None,
+        TicketChange::Status {
+            from,
+            to: TicketStatus::Open,
+        },
+    )?;
+    ctx.conn
+        .prepare_cached("DELETE FROM scheduled WHERE ticket_id = ?1")?
+        .execute([ticket.id.0])?;
+    let text = desk.bot.t(
+        lang(customer),
+        "reopen.done",
+        &[("number", &ticket.number.to_string())],
+    );
+    outbox::bot_message(ctx, &desk.queues, ticket, &text, None)?;
+    Ok(())
+}

@@ -1,0 +1,345 @@
+//! Time of day in a place: business hours (open blocks per weekday,
+//! holidays, a time zone) and customers' quiet hours.
+
+use jiff::civil::{Date, Weekday};
+use jiff::tz::TimeZone;
+use shared::Timestamp;
+
+/// A time zone by IANA name ("Europe/Kyiv", "UTC").
+pub fn zone(name: &str) -> Result<TimeZone, String> {
+    TimeZone::get(name)
+        .map_err(|_| format!("unknown time zone {name:?} (use an IANA name such as Europe/Kyiv)"))
+}
+
+fn zoned(at: Timestamp, tz: &TimeZone) -> jiff::Zoned {
+    jiff::Timestamp::from_millisecond(at.0)
+        .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+        .to_zoned(tz.clone())
+}
+
+/// Minutes since local midnight.
+fn minute_of_day(z: &jiff::Zoned) -> u16 {
+    z.hour() as u16 * 60 + z.minute() as u16
+}
+
+/// The instant of `minute` (0..=1440) on `date` in `tz` (a time skipped
+/// by a clock change resolves to the later instant).
+fn instant(date: Date, minute: u16, tz: &TimeZone) -> Timestamp {
+    let base = date.at(0, 0, 0, 0);
+    let dt = base
+        .checked_add(jiff::SignedDuration::from_mins(i64::from(minute)))
+        .unwrap_or(base);
+    let ms = dt
+        .to_zoned(tz.clone())
+        .map(|z| z.timestamp().as_millisecond())
+        .unwrap_or(0);
+    Timestamp(ms)
+}
+
+/// "HH:MM" (00:00-24:00) into minutes.
+fn parse_clock(s: &str) -> Result<u16, String> {
+    let bad = || format!("{s:?} is not a time of day (HH:MM)");
+    let (h, m) = s.trim().split_once(':').ok_or_else(bad)?;
+    let (h, m): (u16, u16) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
+    if m >= 60 || h > 24 || (h == 24 && m != 0) {
+        return Err(bad());
+    }
+    Ok(h * 60 + m)
+}
+
+fn parse_day(s: &str) -> Result<usize, String> {
+    const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    DAYS.iter()
+        .position(|d| d.eq_ignore_ascii_case(s.trim()))
+        .ok_or_else(|| format!("{s:?} is not a day (mon, tue, ... sun)"))
+}
+
+fn day_index(w: Weekday) -> usize {
+    w.to_monday_zero_offset() as usize
+}
+
+#[derive(Debug, Clone)]
+struct Block {
+    days: [bool; 7],
+    from: u16,
+    to: u16,
+}
+
+/// Parses "mon-fri 09:00-18:00", "sat,sun 10:00-14:00", "daily 08:00-20:00".
+fn parse_block(s: &str) -> Result<Block, String> {
+    let (days, span) = s.trim().split_once(' ').ok_or_else(|| {
+        format!("{s:?}: expected \"<days> HH:MM-HH:MM\", e.g. \"mon-fri 09:00-18:00\"")
+    })?;
+    let mut set = [false; 7];
+    if days.eq_ignore_ascii_case("daily") {
+        set = [true; 7];
+    } else {
+        for part in days.split(',') {
+            match part.split_once('-') {
+                Some((a, b)) => {
+                    let (a, b) = (parse_day(a)?, parse_day(b)?);
+                    let mut d = a;
+                    loop {
+                        set[d] = true;
+                        if d == b {
+                            break;
+                        }
+                        d = (d + 1) % 7;
+                    }
+                }
+                None => set[parse_day(part)?] = true,
+            }
+        }
+    }
+    let (from, to) = span
+        .trim()
+        .split_once('-')
+        .ok_or_else(|| format!("{s:?}: expected a span HH:MM-HH:MM"))?;
+    let (from, to) = (parse_clock(from)?, parse_clock(to)?);
+    if from >= to {
+        return Err(format!("{s:?}: a block must end after it starts"));
+    }
+    Ok(Block {
+        days: set,
+        from,
+        to,
+    })
+}
+
+/// When people are at work.
+#[derive(Debug, Clone)]
+pub struct Calendar {
+    tz: TimeZone,
+    zone_name: String,
+    blocks: Vec<Block>,
+    holidays: Vec<Date>,
+}
+
+impl Calendar {
+    /// No blocks: always open.
+    pub fn parse(time_zone: &str, open: &[String], holidays: &[String]) -> Result<Self, String> {
+        let tz = zone(time_zone)?;
+        let blocks = open
+            .iter()
+            .map(|b| parse_block(b))
+            .collect::<Result<Vec<_>, _>>()?;
+        let holidays = holidays
+            .iter()
+            .map(|d| {
+                d.trim()
+                    .parse::<Date>()
+                    .map_err(|_| format!("holiday {d:?} is not a date (YYYY-MM-DD)"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Calendar {
+            tz,
+            zone_name: time_zone.to_owned(),
+            blocks,
+            holidays,
+        })
+    }
+
+    pub fn always_open(&self) -> bool {
+        self.blocks.is_empty()
+    }
+
+    pub fn zone_name(&self) -> &str {
+        &self.zone_name
+    }
+
+    pub fn is_open(&self, at: Timestamp) -> bool {
+        self.next_open(at) == Some(at)
+    }
+
+    /// `at` when open then, else the start of the next open block; `None`
+    /// when nothing opens within a year.
+    pub fn next_open(&self, at: Timestamp) -> Option<Timestamp> {
+        if self.always_open() {
+            return Some(at);
+        }
+        let now = zoned(at, &self.tz);
+        let mut date = now.date();
+        for day in 0..400 {
+            if !self.holidays.contains(&date) {
+                let earliest = if day == 0 { minute_of_day(&now) } else { 0 };
+                let wd = day_index(date.weekday());
+                let start = self
+                    .blocks
+                    .iter()
+                    .filter(|b| b.days[wd] && b.to > earliest)
+                    .map(|b| b.from.max(earliest))
+                    .min();
+                if let Some(m) = start {
+                    return Some(if day == 0 && m == earliest {
+                        at
+                    } else {
+                        instant(date, m, &self.tz)
+                    });
+                }
+            }
+            date = date.tomorrow().ok()?;
+        }
+        None
+    }
+}
+
+/// The customer's night: no non-critical notification then.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quiet {
+    from: u16,
+    to: u16,
+}
+
+impl Quiet {
+    /// "22:00-08:00"; "" is `None` (no quiet hours).
+    pub fn parse(s: &str) -> Result<Option<Quiet>, String> {
+        if s.trim().is_empty() {
+            return Ok(None);
+        }
+        let (a, b) = s
+            .split_once('-')
+            .ok_or_else(|| format!("quiet hours {s:?}: expected HH:MM-HH:MM"))?;
+        let q = Quiet {
+            from: parse_clock(a)?,
+            to: parse_clock(b)?,
+        };
+        if q.from == q.to {
+            return Err(format!("quiet hours {s:?} start and end at the same time"));
+        }
+        Ok(Some(q))
+    }
+
+    /// When the quiet period around `at` ends, or `None` when `at` is not
+    /// in one.
+    pub fn ends(&self, at: Timestamp, tz: &TimeZone) -> Option<Timestamp> {
+        let z = zoned(at, tz);
+        let m = minute_of_day(&z);
+        let inside = if self.from < self.to {
+            (self.from..self.to).contains(&m)
+        } else {
+            m >= self.from || m < self.to
+        };
+        if !inside {
+            return None;
+        }
+        let date = if m >= self.to {
+            z.date().tomorrow().ok()?
+        } else {
+            z.date()
+        };
+        Some(instant(date, self.to, tz))
+    }
+}
+
+/// "90s", "15m", "72h", "2d" (or "0") in milliseconds.
+pub fn duration_ms(s: &str) -> Result<i64, String> {
+    let s = s.trim();
+    if s == "0" {
+        return Ok(0);
+    }
+    let bad = || format!("{s:?} is not a duration (a number and s, m, h or d: \"15m\")");
+    let unit = s.chars().last().ok_or_else(bad)?;
+    let n: i64 = s[..s.len() - unit.len_utf8()]
+        .trim()
+        .parse()
+        .map_err(|_| bad())?;
+    let ms = match unit {
+        's' => 1000,
+        'm' => 60_000,
+        'h' => 3_600_000,
+        'd' => 86_400_000,
+        _ => return Err(bad()),
+    };
+    if !(0..=3650 * 86_400_000 / ms).contains(&n) {
+        return Err(bad());
+    }
+    Ok(n * ms)
+}
+
+/// `at` as local "YYYY-MM-DD HH:MM" in `tz`.
+pub fn local(at: Timestamp, tz: &TimeZone) -> String {
+    zoned(at, tz).strftime("%Y-%m-%d %H:%M").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> Timestamp {
+        Timestamp(s.parse::<jiff::Timestamp>().unwrap().as_millisecond())
+    }
+
+    #[test]
+    fn business_hours_open_close_and_skip_holidays() {
+        let c = Calendar::parse(
+            "Europe/Kyiv",
+            &["mon-fri 09:00-13:00".into(), "mon-fri 14:00-18:00".into()],
+            &["2026-12-25".into()],
+        )
+        .unwrap();
+        // Mon 2026-11-23 10:00 Kyiv = 08:00 UTC.
+        assert!(c.is_open(at("2026-11-23T08:00:00Z")));
+        // Lunch: opens again at 14:00 local = 12:00 UTC.
+        assert_eq!(
+            c.next_open(at("2026-11-23T11:30:00Z")),
+            Some(at("2026-11-23T12:00:00Z"))
+        );
+        // Friday evening: Monday 09:00 local.
+        assert_eq!(
+            c.next_open(at("2026-11-27T17:00:00Z")),
+            Some(at("2026-11-30T07:00:00Z"))
+        );
+        // Christmas Friday is a holiday: Monday the 28th.
+        assert_eq!(
+            c.next_open(at("2026-12-24T20:00:00Z")),
+            Some(at("2026-12-28T07:00:00Z"))
+        );
+        assert!(
+            Calendar::parse("UTC", &[], &[])
+                .unwrap()
+                .is_open(at("2026-11-22T03:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn bad_hours_are_refused_with_the_reason() {
+        for (tz, open, why) in [
+            ("Mars/Base", "mon 09:00-10:00", "time zone"),
+            ("UTC", "mon 10:00-09:00", "end after"),
+            ("UTC", "funday 09:00-10:00", "not a day"),
+            ("UTC", "mon 9-10", "time of day"),
+        ] {
+            let e = Calendar::parse(tz, &[open.into()], &[]).unwrap_err();
+            assert!(e.contains(why), "{e}");
+        }
+    }
+
+    #[test]
+    fn durations_read_like_people_write_them() {
+        assert_eq!(duration_ms("90s"), Ok(90_000));
+        assert_eq!(duration_ms("72h"), Ok(72 * 3_600_000));
+        assert_eq!(duration_ms("0"), Ok(0));
+        for bad in ["", "h", "15", "15x", "-3m", "1.5h"] {
+            assert!(duration_ms(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn quiet_hours_wrap_midnight_in_the_customers_zone() {
+        let q = Quiet::parse("22:00-08:00").unwrap().unwrap();
+        let kyiv = zone("Europe/Kyiv").unwrap();
+        // 21:30 UTC = 23:30 Kyiv: quiet until 08:00 Kyiv = 06:00 UTC.
+        assert_eq!(
+            q.ends(at("2026-11-23T21:30:00Z"), &kyiv),
+            Some(at("2026-11-24T06:00:00Z"))
+        );
+        // 03:00 UTC = 05:00 Kyiv: same night.
+        assert_eq!(
+            q.ends(at("2026-11-24T03:00:00Z"), &kyiv),
+            Some(at("2026-11-24T06:00:00Z"))
+        );
+        assert_eq!(q.ends(at("2026-11-24T10:00:00Z"), &kyiv), None);
+        assert_eq!(Quiet::parse("").unwrap(), None);
+        assert!(Quiet::parse("22:00-22:00").is_err());
+    }
+}
