@@ -137,6 +137,8 @@ struct Customer {
     last_message: Option<i64>,
     pressed: std::collections::HashSet<i64>,
     gone: bool,
+    /// How many bot messages there were when this customer last wrote.
+    bot_seen: usize,
 }
 
 /// Registers the crowd and runs it until `stop` (or the action budget).
@@ -164,6 +166,7 @@ pub async fn run(sim: Arc<Simulator>, opts: ScriptOptions, stop: CancellationTok
                 last_message: None,
                 pressed: Default::default(),
                 gone: false,
+                bot_seen: 0,
             }
         })
         .collect();
@@ -212,6 +215,9 @@ fn act(sim: &Simulator, c: &mut Customer, rng: &mut Lcg) {
             .to_owned()
         } else if buttons.iter().any(|(_, d)| *d == topic) {
             topic
+        } else if buttons.iter().any(|(_, d)| d == "kb:no") {
+            // The article helps one in three; the others want a person.
+            if rng.below(3) == 0 { "kb:yes" } else { "kb:no" }.to_owned()
         } else if rating.is_empty() {
             buttons[rng.below(buttons.len() as u64) as usize].1.clone()
         } else {
@@ -223,9 +229,15 @@ fn act(sim: &Simulator, c: &mut Customer, rng: &mut Lcg) {
         let _ = sim.press(c.id, m.message_id, &data);
         return;
     }
+    // Mostly patient: while the bot has not answered, wait.
+    if c.said > 0 && sent.len() == c.bot_seen && rng.below(4) != 0 {
+        return;
+    }
+    c.bot_seen = sent.len();
     match (c.said, rng.below(20)) {
         (0, _) => c.last_message = Some(sim.send_text(c.id, opening)),
-        (_, 0) => {
+        // Some give up and block the bot, once they have said their piece.
+        (n, 0) if n >= 6 && rng.below(3) == 0 => {
             sim.set_blocked(c.id, true);
             c.gone = true;
         }

@@ -50,8 +50,10 @@ async fn the_demo_runs_the_bot_with_scripted_customers() {
     );
     let mut c = Client::connect(&url, &token, None).await;
     assert_eq!(c.welcome.agent.role, Role::Supervisor);
-    // Customers arrive through the bot, in several languages.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    // Customers arrive through the bot's dialogue (consent, topics,
+    // questions; some are helped by the knowledge base and need no
+    // ticket), in several languages.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
     loop {
         let languages: std::collections::BTreeSet<_> = c
             .mirror
@@ -59,7 +61,7 @@ async fn the_demo_runs_the_bot_with_scripted_customers() {
             .values()
             .filter_map(|c| c.language.clone())
             .collect();
-        if c.mirror.tickets.len() >= 6 && languages.len() >= 3 {
+        if c.mirror.tickets.len() >= 4 && languages.len() >= 3 {
             break;
         }
         assert!(

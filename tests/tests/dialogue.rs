@@ -136,6 +136,16 @@ fn ticket_with(m: &relay_client::Mirror, user: i64, messages: usize) -> Option<T
         .cloned()
 }
 
+/// Whether the customer's newest ticket has the bot's intake note yet
+/// (it may come in a later frame than the ticket).
+fn noted(m: &relay_client::Mirror, user: i64) -> bool {
+    ticket_with(m, user, 1).is_some_and(|t| {
+        m.messages[&t.id]
+            .values()
+            .any(|x| x.kind == MessageKind::Note)
+    })
+}
+
 /// The text of a template up to where `{eta}` goes.
 fn up_to_eta(lang: Lang, key: &str, number: u64, topic: &str) -> String {
     let full = t(
@@ -432,7 +442,7 @@ async fn the_knowledge_base_answers_first_and_a_person_is_one_tap_away() {
         }
     }
     agent
-        .until("the ticket", WAIT, |m| ticket_with(m, 7202, 1).is_some())
+        .until("the ticket and its note", WAIT, |m| noted(m, 7202))
         .await;
     let t2 = ticket_with(&agent.mirror, 7202, 1).unwrap();
     assert_eq!(t2.topic.as_deref(), Some("account"));
@@ -592,14 +602,9 @@ async fn out_of_hours_quiet_hours_and_a_walked_away_customer() {
         offline.starts_with(prefix.split('\u{1}').next().unwrap()),
         "{offline}"
     );
-    let noted = |m: &relay_client::Mirror| {
-        ticket_with(m, 7401, 1).is_some_and(|t| {
-            m.messages[&t.id]
-                .values()
-                .any(|x| x.kind == MessageKind::Note)
-        })
-    };
-    agent.until("the ticket and its note", WAIT, noted).await;
+    agent
+        .until("the ticket and its note", WAIT, |m| noted(m, 7401))
+        .await;
     let ticket = ticket_with(&agent.mirror, 7401, 1).unwrap();
     let note = agent.mirror.messages[&ticket.id]
         .values()

@@ -12,6 +12,9 @@ pub mod keyboard;
 pub mod notify;
 pub mod ticketing;
 
+#[cfg(test)]
+mod tests;
+
 use rusqlite::params;
 use shared::*;
 
@@ -79,10 +82,8 @@ pub fn message(ctx: &mut WriteCtx<'_>, desk: &Desk, msg: &Inbound) -> Result<(),
         return Ok(());
     }
     if !desk.bot.guided {
-        // Direct mode: straight into a ticket, held words first.
-        let conv = Conversation::load_or_new(ctx, &customer, chat, Stage::Topic)?;
-        conversation::add_draft(ctx, msg, None)?;
-        ticketing::open(ctx, desk, &customer, &conv, plain())?;
+        // Direct mode: straight into a new ticket.
+        intake::customer_message(ctx, desk, msg)?;
         return Ok(());
     }
     if desk.bot.says_not_fixed(&msg.text)

@@ -107,7 +107,9 @@ pub fn open(
         note.push(format!("Came through the link /start {p}."));
     }
     note.extend(answers);
-    add_bot_note(ctx, desk, &mut ticket, &note.join("\n"))?;
+    if desk.bot.guided {
+        add_bot_note(ctx, desk, &mut ticket, &note.join("\n"))?;
+    }
     Conversation::end(ctx, conv.chat_id)?;
     if desk.bot.guided {
         receipt(ctx, desk, customer, &mut ticket, how.handoff)?;
