@@ -56,6 +56,17 @@ pub fn customer_message(
 ) -> Result<Filed, DomainError> {
     check(msg)?;
     let customer = upsert_customer(ctx, &msg.sender)?;
+    file(ctx, desk, &customer, msg)
+}
+
+/// Files a checked message of a known customer: into their open ticket,
+/// or a new one.
+pub fn file(
+    ctx: &mut WriteCtx<'_>,
+    desk: &Desk,
+    customer: &Customer,
+    msg: &Inbound,
+) -> Result<Filed, DomainError> {
     let (mut ticket, new_ticket) = match open_ticket_of(ctx, customer.id, msg.chat_id)? {
         Some(t) => (t, false),
         None => {
@@ -71,7 +82,7 @@ pub fn customer_message(
             (t, true)
         }
     };
-    let message = add_inbound(ctx, desk, &customer, &mut ticket, msg, true)?;
+    let message = add_inbound(ctx, desk, customer, &mut ticket, msg, true)?;
     Ok(Filed {
         customer: customer.id,
         ticket: ticket.id,
@@ -235,10 +246,12 @@ pub fn upsert_customer(ctx: &mut WriteCtx<'_>, s: &Sender) -> Result<Customer, D
             return Ok(c);
         }
     };
-    let chosen: bool = ctx
-        .conn
-        .prepare_cached("SELECT language_chosen FROM customers WHERE id = ?1")?
-        .query_row([c.id.0], |r| r.get(0))?;
+    let differs = s.language.is_some() && s.language != c.language;
+    let chosen = differs
+        && ctx
+            .conn
+            .prepare_cached("SELECT language_chosen FROM customers WHERE id = ?1")?
+            .query_row([c.id.0], |r| r.get::<_, bool>(0))?;
     let language = if chosen {
         c.language.clone()
     } else {

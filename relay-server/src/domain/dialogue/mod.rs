@@ -83,7 +83,7 @@ pub fn message(ctx: &mut WriteCtx<'_>, desk: &Desk, msg: &Inbound) -> Result<(),
     }
     if !desk.bot.guided {
         // Direct mode: straight into a new ticket.
-        intake::customer_message(ctx, desk, msg)?;
+        intake::file(ctx, desk, &customer, msg)?;
         return Ok(());
     }
     if desk.bot.says_not_fixed(&msg.text)
