@@ -183,14 +183,15 @@ pub async fn run(sim: Arc<Simulator>, opts: ScriptOptions, stop: CancellationTok
             break;
         }
         let c = &mut crowd[live[rng.below(live.len() as u64) as usize]];
-        act(&sim, c, &mut rng);
-        actions += 1;
+        if act(&sim, c, &mut rng) {
+            actions += 1;
+        }
     }
     actions
 }
 
-/// One thing a customer does.
-fn act(sim: &Simulator, c: &mut Customer, rng: &mut Lcg) {
+/// One thing a customer does; false when they chose to wait.
+fn act(sim: &Simulator, c: &mut Customer, rng: &mut Lcg) -> bool {
     let (_, _, opening, follow_ups) = CAST[c.cast];
     // Answer a bot question with buttons first: a rating gets 3-5 stars.
     let sent = sim.sent(c.id);
@@ -227,11 +228,11 @@ fn act(sim: &Simulator, c: &mut Customer, rng: &mut Lcg) {
         };
         c.pressed.insert(m.message_id);
         let _ = sim.press(c.id, m.message_id, &data);
-        return;
+        return true;
     }
     // Mostly patient: while the bot has not answered, wait.
     if c.said > 0 && sent.len() == c.bot_seen && rng.below(4) != 0 {
-        return;
+        return false;
     }
     c.bot_seen = sent.len();
     match (c.said, rng.below(20)) {
@@ -258,6 +259,7 @@ fn act(sim: &Simulator, c: &mut Customer, rng: &mut Lcg) {
         }
     }
     c.said += 1;
+    true
 }
 
 #[cfg(test)]
