@@ -35,6 +35,11 @@ struct Cli {
 enum Cmd {
     /// Serve agents over WebSocket (at /v1/ws) and GET /healthz until SIGINT/SIGTERM.
     ///
+    /// With TELEGRAM_BOT_TOKEN set, also runs the Telegram bot: durable
+    /// intake, the paced outbox and the customer dialogue ([bot] in the
+    /// config: consent, knowledge base (kb_dir), topics, hours, quiet hours;
+    /// see docs/telegram.md).
+    ///
     /// Prints "relay-server listening on http://ADDR" on stdout once ready.
     Serve {
         /// Address to listen on, e.g. 127.0.0.1:8470 (port 0: any free port).
