@@ -253,20 +253,36 @@ pub fn bot_message(
     if blocked {
         return Ok(None);
     }
+    bot_entry(ctx, queues, ticket, MessageKind::Outbound, text, markup).map(Some)
+}
+
+/// Adds a bot message (`Outbound`: queued for Telegram with `markup`) or a
+/// bot note (`Note`: engineers only) to a ticket's thread.
+pub fn bot_entry(
+    ctx: &mut WriteCtx<'_>,
+    queues: &super::queues::Queues,
+    ticket: &mut Ticket,
+    kind: MessageKind,
+    text: &str,
+    markup: Option<&str>,
+) -> Result<MessageId, DomainError> {
+    let outbound = kind == MessageKind::Outbound;
     let msg = rows::insert_message(
         ctx.conn,
         &rows::NewMessage {
             ticket_id: ticket.id,
-            kind: MessageKind::Outbound,
+            kind,
             author: Author::Bot,
             text,
             attachments: &[],
             telegram_message_id: None,
-            delivery: Some(DeliveryState::Queued),
+            delivery: outbound.then_some(DeliveryState::Queued),
         },
         ctx.now,
     )?;
-    enqueue(ctx, msg.id, ticket.id, markup)?;
+    if outbound {
+        enqueue(ctx, msg.id, ticket.id, markup)?;
+    }
     let id = msg.id;
     ctx.append(Event::MessageAdded { message: msg })?;
     ticket.message_count += 1;
@@ -278,5 +294,5 @@ pub fn bot_message(
         None,
         TicketChange::Thread { message_id: id },
     )?;
-    Ok(Some(id))
+    Ok(id)
 }

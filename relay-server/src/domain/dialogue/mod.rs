@@ -15,7 +15,7 @@ pub mod ticketing;
 #[cfg(test)]
 mod tests;
 
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 use shared::*;
 
 use conversation::{Conversation, Stage};
@@ -77,7 +77,7 @@ pub fn message(ctx: &mut WriteCtx<'_>, desk: &Desk, msg: &Inbound) -> Result<(),
     if let Some(mut t) = intake::open_ticket_of(ctx, customer.id, chat)? {
         intake::add_inbound(ctx, desk, &customer, &mut t, msg, true)?;
         if desk.bot.guided {
-            ticketing::offhours_notice(ctx, desk, &customer, &mut t)?;
+            ticketing::offhours_notice(ctx, desk, &customer, chat, &mut t)?;
         }
         return Ok(());
     }
@@ -335,7 +335,7 @@ pub fn press(ctx: &mut WriteCtx<'_>, desk: &Desk, p: &Press) -> Result<(), Domai
             .transpose()?
             .flatten()
         {
-            Some(ticket) => notify::ticket_button(ctx, desk, &customer, ticket, kind, arg),
+            Some(ticket) => notify::ticket_button(ctx, desk, &customer, chat, ticket, kind, arg),
             None => Ok(()),
         },
     }
@@ -348,13 +348,14 @@ fn own_ticket(
     chat: i64,
     id: i64,
 ) -> Result<Option<Ticket>, DomainError> {
-    let t = rows::load_ticket(ctx.conn, TicketId(id))?;
-    let chat_of: Option<i64> = ctx
+    Ok(ctx
         .conn
-        .prepare_cached("SELECT chat_id FROM tickets WHERE id = ?1")?
-        .query_row([id], |r| r.get(0))
-        .ok();
-    Ok(t.filter(|t| t.customer_id == customer && chat_of == Some(chat)))
+        .prepare_cached(&format!(
+            "SELECT {} FROM tickets WHERE id = ?1 AND customer_id = ?2 AND chat_id = ?3",
+            rows::TICKET_COLS
+        ))?
+        .query_row(params![id, customer.0, chat], rows::ticket)
+        .optional()?)
 }
 
 fn consent(

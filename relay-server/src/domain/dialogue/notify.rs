@@ -220,6 +220,7 @@ pub fn ticket_button(
     ctx: &mut WriteCtx<'_>,
     desk: &Desk,
     customer: &Customer,
+    chat: i64,
     mut ticket: Ticket,
     kind: &str,
     arg: &str,
@@ -227,11 +228,6 @@ pub fn ticket_button(
     let lang = lang(customer);
     let n = number(&ticket);
     let finished = matches!(ticket.status, TicketStatus::Resolved | TicketStatus::Closed);
-    let chat: i64 = ctx.conn.query_row(
-        "SELECT chat_id FROM tickets WHERE id = ?1",
-        [ticket.id.0],
-        |r| r.get(0),
-    )?;
     let value = arg.split(':').nth(1).unwrap_or_default();
     match kind {
         "status" => {

@@ -14,7 +14,7 @@ use crate::domain::i18n::Lang;
 use crate::domain::intake::{self, Inbound, Sender};
 use crate::domain::{DomainError, hours, outbox};
 use crate::store::WriteCtx;
-use crate::store::rows::{self, NewMessage};
+use crate::store::rows;
 
 /// How the ticket came to be, for the engineers' intake note.
 pub struct Opening {
@@ -108,47 +108,21 @@ pub fn open(
     }
     note.extend(answers);
     if desk.bot.guided {
-        add_bot_note(ctx, desk, &mut ticket, &note.join("\n"))?;
+        outbox::bot_entry(
+            ctx,
+            &desk.queues,
+            &mut ticket,
+            MessageKind::Note,
+            &note.join("\n"),
+            None,
+        )?;
     }
     Conversation::end(ctx, conv.chat_id)?;
     if desk.bot.guided {
         receipt(ctx, desk, customer, &mut ticket, how.handoff)?;
-        offhours_notice(ctx, desk, customer, &mut ticket)?;
+        offhours_notice(ctx, desk, customer, conv.chat_id, &mut ticket)?;
     }
     Ok(ticket)
-}
-
-/// An internal note from the bot (engineers only).
-fn add_bot_note(
-    ctx: &mut WriteCtx<'_>,
-    desk: &Desk,
-    ticket: &mut Ticket,
-    text: &str,
-) -> Result<(), DomainError> {
-    let msg = rows::insert_message(
-        ctx.conn,
-        &NewMessage {
-            ticket_id: ticket.id,
-            kind: MessageKind::Note,
-            author: Author::Bot,
-            text,
-            attachments: &[],
-            telegram_message_id: None,
-            delivery: None,
-        },
-        ctx.now,
-    )?;
-    let id = msg.id;
-    ctx.append(Event::MessageAdded { message: msg })?;
-    ticket.message_count += 1;
-    ticket.last_message_id = Some(id);
-    save_ticket(
-        ctx,
-        &desk.queues,
-        ticket,
-        None,
-        TicketChange::Thread { message_id: id },
-    )
 }
 
 /// The topic's name in the customer's language.
@@ -208,17 +182,13 @@ pub fn offhours_notice(
     ctx: &mut WriteCtx<'_>,
     desk: &Desk,
     customer: &Customer,
+    chat: i64,
     ticket: &mut Ticket,
 ) -> Result<(), DomainError> {
     let hours = &desk.bot.hours;
     if hours.is_open(ctx.now) {
         return Ok(());
     }
-    let chat: i64 = ctx.conn.query_row(
-        "SELECT chat_id FROM tickets WHERE id = ?1",
-        [ticket.id.0],
-        |r| r.get(0),
-    )?;
     if !conversation::notice_due(ctx, chat, "offhours", 12 * 3_600_000)? {
         return Ok(());
     }
