@@ -116,6 +116,17 @@ pub enum Command {
         #[serde(default = "default_page")]
         limit: u32,
     },
+    /// Fetch the tickets of this ticket's customer (closed ones included),
+    /// newest first: the customer panel's history and CSAT.
+    History {
+        ticket_id: TicketId,
+        #[serde(default = "default_history")]
+        limit: u32,
+    },
+}
+
+fn default_history() -> u32 {
+    20
 }
 
 fn default_page() -> u32 {
@@ -143,6 +154,7 @@ pub const COMMAND_KINDS: &[&str] = &[
     "set_priority",
     "mark_read",
     "load_older",
+    "history",
 ];
 
 impl Command {
@@ -157,7 +169,8 @@ impl Command {
             | Command::SetTags { ticket_id, .. }
             | Command::SetPriority { ticket_id, .. }
             | Command::MarkRead { ticket_id, .. }
-            | Command::LoadOlder { ticket_id, .. } => *ticket_id,
+            | Command::LoadOlder { ticket_id, .. }
+            | Command::History { ticket_id, .. } => *ticket_id,
         }
     }
 }
@@ -176,6 +189,8 @@ pub enum CommandResult {
     Unchanged,
     /// `load_older`'s page, oldest first; `more` says whether older ones exist.
     Messages { messages: Vec<Message>, more: bool },
+    /// `history`'s page, newest first; `more` says whether older ones exist.
+    Tickets { tickets: Vec<Ticket>, more: bool },
 }
 
 /// How the server brings a client up to date after `welcome`. (Later on

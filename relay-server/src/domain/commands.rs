@@ -57,7 +57,10 @@ pub fn apply(
         DomainError::not_found(format!("ticket {} does not exist", cmd.ticket_id()))
     })?;
     // Marking read is allowed on any ticket one can see; changes need the queue.
-    let read_only = matches!(cmd, Command::MarkRead { .. } | Command::LoadOlder { .. });
+    let read_only = matches!(
+        cmd,
+        Command::MarkRead { .. } | Command::LoadOlder { .. } | Command::History { .. }
+    );
     if !read_only && !may_act(&agent, &ticket) {
         return Err(DomainError::forbidden(format!(
             "ticket #{} is in queue {}, which is not one of yours",
@@ -93,9 +96,9 @@ pub fn apply(
             Command::SetTags { add, remove, .. } => op.set_tags(add, remove)?,
             Command::SetPriority { priority, .. } => op.set_priority(*priority)?,
             Command::MarkRead { up_to, .. } => op.mark_read(*up_to)?,
-            Command::LoadOlder { .. } => {
+            Command::LoadOlder { .. } | Command::History { .. } => {
                 return Err(DomainError::invalid(
-                    "load_older is a read and is not applied by the writer",
+                    "load_older and history are reads and are not applied by the writer",
                 ));
             }
         }

@@ -112,6 +112,26 @@ pub fn older(
     Ok((out, more))
 }
 
+/// The tickets of `ticket`'s customer, closed ones included, newest first:
+/// at most `limit`, and whether there are more.
+pub fn history(
+    conn: &Connection,
+    ticket: TicketId,
+    limit: u32,
+) -> Result<(Vec<Ticket>, bool), StoreError> {
+    let mut out = conn
+        .prepare_cached(&format!(
+            "SELECT {TICKET_COLS} FROM tickets
+             WHERE customer_id = (SELECT customer_id FROM tickets WHERE id = ?1)
+             ORDER BY id DESC LIMIT ?2"
+        ))?
+        .query_map(params![ticket.0, limit + 1], rows::ticket)?
+        .collect::<Result<Vec<_>, _>>()?;
+    let more = out.len() > limit as usize;
+    out.truncate(limit as usize);
+    Ok((out, more))
+}
+
 /// Open tickets (status not closed) with id > `after`, by id, at most `limit`.
 pub fn open_tickets(
     conn: &Connection,

@@ -34,6 +34,9 @@ fn ready(frame: String) -> Answer {
 /// Most messages one `load_older` returns.
 const MAX_PAGE: u32 = 200;
 
+/// Most tickets one `history` returns.
+const MAX_HISTORY: u32 = 100;
+
 pub async fn run(
     app: Arc<App>,
     token_hash: Arc<str>,
@@ -129,9 +132,43 @@ async fn handle(app: &Arc<App>, token_hash: &Arc<str>, text: &str) -> Answer {
                     limit,
                 },
         } => {
+            if limit == 0 || limit > MAX_PAGE {
+                return ready(frames::error(
+                    Some(id),
+                    ErrorCode::Invalid,
+                    format!("limit must be 1..={MAX_PAGE}"),
+                ));
+            }
             let app = app.clone();
             let token = token_hash.clone();
-            Box::pin(async move { load_older(&app, &token, id, ticket_id, before, limit).await })
+            Box::pin(async move {
+                read_command(&app, &token, id, ticket_id, move |c| {
+                    let (messages, more) = read::older(c, ticket_id, before, limit)?;
+                    Ok(CommandResult::Messages { messages, more })
+                })
+                .await
+            })
+        }
+        ClientMessage::Command {
+            id,
+            command: Command::History { ticket_id, limit },
+        } => {
+            if limit == 0 || limit > MAX_HISTORY {
+                return ready(frames::error(
+                    Some(id),
+                    ErrorCode::Invalid,
+                    format!("limit must be 1..={MAX_HISTORY}"),
+                ));
+            }
+            let app = app.clone();
+            let token = token_hash.clone();
+            Box::pin(async move {
+                read_command(&app, &token, id, ticket_id, move |c| {
+                    let (tickets, more) = read::history(c, ticket_id, limit)?;
+                    Ok(CommandResult::Tickets { tickets, more })
+                })
+                .await
+            })
         }
         ClientMessage::Command { id, command } => {
             let desk = app.desk.clone();
@@ -205,21 +242,20 @@ fn diagnose(text: &str, e: serde_json::Error) -> String {
     }
 }
 
-async fn load_older(
+/// Answers a read-only command (`load_older`, `history`): checks the token
+/// and that the ticket exists, then runs `read` on a reader connection.
+async fn read_command<F>(
     app: &App,
     token_hash: &Arc<str>,
     id: CommandId,
     ticket: TicketId,
-    before: Option<MessageId>,
-    limit: u32,
-) -> String {
-    if limit == 0 || limit > MAX_PAGE {
-        return frames::error(
-            Some(id),
-            ErrorCode::Invalid,
-            format!("limit must be 1..={MAX_PAGE}"),
-        );
-    }
+    read: F,
+) -> String
+where
+    F: FnOnce(&rusqlite::Connection) -> Result<CommandResult, crate::store::StoreError>
+        + Send
+        + 'static,
+{
     let token = token_hash.clone();
     let page = app
         .store
@@ -235,20 +271,16 @@ async fn load_older(
                     "ticket {ticket} does not exist"
                 ))));
             }
-            read::older(c, ticket, before, limit).map(Ok)
+            read(c).map(Ok)
         })
         .await;
     match page {
-        Ok(Ok((messages, more))) => frames::encode(&ServerMessage::Ok {
+        Ok(Ok(result)) => frames::encode(&ServerMessage::Ok {
             id,
             seq: None,
-            result: CommandResult::Messages { messages, more },
+            result,
         }),
         Ok(Err(DomainError { code, message })) => frames::error(Some(id), code, message),
-        Err(e) => frames::error(
-            Some(id),
-            ErrorCode::Internal,
-            format!("cannot read messages: {e}"),
-        ),
+        Err(e) => frames::error(Some(id), ErrorCode::Internal, format!("cannot read: {e}")),
     }
 }
