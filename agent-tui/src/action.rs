@@ -1,0 +1,128 @@
+//! Everything the engineer can do by a key. Actions are named in
+//! snake_case so the config file's `[keys]` table can rebind them.
+
+use serde::{Deserialize, Serialize};
+
+/// Where a binding applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Context {
+    /// Everywhere, even while typing in the compose box.
+    Global,
+    /// Lists and threads (not typing).
+    Normal,
+    /// Typing in the compose box.
+    Compose,
+}
+
+impl Context {
+    pub fn title(self) -> &'static str {
+        match self {
+            Context::Global => "Everywhere",
+            Context::Normal => "Queues and threads",
+            Context::Compose => "Compose box",
+        }
+    }
+}
+
+macro_rules! actions {
+    ($($variant:ident = $name:literal, $ctx:ident, $help:literal;)*) => {
+        /// A bindable action.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        pub enum Action {
+            $(#[serde(rename = $name)] $variant,)*
+        }
+
+        impl Action {
+            pub const ALL: &'static [Action] = &[$(Action::$variant,)*];
+
+            /// The name used in the config file.
+            pub fn name(self) -> &'static str {
+                match self { $(Action::$variant => $name,)* }
+            }
+
+            pub fn context(self) -> Context {
+                match self { $(Action::$variant => Context::$ctx,)* }
+            }
+
+            /// One line for the help screen.
+            pub fn help(self) -> &'static str {
+                match self { $(Action::$variant => $help,)* }
+            }
+
+            pub fn parse(name: &str) -> Option<Action> {
+                Self::ALL.iter().copied().find(|a| a.name() == name)
+            }
+        }
+    };
+}
+
+actions! {
+    Quit = "quit", Global, "Quit (asks again while commands wait to be sent)";
+    Palette = "palette", Global, "Command palette: every action, fuzzy";
+    Macros = "macros", Global, "Macro picker (in a chat)";
+    NextWaiting = "next_waiting", Global, "Jump to the chat waiting longest for a reply";
+    Chat1 = "chat_1", Global, "Jump to chat 1";
+    Chat2 = "chat_2", Global, "Jump to chat 2";
+    Chat3 = "chat_3", Global, "Jump to chat 3";
+    Chat4 = "chat_4", Global, "Jump to chat 4";
+    Chat5 = "chat_5", Global, "Jump to chat 5";
+    Chat6 = "chat_6", Global, "Jump to chat 6";
+    Chat7 = "chat_7", Global, "Jump to chat 7";
+    Chat8 = "chat_8", Global, "Jump to chat 8";
+    Chat9 = "chat_9", Global, "Jump to chat 9";
+    Chat10 = "chat_10", Global, "Jump to chat 10";
+    AckAlerts = "ack_alerts", Global, "Acknowledge every alert (stops the repeats)";
+    Help = "help", Normal, "This help";
+    Back = "back", Normal, "Back to the queues (the chat stays open as a tab)";
+    Up = "up", Normal, "Move up / scroll the thread up";
+    Down = "down", Normal, "Move down / scroll the thread down";
+    PageUp = "page_up", Normal, "Page up";
+    PageDown = "page_down", Normal, "Page down";
+    Top = "top", Normal, "First row / oldest message";
+    Bottom = "bottom", Normal, "Last row / newest message";
+    NextQueue = "next_queue", Normal, "Next queue tab";
+    PrevQueue = "prev_queue", Normal, "Previous queue tab";
+    Open = "open", Normal, "Open the selected ticket as a chat";
+    CloseChat = "close_chat", Normal, "Close this chat tab (its draft is kept)";
+    NextChat = "next_chat", Normal, "Next chat tab";
+    PrevChat = "prev_chat", Normal, "Previous chat tab";
+    Compose = "compose", Normal, "Write in the compose box";
+    Take = "take", Normal, "Take the ticket (assign it to me)";
+    Customer = "customer", Normal, "Show or hide the customer panel";
+    Alerts = "alerts", Normal, "List alerts";
+    Send = "send", Compose, "Send the reply (or the note)";
+    Newline = "newline", Compose, "New line";
+    NextField = "next_field", Compose, "Next fill-in field of a macro";
+    ToggleNote = "toggle_note", Compose, "Switch between reply and internal note";
+    Leave = "leave", Compose, "Leave the compose box (the draft stays)";
+}
+
+impl Action {
+    /// `chat_N` → N-1.
+    pub fn chat_index(self) -> Option<usize> {
+        use Action::*;
+        [
+            Chat1, Chat2, Chat3, Chat4, Chat5, Chat6, Chat7, Chat8, Chat9, Chat10,
+        ]
+        .iter()
+        .position(|a| *a == self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_parse_back() {
+        let mut seen = std::collections::HashSet::new();
+        for a in Action::ALL {
+            assert!(seen.insert(a.name()), "duplicate {}", a.name());
+            assert_eq!(Action::parse(a.name()), Some(*a));
+            let json = serde_json::to_string(a).unwrap();
+            assert_eq!(json, format!("\"{}\"", a.name()));
+        }
+        assert_eq!(Action::Chat10.chat_index(), Some(9));
+        assert_eq!(Action::Quit.chat_index(), None);
+    }
+}

@@ -1,0 +1,213 @@
+//! Builders of mirrored state for unit tests, panel snapshots and
+//! benchmarks. Everything is at a fixed clock ([`NOW`]) so countdowns
+//! render the same text every run.
+
+use relay_client::Mirror;
+use shared::*;
+
+/// 2026-11-21 10:00:00 UTC.
+pub const NOW: Timestamp = Timestamp(1_795_255_200_000);
+
+/// Me: Anna (id 1), an agent of L1 and L2.
+pub const ME: AgentId = AgentId(1);
+
+pub trait TsExt {
+    fn minus(self, secs: i64) -> Timestamp;
+    fn plus(self, secs: i64) -> Timestamp;
+}
+
+impl TsExt for Timestamp {
+    fn minus(self, secs: i64) -> Timestamp {
+        Timestamp(self.0 - secs * 1000)
+    }
+    fn plus(self, secs: i64) -> Timestamp {
+        Timestamp(self.0 + secs * 1000)
+    }
+}
+
+fn queue(id: &str, first: u32, next: u32, resolution: u32) -> Queue {
+    Queue {
+        id: QueueId::new(id),
+        name: id.into(),
+        first_reply_minutes: first,
+        next_reply_minutes: next,
+        resolution_minutes: resolution,
+    }
+}
+
+/// The default macros, as the server ships them.
+pub fn default_macros() -> Vec<Macro> {
+    [
+        ("receipt", "Receipt", "Accepted: ticket #{id}. ETA: {eta}. You can check the status here at any time."),
+        ("details", "Need details", "We need: {field}. Just reply to this message. Timeout: 24 h."),
+        ("solved", "Solved", "Done: {what}. Next steps: {steps}. Please rate the answer below."),
+        ("escalate", "Escalated", "Your question went to an expert. We will be back by {eta}."),
+        ("hi", "First reply", "Hi {name}! I'm {agent}. I see ticket #{id} and am on it."),
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, (s, t, b))| Macro {
+        id: MacroId(i as i64 + 1),
+        shortcut: (*s).into(),
+        title: (*t).into(),
+        body: (*b).into(),
+        owner: None,
+    })
+    .collect()
+}
+
+/// A mirror with the four default queues, two agents (me first) and the
+/// default macros, and no tickets.
+pub fn mirror() -> Mirror {
+    let mut m = Mirror::new(Some(ME));
+    m.queues = vec![
+        queue("L1", 15, 15, 240),
+        queue("L2", 30, 30, 1440),
+        queue("VIP", 5, 5, 240),
+        queue("SECURITY", 1, 5, 120),
+    ];
+    for (id, name, display, queues) in [
+        (1, "anna", "Anna", vec!["L1", "L2"]),
+        (2, "bohdan", "Bohdan", vec!["L1", "VIP"]),
+    ] {
+        m.agents.insert(
+            AgentId(id),
+            Agent {
+                id: AgentId(id),
+                name: name.into(),
+                display_name: display.into(),
+                role: Role::Agent,
+                queues: queues.into_iter().map(QueueId::new).collect(),
+                capacity: 8,
+            },
+        );
+    }
+    m.macros = default_macros().into_iter().map(|x| (x.id, x)).collect();
+    m
+}
+
+pub fn add_customer(m: &mut Mirror, id: i64, name: &str, vip: bool) -> CustomerId {
+    let c = Customer {
+        id: CustomerId(id),
+        telegram_user_id: 5_000_000 + id,
+        first_name: name.into(),
+        last_name: None,
+        username: Some(format!("user{id}")),
+        language: Some("en".into()),
+        time_zone: None,
+        vip,
+        consent_at: Some(NOW.minus(3600)),
+        blocked: false,
+        created_at: NOW.minus(86_400),
+    };
+    m.customers.insert(c.id, c);
+    CustomerId(id)
+}
+
+/// Adds ticket `id` (number 10000 + id) for customer 1 (created if
+/// missing) in L1, open, unassigned, with a first reply due in 10 minutes;
+/// `f` adjusts it.
+pub fn add_ticket(m: &mut Mirror, id: i64, f: impl FnOnce(&mut Ticket)) -> TicketId {
+    if !m.customers.contains_key(&CustomerId(1)) {
+        add_customer(m, 1, "Olena", false);
+    }
+    let mut t = Ticket {
+        id: TicketId(id),
+        number: 10_000 + id as u64,
+        customer_id: CustomerId(1),
+        status: TicketStatus::New,
+        queue: QueueId::new("L1"),
+        priority: Priority::Normal,
+        tags: vec![],
+        assignee: None,
+        topic: Some("payment".into()),
+        created_at: NOW.minus(300),
+        updated_at: NOW.minus(300),
+        first_reply_at: None,
+        resolved_at: None,
+        closed_at: None,
+        waiting_since: None,
+        sla: SlaDeadlines {
+            first_reply_due: Some(NOW.plus(600)),
+            next_reply_due: None,
+            resolution_due: Some(NOW.plus(4 * 3600)),
+        },
+        message_count: 0,
+        last_message_id: None,
+        csat: None,
+    };
+    f(&mut t);
+    m.tickets.insert(t.id, t);
+    TicketId(id)
+}
+
+/// Adds a message to a ticket's thread and updates its counters.
+pub fn add_message(
+    m: &mut Mirror,
+    ticket: TicketId,
+    id: i64,
+    kind: MessageKind,
+    text: &str,
+    at: Timestamp,
+) -> MessageId {
+    let t = m.tickets.get_mut(&ticket).expect("ticket exists");
+    let author = match kind {
+        MessageKind::Inbound => Author::Customer { id: t.customer_id },
+        _ => Author::Agent { id: ME },
+    };
+    let msg = Message {
+        id: MessageId(id),
+        ticket_id: ticket,
+        kind,
+        author,
+        text: text.into(),
+        attachments: vec![],
+        telegram_message_id: None,
+        created_at: at,
+        edited_at: None,
+        delivery: (kind == MessageKind::Outbound).then(|| Delivery {
+            state: DeliveryState::Sent,
+            reason: None,
+            updated_at: at,
+        }),
+    };
+    t.message_count += 1;
+    t.last_message_id = Some(msg.id);
+    m.messages.entry(ticket).or_default().insert(msg.id, msg);
+    MessageId(id)
+}
+
+/// A mirror like a busy evening: `n` tickets over the four queues, a mix
+/// of languages, VIPs, critical ones and deadlines in every state, each
+/// with a few messages.
+pub fn busy(n: usize) -> Mirror {
+    let mut m = mirror();
+    let names = ["Olena", "王伟", "Дмитрий", "Sam 🚀", "Иван", "李娜", "Taras", "Emma"];
+    let queues = ["L1", "L2", "VIP", "SECURITY"];
+    let topics = ["payment", "account", "feature", "complaint"];
+    let mut msg = 1;
+    for i in 0..n as i64 {
+        let cust = add_customer(&mut m, i + 1, names[i as usize % names.len()], i % 23 == 0);
+        let tid = add_ticket(&mut m, i + 1, |t| {
+            t.customer_id = cust;
+            t.queue = QueueId::new(queues[i as usize % 4]);
+            t.topic = Some(topics[i as usize % 4].into());
+            t.priority = if i % 31 == 0 { Priority::Critical } else { Priority::Normal };
+            t.assignee = match i % 3 {
+                0 => Some(ME),
+                1 => Some(AgentId(2)),
+                _ => None,
+            };
+            t.status = if i % 3 == 2 { TicketStatus::New } else { TicketStatus::Open };
+            t.waiting_since = (i % 2 == 0).then(|| NOW.minus(30 + i % 1800));
+            t.sla.first_reply_due = Some(NOW.plus(((i % 40) - 8) * 60));
+        });
+        for k in 0..3 {
+            let kind = if k == 1 { MessageKind::Outbound } else { MessageKind::Inbound };
+            add_message(&mut m, tid, msg, kind, "Hello, my payment did not go through 😕", NOW.minus(600 - k * 60));
+            msg += 1;
+        }
+    }
+    m.seq = Seq(msg as u64);
+    m
+}

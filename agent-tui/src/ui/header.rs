@@ -1,0 +1,80 @@
+//! The top line: the queue screen and the open chats as tabs (with unread
+//! and unanswered badges), and the connection state.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+
+use super::text;
+use crate::state::{App, ConnState, Screen};
+use crate::views;
+
+/// The connection state, always visible.
+pub fn conn_label(app: &App) -> (String, Style) {
+    let t = &app.theme;
+    let unsent = app.pending.iter().filter(|p| !p.sent).count();
+    let waiting = if unsent > 0 { format!(", {unsent} unsent") } else { String::new() };
+    match &app.conn {
+        ConnState::Online => ("● online".into(), t.good()),
+        ConnState::Syncing => ("◐ syncing".into(), t.sla(crate::sla::Level::Warning)),
+        ConnState::Connecting { attempt } if *attempt <= 1 => (format!("◌ connecting{waiting}"), t.dim()),
+        ConnState::Connecting { attempt } => (format!("◌ reconnecting (try {attempt}){waiting}"), t.error()),
+        ConnState::Offline { retry_at, .. } => {
+            let secs = ((retry_at.0 - app.now.0).max(0) + 999) / 1000;
+            (format!("○ offline, retry in {secs}s{waiting}"), t.error())
+        }
+        ConnState::Refused { .. } => ("✗ refused".into(), t.error()),
+    }
+}
+
+pub fn draw(f: &mut Frame, app: &App, area: Rect) {
+    let t = &app.theme;
+    let (conn, conn_style) = conn_label(app);
+    let conn_w = text::width(&conn) + 1;
+    let mut spans = vec![Span::styled(" Queues ", t.tab(app.screen == Screen::Queues))];
+    let room = usize::from(area.width).saturating_sub(conn_w + 9);
+    let per_tab = if app.chats.is_empty() { 0 } else { (room / app.chats.len()).clamp(6, 22) };
+    let mut used = 0;
+    for (i, chat) in app.chats.iter().enumerate() {
+        let Some(ticket) = app.ticket(chat.ticket) else {
+            continue;
+        };
+        let name = app.customer_of(ticket).map_or("?", |c| c.first_name.as_str());
+        let unread = views::unread(&app.mirror, chat.ticket);
+        let mut badges = String::new();
+        if unread > 0 {
+            badges.push_str(&format!(" *{unread}"));
+        }
+        if ticket.waiting_since.is_some() {
+            badges.push_str(" !");
+        }
+        let key = if i == 9 { 0 } else { i + 1 };
+        let label_room = per_tab.saturating_sub(text::width(&badges) + 3);
+        let label = format!(" {key}:{}{badges} ", text::truncate(name, label_room.max(1)));
+        used += text::width(&label) + 1;
+        if used > room {
+            spans.push(Span::styled(" …", t.dim()));
+            break;
+        }
+        spans.push(Span::raw("│"));
+        let active = app.screen == Screen::Chat(i);
+        let style = if active {
+            t.tab(true)
+        } else if ticket.waiting_since.is_some() {
+            t.sla(crate::sla::Level::Warning)
+        } else {
+            Style::new()
+        };
+        spans.push(Span::styled(label, style));
+    }
+    let left = Line::from(spans);
+    f.render_widget(left, area);
+    let right = Rect::new(
+        area.x + area.width.saturating_sub(conn_w as u16),
+        area.y,
+        (conn_w as u16).min(area.width),
+        1,
+    );
+    f.render_widget(Line::styled(format!("{conn} "), conn_style), right);
+}

@@ -1,0 +1,386 @@
+//! Keys and pastes: overlays first, then bindings, then the editor.
+
+use crossterm::event::{KeyCode, KeyEvent};
+use shared::*;
+
+use super::Effect;
+use crate::action::{Action, Context};
+use crate::compose::{Compose, SendAs};
+use crate::keymap::Key;
+use crate::picker::{MacroPicker, step};
+use crate::state::{App, Focus, Overlay, Read, Screen};
+use crate::template;
+use crate::ui;
+
+impl App {
+    pub(super) fn key(&mut self, e: KeyEvent, fx: &mut Vec<Effect>) {
+        let key = Key::from_event(&e);
+        if self.overlay.is_some() {
+            return self.overlay_key(key, fx);
+        }
+        let in_compose = self.focus == Focus::Compose && self.current_chat().is_some();
+        let ctx = if in_compose { Context::Compose } else { Context::Normal };
+        if let Some(action) = self.keymap.action(ctx, &key) {
+            if action != Action::Quit && action != Action::Back {
+                self.quit_armed = false;
+            }
+            return self.action(action, fx);
+        }
+        if in_compose {
+            self.edit(key);
+        }
+    }
+
+    pub(super) fn paste(&mut self, text: &str) {
+        match &mut self.overlay {
+            Some(Overlay::Prompt(p)) => p.input.insert_str(&text.replace('\n', " ")),
+            Some(Overlay::Macros(p)) => {
+                p.query.push_str(text.lines().next().unwrap_or(""));
+                let macros = &self.mirror.macros;
+                p.refresh(macros, &mut self.ranker);
+            }
+            Some(_) => {}
+            None => {
+                let Some(t) = self.current_chat().map(|c| c.ticket) else {
+                    return;
+                };
+                self.focus = Focus::Compose;
+                self.drafts.entry(t).or_default().insert_str(text);
+                self.touch();
+            }
+        }
+    }
+
+    fn action(&mut self, action: Action, fx: &mut Vec<Effect>) {
+        use Action::*;
+        if let Some(i) = action.chat_index() {
+            if i < self.chats.len() {
+                self.screen = Screen::Chat(i);
+                self.focus = Focus::Normal;
+            } else {
+                self.say(format!("no chat {}", i + 1));
+            }
+            return;
+        }
+        let ticket = self.current_ticket();
+        match action {
+            Quit => self.request_quit(),
+            Palette => {
+                let items = super::palette_items(self, ticket);
+                self.overlay = Some(Overlay::Palette(crate::picker::Palette::new(ticket, items, &mut self.ranker)));
+            }
+            Macros => match self.current_chat().map(|c| c.ticket) {
+                Some(t) => self.open_macros(t, false),
+                None => self.warn("open a chat to use macros"),
+            },
+            NextWaiting => self.next_waiting(),
+            AckAlerts => self.ack_alerts(),
+            Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
+            Back => match self.screen {
+                Screen::Chat(_) => self.screen = Screen::Queues,
+                Screen::Queues => self.request_quit(),
+            },
+            Up => self.move_by(-1, fx),
+            Down => self.move_by(1, fx),
+            PageUp => self.move_by(-self.page(), fx),
+            PageDown => self.move_by(self.page(), fx),
+            Top => self.move_by(isize::MIN / 2, fx),
+            Bottom => self.move_by(isize::MAX / 2, fx),
+            NextQueue | PrevQueue => {
+                if self.screen == Screen::Queues {
+                    let n = self.tabs.len();
+                    self.queue_tab = if action == NextQueue {
+                        (self.queue_tab + 1) % n
+                    } else {
+                        (self.queue_tab + n - 1) % n
+                    };
+                    self.queue_sel = 0;
+                    self.queue_offset = 0;
+                    self.rows.clear();
+                    self.rows_dirty = true;
+                }
+            }
+            Open => match self.screen {
+                Screen::Queues => {
+                    if let Some(t) = ticket {
+                        self.open_chat(t);
+                    }
+                }
+                Screen::Chat(_) => self.focus = Focus::Compose,
+            },
+            CloseChat => {
+                if let Screen::Chat(i) = self.screen {
+                    self.chats.remove(i);
+                    self.screen = if self.chats.is_empty() {
+                        Screen::Queues
+                    } else {
+                        Screen::Chat(i.min(self.chats.len() - 1))
+                    };
+                }
+            }
+            NextChat | PrevChat => {
+                // Queues, chat 1, ..., chat N, round.
+                let n = self.chats.len() + 1;
+                let pos = match self.screen {
+                    Screen::Queues => 0,
+                    Screen::Chat(i) => i + 1,
+                };
+                let next = if action == NextChat { (pos + 1) % n } else { (pos + n - 1) % n };
+                self.screen = if next == 0 { Screen::Queues } else { Screen::Chat(next - 1) };
+                self.focus = Focus::Normal;
+            }
+            Compose => {
+                if self.screen == Screen::Queues {
+                    match ticket {
+                        Some(t) => self.open_chat(t),
+                        None => return,
+                    }
+                }
+                if self.current_chat().is_some() {
+                    self.focus = Focus::Compose;
+                }
+            }
+            Take => match ticket {
+                Some(t) => self.command(Command::Take { ticket_id: t }, fx),
+                None => self.warn("no ticket selected"),
+            },
+            Customer => self.customer_toggled = !self.customer_toggled,
+            Alerts => self.overlay = Some(Overlay::Alerts { selected: 0 }),
+            Send => self.send_compose(fx),
+            Newline => self.with_draft(|d| d.insert_char('\n')),
+            NextField => self.with_draft(|d| {
+                d.next_field();
+            }),
+            ToggleNote => self.with_draft(|d| {
+                d.send_as = match d.send_as {
+                    SendAs::Reply => SendAs::Note,
+                    SendAs::Note => SendAs::Reply,
+                }
+            }),
+            Leave => self.focus = Focus::Normal,
+            Chat1 | Chat2 | Chat3 | Chat4 | Chat5 | Chat6 | Chat7 | Chat8 | Chat9 | Chat10 => {}
+        }
+    }
+
+    fn page(&self) -> isize {
+        let rows = match self.screen {
+            Screen::Queues => self.viewport.list_rows,
+            Screen::Chat(_) => self.viewport.thread_rows,
+        };
+        isize::from(rows.max(2) as i16 - 1)
+    }
+
+    /// Moves the selection (queues) or scrolls the thread (chats; up is
+    /// older). Scrolling past the oldest loaded message loads older ones.
+    fn move_by(&mut self, delta: isize, fx: &mut Vec<Effect>) {
+        match self.screen {
+            Screen::Queues => {
+                self.queue_sel = step(self.queue_sel, self.rows.len(), delta);
+                self.clamp_offset();
+            }
+            Screen::Chat(i) => {
+                let Some(chat) = self.chats.get(i).cloned() else {
+                    return;
+                };
+                let total = ui::thread::line_count(self, chat.ticket, self.viewport.thread_width);
+                let max = total.saturating_sub(usize::from(self.viewport.thread_rows));
+                let scroll = (chat.scroll as isize - delta).clamp(0, max as isize) as usize;
+                self.chats[i].scroll = scroll;
+                if delta < 0 && scroll == max && !chat.complete && !chat.loading_older {
+                    let oldest = self.mirror.messages.get(&chat.ticket).and_then(|m| m.keys().next().copied());
+                    let known = self.mirror.messages.get(&chat.ticket).map_or(0, |m| m.len());
+                    let total = self.ticket(chat.ticket).map_or(0, |t| t.message_count as usize);
+                    if known >= total {
+                        self.chats[i].complete = true;
+                    } else {
+                        self.chats[i].loading_older = true;
+                        self.read(
+                            Read::Older(chat.ticket),
+                            Command::LoadOlder { ticket_id: chat.ticket, before: oldest, limit: 50 },
+                            fx,
+                        );
+                        if !self.conn.online() {
+                            self.chats[i].loading_older = false;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn with_draft(&mut self, f: impl FnOnce(&mut Compose)) {
+        if let Some(t) = self.current_chat().map(|c| c.ticket) {
+            f(self.drafts.entry(t).or_default());
+            self.touch();
+        }
+    }
+
+    /// Editing keys in the compose box.
+    fn edit(&mut self, key: Key) {
+        let Some(t) = self.current_chat().map(|c| c.ticket) else {
+            return;
+        };
+        let d = self.drafts.entry(t).or_default();
+        match key.code {
+            KeyCode::Char('/') if !key.ctrl && !key.alt && d.text.is_empty() => {
+                return self.open_macros(t, true);
+            }
+            KeyCode::Char('w') if key.ctrl => d.delete_word(),
+            KeyCode::Char('a') if key.ctrl => d.home(),
+            KeyCode::Char('e') if key.ctrl => d.end(),
+            KeyCode::Char(c) if !key.ctrl && !key.alt => d.insert_char(c),
+            KeyCode::Backspace => d.backspace(),
+            KeyCode::Delete => d.delete(),
+            KeyCode::Left => d.left(),
+            KeyCode::Right => d.right(),
+            KeyCode::Up => d.vertical(true),
+            KeyCode::Down => d.vertical(false),
+            KeyCode::Home => d.home(),
+            KeyCode::End => d.end(),
+            _ => return,
+        }
+        self.touch();
+    }
+
+    pub(super) fn open_macros(&mut self, ticket: TicketId, from_slash: bool) {
+        self.open_chat(ticket);
+        self.focus = Focus::Compose;
+        self.overlay = Some(Overlay::Macros(MacroPicker::new(ticket, from_slash, &self.mirror.macros, &mut self.ranker)));
+    }
+
+    fn overlay_key(&mut self, key: Key, fx: &mut Vec<Effect>) {
+        if self.keymap.action(Context::Global, &key) == Some(Action::Quit) {
+            self.overlay = None;
+            return self.request_quit();
+        }
+        let Some(overlay) = self.overlay.take() else {
+            return;
+        };
+        let up = key.code == KeyCode::Up || (key.ctrl && key.code == KeyCode::Char('p'));
+        let down = key.code == KeyCode::Down || (key.ctrl && key.code == KeyCode::Char('n'));
+        match overlay {
+            Overlay::Help { scroll } => {
+                let scroll = match key.code {
+                    KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('?') => return,
+                    KeyCode::Up | KeyCode::Char('k') => scroll.saturating_sub(1),
+                    KeyCode::Down | KeyCode::Char('j') => scroll + 1,
+                    KeyCode::PageUp => scroll.saturating_sub(10),
+                    KeyCode::PageDown | KeyCode::Char(' ') => scroll + 10,
+                    _ => scroll,
+                };
+                self.overlay = Some(Overlay::Help { scroll });
+            }
+            Overlay::Alerts { selected } => {
+                let listed = self.alerts.listed();
+                match key.code {
+                    KeyCode::Esc | KeyCode::Char('q') => {}
+                    KeyCode::Enter => {
+                        if let Some((k, _)) = listed.get(selected) {
+                            let t = k.ticket;
+                            self.alerts.ack(Some(t));
+                            self.open_chat(t);
+                        }
+                    }
+                    KeyCode::Char('a') => {
+                        self.ack_alerts();
+                        self.overlay = Some(Overlay::Alerts { selected });
+                    }
+                    _ => {
+                        let d = if up || key.code == KeyCode::Char('k') { -1 } else if down || key.code == KeyCode::Char('j') { 1 } else { 0 };
+                        self.overlay = Some(Overlay::Alerts { selected: step(selected, listed.len(), d) });
+                    }
+                }
+            }
+            Overlay::Palette(mut p) => match key.code {
+                KeyCode::Esc => {}
+                KeyCode::Enter => {
+                    if let Some(item) = p.chosen().cloned() {
+                        self.run_palette(p.ticket, item.cmd, fx);
+                    }
+                }
+                _ if up || down => {
+                    p.selected = step(p.selected, p.hits.len(), if up { -1 } else { 1 });
+                    self.overlay = Some(Overlay::Palette(p));
+                }
+                _ => {
+                    if edit_query(&mut p.query, key) {
+                        p.refresh(&mut self.ranker);
+                    }
+                    self.overlay = Some(Overlay::Palette(p));
+                }
+            },
+            Overlay::Macros(mut p) => match key.code {
+                KeyCode::Esc => {
+                    if p.from_slash {
+                        let text = format!("/{}", p.query);
+                        self.drafts.entry(p.ticket).or_default().insert_str(&text);
+                        self.touch();
+                    }
+                }
+                KeyCode::Enter | KeyCode::Tab => {
+                    if let Some(id) = p.chosen()
+                        && let Some(m) = self.mirror.macros.get(&id)
+                    {
+                        let (text, fields) = template::fill(&m.body, &self.vars(p.ticket));
+                        self.drafts.entry(p.ticket).or_default().insert_macro(&text, fields);
+                        self.focus = Focus::Compose;
+                        self.touch();
+                    }
+                }
+                _ if up || down => {
+                    p.selected = step(p.selected, p.hits.len(), if up { -1 } else { 1 });
+                    self.overlay = Some(Overlay::Macros(p));
+                }
+                _ => {
+                    if edit_query(&mut p.query, key) {
+                        p.refresh(&self.mirror.macros, &mut self.ranker);
+                    }
+                    self.overlay = Some(Overlay::Macros(p));
+                }
+            },
+            Overlay::Prompt(mut p) => match key.code {
+                KeyCode::Esc => {}
+                KeyCode::Enter => self.submit_prompt(p, fx),
+                KeyCode::Char(c) if !key.ctrl && !key.alt => {
+                    p.input.insert_char(c);
+                    self.overlay = Some(Overlay::Prompt(p));
+                }
+                _ => {
+                    match key.code {
+                        KeyCode::Backspace => p.input.backspace(),
+                        KeyCode::Delete => p.input.delete(),
+                        KeyCode::Left => p.input.left(),
+                        KeyCode::Right => p.input.right(),
+                        KeyCode::Home => p.input.home(),
+                        KeyCode::End => p.input.end(),
+                        KeyCode::Char('w') if key.ctrl => p.input.delete_word(),
+                        _ => {}
+                    }
+                    self.overlay = Some(Overlay::Prompt(p));
+                }
+            },
+        }
+    }
+}
+
+/// Typing in a picker's query; true when the query changed.
+fn edit_query(q: &mut String, key: Key) -> bool {
+    match key.code {
+        KeyCode::Char('w') if key.ctrl => {
+            let trimmed = q.trim_end().len();
+            let cut = q[..trimmed].rfind(' ').map_or(0, |i| i + 1);
+            q.truncate(cut);
+            true
+        }
+        KeyCode::Char('u') if key.ctrl => {
+            q.clear();
+            true
+        }
+        KeyCode::Char(c) if !key.ctrl && !key.alt => {
+            q.push(c);
+            true
+        }
+        KeyCode::Backspace => q.pop().is_some(),
+        _ => false,
+    }
+}

@@ -1,0 +1,204 @@
+//! The network worker's events: connection state, snapshots, events and
+//! the answers to our commands.
+
+use shared::*;
+
+use super::Effect;
+use crate::net::NetEvent;
+use crate::state::{App, ConnState, Read};
+
+impl App {
+    pub(super) fn net(&mut self, e: NetEvent, fx: &mut Vec<Effect>) {
+        self.dirty = true;
+        match e {
+            NetEvent::Connecting { attempt } => {
+                if !matches!(self.conn, ConnState::Offline { .. }) || attempt == 1 {
+                    self.conn = ConnState::Connecting { attempt };
+                }
+            }
+            NetEvent::Connected(w) => {
+                self.mirror.me = Some(w.agent.id);
+                self.me = Some(w.agent);
+                self.server_version = Some(w.server_version);
+                self.conn = match w.sync {
+                    SyncMode::Snapshot => ConnState::Syncing,
+                    SyncMode::Events => ConnState::Online,
+                };
+                self.marked.clear();
+                self.reads.clear();
+                for c in &mut self.chats {
+                    c.loading_older = false;
+                }
+                // Everything not yet confirmed goes (again) with its own
+                // id: the server applies each id once.
+                for p in &mut self.pending {
+                    p.sent = true;
+                    fx.push(Effect::Send(ClientMessage::Command {
+                        id: p.id.clone(),
+                        command: p.command.clone(),
+                    }));
+                }
+                self.rows_dirty = true;
+            }
+            NetEvent::Disconnected { reason, retry_in } => {
+                self.conn = ConnState::Offline {
+                    reason,
+                    retry_at: Timestamp(self.now.0 + retry_in.as_millis() as i64),
+                };
+                for p in &mut self.pending {
+                    p.sent = false;
+                }
+            }
+            NetEvent::Refused { reason } => {
+                self.conn = ConnState::Refused { reason };
+            }
+            NetEvent::Frame(m) => self.frame(m, fx),
+        }
+    }
+
+    fn frame(&mut self, m: ServerMessage, fx: &mut Vec<Effect>) {
+        match m {
+            ServerMessage::Snapshot(part) => {
+                let last = part.last;
+                if let Err(e) = self.mirror.apply_snapshot(*part) {
+                    tracing::warn!(%e, "snapshot out of order; resyncing");
+                    self.resync(fx);
+                    return;
+                }
+                if last {
+                    self.conn = ConnState::Online;
+                    self.history.clear();
+                    self.forget_closed_chats();
+                }
+                self.rows_dirty = true;
+            }
+            ServerMessage::Events { events } => {
+                for e in &events {
+                    match self.mirror.apply_event(e) {
+                        Ok(true) => self.on_event(&e.event),
+                        Ok(false) => {}
+                        Err(err) => {
+                            tracing::warn!(%err, "gap in the event stream; resyncing");
+                            self.resync(fx);
+                            return;
+                        }
+                    }
+                }
+                self.rows_dirty = true;
+            }
+            ServerMessage::Ok { id, result, .. } => self.answered(id, Ok(result)),
+            ServerMessage::Error {
+                id: Some(id),
+                code,
+                message,
+            } => self.answered(id, Err((code, message))),
+            ServerMessage::Error { id: None, message, .. } => {
+                self.warn(format!("server: {message}"));
+            }
+            ServerMessage::Welcome { .. } | ServerMessage::Digest { .. } => {}
+        }
+    }
+
+    fn resync(&mut self, fx: &mut Vec<Effect>) {
+        self.conn = ConnState::Connecting { attempt: 1 };
+        for p in &mut self.pending {
+            p.sent = false;
+        }
+        fx.push(Effect::Resync);
+    }
+
+    /// Side effects of an applied event on view state.
+    fn on_event(&mut self, e: &Event) {
+        match e {
+            Event::TicketUpdated { ticket, .. } | Event::TicketCreated { ticket } => {
+                // Keep the customer's history current.
+                if let Some(h) = self.history.get_mut(&ticket.customer_id) {
+                    match h.iter_mut().find(|t| t.id == ticket.id) {
+                        Some(t) => *t = ticket.clone(),
+                        None => h.insert(0, ticket.clone()),
+                    }
+                }
+                if ticket.status == TicketStatus::Closed {
+                    self.forget_closed_chats();
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Closed tickets leave the mirror: close their chats (drafts stay).
+    fn forget_closed_chats(&mut self) {
+        let before = self.chats.len();
+        let current = self.current_ticket();
+        self.chats.retain(|c| self.mirror.tickets.contains_key(&c.ticket));
+        if self.chats.len() != before {
+            self.screen = match current.and_then(|t| self.chats.iter().position(|c| c.ticket == t)) {
+                Some(i) => crate::state::Screen::Chat(i),
+                None => crate::state::Screen::Queues,
+            };
+        }
+    }
+
+    fn answered(&mut self, id: CommandId, result: Result<CommandResult, (ErrorCode, String)>) {
+        if let Some(read) = self.reads.remove(&id) {
+            match (read, result) {
+                (Read::Older(t), Ok(CommandResult::Messages { messages, more })) => {
+                    self.mirror.add_older(&messages);
+                    if let Some(c) = self.chats.iter_mut().find(|c| c.ticket == t) {
+                        c.loading_older = false;
+                        c.complete = !more;
+                    }
+                }
+                (Read::History(c), Ok(CommandResult::Tickets { tickets, .. })) => {
+                    self.history.insert(c, tickets);
+                }
+                (_, Err((_, message))) => {
+                    for c in &mut self.chats {
+                        c.loading_older = false;
+                    }
+                    self.warn(format!("could not load: {message}"));
+                }
+                (_, Ok(other)) => tracing::warn!(?other, "unexpected answer to a read"),
+            }
+            return;
+        }
+        let Some(pos) = self.pending.iter().position(|p| p.id == id) else {
+            // mark_read and other fire-and-forget commands.
+            if let Err((_, message)) = result {
+                tracing::debug!(%id, %message, "command refused");
+            }
+            return;
+        };
+        let p = self.pending.remove(pos);
+        self.touch();
+        if let Err((code, message)) = result {
+            let number = self
+                .ticket(p.command.ticket_id())
+                .map_or_else(|| p.command.ticket_id().to_string(), |t| t.number.to_string());
+            self.warn(format!("#{number}: {} refused ({code:?}): {message}", kind(&p.command)));
+            // Never lose typed text: a refused reply or note goes back to the draft.
+            if let Command::Reply { ticket_id, text } | Command::Note { ticket_id, text } = p.command {
+                let d = self.drafts.entry(ticket_id).or_default();
+                if d.is_empty() {
+                    d.insert_str(&text);
+                }
+            }
+        }
+    }
+}
+
+fn kind(c: &Command) -> &'static str {
+    match c {
+        Command::Reply { .. } => "reply",
+        Command::Note { .. } => "note",
+        Command::Take { .. } => "take",
+        Command::Assign { .. } => "assign",
+        Command::Transfer { .. } => "transfer",
+        Command::SetStatus { .. } => "status change",
+        Command::SetTags { .. } => "tags",
+        Command::SetPriority { .. } => "priority",
+        Command::MarkRead { .. } => "mark read",
+        Command::LoadOlder { .. } => "load older",
+        Command::History { .. } => "history",
+    }
+}

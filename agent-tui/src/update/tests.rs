@@ -1,0 +1,355 @@
+//! State transitions, driven through `App::handle` as the loop does.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use shared::*;
+
+use super::{Effect, Input};
+use crate::compose::SendAs;
+use crate::config::Alerts;
+use crate::fixtures::*;
+use crate::keymap::{Key, Keymap};
+use crate::net::NetEvent;
+use crate::state::{App, ConnState, Focus, Overlay, Screen};
+
+fn app() -> App {
+    let mut a = App::new(Keymap::default(), Alerts::default(), jiff::tz::TimeZone::UTC, "t".into(), NOW);
+    a.mirror = mirror();
+    a.me = a.mirror.agents.get(&ME).cloned();
+    a.conn = ConnState::Online;
+    a.rows_dirty = true;
+    a.refresh_rows();
+    a
+}
+
+fn press(a: &mut App, key: &str) -> Vec<Effect> {
+    let k = Key::parse(key).unwrap();
+    let mut m = KeyModifiers::NONE;
+    if k.ctrl {
+        m |= KeyModifiers::CONTROL;
+    }
+    if k.alt {
+        m |= KeyModifiers::ALT;
+    }
+    a.handle(Input::Key(KeyEvent::new(k.code, m)))
+}
+
+fn typed(a: &mut App, s: &str) {
+    for c in s.chars() {
+        a.handle(Input::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)));
+    }
+}
+
+fn sent(fx: &[Effect]) -> Vec<Command> {
+    fx.iter()
+        .filter_map(|e| match e {
+            Effect::Send(ClientMessage::Command { command, .. }) => Some(command.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn with_tickets() -> App {
+    let mut a = app();
+    let t1 = add_ticket(&mut a.mirror, 1, |t| t.assignee = Some(ME));
+    add_message(&mut a.mirror, t1, 1, MessageKind::Inbound, "hello", NOW.minus(120));
+    let t2 = add_ticket(&mut a.mirror, 2, |t| t.waiting_since = Some(NOW.minus(300)));
+    add_message(&mut a.mirror, t2, 2, MessageKind::Inbound, "anyone?", NOW.minus(300));
+    a.mirror.read.insert(t1, MessageId(1));
+    a.rows_dirty = true;
+    a.handle(Input::Resize);
+    a
+}
+
+#[test]
+fn queue_tabs_selection_and_opening_chats() {
+    let mut a = with_tickets();
+    // Mine holds ticket 1.
+    assert_eq!(a.rows, vec![TicketId(1)]);
+    press(&mut a, "l");
+    assert_eq!(a.tabs[a.queue_tab].title(), "Unassigned");
+    assert_eq!(a.rows, vec![TicketId(2)]);
+    press(&mut a, "h");
+    press(&mut a, "h");
+    assert_eq!(a.tabs[a.queue_tab].title(), "All");
+    // The waiting one first.
+    assert_eq!(a.rows, vec![TicketId(2), TicketId(1)]);
+    press(&mut a, "j");
+    assert_eq!(a.queue_sel, 1);
+    let fx = press(&mut a, "enter");
+    assert_eq!(a.screen, Screen::Chat(0));
+    // Viewing a chat marks it read up to its newest message... already read.
+    assert!(sent(&fx).iter().all(|c| !matches!(c, Command::MarkRead { .. })));
+    press(&mut a, "q");
+    assert_eq!(a.screen, Screen::Queues);
+    press(&mut a, "k");
+    let fx = press(&mut a, "o");
+    assert_eq!(a.chats.len(), 2);
+    assert!(sent(&fx).contains(&Command::MarkRead { ticket_id: TicketId(2), up_to: MessageId(2) }));
+    // Chats by number, and round with tab.
+    press(&mut a, "1");
+    assert_eq!(a.current_ticket(), Some(TicketId(1)));
+    press(&mut a, "tab");
+    assert_eq!(a.current_ticket(), Some(TicketId(2)));
+    press(&mut a, "tab");
+    assert_eq!(a.screen, Screen::Queues);
+    press(&mut a, "alt-2");
+    press(&mut a, "x");
+    assert_eq!(a.chats.len(), 1);
+    assert_eq!(a.screen, Screen::Chat(0));
+}
+
+#[test]
+fn next_waiting_prefers_open_chats_then_the_queue() {
+    let mut a = with_tickets();
+    press(&mut a, "n");
+    assert_eq!(a.current_ticket(), Some(TicketId(2)));
+    // Nothing else waits.
+    press(&mut a, "n");
+    assert_eq!(a.flash.as_ref().unwrap().text, "nobody is waiting for a reply");
+}
+
+#[test]
+fn compose_send_reply_note_and_drafts_per_ticket() {
+    let mut a = with_tickets();
+    press(&mut a, "ctrl-n");
+    press(&mut a, "i");
+    assert_eq!(a.focus, Focus::Compose);
+    typed(&mut a, "Looking 1 sec");
+    // Digits are text in the compose box.
+    assert_eq!(a.drafts[&TicketId(2)].text, "Looking 1 sec");
+    press(&mut a, "alt-enter");
+    typed(&mut a, "ok");
+    // Switch away and back: the draft is kept.
+    press(&mut a, "esc");
+    press(&mut a, "q");
+    press(&mut a, "enter");
+    press(&mut a, "1");
+    assert_eq!(a.drafts[&TicketId(2)].text, "Looking 1 sec\nok");
+    press(&mut a, "i");
+    let fx = press(&mut a, "enter");
+    assert_eq!(
+        sent(&fx),
+        vec![Command::Reply { ticket_id: TicketId(2), text: "Looking 1 sec\nok".into() }]
+    );
+    assert!(a.drafts.get(&TicketId(2)).is_none_or(|d| d.is_empty()));
+    assert_eq!(a.pending.len(), 1);
+    // A note.
+    press(&mut a, "ctrl-t");
+    typed(&mut a, "check logs");
+    let fx = press(&mut a, "enter");
+    assert_eq!(sent(&fx), vec![Command::Note { ticket_id: TicketId(2), text: "check logs".into() }]);
+    assert_eq!(a.drafts.get(&TicketId(2)).map(|d| d.send_as), None);
+    // Empty and oversize texts are refused with a reason.
+    let fx = press(&mut a, "enter");
+    assert!(sent(&fx).is_empty());
+    a.handle(Input::Paste("x".repeat(MAX_TEXT_UTF16 + 1)));
+    let fx = press(&mut a, "enter");
+    assert!(sent(&fx).is_empty());
+    assert!(a.flash.as_ref().unwrap().text.contains("too long"), "{:?}", a.flash);
+}
+
+#[test]
+fn offline_commands_wait_and_go_once_on_reconnect() {
+    let mut a = with_tickets();
+    a.handle(Input::Net(NetEvent::Disconnected { reason: "x".into(), retry_in: std::time::Duration::from_secs(2) }));
+    assert!(matches!(a.conn, ConnState::Offline { .. }));
+    press(&mut a, "enter");
+    press(&mut a, "i");
+    typed(&mut a, "sorry for the wait");
+    let fx = press(&mut a, "enter");
+    assert!(sent(&fx).is_empty(), "nothing goes out while offline");
+    let fx = press(&mut a, "esc");
+    assert!(fx.is_empty());
+    let fx = press(&mut a, "t");
+    assert!(sent(&fx).is_empty());
+    assert_eq!(a.pending.len(), 2);
+    let welcome = relay_client::Welcome {
+        agent: a.me.clone().unwrap(),
+        sync: SyncMode::Events,
+        snapshot_tail: 50,
+        server_version: "test".into(),
+    };
+    let fx = a.handle(Input::Net(NetEvent::Connected(welcome.clone())));
+    let cmds = sent(&fx);
+    assert_eq!(cmds[0], Command::Reply { ticket_id: TicketId(1), text: "sorry for the wait".into() });
+    assert_eq!(cmds[1], Command::Take { ticket_id: TicketId(1) });
+    // Confirmed ones leave; a drop before the answer resends with the same id.
+    let ids: Vec<CommandId> = a.pending.iter().map(|p| p.id.clone()).collect();
+    a.handle(Input::Net(NetEvent::Frame(ServerMessage::Ok { id: ids[1].clone(), seq: None, result: CommandResult::Unchanged })));
+    a.handle(Input::Net(NetEvent::Disconnected { reason: "x".into(), retry_in: std::time::Duration::from_secs(1) }));
+    let fx = a.handle(Input::Net(NetEvent::Connected(welcome)));
+    let again: Vec<CommandId> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Send(ClientMessage::Command { id, command: Command::Reply { .. } }) => Some(id.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(again, vec![ids[0].clone()]);
+    // A refused reply goes back to the draft.
+    a.handle(Input::Net(NetEvent::Frame(ServerMessage::Error {
+        id: Some(ids[0].clone()),
+        code: ErrorCode::Conflict,
+        message: "ticket #10001 is closed".into(),
+    })));
+    assert!(a.pending.is_empty());
+    assert_eq!(a.drafts[&TicketId(1)].text, "sorry for the wait");
+    assert!(a.flash.as_ref().unwrap().error);
+}
+
+#[test]
+fn macro_picker_fuzzy_fill_and_fields() {
+    let mut a = with_tickets();
+    press(&mut a, "enter");
+    press(&mut a, "i");
+    // `/` in an empty box opens the picker.
+    typed(&mut a, "/");
+    assert!(matches!(a.overlay, Some(Overlay::Macros(_))));
+    typed(&mut a, "nd dtl");
+    let Some(Overlay::Macros(p)) = &a.overlay else { panic!() };
+    assert_eq!(a.mirror.macros[&p.chosen().unwrap()].shortcut, "details");
+    press(&mut a, "enter");
+    assert!(a.overlay.is_none());
+    let d = &a.drafts[&TicketId(1)];
+    assert_eq!(d.text, "We need: {field}. Just reply to this message. Timeout: 24 h.");
+    assert_eq!(d.selection, Some((9, 16)));
+    // Sending with the field unfilled is refused.
+    let fx = press(&mut a, "enter");
+    assert!(sent(&fx).is_empty());
+    typed(&mut a, "your order number");
+    let fx = press(&mut a, "enter");
+    assert_eq!(
+        sent(&fx),
+        vec![Command::Reply {
+            ticket_id: TicketId(1),
+            text: "We need: your order number. Just reply to this message. Timeout: 24 h.".into()
+        }]
+    );
+    // Known variables are filled from the ticket.
+    press(&mut a, "ctrl-k");
+    typed(&mut a, "frst rep");
+    press(&mut a, "enter");
+    assert_eq!(a.drafts[&TicketId(1)].text, "Hi Olena! I'm Anna. I see ticket #10001 and am on it.");
+    // Esc from a slash-opened picker gives the text back.
+    let mut b = with_tickets();
+    press(&mut b, "enter");
+    press(&mut b, "i");
+    typed(&mut b, "/start");
+    press(&mut b, "esc");
+    assert_eq!(b.drafts[&TicketId(1)].text, "/start");
+}
+
+#[test]
+fn palette_runs_actions_with_prompts() {
+    let mut a = with_tickets();
+    press(&mut a, "ctrl-p");
+    typed(&mut a, "escal");
+    let fx = press(&mut a, "enter");
+    assert!(fx.is_empty());
+    assert!(matches!(a.overlay, Some(Overlay::Prompt(_))));
+    typed(&mut a, "needs refund rights");
+    let fx = press(&mut a, "enter");
+    assert_eq!(
+        sent(&fx),
+        vec![Command::Transfer {
+            ticket_id: TicketId(1),
+            queue: Some(QueueId::new("L2")),
+            agent_id: None,
+            note: Some("needs refund rights".into())
+        }]
+    );
+    press(&mut a, ":");
+    typed(&mut a, "prio crit");
+    let fx = press(&mut a, "enter");
+    assert_eq!(sent(&fx), vec![Command::SetPriority { ticket_id: TicketId(1), priority: Priority::Critical }]);
+    press(&mut a, ":");
+    typed(&mut a, "add tags");
+    press(&mut a, "enter");
+    typed(&mut a, "#Billing, refund");
+    let fx = press(&mut a, "enter");
+    assert_eq!(
+        sent(&fx),
+        vec![Command::SetTags { ticket_id: TicketId(1), add: vec!["billing".into(), "refund".into()], remove: vec![] }]
+    );
+    press(&mut a, ":");
+    typed(&mut a, "close summary");
+    press(&mut a, "enter");
+    typed(&mut a, "refunded");
+    let fx = press(&mut a, "enter");
+    assert_eq!(
+        sent(&fx),
+        vec![
+            Command::Note { ticket_id: TicketId(1), text: "Summary: refunded".into() },
+            Command::SetStatus { ticket_id: TicketId(1), status: TicketStatus::Resolved }
+        ]
+    );
+    // Ask for details: the macro, then waiting on the customer once sent.
+    press(&mut a, ":");
+    typed(&mut a, "ask details");
+    press(&mut a, "enter");
+    assert_eq!(a.focus, Focus::Compose);
+    typed(&mut a, "a screenshot");
+    let fx = press(&mut a, "enter");
+    let cmds = sent(&fx);
+    assert!(matches!(&cmds[0], Command::Reply { text, .. } if text.starts_with("We need: a screenshot.")));
+    assert_eq!(cmds[1], Command::SetStatus { ticket_id: TicketId(1), status: TicketStatus::PendingOnCustomer });
+    // Esc cancels.
+    press(&mut a, "ctrl-p");
+    press(&mut a, "esc");
+    assert!(a.overlay.is_none());
+    assert_eq!(a.drafts.get(&TicketId(1)).map(|d| d.send_as).unwrap_or_default(), SendAs::Reply);
+}
+
+#[test]
+fn help_alerts_and_quit() {
+    let mut a = with_tickets();
+    press(&mut a, "?");
+    assert!(matches!(a.overlay, Some(Overlay::Help { .. })));
+    press(&mut a, "esc");
+    assert!(a.overlay.is_none());
+    // Ticket 2 waits 5 minutes: an alert that rings, repeats, and stops on ack.
+    let fx = a.handle(Input::Tick(NOW.plus(1)));
+    assert!(fx.contains(&Effect::Bell));
+    assert_eq!(a.alerts.unacked(), 1);
+    let fx = a.handle(Input::Tick(NOW.plus(62)));
+    assert!(fx.contains(&Effect::Bell));
+    press(&mut a, "a");
+    assert_eq!(a.alerts.unacked(), 0);
+    let fx = a.handle(Input::Tick(NOW.plus(130)));
+    assert!(!fx.contains(&Effect::Bell));
+    press(&mut a, "!");
+    assert!(matches!(a.overlay, Some(Overlay::Alerts { .. })));
+    press(&mut a, "enter");
+    assert_eq!(a.current_ticket(), Some(TicketId(2)));
+    // Quit asks again while a command is unconfirmed.
+    press(&mut a, "t");
+    press(&mut a, "ctrl-c");
+    assert!(!a.quit);
+    press(&mut a, "ctrl-c");
+    assert!(a.quit);
+}
+
+#[test]
+fn gaps_resync_and_closed_tickets_close_their_chats() {
+    let mut a = with_tickets();
+    press(&mut a, "enter");
+    let seq = a.mirror.seq;
+    let mut t = a.mirror.tickets[&TicketId(1)].clone();
+    t.status = TicketStatus::Closed;
+    let ev = |n: u64, t: &Ticket| EventEnvelope {
+        seq: Seq(n),
+        at: NOW,
+        event: Event::TicketUpdated {
+            ticket: t.clone(),
+            by: None,
+            change: TicketChange::Status { from: TicketStatus::Open, to: TicketStatus::Closed },
+        },
+    };
+    let fx = a.handle(Input::Net(NetEvent::Frame(ServerMessage::Events { events: vec![ev(seq.0 + 5, &t)] })));
+    assert_eq!(fx, vec![Effect::Resync]);
+    a.conn = ConnState::Online;
+    a.handle(Input::Net(NetEvent::Frame(ServerMessage::Events { events: vec![ev(seq.0 + 1, &t)] })));
+    assert!(a.chats.is_empty());
+    assert_eq!(a.screen, Screen::Queues);
+    assert!(a.rows.iter().all(|r| *r != TicketId(1)));
+}
