@@ -1,0 +1,271 @@
+//! Every panel rendered into ratatui's TestBackend at a fixed clock, at
+//! 80x24 and 160x48, checked as insta snapshots. Each snapshot holds the
+//! screen's text and, below it, a map of the SLA colours (g ok, y warning,
+//! r breached) so colour regressions show as well as text ones.
+
+use agent_tui::App;
+use agent_tui::compose::SendAs;
+use agent_tui::config::{Alerts, Colors};
+use agent_tui::fixtures::*;
+use agent_tui::keymap::{Key, Keymap};
+use agent_tui::session::{render, text_of};
+use agent_tui::state::{ConnState, Screen};
+use agent_tui::ui::theme::Theme;
+use agent_tui::update::Input;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::buffer::Buffer;
+use ratatui::style::{Color, Modifier};
+use shared::*;
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
+
+fn colour_map(buf: &Buffer) -> String {
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        let mut row = String::new();
+        for x in 0..buf.area.width {
+            let c = &buf[(x, y)];
+            let ch = match c.fg {
+                Color::Green | Color::Indexed(71) => 'g',
+                Color::Yellow | Color::Indexed(214) => 'y',
+                Color::Red | Color::Indexed(196) => 'r',
+                _ if c.modifier.contains(Modifier::REVERSED) && c.modifier.contains(Modifier::BOLD) => 'R',
+                _ => ' ',
+            };
+            row.push(ch);
+        }
+        let row = row.trim_end();
+        if !row.is_empty() {
+            out.push_str(&format!("{y:>2} |{row}\n"));
+        }
+    }
+    out
+}
+
+fn shot(app: &mut App, name: &str) {
+    for (w, h) in SIZES {
+        let buf = render(app, w, h);
+        let text = format!("{}\n--- colours ---\n{}", text_of(&buf), colour_map(&buf));
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), text);
+    }
+}
+
+fn press(a: &mut App, key: &str) {
+    let k = Key::parse(key).unwrap();
+    let mut m = KeyModifiers::NONE;
+    if k.ctrl {
+        m |= KeyModifiers::CONTROL;
+    }
+    if k.alt {
+        m |= KeyModifiers::ALT;
+    }
+    a.handle(Input::Key(KeyEvent::new(k.code, m)));
+}
+
+fn typed(a: &mut App, s: &str) {
+    for c in s.chars() {
+        a.handle(Input::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)));
+    }
+}
+
+/// A desk mid-shift: six tickets in every SLA state, Chinese, Cyrillic and
+/// emoji names, a VIP and a critical one.
+fn scene(colors: Colors) -> App {
+    let mut a = App::new(Keymap::default(), Alerts::default(), jiff::tz::TimeZone::UTC, "s".into(), NOW);
+    a.theme = Theme::new(colors);
+    let m = &mut a.mirror;
+    *m = mirror();
+    let wang = add_customer(m, 2, "王伟", false);
+    let sam = add_customer(m, 3, "Sam 🚀", false);
+    let vip = add_customer(m, 4, "Дмитрий", true);
+    m.customers.get_mut(&vip).unwrap().time_zone = Some("Europe/Kyiv".into());
+    m.customers.get_mut(&vip).unwrap().language = Some("ru".into());
+    m.customers.get_mut(&wang).unwrap().language = Some("zh".into());
+    m.customers.get_mut(&wang).unwrap().time_zone = Some("Asia/Shanghai".into());
+    let olena = add_customer(m, 1, "Olena", false);
+    m.customers.get_mut(&olena).unwrap().last_name = Some("Koval".into());
+    // Ok: 40 minutes left.
+    let t1 = add_ticket(m, 1, |t| {
+        t.assignee = Some(ME);
+        t.status = TicketStatus::Open;
+        t.waiting_since = Some(NOW.minus(200));
+        t.sla.first_reply_due = None;
+        t.sla.next_reply_due = Some(NOW.plus(2400));
+        t.tags = vec!["billing".into()];
+    });
+    // Warning: 3 minutes left.
+    let t2 = add_ticket(m, 2, |t| {
+        t.customer_id = wang;
+        t.topic = Some("account".into());
+        t.waiting_since = Some(NOW.minus(720));
+        t.sla.first_reply_due = Some(NOW.plus(180));
+    });
+    // Breached 7 minutes ago.
+    let t3 = add_ticket(m, 3, |t| {
+        t.customer_id = sam;
+        t.queue = QueueId::new("L2");
+        t.topic = Some("feature".into());
+        t.waiting_since = Some(NOW.minus(2220));
+        t.sla.first_reply_due = Some(NOW.minus(420));
+    });
+    // VIP, critical, security.
+    let t4 = add_ticket(m, 4, |t| {
+        t.customer_id = vip;
+        t.queue = QueueId::new("SECURITY");
+        t.priority = Priority::Critical;
+        t.waiting_since = Some(NOW.minus(60));
+        t.sla.first_reply_due = Some(NOW.plus(30));
+    });
+    add_ticket(m, 5, |t| {
+        t.assignee = Some(AgentId(2));
+        t.status = TicketStatus::PendingOnCustomer;
+        t.topic = None;
+        t.sla = SlaDeadlines { resolution_due: Some(NOW.plus(3 * 3600)), ..Default::default() };
+    });
+    // An earlier, rated ticket of Olena's.
+    add_ticket(m, 6, |t| {
+        t.status = TicketStatus::Resolved;
+        t.created_at = NOW.minus(3 * 86_400);
+        t.csat = Some(4);
+        t.sla = SlaDeadlines::default();
+    });
+    add_message(m, t1, 1, MessageKind::Inbound, "Hi! My card was charged twice for the March invoice 😕", NOW.minus(900));
+    let bot = add_message(m, t1, 2, MessageKind::Outbound, "Accepted: ticket #10001. ETA: 10:15 UTC.", NOW.minus(880));
+    m.messages.get_mut(&t1).unwrap().get_mut(&bot).unwrap().author = Author::Bot;
+    add_message(m, t1, 3, MessageKind::Note, "Stripe shows two captures, refund one.", NOW.minus(600));
+    let r = add_message(m, t1, 4, MessageKind::Outbound, "Hi Olena! I'm Anna. Checking the charges now.", NOW.minus(500));
+    let q = add_message(m, t1, 5, MessageKind::Outbound, "Refund started.", NOW.minus(400));
+    m.messages.get_mut(&t1).unwrap().get_mut(&q).unwrap().delivery =
+        Some(Delivery { state: DeliveryState::Failed, reason: Some("Forbidden: bot was blocked by the user".into()), updated_at: NOW.minus(390) });
+    let _ = r;
+    let shot_msg = add_message(m, t1, 6, MessageKind::Inbound, "here is the statement", NOW.minus(200));
+    {
+        let msg = m.messages.get_mut(&t1).unwrap().get_mut(&shot_msg).unwrap();
+        msg.attachments.push(Attachment {
+            kind: AttachmentKind::Photo,
+            file_id: "AgACAgIAAxkBAAIB".into(),
+            file_name: Some("statement.png".into()),
+            mime_type: Some("image/png".into()),
+            size: Some(120_000),
+        });
+        msg.edited_at = Some(NOW.minus(150));
+    }
+    add_message(m, t2, 7, MessageKind::Inbound, "我无法登录我的账户，验证码一直没有收到。", NOW.minus(720));
+    add_message(m, t3, 8, MessageKind::Inbound, "Dark mode please 🌙🙏", NOW.minus(2220));
+    add_message(m, t4, 9, MessageKind::Inbound, "Мой аккаунт взломали!", NOW.minus(60));
+    m.read.insert(t1, MessageId(5));
+    a.me = a.mirror.agents.get(&ME).cloned();
+    a.conn = ConnState::Online;
+    a.rows_dirty = true;
+    a.handle(Input::Resize);
+    a
+}
+
+#[test]
+fn queue_all_tab() {
+    let mut a = scene(Colors::Basic);
+    press(&mut a, "h"); // All
+    shot(&mut a, "queue_all");
+}
+
+#[test]
+fn queue_mine_tab_no_color() {
+    let mut a = scene(Colors::None);
+    shot(&mut a, "queue_mine_mono");
+}
+
+#[test]
+fn chat_with_thread_customer_and_draft() {
+    let mut a = scene(Colors::Basic);
+    press(&mut a, "enter"); // Mine: ticket 1
+    a.history.insert(CustomerId(1), vec![a.mirror.tickets[&TicketId(6)].clone()]);
+    press(&mut a, "i");
+    typed(&mut a, "Refund is on its way, 3-5 days. 谢谢 🙂");
+    shot(&mut a, "chat");
+}
+
+#[test]
+fn chat_tabs_badges_and_offline_pending_reply() {
+    let mut a = scene(Colors::Basic);
+    press(&mut a, "h");
+    for _ in 0..4 {
+        press(&mut a, "enter");
+        press(&mut a, "q");
+        press(&mut a, "j");
+    }
+    press(&mut a, "2");
+    a.handle(Input::Net(agent_tui::net::NetEvent::Disconnected {
+        reason: "connection reset".into(),
+        retry_in: std::time::Duration::from_secs(4),
+    }));
+    press(&mut a, "i");
+    typed(&mut a, "稍等，我们正在处理");
+    press(&mut a, "enter");
+    press(&mut a, "esc");
+    shot(&mut a, "chat_offline");
+}
+
+#[test]
+fn narrow_customer_panel() {
+    let mut a = scene(Colors::Basic);
+    press(&mut a, "enter");
+    press(&mut a, "c");
+    let buf = render(&mut a, 80, 24);
+    insta::assert_snapshot!("customer_80x24", text_of(&buf));
+}
+
+#[test]
+fn macro_picker_with_fuzzy_query() {
+    let mut a = scene(Colors::Basic);
+    press(&mut a, "enter");
+    press(&mut a, "i");
+    typed(&mut a, "/");
+    typed(&mut a, "sol");
+    shot(&mut a, "macros");
+}
+
+#[test]
+fn palette() {
+    let mut a = scene(Colors::Basic);
+    press(&mut a, "ctrl-p");
+    typed(&mut a, "status");
+    shot(&mut a, "palette");
+}
+
+#[test]
+fn help() {
+    let mut a = scene(Colors::Basic);
+    press(&mut a, "?");
+    shot(&mut a, "help");
+}
+
+#[test]
+fn alerts_list_and_badge() {
+    let mut a = scene(Colors::Basic);
+    a.handle(Input::Tick(NOW.plus(1)));
+    press(&mut a, "!");
+    shot(&mut a, "alerts");
+}
+
+#[test]
+fn sla_colours_follow_the_clock() {
+    // The same ticket at three instants: green, yellow, red.
+    let mut a = scene(Colors::Basic);
+    press(&mut a, "h");
+    let row_of = |buf: &Buffer, number: &str| {
+        let text = text_of(buf);
+        let y = text.lines().position(|l| l.contains(number)).unwrap() as u16;
+        (3..11).map(|x| buf[(x, y)].fg).find(|c| *c != Color::Reset).unwrap()
+    };
+    let buf = render(&mut a, 80, 24);
+    assert_eq!(row_of(&buf, "10001"), Color::Green);
+    a.handle(Input::Tick(NOW.plus(2400 - 200)));
+    let buf = render(&mut a, 80, 24);
+    assert_eq!(row_of(&buf, "10001"), Color::Yellow);
+    a.handle(Input::Tick(NOW.plus(2401)));
+    let buf = render(&mut a, 80, 24);
+    assert_eq!(row_of(&buf, "10001"), Color::Red);
+    assert!(text_of(&buf).contains("-00:01"));
+    assert_eq!(a.screen, Screen::Queues);
+    let _ = SendAs::Reply;
+}
