@@ -106,6 +106,11 @@ impl Server {
     /// Starts `relay-server serve` on port 0 with `db` and extra env vars
     /// (durability `normal` unless `RELAY_DURABILITY` is among them).
     pub fn start(db: &Path, env: &[(&str, &str)]) -> Server {
+        Server::start_on(db, "127.0.0.1:0", env)
+    }
+
+    /// Like [`Server::start`] on a given address (to restart on the same port).
+    pub fn start_on(db: &Path, listen: &str, env: &[(&str, &str)]) -> Server {
         let log = db.with_extension("log");
         let stderr = std::fs::OpenOptions::new()
             .create(true)
@@ -115,7 +120,7 @@ impl Server {
         let mut cmd = Proc::new(relay_server_bin());
         cmd.arg("--db")
             .arg(db)
-            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(["serve", "--listen", listen])
             .env("RELAY_LOG", "info")
             // Tests that prove durability against SIGKILL pass "full".
             .env("RELAY_DURABILITY", "normal")

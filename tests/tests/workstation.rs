@@ -1,0 +1,147 @@
+//! The workstation end to end, headless: the real relay-server binary runs
+//! the bot against the Telegram simulator, and agent-tui's app (its real
+//! network worker, state and render functions) is driven key by key.
+
+use std::time::Duration;
+
+use agent_tui::config::{Colors, FileConfig, Settings};
+use agent_tui::session::{Session, text_of};
+use agent_tui::sla;
+use agent_tui::state::ConnState;
+use bot_api_sim::{SimConfig, SimUser, Simulator};
+use e2e::*;
+use shared::*;
+
+const WAIT: Duration = Duration::from_secs(30);
+
+fn server_env(sim: &Simulator) -> Vec<(&'static str, String)> {
+    vec![
+        ("TELEGRAM_BOT_TOKEN", sim.token()),
+        ("TELEGRAM_API_URL", sim.api_url()),
+        ("RELAY_TELEGRAM__POLL_TIMEOUT_SECS", "1".into()),
+        ("RELAY_BOT__MODE", "direct".into()),
+        ("RELAY_BOT__CONSENT", "false".into()),
+    ]
+}
+
+fn start(db: &std::path::Path, listen: &str, env: &[(&'static str, String)]) -> Server {
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    Server::start_on(db, listen, &env)
+}
+
+fn session(url: &str, token: &str, state: &std::path::Path) -> Session {
+    let settings = Settings::resolve(FileConfig::default(), Some(url.into()), Some(token.into()), Some(Colors::None))
+        .expect("settings");
+    Session::start(&settings, Some(state.to_owned()))
+}
+
+fn ticket_of(s: &Session, telegram_user: i64) -> Option<TicketId> {
+    let m = &s.app.mirror;
+    let c = m.customers.values().find(|c| c.telegram_user_id == telegram_user)?.id;
+    m.tickets.values().find(|t| t.customer_id == c && m.messages.contains_key(&t.id)).map(|t| t.id)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_writes_and_the_engineer_answers_with_a_fuzzy_found_macro() {
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    sim.add_user(SimUser::new(4242, "Олена", "uk"));
+    let (dir, db) = fresh_db(0);
+    let token = add_agent(&db, "anna", "agent", "L1");
+    let server = start(&db, "127.0.0.1:0", &server_env(&sim));
+    let mut s = session(&server.ws_url(), &token, dir.path());
+    assert!(s.pump_until(WAIT, |a| a.conn == ConnState::Online).await, "online");
+
+    // The ticket will be unassigned in L1: watch the Unassigned tab.
+    s.press("l");
+    sim.send_text(4242, "Оплата не пройшла 😟");
+    assert!(
+        s.pump_until(WAIT, |a| a.rows.len() == 1 && a.mirror.messages.contains_key(&a.rows[0])).await,
+        "the ticket is listed"
+    );
+    let t = ticket_of(&s, 4242).expect("ticket");
+    assert_eq!(s.app.rows, vec![t]);
+
+    // Its row carries the live countdown the server's deadline gives.
+    let ticket = s.app.ticket(t).unwrap().clone();
+    let countdown = sla::countdown(&ticket, s.app.now, s.app.alert_settings.warning_ms)
+        .expect("a first-reply deadline");
+    let screen = text_of(&s.render(80, 24));
+    let row = screen.lines().find(|l| l.contains(&ticket.number.to_string())).expect("row");
+    assert!(row.contains(&countdown.text()), "{row:?} shows {}", countdown.text());
+    assert!(row.contains("Олена"), "{row}");
+
+    // Open it, find "Need details" by a fuzzy fragment, fill the field, send.
+    s.press("enter");
+    s.press("i");
+    s.type_text("/");
+    s.type_text("nd dtl");
+    s.press("enter");
+    s.type_text("the last 4 digits of the card");
+    s.press("enter");
+    let expected = "We need: the last 4 digits of the card. Just reply to this message. Timeout: 24 h.";
+    let got = sim.wait_sent(4242, 1, WAIT).await.expect("delivered");
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].text.as_deref(), Some(expected));
+    assert!(
+        s.pump_until(WAIT, |a| {
+            a.pending.is_empty()
+                && a.mirror.messages[&t].values().any(|m| {
+                    m.text == expected && m.delivery.as_ref().is_some_and(|d| d.state == DeliveryState::Sent)
+                })
+        })
+        .await,
+        "the reply shows as sent to Telegram"
+    );
+    let screen = text_of(&s.render(160, 48));
+    assert!(screen.contains("sent to Telegram"), "{screen}");
+    // Exactly once, still.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(sim.sent(4242).len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_typed_while_the_server_is_down_goes_once_when_it_is_back() {
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    sim.add_user(SimUser::new(777, "Sam", "en"));
+    let (dir, db) = fresh_db(0);
+    let token = add_agent(&db, "anna", "supervisor", "L1");
+    let env = server_env(&sim);
+    let mut server = start(&db, "127.0.0.1:0", &env);
+    let addr = server.addr.clone();
+    let mut s = session(&server.ws_url(), &token, dir.path());
+    sim.send_text(777, "hello?");
+    assert!(s.pump_until(WAIT, |a| ticket_of_app(a, 777).is_some()).await);
+    let t = ticket_of_app(&s.app, 777).unwrap();
+    s.app.open_chat(t);
+
+    server.kill();
+    assert!(
+        s.pump_until(WAIT, |a| matches!(a.conn, ConnState::Offline { .. })).await,
+        "the link drop is visible"
+    );
+    s.press("i");
+    s.type_text("Back in a minute");
+    s.press("enter");
+    assert_eq!(s.app.pending.len(), 1);
+    assert!(!s.app.pending[0].sent);
+    let screen = text_of(&s.render(80, 24));
+    assert!(screen.contains("offline"), "{screen}");
+    assert!(screen.contains("not sent yet"), "{screen}");
+
+    let _server = start(&db, &addr, &env);
+    assert!(
+        s.pump_until(WAIT, |a| a.conn == ConnState::Online && a.pending.is_empty()).await,
+        "reconnected and confirmed: {:?}",
+        s.app.conn
+    );
+    let got = sim.wait_sent(777, 1, WAIT).await.expect("delivered");
+    assert_eq!(got[0].text.as_deref(), Some("Back in a minute"));
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(sim.sent(777).len(), 1, "exactly once");
+}
+
+fn ticket_of_app(a: &agent_tui::App, user: i64) -> Option<TicketId> {
+    let m = &a.mirror;
+    let c = m.customers.values().find(|c| c.telegram_user_id == user)?.id;
+    m.tickets.values().find(|t| t.customer_id == c && m.messages.contains_key(&t.id)).map(|t| t.id)
+}
