@@ -211,21 +211,38 @@ mod tests {
         let keys = current(&m, me.as_ref(), &s, NOW);
         assert_eq!(
             keys,
-            vec![AlertKey { ticket: t, kind: AlertKind::Unanswered, cause: NOW.minus(180) }]
+            vec![AlertKey {
+                ticket: t,
+                kind: AlertKind::Unanswered,
+                cause: NOW.minus(180)
+            }]
         );
-        assert_eq!(book.update(keys, NOW, s.repeat_ms), Scan { changed: true, ring: true });
+        assert_eq!(
+            book.update(keys, NOW, s.repeat_ms),
+            Scan {
+                changed: true,
+                ring: true
+            }
+        );
         // A second later: nothing new, no repeat yet.
         let later = NOW.plus(1);
         let scan = book.update(current(&m, me.as_ref(), &s, later), later, s.repeat_ms);
         assert_eq!(scan, Scan::default());
         // After `repeat`, it rings again until acknowledged.
         let later = NOW.plus(60);
-        assert!(book.update(current(&m, me.as_ref(), &s, later), later, s.repeat_ms).ring);
+        assert!(
+            book.update(current(&m, me.as_ref(), &s, later), later, s.repeat_ms)
+                .ring
+        );
         assert_eq!(book.ack(None), 1);
         let later = NOW.plus(200);
         // Five minutes before the deadline (NOW+600) a warning comes, a new alert.
         let later2 = NOW.plus(301);
-        assert!(!book.update(current(&m, me.as_ref(), &s, later), later, s.repeat_ms).ring);
+        assert!(
+            !book
+                .update(current(&m, me.as_ref(), &s, later), later, s.repeat_ms)
+                .ring
+        );
         let scan = book.update(current(&m, me.as_ref(), &s, later2), later2, s.repeat_ms);
         assert!(scan.ring);
         assert_eq!(book.worst(t), Some(AlertKind::Warning(Target::FirstReply)));
@@ -256,11 +273,29 @@ mod tests {
             t.queue = QueueId::new("SECURITY");
             t.sla = Default::default();
         });
-        let keys = current(&m, Some(&me.clone().unwrap()), &AlertSettings { scope: AlertScope::All, ..s.clone() }, NOW);
-        assert_eq!(keys.iter().map(|k| (k.ticket, k.kind)).collect::<Vec<_>>(),
-            vec![(a, AlertKind::Urgent), (b, AlertKind::Urgent)]);
+        let keys = current(
+            &m,
+            Some(&me.clone().unwrap()),
+            &AlertSettings {
+                scope: AlertScope::All,
+                ..s.clone()
+            },
+            NOW,
+        );
+        assert_eq!(
+            keys.iter().map(|k| (k.ticket, k.kind)).collect::<Vec<_>>(),
+            vec![(a, AlertKind::Urgent), (b, AlertKind::Urgent)]
+        );
         m.tickets.get_mut(&a).unwrap().assignee = Some(ME);
-        let keys = current(&m, me.as_ref(), &AlertSettings { scope: AlertScope::All, ..s }, NOW);
+        let keys = current(
+            &m,
+            me.as_ref(),
+            &AlertSettings {
+                scope: AlertScope::All,
+                ..s
+            },
+            NOW,
+        );
         assert_eq!(keys.len(), 1);
     }
 }

@@ -201,10 +201,7 @@ impl Compose {
             .into_iter()
             .filter(|p| self.fields.contains(&p.name))
             .collect();
-        let next = ps
-            .iter()
-            .find(|p| p.start >= from)
-            .or_else(|| ps.first());
+        let next = ps.iter().find(|p| p.start >= from).or_else(|| ps.first());
         match next {
             Some(p) => {
                 self.selection = Some((p.start, p.end));

@@ -59,8 +59,7 @@ impl Colors {
         }
         let colorterm = env("COLORTERM").unwrap_or_default();
         let term = env("TERM").unwrap_or_default();
-        if colorterm.contains("truecolor") || colorterm.contains("24bit") || term.contains("256")
-        {
+        if colorterm.contains("truecolor") || colorterm.contains("24bit") || term.contains("256") {
             Colors::Rich
         } else {
             Colors::Basic
@@ -252,7 +251,11 @@ impl Settings {
 
 /// `90s`, `15m`, `2h` → milliseconds.
 pub fn duration_ms(key: &str, s: &str) -> Result<i64, ConfigError> {
-    let bad = || ConfigError::Invalid(format!("{key} = {s:?}: expected a duration like 90s, 15m or 2h"));
+    let bad = || {
+        ConfigError::Invalid(format!(
+            "{key} = {s:?}: expected a duration like 90s, 15m or 2h"
+        ))
+    };
     let s = s.trim();
     let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?);
     let n: i64 = num.parse().map_err(|_| bad())?;
@@ -295,7 +298,9 @@ take = ["T"]
         assert_eq!(s.alerts.warning_ms, 600_000);
         assert_eq!(s.keymap.describe(crate::action::Action::Take), "T");
 
-        let err = FileConfig::parse("colour = \"16\"", p).unwrap_err().to_string();
+        let err = FileConfig::parse("colour = \"16\"", p)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("colour"), "{err}");
         let err = Settings::resolve(FileConfig::default(), None, None, None).unwrap_err();
         assert!(err.to_string().contains("--url"));
@@ -306,18 +311,37 @@ take = ["T"]
         assert!(Settings::resolve(bad, None, None, None).is_err());
         let mut bad = f;
         bad.alerts.repeat = "soon".into();
-        let err = Settings::resolve(bad, None, None, None).unwrap_err().to_string();
+        let err = Settings::resolve(bad, None, None, None)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("alerts.repeat"), "{err}");
     }
 
     #[test]
     fn colours_follow_no_color_and_term() {
         let env = |pairs: &'static [(&'static str, &'static str)]| {
-            move |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            }
         };
-        assert_eq!(Colors::Auto.resolve(env(&[("NO_COLOR", "1")])), Colors::None);
-        assert_eq!(Colors::Auto.resolve(env(&[("TERM", "xterm-256color")])), Colors::Rich);
-        assert_eq!(Colors::Auto.resolve(env(&[("TERM", "xterm")])), Colors::Basic);
-        assert_eq!(Colors::Basic.resolve(env(&[("NO_COLOR", "1")])), Colors::Basic);
+        assert_eq!(
+            Colors::Auto.resolve(env(&[("NO_COLOR", "1")])),
+            Colors::None
+        );
+        assert_eq!(
+            Colors::Auto.resolve(env(&[("TERM", "xterm-256color")])),
+            Colors::Rich
+        );
+        assert_eq!(
+            Colors::Auto.resolve(env(&[("TERM", "xterm")])),
+            Colors::Basic
+        );
+        assert_eq!(
+            Colors::Basic.resolve(env(&[("NO_COLOR", "1")])),
+            Colors::Basic
+        );
     }
 }

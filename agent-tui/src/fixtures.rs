@@ -38,11 +38,31 @@ fn queue(id: &str, first: u32, next: u32, resolution: u32) -> Queue {
 /// The default macros, as the server ships them.
 pub fn default_macros() -> Vec<Macro> {
     [
-        ("receipt", "Receipt", "Accepted: ticket #{id}. ETA: {eta}. You can check the status here at any time."),
-        ("details", "Need details", "We need: {field}. Just reply to this message. Timeout: 24 h."),
-        ("solved", "Solved", "Done: {what}. Next steps: {steps}. Please rate the answer below."),
-        ("escalate", "Escalated", "Your question went to an expert. We will be back by {eta}."),
-        ("hi", "First reply", "Hi {name}! I'm {agent}. I see ticket #{id} and am on it."),
+        (
+            "receipt",
+            "Receipt",
+            "Accepted: ticket #{id}. ETA: {eta}. You can check the status here at any time.",
+        ),
+        (
+            "details",
+            "Need details",
+            "We need: {field}. Just reply to this message. Timeout: 24 h.",
+        ),
+        (
+            "solved",
+            "Solved",
+            "Done: {what}. Next steps: {steps}. Please rate the answer below.",
+        ),
+        (
+            "escalate",
+            "Escalated",
+            "Your question went to an expert. We will be back by {eta}.",
+        ),
+        (
+            "hi",
+            "First reply",
+            "Hi {name}! I'm {agent}. I see ticket #{id} and am on it.",
+        ),
     ]
     .iter()
     .enumerate()
@@ -165,7 +185,7 @@ pub fn add_message(
         telegram_message_id: None,
         created_at: at,
         edited_at: None,
-        delivery: (kind == MessageKind::Outbound).then(|| Delivery {
+        delivery: (kind == MessageKind::Outbound).then_some(Delivery {
             state: DeliveryState::Sent,
             reason: None,
             updated_at: at,
@@ -182,7 +202,16 @@ pub fn add_message(
 /// with a few messages.
 pub fn busy(n: usize) -> Mirror {
     let mut m = mirror();
-    let names = ["Olena", "王伟", "Дмитрий", "Sam 🚀", "Иван", "李娜", "Taras", "Emma"];
+    let names = [
+        "Olena",
+        "王伟",
+        "Дмитрий",
+        "Sam 🚀",
+        "Иван",
+        "李娜",
+        "Taras",
+        "Emma",
+    ];
     let queues = ["L1", "L2", "VIP", "SECURITY"];
     let topics = ["payment", "account", "feature", "complaint"];
     let mut msg = 1;
@@ -192,19 +221,38 @@ pub fn busy(n: usize) -> Mirror {
             t.customer_id = cust;
             t.queue = QueueId::new(queues[i as usize % 4]);
             t.topic = Some(topics[i as usize % 4].into());
-            t.priority = if i % 31 == 0 { Priority::Critical } else { Priority::Normal };
+            t.priority = if i % 31 == 0 {
+                Priority::Critical
+            } else {
+                Priority::Normal
+            };
             t.assignee = match i % 3 {
                 0 => Some(ME),
                 1 => Some(AgentId(2)),
                 _ => None,
             };
-            t.status = if i % 3 == 2 { TicketStatus::New } else { TicketStatus::Open };
+            t.status = if i % 3 == 2 {
+                TicketStatus::New
+            } else {
+                TicketStatus::Open
+            };
             t.waiting_since = (i % 2 == 0).then(|| NOW.minus(30 + i % 1800));
             t.sla.first_reply_due = Some(NOW.plus(((i % 40) - 8) * 60));
         });
         for k in 0..3 {
-            let kind = if k == 1 { MessageKind::Outbound } else { MessageKind::Inbound };
-            add_message(&mut m, tid, msg, kind, "Hello, my payment did not go through 😕", NOW.minus(600 - k * 60));
+            let kind = if k == 1 {
+                MessageKind::Outbound
+            } else {
+                MessageKind::Inbound
+            };
+            add_message(
+                &mut m,
+                tid,
+                msg,
+                kind,
+                "Hello, my payment did not go through 😕",
+                NOW.minus(600 - k * 60),
+            );
             msg += 1;
         }
     }

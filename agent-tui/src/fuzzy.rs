@@ -74,7 +74,13 @@ impl Ranker {
         hits
     }
 
-    fn score(&mut self, index: usize, pattern: &Pattern, lower: &str, fields: &[Field<'_>]) -> Option<Hit> {
+    fn score(
+        &mut self,
+        index: usize,
+        pattern: &Pattern,
+        lower: &str,
+        fields: &[Field<'_>],
+    ) -> Option<Hit> {
         let mut matched = vec![Vec::new(); fields.len()];
         let mut total = 0u32;
         // Every atom (word) of the query must match some field; each atom
@@ -124,18 +130,38 @@ mod tests {
 
     fn macro_fields<'a>(m: &'a (&'a str, &'a str, &'a str)) -> Vec<Field<'a>> {
         vec![
-            Field { text: m.0, weight: 3, prefix_bonus: true },
-            Field { text: m.1, weight: 2, prefix_bonus: false },
-            Field { text: m.2, weight: 1, prefix_bonus: false },
+            Field {
+                text: m.0,
+                weight: 3,
+                prefix_bonus: true,
+            },
+            Field {
+                text: m.1,
+                weight: 2,
+                prefix_bonus: false,
+            },
+            Field {
+                text: m.2,
+                weight: 1,
+                prefix_bonus: false,
+            },
         ]
     }
 
     const MACROS: &[(&str, &str, &str)] = &[
         ("receipt", "Receipt", "Accepted: ticket #{id}. ETA: {eta}."),
-        ("details", "Need details", "We need: {field}. Just reply to this message."),
+        (
+            "details",
+            "Need details",
+            "We need: {field}. Just reply to this message.",
+        ),
         ("solved", "Solved", "Done: {what}. Next steps: {steps}."),
         ("escalate", "Escalated", "Your question went to an expert."),
-        ("hi", "First reply", "Hi {name}! I'm {agent}. I see ticket #{id} and am on it."),
+        (
+            "hi",
+            "First reply",
+            "Hi {name}! I'm {agent}. I see ticket #{id} and am on it.",
+        ),
     ];
 
     fn rank(q: &str) -> Vec<&'static str> {

@@ -19,9 +19,13 @@ pub struct Key {
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum KeyError {
-    #[error("unknown key {0:?} (examples: \"ctrl-n\", \"alt-1\", \"G\", \"enter\", \"f1\", \"pgdn\")")]
+    #[error(
+        "unknown key {0:?} (examples: \"ctrl-n\", \"alt-1\", \"G\", \"enter\", \"f1\", \"pgdn\")"
+    )]
     Unknown(String),
-    #[error("unknown action {0:?} in [keys]; see `agent-tui --help` or docs/agent-tui.md for the names")]
+    #[error(
+        "unknown action {0:?} in [keys]; see `agent-tui --help` or docs/agent-tui.md for the names"
+    )]
     UnknownAction(String),
 }
 
@@ -230,13 +234,19 @@ impl Keymap {
     pub fn new(overrides: &BTreeMap<String, Vec<String>>) -> Result<Keymap, KeyError> {
         let mut by_action: BTreeMap<Action, Vec<Key>> = BTreeMap::new();
         for (action, keys) in defaults() {
-            let keys = keys.iter().map(|k| Key::parse(k)).collect::<Result<_, _>>()?;
+            let keys = keys
+                .iter()
+                .map(|k| Key::parse(k))
+                .collect::<Result<_, _>>()?;
             by_action.insert(action, keys);
         }
         for (name, keys) in overrides {
             let action =
                 Action::parse(name).ok_or_else(|| KeyError::UnknownAction(name.clone()))?;
-            let keys = keys.iter().map(|k| Key::parse(k)).collect::<Result<_, _>>()?;
+            let keys = keys
+                .iter()
+                .map(|k| Key::parse(k))
+                .collect::<Result<_, _>>()?;
             by_action.insert(action, keys);
         }
         let mut lookup = HashMap::new();
@@ -298,11 +308,24 @@ mod tests {
 
     #[test]
     fn parses_and_prints_keys() {
-        for s in ["ctrl-n", "alt-1", "G", "?", "enter", "f5", "pgdn", "shift-tab", "space"] {
+        for s in [
+            "ctrl-n",
+            "alt-1",
+            "G",
+            "?",
+            "enter",
+            "f5",
+            "pgdn",
+            "shift-tab",
+            "space",
+        ] {
             assert_eq!(Key::parse(s).unwrap().to_string(), s);
         }
         assert_eq!(Key::parse("C-n").unwrap(), Key::ctrl('n'));
-        assert_eq!(Key::parse("backtab").unwrap(), Key::parse("shift-tab").unwrap());
+        assert_eq!(
+            Key::parse("backtab").unwrap(),
+            Key::parse("shift-tab").unwrap()
+        );
         assert_eq!(Key::parse("shift-g").unwrap(), Key::parse("G").unwrap());
         assert!(Key::parse("hyper-x").is_err());
         assert!(Key::parse("f13").is_err());
@@ -314,11 +337,17 @@ mod tests {
         let km = Keymap::default();
         // Shift comes with the character.
         assert_eq!(
-            km.action(Context::Normal, &ev(KeyCode::Char('G'), KeyModifiers::SHIFT)),
+            km.action(
+                Context::Normal,
+                &ev(KeyCode::Char('G'), KeyModifiers::SHIFT)
+            ),
             Some(Action::Bottom)
         );
         assert_eq!(
-            km.action(Context::Normal, &ev(KeyCode::Char('?'), KeyModifiers::SHIFT)),
+            km.action(
+                Context::Normal,
+                &ev(KeyCode::Char('?'), KeyModifiers::SHIFT)
+            ),
             Some(Action::Help)
         );
         assert_eq!(
@@ -336,7 +365,10 @@ mod tests {
             Some(Action::Send)
         );
         assert_eq!(
-            km.action(Context::Compose, &ev(KeyCode::Char('j'), KeyModifiers::CONTROL)),
+            km.action(
+                Context::Compose,
+                &ev(KeyCode::Char('j'), KeyModifiers::CONTROL)
+            ),
             Some(Action::Newline)
         );
     }
@@ -346,7 +378,10 @@ mod tests {
         let mut o = BTreeMap::new();
         o.insert("take".to_owned(), vec!["T".to_owned(), "ctrl-y".to_owned()]);
         let km = Keymap::new(&o).unwrap();
-        assert_eq!(km.action(Context::Normal, &Key::parse("T").unwrap()), Some(Action::Take));
+        assert_eq!(
+            km.action(Context::Normal, &Key::parse("T").unwrap()),
+            Some(Action::Take)
+        );
         assert_eq!(km.action(Context::Normal, &Key::parse("t").unwrap()), None);
         assert_eq!(km.describe(Action::Take), "T, ctrl-y");
         o.insert("teleport".to_owned(), vec!["z".to_owned()]);

@@ -59,7 +59,10 @@ fn run(cli: Cli) -> Result<()> {
     let dirs = config::project_dirs();
     let (config_path, explicit) = match &cli.config {
         Some(p) => (Some(p.clone()), true),
-        None => (dirs.as_ref().map(|d| d.config_dir().join("config.toml")), false),
+        None => (
+            dirs.as_ref().map(|d| d.config_dir().join("config.toml")),
+            false,
+        ),
     };
     let file = match &config_path {
         Some(p) => FileConfig::load(p, explicit)?,
@@ -77,11 +80,30 @@ fn run(cli: Cli) -> Result<()> {
     let settings = Settings::resolve(file, cli.url, cli.token, cli.colors)?;
     if cli.check {
         println!("url        {}", settings.url);
-        println!("config     {}", config_path.map_or("none".into(), |p| p.display().to_string()));
-        println!("colors     {:?}", settings.colors.resolve(|k| std::env::var(k).ok()));
-        println!("time zone  {}", settings.time_zone.iana_name().unwrap_or("system"));
-        println!("log file   {}", log_file.as_ref().map_or("none".into(), |p| p.display().to_string()));
-        println!("state dir  {}", state_dir.as_ref().map_or("none".into(), |p| p.display().to_string()));
+        println!(
+            "config     {}",
+            config_path.map_or("none".into(), |p| p.display().to_string())
+        );
+        println!(
+            "colors     {:?}",
+            settings.colors.resolve(|k| std::env::var(k).ok())
+        );
+        println!(
+            "time zone  {}",
+            settings.time_zone.iana_name().unwrap_or("system")
+        );
+        println!(
+            "log file   {}",
+            log_file
+                .as_ref()
+                .map_or("none".into(), |p| p.display().to_string())
+        );
+        println!(
+            "state dir  {}",
+            state_dir
+                .as_ref()
+                .map_or("none".into(), |p| p.display().to_string())
+        );
         println!("alerts     {:?}", settings.alerts);
         return Ok(());
     }
@@ -91,7 +113,8 @@ fn run(cli: Cli) -> Result<()> {
     }
     if let Some(path) = &log_file {
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
         }
         let file = std::fs::OpenOptions::new()
             .create(true)

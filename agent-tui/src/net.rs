@@ -15,13 +15,20 @@ use tokio::sync::mpsc;
 #[derive(Debug, Clone)]
 pub enum NetEvent {
     /// Trying to connect (attempt 1, 2, ...).
-    Connecting { attempt: u32 },
+    Connecting {
+        attempt: u32,
+    },
     Connected(Welcome),
     Frame(ServerMessage),
     /// The link dropped; the next attempt is in `retry_in`.
-    Disconnected { reason: String, retry_in: Duration },
+    Disconnected {
+        reason: String,
+        retry_in: Duration,
+    },
     /// The server refused us for good (bad token, revoked, wrong protocol).
-    Refused { reason: String },
+    Refused {
+        reason: String,
+    },
 }
 
 /// What the app tells the worker.
@@ -51,7 +58,9 @@ impl SharedSeq {
 
 /// Backoff between attempts: 0.5 s doubling to 30 s, with up to 25 % jitter.
 pub fn backoff(attempt: u32, jitter_seed: u64) -> Duration {
-    let base = 500u64.saturating_mul(1 << attempt.min(7).saturating_sub(1)).min(30_000);
+    let base = 500u64
+        .saturating_mul(1 << attempt.min(7).saturating_sub(1))
+        .min(30_000);
     let jitter = jitter_seed % (base / 4 + 1);
     Duration::from_millis(base + jitter)
 }
@@ -61,7 +70,10 @@ pub fn spawn(
     url: String,
     token: String,
     seq: SharedSeq,
-) -> (mpsc::UnboundedSender<NetCmd>, mpsc::UnboundedReceiver<NetEvent>) {
+) -> (
+    mpsc::UnboundedSender<NetCmd>,
+    mpsc::UnboundedReceiver<NetEvent>,
+) {
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
     let (ev_tx, ev_rx) = mpsc::unbounded_channel();
     tokio::spawn(run(url, token, seq, cmd_rx, ev_tx));
@@ -103,7 +115,9 @@ async fn run(
                         });
                         return wait_for_exit(&mut cmds).await;
                     }
-                    Ended::Closed { code, reason } => format!("closed by the server ({code}): {reason}"),
+                    Ended::Closed { code, reason } => {
+                        format!("closed by the server ({code}): {reason}")
+                    }
                     Ended::Failed(e) => e,
                 }
             }

@@ -37,10 +37,20 @@ pub enum PersistError {
 /// `dir/state-<agent>@<host_port>.json`, with anything odd in the name
 /// replaced.
 pub fn file_for(dir: &Path, url: &str, agent: &str) -> PathBuf {
-    let host = url.trim_start_matches("ws://").split('/').next().unwrap_or("");
+    let host = url
+        .trim_start_matches("ws://")
+        .split('/')
+        .next()
+        .unwrap_or("");
     let name: String = format!("{agent}@{host}")
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "@._-".contains(c) { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "@._-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     dir.join(format!("state-{name}.json"))
 }
@@ -131,7 +141,9 @@ mod tests {
         s.drafts.insert(TicketId(3), d);
         s.pending.push(Pending {
             id: shared::CommandId::new("x-1"),
-            command: shared::Command::Take { ticket_id: TicketId(3) },
+            command: shared::Command::Take {
+                ticket_id: TicketId(3),
+            },
             sent: false,
         });
         save(&path, &s).unwrap();

@@ -56,9 +56,11 @@ impl Session {
             now(),
         );
         app.escalate_to = shared::QueueId::new(settings.escalate_to.clone());
-        app.theme = crate::ui::theme::Theme::new(settings.colors.resolve(|k| std::env::var(k).ok()));
+        app.theme =
+            crate::ui::theme::Theme::new(settings.colors.resolve(|k| std::env::var(k).ok()));
         let seq = SharedSeq::default();
-        let (net_tx, net_rx) = net::spawn(settings.url.clone(), settings.token.clone(), seq.clone());
+        let (net_tx, net_rx) =
+            net::spawn(settings.url.clone(), settings.token.clone(), seq.clone());
         Session {
             app,
             url: settings.url.clone(),
@@ -174,7 +176,10 @@ impl Session {
     /// Types text one character at a time.
     pub fn type_text(&mut self, s: &str) {
         for c in s.chars() {
-            self.apply(Input::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)));
+            self.apply(Input::Key(KeyEvent::new(
+                KeyCode::Char(c),
+                KeyModifiers::NONE,
+            )));
         }
     }
 

@@ -118,7 +118,10 @@ mod tests {
             next_reply_due: None,
             resolution_due: Some(Timestamp(5_000_000)),
         };
-        assert_eq!(nearest(&sla), Some((Target::Resolution, Timestamp(5_000_000))));
+        assert_eq!(
+            nearest(&sla),
+            Some((Target::Resolution, Timestamp(5_000_000)))
+        );
         let warn = 300_000;
         let c = Countdown::new(Target::FirstReply, Timestamp(1_000_000), Timestamp(0), warn);
         assert_eq!((c.level, c.text()), (Level::Ok, "16:40".to_owned()));

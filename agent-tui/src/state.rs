@@ -21,13 +21,20 @@ pub const MAX_CHATS: usize = 10;
 /// The link to the relay server, as shown in the header.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConnState {
-    Connecting { attempt: u32 },
+    Connecting {
+        attempt: u32,
+    },
     /// Welcomed; the snapshot or the missed events are arriving.
     Syncing,
     Online,
-    Offline { reason: String, retry_at: Timestamp },
+    Offline {
+        reason: String,
+        retry_at: Timestamp,
+    },
     /// The server refused this token; nothing more will be tried.
-    Refused { reason: String },
+    Refused {
+        reason: String,
+    },
 }
 
 impl ConnState {
@@ -296,9 +303,7 @@ impl App {
         } else if self.queue_sel >= self.queue_offset + h {
             self.queue_offset = self.queue_sel + 1 - h;
         }
-        self.queue_offset = self
-            .queue_offset
-            .min(self.rows.len().saturating_sub(h));
+        self.queue_offset = self.queue_offset.min(self.rows.len().saturating_sub(h));
     }
 
     /// Drafts or pending commands changed.

@@ -69,10 +69,23 @@ mod tests {
         let mut vars = BTreeMap::new();
         vars.insert("name", "Олена".to_owned());
         vars.insert("id", "10042".to_owned());
-        let (text, fields) = fill("Hi {name}! #{id}: {what}, then {steps} and {what}. {} {x y}", &vars);
-        assert_eq!(text, "Hi Олена! #10042: {what}, then {steps} and {what}. {} {x y}");
+        let (text, fields) = fill(
+            "Hi {name}! #{id}: {what}, then {steps} and {what}. {} {x y}",
+            &vars,
+        );
+        assert_eq!(
+            text,
+            "Hi Олена! #10042: {what}, then {steps} and {what}. {} {x y}"
+        );
         assert_eq!(fields, vec!["what", "steps"]);
         let p = placeholders("a {b} {c");
-        assert_eq!(p, vec![Placeholder { start: 2, end: 5, name: "b".into() }]);
+        assert_eq!(
+            p,
+            vec![Placeholder {
+                start: 2,
+                end: 5,
+                name: "b".into()
+            }]
+        );
     }
 }

@@ -130,7 +130,10 @@ mod tests {
         add_ticket(&mut m, 7, |t| t.status = TicketStatus::Resolved);
         let order: Vec<i64> = rows(&m, None, &QueueTab::All).iter().map(|t| t.0).collect();
         assert_eq!(order, vec![3, 4, 2, 1, 5, 6, 7]);
-        let active: Vec<i64> = rows(&m, None, &QueueTab::Unassigned).iter().map(|t| t.0).collect();
+        let active: Vec<i64> = rows(&m, None, &QueueTab::Unassigned)
+            .iter()
+            .map(|t| t.0)
+            .collect();
         assert_eq!(active, vec![3, 4, 2, 1, 5, 6]);
     }
 }

@@ -29,7 +29,11 @@ fn colour_map(buf: &Buffer) -> String {
                 Color::Green | Color::Indexed(71) => 'g',
                 Color::Yellow | Color::Indexed(214) => 'y',
                 Color::Red | Color::Indexed(196) => 'r',
-                _ if c.modifier.contains(Modifier::REVERSED) && c.modifier.contains(Modifier::BOLD) => 'R',
+                _ if c.modifier.contains(Modifier::REVERSED)
+                    && c.modifier.contains(Modifier::BOLD) =>
+                {
+                    'R'
+                }
                 _ => ' ',
             };
             row.push(ch);
@@ -64,14 +68,23 @@ fn press(a: &mut App, key: &str) {
 
 fn typed(a: &mut App, s: &str) {
     for c in s.chars() {
-        a.handle(Input::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)));
+        a.handle(Input::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::NONE,
+        )));
     }
 }
 
 /// A desk mid-shift: six tickets in every SLA state, Chinese, Cyrillic and
 /// emoji names, a VIP and a critical one.
 fn scene(colors: Colors) -> App {
-    let mut a = App::new(Keymap::default(), Alerts::default(), jiff::tz::TimeZone::UTC, "s".into(), NOW);
+    let mut a = App::new(
+        Keymap::default(),
+        Alerts::default(),
+        jiff::tz::TimeZone::UTC,
+        "s".into(),
+        NOW,
+    );
     a.theme = Theme::new(colors);
     let m = &mut a.mirror;
     *m = mirror();
@@ -120,7 +133,10 @@ fn scene(colors: Colors) -> App {
         t.assignee = Some(AgentId(2));
         t.status = TicketStatus::PendingOnCustomer;
         t.topic = None;
-        t.sla = SlaDeadlines { resolution_due: Some(NOW.plus(3 * 3600)), ..Default::default() };
+        t.sla = SlaDeadlines {
+            resolution_due: Some(NOW.plus(3 * 3600)),
+            ..Default::default()
+        };
     });
     // An earlier, rated ticket of Olena's.
     add_ticket(m, 6, |t| {
@@ -129,16 +145,71 @@ fn scene(colors: Colors) -> App {
         t.csat = Some(4);
         t.sla = SlaDeadlines::default();
     });
-    add_message(m, t1, 1, MessageKind::Inbound, "Hi! My card was charged twice for the March invoice 😕", NOW.minus(900));
-    let bot = add_message(m, t1, 2, MessageKind::Outbound, "Accepted: ticket #10001. ETA: 10:15 UTC.", NOW.minus(880));
-    m.messages.get_mut(&t1).unwrap().get_mut(&bot).unwrap().author = Author::Bot;
-    add_message(m, t1, 3, MessageKind::Note, "Stripe shows two captures, refund one.", NOW.minus(600));
-    let r = add_message(m, t1, 4, MessageKind::Outbound, "Hi Olena! I'm Anna. Checking the charges now.", NOW.minus(500));
-    let q = add_message(m, t1, 5, MessageKind::Outbound, "Refund started.", NOW.minus(400));
-    m.messages.get_mut(&t1).unwrap().get_mut(&q).unwrap().delivery =
-        Some(Delivery { state: DeliveryState::Failed, reason: Some("Forbidden: bot was blocked by the user".into()), updated_at: NOW.minus(390) });
+    add_message(
+        m,
+        t1,
+        1,
+        MessageKind::Inbound,
+        "Hi! My card was charged twice for the March invoice 😕",
+        NOW.minus(900),
+    );
+    let bot = add_message(
+        m,
+        t1,
+        2,
+        MessageKind::Outbound,
+        "Accepted: ticket #10001. ETA: 10:15 UTC.",
+        NOW.minus(880),
+    );
+    m.messages
+        .get_mut(&t1)
+        .unwrap()
+        .get_mut(&bot)
+        .unwrap()
+        .author = Author::Bot;
+    add_message(
+        m,
+        t1,
+        3,
+        MessageKind::Note,
+        "Stripe shows two captures, refund one.",
+        NOW.minus(600),
+    );
+    let r = add_message(
+        m,
+        t1,
+        4,
+        MessageKind::Outbound,
+        "Hi Olena! I'm Anna. Checking the charges now.",
+        NOW.minus(500),
+    );
+    let q = add_message(
+        m,
+        t1,
+        5,
+        MessageKind::Outbound,
+        "Refund started.",
+        NOW.minus(400),
+    );
+    m.messages
+        .get_mut(&t1)
+        .unwrap()
+        .get_mut(&q)
+        .unwrap()
+        .delivery = Some(Delivery {
+        state: DeliveryState::Failed,
+        reason: Some("Forbidden: bot was blocked by the user".into()),
+        updated_at: NOW.minus(390),
+    });
     let _ = r;
-    let shot_msg = add_message(m, t1, 6, MessageKind::Inbound, "here is the statement", NOW.minus(200));
+    let shot_msg = add_message(
+        m,
+        t1,
+        6,
+        MessageKind::Inbound,
+        "here is the statement",
+        NOW.minus(200),
+    );
     {
         let msg = m.messages.get_mut(&t1).unwrap().get_mut(&shot_msg).unwrap();
         msg.attachments.push(Attachment {
@@ -150,9 +221,30 @@ fn scene(colors: Colors) -> App {
         });
         msg.edited_at = Some(NOW.minus(150));
     }
-    add_message(m, t2, 7, MessageKind::Inbound, "我无法登录我的账户，验证码一直没有收到。", NOW.minus(720));
-    add_message(m, t3, 8, MessageKind::Inbound, "Dark mode please 🌙🙏", NOW.minus(2220));
-    add_message(m, t4, 9, MessageKind::Inbound, "Мой аккаунт взломали!", NOW.minus(60));
+    add_message(
+        m,
+        t2,
+        7,
+        MessageKind::Inbound,
+        "我无法登录我的账户，验证码一直没有收到。",
+        NOW.minus(720),
+    );
+    add_message(
+        m,
+        t3,
+        8,
+        MessageKind::Inbound,
+        "Dark mode please 🌙🙏",
+        NOW.minus(2220),
+    );
+    add_message(
+        m,
+        t4,
+        9,
+        MessageKind::Inbound,
+        "Мой аккаунт взломали!",
+        NOW.minus(60),
+    );
     m.read.insert(t1, MessageId(5));
     a.me = a.mirror.agents.get(&ME).cloned();
     a.conn = ConnState::Online;
@@ -178,7 +270,8 @@ fn queue_mine_tab_no_color() {
 fn chat_with_thread_customer_and_draft() {
     let mut a = scene(Colors::Basic);
     press(&mut a, "enter"); // Mine: ticket 1
-    a.history.insert(CustomerId(1), vec![a.mirror.tickets[&TicketId(6)].clone()]);
+    a.history
+        .insert(CustomerId(1), vec![a.mirror.tickets[&TicketId(6)].clone()]);
     press(&mut a, "i");
     typed(&mut a, "Refund is on its way, 3-5 days. 谢谢 🙂");
     shot(&mut a, "chat");
@@ -255,7 +348,10 @@ fn sla_colours_follow_the_clock() {
     let row_of = |buf: &Buffer, number: &str| {
         let text = text_of(buf);
         let y = text.lines().position(|l| l.contains(number)).unwrap() as u16;
-        (3..11).map(|x| buf[(x, y)].fg).find(|c| *c != Color::Reset).unwrap()
+        (3..11)
+            .map(|x| buf[(x, y)].fg)
+            .find(|c| *c != Color::Reset)
+            .unwrap()
     };
     let buf = render(&mut a, 80, 24);
     assert_eq!(row_of(&buf, "10001"), Color::Green);

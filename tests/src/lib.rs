@@ -54,6 +54,12 @@ pub fn relay_server_bin() -> &'static Path {
     })
 }
 
+/// The agent-tui binary (the workstation).
+pub fn agent_tui_bin() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| workspace_bin("agent-tui"))
+}
+
 /// The desk-demo binary (the README's first command).
 pub fn desk_demo_bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();

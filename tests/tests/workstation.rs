@@ -30,15 +30,27 @@ fn start(db: &std::path::Path, listen: &str, env: &[(&'static str, String)]) -> 
 }
 
 fn session(url: &str, token: &str, state: &std::path::Path) -> Session {
-    let settings = Settings::resolve(FileConfig::default(), Some(url.into()), Some(token.into()), Some(Colors::None))
-        .expect("settings");
+    let settings = Settings::resolve(
+        FileConfig::default(),
+        Some(url.into()),
+        Some(token.into()),
+        Some(Colors::None),
+    )
+    .expect("settings");
     Session::start(&settings, Some(state.to_owned()))
 }
 
 fn ticket_of(s: &Session, telegram_user: i64) -> Option<TicketId> {
     let m = &s.app.mirror;
-    let c = m.customers.values().find(|c| c.telegram_user_id == telegram_user)?.id;
-    m.tickets.values().find(|t| t.customer_id == c && m.messages.contains_key(&t.id)).map(|t| t.id)
+    let c = m
+        .customers
+        .values()
+        .find(|c| c.telegram_user_id == telegram_user)?
+        .id;
+    m.tickets
+        .values()
+        .find(|t| t.customer_id == c && m.messages.contains_key(&t.id))
+        .map(|t| t.id)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -49,13 +61,18 @@ async fn a_customer_writes_and_the_engineer_answers_with_a_fuzzy_found_macro() {
     let token = add_agent(&db, "anna", "agent", "L1");
     let server = start(&db, "127.0.0.1:0", &server_env(&sim));
     let mut s = session(&server.ws_url(), &token, dir.path());
-    assert!(s.pump_until(WAIT, |a| a.conn == ConnState::Online).await, "online");
+    assert!(
+        s.pump_until(WAIT, |a| a.conn == ConnState::Online).await,
+        "online"
+    );
 
     // The ticket will be unassigned in L1: watch the Unassigned tab.
     s.press("l");
     sim.send_text(4242, "Оплата не пройшла 😟");
     assert!(
-        s.pump_until(WAIT, |a| a.rows.len() == 1 && a.mirror.messages.contains_key(&a.rows[0])).await,
+        s.pump_until(WAIT, |a| a.rows.len() == 1
+            && a.mirror.messages.contains_key(&a.rows[0]))
+            .await,
         "the ticket is listed"
     );
     let t = ticket_of(&s, 4242).expect("ticket");
@@ -66,8 +83,15 @@ async fn a_customer_writes_and_the_engineer_answers_with_a_fuzzy_found_macro() {
     let countdown = sla::countdown(&ticket, s.app.now, s.app.alert_settings.warning_ms)
         .expect("a first-reply deadline");
     let screen = text_of(&s.render(80, 24));
-    let row = screen.lines().find(|l| l.contains(&ticket.number.to_string())).expect("row");
-    assert!(row.contains(&countdown.text()), "{row:?} shows {}", countdown.text());
+    let row = screen
+        .lines()
+        .find(|l| l.contains(&ticket.number.to_string()))
+        .expect("row");
+    assert!(
+        row.contains(&countdown.text()),
+        "{row:?} shows {}",
+        countdown.text()
+    );
     assert!(row.contains("Олена"), "{row}");
 
     // Open it, find "Need details" by a fuzzy fragment, fill the field, send.
@@ -78,7 +102,8 @@ async fn a_customer_writes_and_the_engineer_answers_with_a_fuzzy_found_macro() {
     s.press("enter");
     s.type_text("the last 4 digits of the card");
     s.press("enter");
-    let expected = "We need: the last 4 digits of the card. Just reply to this message. Timeout: 24 h.";
+    let expected =
+        "We need: the last 4 digits of the card. Just reply to this message. Timeout: 24 h.";
     let got = sim.wait_sent(4242, 1, WAIT).await.expect("delivered");
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].text.as_deref(), Some(expected));
@@ -86,7 +111,10 @@ async fn a_customer_writes_and_the_engineer_answers_with_a_fuzzy_found_macro() {
         s.pump_until(WAIT, |a| {
             a.pending.is_empty()
                 && a.mirror.messages[&t].values().any(|m| {
-                    m.text == expected && m.delivery.as_ref().is_some_and(|d| d.state == DeliveryState::Sent)
+                    m.text == expected
+                        && m.delivery
+                            .as_ref()
+                            .is_some_and(|d| d.state == DeliveryState::Sent)
                 })
         })
         .await,
@@ -110,13 +138,17 @@ async fn a_reply_typed_while_the_server_is_down_goes_once_when_it_is_back() {
     let addr = server.addr.clone();
     let mut s = session(&server.ws_url(), &token, dir.path());
     sim.send_text(777, "hello?");
-    assert!(s.pump_until(WAIT, |a| ticket_of_app(a, 777).is_some()).await);
+    assert!(
+        s.pump_until(WAIT, |a| ticket_of_app(a, 777).is_some())
+            .await
+    );
     let t = ticket_of_app(&s.app, 777).unwrap();
     s.app.open_chat(t);
 
     server.kill();
     assert!(
-        s.pump_until(WAIT, |a| matches!(a.conn, ConnState::Offline { .. })).await,
+        s.pump_until(WAIT, |a| matches!(a.conn, ConnState::Offline { .. }))
+            .await,
         "the link drop is visible"
     );
     s.press("i");
@@ -130,7 +162,9 @@ async fn a_reply_typed_while_the_server_is_down_goes_once_when_it_is_back() {
 
     let _server = start(&db, &addr, &env);
     assert!(
-        s.pump_until(WAIT, |a| a.conn == ConnState::Online && a.pending.is_empty()).await,
+        s.pump_until(WAIT, |a| a.conn == ConnState::Online
+            && a.pending.is_empty())
+            .await,
         "reconnected and confirmed: {:?}",
         s.app.conn
     );
@@ -142,6 +176,13 @@ async fn a_reply_typed_while_the_server_is_down_goes_once_when_it_is_back() {
 
 fn ticket_of_app(a: &agent_tui::App, user: i64) -> Option<TicketId> {
     let m = &a.mirror;
-    let c = m.customers.values().find(|c| c.telegram_user_id == user)?.id;
-    m.tickets.values().find(|t| t.customer_id == c && m.messages.contains_key(&t.id)).map(|t| t.id)
+    let c = m
+        .customers
+        .values()
+        .find(|c| c.telegram_user_id == user)?
+        .id;
+    m.tickets
+        .values()
+        .find(|t| t.customer_id == c && m.messages.contains_key(&t.id))
+        .map(|t| t.id)
 }

@@ -33,7 +33,11 @@ pub fn draw(f: &mut Frame, app: &App, ticket: TicketId, area: Rect) {
     let d = draft(app, Some(ticket));
     let focused = app.focus == Focus::Compose && !matches!(app.overlay, Some(Overlay::Help { .. }));
     let note = d.is_some_and(|d| d.send_as == SendAs::Note);
-    let mut title = if note { " Internal note (not sent to the customer) ".to_owned() } else { " Reply to the customer ".to_owned() };
+    let mut title = if note {
+        " Internal note (not sent to the customer) ".to_owned()
+    } else {
+        " Reply to the customer ".to_owned()
+    };
     if let Some(d) = d {
         let unfilled = d.unfilled();
         if !unfilled.is_empty() {
@@ -49,7 +53,10 @@ pub fn draw(f: &mut Frame, app: &App, ticket: TicketId, area: Rect) {
     } else {
         t.border()
     };
-    let block = Block::new().borders(Borders::ALL).border_style(border).title(Span::styled(title, border));
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(border)
+        .title(Span::styled(title, border));
     let inner = block.inner(area);
     f.render_widget(block, area);
     let Some(d) = d.filter(|d| !d.text.is_empty()) else {
@@ -60,7 +67,11 @@ pub fn draw(f: &mut Frame, app: &App, ticket: TicketId, area: Rect) {
                 app.keymap.hint(Action::Send)
             )
         } else {
-            format!("{} to write, {} for macros", app.keymap.hint(Action::Compose), app.keymap.hint(Action::Macros))
+            format!(
+                "{} to write, {} for macros",
+                app.keymap.hint(Action::Compose),
+                app.keymap.hint(Action::Macros)
+            )
         };
         f.render_widget(Line::styled(hint, t.dim()), inner);
         if focused {
@@ -70,7 +81,9 @@ pub fn draw(f: &mut Frame, app: &App, ticket: TicketId, area: Rect) {
     };
     let (rows, (crow, ccol)) = d.layout(inner.width);
     let h = usize::from(inner.height);
-    let first = crow.saturating_sub(h.saturating_sub(1)).min(rows.len().saturating_sub(h));
+    let first = crow
+        .saturating_sub(h.saturating_sub(1))
+        .min(rows.len().saturating_sub(h));
     for (i, (a, b)) in rows.iter().enumerate().skip(first).take(h) {
         let y = inner.y + (i - first) as u16;
         let mut spans = Vec::new();
@@ -84,9 +97,15 @@ pub fn draw(f: &mut Frame, app: &App, ticket: TicketId, area: Rect) {
             }
             _ => spans.push(Span::raw(d.text[*a..*b].to_owned())),
         }
-        f.render_widget(Line::from(spans).style(Style::new()), Rect::new(inner.x, y, inner.width, 1));
+        f.render_widget(
+            Line::from(spans).style(Style::new()),
+            Rect::new(inner.x, y, inner.width, 1),
+        );
     }
     if focused && app.overlay.is_none() && crow >= first && crow < first + h {
-        f.set_cursor_position(Position::new(inner.x + ccol.min(inner.width.saturating_sub(1)), inner.y + (crow - first) as u16));
+        f.set_cursor_position(Position::new(
+            inner.x + ccol.min(inner.width.saturating_sub(1)),
+            inner.y + (crow - first) as u16,
+        ));
     }
 }

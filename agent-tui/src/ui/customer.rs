@@ -28,21 +28,41 @@ pub fn draw(f: &mut Frame, app: &App, ticket: TicketId, area: Rect) {
             Some(l) => format!("{} {l}", c.first_name),
             None => c.first_name.clone(),
         };
-        let mut spans = vec![Span::raw(format!(" {}", text::truncate(&name, w.saturating_sub(5))))];
+        let mut spans = vec![Span::raw(format!(
+            " {}",
+            text::truncate(&name, w.saturating_sub(5))
+        ))];
         if c.vip {
             spans.push(Span::styled(" ★VIP", t.vip()));
         }
         lines.push(Line::from(spans));
-        let handle = c.username.as_ref().map_or_else(|| format!("tg {}", c.telegram_user_id), |u| format!("@{u}"));
+        let handle = c
+            .username
+            .as_ref()
+            .map_or_else(|| format!("tg {}", c.telegram_user_id), |u| format!("@{u}"));
         lines.push(dim(handle));
-        lines.push(plain(format!("Language: {}", c.language.as_deref().unwrap_or("unknown"))));
-        let local = match c.time_zone.as_deref().and_then(|z| jiff::tz::TimeZone::get(z).ok()) {
-            Some(tz) => format!("Local time: {} ({})", time::local_clock(app.now, &tz), c.time_zone.as_deref().unwrap_or("")),
+        lines.push(plain(format!(
+            "Language: {}",
+            c.language.as_deref().unwrap_or("unknown")
+        )));
+        let local = match c
+            .time_zone
+            .as_deref()
+            .and_then(|z| jiff::tz::TimeZone::get(z).ok())
+        {
+            Some(tz) => format!(
+                "Local time: {} ({})",
+                time::local_clock(app.now, &tz),
+                c.time_zone.as_deref().unwrap_or("")
+            ),
             None => "Local time: unknown zone".to_owned(),
         };
         lines.push(plain(local));
         if c.blocked {
-            lines.push(Line::styled(" Blocked the bot: replies cannot reach them", t.error()));
+            lines.push(Line::styled(
+                " Blocked the bot: replies cannot reach them",
+                t.error(),
+            ));
         }
         if c.consent_at.is_none() {
             lines.push(dim("No consent recorded".into()));
@@ -50,7 +70,11 @@ pub fn draw(f: &mut Frame, app: &App, ticket: TicketId, area: Rect) {
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled(format!(" Ticket #{}", tk.number), t.title()));
-    lines.push(plain(format!("Opened {} · {}", time::short(tk.created_at, app.now, &app.tz), tk.queue)));
+    lines.push(plain(format!(
+        "Opened {} · {}",
+        time::short(tk.created_at, app.now, &app.tz),
+        tk.queue
+    )));
     for (target, due) in [
         (sla::Target::FirstReply, tk.sla.first_reply_due),
         (sla::Target::NextReply, tk.sla.next_reply_due),
@@ -84,9 +108,17 @@ pub fn draw(f: &mut Frame, app: &App, ticket: TicketId, area: Rect) {
         }
     };
     if earlier.is_empty() {
-        lines.push(dim(if app.history.contains_key(&tk.customer_id) { "none".into() } else { "loading…".into() }));
+        lines.push(dim(if app.history.contains_key(&tk.customer_id) {
+            "none".into()
+        } else {
+            "loading…".into()
+        }));
     }
-    let rated: Vec<u8> = earlier.iter().filter_map(|x| x.csat).chain(tk.csat).collect();
+    let rated: Vec<u8> = earlier
+        .iter()
+        .filter_map(|x| x.csat)
+        .chain(tk.csat)
+        .collect();
     for x in earlier.iter().take(6) {
         let csat = x.csat.map_or("—".to_owned(), |c| format!("{c}/5"));
         lines.push(plain(format!(
@@ -101,7 +133,11 @@ pub fn draw(f: &mut Frame, app: &App, ticket: TicketId, area: Rect) {
         let avg = rated.iter().map(|&r| f64::from(r)).sum::<f64>() / rated.len() as f64;
         lines.push(plain(format!("CSAT {avg:.1}/5 over {}", rated.len())));
     }
-    for (i, l) in lines.into_iter().take(usize::from(inner.height)).enumerate() {
+    for (i, l) in lines
+        .into_iter()
+        .take(usize::from(inner.height))
+        .enumerate()
+    {
         f.render_widget(l, Rect::new(inner.x, inner.y + i as u16, inner.width, 1));
     }
 }

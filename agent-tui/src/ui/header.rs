@@ -14,12 +14,21 @@ use crate::views;
 pub fn conn_label(app: &App) -> (String, Style) {
     let t = &app.theme;
     let unsent = app.pending.iter().filter(|p| !p.sent).count();
-    let waiting = if unsent > 0 { format!(" · {unsent} unsent") } else { String::new() };
+    let waiting = if unsent > 0 {
+        format!(" · {unsent} unsent")
+    } else {
+        String::new()
+    };
     match &app.conn {
         ConnState::Online => ("● online".into(), t.good()),
         ConnState::Syncing => ("◐ syncing".into(), t.sla(crate::sla::Level::Warning)),
-        ConnState::Connecting { attempt } if *attempt <= 1 => (format!("◌ connecting{waiting}"), t.dim()),
-        ConnState::Connecting { attempt } => (format!("◌ reconnecting (try {attempt}){waiting}"), t.error()),
+        ConnState::Connecting { attempt } if *attempt <= 1 => {
+            (format!("◌ connecting{waiting}"), t.dim())
+        }
+        ConnState::Connecting { attempt } => (
+            format!("◌ reconnecting (try {attempt}){waiting}"),
+            t.error(),
+        ),
         ConnState::Offline { retry_at, .. } => {
             let secs = ((retry_at.0 - app.now.0).max(0) + 999) / 1000;
             (format!("○ offline, retry {secs}s{waiting}"), t.error())
@@ -32,16 +41,26 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let t = &app.theme;
     let (conn, conn_style) = conn_label(app);
     let conn_w = text::width(&conn) + 1;
-    let queues = if area.width < 100 && !app.chats.is_empty() { " Q " } else { " Queues " };
+    let queues = if area.width < 100 && !app.chats.is_empty() {
+        " Q "
+    } else {
+        " Queues "
+    };
     let mut spans = vec![Span::styled(queues, t.tab(app.screen == Screen::Queues))];
     let room = usize::from(area.width).saturating_sub(conn_w + text::width(queues) + 1);
-    let per_tab = if app.chats.is_empty() { 0 } else { (room / app.chats.len()).clamp(9, 22) };
+    let per_tab = if app.chats.is_empty() {
+        0
+    } else {
+        (room / app.chats.len()).clamp(9, 22)
+    };
     let mut used = 0;
     for (i, chat) in app.chats.iter().enumerate() {
         let Some(ticket) = app.ticket(chat.ticket) else {
             continue;
         };
-        let name = app.customer_of(ticket).map_or("?", |c| c.first_name.as_str());
+        let name = app
+            .customer_of(ticket)
+            .map_or("?", |c| c.first_name.as_str());
         let unread = views::unread(&app.mirror, chat.ticket);
         let mut badges = String::new();
         if unread > 0 {
@@ -52,7 +71,10 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         }
         let key = if i == 9 { 0 } else { i + 1 };
         let label_room = per_tab.saturating_sub(text::width(&badges) + 4);
-        let label = format!(" {key}:{} {badges} ", text::truncate(name, label_room.max(2)));
+        let label = format!(
+            " {key}:{} {badges} ",
+            text::truncate(name, label_room.max(2))
+        );
         let label = label.replace("  ", " ");
         used += text::width(&label) + 1;
         if used > room {

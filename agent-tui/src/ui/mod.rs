@@ -24,7 +24,12 @@ pub const PANEL: u16 = 38;
 
 /// The screen's three bands: header, body, status line.
 pub fn bands(area: Rect) -> [Rect; 3] {
-    Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1)]).areas(area)
+    Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(area)
 }
 
 /// A chat's body: ticket line, thread, compose box, and the customer
@@ -40,7 +45,8 @@ pub fn chat_areas(app: &App, body: Rect) -> ChatAreas {
     let [title, main] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(body);
     let wide = body.width >= WIDE;
     let (column, panel) = if wide && !app.customer_toggled {
-        let [c, p] = Layout::horizontal([Constraint::Min(20), Constraint::Length(PANEL)]).areas(main);
+        let [c, p] =
+            Layout::horizontal([Constraint::Min(20), Constraint::Length(PANEL)]).areas(main);
         (c, Some(p))
     } else if !wide && app.customer_toggled {
         return ChatAreas {
@@ -53,8 +59,14 @@ pub fn chat_areas(app: &App, body: Rect) -> ChatAreas {
         (main, None)
     };
     let h = compose::height(app, column.width).min(column.height.saturating_sub(3).max(3));
-    let [thread, compose] = Layout::vertical([Constraint::Min(1), Constraint::Length(h)]).areas(column);
-    ChatAreas { title, thread, compose, panel }
+    let [thread, compose] =
+        Layout::vertical([Constraint::Min(1), Constraint::Length(h)]).areas(column);
+    ChatAreas {
+        title,
+        thread,
+        compose,
+        panel,
+    }
 }
 
 /// Records the sizes of the lists and the thread for paging.

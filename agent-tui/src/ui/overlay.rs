@@ -16,7 +16,12 @@ use crate::template;
 fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width.saturating_sub(2)).max(10.min(area.width));
     let h = h.min(area.height.saturating_sub(2)).max(3.min(area.height));
-    Rect::new(area.x + (area.width - w) / 2, area.y + (area.height - h) / 2, w, h)
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
 }
 
 fn frame(f: &mut Frame, t: &Theme, area: Rect, title: &str) -> Rect {
@@ -46,7 +51,11 @@ fn highlighted(s: &str, matched: &[u32], max: usize, base: Style, hl: Style) -> 
             break;
         }
         w += cw;
-        let style = if matched.binary_search(&(i as u32)).is_ok() { hl } else { base };
+        let style = if matched.binary_search(&(i as u32)).is_ok() {
+            hl
+        } else {
+            base
+        };
         spans.push(Span::styled(c.to_string(), style));
     }
     spans
@@ -59,21 +68,53 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         Some(Overlay::Macros(p)) => {
             let t = &app.theme;
             let r = centered(area, 100, 22);
-            let inner = frame(f, t, r, "Macros: type to search, Enter inserts, Esc cancels");
-            put(f, inner, 0, Line::from(vec![Span::styled("> ", t.title()), Span::raw(p.query.clone())]));
+            let inner = frame(
+                f,
+                t,
+                r,
+                "Macros: type to search, Enter inserts, Esc cancels",
+            );
+            put(
+                f,
+                inner,
+                0,
+                Line::from(vec![
+                    Span::styled("> ", t.title()),
+                    Span::raw(p.query.clone()),
+                ]),
+            );
             f.set_cursor_position((inner.x + 2 + text::width(&p.query) as u16, inner.y));
             let list_h = (inner.height.saturating_sub(2) / 2).max(1);
-            list(f, t, inner, 1, list_h, p.selected, &p.hits, |h, w| {
+            let area = Rect::new(inner.x, inner.y + 1, inner.width, list_h);
+            list(f, t, area, p.selected, &p.hits, |h, w| {
                 let m = &app.mirror.macros[&p.ids[h.index]];
-                let mut spans = highlighted(&format!("/{}", m.shortcut), &shift(&h.matched[0]), 14.min(w), t.vip(), t.matched());
-                let pad = 14usize.saturating_sub(spans.iter().map(|s| text::width(&s.content)).sum());
+                let mut spans = highlighted(
+                    &format!("/{}", m.shortcut),
+                    &shift(&h.matched[0]),
+                    14.min(w),
+                    t.vip(),
+                    t.matched(),
+                );
+                let pad =
+                    14usize.saturating_sub(spans.iter().map(|s| text::width(&s.content)).sum());
                 spans.push(Span::raw(" ".repeat(pad)));
-                spans.extend(highlighted(&m.title, &h.matched[1], w.saturating_sub(15), Style::new(), t.matched()));
+                spans.extend(highlighted(
+                    &m.title,
+                    &h.matched[1],
+                    w.saturating_sub(15),
+                    Style::new(),
+                    t.matched(),
+                ));
                 spans
             });
             // Preview with variables filled from the ticket.
             let y = 1 + list_h;
-            put(f, inner, y, Line::styled("─".repeat(usize::from(inner.width)), t.border()));
+            put(
+                f,
+                inner,
+                y,
+                Line::styled("─".repeat(usize::from(inner.width)), t.border()),
+            );
             if let Some(id) = p.chosen() {
                 let m = &app.mirror.macros[&id];
                 let (filled, fields) = template::fill(&m.body, &app.vars(p.ticket));
@@ -84,7 +125,15 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
                 }
                 if !fields.is_empty() && row < inner.height {
                     let names: Vec<String> = fields.iter().map(|x| format!("{{{x}}}")).collect();
-                    put(f, inner, inner.height - 1, Line::styled(format!("to fill after inserting (Tab): {}", names.join(" ")), t.dim()));
+                    put(
+                        f,
+                        inner,
+                        inner.height - 1,
+                        Line::styled(
+                            format!("to fill after inserting (Tab): {}", names.join(" ")),
+                            t.dim(),
+                        ),
+                    );
                 }
             } else {
                 put(f, inner, y + 1, Line::styled("no macro matches", t.dim()));
@@ -94,10 +143,30 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             let t = &app.theme;
             let r = centered(area, 80, 20);
             let inner = frame(f, t, r, "Commands: type to search, Enter runs, Esc cancels");
-            put(f, inner, 0, Line::from(vec![Span::styled("> ", t.title()), Span::raw(p.query.clone())]));
+            put(
+                f,
+                inner,
+                0,
+                Line::from(vec![
+                    Span::styled("> ", t.title()),
+                    Span::raw(p.query.clone()),
+                ]),
+            );
             f.set_cursor_position((inner.x + 2 + text::width(&p.query) as u16, inner.y));
-            list(f, t, inner, 1, inner.height.saturating_sub(1), p.selected, &p.hits, |h, w| {
-                highlighted(&p.items[h.index].label, &h.matched[0], w, Style::new(), t.matched())
+            let area = Rect::new(
+                inner.x,
+                inner.y + 1,
+                inner.width,
+                inner.height.saturating_sub(1),
+            );
+            list(f, t, area, p.selected, &p.hits, |h, w| {
+                highlighted(
+                    &p.items[h.index].label,
+                    &h.matched[0],
+                    w,
+                    Style::new(),
+                    t.matched(),
+                )
             });
         }
         Some(Overlay::Prompt(p)) => {
@@ -107,12 +176,22 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             put(f, inner, 0, Line::raw(p.input.text.clone()));
             let col = text::width(&p.input.text[..p.input.cursor]) as u16;
             f.set_cursor_position((inner.x + col.min(inner.width.saturating_sub(1)), inner.y));
-            put(f, inner, 2.min(inner.height.saturating_sub(1)), Line::styled("Enter to confirm, Esc to cancel", t.dim()));
+            put(
+                f,
+                inner,
+                2.min(inner.height.saturating_sub(1)),
+                Line::styled("Enter to confirm, Esc to cancel", t.dim()),
+            );
         }
         Some(Overlay::Alerts { selected }) => {
             let t = &app.theme;
             let r = centered(area, 90, 18);
-            let inner = frame(f, t, r, "Alerts: Enter opens the chat, a acknowledges all, Esc closes");
+            let inner = frame(
+                f,
+                t,
+                r,
+                "Alerts: Enter opens the chat, a acknowledges all, Esc closes",
+            );
             let listed = app.alerts.listed();
             if listed.is_empty() {
                 put(f, inner, 0, Line::styled("no alerts", t.dim()));
@@ -125,8 +204,19 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
                     if s.acked { "  " } else { "● " },
                     k.kind.describe()
                 );
-                let style = if i == *selected { t.selected() } else if s.acked { t.dim() } else { Style::new() };
-                put(f, inner, i as u16, Line::styled(text::fit(&label, usize::from(inner.width)), style));
+                let style = if i == *selected {
+                    t.selected()
+                } else if s.acked {
+                    t.dim()
+                } else {
+                    Style::new()
+                };
+                put(
+                    f,
+                    inner,
+                    i as u16,
+                    Line::styled(text::fit(&label, usize::from(inner.width)), style),
+                );
             }
         }
     }
@@ -156,18 +246,16 @@ fn preview_spans(line: &str, fields: &[String], t: &Theme) -> Vec<Span<'static>>
 fn list<'a>(
     f: &mut Frame,
     t: &Theme,
-    inner: Rect,
-    y: u16,
-    h: u16,
+    area: Rect,
     selected: usize,
     hits: &'a [Hit],
     row: impl Fn(&'a Hit, usize) -> Vec<Span<'static>>,
 ) {
-    let h = usize::from(h);
+    let h = usize::from(area.height);
     let first = selected.saturating_sub(h.saturating_sub(1));
-    let w = usize::from(inner.width);
+    let w = usize::from(area.width);
     for (i, hit) in hits.iter().enumerate().skip(first).take(h) {
-        let rect = Rect::new(inner.x, inner.y + y + (i - first) as u16, inner.width, 1);
+        let rect = Rect::new(area.x, area.y + (i - first) as u16, area.width, 1);
         let mut line = Line::from(row(hit, w.saturating_sub(2)));
         if i == selected {
             line = line.patch_style(t.selected());
@@ -180,7 +268,12 @@ fn list<'a>(
 fn help(f: &mut Frame, app: &App, area: Rect, scroll: usize) {
     let t = &app.theme;
     let r = centered(area, 96, area.height);
-    let inner = frame(f, t, r, "Keys (j/k scroll, Esc closes; rebind in [keys] of the config file)");
+    let inner = frame(
+        f,
+        t,
+        r,
+        "Keys (j/k scroll, Esc closes; rebind in [keys] of the config file)",
+    );
     let mut lines = Vec::new();
     for ctx in [Context::Global, Context::Normal, Context::Compose] {
         lines.push(Line::styled(ctx.title().to_owned(), t.title()));

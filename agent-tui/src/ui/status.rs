@@ -13,20 +13,33 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let t = &app.theme;
     let n = app.alerts.unacked();
     let badge = if n > 0 {
-        format!(" {n} ALERT{} ({}) ", if n == 1 { "" } else { "S" }, app.keymap.hint(Action::AckAlerts))
+        format!(
+            " {n} ALERT{} ({}) ",
+            if n == 1 { "" } else { "S" },
+            app.keymap.hint(Action::AckAlerts)
+        )
     } else {
         String::new()
     };
     let badge_w = text::width(&badge);
     let room = usize::from(area.width).saturating_sub(badge_w + 1);
     let (msg, style) = if let ConnState::Refused { reason } = &app.conn {
-        (format!("the server refused this token: {reason}. Check --token."), t.error())
+        (
+            format!("the server refused this token: {reason}. Check --token."),
+            t.error(),
+        )
     } else if let Some(fl) = &app.flash {
         (fl.text.clone(), if fl.error { t.error() } else { t.good() })
     } else {
         (hints(app), t.dim())
     };
-    f.render_widget(Line::styled(format!(" {}", text::truncate(&msg, room.saturating_sub(1))), style), area);
+    f.render_widget(
+        Line::styled(
+            format!(" {}", text::truncate(&msg, room.saturating_sub(1))),
+            style,
+        ),
+        area,
+    );
     if n > 0 {
         let x = area.x + area.width.saturating_sub(badge_w as u16);
         f.render_widget(

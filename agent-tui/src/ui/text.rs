@@ -97,7 +97,8 @@ mod tests {
         assert_eq!(truncate("王伟王伟", 5), "王伟…");
         assert_eq!(fit("王", 3), "王 ");
         assert_eq!(fit_right("ab", 4), "  ab");
-        for line in wrap("Дмитрий пишет очень длинное сообщение без пауз", 12) {
+        for line in wrap("Дмитрий пишет очень длинное сообщение без пауз", 12)
+        {
             assert!(width(&line) <= 12, "{line}");
         }
     }

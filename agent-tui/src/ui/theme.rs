@@ -39,7 +39,9 @@ impl Theme {
                 .fg(Color::Indexed(214), Color::Yellow, Modifier::BOLD)
                 .add_modifier(Modifier::BOLD),
             Level::Breached => self.pick(
-                Style::new().fg(Color::Indexed(196)).add_modifier(Modifier::BOLD),
+                Style::new()
+                    .fg(Color::Indexed(196))
+                    .add_modifier(Modifier::BOLD),
                 Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
                 Style::new().add_modifier(Modifier::BOLD | Modifier::REVERSED),
             ),
@@ -48,7 +50,9 @@ impl Theme {
 
     pub fn selected(&self) -> Style {
         self.pick(
-            Style::new().bg(Color::Indexed(238)).add_modifier(Modifier::BOLD),
+            Style::new()
+                .bg(Color::Indexed(238))
+                .add_modifier(Modifier::BOLD),
             Style::new().add_modifier(Modifier::REVERSED),
             Style::new().add_modifier(Modifier::REVERSED),
         )
@@ -63,15 +67,18 @@ impl Theme {
     }
 
     pub fn title(&self) -> Style {
-        self.fg(Color::Indexed(75), Color::Cyan, Modifier::BOLD).add_modifier(Modifier::BOLD)
+        self.fg(Color::Indexed(75), Color::Cyan, Modifier::BOLD)
+            .add_modifier(Modifier::BOLD)
     }
 
     pub fn customer(&self) -> Style {
-        self.fg(Color::Indexed(75), Color::Cyan, Modifier::BOLD).add_modifier(Modifier::BOLD)
+        self.fg(Color::Indexed(75), Color::Cyan, Modifier::BOLD)
+            .add_modifier(Modifier::BOLD)
     }
 
     pub fn agent(&self) -> Style {
-        self.fg(Color::Indexed(114), Color::Green, Modifier::BOLD).add_modifier(Modifier::BOLD)
+        self.fg(Color::Indexed(114), Color::Green, Modifier::BOLD)
+            .add_modifier(Modifier::BOLD)
     }
 
     pub fn note(&self) -> Style {
@@ -80,11 +87,13 @@ impl Theme {
     }
 
     pub fn vip(&self) -> Style {
-        self.fg(Color::Indexed(220), Color::Yellow, Modifier::BOLD).add_modifier(Modifier::BOLD)
+        self.fg(Color::Indexed(220), Color::Yellow, Modifier::BOLD)
+            .add_modifier(Modifier::BOLD)
     }
 
     pub fn critical(&self) -> Style {
-        self.fg(Color::Indexed(196), Color::Red, Modifier::BOLD).add_modifier(Modifier::BOLD)
+        self.fg(Color::Indexed(196), Color::Red, Modifier::BOLD)
+            .add_modifier(Modifier::BOLD)
     }
 
     pub fn error(&self) -> Style {
@@ -98,7 +107,9 @@ impl Theme {
     /// Matched characters in fuzzy results.
     pub fn matched(&self) -> Style {
         self.pick(
-            Style::new().fg(Color::Indexed(214)).add_modifier(Modifier::BOLD),
+            Style::new()
+                .fg(Color::Indexed(214))
+                .add_modifier(Modifier::BOLD),
             Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
             Style::new().add_modifier(Modifier::UNDERLINED | Modifier::BOLD),
         )
@@ -107,7 +118,10 @@ impl Theme {
     pub fn tab(&self, active: bool) -> Style {
         if active {
             self.pick(
-                Style::new().fg(Color::Black).bg(Color::Indexed(75)).add_modifier(Modifier::BOLD),
+                Style::new()
+                    .fg(Color::Black)
+                    .bg(Color::Indexed(75))
+                    .add_modifier(Modifier::BOLD),
                 Style::new().fg(Color::Black).bg(Color::Cyan),
                 Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD),
             )
@@ -119,8 +133,14 @@ impl Theme {
     /// The alert badge.
     pub fn alert(&self) -> Style {
         self.pick(
-            Style::new().fg(Color::White).bg(Color::Indexed(160)).add_modifier(Modifier::BOLD),
-            Style::new().fg(Color::White).bg(Color::Red).add_modifier(Modifier::BOLD),
+            Style::new()
+                .fg(Color::White)
+                .bg(Color::Indexed(160))
+                .add_modifier(Modifier::BOLD),
+            Style::new()
+                .fg(Color::White)
+                .bg(Color::Red)
+                .add_modifier(Modifier::BOLD),
             Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD),
         )
     }

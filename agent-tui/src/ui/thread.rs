@@ -20,7 +20,9 @@ pub fn draw_title(f: &mut Frame, app: &App, ticket: TicketId, area: Rect) {
         f.render_widget(Line::styled(" this ticket is closed", t.dim()), area);
         return;
     };
-    let name = app.customer_of(tk).map_or("?".to_owned(), |c| c.first_name.clone());
+    let name = app
+        .customer_of(tk)
+        .map_or("?".to_owned(), |c| c.first_name.clone());
     let owner = tk.assignee.map_or("unassigned".to_owned(), |a| {
         if app.me.as_ref().is_some_and(|m| m.id == a) {
             "you".to_owned()
@@ -31,7 +33,13 @@ pub fn draw_title(f: &mut Frame, app: &App, ticket: TicketId, area: Rect) {
     let mut spans = vec![
         Span::styled(format!(" #{} {} ", tk.number, name), t.title()),
         Span::styled(
-            format!("· {} · {} · {} · {}", tk.queue, status_label(tk.status), tk.priority.as_str(), owner),
+            format!(
+                "· {} · {} · {} · {}",
+                tk.queue,
+                status_label(tk.status),
+                tk.priority.as_str(),
+                owner
+            ),
             t.dim(),
         ),
     ];
@@ -39,7 +47,10 @@ pub fn draw_title(f: &mut Frame, app: &App, ticket: TicketId, area: Rect) {
         spans.push(Span::styled(format!(" · {topic}"), t.dim()));
     }
     let (sla_text, sla_style) = match sla::countdown(tk, app.now, app.alert_settings.warning_ms) {
-        Some(c) => (format!("{} {} ", c.target.label(), c.text()), t.sla(c.level)),
+        Some(c) => (
+            format!("{} {} ", c.target.label(), c.text()),
+            t.sla(c.level),
+        ),
         None => (String::new(), t.dim()),
     };
     f.render_widget(Line::from(spans), area);
@@ -92,7 +103,9 @@ pub fn lines(app: &App, chat: &ChatTab, width: u16) -> Vec<Line<'static>> {
     let mut out: Vec<Line<'static>> = Vec::new();
     let msgs = app.mirror.messages.get(&chat.ticket);
     let known = msgs.map_or(0, |m| m.len());
-    let total = app.ticket(chat.ticket).map_or(known, |t| t.message_count as usize);
+    let total = app
+        .ticket(chat.ticket)
+        .map_or(known, |t| t.message_count as usize);
     let top = if chat.loading_older {
         "↑ loading older messages…".to_owned()
     } else if chat.complete || known >= total {
@@ -119,14 +132,25 @@ pub fn lines(app: &App, chat: &ChatTab, width: u16) -> Vec<Line<'static>> {
                 DeliveryState::Queued => Span::styled(" · queued", t.dim()),
                 DeliveryState::Sent => Span::styled(" · sent to Telegram", t.good()),
                 DeliveryState::Failed => Span::styled(
-                    format!(" · FAILED: {}", d.reason.as_deref().unwrap_or("unknown reason")),
+                    format!(
+                        " · FAILED: {}",
+                        d.reason.as_deref().unwrap_or("unknown reason")
+                    ),
                     t.error(),
                 ),
             });
         }
         out.push(Line::from(head));
-        let indent = if m.kind == MessageKind::Note { "│ " } else { "  " };
-        let style = if m.kind == MessageKind::Note { t.note() } else { ratatui::style::Style::new() };
+        let indent = if m.kind == MessageKind::Note {
+            "│ "
+        } else {
+            "  "
+        };
+        let style = if m.kind == MessageKind::Note {
+            t.note()
+        } else {
+            ratatui::style::Style::new()
+        };
         for a in &m.attachments {
             let mut desc = format!("[{}]", attachment_kind(a.kind));
             if let Some(n) = &a.file_name {
@@ -135,21 +159,38 @@ pub fn lines(app: &App, chat: &ChatTab, width: u16) -> Vec<Line<'static>> {
             if let Some(s) = a.size {
                 desc.push_str(&format!(" · {}", size(s)));
             }
-            out.push(Line::from(vec![Span::raw(indent), Span::styled(desc, t.title())]));
+            out.push(Line::from(vec![
+                Span::raw(indent),
+                Span::styled(desc, t.title()),
+            ]));
             for l in text::wrap(&format!("telegram file_id {}", a.file_id), body_w) {
-                out.push(Line::from(vec![Span::raw(indent), Span::styled(l, t.dim())]));
+                out.push(Line::from(vec![
+                    Span::raw(indent),
+                    Span::styled(l, t.dim()),
+                ]));
             }
         }
         if !m.text.is_empty() {
             for l in text::wrap(&m.text, body_w) {
-                out.push(Line::from(vec![Span::styled(indent, style), Span::styled(l, style)]));
+                out.push(Line::from(vec![
+                    Span::styled(indent, style),
+                    Span::styled(l, style),
+                ]));
             }
         }
     }
     for (p, kind, body) in app.pending_texts(chat.ticket) {
         out.push(Line::raw(""));
-        let state = if p.sent { "sending…" } else { "not sent yet: offline, goes out on reconnect" };
-        let who = if kind == MessageKind::Note { "NOTE · You" } else { "You → customer" };
+        let state = if p.sent {
+            "sending…"
+        } else {
+            "not sent yet: offline, goes out on reconnect"
+        };
+        let who = if kind == MessageKind::Note {
+            "NOTE · You"
+        } else {
+            "You → customer"
+        };
         out.push(Line::from(vec![
             Span::styled(who, t.dim()),
             Span::styled(format!(" · {state}"), t.sla(sla::Level::Warning)),
@@ -175,9 +216,14 @@ pub fn draw(f: &mut Frame, app: &App, chat: &ChatTab, area: Rect) {
     }
     let all = lines(app, chat, area.width);
     let h = usize::from(area.height);
-    let end = all.len().saturating_sub(chat.scroll.min(all.len().saturating_sub(h)));
+    let end = all
+        .len()
+        .saturating_sub(chat.scroll.min(all.len().saturating_sub(h)));
     let start = end.saturating_sub(h);
     for (i, line) in all[start..end].iter().enumerate() {
-        f.render_widget(line.clone(), Rect::new(area.x, area.y + i as u16, area.width, 1));
+        f.render_widget(
+            line.clone(),
+            Rect::new(area.x, area.y + i as u16, area.width, 1),
+        );
     }
 }

@@ -5,7 +5,9 @@ use jiff::tz::TimeZone;
 use shared::Timestamp;
 
 fn zoned(ts: Timestamp, tz: &TimeZone) -> Option<jiff::Zoned> {
-    JTs::from_millisecond(ts.0).ok().map(|t| t.to_zoned(tz.clone()))
+    JTs::from_millisecond(ts.0)
+        .ok()
+        .map(|t| t.to_zoned(tz.clone()))
 }
 
 /// `14:05` today, `Nov 20 14:05` on another day.
@@ -46,9 +48,15 @@ mod tests {
     fn formats_in_the_given_zone() {
         let kyiv = TimeZone::get("Europe/Kyiv").unwrap();
         assert_eq!(short(NOW, NOW, &TimeZone::UTC), "10:00");
-        assert_eq!(short(NOW.minus(86_400), NOW, &TimeZone::UTC), "Nov 20 10:00");
+        assert_eq!(
+            short(NOW.minus(86_400), NOW, &TimeZone::UTC),
+            "Nov 20 10:00"
+        );
         assert_eq!(local_clock(NOW, &kyiv), "12:00 Sat");
         assert_eq!(eta(NOW.plus(1800), NOW, &kyiv), "12:30 EET");
-        assert_eq!(eta(NOW.plus(86_400), NOW, &TimeZone::UTC), "Nov 22 10:00 UTC");
+        assert_eq!(
+            eta(NOW.plus(86_400), NOW, &TimeZone::UTC),
+            "Nov 22 10:00 UTC"
+        );
     }
 }

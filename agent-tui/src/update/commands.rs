@@ -21,40 +21,72 @@ pub fn palette_items(app: &App, ticket: Option<TicketId>) -> Vec<PaletteItem> {
         }
         for a in app.mirror.agents.values() {
             if t.assignee != Some(a.id) {
-                add(format!("Assign #{n} to {}", a.display_name), PaletteCmd::Assign(Some(a.id)));
+                add(
+                    format!("Assign #{n} to {}", a.display_name),
+                    PaletteCmd::Assign(Some(a.id)),
+                );
             }
         }
         if t.assignee.is_some() {
             add(format!("Unassign #{n}"), PaletteCmd::Assign(None));
         }
         if t.queue != app.escalate_to {
-            add(format!("Escalate #{n} to {} (with a note)", app.escalate_to), PaletteCmd::Escalate);
+            add(
+                format!("Escalate #{n} to {} (with a note)", app.escalate_to),
+                PaletteCmd::Escalate,
+            );
         }
         for q in &app.mirror.queues {
             if q.id != t.queue {
-                add(format!("Transfer #{n} to {} (with a note)", q.id), PaletteCmd::Transfer(q.id.clone()));
+                add(
+                    format!("Transfer #{n} to {} (with a note)", q.id),
+                    PaletteCmd::Transfer(q.id.clone()),
+                );
             }
         }
-        for s in [TicketStatus::Open, TicketStatus::PendingOnCustomer, TicketStatus::Resolved, TicketStatus::Closed] {
+        for s in [
+            TicketStatus::Open,
+            TicketStatus::PendingOnCustomer,
+            TicketStatus::Resolved,
+            TicketStatus::Closed,
+        ] {
             if s != t.status {
-                add(format!("Set status of #{n}: {}", status_label(s)), PaletteCmd::Status(s));
+                add(
+                    format!("Set status of #{n}: {}", status_label(s)),
+                    PaletteCmd::Status(s),
+                );
             }
         }
         for p in Priority::ALL {
             if p != t.priority {
-                add(format!("Set priority of #{n}: {}", p.as_str()), PaletteCmd::Priority(p));
+                add(
+                    format!("Set priority of #{n}: {}", p.as_str()),
+                    PaletteCmd::Priority(p),
+                );
             }
         }
         add(format!("Add tags to #{n}"), PaletteCmd::AddTags);
         for tag in &t.tags {
-            add(format!("Remove tag {tag} from #{n}"), PaletteCmd::RemoveTag(tag.clone()));
+            add(
+                format!("Remove tag {tag} from #{n}"),
+                PaletteCmd::RemoveTag(tag.clone()),
+            );
         }
         add(format!("Write an internal note on #{n}"), PaletteCmd::Note);
-        add(format!("Close #{n} with a summary (resolve; the customer rates)"), PaletteCmd::CloseWithSummary);
-        add(format!("Ask the customer of #{n} for details"), PaletteCmd::AskDetails);
+        add(
+            format!("Close #{n} with a summary (resolve; the customer rates)"),
+            PaletteCmd::CloseWithSummary,
+        );
+        add(
+            format!("Ask the customer of #{n} for details"),
+            PaletteCmd::AskDetails,
+        );
         add("Insert a macro".into(), PaletteCmd::Macros);
     }
-    add("Jump to the next chat waiting for a reply".into(), PaletteCmd::NextWaiting);
+    add(
+        "Jump to the next chat waiting for a reply".into(),
+        PaletteCmd::NextWaiting,
+    );
     add("List alerts".into(), PaletteCmd::Alerts);
     add("Acknowledge all alerts".into(), PaletteCmd::AckAlerts);
     add("Help: every key".into(), PaletteCmd::Help);
@@ -94,7 +126,12 @@ impl App {
     }
 
     /// Runs a palette entry on `ticket`.
-    pub(super) fn run_palette(&mut self, ticket: Option<TicketId>, cmd: PaletteCmd, fx: &mut Vec<Effect>) {
+    pub(super) fn run_palette(
+        &mut self,
+        ticket: Option<TicketId>,
+        cmd: PaletteCmd,
+        fx: &mut Vec<Effect>,
+    ) {
         use PaletteCmd::*;
         match (cmd, ticket) {
             (NextWaiting, _) => self.next_waiting(),
@@ -104,30 +141,73 @@ impl App {
             (Quit, _) => self.request_quit(),
             (Macros, Some(t)) => self.open_macros(t, false),
             (Take, Some(t)) => self.command(Command::Take { ticket_id: t }, fx),
-            (Assign(agent_id), Some(t)) => self.command(Command::Assign { ticket_id: t, agent_id }, fx),
+            (Assign(agent_id), Some(t)) => self.command(
+                Command::Assign {
+                    ticket_id: t,
+                    agent_id,
+                },
+                fx,
+            ),
             (Transfer(queue), Some(t)) => {
-                self.prompt(format!("Note for {queue} (optional), Enter to transfer"), PromptKind::Transfer { ticket: t, queue });
+                self.prompt(
+                    format!("Note for {queue} (optional), Enter to transfer"),
+                    PromptKind::Transfer { ticket: t, queue },
+                );
             }
             (Escalate, Some(t)) => {
                 let queue = self.escalate_to.clone();
-                self.prompt(format!("Why escalate to {queue}? (a note for the expert)"), PromptKind::Escalate { ticket: t, queue });
+                self.prompt(
+                    format!("Why escalate to {queue}? (a note for the expert)"),
+                    PromptKind::Escalate { ticket: t, queue },
+                );
             }
-            (Status(status), Some(t)) => self.command(Command::SetStatus { ticket_id: t, status }, fx),
-            (Priority(priority), Some(t)) => self.command(Command::SetPriority { ticket_id: t, priority }, fx),
-            (AddTags, Some(t)) => self.prompt("Tags to add, separated by spaces or commas".into(), PromptKind::Tags { ticket: t }),
-            (RemoveTag(tag), Some(t)) => self.command(Command::SetTags { ticket_id: t, add: vec![], remove: vec![tag] }, fx),
+            (Status(status), Some(t)) => self.command(
+                Command::SetStatus {
+                    ticket_id: t,
+                    status,
+                },
+                fx,
+            ),
+            (Priority(priority), Some(t)) => self.command(
+                Command::SetPriority {
+                    ticket_id: t,
+                    priority,
+                },
+                fx,
+            ),
+            (AddTags, Some(t)) => self.prompt(
+                "Tags to add, separated by spaces or commas".into(),
+                PromptKind::Tags { ticket: t },
+            ),
+            (RemoveTag(tag), Some(t)) => self.command(
+                Command::SetTags {
+                    ticket_id: t,
+                    add: vec![],
+                    remove: vec![tag],
+                },
+                fx,
+            ),
             (Note, Some(t)) => {
                 self.open_chat(t);
                 self.drafts.entry(t).or_default().send_as = SendAs::Note;
                 self.focus = Focus::Compose;
             }
             (CloseWithSummary, Some(t)) => {
-                self.prompt("Summary of the solution (kept as a note; the ticket is resolved)".into(), PromptKind::CloseWithSummary { ticket: t });
+                self.prompt(
+                    "Summary of the solution (kept as a note; the ticket is resolved)".into(),
+                    PromptKind::CloseWithSummary { ticket: t },
+                );
             }
             (AskDetails, Some(t)) => {
                 self.open_chat(t);
-                let body = self.mirror.macros.values().find(|m| m.shortcut == "details").map(|m| m.body.clone());
-                let body = body.unwrap_or_else(|| "We need: {field}. Just reply to this message.".into());
+                let body = self
+                    .mirror
+                    .macros
+                    .values()
+                    .find(|m| m.shortcut == "details")
+                    .map(|m| m.body.clone());
+                let body =
+                    body.unwrap_or_else(|| "We need: {field}. Just reply to this message.".into());
                 let (text, fields) = template::fill(&body, &self.vars(t));
                 let d = self.drafts.entry(t).or_default();
                 d.send_as = SendAs::Reply;
@@ -154,7 +234,15 @@ impl App {
         let note = (!text.is_empty()).then(|| text.clone());
         match p.kind {
             PromptKind::Transfer { ticket, queue } | PromptKind::Escalate { ticket, queue } => {
-                self.command(Command::Transfer { ticket_id: ticket, queue: Some(queue), agent_id: None, note }, fx);
+                self.command(
+                    Command::Transfer {
+                        ticket_id: ticket,
+                        queue: Some(queue),
+                        agent_id: None,
+                        note,
+                    },
+                    fx,
+                );
             }
             PromptKind::Tags { ticket } => {
                 let add: Vec<String> = text
@@ -165,14 +253,33 @@ impl App {
                 if add.is_empty() {
                     return self.warn("no tags given");
                 }
-                self.command(Command::SetTags { ticket_id: ticket, add, remove: vec![] }, fx);
+                self.command(
+                    Command::SetTags {
+                        ticket_id: ticket,
+                        add,
+                        remove: vec![],
+                    },
+                    fx,
+                );
             }
             PromptKind::CloseWithSummary { ticket } => {
                 if text.is_empty() {
                     return self.warn("a summary is needed to close with a summary");
                 }
-                self.command(Command::Note { ticket_id: ticket, text: format!("Summary: {text}") }, fx);
-                self.command(Command::SetStatus { ticket_id: ticket, status: TicketStatus::Resolved }, fx);
+                self.command(
+                    Command::Note {
+                        ticket_id: ticket,
+                        text: format!("Summary: {text}"),
+                    },
+                    fx,
+                );
+                self.command(
+                    Command::SetStatus {
+                        ticket_id: ticket,
+                        status: TicketStatus::Resolved,
+                    },
+                    fx,
+                );
             }
         }
     }
@@ -195,19 +302,36 @@ impl App {
             if let Some(d) = self.drafts.get_mut(&ticket) {
                 d.next_field();
             }
-            return self.warn(format!("fill in {} first (tab walks the fields)", names.join(", ")));
+            return self.warn(format!(
+                "fill in {} first (tab walks the fields)",
+                names.join(", ")
+            ));
         }
         let len = utf16_len(&text);
         if len > MAX_TEXT_UTF16 {
-            return self.warn(format!("too long for Telegram: {len} of {MAX_TEXT_UTF16} characters"));
+            return self.warn(format!(
+                "too long for Telegram: {len} of {MAX_TEXT_UTF16} characters"
+            ));
         }
         let command = match draft.send_as {
-            SendAs::Reply => Command::Reply { ticket_id: ticket, text },
-            SendAs::Note => Command::Note { ticket_id: ticket, text },
+            SendAs::Reply => Command::Reply {
+                ticket_id: ticket,
+                text,
+            },
+            SendAs::Note => Command::Note {
+                ticket_id: ticket,
+                text,
+            },
         };
         self.command(command, fx);
         if draft.then_pending && draft.send_as == SendAs::Reply {
-            self.command(Command::SetStatus { ticket_id: ticket, status: TicketStatus::PendingOnCustomer }, fx);
+            self.command(
+                Command::SetStatus {
+                    ticket_id: ticket,
+                    status: TicketStatus::PendingOnCustomer,
+                },
+                fx,
+            );
         }
         if let Some(d) = self.drafts.get_mut(&ticket) {
             d.clear();
@@ -215,7 +339,8 @@ impl App {
                 d.send_as = SendAs::Reply;
             }
         }
-        self.drafts.retain(|_, d| !d.is_empty() || d.send_as != SendAs::Reply);
+        self.drafts
+            .retain(|_, d| !d.is_empty() || d.send_as != SendAs::Reply);
         if let Some(c) = self.current_chat_mut() {
             c.scroll = 0;
         }
@@ -265,7 +390,10 @@ impl App {
             .tickets
             .values()
             .filter(|t| Some(t.id) != current && crate::views::active(t))
-            .filter(|t| t.assignee == me || (t.assignee.is_none() && crate::views::serves(self.me.as_ref(), t)))
+            .filter(|t| {
+                t.assignee == me
+                    || (t.assignee.is_none() && crate::views::serves(self.me.as_ref(), t))
+            })
             .filter_map(|t| t.waiting_since.map(|w| (w, t.id)))
             .min();
         match other {
@@ -320,7 +448,11 @@ impl App {
         if let Some(a) = &self.me {
             v.insert("agent", a.display_name.clone());
         }
-        let due = t.sla.next_reply_due.or(t.sla.first_reply_due).or(t.sla.resolution_due);
+        let due = t
+            .sla
+            .next_reply_due
+            .or(t.sla.first_reply_due)
+            .or(t.sla.resolution_due);
         if let Some(due) = due.filter(|d| d.0 > self.now.0) {
             let tz = self
                 .customer_of(t)

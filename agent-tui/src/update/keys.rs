@@ -19,7 +19,11 @@ impl App {
             return self.overlay_key(key, fx);
         }
         let in_compose = self.focus == Focus::Compose && self.current_chat().is_some();
-        let ctx = if in_compose { Context::Compose } else { Context::Normal };
+        let ctx = if in_compose {
+            Context::Compose
+        } else {
+            Context::Normal
+        };
         if let Some(action) = self.keymap.action(ctx, &key) {
             if action != Action::Quit && action != Action::Back {
                 self.quit_armed = false;
@@ -67,7 +71,11 @@ impl App {
             Quit => self.request_quit(),
             Palette => {
                 let items = super::palette_items(self, ticket);
-                self.overlay = Some(Overlay::Palette(crate::picker::Palette::new(ticket, items, &mut self.ranker)));
+                self.overlay = Some(Overlay::Palette(crate::picker::Palette::new(
+                    ticket,
+                    items,
+                    &mut self.ranker,
+                )));
             }
             Macros => match self.current_chat().map(|c| c.ticket) {
                 Some(t) => self.open_macros(t, false),
@@ -125,8 +133,16 @@ impl App {
                     Screen::Queues => 0,
                     Screen::Chat(i) => i + 1,
                 };
-                let next = if action == NextChat { (pos + 1) % n } else { (pos + n - 1) % n };
-                self.screen = if next == 0 { Screen::Queues } else { Screen::Chat(next - 1) };
+                let next = if action == NextChat {
+                    (pos + 1) % n
+                } else {
+                    (pos + n - 1) % n
+                };
+                self.screen = if next == 0 {
+                    Screen::Queues
+                } else {
+                    Screen::Chat(next - 1)
+                };
                 self.focus = Focus::Normal;
             }
             Compose => {
@@ -187,16 +203,30 @@ impl App {
                 let scroll = (chat.scroll as isize - delta).clamp(0, max as isize) as usize;
                 self.chats[i].scroll = scroll;
                 if delta < 0 && scroll == max && !chat.complete && !chat.loading_older {
-                    let oldest = self.mirror.messages.get(&chat.ticket).and_then(|m| m.keys().next().copied());
-                    let known = self.mirror.messages.get(&chat.ticket).map_or(0, |m| m.len());
-                    let total = self.ticket(chat.ticket).map_or(0, |t| t.message_count as usize);
+                    let oldest = self
+                        .mirror
+                        .messages
+                        .get(&chat.ticket)
+                        .and_then(|m| m.keys().next().copied());
+                    let known = self
+                        .mirror
+                        .messages
+                        .get(&chat.ticket)
+                        .map_or(0, |m| m.len());
+                    let total = self
+                        .ticket(chat.ticket)
+                        .map_or(0, |t| t.message_count as usize);
                     if known >= total {
                         self.chats[i].complete = true;
                     } else {
                         self.chats[i].loading_older = true;
                         self.read(
                             Read::Older(chat.ticket),
-                            Command::LoadOlder { ticket_id: chat.ticket, before: oldest, limit: 50 },
+                            Command::LoadOlder {
+                                ticket_id: chat.ticket,
+                                before: oldest,
+                                limit: 50,
+                            },
                             fx,
                         );
                         if !self.conn.online() {
@@ -245,7 +275,12 @@ impl App {
     pub(super) fn open_macros(&mut self, ticket: TicketId, from_slash: bool) {
         self.open_chat(ticket);
         self.focus = Focus::Compose;
-        self.overlay = Some(Overlay::Macros(MacroPicker::new(ticket, from_slash, &self.mirror.macros, &mut self.ranker)));
+        self.overlay = Some(Overlay::Macros(MacroPicker::new(
+            ticket,
+            from_slash,
+            &self.mirror.macros,
+            &mut self.ranker,
+        )));
     }
 
     fn overlay_key(&mut self, key: Key, fx: &mut Vec<Effect>) {
@@ -286,8 +321,16 @@ impl App {
                         self.overlay = Some(Overlay::Alerts { selected });
                     }
                     _ => {
-                        let d = if up || key.code == KeyCode::Char('k') { -1 } else if down || key.code == KeyCode::Char('j') { 1 } else { 0 };
-                        self.overlay = Some(Overlay::Alerts { selected: step(selected, listed.len(), d) });
+                        let d = if up || key.code == KeyCode::Char('k') {
+                            -1
+                        } else if down || key.code == KeyCode::Char('j') {
+                            1
+                        } else {
+                            0
+                        };
+                        self.overlay = Some(Overlay::Alerts {
+                            selected: step(selected, listed.len(), d),
+                        });
                     }
                 }
             }
@@ -322,7 +365,10 @@ impl App {
                         && let Some(m) = self.mirror.macros.get(&id)
                     {
                         let (text, fields) = template::fill(&m.body, &self.vars(p.ticket));
-                        self.drafts.entry(p.ticket).or_default().insert_macro(&text, fields);
+                        self.drafts
+                            .entry(p.ticket)
+                            .or_default()
+                            .insert_macro(&text, fields);
                         self.focus = Focus::Compose;
                         self.touch();
                     }

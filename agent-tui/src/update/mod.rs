@@ -64,7 +64,11 @@ impl App {
     fn tick(&mut self, now: Timestamp, fx: &mut Vec<Effect>) {
         let second_changed = now.0 / 1000 != self.now.0 / 1000;
         self.now = now;
-        if self.flash.as_ref().is_some_and(|f| now.0 - f.at.0 > FLASH_MS) {
+        if self
+            .flash
+            .as_ref()
+            .is_some_and(|f| now.0 - f.at.0 > FLASH_MS)
+        {
             self.flash = None;
             self.dirty = true;
         }
@@ -80,8 +84,15 @@ impl App {
 
     /// Re-evaluates alerts against the state at `now`.
     pub fn scan_alerts(&mut self) -> alerts::Scan {
-        let keys = alerts::current(&self.mirror, self.me.as_ref(), &self.alert_settings, self.now);
-        let scan = self.alerts.update(keys, self.now, self.alert_settings.repeat_ms);
+        let keys = alerts::current(
+            &self.mirror,
+            self.me.as_ref(),
+            &self.alert_settings,
+            self.now,
+        );
+        let scan = self
+            .alerts
+            .update(keys, self.now, self.alert_settings.repeat_ms);
         if scan.changed {
             self.dirty = true;
         }
@@ -113,7 +124,10 @@ impl App {
         if let Some(newest) = newest {
             let read = self.mirror.read.get(&chat.ticket).copied();
             let sent = self.marked.get(&chat.ticket).copied();
-            if read.is_none_or(|r| r < newest) && sent.is_none_or(|s| s < newest) && chat.scroll == 0 {
+            if read.is_none_or(|r| r < newest)
+                && sent.is_none_or(|s| s < newest)
+                && chat.scroll == 0
+            {
                 self.marked.insert(chat.ticket, newest);
                 let id = self.command_id();
                 fx.push(Effect::Send(ClientMessage::Command {
@@ -132,10 +146,14 @@ impl App {
                 .values()
                 .any(|r| *r == crate::state::Read::History(customer));
             if !self.history.contains_key(&customer) && !asked {
-                self.read(crate::state::Read::History(customer), Command::History {
-                    ticket_id: chat.ticket,
-                    limit: 20,
-                }, fx);
+                self.read(
+                    crate::state::Read::History(customer),
+                    Command::History {
+                        ticket_id: chat.ticket,
+                        limit: 20,
+                    },
+                    fx,
+                );
             }
         }
     }

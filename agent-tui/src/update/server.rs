@@ -92,7 +92,9 @@ impl App {
                 code,
                 message,
             } => self.answered(id, Err((code, message))),
-            ServerMessage::Error { id: None, message, .. } => {
+            ServerMessage::Error {
+                id: None, message, ..
+            } => {
                 self.warn(format!("server: {message}"));
             }
             ServerMessage::Welcome { .. } | ServerMessage::Digest { .. } => {}
@@ -130,9 +132,11 @@ impl App {
     fn forget_closed_chats(&mut self) {
         let before = self.chats.len();
         let current = self.current_ticket();
-        self.chats.retain(|c| self.mirror.tickets.contains_key(&c.ticket));
+        self.chats
+            .retain(|c| self.mirror.tickets.contains_key(&c.ticket));
         if self.chats.len() != before {
-            self.screen = match current.and_then(|t| self.chats.iter().position(|c| c.ticket == t)) {
+            self.screen = match current.and_then(|t| self.chats.iter().position(|c| c.ticket == t))
+            {
                 Some(i) => crate::state::Screen::Chat(i),
                 None => crate::state::Screen::Queues,
             };
@@ -172,12 +176,18 @@ impl App {
         let p = self.pending.remove(pos);
         self.touch();
         if let Err((code, message)) = result {
-            let number = self
-                .ticket(p.command.ticket_id())
-                .map_or_else(|| p.command.ticket_id().to_string(), |t| t.number.to_string());
-            self.warn(format!("#{number}: {} refused ({code:?}): {message}", kind(&p.command)));
+            let number = self.ticket(p.command.ticket_id()).map_or_else(
+                || p.command.ticket_id().to_string(),
+                |t| t.number.to_string(),
+            );
+            self.warn(format!(
+                "#{number}: {} refused ({code:?}): {message}",
+                kind(&p.command)
+            ));
             // Never lose typed text: a refused reply or note goes back to the draft.
-            if let Command::Reply { ticket_id, text } | Command::Note { ticket_id, text } = p.command {
+            if let Command::Reply { ticket_id, text } | Command::Note { ticket_id, text } =
+                p.command
+            {
                 let d = self.drafts.entry(ticket_id).or_default();
                 if d.is_empty() {
                     d.insert_str(&text);

@@ -12,7 +12,13 @@ use crate::net::NetEvent;
 use crate::state::{App, ConnState, Focus, Overlay, Screen};
 
 fn app() -> App {
-    let mut a = App::new(Keymap::default(), Alerts::default(), jiff::tz::TimeZone::UTC, "t".into(), NOW);
+    let mut a = App::new(
+        Keymap::default(),
+        Alerts::default(),
+        jiff::tz::TimeZone::UTC,
+        "t".into(),
+        NOW,
+    );
     a.mirror = mirror();
     a.me = a.mirror.agents.get(&ME).cloned();
     a.conn = ConnState::Online;
@@ -35,7 +41,10 @@ fn press(a: &mut App, key: &str) -> Vec<Effect> {
 
 fn typed(a: &mut App, s: &str) {
     for c in s.chars() {
-        a.handle(Input::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)));
+        a.handle(Input::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::NONE,
+        )));
     }
 }
 
@@ -51,9 +60,23 @@ fn sent(fx: &[Effect]) -> Vec<Command> {
 fn with_tickets() -> App {
     let mut a = app();
     let t1 = add_ticket(&mut a.mirror, 1, |t| t.assignee = Some(ME));
-    add_message(&mut a.mirror, t1, 1, MessageKind::Inbound, "hello", NOW.minus(120));
+    add_message(
+        &mut a.mirror,
+        t1,
+        1,
+        MessageKind::Inbound,
+        "hello",
+        NOW.minus(120),
+    );
     let t2 = add_ticket(&mut a.mirror, 2, |t| t.waiting_since = Some(NOW.minus(300)));
-    add_message(&mut a.mirror, t2, 2, MessageKind::Inbound, "anyone?", NOW.minus(300));
+    add_message(
+        &mut a.mirror,
+        t2,
+        2,
+        MessageKind::Inbound,
+        "anyone?",
+        NOW.minus(300),
+    );
     a.mirror.read.insert(t1, MessageId(1));
     a.rows_dirty = true;
     a.handle(Input::Resize);
@@ -78,13 +101,20 @@ fn queue_tabs_selection_and_opening_chats() {
     let fx = press(&mut a, "enter");
     assert_eq!(a.screen, Screen::Chat(0));
     // Viewing a chat marks it read up to its newest message... already read.
-    assert!(sent(&fx).iter().all(|c| !matches!(c, Command::MarkRead { .. })));
+    assert!(
+        sent(&fx)
+            .iter()
+            .all(|c| !matches!(c, Command::MarkRead { .. }))
+    );
     press(&mut a, "q");
     assert_eq!(a.screen, Screen::Queues);
     press(&mut a, "k");
     let fx = press(&mut a, "o");
     assert_eq!(a.chats.len(), 2);
-    assert!(sent(&fx).contains(&Command::MarkRead { ticket_id: TicketId(2), up_to: MessageId(2) }));
+    assert!(sent(&fx).contains(&Command::MarkRead {
+        ticket_id: TicketId(2),
+        up_to: MessageId(2)
+    }));
     // Chats by number, and round with tab.
     press(&mut a, "1");
     assert_eq!(a.current_ticket(), Some(TicketId(1)));
@@ -105,7 +135,10 @@ fn next_waiting_prefers_open_chats_then_the_queue() {
     assert_eq!(a.current_ticket(), Some(TicketId(2)));
     // Nothing else waits.
     press(&mut a, "n");
-    assert_eq!(a.flash.as_ref().unwrap().text, "nobody is waiting for a reply");
+    assert_eq!(
+        a.flash.as_ref().unwrap().text,
+        "nobody is waiting for a reply"
+    );
 }
 
 #[test]
@@ -129,7 +162,10 @@ fn compose_send_reply_note_and_drafts_per_ticket() {
     let fx = press(&mut a, "enter");
     assert_eq!(
         sent(&fx),
-        vec![Command::Reply { ticket_id: TicketId(2), text: "Looking 1 sec\nok".into() }]
+        vec![Command::Reply {
+            ticket_id: TicketId(2),
+            text: "Looking 1 sec\nok".into()
+        }]
     );
     assert!(a.drafts.get(&TicketId(2)).is_none_or(|d| d.is_empty()));
     assert_eq!(a.pending.len(), 1);
@@ -137,7 +173,13 @@ fn compose_send_reply_note_and_drafts_per_ticket() {
     press(&mut a, "ctrl-t");
     typed(&mut a, "check logs");
     let fx = press(&mut a, "enter");
-    assert_eq!(sent(&fx), vec![Command::Note { ticket_id: TicketId(2), text: "check logs".into() }]);
+    assert_eq!(
+        sent(&fx),
+        vec![Command::Note {
+            ticket_id: TicketId(2),
+            text: "check logs".into()
+        }]
+    );
     assert_eq!(a.drafts.get(&TicketId(2)).map(|d| d.send_as), None);
     // Empty and oversize texts are refused with a reason.
     let fx = press(&mut a, "enter");
@@ -145,13 +187,20 @@ fn compose_send_reply_note_and_drafts_per_ticket() {
     a.handle(Input::Paste("x".repeat(MAX_TEXT_UTF16 + 1)));
     let fx = press(&mut a, "enter");
     assert!(sent(&fx).is_empty());
-    assert!(a.flash.as_ref().unwrap().text.contains("too long"), "{:?}", a.flash);
+    assert!(
+        a.flash.as_ref().unwrap().text.contains("too long"),
+        "{:?}",
+        a.flash
+    );
 }
 
 #[test]
 fn offline_commands_wait_and_go_once_on_reconnect() {
     let mut a = with_tickets();
-    a.handle(Input::Net(NetEvent::Disconnected { reason: "x".into(), retry_in: std::time::Duration::from_secs(2) }));
+    a.handle(Input::Net(NetEvent::Disconnected {
+        reason: "x".into(),
+        retry_in: std::time::Duration::from_secs(2),
+    }));
     assert!(matches!(a.conn, ConnState::Offline { .. }));
     press(&mut a, "enter");
     press(&mut a, "i");
@@ -171,17 +220,38 @@ fn offline_commands_wait_and_go_once_on_reconnect() {
     };
     let fx = a.handle(Input::Net(NetEvent::Connected(welcome.clone())));
     let cmds = sent(&fx);
-    assert_eq!(cmds[0], Command::Reply { ticket_id: TicketId(1), text: "sorry for the wait".into() });
-    assert_eq!(cmds[1], Command::Take { ticket_id: TicketId(1) });
+    assert_eq!(
+        cmds[0],
+        Command::Reply {
+            ticket_id: TicketId(1),
+            text: "sorry for the wait".into()
+        }
+    );
+    assert_eq!(
+        cmds[1],
+        Command::Take {
+            ticket_id: TicketId(1)
+        }
+    );
     // Confirmed ones leave; a drop before the answer resends with the same id.
     let ids: Vec<CommandId> = a.pending.iter().map(|p| p.id.clone()).collect();
-    a.handle(Input::Net(NetEvent::Frame(ServerMessage::Ok { id: ids[1].clone(), seq: None, result: CommandResult::Unchanged })));
-    a.handle(Input::Net(NetEvent::Disconnected { reason: "x".into(), retry_in: std::time::Duration::from_secs(1) }));
+    a.handle(Input::Net(NetEvent::Frame(ServerMessage::Ok {
+        id: ids[1].clone(),
+        seq: None,
+        result: CommandResult::Unchanged,
+    })));
+    a.handle(Input::Net(NetEvent::Disconnected {
+        reason: "x".into(),
+        retry_in: std::time::Duration::from_secs(1),
+    }));
     let fx = a.handle(Input::Net(NetEvent::Connected(welcome)));
     let again: Vec<CommandId> = fx
         .iter()
         .filter_map(|e| match e {
-            Effect::Send(ClientMessage::Command { id, command: Command::Reply { .. } }) => Some(id.clone()),
+            Effect::Send(ClientMessage::Command {
+                id,
+                command: Command::Reply { .. },
+            }) => Some(id.clone()),
             _ => None,
         })
         .collect();
@@ -206,12 +276,17 @@ fn macro_picker_fuzzy_fill_and_fields() {
     typed(&mut a, "/");
     assert!(matches!(a.overlay, Some(Overlay::Macros(_))));
     typed(&mut a, "nd dtl");
-    let Some(Overlay::Macros(p)) = &a.overlay else { panic!() };
+    let Some(Overlay::Macros(p)) = &a.overlay else {
+        panic!()
+    };
     assert_eq!(a.mirror.macros[&p.chosen().unwrap()].shortcut, "details");
     press(&mut a, "enter");
     assert!(a.overlay.is_none());
     let d = &a.drafts[&TicketId(1)];
-    assert_eq!(d.text, "We need: {field}. Just reply to this message. Timeout: 24 h.");
+    assert_eq!(
+        d.text,
+        "We need: {field}. Just reply to this message. Timeout: 24 h."
+    );
     assert_eq!(d.selection, Some((9, 16)));
     // Sending with the field unfilled is refused.
     let fx = press(&mut a, "enter");
@@ -229,7 +304,10 @@ fn macro_picker_fuzzy_fill_and_fields() {
     press(&mut a, "ctrl-k");
     typed(&mut a, "frst rep");
     press(&mut a, "enter");
-    assert_eq!(a.drafts[&TicketId(1)].text, "Hi Olena! I'm Anna. I see ticket #10001 and am on it.");
+    assert_eq!(
+        a.drafts[&TicketId(1)].text,
+        "Hi Olena! I'm Anna. I see ticket #10001 and am on it."
+    );
     // Esc from a slash-opened picker gives the text back.
     let mut b = with_tickets();
     press(&mut b, "enter");
@@ -261,7 +339,13 @@ fn palette_runs_actions_with_prompts() {
     press(&mut a, ":");
     typed(&mut a, "prio crit");
     let fx = press(&mut a, "enter");
-    assert_eq!(sent(&fx), vec![Command::SetPriority { ticket_id: TicketId(1), priority: Priority::Critical }]);
+    assert_eq!(
+        sent(&fx),
+        vec![Command::SetPriority {
+            ticket_id: TicketId(1),
+            priority: Priority::Critical
+        }]
+    );
     press(&mut a, ":");
     typed(&mut a, "add tags");
     press(&mut a, "enter");
@@ -269,7 +353,11 @@ fn palette_runs_actions_with_prompts() {
     let fx = press(&mut a, "enter");
     assert_eq!(
         sent(&fx),
-        vec![Command::SetTags { ticket_id: TicketId(1), add: vec!["billing".into(), "refund".into()], remove: vec![] }]
+        vec![Command::SetTags {
+            ticket_id: TicketId(1),
+            add: vec!["billing".into(), "refund".into()],
+            remove: vec![]
+        }]
     );
     press(&mut a, ":");
     typed(&mut a, "close summary");
@@ -279,8 +367,14 @@ fn palette_runs_actions_with_prompts() {
     assert_eq!(
         sent(&fx),
         vec![
-            Command::Note { ticket_id: TicketId(1), text: "Summary: refunded".into() },
-            Command::SetStatus { ticket_id: TicketId(1), status: TicketStatus::Resolved }
+            Command::Note {
+                ticket_id: TicketId(1),
+                text: "Summary: refunded".into()
+            },
+            Command::SetStatus {
+                ticket_id: TicketId(1),
+                status: TicketStatus::Resolved
+            }
         ]
     );
     // Ask for details: the macro, then waiting on the customer once sent.
@@ -291,13 +385,27 @@ fn palette_runs_actions_with_prompts() {
     typed(&mut a, "a screenshot");
     let fx = press(&mut a, "enter");
     let cmds = sent(&fx);
-    assert!(matches!(&cmds[0], Command::Reply { text, .. } if text.starts_with("We need: a screenshot.")));
-    assert_eq!(cmds[1], Command::SetStatus { ticket_id: TicketId(1), status: TicketStatus::PendingOnCustomer });
+    assert!(
+        matches!(&cmds[0], Command::Reply { text, .. } if text.starts_with("We need: a screenshot."))
+    );
+    assert_eq!(
+        cmds[1],
+        Command::SetStatus {
+            ticket_id: TicketId(1),
+            status: TicketStatus::PendingOnCustomer
+        }
+    );
     // Esc cancels.
     press(&mut a, "ctrl-p");
     press(&mut a, "esc");
     assert!(a.overlay.is_none());
-    assert_eq!(a.drafts.get(&TicketId(1)).map(|d| d.send_as).unwrap_or_default(), SendAs::Reply);
+    assert_eq!(
+        a.drafts
+            .get(&TicketId(1))
+            .map(|d| d.send_as)
+            .unwrap_or_default(),
+        SendAs::Reply
+    );
 }
 
 #[test]
@@ -342,13 +450,20 @@ fn gaps_resync_and_closed_tickets_close_their_chats() {
         event: Event::TicketUpdated {
             ticket: t.clone(),
             by: None,
-            change: TicketChange::Status { from: TicketStatus::Open, to: TicketStatus::Closed },
+            change: TicketChange::Status {
+                from: TicketStatus::Open,
+                to: TicketStatus::Closed,
+            },
         },
     };
-    let fx = a.handle(Input::Net(NetEvent::Frame(ServerMessage::Events { events: vec![ev(seq.0 + 5, &t)] })));
+    let fx = a.handle(Input::Net(NetEvent::Frame(ServerMessage::Events {
+        events: vec![ev(seq.0 + 5, &t)],
+    })));
     assert_eq!(fx, vec![Effect::Resync]);
     a.conn = ConnState::Online;
-    a.handle(Input::Net(NetEvent::Frame(ServerMessage::Events { events: vec![ev(seq.0 + 1, &t)] })));
+    a.handle(Input::Net(NetEvent::Frame(ServerMessage::Events {
+        events: vec![ev(seq.0 + 1, &t)],
+    })));
     assert!(a.chats.is_empty());
     assert_eq!(a.screen, Screen::Queues);
     assert!(a.rows.iter().all(|r| *r != TicketId(1)));

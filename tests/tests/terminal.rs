@@ -1,0 +1,169 @@
+//! The real agent-tui binary in a real terminal (tmux): it starts, shows
+//! the queue, opens a chat, switches tabs, shows help, and quits with the
+//! terminal restored. Needs tmux (`.ci/run` installs it).
+
+use std::process::Command as Proc;
+use std::time::{Duration, Instant};
+
+use bot_api_sim::{SimConfig, SimUser, Simulator};
+use e2e::*;
+
+struct Tmux {
+    name: String,
+}
+
+impl Tmux {
+    fn start(cmd: &str, w: u16, h: u16) -> Tmux {
+        let name = format!("agent-tui-test-{}", std::process::id());
+        let ok = Proc::new("tmux")
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                &name,
+                "-x",
+                &w.to_string(),
+                "-y",
+                &h.to_string(),
+            ])
+            .arg("-e")
+            .arg("TERM=xterm-256color")
+            .arg(cmd)
+            .status()
+            .expect("tmux is installed");
+        assert!(ok.success(), "tmux new-session");
+        Tmux { name }
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let ok = Proc::new("tmux")
+            .args(["send-keys", "-t", &self.name])
+            .args(keys)
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    }
+
+    fn screen(&self) -> String {
+        let out = Proc::new("tmux")
+            .args(["capture-pane", "-p", "-t", &self.name])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn format(&self, f: &str) -> String {
+        let out = Proc::new("tmux")
+            .args(["display-message", "-p", "-t", &self.name, f])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
+    fn wait_for(&self, what: &str, within: Duration) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if s.contains(what) {
+                return s;
+            }
+            assert!(
+                start.elapsed() < within,
+                "waited for {what:?}; the screen:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Proc::new("tmux")
+            .args(["kill-session", "-t", &self.name])
+            .status();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_opens_a_chat_switches_tabs_shows_help_and_quits_cleanly() {
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    sim.add_user(SimUser::new(501, "Olena", "uk"));
+    sim.add_user(SimUser::new(502, "王伟", "zh"));
+    let (dir, db) = fresh_db(0);
+    let token = add_agent(&db, "anna", "supervisor", "L1");
+    let (tg_token, tg_url) = (sim.token(), sim.api_url());
+    let server = Server::start(
+        &db,
+        &[
+            ("TELEGRAM_BOT_TOKEN", tg_token.as_str()),
+            ("TELEGRAM_API_URL", tg_url.as_str()),
+            ("RELAY_TELEGRAM__POLL_TIMEOUT_SECS", "1"),
+            ("RELAY_BOT__MODE", "direct"),
+            ("RELAY_BOT__CONSENT", "false"),
+        ],
+    );
+    sim.send_text(501, "Оплата не пройшла");
+    sim.send_text(502, "无法登录");
+    let cmd = format!(
+        "{} --url {} --token {} --state-dir {} --log-file {} --config {}",
+        agent_tui_bin().display(),
+        server.ws_url(),
+        token,
+        dir.path().display(),
+        dir.path().join("tui.log").display(),
+        dir.path().join("none.toml").display(),
+    );
+    // A config file that does not exist is an error when named: use an empty one.
+    std::fs::write(dir.path().join("none.toml"), "").unwrap();
+    // The shell stays after the program, to show its exit status and how
+    // it left the terminal.
+    let tmux = Tmux::start(&format!("sh -c '{cmd}; echo exit=$?; sleep 60'"), 80, 24);
+    let patience = Duration::from_secs(30);
+    tmux.wait_for("● online", patience);
+    // Unassigned tab: both tickets.
+    tmux.keys(&["l"]);
+    tmux.wait_for("王伟", patience);
+    let s = tmux.wait_for("Olena", patience);
+    assert!(s.contains("Unassigned 2"), "{s}");
+    // Open the first, back, open the second: two chat tabs.
+    tmux.keys(&["Enter"]);
+    let first = tmux.wait_for("Reply to the customer", patience);
+    tmux.keys(&["q", "j", "Enter"]);
+    tmux.wait_for("2:", patience);
+    let second = tmux.screen();
+    let opened = |s: &str| {
+        if s.contains("无法登录") {
+            "王伟"
+        } else {
+            "Olena"
+        }
+    };
+    assert_ne!(
+        opened(&first),
+        opened(&second),
+        "two different chats:\n{first}\n{second}"
+    );
+    // Tab cycles: chat 2 -> queues -> chat 1.
+    tmux.keys(&["Tab"]);
+    tmux.wait_for("SLA", patience);
+    tmux.keys(&["Tab"]);
+    let back = tmux.wait_for("Reply to the customer", patience);
+    assert_eq!(opened(&back), opened(&first));
+    // Help.
+    tmux.keys(&["?"]);
+    tmux.wait_for("Keys (j/k scroll", patience);
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("Reply to the customer", patience);
+    // Quit: the program exits 0 and leaves the normal screen as it was.
+    tmux.keys(&["C-c"]);
+    tmux.wait_for("exit=0", patience);
+    assert_eq!(tmux.format("#{alternate_on}"), "0", "alternate screen left");
+    assert_eq!(tmux.format("#{cursor_flag}"), "1", "cursor visible again");
+    let after = tmux.screen();
+    assert!(
+        !after.contains("Reply to the customer"),
+        "the TUI is gone:\n{after}"
+    );
+    let log = std::fs::read_to_string(dir.path().join("tui.log")).unwrap();
+    assert!(log.contains("connected"), "logs go to the file: {log}");
+}
