@@ -1,17 +1,34 @@
 //! Fuzzy ranking for the macro picker and the command palette, over
 //! nucleo's matcher. The rest of the app sees only [`Ranker`] and [`Hit`],
 //! so the matching engine can change in this one module.
+//!
+//! Typing narrows: when the new query extends the last one, only the last
+//! hits are scored again, and backspace returns to a remembered result.
+//! Matched positions (for highlighting) are computed for the first
+//! [`HIGHLIGHTED`] hits only.
 
 use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 
+/// How many of the best hits are put in order of score.
+pub const RANKED: usize = 200;
+
+/// How many of the best hits get their matched positions.
+pub const HIGHLIGHTED: usize = 32;
+
 /// One field of a candidate, with its weight.
 pub struct Field<'a> {
     pub text: &'a str,
-    /// Multiplies the field's score; a prefix match on a field with
-    /// `prefix_bonus` adds a large bonus (macro shortcuts).
+    /// Multiplies the field's score; a field with `prefix_bonus` that starts
+    /// with (or contains) the whole query gets a large bonus (shortcuts).
     pub weight: u32,
     pub prefix_bonus: bool,
+    /// A long text such as a macro body: scored greedily (linear time), and
+    /// only for query words no earlier field matched. Put it last.
+    pub long: bool,
+    /// Scored greedily (linear time) rather than optimally (quadratic):
+    /// for titles, when there are thousands of candidates.
+    pub greedy: bool,
 }
 
 /// A ranked candidate.
@@ -20,14 +37,31 @@ pub struct Hit {
     /// Index into the candidates given to [`Ranker::rank`].
     pub index: usize,
     pub score: u32,
-    /// Matched character positions (char indices) per field.
+    /// Matched character positions (char indices) per field; empty past
+    /// the first [`HIGHLIGHTED`] hits.
     pub matched: Vec<Vec<u32>>,
+}
+
+impl Hit {
+    /// Matched positions in field `i` (empty when not computed).
+    pub fn matched_in(&self, i: usize) -> &[u32] {
+        self.matched.get(i).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// A query and the candidates it matched, to narrow from.
+struct Narrowed {
+    query: String,
+    candidates: usize,
+    indices: Vec<usize>,
 }
 
 pub struct Ranker {
     matcher: Matcher,
     buf: Vec<char>,
     indices: Vec<u32>,
+    /// Results of the queries typed so far (each extends the one before).
+    history: Vec<Narrowed>,
 }
 
 impl Default for Ranker {
@@ -36,58 +70,185 @@ impl Default for Ranker {
             matcher: Matcher::new(Config::DEFAULT),
             buf: Vec::new(),
             indices: Vec::new(),
+            history: Vec::new(),
         }
     }
+}
+
+/// Case-insensitive `starts_with` / `contains` without allocating.
+fn find_ci(hay: &str, needle: &str) -> Option<bool> {
+    if hay.is_ascii() && needle.is_ascii() {
+        let (h, n) = (hay.as_bytes(), needle.as_bytes());
+        if h.len() < n.len() {
+            return None;
+        }
+        if h[..n.len()].eq_ignore_ascii_case(n) {
+            return Some(true);
+        }
+        return h
+            .windows(n.len())
+            .any(|w| w.eq_ignore_ascii_case(n))
+            .then_some(false);
+    }
+    let starts = |h: &str| {
+        let mut hc = h.chars().flat_map(char::to_lowercase);
+        needle
+            .chars()
+            .flat_map(char::to_lowercase)
+            .all(|n| hc.next() == Some(n))
+    };
+    if starts(hay) {
+        return Some(true);
+    }
+    hay.char_indices()
+        .skip(1)
+        .any(|(i, _)| starts(&hay[i..]))
+        .then_some(false)
 }
 
 impl Ranker {
     /// Ranks `candidates` (each a list of fields) against `query`: best
     /// first, ties in the given order. An empty query keeps every candidate
-    /// in order. Words of the query must all match (each in any field).
-    pub fn rank<'a, I>(&mut self, query: &str, candidates: I) -> Vec<Hit>
-    where
-        I: IntoIterator<Item = Vec<Field<'a>>>,
-    {
-        let query = query.trim();
+    /// in order. Every word of the query must match (each in any field).
+    /// Give the same candidates in the same order while the query is being
+    /// typed; a different number of candidates starts afresh.
+    pub fn rank<'c, F, const N: usize>(
+        &mut self,
+        query: &str,
+        candidates: &'c [F],
+        fields: impl Fn(&'c F) -> [Field<'c>; N],
+    ) -> Vec<Hit> {
+        let query = query.trim_start();
+        if query.trim().is_empty() {
+            self.history.clear();
+            return (0..candidates.len())
+                .map(|index| Hit {
+                    index,
+                    score: 0,
+                    matched: Vec::new(),
+                })
+                .collect();
+        }
+        // Narrow from the longest remembered query this one extends.
+        while let Some(last) = self.history.last() {
+            // (A backslash escapes a space, so such queries do not narrow.)
+            if last.candidates == candidates.len()
+                && query.starts_with(&last.query)
+                && !last.query.contains('\\')
+            {
+                break;
+            }
+            self.history.pop();
+        }
+        let pool: Vec<usize> = match self.history.last() {
+            Some(last) => last.indices.clone(),
+            None => (0..candidates.len()).collect(),
+        };
         let pattern = Pattern::new(
             query,
             CaseMatching::Smart,
             Normalization::Smart,
             AtomKind::Fuzzy,
         );
-        let lower = query.to_lowercase();
-        let mut hits = Vec::new();
-        for (index, fields) in candidates.into_iter().enumerate() {
-            if query.is_empty() {
-                hits.push(Hit {
+        let whole = query.trim();
+        let mut hits: Vec<Hit> = pool
+            .into_iter()
+            .filter_map(|index| {
+                let f = fields(&candidates[index]);
+                self.score(&pattern, whole, &f).map(|score| Hit {
                     index,
-                    score: 0,
-                    matched: vec![Vec::new(); fields.len()],
-                });
-                continue;
-            }
-            if let Some(hit) = self.score(index, &pattern, &lower, &fields) {
-                hits.push(hit);
-            }
+                    score,
+                    matched: Vec::new(),
+                })
+            })
+            .collect();
+        self.history.push(Narrowed {
+            query: query.to_owned(),
+            candidates: candidates.len(),
+            indices: hits.iter().map(|h| h.index).collect(),
+        });
+        // Only the best [`RANKED`] are put in order; the rest follow in
+        // the candidates' own order (nobody scrolls that far).
+        let best = |a: &Hit, b: &Hit| b.score.cmp(&a.score).then(a.index.cmp(&b.index));
+        if hits.len() > RANKED {
+            hits.select_nth_unstable_by(RANKED, best);
+            hits[RANKED..].sort_unstable_by_key(|h| h.index);
+            hits[..RANKED].sort_unstable_by(best);
+        } else {
+            hits.sort_unstable_by(best);
         }
-        hits.sort_by(|a, b| b.score.cmp(&a.score).then(a.index.cmp(&b.index)));
+        for h in hits.iter_mut().take(HIGHLIGHTED) {
+            h.matched = self.positions(&pattern, &fields(&candidates[h.index]));
+        }
         hits
     }
 
-    fn score(
-        &mut self,
-        index: usize,
-        pattern: &Pattern,
-        lower: &str,
-        fields: &[Field<'_>],
-    ) -> Option<Hit> {
-        let mut matched = vec![Vec::new(); fields.len()];
+    /// Forgets what was typed: call when a new list is being searched.
+    pub fn reset(&mut self) {
+        self.history.clear();
+    }
+
+    fn score(&mut self, pattern: &Pattern, whole: &str, fields: &[Field<'_>]) -> Option<u32> {
         let mut total = 0u32;
-        // Every atom (word) of the query must match some field; each atom
-        // scores by its best field.
+        let smart_ignore_case = !whole.chars().any(char::is_uppercase);
+        // Each word scores by its best field; all must match somewhere.
+        for atom in &pattern.atoms {
+            let mut best = None;
+            for f in fields {
+                // A long text is a fallback: searched only for words the
+                // short fields did not match.
+                if f.long && best.is_some() {
+                    continue;
+                }
+                let hay = Utf32Str::new(f.text, &mut self.buf);
+                let score = if f.long || f.greedy {
+                    // Smart case, as the atom does it.
+                    self.matcher.config.ignore_case = smart_ignore_case;
+                    self.matcher.fuzzy_match_greedy(hay, atom.needle_text())
+                } else {
+                    atom.score(hay, &mut self.matcher)
+                };
+                if let Some(s) = score {
+                    let s = u32::from(s) * f.weight;
+                    best = Some(best.map_or(s, |b: u32| b.max(s)));
+                }
+            }
+            total += best?;
+        }
+        // Chatwoot's order, kept as a strong bonus: a shortcut that starts
+        // with the query beats one that contains it, which beats a
+        // scattered match anywhere.
+        for f in fields.iter().filter(|f| f.prefix_bonus) {
+            match find_ci(f.text, whole) {
+                Some(true) => total += 10_000,
+                Some(false) => total += 2_000,
+                None => {}
+            }
+        }
+        Some(total)
+    }
+
+    /// Matched positions of `query` in `fields`, for a hit past the first
+    /// [`HIGHLIGHTED`] (scrolled into view).
+    pub fn highlight(&mut self, query: &str, fields: &[Field<'_>]) -> Vec<Vec<u32>> {
+        let pattern = Pattern::new(
+            query,
+            CaseMatching::Smart,
+            Normalization::Smart,
+            AtomKind::Fuzzy,
+        );
+        self.positions(&pattern, fields)
+    }
+
+    /// Matched positions per field, for highlighting.
+    fn positions(&mut self, pattern: &Pattern, fields: &[Field<'_>]) -> Vec<Vec<u32>> {
+        let mut matched = vec![Vec::new(); fields.len()];
         for atom in &pattern.atoms {
             let mut best: Option<(u32, usize, Vec<u32>)> = None;
             for (i, f) in fields.iter().enumerate() {
+                if f.long && best.is_some() {
+                    continue;
+                }
                 self.indices.clear();
                 let hay = Utf32Str::new(f.text, &mut self.buf);
                 if let Some(s) = atom.indices(hay, &mut self.matcher, &mut self.indices) {
@@ -97,30 +258,15 @@ impl Ranker {
                     }
                 }
             }
-            let (s, i, idx) = best?;
-            total += s;
-            matched[i].extend(idx);
-        }
-        // Chatwoot's order, kept as a strong bonus: a field that starts with
-        // the whole query (a shortcut typed from its start) beats one that
-        // merely contains it, which beats a scattered match.
-        for f in fields.iter().filter(|f| f.prefix_bonus) {
-            let t = f.text.to_lowercase();
-            if t.starts_with(lower) {
-                total += 10_000;
-            } else if t.contains(lower) {
-                total += 2_000;
+            if let Some((_, i, idx)) = best {
+                matched[i].extend(idx);
             }
         }
         for m in &mut matched {
             m.sort_unstable();
             m.dedup();
         }
-        Some(Hit {
-            index,
-            score: total,
-            matched,
-        })
+        matched
     }
 }
 
@@ -128,27 +274,35 @@ impl Ranker {
 mod tests {
     use super::*;
 
-    fn macro_fields<'a>(m: &'a (&'a str, &'a str, &'a str)) -> Vec<Field<'a>> {
-        vec![
+    type M = (&'static str, &'static str, &'static str);
+
+    fn macro_fields(m: &M) -> [Field<'_>; 3] {
+        [
             Field {
                 text: m.0,
                 weight: 3,
                 prefix_bonus: true,
+                long: false,
+                greedy: true,
             },
             Field {
                 text: m.1,
                 weight: 2,
                 prefix_bonus: false,
+                long: false,
+                greedy: true,
             },
             Field {
                 text: m.2,
                 weight: 1,
                 prefix_bonus: false,
+                long: true,
+                greedy: true,
             },
         ]
     }
 
-    const MACROS: &[(&str, &str, &str)] = &[
+    const MACROS: &[M] = &[
         ("receipt", "Receipt", "Accepted: ticket #{id}. ETA: {eta}."),
         (
             "details",
@@ -166,7 +320,7 @@ mod tests {
 
     fn rank(q: &str) -> Vec<&'static str> {
         Ranker::default()
-            .rank(q, MACROS.iter().map(macro_fields))
+            .rank(q, MACROS, macro_fields)
             .into_iter()
             .map(|h| MACROS[h.index].0)
             .collect()
@@ -183,13 +337,34 @@ mod tests {
         assert_eq!(rank("expert")[0], "escalate");
         assert!(rank("zzzz").is_empty());
         assert_eq!(rank("").len(), MACROS.len());
+        assert_eq!(find_ci("Escalate", "CAL"), Some(false));
+        assert_eq!(find_ci("Ёлка", "ёл"), Some(true));
+        assert_eq!(find_ci("abc", "x"), None);
     }
 
     #[test]
     fn reports_matched_positions_for_highlighting() {
-        let hits = Ranker::default().rank("rcpt", MACROS.iter().map(macro_fields));
+        let hits = Ranker::default().rank("rcpt", MACROS, macro_fields);
         let top = &hits[0];
         assert_eq!(top.index, 0);
         assert_eq!(top.matched[0], vec![0, 2, 5, 6]);
+    }
+
+    #[test]
+    fn typing_narrows_and_backspace_widens_with_the_same_results() {
+        let mut r = Ranker::default();
+        let mut typed = String::new();
+        for c in "nd dtl".chars() {
+            typed.push(c);
+            let incremental = r.rank(&typed, MACROS, macro_fields);
+            let fresh = Ranker::default().rank(&typed, MACROS, macro_fields);
+            assert_eq!(incremental, fresh, "after {typed:?}");
+        }
+        for _ in 0..4 {
+            typed.pop();
+            let incremental = r.rank(&typed, MACROS, macro_fields);
+            let fresh = Ranker::default().rank(&typed, MACROS, macro_fields);
+            assert_eq!(incremental, fresh, "after backspace to {typed:?}");
+        }
     }
 }

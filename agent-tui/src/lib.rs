@@ -21,6 +21,7 @@ pub mod session;
 pub mod sla;
 pub mod state;
 pub mod template;
+pub mod terminal;
 pub mod ui;
 pub mod update;
 pub mod views;

@@ -1,7 +1,5 @@
 //! agent-tui: flags, settings, the log file, then the terminal loop.
 
-mod terminal;
-
 use std::path::PathBuf;
 
 use agent_tui::config::{self, Colors, FileConfig, Settings};
@@ -135,5 +133,5 @@ fn run(cli: Cli) -> Result<()> {
         .worker_threads(1)
         .enable_all()
         .build()?;
-    rt.block_on(terminal::run(settings, state_dir))
+    Ok(rt.block_on(agent_tui::terminal::run(settings, state_dir))?)
 }

@@ -22,22 +22,28 @@ pub struct MacroPicker {
 }
 
 /// Fields of a macro, weighted: shortcut (prefix counts most), title, body.
-pub fn macro_fields(m: &Macro) -> Vec<Field<'_>> {
-    vec![
+pub fn macro_fields(m: &Macro) -> [Field<'_>; 3] {
+    [
         Field {
             text: &m.shortcut,
             weight: 3,
             prefix_bonus: true,
+            long: false,
+            greedy: true,
         },
         Field {
             text: &m.title,
             weight: 2,
             prefix_bonus: false,
+            long: false,
+            greedy: true,
         },
         Field {
             text: &m.body,
             weight: 1,
             prefix_bonus: false,
+            long: true,
+            greedy: true,
         },
     ]
 }
@@ -57,14 +63,31 @@ impl MacroPicker {
             hits: Vec::new(),
             from_slash,
         };
+        ranker.reset();
         p.refresh(macros, ranker);
         p
     }
 
     pub fn refresh(&mut self, macros: &BTreeMap<MacroId, Macro>, ranker: &mut Ranker) {
-        self.ids = macros.keys().copied().collect();
-        self.hits = ranker.rank(&self.query, macros.values().map(macro_fields));
+        let list: Vec<&Macro> = macros.values().collect();
+        self.ids = list.iter().map(|m| m.id).collect();
+        self.hits = ranker.rank(&self.query, &list, |m| macro_fields(m));
         self.selected = 0;
+    }
+
+    /// Highlights the hits around the selection that have none yet.
+    pub fn highlight_visible(&mut self, macros: &BTreeMap<MacroId, Macro>, ranker: &mut Ranker) {
+        if self.query.trim().is_empty() {
+            return;
+        }
+        let end = (self.selected + 20).min(self.hits.len());
+        for i in self.selected.saturating_sub(20)..end {
+            if self.hits[i].matched.is_empty()
+                && let Some(m) = macros.get(&self.ids[self.hits[i].index])
+            {
+                self.hits[i].matched = ranker.highlight(&self.query, &macro_fields(m));
+            }
+        }
     }
 
     pub fn chosen(&self) -> Option<MacroId> {
@@ -119,21 +142,21 @@ impl Palette {
             items,
             hits: Vec::new(),
         };
+        ranker.reset();
         p.refresh(ranker);
         p
     }
 
     pub fn refresh(&mut self, ranker: &mut Ranker) {
-        self.hits = ranker.rank(
-            &self.query,
-            self.items.iter().map(|i| {
-                vec![Field {
-                    text: &i.label,
-                    weight: 1,
-                    prefix_bonus: true,
-                }]
-            }),
-        );
+        self.hits = ranker.rank(&self.query, &self.items, |i| {
+            [Field {
+                text: &i.label,
+                weight: 1,
+                prefix_bonus: true,
+                long: false,
+                greedy: false,
+            }]
+        });
         self.selected = 0;
     }
 

@@ -169,6 +169,8 @@ pub struct App {
     /// Quit was pressed while commands were unsent; the next press quits.
     pub quit_armed: bool,
     pub quit: bool,
+    /// The first snapshot has been applied.
+    pub synced_once: bool,
     /// Something changed since the last draw.
     pub dirty: bool,
     /// The mirror or the tab changed: `rows` must be recomputed.
@@ -224,6 +226,7 @@ impl App {
             viewport: Viewport::default(),
             quit_armed: false,
             quit: false,
+            synced_once: false,
             dirty: true,
             rows_dirty: true,
             persist_rev: 0,

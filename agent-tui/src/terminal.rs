@@ -6,10 +6,9 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use agent_tui::config::Settings;
-use agent_tui::session::{Session, now};
-use agent_tui::update::{Effect, Input};
-use anyhow::Result;
+use crate::config::Settings;
+use crate::session::{Session, now};
+use crate::update::{Effect, Input};
 use crossterm::event::{
     DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, Event,
     EventStream, KeyCode, KeyEvent, KeyModifiers, MouseEventKind,
@@ -43,7 +42,9 @@ fn install_panic_hook() {
     }));
 }
 
-pub async fn run(settings: Settings, state_dir: Option<PathBuf>) -> Result<()> {
+/// Runs the workstation in this process's terminal until the engineer
+/// quits (or SIGTERM/SIGHUP). Needs a tokio runtime with I/O and timers.
+pub async fn run(settings: Settings, state_dir: Option<PathBuf>) -> std::io::Result<()> {
     install_panic_hook();
     enable_raw_mode()?;
     let mut out = std::io::stdout();
@@ -56,7 +57,7 @@ pub async fn run(settings: Settings, state_dir: Option<PathBuf>) -> Result<()> {
     result
 }
 
-async fn main_loop(settings: &Settings, state_dir: Option<PathBuf>) -> Result<()> {
+async fn main_loop(settings: &Settings, state_dir: Option<PathBuf>) -> std::io::Result<()> {
     let mut term = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
     term.clear()?;
     let mut session = Session::start(settings, state_dir);
@@ -72,15 +73,15 @@ async fn main_loop(settings: &Settings, state_dir: Option<PathBuf>) -> Result<()
             session.app.dirty = false;
             let app = &mut session.app;
             term.draw(|f| {
-                agent_tui::ui::measure(app, f.area());
-                agent_tui::ui::draw(f, app);
+                crate::ui::measure(app, f.area());
+                crate::ui::draw(f, app);
             })?;
         }
         let mut inputs = Vec::new();
         tokio::select! {
             ev = events.next() => match ev {
                 Some(Ok(ev)) => inputs.extend(terminal_input(ev)),
-                Some(Err(e)) => return Err(e.into()),
+                Some(Err(e)) => return Err(e),
                 None => break,
             },
             net = session.next_net() => match net {

@@ -58,7 +58,10 @@ pub fn in_tab(tab: &QueueTab, me: Option<&Agent>, t: &Ticket) -> bool {
 
 /// The queue order: critical > VIP > longest waiting > topic, then number.
 /// Resolved tickets go last.
-pub fn order_key(mirror: &Mirror, t: &Ticket) -> (bool, bool, bool, i64, bool, String, u64) {
+pub fn order_key<'a>(
+    mirror: &Mirror,
+    t: &'a Ticket,
+) -> (bool, bool, bool, i64, bool, &'a str, u64) {
     let vip = mirror.customers.get(&t.customer_id).is_some_and(|c| c.vip);
     (
         !active(t),
@@ -66,7 +69,7 @@ pub fn order_key(mirror: &Mirror, t: &Ticket) -> (bool, bool, bool, i64, bool, S
         !vip,
         t.waiting_since.map_or(i64::MAX, |w| w.0),
         t.topic.is_none(),
-        t.topic.clone().unwrap_or_default(),
+        t.topic.as_deref().unwrap_or_default(),
         t.number,
     )
 }

@@ -2,8 +2,9 @@
 //!
 //! A relay server on a temporary SQLite database runs its real bot against
 //! the Bot API simulator, while scripted customers write in four languages,
-//! send screenshots, edit messages and press buttons. It prints a
-//! supervisor token to connect a workstation (or any WebSocket client).
+//! send screenshots, edit messages and press buttons. In a terminal it
+//! opens the agent-tui workstation attached to it; otherwise (or with
+//! --headless) it prints a supervisor token to connect one.
 
 use std::io::Write as _;
 use std::sync::Arc;
@@ -20,8 +21,11 @@ use tokio_util::sync::CancellationToken;
 
 /// Try the support desk with no Telegram account: a relay server on a
 /// temporary database, a simulated Telegram on loopback, and scripted
-/// customers writing in English, Ukrainian, Russian and Chinese. Prints a
-/// supervisor token. Ctrl-C stops it and removes the temporary database.
+/// customers writing in English, Ukrainian, Russian and Chinese, with the
+/// agent-tui workstation attached (press ? in it for every key; Ctrl-C
+/// quits). Without a terminal, or with --headless, it prints a supervisor
+/// token instead and runs until Ctrl-C. The temporary database is removed
+/// on exit.
 #[derive(Parser)]
 #[command(name = "desk-demo", version)]
 struct Cli {
@@ -37,6 +41,9 @@ struct Cli {
     /// Average milliseconds between two customer actions.
     #[arg(long, default_value_t = 2500)]
     pause_ms: u64,
+    /// Do not open the workstation; print how to connect one instead.
+    #[arg(long)]
+    headless: bool,
 }
 
 #[tokio::main]
@@ -48,20 +55,32 @@ async fn main() {
 }
 
 async fn run(cli: Cli) -> Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    use std::io::IsTerminal;
+    let tui = !cli.headless && std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
     let dir = std::env::temp_dir().join(format!("desk-demo-{}", std::process::id()));
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let result = demo(&cli, &dir).await;
+    let filter =
+        || tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into());
+    if tui {
+        // The screen belongs to the workstation: logs go to a file.
+        let log = std::fs::File::create(dir.join("desk-demo.log"))?;
+        tracing_subscriber::fmt()
+            .with_env_filter(filter())
+            .with_writer(std::sync::Mutex::new(log))
+            .with_ansi(false)
+            .init();
+    } else {
+        tracing_subscriber::fmt()
+            .with_env_filter(filter())
+            .with_writer(std::io::stderr)
+            .init();
+    }
+    let result = demo(&cli, &dir, tui).await;
     let _ = std::fs::remove_dir_all(&dir);
     result
 }
 
-async fn demo(cli: &Cli, dir: &std::path::Path) -> Result<()> {
+async fn demo(cli: &Cli, dir: &std::path::Path, tui: bool) -> Result<()> {
     let sim = Arc::new(
         Simulator::start_on(cli.telegram, SimConfig::default())
             .await
@@ -91,6 +110,10 @@ async fn demo(cli: &Cli, dir: &std::path::Path) -> Result<()> {
         })
         .await?;
     let local = listener.local_addr()?;
+    let shutdown = CancellationToken::new();
+    if tui {
+        return attached(cli, dir, store, settings, listener, token, sim, shutdown).await;
+    }
     println!(
         "desk-demo: {} scripted customers are writing to the bot through a simulated Telegram",
         cli.customers
@@ -110,7 +133,6 @@ async fn demo(cli: &Cli, dir: &std::path::Path) -> Result<()> {
     println!("Ctrl-C stops the demo.");
     std::io::stdout().flush()?;
 
-    let shutdown = CancellationToken::new();
     let crowd = tokio::spawn(script::run(
         sim.clone(),
         ScriptOptions {
@@ -142,4 +164,43 @@ async fn demo(cli: &Cli, dir: &std::path::Path) -> Result<()> {
     signals.abort();
     served?;
     Ok(())
+}
+
+/// The demo with the workstation in this terminal: the server and the
+/// crowd run in the background until the engineer quits.
+#[allow(clippy::too_many_arguments)]
+async fn attached(
+    cli: &Cli,
+    dir: &std::path::Path,
+    store: relay_server::store::Store,
+    settings: Settings,
+    listener: tokio::net::TcpListener,
+    token: String,
+    sim: Arc<Simulator>,
+    shutdown: CancellationToken,
+) -> Result<()> {
+    let url = format!("ws://{}{}", listener.local_addr()?, shared::WS_PATH);
+    let server = {
+        let shutdown = shutdown.clone();
+        tokio::spawn(async move { relay_server::serve(store, &settings, listener, shutdown).await })
+    };
+    let crowd = tokio::spawn(script::run(
+        sim,
+        ScriptOptions {
+            customers: cli.customers,
+            pause: Duration::from_millis(cli.pause_ms),
+            ..Default::default()
+        },
+        shutdown.clone(),
+    ));
+    let mut file = agent_tui::config::FileConfig::default();
+    // The demo's customers write around the clock; show their VIP and
+    // Security tickets as alerts, without ringing the bell every minute.
+    file.alerts.bell = false;
+    let tui = agent_tui::config::Settings::resolve(file, Some(url), Some(token), None)?;
+    let result = agent_tui::terminal::run(tui, Some(dir.to_owned())).await;
+    shutdown.cancel();
+    let _ = crowd.await;
+    server.await??;
+    result.context("the workstation")
 }

@@ -120,8 +120,7 @@ async fn the_binary_opens_a_chat_switches_tabs_shows_help_and_quits_cleanly() {
     let tmux = Tmux::start(&format!("sh -c '{cmd}; echo exit=$?; sleep 60'"), 80, 24);
     let patience = Duration::from_secs(30);
     tmux.wait_for("● online", patience);
-    // Unassigned tab: both tickets.
-    tmux.keys(&["l"]);
+    // It starts on the Unassigned tab (nothing is mine yet): both tickets.
     tmux.wait_for("王伟", patience);
     let s = tmux.wait_for("Olena", patience);
     assert!(s.contains("Unassigned 2"), "{s}");

@@ -66,8 +66,9 @@ async fn a_customer_writes_and_the_engineer_answers_with_a_fuzzy_found_macro() {
         "online"
     );
 
-    // The ticket will be unassigned in L1: watch the Unassigned tab.
-    s.press("l");
+    // With nothing assigned, the workstation starts on the Unassigned tab,
+    // where the new ticket will land.
+    assert_eq!(s.app.tabs[s.app.queue_tab].title(), "Unassigned");
     sim.send_text(4242, "Оплата не пройшла 😟");
     assert!(
         s.pump_until(WAIT, |a| a.rows.len() == 1

@@ -90,7 +90,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
                 let m = &app.mirror.macros[&p.ids[h.index]];
                 let mut spans = highlighted(
                     &format!("/{}", m.shortcut),
-                    &shift(&h.matched[0]),
+                    &shift(h.matched_in(0)),
                     14.min(w),
                     t.vip(),
                     t.matched(),
@@ -100,7 +100,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
                 spans.push(Span::raw(" ".repeat(pad)));
                 spans.extend(highlighted(
                     &m.title,
-                    &h.matched[1],
+                    h.matched_in(1),
                     w.saturating_sub(15),
                     Style::new(),
                     t.matched(),
@@ -162,7 +162,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             list(f, t, area, p.selected, &p.hits, |h, w| {
                 highlighted(
                     &p.items[h.index].label,
-                    &h.matched[0],
+                    h.matched_in(0),
                     w,
                     Style::new(),
                     t.matched(),

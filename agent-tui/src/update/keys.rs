@@ -375,6 +375,7 @@ impl App {
                 }
                 _ if up || down => {
                     p.selected = step(p.selected, p.hits.len(), if up { -1 } else { 1 });
+                    p.highlight_visible(&self.mirror.macros, &mut self.ranker);
                     self.overlay = Some(Overlay::Macros(p));
                 }
                 _ => {

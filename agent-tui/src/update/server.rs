@@ -69,6 +69,10 @@ impl App {
                     self.conn = ConnState::Online;
                     self.history.clear();
                     self.forget_closed_chats();
+                    if !self.synced_once {
+                        self.synced_once = true;
+                        self.start_on_busy_tab();
+                    }
                 }
                 self.rows_dirty = true;
             }
@@ -98,6 +102,20 @@ impl App {
                 self.warn(format!("server: {message}"));
             }
             ServerMessage::Welcome { .. } | ServerMessage::Digest { .. } => {}
+        }
+    }
+
+    /// At the first sync: an engineer with nothing assigned starts on
+    /// Unassigned, where the work is.
+    fn start_on_busy_tab(&mut self) {
+        let me = self.me.as_ref().map(|a| a.id);
+        let mine = self
+            .mirror
+            .tickets
+            .values()
+            .any(|t| t.assignee.is_some() && t.assignee == me);
+        if self.queue_tab == 0 && !mine {
+            self.queue_tab = 1;
         }
     }
 
