@@ -73,7 +73,7 @@ actions! {
     Chat10 = "chat_10", Global, "Jump to chat 10";
     AckAlerts = "ack_alerts", Global, "Acknowledge every alert (stops the repeats)";
     Help = "help", Normal, "This help";
-    Back = "back", Normal, "Back to the queues (the chat stays open as a tab)";
+    Back = "back", Normal, "Back to the queues (the chat stays open as a tab); never quits";
     Up = "up", Normal, "Move up / scroll the thread up";
     Down = "down", Normal, "Move down / scroll the thread down";
     PageUp = "page_up", Normal, "Page up";

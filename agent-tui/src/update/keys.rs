@@ -86,7 +86,11 @@ impl App {
             Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
             Back => match self.screen {
                 Screen::Chat(_) => self.screen = Screen::Queues,
-                Screen::Queues => self.request_quit(),
+                // Never quit by one key too many: quitting is ctrl-c.
+                Screen::Queues => {
+                    let quit = self.keymap.hint(Quit);
+                    self.say(format!("this is the top; {quit} quits"));
+                }
             },
             Up => self.move_by(-1, fx),
             Down => self.move_by(1, fx),
