@@ -391,3 +391,27 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod doc_tests {
+    use super::*;
+
+    /// docs/agent-tui.md lists every action with its default keys.
+    #[test]
+    fn the_user_guide_lists_every_binding() {
+        let doc = include_str!("../../docs/agent-tui.md");
+        let km = Keymap::default();
+        for a in Action::ALL {
+            let row = format!(
+                "| `{}` | {} |",
+                a.name(),
+                km.describe(*a)
+                    .split(", ")
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            );
+            assert!(doc.contains(&row), "docs/agent-tui.md lacks the row {row}");
+        }
+    }
+}
