@@ -75,20 +75,15 @@ impl Default for Ranker {
     }
 }
 
-/// Case-insensitive `starts_with` / `contains` without allocating.
-fn find_ci(hay: &str, needle: &str) -> Option<bool> {
+/// Where `needle` first occurs in `hay`, ignoring case: a char index.
+/// Allocates nothing for ASCII text.
+fn find_ci_at(hay: &str, needle: &str) -> Option<usize> {
     if hay.is_ascii() && needle.is_ascii() {
         let (h, n) = (hay.as_bytes(), needle.as_bytes());
-        if h.len() < n.len() {
-            return None;
+        if n.is_empty() {
+            return Some(0);
         }
-        if h[..n.len()].eq_ignore_ascii_case(n) {
-            return Some(true);
-        }
-        return h
-            .windows(n.len())
-            .any(|w| w.eq_ignore_ascii_case(n))
-            .then_some(false);
+        return h.windows(n.len()).position(|w| w.eq_ignore_ascii_case(n));
     }
     let starts = |h: &str| {
         let mut hc = h.chars().flat_map(char::to_lowercase);
@@ -97,13 +92,16 @@ fn find_ci(hay: &str, needle: &str) -> Option<bool> {
             .flat_map(char::to_lowercase)
             .all(|n| hc.next() == Some(n))
     };
-    if starts(hay) {
-        return Some(true);
-    }
     hay.char_indices()
-        .skip(1)
-        .any(|(i, _)| starts(&hay[i..]))
-        .then_some(false)
+        .enumerate()
+        .find(|(_, (b, _))| starts(&hay[*b..]))
+        .map(|(i, _)| i)
+}
+
+/// `Some(true)` when `hay` starts with `needle` (ignoring case),
+/// `Some(false)` when it contains it elsewhere.
+fn find_ci(hay: &str, needle: &str) -> Option<bool> {
+    find_ci_at(hay, needle).map(|i| i == 0)
 }
 
 impl Ranker {
@@ -191,13 +189,25 @@ impl Ranker {
     fn score(&mut self, pattern: &Pattern, whole: &str, fields: &[Field<'_>]) -> Option<u32> {
         let mut total = 0u32;
         let smart_ignore_case = !whole.chars().any(char::is_uppercase);
+        let words = query_words(whole, pattern);
         // Each word scores by its best field; all must match somewhere.
-        for atom in &pattern.atoms {
+        for (k, atom) in pattern.atoms.iter().enumerate() {
             let mut best = None;
             for f in fields {
                 // A long text is a fallback: searched only for words the
                 // short fields did not match.
                 if f.long && best.is_some() {
+                    continue;
+                }
+                // In a long text a word must appear as it is (ignoring
+                // case): a scattered match in a paragraph is noise.
+                if f.long
+                    && let Some(word) = words.get(k)
+                {
+                    if find_ci_at(f.text, word).is_some() {
+                        let s = 16 * word.chars().count() as u32 * f.weight;
+                        best = Some(best.map_or(s, |b: u32| b.max(s)));
+                    }
                     continue;
                 }
                 let hay = Utf32Str::new(f.text, &mut self.buf);
@@ -243,10 +253,21 @@ impl Ranker {
     /// Matched positions per field, for highlighting.
     fn positions(&mut self, pattern: &Pattern, fields: &[Field<'_>]) -> Vec<Vec<u32>> {
         let mut matched = vec![Vec::new(); fields.len()];
-        for atom in &pattern.atoms {
+        let text = pattern_text(pattern);
+        let words = query_words(&text, pattern);
+        for (k, atom) in pattern.atoms.iter().enumerate() {
             let mut best: Option<(u32, usize, Vec<u32>)> = None;
             for (i, f) in fields.iter().enumerate() {
                 if f.long && best.is_some() {
+                    continue;
+                }
+                if f.long
+                    && let Some(word) = words.get(k)
+                {
+                    if let Some(at) = find_ci_at(f.text, word) {
+                        let n = word.chars().count() as u32;
+                        best = Some((0, i, (at as u32..at as u32 + n).collect()));
+                    }
                     continue;
                 }
                 self.indices.clear();
@@ -268,6 +289,27 @@ impl Ranker {
         }
         matched
     }
+}
+
+/// The query's words, one per atom, when they line up (no escaped
+/// spaces); empty otherwise (long fields then match fuzzily).
+fn query_words<'q>(whole: &'q str, pattern: &Pattern) -> Vec<&'q str> {
+    let words: Vec<&str> = whole.split_whitespace().collect();
+    if words.len() == pattern.atoms.len() && !whole.contains('\\') {
+        words
+    } else {
+        Vec::new()
+    }
+}
+
+/// The atoms' texts joined by spaces (to find the words again).
+fn pattern_text(pattern: &Pattern) -> String {
+    pattern
+        .atoms
+        .iter()
+        .map(|a| a.needle_text().to_string())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]
@@ -333,8 +375,11 @@ mod tests {
         // A scattered fragment of a title finds it.
         assert_eq!(rank("frst rep")[0], "hi");
         assert_eq!(rank("nd dtl")[0], "details");
-        // Body words match too.
+        // Body words match too, as words: scattered letters in a
+        // paragraph do not.
         assert_eq!(rank("expert")[0], "escalate");
+        assert_eq!(rank("went expert"), vec!["escalate"]);
+        assert!(rank("xprt").is_empty());
         assert!(rank("zzzz").is_empty());
         assert_eq!(rank("").len(), MACROS.len());
         assert_eq!(find_ci("Escalate", "CAL"), Some(false));
