@@ -136,6 +136,23 @@ impl Key {
     }
 }
 
+impl Key {
+    /// The terminal event this key arrives as.
+    pub fn event(&self) -> KeyEvent {
+        let mut m = KeyModifiers::NONE;
+        if self.ctrl {
+            m |= KeyModifiers::CONTROL;
+        }
+        if self.alt {
+            m |= KeyModifiers::ALT;
+        }
+        if self.shift {
+            m |= KeyModifiers::SHIFT;
+        }
+        KeyEvent::new(self.code, m)
+    }
+}
+
 impl fmt::Display for Key {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.ctrl {

@@ -160,17 +160,7 @@ impl Session {
     /// Presses a key written as in the config file (`ctrl-p`, `G`, `enter`).
     pub fn press(&mut self, key: &str) -> Vec<Effect> {
         let k = Key::parse(key).unwrap_or_else(|e| panic!("{e}"));
-        let mut mods = KeyModifiers::NONE;
-        if k.ctrl {
-            mods |= KeyModifiers::CONTROL;
-        }
-        if k.alt {
-            mods |= KeyModifiers::ALT;
-        }
-        if k.shift {
-            mods |= KeyModifiers::SHIFT;
-        }
-        self.apply(Input::Key(KeyEvent::new(k.code, mods)))
+        self.apply(Input::Key(k.event()))
     }
 
     /// Types text one character at a time.

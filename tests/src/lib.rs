@@ -424,3 +424,18 @@ pub fn expect_error(m: &ServerMessage, code: ErrorCode) -> String {
         other => panic!("expected {code:?} error, got {other:?}"),
     }
 }
+
+/// The ticket of the customer with this Telegram id, once its first
+/// message is in the mirror too (`ticket_created` and `message_added` may
+/// arrive in different frames).
+pub fn ticket_of(m: &Mirror, telegram_user: i64) -> Option<TicketId> {
+    let customer = m
+        .customers
+        .values()
+        .find(|c| c.telegram_user_id == telegram_user)?
+        .id;
+    m.tickets
+        .values()
+        .find(|t| t.customer_id == customer && m.messages.contains_key(&t.id))
+        .map(|t| t.id)
+}

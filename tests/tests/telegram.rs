@@ -34,20 +34,6 @@ async fn desk(customers: &[(i64, &str, &str)]) -> (Simulator, tempfile::TempDir,
     (sim, dir, server, agent)
 }
 
-/// The customer's ticket, once its first message is in the mirror too
-/// (`ticket_created` and `message_added` may arrive in different frames).
-fn ticket_of(m: &relay_client::Mirror, telegram_user: i64) -> Option<TicketId> {
-    let customer = m
-        .customers
-        .values()
-        .find(|c| c.telegram_user_id == telegram_user)?
-        .id;
-    m.tickets
-        .values()
-        .find(|t| t.customer_id == customer && m.messages.contains_key(&t.id))
-        .map(|t| t.id)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_customer_writes_and_the_engineers_reply_arrives_exactly_once() {
     let (sim, _dir, _server, mut agent) = desk(&[(4242, "Олена", "uk")]).await;

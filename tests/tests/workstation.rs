@@ -40,19 +40,6 @@ fn session(url: &str, token: &str, state: &std::path::Path) -> Session {
     Session::start(&settings, Some(state.to_owned()))
 }
 
-fn ticket_of(s: &Session, telegram_user: i64) -> Option<TicketId> {
-    let m = &s.app.mirror;
-    let c = m
-        .customers
-        .values()
-        .find(|c| c.telegram_user_id == telegram_user)?
-        .id;
-    m.tickets
-        .values()
-        .find(|t| t.customer_id == c && m.messages.contains_key(&t.id))
-        .map(|t| t.id)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_customer_writes_and_the_engineer_answers_with_a_fuzzy_found_macro() {
     let sim = Simulator::start(SimConfig::default()).await.unwrap();
@@ -76,7 +63,7 @@ async fn a_customer_writes_and_the_engineer_answers_with_a_fuzzy_found_macro() {
             .await,
         "the ticket is listed"
     );
-    let t = ticket_of(&s, 4242).expect("ticket");
+    let t = ticket_of(&s.app.mirror, 4242).expect("ticket");
     assert_eq!(s.app.rows, vec![t]);
 
     // Its row carries the live countdown the server's deadline gives.
@@ -140,10 +127,10 @@ async fn a_reply_typed_while_the_server_is_down_goes_once_when_it_is_back() {
     let mut s = session(&server.ws_url(), &token, dir.path());
     sim.send_text(777, "hello?");
     assert!(
-        s.pump_until(WAIT, |a| ticket_of_app(a, 777).is_some())
+        s.pump_until(WAIT, |a| ticket_of(&a.mirror, 777).is_some())
             .await
     );
-    let t = ticket_of_app(&s.app, 777).unwrap();
+    let t = ticket_of(&s.app.mirror, 777).unwrap();
     s.app.open_chat(t);
 
     server.kill();
@@ -173,17 +160,4 @@ async fn a_reply_typed_while_the_server_is_down_goes_once_when_it_is_back() {
     assert_eq!(got[0].text.as_deref(), Some("Back in a minute"));
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(sim.sent(777).len(), 1, "exactly once");
-}
-
-fn ticket_of_app(a: &agent_tui::App, user: i64) -> Option<TicketId> {
-    let m = &a.mirror;
-    let c = m
-        .customers
-        .values()
-        .find(|c| c.telegram_user_id == user)?
-        .id;
-    m.tickets
-        .values()
-        .find(|t| t.customer_id == c && m.messages.contains_key(&t.id))
-        .map(|t| t.id)
 }

@@ -28,15 +28,7 @@ fn app() -> App {
 }
 
 fn press(a: &mut App, key: &str) -> Vec<Effect> {
-    let k = Key::parse(key).unwrap();
-    let mut m = KeyModifiers::NONE;
-    if k.ctrl {
-        m |= KeyModifiers::CONTROL;
-    }
-    if k.alt {
-        m |= KeyModifiers::ALT;
-    }
-    a.handle(Input::Key(KeyEvent::new(k.code, m)))
+    a.handle(Input::Key(Key::parse(key).unwrap().event()))
 }
 
 fn typed(a: &mut App, s: &str) {
