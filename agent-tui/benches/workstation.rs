@@ -17,7 +17,6 @@ use agent_tui::ui::theme::Theme;
 use agent_tui::update::Input;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use ratatui::layout::Rect;
 use shared::*;
 
 fn percentile(v: &mut [Duration], p: f64) -> Duration {
@@ -79,11 +78,7 @@ fn frames() {
             // A second passes each frame: every countdown changes.
             app.handle(Input::Tick(NOW.plus(i)));
             let start = Instant::now();
-            term.draw(|f| {
-                agent_tui::ui::measure(&mut app, f.area());
-                agent_tui::ui::draw(f, &app);
-            })
-            .unwrap();
+            term.draw(|f| agent_tui::ui::frame(f, &mut app)).unwrap();
             times.push(start.elapsed());
         }
         report(
@@ -113,11 +108,7 @@ fn frames() {
         app.handle(Input::Net(agent_tui::net::NetEvent::Frame(
             ServerMessage::Events { events: vec![e] },
         )));
-        term.draw(|f| {
-            agent_tui::ui::measure(&mut app, f.area());
-            agent_tui::ui::draw(f, &app);
-        })
-        .unwrap();
+        term.draw(|f| agent_tui::ui::frame(f, &mut app)).unwrap();
         times.push(start.elapsed());
     }
     report(
@@ -198,12 +189,7 @@ fn memory() {
     }
     app.screen = Screen::Chat(0);
     let mut term = Terminal::new(TestBackend::new(160, 48)).unwrap();
-    term.draw(|f| {
-        agent_tui::ui::measure(&mut app, f.area());
-        agent_tui::ui::draw(f, &app);
-    })
-    .unwrap();
-    let _ = Rect::default();
+    term.draw(|f| agent_tui::ui::frame(f, &mut app)).unwrap();
     let after = rss_kb();
     println!(
         "{:<48} {:.1} MB (process RSS; {:.1} MB before building the state; target 50 MB)",

@@ -149,11 +149,12 @@ impl Ranker {
             AtomKind::Fuzzy,
         );
         let whole = query.trim();
+        let words = query_words(whole, &pattern);
         let mut hits: Vec<Hit> = pool
             .into_iter()
             .filter_map(|index| {
                 let f = fields(&candidates[index]);
-                self.score(&pattern, whole, &f).map(|score| Hit {
+                self.score(&pattern, whole, &words, &f).map(|score| Hit {
                     index,
                     score,
                     matched: Vec::new(),
@@ -176,7 +177,7 @@ impl Ranker {
             hits.sort_unstable_by(best);
         }
         for h in hits.iter_mut().take(HIGHLIGHTED) {
-            h.matched = self.positions(&pattern, &fields(&candidates[h.index]));
+            h.matched = self.positions(&pattern, &words, &fields(&candidates[h.index]));
         }
         hits
     }
@@ -186,10 +187,15 @@ impl Ranker {
         self.history.clear();
     }
 
-    fn score(&mut self, pattern: &Pattern, whole: &str, fields: &[Field<'_>]) -> Option<u32> {
+    fn score(
+        &mut self,
+        pattern: &Pattern,
+        whole: &str,
+        words: &[&str],
+        fields: &[Field<'_>],
+    ) -> Option<u32> {
         let mut total = 0u32;
         let smart_ignore_case = !whole.chars().any(char::is_uppercase);
-        let words = query_words(whole, pattern);
         // Each word scores by its best field; all must match somewhere.
         for (k, atom) in pattern.atoms.iter().enumerate() {
             let mut best = None;
@@ -247,14 +253,18 @@ impl Ranker {
             Normalization::Smart,
             AtomKind::Fuzzy,
         );
-        self.positions(&pattern, fields)
+        let words = query_words(query.trim(), &pattern);
+        self.positions(&pattern, &words, fields)
     }
 
     /// Matched positions per field, for highlighting.
-    fn positions(&mut self, pattern: &Pattern, fields: &[Field<'_>]) -> Vec<Vec<u32>> {
+    fn positions(
+        &mut self,
+        pattern: &Pattern,
+        words: &[&str],
+        fields: &[Field<'_>],
+    ) -> Vec<Vec<u32>> {
         let mut matched = vec![Vec::new(); fields.len()];
-        let text = pattern_text(pattern);
-        let words = query_words(&text, pattern);
         for (k, atom) in pattern.atoms.iter().enumerate() {
             let mut best: Option<(u32, usize, Vec<u32>)> = None;
             for (i, f) in fields.iter().enumerate() {
@@ -300,16 +310,6 @@ fn query_words<'q>(whole: &'q str, pattern: &Pattern) -> Vec<&'q str> {
     } else {
         Vec::new()
     }
-}
-
-/// The atoms' texts joined by spaces (to find the words again).
-fn pattern_text(pattern: &Pattern) -> String {
-    pattern
-        .atoms
-        .iter()
-        .map(|a| a.needle_text().to_string())
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 #[cfg(test)]

@@ -106,22 +106,14 @@ impl App {
                 *mine = d;
             }
         }
-        let mut fx = Vec::new();
         for mut p in saved.pending {
-            if self.pending.iter().any(|q| q.id == p.id) {
-                continue;
+            if !self.pending.iter().any(|q| q.id == p.id) {
+                p.sent = false;
+                self.pending.push(p);
             }
-            p.sent = self.conn.online();
-            if p.sent {
-                fx.push(Effect::Send(shared::ClientMessage::Command {
-                    id: p.id.clone(),
-                    command: p.command.clone(),
-                }));
-            }
-            self.pending.push(p);
         }
         self.dirty = true;
-        fx
+        self.send_unsent()
     }
 }
 

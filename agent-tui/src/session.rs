@@ -188,8 +188,7 @@ impl Drop for Session {
 /// Measures and draws `app` into a fresh `w`×`h` test backend.
 pub fn render(app: &mut App, w: u16, h: u16) -> Buffer {
     let mut term = Terminal::new(TestBackend::new(w, h)).expect("test backend");
-    crate::ui::measure(app, ratatui::layout::Rect::new(0, 0, w, h));
-    term.draw(|f| crate::ui::draw(f, app)).expect("draw");
+    term.draw(|f| crate::ui::frame(f, app)).expect("draw");
     term.backend().buffer().clone()
 }
 

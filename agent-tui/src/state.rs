@@ -309,6 +309,24 @@ impl App {
         self.queue_offset = self.queue_offset.min(self.rows.len().saturating_sub(h));
     }
 
+    /// Sends the pending commands not sent on this connection, if online.
+    pub fn send_unsent(&mut self) -> Vec<crate::update::Effect> {
+        if !self.conn.online() {
+            return Vec::new();
+        }
+        self.pending
+            .iter_mut()
+            .filter(|p| !p.sent)
+            .map(|p| {
+                p.sent = true;
+                crate::update::Effect::Send(ClientMessage::Command {
+                    id: p.id.clone(),
+                    command: p.command.clone(),
+                })
+            })
+            .collect()
+    }
+
     /// Drafts or pending commands changed.
     pub fn touch(&mut self) {
         self.persist_rev += 1;

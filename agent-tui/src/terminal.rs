@@ -71,11 +71,7 @@ async fn main_loop(settings: &Settings, state_dir: Option<PathBuf>) -> std::io::
     loop {
         if session.app.dirty {
             session.app.dirty = false;
-            let app = &mut session.app;
-            term.draw(|f| {
-                crate::ui::measure(app, f.area());
-                crate::ui::draw(f, app);
-            })?;
+            term.draw(|f| crate::ui::frame(f, &mut session.app))?;
         }
         let mut inputs = Vec::new();
         tokio::select! {

@@ -4,7 +4,6 @@
 //! r breached) so colour regressions show as well as text ones.
 
 use agent_tui::App;
-use agent_tui::compose::SendAs;
 use agent_tui::config::{Alerts, Colors};
 use agent_tui::fixtures::*;
 use agent_tui::keymap::{Key, Keymap};
@@ -355,5 +354,4 @@ fn sla_colours_follow_the_clock() {
     assert_eq!(row_of(&buf, "10001"), Color::Red);
     assert!(text_of(&buf).contains("-00:01"));
     assert_eq!(a.screen, Screen::Queues);
-    let _ = SendAs::Reply;
 }

@@ -133,15 +133,7 @@ async fn demo(cli: &Cli, dir: &std::path::Path, tui: bool) -> Result<()> {
     println!("Ctrl-C stops the demo.");
     std::io::stdout().flush()?;
 
-    let crowd = tokio::spawn(script::run(
-        sim.clone(),
-        ScriptOptions {
-            customers: cli.customers,
-            pause: Duration::from_millis(cli.pause_ms),
-            ..Default::default()
-        },
-        shutdown.clone(),
-    ));
+    let crowd = crowd(cli, sim.clone(), &shutdown);
     let signals = {
         let token = shutdown.clone();
         tokio::spawn(async move {
@@ -184,15 +176,7 @@ async fn attached(
         let shutdown = shutdown.clone();
         tokio::spawn(async move { relay_server::serve(store, &settings, listener, shutdown).await })
     };
-    let crowd = tokio::spawn(script::run(
-        sim,
-        ScriptOptions {
-            customers: cli.customers,
-            pause: Duration::from_millis(cli.pause_ms),
-            ..Default::default()
-        },
-        shutdown.clone(),
-    ));
+    let crowd = crowd(cli, sim, &shutdown);
     let mut file = agent_tui::config::FileConfig::default();
     // The demo's customers write around the clock; show their VIP and
     // Security tickets as alerts, without ringing the bell every minute.
@@ -203,4 +187,21 @@ async fn attached(
     let _ = crowd.await;
     server.await??;
     result.context("the workstation")
+}
+
+/// The scripted customers, until `shutdown`.
+fn crowd(
+    cli: &Cli,
+    sim: Arc<Simulator>,
+    shutdown: &CancellationToken,
+) -> tokio::task::JoinHandle<u64> {
+    tokio::spawn(script::run(
+        sim,
+        ScriptOptions {
+            customers: cli.customers,
+            pause: Duration::from_millis(cli.pause_ms),
+            ..Default::default()
+        },
+        shutdown.clone(),
+    ))
 }

@@ -154,6 +154,24 @@ impl Server {
         }
     }
 
+    /// Starts the server with its bot pointed at `sim`, in direct mode
+    /// (messages go straight into tickets; tests/dialogue.rs has the
+    /// guided conversation), on `listen`.
+    pub fn start_direct_bot(db: &Path, listen: &str, sim: &bot_api_sim::Simulator) -> Server {
+        let (token, url) = (sim.token(), sim.api_url());
+        Server::start_on(
+            db,
+            listen,
+            &[
+                ("TELEGRAM_BOT_TOKEN", token.as_str()),
+                ("TELEGRAM_API_URL", url.as_str()),
+                ("RELAY_TELEGRAM__POLL_TIMEOUT_SECS", "1"),
+                ("RELAY_BOT__MODE", "direct"),
+                ("RELAY_BOT__CONSENT", "false"),
+            ],
+        )
+    }
+
     pub fn ws_url(&self) -> String {
         format!("ws://{}{}", self.addr, WS_PATH)
     }

@@ -16,20 +16,8 @@ async fn desk(customers: &[(i64, &str, &str)]) -> (Simulator, tempfile::TempDir,
     }
     let (dir, db) = fresh_db(0);
     let token = add_agent(&db, "alice", "supervisor", "L1");
-    let (tg_token, tg_url) = (sim.token(), sim.api_url());
-    let server = Server::start(
-        &db,
-        &[
-            ("TELEGRAM_BOT_TOKEN", tg_token.as_str()),
-            ("TELEGRAM_API_URL", tg_url.as_str()),
-            ("RELAY_TELEGRAM__POLL_TIMEOUT_SECS", "1"),
-            // The transport on its own: messages go straight into tickets
-            // and the bot sends only the replies (tests/dialogue.rs has
-            // the guided conversation).
-            ("RELAY_BOT__MODE", "direct"),
-            ("RELAY_BOT__CONSENT", "false"),
-        ],
-    );
+    // The transport on its own: the bot sends only the replies.
+    let server = Server::start_direct_bot(&db, "127.0.0.1:0", &sim);
     let agent = Client::connect(&server.ws_url(), &token, None).await;
     (sim, dir, server, agent)
 }

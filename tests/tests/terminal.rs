@@ -91,17 +91,7 @@ async fn the_binary_opens_a_chat_switches_tabs_shows_help_and_quits_cleanly() {
     sim.add_user(SimUser::new(502, "王伟", "zh"));
     let (dir, db) = fresh_db(0);
     let token = add_agent(&db, "anna", "supervisor", "L1");
-    let (tg_token, tg_url) = (sim.token(), sim.api_url());
-    let server = Server::start(
-        &db,
-        &[
-            ("TELEGRAM_BOT_TOKEN", tg_token.as_str()),
-            ("TELEGRAM_API_URL", tg_url.as_str()),
-            ("RELAY_TELEGRAM__POLL_TIMEOUT_SECS", "1"),
-            ("RELAY_BOT__MODE", "direct"),
-            ("RELAY_BOT__CONSENT", "false"),
-        ],
-    );
+    let server = Server::start_direct_bot(&db, "127.0.0.1:0", &sim);
     sim.send_text(501, "Оплата не пройшла");
     sim.send_text(502, "无法登录");
     let cmd = format!(

@@ -14,21 +14,6 @@ use shared::*;
 
 const WAIT: Duration = Duration::from_secs(30);
 
-fn server_env(sim: &Simulator) -> Vec<(&'static str, String)> {
-    vec![
-        ("TELEGRAM_BOT_TOKEN", sim.token()),
-        ("TELEGRAM_API_URL", sim.api_url()),
-        ("RELAY_TELEGRAM__POLL_TIMEOUT_SECS", "1".into()),
-        ("RELAY_BOT__MODE", "direct".into()),
-        ("RELAY_BOT__CONSENT", "false".into()),
-    ]
-}
-
-fn start(db: &std::path::Path, listen: &str, env: &[(&'static str, String)]) -> Server {
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    Server::start_on(db, listen, &env)
-}
-
 fn session(url: &str, token: &str, state: &std::path::Path) -> Session {
     let settings = Settings::resolve(
         FileConfig::default(),
@@ -46,7 +31,7 @@ async fn a_customer_writes_and_the_engineer_answers_with_a_fuzzy_found_macro() {
     sim.add_user(SimUser::new(4242, "Олена", "uk"));
     let (dir, db) = fresh_db(0);
     let token = add_agent(&db, "anna", "agent", "L1");
-    let server = start(&db, "127.0.0.1:0", &server_env(&sim));
+    let server = Server::start_direct_bot(&db, "127.0.0.1:0", &sim);
     let mut s = session(&server.ws_url(), &token, dir.path());
     assert!(
         s.pump_until(WAIT, |a| a.conn == ConnState::Online).await,
@@ -121,8 +106,7 @@ async fn a_reply_typed_while_the_server_is_down_goes_once_when_it_is_back() {
     sim.add_user(SimUser::new(777, "Sam", "en"));
     let (dir, db) = fresh_db(0);
     let token = add_agent(&db, "anna", "supervisor", "L1");
-    let env = server_env(&sim);
-    let mut server = start(&db, "127.0.0.1:0", &env);
+    let mut server = Server::start_direct_bot(&db, "127.0.0.1:0", &sim);
     let addr = server.addr.clone();
     let mut s = session(&server.ws_url(), &token, dir.path());
     sim.send_text(777, "hello?");
@@ -148,7 +132,7 @@ async fn a_reply_typed_while_the_server_is_down_goes_once_when_it_is_back() {
     assert!(screen.contains("offline"), "{screen}");
     assert!(screen.contains("not sent yet"), "{screen}");
 
-    let _server = start(&db, &addr, &env);
+    let _server = Server::start_direct_bot(&db, &addr, &sim);
     assert!(
         s.pump_until(WAIT, |a| a.conn == ConnState::Online
             && a.pending.is_empty())

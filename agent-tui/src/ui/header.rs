@@ -71,11 +71,15 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         }
         let key = if i == 9 { 0 } else { i + 1 };
         let label_room = per_tab.saturating_sub(text::width(&badges) + 4);
+        let badges = if badges.is_empty() {
+            badges
+        } else {
+            format!(" {badges}")
+        };
         let label = format!(
-            " {key}:{} {badges} ",
+            " {key}:{}{badges} ",
             text::truncate(name, label_room.max(2))
         );
-        let label = label.replace("  ", " ");
         used += text::width(&label) + 1;
         if used > room {
             spans.push(Span::styled(" …", t.dim()));

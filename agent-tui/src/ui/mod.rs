@@ -81,6 +81,12 @@ pub fn measure(app: &mut App, area: Rect) {
     app.clamp_offset();
 }
 
+/// Measures, then draws: one frame as the terminal loop makes it.
+pub fn frame(f: &mut Frame, app: &mut App) {
+    measure(app, f.area());
+    draw(f, app);
+}
+
 /// Draws the whole screen.
 pub fn draw(f: &mut Frame, app: &App) {
     let area = f.area();

@@ -41,6 +41,20 @@ fn put(f: &mut Frame, area: Rect, row: u16, line: Line) {
     }
 }
 
+/// A picker's first row: `> query`, with the cursor after it.
+fn query_line(f: &mut Frame, t: &Theme, inner: Rect, query: &str) {
+    put(
+        f,
+        inner,
+        0,
+        Line::from(vec![
+            Span::styled("> ", t.title()),
+            Span::raw(query.to_owned()),
+        ]),
+    );
+    f.set_cursor_position((inner.x + 2 + text::width(query) as u16, inner.y));
+}
+
 /// `s` with the characters at `matched` (char indices) highlighted, cut to `max` columns.
 fn highlighted(s: &str, matched: &[u32], max: usize, base: Style, hl: Style) -> Vec<Span<'static>> {
     let mut spans = Vec::new();
@@ -74,16 +88,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
                 r,
                 "Macros: type to search, Enter inserts, Esc cancels",
             );
-            put(
-                f,
-                inner,
-                0,
-                Line::from(vec![
-                    Span::styled("> ", t.title()),
-                    Span::raw(p.query.clone()),
-                ]),
-            );
-            f.set_cursor_position((inner.x + 2 + text::width(&p.query) as u16, inner.y));
+            query_line(f, t, inner, &p.query);
             let list_h = (inner.height.saturating_sub(2) / 2).max(1);
             let area = Rect::new(inner.x, inner.y + 1, inner.width, list_h);
             list(f, t, area, p.selected, &p.hits, |h, w| {
@@ -143,16 +148,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             let t = &app.theme;
             let r = centered(area, 80, 20);
             let inner = frame(f, t, r, "Commands: type to search, Enter runs, Esc cancels");
-            put(
-                f,
-                inner,
-                0,
-                Line::from(vec![
-                    Span::styled("> ", t.title()),
-                    Span::raw(p.query.clone()),
-                ]),
-            );
-            f.set_cursor_position((inner.x + 2 + text::width(&p.query) as u16, inner.y));
+            query_line(f, t, inner, &p.query);
             let area = Rect::new(
                 inner.x,
                 inner.y + 1,

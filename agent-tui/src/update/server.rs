@@ -32,12 +32,9 @@ impl App {
                 // Everything not yet confirmed goes (again) with its own
                 // id: the server applies each id once.
                 for p in &mut self.pending {
-                    p.sent = true;
-                    fx.push(Effect::Send(ClientMessage::Command {
-                        id: p.id.clone(),
-                        command: p.command.clone(),
-                    }));
+                    p.sent = false;
                 }
+                fx.extend(self.send_unsent());
                 self.rows_dirty = true;
             }
             NetEvent::Disconnected { reason, retry_in } => {
