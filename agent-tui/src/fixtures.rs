@@ -99,6 +99,7 @@ pub fn mirror() -> Mirror {
                 role: Role::Agent,
                 queues: queues.into_iter().map(QueueId::new).collect(),
                 capacity: 8,
+                presence: Presence::Online,
             },
         );
     }
@@ -151,6 +152,7 @@ pub fn add_ticket(m: &mut Mirror, id: i64, f: impl FnOnce(&mut Ticket)) -> Ticke
             first_reply_due: Some(NOW.plus(600)),
             next_reply_due: None,
             resolution_due: Some(NOW.plus(4 * 3600)),
+            ..Default::default()
         },
         message_count: 0,
         last_message_id: None,

@@ -18,6 +18,7 @@ pub enum Level {
 pub enum Target {
     FirstReply,
     NextReply,
+    Update,
     Resolution,
 }
 
@@ -26,6 +27,7 @@ impl Target {
         match self {
             Target::FirstReply => "first reply",
             Target::NextReply => "next reply",
+            Target::Update => "update",
             Target::Resolution => "resolution",
         }
     }
@@ -36,6 +38,7 @@ pub fn nearest(sla: &SlaDeadlines) -> Option<(Target, Timestamp)> {
     [
         (Target::FirstReply, sla.first_reply_due),
         (Target::NextReply, sla.next_reply_due),
+        (Target::Update, sla.update_due),
         (Target::Resolution, sla.resolution_due),
     ]
     .into_iter()
@@ -117,6 +120,7 @@ mod tests {
             first_reply_due: Some(Timestamp(10_000_000)),
             next_reply_due: None,
             resolution_due: Some(Timestamp(5_000_000)),
+            ..Default::default()
         };
         assert_eq!(
             nearest(&sla),

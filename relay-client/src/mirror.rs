@@ -127,6 +127,13 @@ impl Mirror {
             Event::MacroRemoved { macro_id } => {
                 self.macros.remove(macro_id);
             }
+            Event::PresenceChanged { agent_id, presence } => {
+                if let Some(a) = self.agents.get_mut(agent_id) {
+                    a.presence = *presence;
+                }
+            }
+            // Alerts are news, not state: clients react to them as they pass.
+            Event::SlaAlert { .. } => {}
             Event::ReadMarkerMoved { marker } => {
                 if Some(marker.agent_id) == self.me && self.tickets.contains_key(&marker.ticket_id)
                 {

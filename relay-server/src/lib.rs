@@ -30,6 +30,8 @@ pub struct App {
     pub sync: SyncSettings,
     pub shutdown: CancellationToken,
     pub sessions: TaskTracker,
+    /// Open workstation connections per agent (presence).
+    pub connections: sync::connections::Connections,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +43,9 @@ pub enum LaunchError {
     #[error("server error: {0}")]
     Io(#[from] std::io::Error),
 }
+
+/// How often SLA alerts, reassignment, presence and automations are checked.
+const TIMER_EVERY: Duration = Duration::from_secs(1);
 
 /// How long sessions get to close after shutdown is asked.
 const SESSION_GRACE: Duration = Duration::from_secs(10);
@@ -76,7 +81,40 @@ pub async fn serve(
         sync: settings.sync.clone(),
         shutdown: shutdown.clone(),
         sessions: TaskTracker::new(),
+        connections: Default::default(),
     });
+    // Presence starts from nothing; deadlines follow the current calendars.
+    {
+        let desk = app.desk.clone();
+        match store
+            .write(move |ctx| domain::timers::start(ctx, &desk))
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::info!("SLA: {n} tickets' deadlines moved with the current config"),
+            Err(e) => tracing::error!("SLA: cannot recompute deadlines at start: {e}"),
+        }
+    }
+    let timers = {
+        let (store, desk, token) = (store.clone(), app.desk.clone(), shutdown.clone());
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(TIMER_EVERY);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    _ = token.cancelled() => break,
+                    _ = tick.tick() => {
+                        let d = desk.clone();
+                        match store.write(move |ctx| domain::timers::tick(ctx, &d)).await {
+                            Ok(t) if t.any() => tracing::debug!(?t, "timers"),
+                            Ok(_) => {}
+                            Err(e) => tracing::warn!("timers failed: {e}"),
+                        }
+                    }
+                }
+            }
+        })
+    };
     // Events other processes (the `agent` CLI) append are published within a second.
     // The bot: durable intake, update processing, the paced outbox.
     let bot_tasks = TaskTracker::new();
@@ -122,6 +160,7 @@ pub async fn serve(
         tracing::warn!("some sessions did not close within {SESSION_GRACE:?}");
     }
     poller.abort();
+    timers.abort();
     bot_tasks.close();
     if tokio::time::timeout(SESSION_GRACE, bot_tasks.wait())
         .await

@@ -191,15 +191,15 @@ async fn signals(token: CancellationToken) {
 
 async fn agent(settings: Settings, cmd: AgentCmd) -> Result<()> {
     let store = relay_server::open_store(&settings)?;
-    let queues = Arc::new(settings.queues());
-    let result = agent_cmd(&store, queues, cmd).await;
+    let desk = Arc::new(settings.desk()?);
+    let result = agent_cmd(&store, desk, cmd).await;
     store.close().await;
     result
 }
 
 async fn agent_cmd(
     store: &store::Store,
-    queues: Arc<relay_server::domain::queues::Queues>,
+    desk: Arc<relay_server::domain::desk::Desk>,
     cmd: AgentCmd,
 ) -> Result<()> {
     match cmd {
@@ -218,7 +218,7 @@ async fn agent_cmd(
                 capacity,
             };
             let (agent, token) = store
-                .write(move |ctx| agents::add(ctx, &queues, &new))
+                .write(move |ctx| agents::add(ctx, &desk.queues, &new))
                 .await?;
             let qs: Vec<&str> = agent.queues.iter().map(|q| q.as_str()).collect();
             println!(
@@ -240,10 +240,11 @@ async fn agent_cmd(
             for a in list {
                 let qs: Vec<&str> = a.queues.iter().map(|q| q.as_str()).collect();
                 println!(
-                    "{:>4}  {:<20} {:<10} queues={} capacity={}  {}",
+                    "{:>4}  {:<20} {:<10} {:<7} queues={} capacity={}  {}",
                     a.id,
                     a.name,
                     a.role.as_str(),
+                    a.presence.as_str(),
                     qs.join(","),
                     a.capacity,
                     a.display_name
@@ -252,7 +253,7 @@ async fn agent_cmd(
         }
         AgentCmd::Remove { name } => {
             let n = store
-                .write(move |ctx| agents::remove(ctx, &queues, &name))
+                .write(move |ctx| agents::remove(ctx, &desk, &name))
                 .await?;
             println!("removed; {n} ticket(s) went back to their queues");
         }

@@ -4,8 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
-use shared::Queue;
 
 use crate::domain::queues::Queues;
 use crate::store::Durability;
@@ -24,8 +25,115 @@ pub struct Settings {
     pub log: String,
     pub telegram: TelegramSettings,
     pub sync: SyncSettings,
-    pub queues: Vec<Queue>,
+    pub queues: Vec<QueueSettings>,
+    /// Business-hours calendars queues can name.
+    #[serde(default)]
+    pub calendars: BTreeMap<String, HoursSettings>,
+    pub sla: SlaSettings,
+    pub assignment: AssignmentSettings,
+    pub staff: StaffSettings,
+    #[serde(default)]
+    pub routing: Vec<RouteSettings>,
+    #[serde(default)]
+    pub automations: Vec<AutomationSettings>,
     pub bot: BotSettings,
+}
+
+/// A queue, its SLA targets and its rules (see `[[queues]]` in the
+/// default config and docs/sla.md).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueueSettings {
+    pub id: String,
+    pub name: String,
+    pub first_reply: String,
+    pub next_reply: String,
+    #[serde(default)]
+    pub update_every: String,
+    pub resolution: String,
+    #[serde(default)]
+    pub calendar: String,
+    #[serde(default)]
+    pub warn_before: Option<Vec<String>>,
+    #[serde(default)]
+    pub on_warning: Vec<String>,
+    #[serde(default)]
+    pub on_breach: Vec<String>,
+    #[serde(default)]
+    pub announce: bool,
+    #[serde(default)]
+    pub assignment: crate::domain::queues::AssignMode,
+    #[serde(default)]
+    pub overflow: String,
+    #[serde(default)]
+    pub reassign_after: String,
+    #[serde(default)]
+    pub priorities: BTreeMap<String, TargetSettings>,
+}
+
+/// SLA targets that override a queue's for one priority.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetSettings {
+    pub first_reply: Option<String>,
+    pub next_reply: Option<String>,
+    pub update_every: Option<String>,
+    pub resolution: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlaSettings {
+    /// Warnings this long before a deadline (queues may override).
+    pub warn_before: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssignmentSettings {
+    /// Assign new tickets to online agents automatically.
+    pub auto: bool,
+    /// An agent offline this long has their tickets returned to the queue.
+    pub offline_grace: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffSettings {
+    /// The internal staff chat (a Telegram group: a negative id); 0 = none.
+    pub chat_id: i64,
+}
+
+/// A routing rule: every condition given must hold; the first rule that
+/// matches decides a new ticket's queue (stop words come first, the
+/// topic's own queue after).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteSettings {
+    #[serde(default)]
+    pub topic: Vec<String>,
+    #[serde(default)]
+    pub language: Vec<String>,
+    pub vip: Option<bool>,
+    /// "private" or "group".
+    #[serde(default)]
+    pub source: String,
+    pub queue: String,
+    /// Raises the ticket to at least this priority.
+    #[serde(default)]
+    pub priority: String,
+}
+
+/// A timed rule: `action` once a ticket has been in state `when` for `after`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AutomationSettings {
+    pub name: String,
+    /// "pending" (waiting on the customer) or "resolved".
+    pub when: String,
+    pub after: String,
+    /// "remind" (pending only), "close", "staff_chat".
+    pub action: String,
 }
 
 /// How the bot talks to customers (see `[bot]` in the default config).
@@ -305,8 +413,9 @@ impl Settings {
     }
 
     fn check(&self) -> Result<(), String> {
-        let queues = Queues::new(self.queues.clone())?;
+        let queues = Queues::build(&self.queues, &self.calendars, &self.sla)?;
         crate::domain::desk::BotPolicy::check(&self.bot, &queues)?;
+        crate::domain::desk::Rules::build(self, &queues)?;
         self.telegram.check()?;
         let s = &self.sync;
         if s.snapshot_tail == 0 || s.snapshot_tail > 200 {
@@ -323,13 +432,13 @@ impl Settings {
 
     /// The configured queues.
     pub fn queues(&self) -> Queues {
-        Queues::new(self.queues.clone()).expect("checked when loaded")
+        Queues::build(&self.queues, &self.calendars, &self.sla).expect("checked when loaded")
     }
 
     /// The desk's rules: queues and the bot's policy. Fails when the
     /// knowledge base or the translation files named cannot be read.
     pub fn desk(&self) -> Result<crate::domain::desk::Desk, SettingsError> {
-        crate::domain::desk::Desk::new(self.queues(), &self.bot).map_err(SettingsError::Invalid)
+        crate::domain::desk::Desk::new(self).map_err(SettingsError::Invalid)
     }
 
     /// The database path: `db` if set, else the XDG data dir.
@@ -349,6 +458,9 @@ impl Settings {
 mod tests {
     use super::*;
 
+    /// Bot settings that only use queue A.
+    const BOT_ON_A: &str = "[bot]\ntopics = []\nstop_words = []\n";
+
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs
             .iter()
@@ -367,7 +479,7 @@ mod tests {
         let s = Settings::load(Some(&write(&tempfile::tempdir().unwrap(), "")), env(&[])).unwrap();
         assert_eq!(s.listen, "127.0.0.1:8470");
         assert_eq!(s.queues.len(), 4);
-        assert_eq!(s.queues[0].first_reply_minutes, 15);
+        assert_eq!(s.queues[0].first_reply, "15m");
     }
 
     #[test]
@@ -453,9 +565,23 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = write(
             &dir,
-            "[[queues]]\nid = \"a b\"\nname = \"x\"\nfirst_reply_minutes = 1\nnext_reply_minutes = 1\nresolution_minutes = 1\n",
+            "[[queues]]\nid = \"a b\"\nname = \"x\"\nfirst_reply = \"1m\"\nnext_reply = \"1m\"\nresolution = \"1m\"\n",
         );
         let e = Settings::load(Some(&p), env(&[])).unwrap_err().to_string();
         assert!(e.contains("queue id"), "{e}");
+        for (text, why) in [
+            ("[[queues]]\nid = \"A\"\nname = \"x\"\nfirst_reply = \"soon\"\nnext_reply = \"1m\"\nresolution = \"1m\"\n", "queues.A.first_reply"),
+            ("[[queues]]\nid = \"A\"\nname = \"x\"\nfirst_reply = \"1m\"\nnext_reply = \"1m\"\nresolution = \"1m\"\ncalendar = \"office\"\n", "no calendar \"office\""),
+            ("[[queues]]\nid = \"A\"\nname = \"x\"\nfirst_reply = \"1m\"\nnext_reply = \"1m\"\nresolution = \"1m\"\non_breach = [\"move:NOPE\"]\n", "queue NOPE is not configured"),
+            ("[[queues]]\nid = \"A\"\nname = \"x\"\nfirst_reply = \"1m\"\nnext_reply = \"1m\"\nresolution = \"1m\"\non_breach = [\"panic\"]\n", "unknown action"),
+            ("[[queues]]\nid = \"A\"\nname = \"x\"\nfirst_reply = \"1m\"\nnext_reply = \"1m\"\nresolution = \"1m\"\n[queues.priorities.urgent]\nfirst_reply = \"1m\"\n", "unknown priority"),
+            ("[calendars.office]\ntime_zone = \"Mars/Base\"\nopen = []\nholidays = []\n", "calendars.office"),
+        ] {
+            // A file's [[queues]] replaces the default list (arrays are not merged),
+            // so the bot's topics, which name L1 and L2, need them back.
+            let text = format!("{text}\n{}", if text.starts_with("[[queues]]") { BOT_ON_A } else { "" });
+            let e = Settings::load(Some(&write(&dir, &text)), env(&[])).unwrap_err().to_string();
+            assert!(e.contains(why), "{why}: {e}");
+        }
     }
 }

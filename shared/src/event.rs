@@ -47,6 +47,13 @@ pub enum Event {
     MacroRemoved { macro_id: MacroId },
     /// An agent's read position in a ticket moved.
     ReadMarkerMoved { marker: ReadMarker },
+    /// An agent came online, went away or offline.
+    PresenceChanged {
+        agent_id: AgentId,
+        presence: Presence,
+    },
+    /// An SLA clock is about to break its promise, or broke it.
+    SlaAlert { alert: SlaAlert },
 }
 
 impl Event {
@@ -60,6 +67,7 @@ impl Event {
                 Some(message.ticket_id)
             }
             Event::ReadMarkerMoved { marker } => Some(marker.ticket_id),
+            Event::SlaAlert { alert } => Some(alert.ticket_id),
             _ => None,
         }
     }
@@ -98,4 +106,6 @@ pub enum TicketChange {
     Csat {
         rating: u8,
     },
+    /// Deadlines were recomputed (a calendar or SLA policy changed).
+    Sla,
 }

@@ -76,6 +76,8 @@ impl Priority {
 }
 
 /// Absolute SLA deadlines computed by the server. Clients only subtract now.
+/// A `*_due` is set only while that clock runs: `null` once it stopped
+/// (met or missed) and while it is paused (the ticket waits on the customer).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SlaDeadlines {
     /// Due time of the first human reply; `null` once replied.
@@ -84,6 +86,132 @@ pub struct SlaDeadlines {
     pub next_reply_due: Option<Timestamp>,
     /// Due time of resolution; `null` once resolved.
     pub resolution_due: Option<Timestamp>,
+    /// Due time of the next progress update while the ticket is being
+    /// worked and the customer has not written (queues with an update clock).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update_due: Option<Timestamp>,
+    /// Every clock this ticket has had, with its status.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<SlaTargetState>,
+}
+
+/// One SLA clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SlaTarget {
+    /// From the ticket's creation to the first human reply.
+    FirstReply,
+    /// From a customer message (after the first reply) to the next human reply.
+    NextReply,
+    /// From a human reply to the next one while the ticket is being worked.
+    Update,
+    /// From the ticket's creation to its resolution.
+    Resolution,
+}
+
+impl SlaTarget {
+    pub const ALL: [SlaTarget; 4] = [
+        SlaTarget::FirstReply,
+        SlaTarget::NextReply,
+        SlaTarget::Update,
+        SlaTarget::Resolution,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SlaTarget::FirstReply => "first_reply",
+            SlaTarget::NextReply => "next_reply",
+            SlaTarget::Update => "update",
+            SlaTarget::Resolution => "resolution",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+/// Where an SLA clock stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SlaStatus {
+    /// Running; `due` is set.
+    Active,
+    /// Stopped for now (waiting on the customer); `remaining_ms` is kept.
+    Paused,
+    /// Stopped before its due time.
+    Met,
+    /// Its due time passed while it ran (it may have stopped since).
+    Missed,
+}
+
+/// The state of one SLA clock of a ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlaTargetState {
+    pub target: SlaTarget,
+    pub status: SlaStatus,
+    /// When it is due while it runs (also after a breach, until it stops).
+    pub due: Option<Timestamp>,
+    /// Business time left while paused, in milliseconds.
+    pub remaining_ms: Option<i64>,
+    /// When it was met, or when it breached.
+    pub at: Option<Timestamp>,
+}
+
+/// How close an SLA clock is to breaking its promise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SlaLevel {
+    /// Due within a configured lead time.
+    Warning,
+    /// Past due.
+    Breach,
+}
+
+/// A warning or breach the server raised, with what it did about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlaAlert {
+    pub ticket_id: TicketId,
+    pub number: u64,
+    pub queue: QueueId,
+    pub target: SlaTarget,
+    pub level: SlaLevel,
+    pub due: Timestamp,
+    /// Milliseconds before `due` a warning was set for; `null` for a breach.
+    pub lead_ms: Option<i64>,
+    pub assignee: Option<AgentId>,
+    /// Escalation actions taken ("raise_priority", "move:L2",
+    /// "alert_lead", "staff_chat").
+    pub actions: Vec<String>,
+}
+
+/// Whether an agent takes new chats.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Presence {
+    /// Connected and taking new chats.
+    Online,
+    /// Connected, keeps their chats, takes no new ones.
+    Away,
+    /// Not connected; after a grace period their chats go back to the queue.
+    #[default]
+    Offline,
+}
+
+impl Presence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Presence::Online => "online",
+            Presence::Away => "away",
+            Presence::Offline => "offline",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Presence::Online, Presence::Away, Presence::Offline]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+    }
 }
 
 /// A support ticket: one customer's request and its conversation.
@@ -281,6 +409,8 @@ pub struct Agent {
     pub queues: Vec<QueueId>,
     /// How many chats the agent holds at once.
     pub capacity: u32,
+    #[serde(default)]
+    pub presence: Presence,
 }
 
 /// A canned response. `{name}`-style variables are filled in by the client.

@@ -77,7 +77,8 @@ pub enum Command {
         #[serde(deserialize_with = "required_nullable")]
         agent_id: Option<AgentId>,
     },
-    /// Move to another queue and/or agent, with an optional note.
+    /// Move to another queue and/or agent, with an optional note. An
+    /// unassigned ticket is assigned in its new queue as the queue does.
     Transfer {
         ticket_id: TicketId,
         #[serde(default)]
@@ -86,6 +87,10 @@ pub enum Command {
         agent_id: Option<AgentId>,
         #[serde(default)]
         note: Option<String>,
+        /// An escalation: the customer gets the `escalate` macro ("Your
+        /// question went to an expert. We will be back by {eta}.").
+        #[serde(default)]
+        tell_customer: bool,
     },
     SetStatus {
         ticket_id: TicketId,
@@ -123,6 +128,10 @@ pub enum Command {
         #[serde(default = "default_history")]
         limit: u32,
     },
+    /// Switch one's own presence: `away` keeps one's chats and takes no
+    /// new ones; `online` takes new ones again; `offline` hands one's
+    /// chats back to their queues after the grace period.
+    SetPresence { presence: Presence },
 }
 
 fn default_history() -> u32 {
@@ -155,11 +164,13 @@ pub const COMMAND_KINDS: &[&str] = &[
     "mark_read",
     "load_older",
     "history",
+    "set_presence",
 ];
 
 impl Command {
-    pub fn ticket_id(&self) -> TicketId {
-        match self {
+    /// The ticket the command is about; `None` for `set_presence`.
+    pub fn ticket_id(&self) -> Option<TicketId> {
+        Some(match self {
             Command::Reply { ticket_id, .. }
             | Command::Note { ticket_id, .. }
             | Command::Take { ticket_id }
@@ -171,7 +182,8 @@ impl Command {
             | Command::MarkRead { ticket_id, .. }
             | Command::LoadOlder { ticket_id, .. }
             | Command::History { ticket_id, .. } => *ticket_id,
-        }
+            Command::SetPresence { .. } => return None,
+        })
     }
 }
 

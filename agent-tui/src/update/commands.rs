@@ -233,13 +233,26 @@ impl App {
         let text = p.input.text.trim().to_owned();
         let note = (!text.is_empty()).then(|| text.clone());
         match p.kind {
-            PromptKind::Transfer { ticket, queue } | PromptKind::Escalate { ticket, queue } => {
+            PromptKind::Transfer { ticket, queue } => {
                 self.command(
                     Command::Transfer {
                         ticket_id: ticket,
                         queue: Some(queue),
                         agent_id: None,
                         note,
+                        tell_customer: false,
+                    },
+                    fx,
+                );
+            }
+            PromptKind::Escalate { ticket, queue } => {
+                self.command(
+                    Command::Transfer {
+                        ticket_id: ticket,
+                        queue: Some(queue),
+                        agent_id: None,
+                        note,
+                        tell_customer: true,
                     },
                     fx,
                 );

@@ -191,12 +191,15 @@ impl App {
         let p = self.pending.remove(pos);
         self.touch();
         if let Err((code, message)) = result {
-            let number = self.ticket(p.command.ticket_id()).map_or_else(
-                || p.command.ticket_id().to_string(),
-                |t| t.number.to_string(),
-            );
+            let about = match p.command.ticket_id() {
+                Some(id) => self.ticket(id).map_or_else(
+                    || format!("#{id}: "),
+                    |t| format!("#{}: ", t.number),
+                ),
+                None => String::new(),
+            };
             self.warn(format!(
-                "#{number}: {} refused ({code:?}): {message}",
+                "{about}{} refused ({code:?}): {message}",
                 kind(&p.command)
             ));
             // Never lose typed text: a refused reply or note goes back to the draft.
@@ -225,5 +228,6 @@ fn kind(c: &Command) -> &'static str {
         Command::MarkRead { .. } => "mark read",
         Command::LoadOlder { .. } => "load older",
         Command::History { .. } => "history",
+        Command::SetPresence { .. } => "presence",
     }
 }

@@ -325,7 +325,8 @@ fn palette_runs_actions_with_prompts() {
             ticket_id: TicketId(1),
             queue: Some(QueueId::new("L2")),
             agent_id: None,
-            note: Some("needs refund rights".into())
+            note: Some("needs refund rights".into()),
+            tell_customer: true,
         }]
     );
     press(&mut a, ":");

@@ -5,6 +5,7 @@ use rusqlite::params;
 use sha2::{Digest, Sha256};
 use shared::*;
 
+use super::desk::Desk;
 use super::queues::Queues;
 use super::{DomainError, validate};
 use crate::store::WriteCtx;
@@ -135,7 +136,7 @@ pub fn rotate_token(ctx: &mut WriteCtx<'_>, name: &str) -> Result<String, Domain
 
 /// Removes an agent: the token stops working, their tickets go back to the
 /// queue unassigned. Returns how many tickets were unassigned.
-pub fn remove(ctx: &mut WriteCtx<'_>, queues: &Queues, name: &str) -> Result<u32, DomainError> {
+pub fn remove(ctx: &mut WriteCtx<'_>, desk: &Desk, name: &str) -> Result<u32, DomainError> {
     let agent = by_name(ctx.conn, name)?;
     ctx.conn.execute(
         "UPDATE agents SET removed_at = ?2, token_hash = NULL WHERE id = ?1",
@@ -148,17 +149,7 @@ pub fn remove(ctx: &mut WriteCtx<'_>, queues: &Queues, name: &str) -> Result<u32
         .collect::<Result<_, _>>()?;
     for id in &ids {
         if let Some(mut t) = rows::load_ticket(ctx.conn, TicketId(*id))? {
-            t.assignee = None;
-            super::commands::save_ticket(
-                ctx,
-                queues,
-                &mut t,
-                None,
-                TicketChange::Assignee {
-                    from: Some(agent.id),
-                    to: None,
-                },
-            )?;
+            super::assign::set_assignee(ctx, desk, &mut t, None, None)?;
         }
     }
     ctx.append(Event::AgentRemoved { agent_id: agent.id })?;

@@ -6,7 +6,7 @@ use shared::*;
 
 use super::desk::Desk;
 use super::dialogue::notify;
-use super::{DomainError, sla, validate};
+use super::{DomainError, assign, escalation, sla, validate};
 use crate::store::WriteCtx;
 use crate::store::rows::{self, NewMessage};
 
@@ -53,9 +53,22 @@ pub fn apply(
     if let Some(done) = already_applied(ctx, agent_id, id, &fingerprint)? {
         return Ok(done);
     }
-    let mut ticket = rows::load_ticket(ctx.conn, cmd.ticket_id())?.ok_or_else(|| {
-        DomainError::not_found(format!("ticket {} does not exist", cmd.ticket_id()))
-    })?;
+    let Some(ticket_id) = cmd.ticket_id() else {
+        let mark = ctx.mark();
+        let result = match cmd {
+            Command::SetPresence { presence } => {
+                if super::presence::set(ctx, agent_id, *presence)? {
+                    CommandResult::Applied { message_id: None }
+                } else {
+                    CommandResult::Unchanged
+                }
+            }
+            _ => return Err(DomainError::invalid("this command needs a ticket")),
+        };
+        return record(ctx, agent_id, id, &fingerprint, mark, result);
+    };
+    let mut ticket = rows::load_ticket(ctx.conn, ticket_id)?
+        .ok_or_else(|| DomainError::not_found(format!("ticket {ticket_id} does not exist")))?;
     // Marking read is allowed on any ticket one can see; changes need the queue.
     let read_only = matches!(
         cmd,
@@ -90,8 +103,9 @@ pub fn apply(
                 queue,
                 agent_id,
                 note,
+                tell_customer,
                 ..
-            } => op.transfer(queue.as_ref(), *agent_id, note.as_deref())?,
+            } => op.transfer(queue.as_ref(), *agent_id, note.as_deref(), *tell_customer)?,
             Command::SetStatus { status, .. } => op.set_status(*status)?,
             Command::SetTags { add, remove, .. } => op.set_tags(add, remove)?,
             Command::SetPriority { priority, .. } => op.set_priority(*priority)?,
@@ -101,8 +115,21 @@ pub fn apply(
                     "load_older and history are reads and are not applied by the writer",
                 ));
             }
+            Command::SetPresence { .. } => unreachable!("handled before the ticket is loaded"),
         }
     };
+    record(ctx, agent_id, id, &fingerprint, mark, result)
+}
+
+/// Records an applied command's answer under its id and returns it.
+fn record(
+    ctx: &mut WriteCtx<'_>,
+    agent_id: AgentId,
+    id: &CommandId,
+    fingerprint: &str,
+    mark: Seq,
+    result: CommandResult,
+) -> Result<Applied, DomainError> {
     let applied = Applied {
         seq: ctx.last_seq_since(mark),
         result,
@@ -215,6 +242,10 @@ impl Op<'_, '_> {
             ));
         }
         let id = self.add_message(MessageKind::Outbound, text)?;
+        self.ctx
+            .conn
+            .prepare_cached("UPDATE tickets SET last_reply_at = ?2 WHERE id = ?1")?
+            .execute(params![self.ticket.id.0, self.ctx.now.0])?;
         let t = &mut *self.ticket;
         t.first_reply_at.get_or_insert(self.ctx.now);
         t.waiting_since = None;
@@ -249,11 +280,7 @@ impl Op<'_, '_> {
                 )));
             }
         }
-        let from = std::mem::replace(&mut self.ticket.assignee, to);
-        self.save(TicketChange::Assignee { from, to })?;
-        if let (None, Some(to)) = (from, to) {
-            notify::assigned(self.ctx, self.desk, self.ticket, to)?;
-        }
+        assign::set_assignee(self.ctx, self.desk, self.ticket, to, Some(self.agent.id))?;
         applied(None)
     }
 
@@ -262,6 +289,7 @@ impl Op<'_, '_> {
         queue: Option<&QueueId>,
         agent: Option<AgentId>,
         note: Option<&str>,
+        tell_customer: bool,
     ) -> Result<CommandResult, DomainError> {
         if queue.is_none() && agent.is_none() {
             return Err(DomainError::invalid(
@@ -312,6 +340,12 @@ impl Op<'_, '_> {
         }
         if !changed {
             return UNCHANGED;
+        }
+        if self.ticket.assignee.is_none() {
+            assign::auto_assign(self.ctx, self.desk, self.ticket, None)?;
+        }
+        if tell_customer && queue.is_some() {
+            escalation::tell_customer(self.ctx, self.desk, self.ticket, self.agent)?;
         }
         let note_id = match note {
             Some(n) => {
@@ -448,7 +482,8 @@ impl Op<'_, '_> {
     }
 }
 
-/// Saves a changed ticket with fresh deadlines and appends `ticket_updated`.
+/// Saves a changed ticket with its SLA clocks brought in line, the
+/// reassignment limit moved, and appends `ticket_updated`.
 pub fn save_ticket(
     ctx: &mut WriteCtx<'_>,
     queues: &super::queues::Queues,
@@ -457,8 +492,14 @@ pub fn save_ticket(
     change: TicketChange,
 ) -> Result<(), DomainError> {
     ticket.updated_at = ctx.now;
-    ticket.sla = sla::deadlines(ticket, queues.get(&ticket.queue));
+    sla::track(ctx, queues, ticket)?;
     rows::save_ticket(ctx.conn, ticket)?;
+    if matches!(change, TicketChange::Status { .. }) {
+        ctx.conn
+            .prepare_cached("UPDATE tickets SET status_since = ?2 WHERE id = ?1")?
+            .execute(params![ticket.id.0, ctx.now.0])?;
+    }
+    super::assign::schedule_reassign(ctx, queues, ticket)?;
     ctx.append(Event::TicketUpdated {
         ticket: ticket.clone(),
         by,

@@ -6,29 +6,76 @@ use std::path::Path;
 use jiff::tz::TimeZone;
 use shared::{Priority, QueueId};
 
+use super::automation::Automation;
 use super::hours::{self, Calendar, Quiet};
 use super::i18n::{Lang, Texts};
 use super::kb::Kb;
 use super::queues::Queues;
-use crate::settings::{BotMode, BotSettings};
+use super::routing::Route;
+use crate::settings::{BotMode, BotSettings, Settings};
 
 /// Everything the domain needs to know about this desk.
 #[derive(Debug, Clone)]
 pub struct Desk {
     pub queues: Queues,
     pub bot: BotPolicy,
+    pub rules: Rules,
 }
 
 impl Desk {
-    pub fn new(queues: Queues, bot: &BotSettings) -> Result<Desk, String> {
-        let bot = BotPolicy::build(bot, &queues, true)?;
-        Ok(Desk { queues, bot })
+    pub fn new(s: &Settings) -> Result<Desk, String> {
+        let queues = Queues::build(&s.queues, &s.calendars, &s.sla)?;
+        let bot = BotPolicy::build(&s.bot, &queues, true)?;
+        let rules = Rules::build(s, &queues)?;
+        Ok(Desk { queues, bot, rules })
     }
 
-    /// Default bot policy (tests, benchmarks, the seeder).
+    /// These queues with the default bot policy, no routing rules and no
+    /// automations (tests, benchmarks, the seeder).
     pub fn with_queues(queues: Queues) -> Desk {
-        let s = crate::settings::Settings::defaults();
-        Desk::new(queues, &s.bot).expect("built-in bot settings are valid")
+        let s = Settings::defaults();
+        let bot = BotPolicy::build(&s.bot, &queues, true).expect("built-in bot settings are valid");
+        let mut rules = Rules::build(&s, &s.queues()).expect("built-in rules are valid");
+        rules.routes.clear();
+        rules.automations.clear();
+        Desk { queues, bot, rules }
+    }
+}
+
+/// Routing, assignment, automations and the staff chat.
+#[derive(Debug, Clone)]
+pub struct Rules {
+    pub routes: Vec<Route>,
+    pub automations: Vec<Automation>,
+    /// Assign new tickets to online agents automatically.
+    pub auto_assign: bool,
+    /// An agent offline this long has their tickets handed back.
+    pub offline_grace_ms: i64,
+    /// The internal staff chat, if any.
+    pub staff_chat: Option<i64>,
+}
+
+impl Rules {
+    pub fn build(s: &Settings, queues: &Queues) -> Result<Rules, String> {
+        let routes = s
+            .routing
+            .iter()
+            .enumerate()
+            .map(|(i, r)| Route::build(r, queues).map_err(|e| format!("routing[{i}]: {e}")))
+            .collect::<Result<Vec<_>, _>>()?;
+        let automations = s
+            .automations
+            .iter()
+            .map(Automation::build)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Rules {
+            routes,
+            automations,
+            auto_assign: s.assignment.auto,
+            offline_grace_ms: hours::duration_ms(&s.assignment.offline_grace)
+                .map_err(|e| format!("assignment.offline_grace: {e}"))?,
+            staff_chat: (s.staff.chat_id != 0).then_some(s.staff.chat_id),
+        })
     }
 }
 
@@ -239,7 +286,7 @@ mod tests {
         assert!(!mentions("unhacked", "hacked"));
         assert!(mentions("мій акаунт зламали", "зламал"));
         assert!(mentions("我的账户被盗了", "被盗"));
-        let d = Desk::with_queues(crate::settings::Settings::defaults().queues());
+        let d = Desk::new(&crate::settings::Settings::defaults()).unwrap();
         let r = d
             .bot
             .stop_rule("Payment failed but the money is gone")

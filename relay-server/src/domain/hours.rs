@@ -113,7 +113,12 @@ pub struct Calendar {
     zone_name: String,
     blocks: Vec<Block>,
     holidays: Vec<Date>,
+    /// Open spans of each weekday (Monday first), in minutes, sorted and merged.
+    week: [Vec<(u16, u16)>; 7],
 }
+
+/// Days a business-time walk looks ahead before giving up (ten years).
+const WALK_DAYS: usize = 3660;
 
 impl Calendar {
     /// No blocks: always open.
@@ -131,12 +136,104 @@ impl Calendar {
                     .map_err(|_| format!("holiday {d:?} is not a date (YYYY-MM-DD)"))
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let mut week: [Vec<(u16, u16)>; 7] = Default::default();
+        for (d, spans) in week.iter_mut().enumerate() {
+            let mut all: Vec<(u16, u16)> = blocks
+                .iter()
+                .filter(|b| b.days[d])
+                .map(|b| (b.from, b.to))
+                .collect();
+            all.sort_unstable();
+            for (from, to) in all {
+                match spans.last_mut() {
+                    Some(last) if from <= last.1 => last.1 = last.1.max(to),
+                    _ => spans.push((from, to)),
+                }
+            }
+        }
         Ok(Calendar {
             tz,
             zone_name: time_zone.to_owned(),
             blocks,
             holidays,
+            week,
         })
+    }
+
+    /// Open all the time, in UTC.
+    pub fn always() -> Calendar {
+        Calendar::parse("UTC", &[], &[]).expect("UTC is a known zone")
+    }
+
+    /// The open spans of `date` as instants (ms), in order.
+    fn spans(&self, date: Date) -> impl Iterator<Item = (i64, i64)> + '_ {
+        let open = if self.holidays.contains(&date) {
+            &[][..]
+        } else {
+            &self.week[day_index(date.weekday())][..]
+        };
+        open.iter().map(move |&(a, b)| {
+            (
+                instant(date, a, &self.tz).0,
+                instant(date, b, &self.tz).0,
+            )
+        })
+    }
+
+    /// Business time between `from` and `to`, in milliseconds (0 when
+    /// `to` is not after `from`).
+    pub fn business_ms(&self, from: Timestamp, to: Timestamp) -> i64 {
+        if to.0 <= from.0 {
+            return 0;
+        }
+        if self.always_open() {
+            return to.0 - from.0;
+        }
+        let mut date = zoned(from, &self.tz).date();
+        let mut total = 0;
+        for _ in 0..WALK_DAYS {
+            for (a, b) in self.spans(date) {
+                let (a, b) = (a.max(from.0), b.min(to.0));
+                if b > a {
+                    total += b - a;
+                }
+            }
+            if instant(date, 1440, &self.tz).0 >= to.0 {
+                break;
+            }
+            let Ok(next) = date.tomorrow() else { break };
+            date = next;
+        }
+        total
+    }
+
+    /// The instant at which `ms` of business time have passed since
+    /// `from`. With `ms` 0 that is `from` itself, open or not. A calendar
+    /// that does not open within ten years counts wall time instead.
+    pub fn add_business(&self, from: Timestamp, ms: i64) -> Timestamp {
+        if ms <= 0 {
+            return from;
+        }
+        if self.always_open() {
+            return Timestamp(from.0.saturating_add(ms));
+        }
+        let mut date = zoned(from, &self.tz).date();
+        let mut left = ms;
+        for _ in 0..WALK_DAYS {
+            for (a, b) in self.spans(date) {
+                let a = a.max(from.0);
+                if b <= a {
+                    continue;
+                }
+                if left <= b - a {
+                    return Timestamp(a + left);
+                }
+                left -= b - a;
+            }
+            let Ok(next) = date.tomorrow() else { break };
+            date = next;
+        }
+        Timestamp(from.0.saturating_add(ms))
     }
 
     pub fn always_open(&self) -> bool {
@@ -254,6 +351,20 @@ pub fn duration_ms(s: &str) -> Result<i64, String> {
         return Err(bad());
     }
     Ok(n * ms)
+}
+
+/// A duration as people write it: "45s", "20m", "1h 30m", "2d 4h".
+pub fn short(ms: i64) -> String {
+    let s = ms.max(0) / 1000;
+    let (d, h, m) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60);
+    match (d, h, m) {
+        (0, 0, 0) => format!("{s}s"),
+        (0, 0, m) => format!("{m}m"),
+        (0, h, 0) => format!("{h}h"),
+        (0, h, m) => format!("{h}h {m}m"),
+        (d, 0, _) => format!("{d}d"),
+        (d, h, _) => format!("{d}d {h}h"),
+    }
 }
 
 /// `at` as local "YYYY-MM-DD HH:MM" in `tz`.

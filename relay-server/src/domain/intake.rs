@@ -277,7 +277,10 @@ pub fn upsert_customer(ctx: &mut WriteCtx<'_>, s: &Sender) -> Result<Customer, D
     Ok(c)
 }
 
-/// Opens a ticket for a customer's chat: in `queue`, or the default queue.
+/// Opens a ticket for a customer's chat: in `queue` when one is named (a
+/// stop word's), else where the routing rules, then the topic, send it.
+/// Its SLA clocks start, it is assigned when its queue does that, and a
+/// queue that announces posts it to the staff chat.
 pub fn open_ticket(
     ctx: &mut WriteCtx<'_>,
     desk: &Desk,
@@ -287,13 +290,22 @@ pub fn open_ticket(
     topic: Option<String>,
     priority: Priority,
 ) -> Result<Ticket, DomainError> {
-    let queue = match queue {
-        Some(q) => desk
-            .queues
-            .get(q)
-            .ok_or_else(|| DomainError::not_found(format!("queue {q} does not exist")))?,
-        None => desk.queues.default_queue(),
-    };
+    let who = rows::load_customer(ctx.conn, customer)?
+        .ok_or_else(|| DomainError::not_found(format!("customer {customer} does not exist")))?;
+    let (queue, priority) = super::routing::route(
+        desk,
+        &super::routing::Facts {
+            customer: &who,
+            topic: topic.as_deref(),
+            source: super::routing::Source::of_chat(chat_id),
+            explicit: queue,
+            priority,
+        },
+    );
+    let queue = desk
+        .queues
+        .get(&queue)
+        .ok_or_else(|| DomainError::not_found(format!("queue {queue} does not exist")))?;
     let number: u64 = ctx.conn.query_row(
         "SELECT coalesce(max(number), 10000) + 1 FROM tickets",
         [],
@@ -321,12 +333,11 @@ pub fn open_ticket(
         last_message_id: None,
         csat: None,
     };
-    ticket.sla = super::sla::deadlines(&ticket, Some(queue));
     ctx.conn
         .prepare_cached(
             "INSERT INTO tickets (number, customer_id, chat_id, status, queue, priority, topic, created_at, updated_at,
-                                  waiting_since, first_reply_due, resolution_due)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?8, ?9, ?10)",
+                                  waiting_since, status_since)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?8, ?8)",
         )?
         .execute(params![
             number,
@@ -337,13 +348,15 @@ pub fn open_ticket(
             ticket.priority.as_str(),
             ticket.topic,
             now.0,
-            ticket.sla.first_reply_due.map(|t| t.0),
-            ticket.sla.resolution_due.map(|t| t.0),
         ])?;
     ticket.id = TicketId(ctx.conn.last_insert_rowid());
+    super::sla::track(ctx, &desk.queues, &mut ticket)?;
+    rows::save_ticket(ctx.conn, &ticket)?;
     ctx.append(Event::TicketCreated {
         ticket: ticket.clone(),
     })?;
+    super::assign::auto_assign(ctx, desk, &mut ticket, None)?;
+    super::escalation::announce(ctx, desk, &ticket)?;
     Ok(ticket)
 }
 

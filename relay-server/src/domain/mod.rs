@@ -4,16 +4,22 @@
 //! Telegram.
 
 pub mod agents;
+pub mod assign;
+pub mod automation;
 pub mod commands;
 pub mod desk;
 pub mod dialogue;
+pub mod escalation;
 pub mod hours;
 pub mod i18n;
 pub mod intake;
 pub mod kb;
 pub mod outbox;
+pub mod presence;
 pub mod queues;
+pub mod routing;
 pub mod sla;
+pub mod timers;
 pub mod validate;
 
 use shared::ErrorCode;

@@ -1,92 +1,455 @@
-//! SLA deadlines as absolute times, derived from a ticket's state and its
-//! queue's targets. Calendar time for now: business hours, pauses and
-//! per-priority policies come with the routing work (issue 5).
+//! SLA clocks. Each ticket has up to four: first reply, next reply,
+//! periodic update and resolution. A clock has a budget of business time
+//! (its queue's policy for the ticket's priority, on the queue's calendar),
+//! runs while its promise is owed, pauses while the ticket waits on the
+//! customer, and stops when the promise is kept. Its due time is absolute
+//! and stored; clients only subtract now. docs/sla.md tells the rules with
+//! worked examples.
+//!
+//! The arithmetic is pure (`want`, `Clock::step`); `track` applies it to a
+//! ticket inside a write job, and `recompute_all` after a calendar or
+//! policy change.
 
-use shared::{Queue, SlaDeadlines, Ticket, TicketStatus};
+use rusqlite::{OptionalExtension, params};
+use shared::*;
 
-/// The deadlines a ticket has in its current state.
-pub fn deadlines(t: &Ticket, queue: Option<&Queue>) -> SlaDeadlines {
-    let Some(q) = queue else {
-        return SlaDeadlines::default();
-    };
-    let active = matches!(t.status, TicketStatus::New | TicketStatus::Open);
+use super::DomainError;
+use super::hours::Calendar;
+use super::queues::{Policy, QueueConfig, Queues};
+use crate::store::WriteCtx;
+use crate::store::rows;
+
+/// What a ticket's state asks of one clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Want {
+    /// Not owed: stop it if it runs.
+    Off,
+    /// Owed since the cycle's start: run.
+    Run(Timestamp),
+    /// Owed since the cycle's start, but the ticket waits on the customer.
+    Pause(Timestamp),
+}
+
+/// What `target` should do for ticket `t`. `last_reply_at`: the last
+/// human reply (the update clock's cycle starts there).
+pub fn want(
+    t: &Ticket,
+    target: SlaTarget,
+    policy: &Policy,
+    last_reply_at: Option<Timestamp>,
+) -> Want {
     let finished = matches!(t.status, TicketStatus::Resolved | TicketStatus::Closed);
-    SlaDeadlines {
-        first_reply_due: (t.first_reply_at.is_none() && !finished)
-            .then(|| t.created_at.plus_minutes(q.first_reply_minutes)),
-        next_reply_due: match (t.first_reply_at, t.waiting_since) {
-            (Some(_), Some(since)) if active => Some(since.plus_minutes(q.next_reply_minutes)),
-            _ => None,
+    let pending = t.status == TicketStatus::PendingOnCustomer;
+    let owed = |start| {
+        if pending {
+            Want::Pause(start)
+        } else {
+            Want::Run(start)
+        }
+    };
+    match target {
+        SlaTarget::FirstReply if t.first_reply_at.is_none() && !finished => owed(t.created_at),
+        SlaTarget::NextReply => match (t.first_reply_at, t.waiting_since) {
+            (Some(_), Some(since)) if !finished && !pending => Want::Run(since),
+            _ => Want::Off,
         },
-        resolution_due: (!finished).then(|| t.created_at.plus_minutes(q.resolution_minutes)),
+        SlaTarget::Update => match (policy.update_ms, t.first_reply_at) {
+            (Some(_), Some(first))
+                if t.status == TicketStatus::Open && t.waiting_since.is_none() =>
+            {
+                Want::Run(last_reply_at.unwrap_or(first).max(first))
+            }
+            _ => Want::Off,
+        },
+        SlaTarget::Resolution if !finished => owed(t.created_at),
+        _ => Want::Off,
     }
+}
+
+/// One clock's state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Clock {
+    pub target: SlaTarget,
+    pub budget_ms: i64,
+    /// Business time used before `running_since`.
+    pub used_ms: i64,
+    /// Start of this cycle (a new customer message starts a new next-reply
+    /// cycle, a new human reply a new update cycle).
+    pub started_at: Timestamp,
+    /// Set while it runs.
+    pub running_since: Option<Timestamp>,
+    /// Set while it runs (the due time); kept as it was once stopped.
+    pub due: Option<Timestamp>,
+    pub stopped_at: Option<Timestamp>,
+    /// Set when the due time passed while it ran.
+    pub breached_at: Option<Timestamp>,
+    /// Warnings raised in this cycle (an index into the lead times used).
+    pub warned: u8,
+}
+
+impl Clock {
+    fn start(target: SlaTarget, budget_ms: i64, start: Timestamp, cal: &Calendar) -> Clock {
+        Clock {
+            target,
+            budget_ms,
+            used_ms: 0,
+            started_at: start,
+            running_since: Some(start),
+            due: Some(cal.add_business(start, budget_ms)),
+            stopped_at: None,
+            breached_at: None,
+            warned: 0,
+        }
+    }
+
+    pub fn running(&self) -> bool {
+        self.running_since.is_some()
+    }
+
+    pub fn stopped(&self) -> bool {
+        self.stopped_at.is_some()
+    }
+
+    /// Business time left (negative once overdue) at `now`.
+    pub fn remaining_ms(&self, cal: &Calendar, now: Timestamp) -> i64 {
+        let ran = match self.running_since {
+            Some(since) => cal.business_ms(since, now),
+            None => 0,
+        };
+        self.budget_ms - self.used_ms - ran
+    }
+
+    /// The clock after the ticket's state asked for `want`, with the
+    /// current budget (`None`: the policy has no such clock) and calendar.
+    pub fn step(
+        clock: Option<Clock>,
+        target: SlaTarget,
+        want: Want,
+        budget: Option<i64>,
+        cal: &Calendar,
+        now: Timestamp,
+    ) -> Option<Clock> {
+        let want = if budget.is_none() { Want::Off } else { want };
+        let budget = budget.unwrap_or(0);
+        let mut c = match (clock, want) {
+            (None, Want::Off) => return None,
+            (Some(mut c), Want::Off) => {
+                c.stop(cal, now);
+                return Some(c);
+            }
+            (Some(c), Want::Run(start) | Want::Pause(start)) if c.started_at == start => c,
+            // A new cycle (or the first).
+            (_, Want::Run(start) | Want::Pause(start)) => {
+                Clock::start(target, budget, start.min(now), cal)
+            }
+        };
+        c.budget_ms = budget;
+        match want {
+            Want::Pause(_) => c.pause(cal, now),
+            Want::Run(_) => {
+                if c.running_since.is_none() {
+                    c.stopped_at = None;
+                    c.running_since = Some(now);
+                }
+                c.reschedule(cal, now);
+            }
+            Want::Off => unreachable!("handled above"),
+        }
+        Some(c)
+    }
+
+    /// Recomputes the due time of a running clock (budget or calendar may
+    /// have changed).
+    pub fn reschedule(&mut self, cal: &Calendar, _now: Timestamp) {
+        if let Some(since) = self.running_since {
+            self.due = Some(cal.add_business(since, self.budget_ms - self.used_ms));
+        }
+    }
+
+    /// Warnings whose time is again ahead (the due time moved later) are
+    /// raised again when it comes.
+    pub fn rearm(&mut self, warn_before: &[i64], now: Timestamp) {
+        if self.breached_at.is_none() {
+            let stage = self.stage(now, self.leads(warn_before));
+            self.warned = self.warned.min(stage as u8);
+        }
+    }
+
+    fn pause(&mut self, cal: &Calendar, now: Timestamp) {
+        if let Some(since) = self.running_since.take() {
+            self.used_ms += cal.business_ms(since, now);
+            self.note_late_breach(now);
+            self.due = None;
+        }
+    }
+
+    fn stop(&mut self, cal: &Calendar, now: Timestamp) {
+        if self.stopped() {
+            return;
+        }
+        self.pause(cal, now);
+        self.stopped_at = Some(now);
+    }
+
+    /// A clock stopped or paused after its due time without the timer
+    /// having noticed yet still counts as missed.
+    fn note_late_breach(&mut self, now: Timestamp) {
+        if self.breached_at.is_none()
+            && let Some(due) = self.due
+            && due <= now
+        {
+            self.breached_at = Some(due);
+        }
+    }
+
+    /// The lead times this clock uses: those shorter than its budget.
+    pub fn leads<'a>(&self, warn_before: &'a [i64]) -> &'a [i64] {
+        let skip = warn_before
+            .iter()
+            .take_while(|l| **l >= self.budget_ms)
+            .count();
+        &warn_before[skip..]
+    }
+
+    /// How many of `leads` (longest first) have passed at `now`.
+    fn stage(&self, now: Timestamp, leads: &[i64]) -> usize {
+        match self.due {
+            Some(due) => leads.iter().take_while(|l| due.0 - **l <= now.0).count(),
+            None => 0,
+        }
+    }
+
+    /// When the timer must look at this clock next: its next warning or
+    /// its breach; `None` when it is not running or already breached.
+    pub fn next_alert(&self, warn_before: &[i64]) -> Option<Timestamp> {
+        if !self.running() || self.breached_at.is_some() {
+            return None;
+        }
+        let due = self.due?;
+        let leads = self.leads(warn_before);
+        Some(match leads.get(self.warned as usize) {
+            Some(lead) => Timestamp(due.0 - lead),
+            None => due,
+        })
+    }
+
+    /// What is due at `now`, if anything, and the clock after raising it:
+    /// the breach, or the latest warning passed (older ones are skipped).
+    pub fn alert_due(&mut self, warn_before: &[i64], now: Timestamp) -> Option<(SlaLevel, Option<i64>)> {
+        if !self.running() || self.breached_at.is_some() {
+            return None;
+        }
+        let due = self.due?;
+        let leads = self.leads(warn_before);
+        if due <= now {
+            self.breached_at = Some(due);
+            self.warned = leads.len() as u8;
+            return Some((SlaLevel::Breach, None));
+        }
+        let stage = self.stage(now, leads);
+        if stage > self.warned as usize {
+            self.warned = stage as u8;
+            return Some((SlaLevel::Warning, Some(leads[stage - 1])));
+        }
+        None
+    }
+
+    pub fn status(&self) -> SlaStatus {
+        if self.breached_at.is_some() {
+            SlaStatus::Missed
+        } else if self.stopped() {
+            SlaStatus::Met
+        } else if self.running() {
+            SlaStatus::Active
+        } else {
+            SlaStatus::Paused
+        }
+    }
+
+    /// The clock as clients see it.
+    pub fn state(&self) -> SlaTargetState {
+        let status = self.status();
+        SlaTargetState {
+            target: self.target,
+            status,
+            due: self.due.filter(|_| self.running()),
+            remaining_ms: (!self.running() && !self.stopped())
+                .then_some(self.budget_ms - self.used_ms),
+            at: match status {
+                SlaStatus::Missed => self.breached_at,
+                SlaStatus::Met => self.stopped_at,
+                _ => None,
+            },
+        }
+    }
+}
+
+/// The deadlines clients see, from a ticket's clocks.
+pub fn deadlines(clocks: &[Clock]) -> SlaDeadlines {
+    let due = |t: SlaTarget| {
+        clocks
+            .iter()
+            .find(|c| c.target == t && c.running())
+            .and_then(|c| c.due)
+    };
+    SlaDeadlines {
+        first_reply_due: due(SlaTarget::FirstReply),
+        next_reply_due: due(SlaTarget::NextReply),
+        resolution_due: due(SlaTarget::Resolution),
+        update_due: due(SlaTarget::Update),
+        targets: clocks.iter().map(Clock::state).collect(),
+    }
+}
+
+/// Steps every clock of a ticket; returns the clocks after.
+pub fn step_all(
+    t: &Ticket,
+    q: &QueueConfig,
+    last_reply_at: Option<Timestamp>,
+    mut clocks: Vec<Clock>,
+    now: Timestamp,
+) -> Vec<Clock> {
+    let policy = q.policy(t.priority);
+    let mut out = Vec::with_capacity(4);
+    for target in SlaTarget::ALL {
+        let i = clocks.iter().position(|c| c.target == target);
+        let current = i.map(|i| clocks.swap_remove(i));
+        let w = want(t, target, policy, last_reply_at);
+        if let Some(mut c) =
+            Clock::step(current, target, w, policy.budget(target), &q.calendar, now)
+        {
+            c.rearm(&q.warn_before, now);
+            out.push(c);
+        }
+    }
+    out
+}
+
+const CLOCK_COLS: &str = "target, budget_ms, used_ms, started_at, running_since, due_at, stopped_at, breached_at, warned";
+
+fn clock_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Clock> {
+    let target: String = r.get(0)?;
+    let ts = |i| r.get::<_, Option<i64>>(i).map(|v| v.map(Timestamp));
+    Ok(Clock {
+        target: SlaTarget::parse(&target).ok_or_else(|| {
+            rusqlite::Error::FromSqlConversionFailure(
+                0,
+                rusqlite::types::Type::Text,
+                format!("bad SLA target {target:?}").into(),
+            )
+        })?,
+        budget_ms: r.get(1)?,
+        used_ms: r.get(2)?,
+        started_at: Timestamp(r.get(3)?),
+        running_since: ts(4)?,
+        due: ts(5)?,
+        stopped_at: ts(6)?,
+        breached_at: ts(7)?,
+        warned: r.get(8)?,
+    })
+}
+
+/// A ticket's stored clocks.
+pub fn load(conn: &rusqlite::Connection, ticket: TicketId) -> Result<Vec<Clock>, DomainError> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {CLOCK_COLS} FROM sla_clocks WHERE ticket_id = ?1"
+        ))?
+        .query_map([ticket.0], clock_row)?
+        .collect::<Result<_, _>>()?)
+}
+
+/// Stores a clock and when the timer must look at it next.
+pub fn store(
+    conn: &rusqlite::Connection,
+    ticket: TicketId,
+    c: &Clock,
+    warn_before: &[i64],
+) -> Result<(), DomainError> {
+    conn.prepare_cached(
+        "INSERT INTO sla_clocks (ticket_id, target, budget_ms, used_ms, started_at, running_since, due_at,
+                                 stopped_at, breached_at, warned, next_alert_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+         ON CONFLICT (ticket_id, target) DO UPDATE SET budget_ms = ?3, used_ms = ?4, started_at = ?5,
+             running_since = ?6, due_at = ?7, stopped_at = ?8, breached_at = ?9, warned = ?10, next_alert_at = ?11",
+    )?
+    .execute(params![
+        ticket.0,
+        c.target.as_str(),
+        c.budget_ms,
+        c.used_ms,
+        c.started_at.0,
+        c.running_since.map(|t| t.0),
+        c.due.map(|t| t.0),
+        c.stopped_at.map(|t| t.0),
+        c.breached_at.map(|t| t.0),
+        c.warned,
+        c.next_alert(warn_before).map(|t| t.0),
+    ])?;
+    Ok(())
+}
+
+fn last_reply_at(
+    conn: &rusqlite::Connection,
+    ticket: TicketId,
+) -> Result<Option<Timestamp>, DomainError> {
+    Ok(conn
+        .prepare_cached("SELECT last_reply_at FROM tickets WHERE id = ?1")?
+        .query_row([ticket.0], |r| r.get::<_, Option<i64>>(0))
+        .optional()?
+        .flatten()
+        .map(Timestamp))
+}
+
+/// Brings a ticket's clocks in line with its state (call after any change
+/// of status, queue, priority, replies or waiting) and sets `ticket.sla`.
+/// The ticket row itself is saved by the caller.
+pub fn track(ctx: &WriteCtx<'_>, queues: &Queues, ticket: &mut Ticket) -> Result<(), DomainError> {
+    let Some(q) = queues.config(&ticket.queue) else {
+        // A queue removed from the config: no promises can be computed.
+        ticket.sla = SlaDeadlines::default();
+        return Ok(());
+    };
+    let before = load(ctx.conn, ticket.id)?;
+    let last = last_reply_at(ctx.conn, ticket.id)?;
+    let after = step_all(ticket, q, last, before.clone(), ctx.now);
+    for c in &after {
+        if !before.contains(c) {
+            store(ctx.conn, ticket.id, c, &q.warn_before)?;
+        }
+    }
+    ticket.sla = deadlines(&after);
+    Ok(())
+}
+
+/// Recomputes every open ticket's deadlines with the current calendars and
+/// policies (at startup: the config may have changed). Tickets whose
+/// deadlines moved are saved and streamed. Returns how many moved.
+pub fn recompute_all(ctx: &mut WriteCtx<'_>, queues: &Queues) -> Result<usize, DomainError> {
+    let ids: Vec<i64> = ctx
+        .conn
+        .prepare("SELECT id FROM tickets WHERE status <> 'closed' ORDER BY id")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut moved = 0;
+    for id in ids {
+        let Some(mut t) = rows::load_ticket(ctx.conn, TicketId(id))? else {
+            continue;
+        };
+        let old = t.sla.clone();
+        track(ctx, queues, &mut t)?;
+        if t.sla != old {
+            rows::save_ticket(ctx.conn, &t)?;
+            ctx.append(Event::TicketUpdated {
+                ticket: t,
+                by: None,
+                change: TicketChange::Sla,
+            })?;
+            moved += 1;
+        }
+    }
+    Ok(moved)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use shared::*;
-
-    fn queue() -> Queue {
-        Queue {
-            id: QueueId::new("L1"),
-            name: "L1".into(),
-            first_reply_minutes: 15,
-            next_reply_minutes: 30,
-            resolution_minutes: 240,
-        }
-    }
-
-    fn ticket() -> Ticket {
-        Ticket {
-            id: TicketId(1),
-            number: 10001,
-            customer_id: CustomerId(1),
-            status: TicketStatus::New,
-            queue: QueueId::new("L1"),
-            priority: Priority::Normal,
-            tags: vec![],
-            assignee: None,
-            topic: None,
-            created_at: Timestamp(1_000_000),
-            updated_at: Timestamp(1_000_000),
-            first_reply_at: None,
-            resolved_at: None,
-            closed_at: None,
-            waiting_since: Some(Timestamp(1_000_000)),
-            sla: SlaDeadlines::default(),
-            message_count: 1,
-            last_message_id: Some(MessageId(1)),
-            csat: None,
-        }
-    }
-
-    #[test]
-    fn new_ticket_owes_first_reply_and_resolution() {
-        let d = deadlines(&ticket(), Some(&queue()));
-        assert_eq!(d.first_reply_due, Some(Timestamp(1_000_000 + 15 * 60_000)));
-        assert_eq!(d.next_reply_due, None);
-        assert_eq!(d.resolution_due, Some(Timestamp(1_000_000 + 240 * 60_000)));
-    }
-
-    #[test]
-    fn after_first_reply_the_next_reply_clock_runs_from_waiting_since() {
-        let mut t = ticket();
-        t.status = TicketStatus::Open;
-        t.first_reply_at = Some(Timestamp(2_000_000));
-        t.waiting_since = Some(Timestamp(3_000_000));
-        let d = deadlines(&t, Some(&queue()));
-        assert_eq!(d.first_reply_due, None);
-        assert_eq!(d.next_reply_due, Some(Timestamp(3_000_000 + 30 * 60_000)));
-    }
-
-    #[test]
-    fn pending_and_resolved_tickets_owe_no_reply() {
-        let mut t = ticket();
-        t.first_reply_at = Some(Timestamp(2_000_000));
-        t.status = TicketStatus::PendingOnCustomer;
-        assert_eq!(deadlines(&t, Some(&queue())).next_reply_due, None);
-        t.status = TicketStatus::Resolved;
-        assert_eq!(deadlines(&t, Some(&queue())), SlaDeadlines::default());
-    }
-}
+mod tests;

@@ -37,6 +37,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "dialogue",
         include_str!("../../migrations/0007_dialogue.sql"),
     ),
+    (
+        8,
+        "sla_assignment",
+        include_str!("../../migrations/0008_sla_assignment.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.

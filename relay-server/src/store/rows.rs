@@ -8,7 +8,8 @@ use super::StoreError;
 
 pub const TICKET_COLS: &str = "id, number, customer_id, status, queue, priority, tags, assignee, topic, \
      created_at, updated_at, first_reply_at, resolved_at, closed_at, waiting_since, \
-     first_reply_due, next_reply_due, resolution_due, message_count, last_message_id, csat";
+     first_reply_due, next_reply_due, resolution_due, message_count, last_message_id, csat, \
+     update_due, sla_targets";
 
 pub const MESSAGE_COLS: &str = "id, ticket_id, kind, author_kind, author_id, text, attachments, \
      telegram_message_id, created_at, edited_at, delivery_state, delivery_reason, delivery_updated_at";
@@ -16,7 +17,7 @@ pub const MESSAGE_COLS: &str = "id, ticket_id, kind, author_kind, author_id, tex
 pub const CUSTOMER_COLS: &str = "id, telegram_user_id, first_name, last_name, username, language, \
      time_zone, vip, consent_at, blocked, created_at";
 
-pub const AGENT_COLS: &str = "id, name, display_name, role, queues, capacity";
+pub const AGENT_COLS: &str = "id, name, display_name, role, queues, capacity, presence";
 
 fn ts(v: Option<i64>) -> Option<Timestamp> {
     v.map(Timestamp)
@@ -60,6 +61,8 @@ pub fn ticket(row: &Row<'_>) -> rusqlite::Result<Ticket> {
             first_reply_due: ts(row.get(15)?),
             next_reply_due: ts(row.get(16)?),
             resolution_due: ts(row.get(17)?),
+            update_due: ts(row.get(21)?),
+            targets: json_col(row, 22)?,
         },
         message_count: row.get(18)?,
         last_message_id: row.get::<_, Option<i64>>(19)?.map(MessageId),
@@ -129,6 +132,10 @@ pub fn agent(row: &Row<'_>) -> rusqlite::Result<Agent> {
         role: Role::parse(&role).ok_or_else(|| corrupt("role", &role))?,
         queues: json_col(row, 4)?,
         capacity: row.get(5)?,
+        presence: {
+            let p: String = row.get(6)?;
+            Presence::parse(&p).ok_or_else(|| corrupt("presence", &p))?
+        },
     })
 }
 
@@ -195,7 +202,7 @@ pub fn save_ticket(conn: &Connection, t: &Ticket) -> Result<(), StoreError> {
             "UPDATE tickets SET status = ?2, queue = ?3, priority = ?4, tags = ?5, assignee = ?6, topic = ?7,
                  updated_at = ?8, first_reply_at = ?9, resolved_at = ?10, closed_at = ?11, waiting_since = ?12,
                  first_reply_due = ?13, next_reply_due = ?14, resolution_due = ?15, message_count = ?16,
-                 last_message_id = ?17, csat = ?18
+                 last_message_id = ?17, csat = ?18, update_due = ?19, sla_targets = ?20
              WHERE id = ?1",
         )?
         .execute(params![
@@ -217,6 +224,8 @@ pub fn save_ticket(conn: &Connection, t: &Ticket) -> Result<(), StoreError> {
             t.message_count,
             t.last_message_id.map(|v| v.0),
             t.csat,
+            t.sla.update_due.map(|v| v.0),
+            serde_json::to_string(&t.sla.targets)?,
         ])?;
     if n == 1 {
         Ok(())

@@ -1,6 +1,7 @@
 //! The WebSocket adapter: turns frames into domain calls and the event log
 //! into frames. Rules live in `domain`, storage in `store`.
 
+pub mod connections;
 mod frames;
 mod handshake;
 mod inbound;

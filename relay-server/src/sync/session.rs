@@ -58,6 +58,8 @@ pub async fn serve(app: Arc<App>, socket: WebSocket) {
         }
     };
     tracing::info!(agent = %greeted.agent.name, client = ?greeted.client, resume_from = ?greeted.resume_from, "agent connected");
+    let agent_id = greeted.agent.id;
+    app.connections.opened(&app.store, agent_id).await;
     let (to_client, from_reader) = mpsc::channel(64);
     let token: Arc<str> = greeted.token_hash.clone().into();
     let reader = tokio::spawn(inbound::run(app.clone(), token, stream, to_client));
@@ -83,6 +85,7 @@ pub async fn serve(app: Arc<App>, socket: WebSocket) {
     if code != 0 {
         session.out.close(code, &reason).await;
     }
+    app.connections.closed(&app.store, agent_id).await;
     tracing::info!(agent = %session.greeted.agent.name, code, %reason, "agent disconnected");
 }
 

@@ -37,7 +37,7 @@ pub fn status_text(
 
 /// Sends a bot message into the ticket's thread, or holds it until the
 /// customer's quiet hours end when it is not critical.
-fn send(
+pub fn send(
     ctx: &mut WriteCtx<'_>,
     desk: &Desk,
     customer: &Customer,

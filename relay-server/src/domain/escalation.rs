@@ -1,0 +1,265 @@
+//! Acting before and at a breach: the timer finds clocks whose warning or
+//! breach is due, streams an `sla_alert` event and runs the queue's
+//! actions (staff chat, the leads, priority up, another queue). New VIP
+//! and Security tickets are announced to the staff chat.
+
+use rusqlite::params;
+use shared::*;
+
+use super::assign::{self, desk_note, staff_post};
+use super::commands::save_ticket;
+use super::desk::Desk;
+use super::queues::Action;
+use super::{DomainError, hours, sla};
+use crate::store::WriteCtx;
+use crate::store::rows;
+
+/// Alerts handled per timer run at most (the rest wait a second).
+const BATCH: i64 = 200;
+
+fn target_words(t: SlaTarget) -> &'static str {
+    match t {
+        SlaTarget::FirstReply => "first reply",
+        SlaTarget::NextReply => "next reply",
+        SlaTarget::Update => "progress update",
+        SlaTarget::Resolution => "resolution",
+    }
+}
+
+fn agent_name(ctx: &WriteCtx<'_>, a: Option<AgentId>) -> Result<String, DomainError> {
+    Ok(match a {
+        Some(a) => rows::load_agent(ctx.conn, a)?.map_or_else(|| a.to_string(), |a| a.name),
+        None => "unassigned".into(),
+    })
+}
+
+/// Raises every warning and breach now due. Returns how many.
+pub fn fire_due(ctx: &mut WriteCtx<'_>, desk: &Desk) -> Result<usize, DomainError> {
+    let due: Vec<(i64, String)> = ctx
+        .conn
+        .prepare_cached(
+            "SELECT ticket_id, target FROM sla_clocks WHERE next_alert_at <= ?1
+             ORDER BY next_alert_at LIMIT ?2",
+        )?
+        .query_map(params![ctx.now.0, BATCH], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut fired = 0;
+    for (ticket_id, target) in due {
+        let id = TicketId(ticket_id);
+        let Some(mut t) = rows::load_ticket(ctx.conn, id)? else {
+            continue;
+        };
+        let Some(q) = desk.queues.config(&t.queue) else {
+            ctx.conn
+                .prepare_cached("UPDATE sla_clocks SET next_alert_at = NULL WHERE ticket_id = ?1")?
+                .execute([id.0])?;
+            continue;
+        };
+        let mut clocks = sla::load(ctx.conn, id)?;
+        let Some(clock) = clocks.iter_mut().find(|c| c.target.as_str() == target) else {
+            continue;
+        };
+        let raised = clock.alert_due(&q.warn_before, ctx.now);
+        sla::store(ctx.conn, id, clock, &q.warn_before)?;
+        let Some((level, lead_ms)) = raised else {
+            continue;
+        };
+        let due_at = clock.due.unwrap_or(ctx.now);
+        let actions = match level {
+            SlaLevel::Warning => q.on_warning.clone(),
+            SlaLevel::Breach => q.on_breach.clone(),
+        };
+        // The streamed deadlines show the breach at once.
+        sla::track(ctx, &desk.queues, &mut t)?;
+        rows::save_ticket(ctx.conn, &t)?;
+        let alert = SlaAlert {
+            ticket_id: id,
+            number: t.number,
+            queue: t.queue.clone(),
+            target: clock.target,
+            level,
+            due: due_at,
+            lead_ms,
+            assignee: t.assignee,
+            actions: actions.iter().map(Action::label).collect(),
+        };
+        let text = alert_text(ctx, &alert)?;
+        for a in &actions {
+            act(ctx, desk, &mut t, a, &text)?;
+        }
+        ctx.append(Event::SlaAlert { alert })?;
+        fired += 1;
+    }
+    Ok(fired)
+}
+
+/// "SLA warning: #10042 (VIP) first reply due in 5m (14:05 UTC), anna".
+fn alert_text(ctx: &WriteCtx<'_>, a: &SlaAlert) -> Result<String, DomainError> {
+    let utc = jiff::tz::TimeZone::UTC;
+    let when = hours::local(a.due, &utc);
+    let who = agent_name(ctx, a.assignee)?;
+    let what = target_words(a.target);
+    Ok(match a.level {
+        SlaLevel::Warning => format!(
+            "⚠️ SLA warning: #{} ({}) {what} due in {} ({when} UTC) · {who}",
+            a.number,
+            a.queue,
+            hours::short(a.due.0 - ctx.now.0)
+        ),
+        SlaLevel::Breach => format!(
+            "🔴 SLA breach: #{} ({}) {what} was due {when} UTC · {who}",
+            a.number, a.queue
+        ),
+    })
+}
+
+/// Runs one escalation action on a ticket.
+fn act(
+    ctx: &mut WriteCtx<'_>,
+    desk: &Desk,
+    t: &mut Ticket,
+    action: &Action,
+    text: &str,
+) -> Result<(), DomainError> {
+    match action {
+        Action::StaffChat => staff_post(ctx, desk, text),
+        Action::AlertLead => {
+            let leads: Vec<String> = ctx
+                .conn
+                .prepare_cached(
+                    "SELECT name FROM agents WHERE role = 'supervisor' AND removed_at IS NULL ORDER BY id",
+                )?
+                .query_map([], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            let to = if leads.is_empty() {
+                "no lead is configured".to_owned()
+            } else {
+                leads
+                    .iter()
+                    .map(|n| format!("@{n}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            desk_note(ctx, desk, t, &format!("{text}\nLead alerted: {to}"))
+        }
+        Action::RaisePriority => {
+            let from = t.priority;
+            let to = match from {
+                Priority::Low => Priority::Normal,
+                Priority::Normal => Priority::High,
+                Priority::High | Priority::Critical => Priority::Critical,
+            };
+            if to != from {
+                t.priority = to;
+                save_ticket(ctx, &desk.queues, t, None, TicketChange::Priority { from, to })?;
+            }
+            Ok(())
+        }
+        Action::Move(to) => {
+            if &t.queue == to {
+                return Ok(());
+            }
+            let note = format!("Escalated to {to}: {text}");
+            let from = std::mem::replace(&mut t.queue, to.clone());
+            save_ticket(
+                ctx,
+                &desk.queues,
+                t,
+                None,
+                TicketChange::Queue {
+                    from,
+                    to: to.clone(),
+                    note: Some(note.clone()),
+                },
+            )?;
+            let keeps = match t.assignee {
+                Some(a) => rows::load_agent(ctx.conn, a)?
+                    .is_some_and(|a| a.role == Role::Supervisor || a.queues.contains(to)),
+                None => false,
+            };
+            if !keeps && t.assignee.is_some() {
+                assign::set_assignee(ctx, desk, t, None, None)?;
+            }
+            desk_note(ctx, desk, t, &note)?;
+            assign::auto_assign(ctx, desk, t, None)?;
+            Ok(())
+        }
+    }
+}
+
+/// A new ticket in a queue that announces: posted to the staff chat.
+pub fn announce(ctx: &WriteCtx<'_>, desk: &Desk, t: &Ticket) -> Result<(), DomainError> {
+    let Some(q) = desk.queues.config(&t.queue) else {
+        return Ok(());
+    };
+    if !q.announce {
+        return Ok(());
+    }
+    let who = rows::load_customer(ctx.conn, t.customer_id)?
+        .map_or_else(String::new, |c| match c.username {
+            Some(u) => format!("{} (@{u})", c.first_name),
+            None => c.first_name,
+        });
+    let due = t
+        .sla
+        .first_reply_due
+        .map(|d| format!(", first reply due in {}", hours::short(d.0 - ctx.now.0)))
+        .unwrap_or_default();
+    staff_post(
+        ctx,
+        desk,
+        &format!(
+            "🆕 New {} ticket #{} from {who}, {}{due} · {}",
+            q.wire.name,
+            t.number,
+            t.priority.as_str(),
+            agent_name(ctx, t.assignee)?
+        ),
+    )
+}
+
+/// An escalation told to the customer with the `escalate` macro, filled
+/// in here ({name}, {id}, {agent}, {queue}, {eta}: when the ticket's next
+/// promise is due, in the customer's time zone). A bot message: the
+/// expert still owes the customer a reply.
+pub fn tell_customer(
+    ctx: &mut WriteCtx<'_>,
+    desk: &Desk,
+    t: &mut Ticket,
+    agent: &Agent,
+) -> Result<(), DomainError> {
+    use rusqlite::OptionalExtension;
+    let body: Option<String> = ctx
+        .conn
+        .prepare_cached("SELECT body FROM macros WHERE shortcut = 'escalate' AND owner IS NULL")?
+        .query_row([], |r| r.get(0))
+        .optional()?;
+    let Some(body) = body else {
+        return Err(DomainError::not_found(
+            "there is no global macro \"escalate\" to tell the customer with",
+        ));
+    };
+    let customer = rows::load_customer(ctx.conn, t.customer_id)?
+        .ok_or_else(|| DomainError::not_found("customer vanished"))?;
+    let s = &t.sla;
+    let due = s
+        .next_reply_due
+        .or(s.first_reply_due)
+        .or(s.update_due)
+        .or(s.resolution_due)
+        .unwrap_or(ctx.now)
+        .max(Timestamp(ctx.now.0 + 5 * 60_000));
+    let zone = desk.bot.zone_of(customer.time_zone.as_deref());
+    let queue = desk
+        .queues
+        .get(&t.queue)
+        .map_or_else(|| t.queue.to_string(), |q| q.name.clone());
+    let text = body
+        .replace("{name}", &customer.first_name)
+        .replace("{id}", &t.number.to_string())
+        .replace("{agent}", &agent.display_name)
+        .replace("{queue}", &queue)
+        .replace("{eta}", &hours::local(due, &zone));
+    super::outbox::bot_message(ctx, &desk.queues, t, &text, None)?;
+    Ok(())
+}
