@@ -570,17 +570,44 @@ mod tests {
         let e = Settings::load(Some(&p), env(&[])).unwrap_err().to_string();
         assert!(e.contains("queue id"), "{e}");
         for (text, why) in [
-            ("[[queues]]\nid = \"A\"\nname = \"x\"\nfirst_reply = \"soon\"\nnext_reply = \"1m\"\nresolution = \"1m\"\n", "queues.A.first_reply"),
-            ("[[queues]]\nid = \"A\"\nname = \"x\"\nfirst_reply = \"1m\"\nnext_reply = \"1m\"\nresolution = \"1m\"\ncalendar = \"office\"\n", "no calendar \"office\""),
-            ("[[queues]]\nid = \"A\"\nname = \"x\"\nfirst_reply = \"1m\"\nnext_reply = \"1m\"\nresolution = \"1m\"\non_breach = [\"move:NOPE\"]\n", "queue NOPE is not configured"),
-            ("[[queues]]\nid = \"A\"\nname = \"x\"\nfirst_reply = \"1m\"\nnext_reply = \"1m\"\nresolution = \"1m\"\non_breach = [\"panic\"]\n", "unknown action"),
-            ("[[queues]]\nid = \"A\"\nname = \"x\"\nfirst_reply = \"1m\"\nnext_reply = \"1m\"\nresolution = \"1m\"\n[queues.priorities.urgent]\nfirst_reply = \"1m\"\n", "unknown priority"),
-            ("[calendars.office]\ntime_zone = \"Mars/Base\"\nopen = []\nholidays = []\n", "calendars.office"),
+            (
+                "[[queues]]\nid = \"A\"\nname = \"x\"\nfirst_reply = \"soon\"\nnext_reply = \"1m\"\nresolution = \"1m\"\n",
+                "queues.A.first_reply",
+            ),
+            (
+                "[[queues]]\nid = \"A\"\nname = \"x\"\nfirst_reply = \"1m\"\nnext_reply = \"1m\"\nresolution = \"1m\"\ncalendar = \"office\"\n",
+                "no calendar \"office\"",
+            ),
+            (
+                "[[queues]]\nid = \"A\"\nname = \"x\"\nfirst_reply = \"1m\"\nnext_reply = \"1m\"\nresolution = \"1m\"\non_breach = [\"move:NOPE\"]\n",
+                "queue NOPE is not configured",
+            ),
+            (
+                "[[queues]]\nid = \"A\"\nname = \"x\"\nfirst_reply = \"1m\"\nnext_reply = \"1m\"\nresolution = \"1m\"\non_breach = [\"panic\"]\n",
+                "unknown action",
+            ),
+            (
+                "[[queues]]\nid = \"A\"\nname = \"x\"\nfirst_reply = \"1m\"\nnext_reply = \"1m\"\nresolution = \"1m\"\n[queues.priorities.urgent]\nfirst_reply = \"1m\"\n",
+                "unknown priority",
+            ),
+            (
+                "[calendars.office]\ntime_zone = \"Mars/Base\"\nopen = []\nholidays = []\n",
+                "calendars.office",
+            ),
         ] {
             // A file's [[queues]] replaces the default list (arrays are not merged),
             // so the bot's topics, which name L1 and L2, need them back.
-            let text = format!("{text}\n{}", if text.starts_with("[[queues]]") { BOT_ON_A } else { "" });
-            let e = Settings::load(Some(&write(&dir, &text)), env(&[])).unwrap_err().to_string();
+            let text = format!(
+                "{text}\n{}",
+                if text.starts_with("[[queues]]") {
+                    BOT_ON_A
+                } else {
+                    ""
+                }
+            );
+            let e = Settings::load(Some(&write(&dir, &text)), env(&[]))
+                .unwrap_err()
+                .to_string();
             assert!(e.contains(why), "{why}: {e}");
         }
     }

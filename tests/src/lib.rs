@@ -90,10 +90,27 @@ pub fn cli_ok(db: &Path, args: &[&str]) -> String {
 }
 
 /// Adds an agent and returns their token.
+/// Adds an agent who holds up to 100 chats (tests of capacity set their own).
 pub fn add_agent(db: &Path, name: &str, role: &str, queues: &str) -> String {
+    add_agent_with(db, name, role, queues, 100)
+}
+
+/// Adds an agent with a capacity; returns the token.
+pub fn add_agent_with(db: &Path, name: &str, role: &str, queues: &str, capacity: u32) -> String {
+    let capacity = capacity.to_string();
     let out = cli_ok(
         db,
-        &["agent", "add", name, "--role", role, "--queues", queues],
+        &[
+            "agent",
+            "add",
+            name,
+            "--role",
+            role,
+            "--queues",
+            queues,
+            "--capacity",
+            &capacity,
+        ],
     );
     out.lines()
         .find_map(|l| l.strip_prefix("token: "))

@@ -119,6 +119,8 @@ async fn a_client_that_missed_1000_changes_resumes_to_the_servers_state() {
     );
     let (server_digest, mirror_digest) = a.settle().await;
     assert_eq!(server_digest, mirror_digest);
+    // Alice's return (presence) is an event b has yet to see.
+    b.settle().await;
     assert_eq!(a.mirror.seq, b.mirror.seq);
     // And a fresh snapshot agrees with both.
     let c = Client::connect(&server.ws_url(), &alice, None).await;

@@ -38,16 +38,21 @@ async fn a_customer_writes_and_the_engineer_answers_with_a_fuzzy_found_macro() {
         "online"
     );
 
-    // With nothing assigned, the workstation starts on the Unassigned tab,
-    // where the new ticket will land.
+    // With nothing assigned, the workstation starts on the Unassigned tab.
+    // Anna is online and works L1: the desk gives her the new ticket, and
+    // it lands on her Mine tab, one to the left.
     assert_eq!(s.app.tabs[s.app.queue_tab].title(), "Unassigned");
     sim.send_text(4242, "Оплата не пройшла 😟");
     assert!(
-        s.pump_until(WAIT, |a| a.rows.len() == 1
-            && a.mirror.messages.contains_key(&a.rows[0]))
-            .await,
-        "the ticket is listed"
+        s.pump_until(WAIT, |a| ticket_of(&a.mirror, 4242).is_some_and(|t| {
+            a.mirror.messages.contains_key(&t)
+                && a.mirror.tickets[&t].assignee == a.me.as_ref().map(|m| m.id)
+        }))
+        .await,
+        "the ticket is assigned to anna"
     );
+    s.press("h");
+    assert_eq!(s.app.tabs[s.app.queue_tab].title(), "Mine");
     let t = ticket_of(&s.app.mirror, 4242).expect("ticket");
     assert_eq!(s.app.rows, vec![t]);
 

@@ -192,10 +192,9 @@ impl App {
         self.touch();
         if let Err((code, message)) = result {
             let about = match p.command.ticket_id() {
-                Some(id) => self.ticket(id).map_or_else(
-                    || format!("#{id}: "),
-                    |t| format!("#{}: ", t.number),
-                ),
+                Some(id) => self
+                    .ticket(id)
+                    .map_or_else(|| format!("#{id}: "), |t| format!("#{}: ", t.number)),
                 None => String::new(),
             };
             self.warn(format!(

@@ -163,7 +163,13 @@ pub fn set_assignee(
         .prepare_cached("UPDATE tickets SET assigned_at = ?2 WHERE id = ?1")?
         .execute(params![ticket.id.0, to.map(|_| ctx.now.0)])?;
     let from = std::mem::replace(&mut ticket.assignee, to);
-    save_ticket(ctx, &desk.queues, ticket, by, TicketChange::Assignee { from, to })?;
+    save_ticket(
+        ctx,
+        &desk.queues,
+        ticket,
+        by,
+        TicketChange::Assignee { from, to },
+    )?;
     if let (None, Some(to)) = (from, to) {
         notify::assigned(ctx, desk, ticket, to)?;
     }
@@ -200,12 +206,19 @@ pub fn auto_assign(
         };
         let cands = candidates(ctx.conn, &t.queue)?;
         let previous = previous_engineer(ctx, t)?;
-        let chosen = choose(q.assignment, &cands, previous, cursor(ctx, &t.queue)?, exclude);
+        let chosen = choose(
+            q.assignment,
+            &cands,
+            previous,
+            cursor(ctx, &t.queue)?,
+            exclude,
+        );
         if let Some(a) = chosen {
             set_assignee(ctx, desk, t, Some(a), None)?;
             return Ok(Some(a));
         }
-        let full = cands.iter().all(|c| Some(c.id) == exclude) && anyone_online(ctx.conn, &t.queue)?;
+        let full =
+            cands.iter().all(|c| Some(c.id) == exclude) && anyone_online(ctx.conn, &t.queue)?;
         match (&q.overflow, hop, t.assignee) {
             (Some(over), 0, None) if full && q.assignment != AssignMode::Manual => {
                 let (from, to) = (t.queue.clone(), over.clone());
@@ -216,7 +229,11 @@ pub fn auto_assign(
                     &desk.queues,
                     t,
                     None,
-                    TicketChange::Queue { from, to, note: Some(note.clone()) },
+                    TicketChange::Queue {
+                        from,
+                        to,
+                        note: Some(note.clone()),
+                    },
                 )?;
                 desk_note(ctx, desk, t, &note)?;
             }
@@ -237,7 +254,9 @@ pub fn schedule_reassign(
     let at = match (
         t.assignee,
         t.waiting_since,
-        queues.config(&t.queue).and_then(|q| q.reassign_after_ms.map(|ms| (q, ms))),
+        queues
+            .config(&t.queue)
+            .and_then(|q| q.reassign_after_ms.map(|ms| (q, ms))),
     ) {
         (Some(_), Some(since), Some((q, after)))
             if matches!(t.status, TicketStatus::New | TicketStatus::Open) =>
@@ -252,7 +271,9 @@ pub fn schedule_reassign(
         _ => None,
     };
     ctx.conn
-        .prepare_cached("UPDATE tickets SET reassign_at = ?2 WHERE id = ?1 AND reassign_at IS NOT ?2")?
+        .prepare_cached(
+            "UPDATE tickets SET reassign_at = ?2 WHERE id = ?1 AND reassign_at IS NOT ?2",
+        )?
         .execute(params![t.id.0, at])?;
     Ok(())
 }
@@ -263,7 +284,9 @@ pub fn schedule_reassign(
 pub fn reassign_due(ctx: &mut WriteCtx<'_>, desk: &Desk) -> Result<usize, DomainError> {
     let due: Vec<i64> = ctx
         .conn
-        .prepare_cached("SELECT id FROM tickets WHERE reassign_at <= ?1 ORDER BY reassign_at LIMIT 100")?
+        .prepare_cached(
+            "SELECT id FROM tickets WHERE reassign_at <= ?1 ORDER BY reassign_at LIMIT 100",
+        )?
         .query_map([ctx.now.0], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     let mut moved = 0;
@@ -282,9 +305,16 @@ pub fn reassign_due(ctx: &mut WriteCtx<'_>, desk: &Desk) -> Result<usize, Domain
             .unwrap_or_default();
         let q = t.queue.clone();
         let cands = candidates(ctx.conn, &q)?;
-        let mode = desk.queues.config(&q).map_or(AssignMode::Manual, |c| c.assignment);
+        let mode = desk
+            .queues
+            .config(&q)
+            .map_or(AssignMode::Manual, |c| c.assignment);
         let to = choose(
-            if mode == AssignMode::Manual { AssignMode::LeastLoaded } else { mode },
+            if mode == AssignMode::Manual {
+                AssignMode::LeastLoaded
+            } else {
+                mode
+            },
             &cands,
             None,
             cursor(ctx, &q)?,
@@ -383,13 +413,26 @@ mod tests {
 
     #[test]
     fn least_loaded_prefers_the_previous_engineer_then_the_emptiest() {
-        let cands = [c(1, 3, 5, Some(10)), c(2, 1, 5, Some(20)), c(3, 1, 5, Some(5))];
+        let cands = [
+            c(1, 3, 5, Some(10)),
+            c(2, 1, 5, Some(20)),
+            c(3, 1, 5, Some(5)),
+        ];
         let ll = AssignMode::LeastLoaded;
-        assert_eq!(choose(ll, &cands, Some(AgentId(1)), None, None), Some(AgentId(1)));
+        assert_eq!(
+            choose(ll, &cands, Some(AgentId(1)), None, None),
+            Some(AgentId(1))
+        );
         // Ties on load go to whoever waited longest for a ticket.
         assert_eq!(choose(ll, &cands, None, None, None), Some(AgentId(3)));
-        assert_eq!(choose(ll, &cands, Some(AgentId(9)), None, Some(AgentId(3))), Some(AgentId(2)));
-        assert_eq!(choose(AssignMode::Manual, &cands, Some(AgentId(1)), None, None), None);
+        assert_eq!(
+            choose(ll, &cands, Some(AgentId(9)), None, Some(AgentId(3))),
+            Some(AgentId(2))
+        );
+        assert_eq!(
+            choose(AssignMode::Manual, &cands, Some(AgentId(1)), None, None),
+            None
+        );
         let full = [c(1, 5, 5, None)];
         assert_eq!(choose(ll, &full, Some(AgentId(1)), None, None), None);
     }
@@ -399,9 +442,21 @@ mod tests {
         let cands = [c(2, 0, 5, None), c(5, 4, 5, None), c(7, 0, 5, None)];
         let rr = AssignMode::RoundRobin;
         assert_eq!(choose(rr, &cands, None, None, None), Some(AgentId(2)));
-        assert_eq!(choose(rr, &cands, None, Some(AgentId(2)), None), Some(AgentId(5)));
-        assert_eq!(choose(rr, &cands, None, Some(AgentId(5)), None), Some(AgentId(7)));
-        assert_eq!(choose(rr, &cands, None, Some(AgentId(7)), None), Some(AgentId(2)));
-        assert_eq!(choose(rr, &cands, None, Some(AgentId(5)), Some(AgentId(7))), Some(AgentId(2)));
+        assert_eq!(
+            choose(rr, &cands, None, Some(AgentId(2)), None),
+            Some(AgentId(5))
+        );
+        assert_eq!(
+            choose(rr, &cands, None, Some(AgentId(5)), None),
+            Some(AgentId(7))
+        );
+        assert_eq!(
+            choose(rr, &cands, None, Some(AgentId(7)), None),
+            Some(AgentId(2))
+        );
+        assert_eq!(
+            choose(rr, &cands, None, Some(AgentId(5)), Some(AgentId(7))),
+            Some(AgentId(2))
+        );
     }
 }

@@ -57,7 +57,11 @@ impl Automation {
         let when = match s.when.as_str() {
             "pending" => When::Pending,
             "resolved" => When::Resolved,
-            w => return Err(format!("{at}: when {w:?} is not \"pending\" or \"resolved\"")),
+            w => {
+                return Err(format!(
+                    "{at}: when {w:?} is not \"pending\" or \"resolved\""
+                ));
+            }
         };
         let action = match s.action.as_str() {
             "remind" if when == When::Pending => Do::Remind,
@@ -138,7 +142,10 @@ fn apply(
                 ctx,
                 desk,
                 t,
-                &format!("Automation \"{}\": reminded the customer after {waited}.", rule.name),
+                &format!(
+                    "Automation \"{}\": reminded the customer after {waited}.",
+                    rule.name
+                ),
             )
         }
         Do::Close => {

@@ -151,7 +151,13 @@ fn act(
             };
             if to != from {
                 t.priority = to;
-                save_ticket(ctx, &desk.queues, t, None, TicketChange::Priority { from, to })?;
+                save_ticket(
+                    ctx,
+                    &desk.queues,
+                    t,
+                    None,
+                    TicketChange::Priority { from, to },
+                )?;
             }
             Ok(())
         }
@@ -195,11 +201,12 @@ pub fn announce(ctx: &WriteCtx<'_>, desk: &Desk, t: &Ticket) -> Result<(), Domai
     if !q.announce {
         return Ok(());
     }
-    let who = rows::load_customer(ctx.conn, t.customer_id)?
-        .map_or_else(String::new, |c| match c.username {
+    let who = rows::load_customer(ctx.conn, t.customer_id)?.map_or_else(String::new, |c| {
+        match c.username {
             Some(u) => format!("{} (@{u})", c.first_name),
             None => c.first_name,
-        });
+        }
+    });
     let due = t
         .sla
         .first_reply_due

@@ -172,12 +172,8 @@ impl Calendar {
         } else {
             &self.week[day_index(date.weekday())][..]
         };
-        open.iter().map(move |&(a, b)| {
-            (
-                instant(date, a, &self.tz).0,
-                instant(date, b, &self.tz).0,
-            )
-        })
+        open.iter()
+            .map(move |&(a, b)| (instant(date, a, &self.tz).0, instant(date, b, &self.tz).0))
     }
 
     /// Business time between `from` and `to`, in milliseconds (0 when

@@ -6,9 +6,9 @@
 use rusqlite::{OptionalExtension, params};
 use shared::*;
 
+use super::DomainError;
 use super::assign::{self, desk_note};
 use super::desk::Desk;
-use super::DomainError;
 use crate::store::WriteCtx;
 use crate::store::rows;
 
@@ -21,7 +21,9 @@ pub fn set(ctx: &mut WriteCtx<'_>, agent: AgentId, to: Presence) -> Result<bool,
         .query_row([agent.0], |r| r.get(0))
         .optional()?;
     let Some(now) = now else {
-        return Err(DomainError::not_found(format!("agent {agent} does not exist")));
+        return Err(DomainError::not_found(format!(
+            "agent {agent} does not exist"
+        )));
     };
     if now == to.as_str() {
         return Ok(false);

@@ -217,7 +217,9 @@ impl Queues {
             let mut policies = [base; 4];
             for (name, t) in &q.priorities {
                 let p = Priority::parse(name).ok_or_else(|| {
-                    format!("{at}.priorities: unknown priority {name:?} (low, normal, high, critical)")
+                    format!(
+                        "{at}.priorities: unknown priority {name:?} (low, normal, high, critical)"
+                    )
                 })?;
                 policies[p as usize] = policy(&format!("{at}.priorities.{name}"), &base, t)?;
             }
@@ -225,7 +227,10 @@ impl Queues {
                 always.clone()
             } else {
                 cals.get(q.calendar.as_str()).cloned().ok_or_else(|| {
-                    format!("{at}.calendar: no calendar {:?} under [calendars]", q.calendar)
+                    format!(
+                        "{at}.calendar: no calendar {:?} under [calendars]",
+                        q.calendar
+                    )
                 })?
             };
             let mut warn_before = match &q.warn_before {
@@ -275,10 +280,7 @@ impl Queues {
                 .chain(c.overflow.as_ref());
             for q in named {
                 if !configs.iter().any(|o| &o.wire.id == q) {
-                    return Err(format!(
-                        "queues.{}: queue {q} is not configured",
-                        c.wire.id
-                    ));
+                    return Err(format!("queues.{}: queue {q} is not configured", c.wire.id));
                 }
                 if q == &c.wire.id {
                     return Err(format!("queues.{}: a queue cannot move to itself", q));

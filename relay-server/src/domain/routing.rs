@@ -50,12 +50,13 @@ impl Route {
             "group" => Some(Source::Group),
             other => return Err(format!("source {other:?} is not \"private\" or \"group\"")),
         };
-        let priority = match r.priority.as_str() {
-            "" => None,
-            p => Some(Priority::parse(p).ok_or_else(|| {
-                format!("unknown priority {p:?} (low, normal, high, critical)")
-            })?),
-        };
+        let priority =
+            match r.priority.as_str() {
+                "" => None,
+                p => Some(Priority::parse(p).ok_or_else(|| {
+                    format!("unknown priority {p:?} (low, normal, high, critical)")
+                })?),
+            };
         let lower = |v: &[String]| {
             v.iter()
                 .map(|s| s.trim().to_lowercase())
@@ -77,7 +78,10 @@ impl Route {
         (self.topics.is_empty() || f.topic.is_some_and(|t| self.topics.iter().any(|x| x == t)))
             && (self.languages.is_empty()
                 || self.languages.iter().any(|l| {
-                    lang == *l || lang.strip_prefix(l.as_str()).is_some_and(|r| r.starts_with('-'))
+                    lang == *l
+                        || lang
+                            .strip_prefix(l.as_str())
+                            .is_some_and(|r| r.starts_with('-'))
                 }))
             && self.vip.is_none_or(|v| v == f.customer.vip)
             && self.source.is_none_or(|s| s == f.source)
@@ -101,7 +105,10 @@ pub fn route(desk: &Desk, f: &Facts<'_>) -> (QueueId, Priority) {
         return (q.clone(), f.priority);
     }
     if let Some(r) = desk.rules.routes.iter().find(|r| r.matches(f)) {
-        return (r.queue.clone(), r.priority.map_or(f.priority, |p| p.max(f.priority)));
+        return (
+            r.queue.clone(),
+            r.priority.map_or(f.priority, |p| p.max(f.priority)),
+        );
     }
     let topic_queue = f
         .topic
@@ -166,24 +173,61 @@ mod tests {
         let q = |s: &str| QueueId::new(s);
         let sec = q("SECURITY");
         // A stop word's queue wins over VIP.
-        assert_eq!(route(&desk, &facts(&vip, None, Source::Private, Some(&sec))).0, sec);
-        assert_eq!(route(&desk, &facts(&vip, Some("feature"), Source::Private, None)).0, q("VIP"));
-        assert_eq!(route(&desk, &facts(&zh, None, Source::Private, None)).0, q("L2"));
+        assert_eq!(
+            route(&desk, &facts(&vip, None, Source::Private, Some(&sec))).0,
+            sec
+        );
+        assert_eq!(
+            route(&desk, &facts(&vip, Some("feature"), Source::Private, None)).0,
+            q("VIP")
+        );
+        assert_eq!(
+            route(&desk, &facts(&zh, None, Source::Private, None)).0,
+            q("L2")
+        );
         assert_eq!(
             route(&desk, &facts(&plain, Some("payment"), Source::Group, None)),
             (sec.clone(), Priority::High)
         );
         // The topic's queue, then the default.
-        assert_eq!(route(&desk, &facts(&plain, Some("feature"), Source::Private, None)).0, q("L2"));
-        assert_eq!(route(&desk, &facts(&plain, Some("payment"), Source::Private, None)).0, q("L1"));
-        assert_eq!(route(&desk, &facts(&plain, None, Source::Private, None)).0, q("L1"));
+        assert_eq!(
+            route(
+                &desk,
+                &facts(&plain, Some("feature"), Source::Private, None)
+            )
+            .0,
+            q("L2")
+        );
+        assert_eq!(
+            route(
+                &desk,
+                &facts(&plain, Some("payment"), Source::Private, None)
+            )
+            .0,
+            q("L1")
+        );
+        assert_eq!(
+            route(&desk, &facts(&plain, None, Source::Private, None)).0,
+            q("L1")
+        );
         // "zh" does not match "zhx"; bad rules are refused.
-        assert_eq!(route(&desk, &facts(&customer("zhx", false), None, Source::Private, None)).0, q("L1"));
+        assert_eq!(
+            route(
+                &desk,
+                &facts(&customer("zhx", false), None, Source::Private, None)
+            )
+            .0,
+            q("L1")
+        );
         let bad = RouteSettings {
             source: "channel".into(),
             queue: "L1".into(),
             ..Default::default()
         };
-        assert!(Route::build(&bad, &desk.queues).unwrap_err().contains("channel"));
+        assert!(
+            Route::build(&bad, &desk.queues)
+                .unwrap_err()
+                .contains("channel")
+        );
     }
 }

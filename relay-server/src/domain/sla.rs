@@ -235,7 +235,11 @@ impl Clock {
 
     /// What is due at `now`, if anything, and the clock after raising it:
     /// the breach, or the latest warning passed (older ones are skipped).
-    pub fn alert_due(&mut self, warn_before: &[i64], now: Timestamp) -> Option<(SlaLevel, Option<i64>)> {
+    pub fn alert_due(
+        &mut self,
+        warn_before: &[i64],
+        now: Timestamp,
+    ) -> Option<(SlaLevel, Option<i64>)> {
         if !self.running() || self.breached_at.is_some() {
             return None;
         }

@@ -61,7 +61,10 @@ impl Connections {
         match result {
             Ok(_) => {}
             // Removed meanwhile: nothing to keep.
-            Err(DomainError { code: shared::ErrorCode::NotFound, .. }) => {}
+            Err(DomainError {
+                code: shared::ErrorCode::NotFound,
+                ..
+            }) => {}
             Err(e) => tracing::warn!(%agent, "cannot record presence: {e}"),
         }
     }
