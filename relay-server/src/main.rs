@@ -51,11 +51,28 @@ enum Cmd {
     /// Manage agents (support engineers) and their tokens.
     #[command(subcommand)]
     Agent(AgentCmd),
+    /// Manage customers.
+    #[command(subcommand)]
+    Customer(CustomerCmd),
     /// File sample customer messages (several languages) to try the desk without Telegram.
     Seed {
         /// How many customers write in (each opens a ticket with 1-3 messages).
         #[arg(long, default_value_t = 20)]
         customers: u32,
+    },
+}
+
+#[derive(Subcommand)]
+enum CustomerCmd {
+    /// Mark a Telegram user as VIP: their new tickets route by the
+    /// `vip = true` rules of [[routing]] (the VIP queue by default). Works
+    /// before they ever write.
+    Vip {
+        /// Their Telegram user id.
+        telegram_user_id: i64,
+        /// Take the mark away instead.
+        #[arg(long)]
+        off: bool,
     },
 }
 
@@ -127,6 +144,26 @@ fn run(cli: Cli) -> Result<()> {
                 Ok(())
             }
             Cmd::Agent(cmd) => agent(settings, cmd).await,
+            Cmd::Customer(CustomerCmd::Vip {
+                telegram_user_id,
+                off,
+            }) => {
+                let store = relay_server::open_store(&settings)?;
+                let result = store
+                    .write(move |ctx| {
+                        relay_server::domain::intake::set_vip(ctx, telegram_user_id, !off)
+                    })
+                    .await;
+                store.close().await;
+                let c = result?;
+                println!(
+                    "customer {} (Telegram {}) is {}",
+                    c.id,
+                    c.telegram_user_id,
+                    if c.vip { "VIP" } else { "not VIP" }
+                );
+                Ok(())
+            }
             Cmd::Seed { customers } => {
                 let store = relay_server::open_store(&settings)?;
                 let desk = Arc::new(settings.desk()?);

@@ -139,6 +139,16 @@ impl App {
                     self.forget_closed_chats();
                 }
             }
+            // The server's own warnings and breaches, for my tickets and
+            // unassigned ones (and for leads, those escalated to them).
+            Event::SlaAlert { alert } => {
+                let me = self.me.as_ref();
+                let lead = me.is_some_and(|m| m.role == Role::Supervisor)
+                    && alert.actions.iter().any(|a| a == "alert_lead");
+                if alert.assignee.is_none() || alert.assignee == me.map(|m| m.id) || lead {
+                    self.warn(crate::alerts::server_alert_text(alert, self.now));
+                }
+            }
             _ => {}
         }
     }

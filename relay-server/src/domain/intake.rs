@@ -396,3 +396,42 @@ pub fn customer_edit(
     ctx.append(Event::MessageUpdated { message: m })?;
     Ok(true)
 }
+
+/// Marks a Telegram user as VIP (or not). A user who has not written yet
+/// is recorded now, so their first message already routes as VIP; the
+/// name is filled in from Telegram then.
+pub fn set_vip(
+    ctx: &mut WriteCtx<'_>,
+    telegram_user_id: i64,
+    vip: bool,
+) -> Result<Customer, DomainError> {
+    if !(1..=(1_i64 << 40)).contains(&telegram_user_id) {
+        return Err(DomainError::invalid(format!(
+            "{telegram_user_id} is not a Telegram user id (1..2^40)"
+        )));
+    }
+    let mut c = match crate::store::read::customers_by_telegram(ctx.conn, telegram_user_id)? {
+        Some(c) => c,
+        None => upsert_customer(
+            ctx,
+            &Sender {
+                telegram_user_id,
+                first_name: format!("user {telegram_user_id}"),
+                last_name: None,
+                username: None,
+                language: None,
+            },
+        )?,
+    };
+    if c.vip == vip {
+        return Ok(c);
+    }
+    c.vip = vip;
+    ctx.conn
+        .prepare_cached("UPDATE customers SET vip = ?2 WHERE id = ?1")?
+        .execute(params![c.id.0, vip])?;
+    ctx.append(Event::CustomerUpserted {
+        customer: c.clone(),
+    })?;
+    Ok(c)
+}
