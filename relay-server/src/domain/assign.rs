@@ -399,6 +399,9 @@ pub fn staff_post(ctx: &WriteCtx<'_>, desk: &Desk, text: &str) -> Result<(), Dom
 }
 
 #[cfg(test)]
+mod props;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

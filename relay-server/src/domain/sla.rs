@@ -456,4 +456,6 @@ pub fn recompute_all(ctx: &mut WriteCtx<'_>, queues: &Queues) -> Result<usize, D
 }
 
 #[cfg(test)]
+mod props;
+#[cfg(test)]
 mod tests;
