@@ -85,11 +85,7 @@ pub async fn serve(
     });
     // Presence starts from nothing; deadlines follow the current calendars.
     {
-        let desk = app.desk.clone();
-        match store
-            .write(move |ctx| domain::timers::start(ctx, &desk))
-            .await
-        {
+        match domain::timers::start(&store, app.desk.clone()).await {
             Ok(0) => {}
             Ok(n) => tracing::info!("SLA: {n} tickets' deadlines moved with the current config"),
             Err(e) => tracing::error!("SLA: cannot recompute deadlines at start: {e}"),

@@ -204,21 +204,11 @@ pub fn auto_assign(
         let Some(q) = desk.queues.config(&t.queue) else {
             return Ok(None);
         };
-        let cands = candidates(ctx.conn, &t.queue)?;
-        let previous = previous_engineer(ctx, t)?;
-        let chosen = choose(
-            q.assignment,
-            &cands,
-            previous,
-            cursor(ctx, &t.queue)?,
-            exclude,
-        );
+        let (chosen, full) = decide(ctx, desk, t, exclude)?;
         if let Some(a) = chosen {
             set_assignee(ctx, desk, t, Some(a), None)?;
             return Ok(Some(a));
         }
-        let full =
-            cands.iter().all(|c| Some(c.id) == exclude) && anyone_online(ctx.conn, &t.queue)?;
         match (&q.overflow, hop, t.assignee) {
             (Some(over), 0, None) if full && q.assignment != AssignMode::Manual => {
                 let (from, to) = (t.queue.clone(), over.clone());
@@ -241,6 +231,26 @@ pub fn auto_assign(
         }
     }
     Ok(None)
+}
+
+/// The decision alone: who gets `t` in its queue now, and whether the
+/// queue is full (agents online, none with room).
+pub fn decide(
+    ctx: &WriteCtx<'_>,
+    desk: &Desk,
+    t: &Ticket,
+    exclude: Option<AgentId>,
+) -> Result<(Option<AgentId>, bool), DomainError> {
+    let Some(q) = desk.queues.config(&t.queue) else {
+        return Ok((None, false));
+    };
+    let cands = candidates(ctx.conn, &t.queue)?;
+    let previous = previous_engineer(ctx, t)?;
+    let chosen = choose(q.assignment, &cands, previous, cursor(ctx, &t.queue)?, exclude);
+    let full = chosen.is_none()
+        && cands.iter().all(|c| Some(c.id) == exclude)
+        && anyone_online(ctx.conn, &t.queue)?;
+    Ok((chosen, full))
 }
 
 /// When the assignee of `t` loses it for not replying: the queue's

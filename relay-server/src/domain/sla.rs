@@ -426,15 +426,28 @@ pub fn track(ctx: &WriteCtx<'_>, queues: &Queues, ticket: &mut Ticket) -> Result
     Ok(())
 }
 
-/// Recomputes every open ticket's deadlines with the current calendars and
-/// policies (at startup: the config may have changed). Tickets whose
-/// deadlines moved are saved and streamed. Returns how many moved.
-pub fn recompute_all(ctx: &mut WriteCtx<'_>, queues: &Queues) -> Result<usize, DomainError> {
+/// Open tickets recomputed per write job: SQLite's statement savepoints
+/// get slower as one transaction grows, so a large desk goes in slices.
+pub const RECOMPUTE_SLICE: usize = 2000;
+
+/// Recomputes the deadlines of the open tickets after id `after` (up to
+/// `RECOMPUTE_SLICE` of them) with the current calendars and policies (at
+/// startup: the config may have changed). Tickets whose deadlines moved
+/// are saved and streamed. Returns how many moved and the last id seen
+/// (`None` when there were none left).
+pub fn recompute_slice(
+    ctx: &mut WriteCtx<'_>,
+    queues: &Queues,
+    after: i64,
+) -> Result<(usize, Option<i64>), DomainError> {
     let ids: Vec<i64> = ctx
         .conn
-        .prepare("SELECT id FROM tickets WHERE status <> 'closed' ORDER BY id")?
-        .query_map([], |r| r.get(0))?
+        .prepare_cached(
+            "SELECT id FROM tickets WHERE status <> 'closed' AND id > ?1 ORDER BY id LIMIT ?2",
+        )?
+        .query_map(params![after, RECOMPUTE_SLICE as i64], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
+    let last = ids.last().copied();
     let mut moved = 0;
     for id in ids {
         let Some(mut t) = rows::load_ticket(ctx.conn, TicketId(id))? else {
@@ -452,7 +465,27 @@ pub fn recompute_all(ctx: &mut WriteCtx<'_>, queues: &Queues) -> Result<usize, D
             moved += 1;
         }
     }
-    Ok(moved)
+    Ok((moved, last))
+}
+
+/// Every open ticket's deadlines recomputed, slice by slice (one write job
+/// each). Returns how many moved.
+pub async fn recompute_all(
+    store: &crate::store::Store,
+    queues: std::sync::Arc<Queues>,
+) -> Result<usize, DomainError> {
+    let (mut after, mut moved) = (0, 0);
+    loop {
+        let q = queues.clone();
+        let (n, last) = store
+            .write(move |ctx| recompute_slice(ctx, &q, after))
+            .await?;
+        moved += n;
+        match last {
+            Some(last) => after = last,
+            None => return Ok(moved),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -51,8 +51,11 @@ pub fn tick(ctx: &mut WriteCtx<'_>, desk: &Desk) -> Result<Ticked, DomainError> 
 }
 
 /// At startup: nobody is connected yet, and calendars or policies may have
-/// changed since the deadlines were stored. Returns how many moved.
-pub fn start(ctx: &mut WriteCtx<'_>, desk: &Desk) -> Result<usize, DomainError> {
-    presence::all_offline(ctx)?;
-    super::sla::recompute_all(ctx, &desk.queues)
+/// changed since the deadlines were stored. Returns how many deadlines moved.
+pub async fn start(
+    store: &crate::store::Store,
+    desk: std::sync::Arc<Desk>,
+) -> Result<usize, DomainError> {
+    store.write(presence::all_offline).await?;
+    super::sla::recompute_all(store, std::sync::Arc::new(desk.queues.clone())).await
 }
