@@ -189,6 +189,28 @@ impl AlertKind {
     }
 }
 
+/// A server SLA alert in one line: "SLA warning: #10042 first reply due
+/// in 5m" / "SLA breach: #10042 first reply overdue 2m · escalated:
+/// alert_lead".
+pub fn server_alert_text(a: &shared::SlaAlert, now: Timestamp) -> String {
+    let target = a.target.as_str().replace('_', " ");
+    let mins = (a.due.0 - now.0).abs() / 60_000;
+    let mut s = match a.level {
+        shared::SlaLevel::Warning => {
+            format!(
+                "SLA warning: #{} {target} due in {}m",
+                a.number,
+                mins.max(1)
+            )
+        }
+        shared::SlaLevel::Breach => format!("SLA breach: #{} {target} overdue {mins}m", a.number),
+    };
+    if !a.actions.is_empty() {
+        s.push_str(&format!(" · escalated: {}", a.actions.join(", ")));
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -298,26 +320,4 @@ mod tests {
         );
         assert_eq!(keys.len(), 1);
     }
-}
-
-/// A server SLA alert in one line: "SLA warning: #10042 first reply due
-/// in 5m" / "SLA breach: #10042 first reply overdue 2m · escalated:
-/// alert_lead".
-pub fn server_alert_text(a: &shared::SlaAlert, now: Timestamp) -> String {
-    let target = a.target.as_str().replace('_', " ");
-    let mins = (a.due.0 - now.0).abs() / 60_000;
-    let mut s = match a.level {
-        shared::SlaLevel::Warning => {
-            format!(
-                "SLA warning: #{} {target} due in {}m",
-                a.number,
-                mins.max(1)
-            )
-        }
-        shared::SlaLevel::Breach => format!("SLA breach: #{} {target} overdue {mins}m", a.number),
-    };
-    if !a.actions.is_empty() {
-        s.push_str(&format!(" · escalated: {}", a.actions.join(", ")));
-    }
-    s
 }

@@ -246,7 +246,13 @@ pub fn decide(
     };
     let cands = candidates(ctx.conn, &t.queue)?;
     let previous = previous_engineer(ctx, t)?;
-    let chosen = choose(q.assignment, &cands, previous, cursor(ctx, &t.queue)?, exclude);
+    let chosen = choose(
+        q.assignment,
+        &cands,
+        previous,
+        cursor(ctx, &t.queue)?,
+        exclude,
+    );
     let full = chosen.is_none()
         && cands.iter().all(|c| Some(c.id) == exclude)
         && anyone_online(ctx.conn, &t.queue)?;

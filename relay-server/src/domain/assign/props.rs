@@ -17,13 +17,32 @@ use crate::store::{Durability, ManualClock, Store, StoreOptions};
 #[derive(Debug, Clone)]
 enum Op {
     /// Customer `c` writes (a new ticket, or into their open one).
-    Write { customer: u8, vip: bool },
-    Presence { agent: u8, presence: Presence },
-    Take { agent: u8, ticket: u8 },
-    Transfer { agent: u8, ticket: u8, queue: u8 },
-    Status { agent: u8, ticket: u8, status: TicketStatus },
+    Write {
+        customer: u8,
+        vip: bool,
+    },
+    Presence {
+        agent: u8,
+        presence: Presence,
+    },
+    Take {
+        agent: u8,
+        ticket: u8,
+    },
+    Transfer {
+        agent: u8,
+        ticket: u8,
+        queue: u8,
+    },
+    Status {
+        agent: u8,
+        ticket: u8,
+        status: TicketStatus,
+    },
     /// Time passes (minutes) and the timers run.
-    Wait { minutes: u16 },
+    Wait {
+        minutes: u16,
+    },
 }
 
 const QUEUES: [&str; 4] = ["L1", "L2", "VIP", "SECURITY"];
@@ -47,7 +66,11 @@ fn op() -> impl Strategy<Value = Op> {
 /// Checks the invariants; returns the first broken one.
 fn check(c: &rusqlite::Connection) -> Result<(), String> {
     let open: i64 = c
-        .query_row("SELECT count(*) FROM tickets WHERE status <> 'closed'", [], |r| r.get(0))
+        .query_row(
+            "SELECT count(*) FROM tickets WHERE status <> 'closed'",
+            [],
+            |r| r.get(0),
+        )
         .map_err(|e| e.to_string())?;
     let mut in_queues = 0;
     for q in QUEUES {
@@ -61,7 +84,9 @@ fn check(c: &rusqlite::Connection) -> Result<(), String> {
         in_queues += n;
     }
     if in_queues != open {
-        return Err(format!("{open} open tickets, {in_queues} in the configured queues"));
+        return Err(format!(
+            "{open} open tickets, {in_queues} in the configured queues"
+        ));
     }
     let mut st = c
         .prepare(
@@ -96,7 +121,8 @@ async fn play(ops: Vec<Op>) -> Result<(), String> {
     let store = Store::open(opts).unwrap();
     let desk = Arc::new(Desk::new(&Settings::defaults()).unwrap());
     let mut tokens = Vec::new();
-    let agent_queues: [&[&str]; AGENTS as usize] = [&["L1"], &["L1", "VIP"], &["L2", "SECURITY"], &["L1", "L2"]];
+    let agent_queues: [&[&str]; AGENTS as usize] =
+        [&["L1"], &["L1", "VIP"], &["L2", "SECURITY"], &["L1", "L2"]];
     for (i, qs) in agent_queues.iter().enumerate() {
         let d = desk.clone();
         let new = agents::NewAgent {
@@ -106,7 +132,10 @@ async fn play(ops: Vec<Op>) -> Result<(), String> {
             queues: qs.iter().map(|q| QueueId::new(*q)).collect(),
             capacity: 2,
         };
-        let (agent, token) = store.write(move |ctx| agents::add(ctx, &d.queues, &new)).await.unwrap();
+        let (agent, token) = store
+            .write(move |ctx| agents::add(ctx, &d.queues, &new))
+            .await
+            .unwrap();
         tokens.push((agent.id, agents::token_hash(&token)));
     }
     let mut n = 0;
@@ -158,7 +187,9 @@ async fn play(ops: Vec<Op>) -> Result<(), String> {
             | Op::Transfer { agent, ticket, .. }
             | Op::Status { agent, ticket, .. } => {
                 let cmd = match op {
-                    Op::Take { .. } => Command::Take { ticket_id: TicketId(i64::from(ticket) + 1) },
+                    Op::Take { .. } => Command::Take {
+                        ticket_id: TicketId(i64::from(ticket) + 1),
+                    },
                     Op::Transfer { queue, .. } => Command::Transfer {
                         ticket_id: TicketId(i64::from(ticket) + 1),
                         queue: Some(QueueId::new(QUEUES[queue as usize])),
@@ -173,7 +204,10 @@ async fn play(ops: Vec<Op>) -> Result<(), String> {
                     _ => unreachable!(),
                 };
                 n += 1;
-                let (hash, id) = (tokens[agent as usize].1.clone(), CommandId::new(format!("c{n}")));
+                let (hash, id) = (
+                    tokens[agent as usize].1.clone(),
+                    CommandId::new(format!("c{n}")),
+                );
                 // Refusals (not found, not theirs, at capacity, closed) are fine.
                 let _ = store
                     .write(move |ctx| commands::apply(ctx, &d, &hash, &id, &cmd))

@@ -43,11 +43,27 @@ fn calendar() -> impl Strategy<Value = Calendar> {
 }
 
 fn run(c: Option<Clock>, start: Timestamp, budget: i64, cal: &Calendar, now: Timestamp) -> Clock {
-    Clock::step(c, SlaTarget::Resolution, Want::Run(start), Some(budget), cal, now).unwrap()
+    Clock::step(
+        c,
+        SlaTarget::Resolution,
+        Want::Run(start),
+        Some(budget),
+        cal,
+        now,
+    )
+    .unwrap()
 }
 
 fn pause(c: Clock, start: Timestamp, budget: i64, cal: &Calendar, now: Timestamp) -> Clock {
-    Clock::step(Some(c), SlaTarget::Resolution, Want::Pause(start), Some(budget), cal, now).unwrap()
+    Clock::step(
+        Some(c),
+        SlaTarget::Resolution,
+        Want::Pause(start),
+        Some(budget),
+        cal,
+        now,
+    )
+    .unwrap()
 }
 
 proptest! {
