@@ -211,26 +211,35 @@ pub fn auto_assign(
         }
         match (&q.overflow, hop, t.assignee) {
             (Some(over), 0, None) if full && q.assignment != AssignMode::Manual => {
-                let (from, to) = (t.queue.clone(), over.clone());
-                let note = format!("Overflow: every online agent of {from} is at capacity.");
-                t.queue = to.clone();
-                save_ticket(
-                    ctx,
-                    &desk.queues,
-                    t,
-                    None,
-                    TicketChange::Queue {
-                        from,
-                        to,
-                        note: Some(note.clone()),
-                    },
-                )?;
-                desk_note(ctx, desk, t, &note)?;
+                let note = format!(
+                    "Overflow: every online agent of {} is at capacity.",
+                    t.queue
+                );
+                move_queue(ctx, desk, t, over, &note)?;
             }
             _ => return Ok(None),
         }
     }
     Ok(None)
+}
+
+/// Moves a ticket to another queue by the desk's own rules, with the
+/// reason in the `queue` change and as an internal note.
+pub fn move_queue(
+    ctx: &mut WriteCtx<'_>,
+    desk: &Desk,
+    t: &mut Ticket,
+    to: &QueueId,
+    note: &str,
+) -> Result<(), DomainError> {
+    let from = std::mem::replace(&mut t.queue, to.clone());
+    let change = TicketChange::Queue {
+        from,
+        to: to.clone(),
+        note: Some(note.to_owned()),
+    };
+    save_ticket(ctx, &desk.queues, t, None, change)?;
+    desk_note(ctx, desk, t, note)
 }
 
 /// The decision alone: who gets `t` in its queue now, and whether the

@@ -8,7 +8,6 @@
 use rusqlite::params;
 use shared::*;
 
-use super::commands::save_ticket;
 use super::desk::Desk;
 use super::dialogue::{lang, notify};
 use super::{DomainError, assign, hours};
@@ -150,20 +149,7 @@ fn apply(
         }
         Do::Close => {
             let from = t.status;
-            t.status = TicketStatus::Closed;
-            t.closed_at = Some(ctx.now);
-            t.resolved_at.get_or_insert(ctx.now);
-            t.waiting_since = None;
-            save_ticket(
-                ctx,
-                &desk.queues,
-                t,
-                None,
-                TicketChange::Status {
-                    from,
-                    to: TicketStatus::Closed,
-                },
-            )?;
+            super::commands::close_ticket(ctx, &desk.queues, t)?;
             if from == TicketStatus::PendingOnCustomer {
                 let customer = rows::load_customer(ctx.conn, t.customer_id)?
                     .ok_or_else(|| DomainError::not_found("customer vanished"))?;

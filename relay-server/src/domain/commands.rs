@@ -482,6 +482,25 @@ impl Op<'_, '_> {
     }
 }
 
+/// Closes a ticket for the desk or the customer (`by: null`): closed and,
+/// if it was not yet, resolved now; nobody owes a reply any more.
+pub fn close_ticket(
+    ctx: &mut WriteCtx<'_>,
+    queues: &super::queues::Queues,
+    t: &mut Ticket,
+) -> Result<(), DomainError> {
+    let from = t.status;
+    t.status = TicketStatus::Closed;
+    t.closed_at = Some(ctx.now);
+    t.resolved_at.get_or_insert(ctx.now);
+    t.waiting_since = None;
+    let change = TicketChange::Status {
+        from,
+        to: TicketStatus::Closed,
+    };
+    save_ticket(ctx, queues, t, None, change)
+}
+
 /// Saves a changed ticket with its SLA clocks brought in line, the
 /// reassignment limit moved, and appends `ticket_updated`.
 pub fn save_ticket(

@@ -165,19 +165,7 @@ fn act(
             if &t.queue == to {
                 return Ok(());
             }
-            let note = format!("Escalated to {to}: {text}");
-            let from = std::mem::replace(&mut t.queue, to.clone());
-            save_ticket(
-                ctx,
-                &desk.queues,
-                t,
-                None,
-                TicketChange::Queue {
-                    from,
-                    to: to.clone(),
-                    note: Some(note.clone()),
-                },
-            )?;
+            assign::move_queue(ctx, desk, t, to, &format!("Escalated to {to}: {text}"))?;
             let keeps = match t.assignee {
                 Some(a) => rows::load_agent(ctx.conn, a)?
                     .is_some_and(|a| a.role == Role::Supervisor || a.queues.contains(to)),
@@ -186,7 +174,6 @@ fn act(
             if !keeps && t.assignee.is_some() {
                 assign::set_assignee(ctx, desk, t, None, None)?;
             }
-            desk_note(ctx, desk, t, &note)?;
             assign::auto_assign(ctx, desk, t, None)?;
             Ok(())
         }

@@ -192,21 +192,7 @@ pub fn closed_by_customer(
     customer: &Customer,
     ticket: &mut Ticket,
 ) -> Result<(), DomainError> {
-    let from = ticket.status;
-    ticket.status = TicketStatus::Closed;
-    ticket.closed_at = Some(ctx.now);
-    ticket.resolved_at.get_or_insert(ctx.now);
-    ticket.waiting_since = None;
-    save_ticket(
-        ctx,
-        &desk.queues,
-        ticket,
-        None,
-        TicketChange::Status {
-            from,
-            to: TicketStatus::Closed,
-        },
-    )?;
+    crate::domain::commands::close_ticket(ctx, &desk.queues, ticket)?;
     let lang = lang(customer);
     let text = desk.bot.t(lang, "end.done", &[("number", &number(ticket))]);
     let markup = rating_buttons(desk, lang, ticket, false);
