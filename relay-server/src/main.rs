@@ -40,6 +40,10 @@ enum Cmd {
     /// config: consent, knowledge base (kb_dir), topics, hours, quiet hours;
     /// see docs/telegram.md).
     ///
+    /// Also runs the desk's timers once a second: SLA warnings and breaches
+    /// with their escalations, reassignment, offline agents' tickets back to
+    /// the queue, auto-assignment, automations (docs/sla.md).
+    ///
     /// Prints "relay-server listening on http://ADDR" on stdout once ready.
     Serve {
         /// Address to listen on, e.g. 127.0.0.1:8470 (port 0: any free port).
