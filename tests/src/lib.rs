@@ -147,6 +147,10 @@ impl Server {
             .env("RELAY_LOG", "info")
             // Tests that prove durability against SIGKILL pass "full".
             .env("RELAY_DURABILITY", "normal")
+            // Tests that check the stream stays still must not see the
+            // timers hand out tickets meanwhile; those about assignment
+            // pass "true".
+            .env("RELAY_ASSIGNMENT__AUTO", "false")
             .env_remove("RELAY_CONFIG")
             .stdout(Stdio::piped())
             .stderr(stderr);
@@ -185,6 +189,7 @@ impl Server {
                 ("RELAY_TELEGRAM__POLL_TIMEOUT_SECS", "1"),
                 ("RELAY_BOT__MODE", "direct"),
                 ("RELAY_BOT__CONSENT", "false"),
+                ("RELAY_ASSIGNMENT__AUTO", "true"),
             ],
         )
     }

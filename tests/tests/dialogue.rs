@@ -56,10 +56,6 @@ async fn desk(
         ("RELAY_TELEGRAM__POLL_TIMEOUT_SECS", "1"),
         ("RELAY_BOT__KB_DIR", kb.as_str()),
         ("RELAY_BOT__QUIET_HOURS", ""),
-        // The dialogue as the bot leads it: nobody takes the ticket by
-        // itself (the "accepted" notice would interleave). Assignment has
-        // its own tests (tests/tests/sla.rs).
-        ("RELAY_ASSIGNMENT__AUTO", "false"),
     ];
     vars.extend_from_slice(env);
     let server = Server::start(&db, &vars);

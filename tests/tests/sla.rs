@@ -74,6 +74,7 @@ async fn a_vip_ticket_is_assigned_warned_breached_and_escalated() {
             ("RELAY_BOT__MODE", "direct"),
             ("RELAY_BOT__CONSENT", "false"),
             ("RELAY_STAFF__CHAT_ID", &STAFF.to_string()),
+            ("RELAY_ASSIGNMENT__AUTO", "true"),
         ],
     );
     // Vera's workstation: online, she takes VIP chats.
