@@ -92,9 +92,7 @@ async fn recompute(store: &Store) {
     let before = Arc::new(Desk::new(&settings(&["mon-fri 09:00-18:00"], &[])).unwrap());
     let t0 = Instant::now();
     fill(store, tickets).await;
-    let n = sla::recompute_all(store, Arc::new(before.queues.clone()))
-        .await
-        .unwrap();
+    let n = sla::recompute_all(store, before.clone()).await.unwrap();
     println!("setup: {n} tickets' clocks started in {:.1?}", t0.elapsed());
 
     // The arithmetic alone: each running clock's new due time.
@@ -138,9 +136,7 @@ async fn recompute(store: &Store) {
 
     // The whole of it: load, recompute, store, stream, commit, in slices.
     let t = Instant::now();
-    let moved = sla::recompute_all(store, Arc::new(after.queues.clone()))
-        .await
-        .unwrap();
+    let moved = sla::recompute_all(store, after.clone()).await.unwrap();
     println!(
         "recompute_all: {moved} tickets' deadlines moved, stored and streamed in {:.2?} (target ≤ 1 s)",
         t.elapsed()

@@ -42,23 +42,16 @@ struct SeqOnly {
 }
 
 fn inbound(user: i64, text: String) -> Inbound {
-    Inbound {
-        sender: Sender {
+    Inbound::plain(
+        Sender {
             telegram_user_id: user,
             first_name: format!("Customer {user}"),
             last_name: None,
             username: None,
             language: Some("en".into()),
         },
-        chat_id: user,
         text,
-        attachments: vec![],
-        telegram_message_id: None,
-        sent_at: None,
-        queue: None,
-        topic: None,
-        priority: Priority::Normal,
-    }
+    )
 }
 
 /// Files one message for each of `users` customers, in jobs of 500.

@@ -83,17 +83,22 @@ pub async fn serve(
         sessions: TaskTracker::new(),
         connections: Default::default(),
     });
-    // Presence starts from nothing; deadlines follow the current calendars.
-    {
-        match domain::timers::start(&store, app.desk.clone()).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!("SLA: {n} tickets' deadlines moved with the current config"),
-            Err(e) => tracing::error!("SLA: cannot recompute deadlines at start: {e}"),
-        }
+    // Nobody is connected yet (before any session can say otherwise).
+    if let Err(e) = store.write(domain::presence::all_offline).await {
+        tracing::error!("presence: cannot reset at start: {e}");
     }
     let timers = {
         let (store, desk, token) = (store.clone(), app.desk.clone(), shutdown.clone());
         tokio::spawn(async move {
+            // Deadlines follow the current calendars and policies; in the
+            // background, so agents can connect meanwhile.
+            match domain::sla::recompute_all(&store, desk.clone()).await {
+                Ok(0) => {}
+                Ok(n) => {
+                    tracing::info!("SLA: {n} tickets' deadlines moved with the current config")
+                }
+                Err(e) => tracing::error!("SLA: cannot recompute deadlines at start: {e}"),
+            }
             let mut tick = tokio::time::interval(TIMER_EVERY);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {

@@ -232,27 +232,17 @@ impl App {
     pub(super) fn submit_prompt(&mut self, p: Prompt, fx: &mut Vec<Effect>) {
         let text = p.input.text.trim().to_owned();
         let note = (!text.is_empty()).then(|| text.clone());
+        // An escalation is a transfer that also tells the customer.
+        let escalate = matches!(p.kind, PromptKind::Escalate { .. });
         match p.kind {
-            PromptKind::Transfer { ticket, queue } => {
+            PromptKind::Transfer { ticket, queue } | PromptKind::Escalate { ticket, queue } => {
                 self.command(
                     Command::Transfer {
                         ticket_id: ticket,
                         queue: Some(queue),
                         agent_id: None,
                         note,
-                        tell_customer: false,
-                    },
-                    fx,
-                );
-            }
-            PromptKind::Escalate { ticket, queue } => {
-                self.command(
-                    Command::Transfer {
-                        ticket_id: ticket,
-                        queue: Some(queue),
-                        agent_id: None,
-                        note,
-                        tell_customer: true,
+                        tell_customer: escalate,
                     },
                     fx,
                 );

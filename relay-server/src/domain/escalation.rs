@@ -69,9 +69,10 @@ pub fn fire_due(ctx: &mut WriteCtx<'_>, desk: &Desk) -> Result<usize, DomainErro
             SlaLevel::Warning => q.on_warning.clone(),
             SlaLevel::Breach => q.on_breach.clone(),
         };
-        // The streamed deadlines show the breach at once.
-        sla::track(ctx, &desk.queues, &mut t)?;
-        rows::save_ticket(ctx.conn, &t)?;
+        if level == SlaLevel::Breach {
+            // The streamed clock shows it missed at once.
+            save_ticket(ctx, &desk.queues, &mut t, None, TicketChange::Sla)?;
+        }
         let alert = SlaAlert {
             ticket_id: id,
             number: t.number,

@@ -39,6 +39,24 @@ pub struct Inbound {
     pub priority: Priority,
 }
 
+impl Inbound {
+    /// A text message in the sender's private chat, sent now, routed as the
+    /// desk's rules say (tests, benchmarks).
+    pub fn plain(sender: Sender, text: impl Into<String>) -> Inbound {
+        Inbound {
+            chat_id: sender.telegram_user_id,
+            sender,
+            text: text.into(),
+            attachments: vec![],
+            telegram_message_id: None,
+            sent_at: None,
+            queue: None,
+            topic: None,
+            priority: Priority::Normal,
+        }
+    }
+}
+
 /// Where the message went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Filed {

@@ -12,20 +12,21 @@ use super::desk::Desk;
 use crate::store::WriteCtx;
 use crate::store::rows;
 
-/// Sets an agent's presence; appends `presence_changed` when it changed.
-/// Returns whether it changed.
-pub fn set(ctx: &mut WriteCtx<'_>, agent: AgentId, to: Presence) -> Result<bool, DomainError> {
-    let now: Option<String> = ctx
+/// An active agent's presence as stored.
+fn current(ctx: &WriteCtx<'_>, agent: AgentId) -> Result<Presence, DomainError> {
+    let p: Option<String> = ctx
         .conn
         .prepare_cached("SELECT presence FROM agents WHERE id = ?1 AND removed_at IS NULL")?
         .query_row([agent.0], |r| r.get(0))
         .optional()?;
-    let Some(now) = now else {
-        return Err(DomainError::not_found(format!(
-            "agent {agent} does not exist"
-        )));
-    };
-    if now == to.as_str() {
+    p.and_then(|p| Presence::parse(&p))
+        .ok_or_else(|| DomainError::not_found(format!("agent {agent} does not exist")))
+}
+
+/// Sets an agent's presence; appends `presence_changed` when it changed.
+/// Returns whether it changed.
+pub fn set(ctx: &mut WriteCtx<'_>, agent: AgentId, to: Presence) -> Result<bool, DomainError> {
+    if current(ctx, agent)? == to {
         return Ok(false);
     }
     ctx.conn
@@ -41,13 +42,8 @@ pub fn set(ctx: &mut WriteCtx<'_>, agent: AgentId, to: Presence) -> Result<bool,
 /// A workstation of `agent` connected: offline becomes online (an agent
 /// who chose away stays away).
 pub fn connected(ctx: &mut WriteCtx<'_>, agent: AgentId) -> Result<bool, DomainError> {
-    let current: Option<String> = ctx
-        .conn
-        .prepare_cached("SELECT presence FROM agents WHERE id = ?1 AND removed_at IS NULL")?
-        .query_row([agent.0], |r| r.get(0))
-        .optional()?;
-    match current.as_deref() {
-        Some("offline") => set(ctx, agent, Presence::Online),
+    match current(ctx, agent)? {
+        Presence::Offline => set(ctx, agent, Presence::Online),
         _ => Ok(false),
     }
 }

@@ -151,7 +151,7 @@ impl Clock {
                     c.stopped_at = None;
                     c.running_since = Some(now);
                 }
-                c.reschedule(cal, now);
+                c.reschedule(cal);
             }
             Want::Off => unreachable!("handled above"),
         }
@@ -160,7 +160,7 @@ impl Clock {
 
     /// Recomputes the due time of a running clock (budget or calendar may
     /// have changed).
-    pub fn reschedule(&mut self, cal: &Calendar, _now: Timestamp) {
+    pub fn reschedule(&mut self, cal: &Calendar) {
         if let Some(since) = self.running_since {
             self.due = Some(cal.add_business(since, self.budget_ms - self.used_ms));
         }
@@ -472,13 +472,13 @@ pub fn recompute_slice(
 /// each). Returns how many moved.
 pub async fn recompute_all(
     store: &crate::store::Store,
-    queues: std::sync::Arc<Queues>,
+    desk: std::sync::Arc<super::desk::Desk>,
 ) -> Result<usize, DomainError> {
     let (mut after, mut moved) = (0, 0);
     loop {
-        let q = queues.clone();
+        let d = desk.clone();
         let (n, last) = store
-            .write(move |ctx| recompute_slice(ctx, &q, after))
+            .write(move |ctx| recompute_slice(ctx, &d.queues, after))
             .await?;
         moved += n;
         match last {

@@ -49,13 +49,3 @@ pub fn tick(ctx: &mut WriteCtx<'_>, desk: &Desk) -> Result<Ticked, DomainError> 
         automations: step(ctx, "automations", |c| automation::run_due(c, desk)),
     })
 }
-
-/// At startup: nobody is connected yet, and calendars or policies may have
-/// changed since the deadlines were stored. Returns how many deadlines moved.
-pub async fn start(
-    store: &crate::store::Store,
-    desk: std::sync::Arc<Desk>,
-) -> Result<usize, DomainError> {
-    store.write(presence::all_offline).await?;
-    super::sla::recompute_all(store, std::sync::Arc::new(desk.queues.clone())).await
-}

@@ -144,23 +144,16 @@ async fn play(ops: Vec<Op>) -> Result<(), String> {
         match op {
             Op::Write { customer, vip } => {
                 let user = 1000 + i64::from(customer);
-                let msg = Inbound {
-                    sender: Sender {
+                let msg = Inbound::plain(
+                    Sender {
                         telegram_user_id: user,
                         first_name: "C".into(),
                         last_name: None,
                         username: None,
                         language: None,
                     },
-                    chat_id: user,
-                    text: "help".into(),
-                    attachments: vec![],
-                    telegram_message_id: None,
-                    sent_at: None,
-                    queue: None,
-                    topic: None,
-                    priority: Priority::Normal,
-                };
+                    "help",
+                );
                 store
                     .write(move |ctx| {
                         intake::set_vip(ctx, user, vip)?;

@@ -2,8 +2,6 @@
 
 use std::sync::Arc;
 
-use shared::*;
-
 use super::{Press, message, press};
 use crate::domain::DomainError;
 use crate::domain::desk::Desk;
@@ -34,17 +32,7 @@ fn sender(lang: &str) -> Sender {
 }
 
 fn said(text: &str, lang: &str) -> Inbound {
-    Inbound {
-        sender: sender(lang),
-        chat_id: CHAT,
-        text: text.into(),
-        attachments: vec![],
-        telegram_message_id: None,
-        sent_at: None,
-        queue: None,
-        topic: None,
-        priority: Priority::Normal,
-    }
+    Inbound::plain(sender(lang), text)
 }
 
 async fn say(store: &Store, desk: &Arc<Desk>, text: &str, lang: &str) {

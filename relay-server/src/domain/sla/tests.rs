@@ -120,22 +120,16 @@ impl Sim {
     }
 
     async fn customer_writes(&self, chat: i64, queue: &str, text: &str) -> TicketId {
+        let sender = Sender {
+            telegram_user_id: chat,
+            first_name: format!("C{chat}"),
+            last_name: None,
+            username: None,
+            language: Some("en".into()),
+        };
         let msg = Inbound {
-            sender: Sender {
-                telegram_user_id: chat,
-                first_name: format!("C{chat}"),
-                last_name: None,
-                username: None,
-                language: Some("en".into()),
-            },
-            chat_id: chat,
-            text: text.into(),
-            attachments: vec![],
-            telegram_message_id: None,
-            sent_at: None,
             queue: Some(QueueId::new(queue)),
-            topic: None,
-            priority: Priority::Normal,
+            ..Inbound::plain(sender, text)
         };
         let d = self.desk.clone();
         self.store
