@@ -134,6 +134,13 @@ impl Mirror {
             }
             // Alerts are news, not state: clients react to them as they pass.
             Event::SlaAlert { .. } => {}
+            Event::SlaRecomputed { tickets } => {
+                for moved in tickets {
+                    if let Some(t) = self.tickets.get_mut(&moved.ticket_id) {
+                        t.sla = moved.sla.clone();
+                    }
+                }
+            }
             Event::ReadMarkerMoved { marker } => {
                 if Some(marker.agent_id) == self.me && self.tickets.contains_key(&marker.ticket_id)
                 {

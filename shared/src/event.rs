@@ -54,6 +54,11 @@ pub enum Event {
     },
     /// An SLA clock is about to break its promise, or broke it.
     SlaAlert { alert: SlaAlert },
+    /// Deadlines moved because a calendar or SLA policy changed (the
+    /// server recomputes them at start). Each listed ticket's `sla` is
+    /// replaced; nothing else about it changed. Sent in batches, one per
+    /// ticket range, so a config change over a large desk is a few events.
+    SlaRecomputed { tickets: Vec<TicketSla> },
 }
 
 impl Event {

@@ -151,10 +151,13 @@ pub struct SlaTargetState {
     pub target: SlaTarget,
     pub status: SlaStatus,
     /// When it is due while it runs (also after a breach, until it stops).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due: Option<Timestamp>,
     /// Business time left while paused, in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remaining_ms: Option<i64>,
     /// When it was met, or when it breached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at: Option<Timestamp>,
 }
 
@@ -166,6 +169,13 @@ pub enum SlaLevel {
     Warning,
     /// Past due.
     Breach,
+}
+
+/// One ticket's deadlines after a recompute (`sla_recomputed`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketSla {
+    pub ticket_id: TicketId,
+    pub sla: SlaDeadlines,
 }
 
 /// A warning or breach the server raised, with what it did about it.

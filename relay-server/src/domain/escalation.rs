@@ -35,63 +35,85 @@ fn agent_name(ctx: &WriteCtx<'_>, a: Option<AgentId>) -> Result<String, DomainEr
 
 /// Raises every warning and breach now due. Returns how many.
 pub fn fire_due(ctx: &mut WriteCtx<'_>, desk: &Desk) -> Result<usize, DomainError> {
-    let due: Vec<(i64, String)> = ctx
+    let due: Vec<i64> = ctx
         .conn
         .prepare_cached(
-            "SELECT ticket_id, target FROM sla_clocks WHERE next_alert_at <= ?1
-             ORDER BY next_alert_at LIMIT ?2",
+            "SELECT id FROM tickets WHERE sla_alert_at <= ?1 ORDER BY sla_alert_at LIMIT ?2",
         )?
-        .query_map(params![ctx.now.0, BATCH], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .query_map(params![ctx.now.0, BATCH], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     let mut fired = 0;
-    for (ticket_id, target) in due {
+    for ticket_id in due {
         let id = TicketId(ticket_id);
-        let Some(mut t) = rows::load_ticket(ctx.conn, id)? else {
+        let Some(t) = rows::load_ticket(ctx.conn, id)? else {
             continue;
         };
         let Some(q) = desk.queues.config(&t.queue) else {
-            ctx.conn
-                .prepare_cached("UPDATE sla_clocks SET next_alert_at = NULL WHERE ticket_id = ?1")?
-                .execute([id.0])?;
+            sla::set_alert(ctx.conn, id, None)?;
             continue;
         };
-        let mut clocks = sla::load(ctx.conn, id)?;
-        let Some(clock) = clocks.iter_mut().find(|c| c.target.as_str() == target) else {
-            continue;
-        };
-        let raised = clock.alert_due(&q.warn_before, ctx.now);
-        sla::store(ctx.conn, id, clock, &q.warn_before)?;
-        let Some((level, lead_ms)) = raised else {
-            continue;
-        };
-        let due_at = clock.due.unwrap_or(ctx.now);
-        let actions = match level {
-            SlaLevel::Warning => q.on_warning.clone(),
-            SlaLevel::Breach => q.on_breach.clone(),
-        };
-        if level == SlaLevel::Breach {
-            // The streamed clock shows it missed at once.
-            save_ticket(ctx, &desk.queues, &mut t, None, TicketChange::Sla)?;
+        let mut clocks = sla::load(ctx.conn, id, &q.calendar)?;
+        let mut raised = Vec::new();
+        for clock in &mut clocks {
+            if let Some((level, lead_ms)) = clock.alert_due(&q.warn_before, ctx.now) {
+                sla::store(ctx.conn, id, clock)?;
+                raised.push(Raised {
+                    target: clock.target,
+                    level,
+                    lead_ms,
+                    due: clock.due.unwrap_or(ctx.now),
+                    actions: match level {
+                        SlaLevel::Warning => q.on_warning.clone(),
+                        SlaLevel::Breach => q.on_breach.clone(),
+                    },
+                });
+            }
         }
-        let alert = SlaAlert {
-            ticket_id: id,
-            number: t.number,
-            queue: t.queue.clone(),
-            target: clock.target,
-            level,
-            due: due_at,
-            lead_ms,
-            assignee: t.assignee,
-            actions: actions.iter().map(Action::label).collect(),
-        };
-        let text = alert_text(ctx, &alert)?;
-        for a in &actions {
-            act(ctx, desk, &mut t, a, &text)?;
+        sla::set_alert(ctx.conn, id, sla::next_alert(&clocks, &q.warn_before))?;
+        for r in raised {
+            // Reloaded: an earlier alert's actions may have changed it.
+            let Some(t) = rows::load_ticket(ctx.conn, id)? else {
+                break;
+            };
+            alert(ctx, desk, t, r)?;
+            fired += 1;
         }
-        ctx.append(Event::SlaAlert { alert })?;
-        fired += 1;
     }
     Ok(fired)
+}
+
+/// A warning or breach a clock raised, and the actions its queue takes.
+struct Raised {
+    target: SlaTarget,
+    level: SlaLevel,
+    lead_ms: Option<i64>,
+    due: Timestamp,
+    actions: Vec<Action>,
+}
+
+/// Streams one warning or breach of ticket `t` and runs its actions.
+fn alert(ctx: &mut WriteCtx<'_>, desk: &Desk, mut t: Ticket, r: Raised) -> Result<(), DomainError> {
+    if r.level == SlaLevel::Breach {
+        // The streamed clock shows it missed at once.
+        save_ticket(ctx, &desk.queues, &mut t, None, TicketChange::Sla)?;
+    }
+    let alert = SlaAlert {
+        ticket_id: t.id,
+        number: t.number,
+        queue: t.queue.clone(),
+        target: r.target,
+        level: r.level,
+        due: r.due,
+        lead_ms: r.lead_ms,
+        assignee: t.assignee,
+        actions: r.actions.iter().map(Action::label).collect(),
+    };
+    let text = alert_text(ctx, &alert)?;
+    for a in &r.actions {
+        act(ctx, desk, &mut t, a, &text)?;
+    }
+    ctx.append(Event::SlaAlert { alert })?;
+    Ok(())
 }
 
 /// "SLA warning: #10042 (VIP) first reply due in 5m (14:05 UTC), anna".

@@ -17,7 +17,6 @@ use super::DomainError;
 use super::hours::Calendar;
 use super::queues::{Policy, QueueConfig, Queues};
 use crate::store::WriteCtx;
-use crate::store::rows;
 
 /// What a ticket's state asks of one clock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,14 +29,33 @@ pub enum Want {
     Pause(Timestamp),
 }
 
-/// What `target` should do for ticket `t`. `last_reply_at`: the last
-/// human reply (the update clock's cycle starts there).
-pub fn want(
-    t: &Ticket,
-    target: SlaTarget,
-    policy: &Policy,
-    last_reply_at: Option<Timestamp>,
-) -> Want {
+/// What a ticket's clocks depend on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Facts {
+    pub status: TicketStatus,
+    pub priority: Priority,
+    pub created_at: Timestamp,
+    pub first_reply_at: Option<Timestamp>,
+    pub waiting_since: Option<Timestamp>,
+    /// The last human reply (the update clock's cycle starts there).
+    pub last_reply_at: Option<Timestamp>,
+}
+
+impl Facts {
+    pub fn of(t: &Ticket, last_reply_at: Option<Timestamp>) -> Facts {
+        Facts {
+            status: t.status,
+            priority: t.priority,
+            created_at: t.created_at,
+            first_reply_at: t.first_reply_at,
+            waiting_since: t.waiting_since,
+            last_reply_at,
+        }
+    }
+}
+
+/// What `target` should do for a ticket.
+pub fn want(t: &Facts, target: SlaTarget, policy: &Policy) -> Want {
     let finished = matches!(t.status, TicketStatus::Resolved | TicketStatus::Closed);
     let pending = t.status == TicketStatus::PendingOnCustomer;
     let owed = |start| {
@@ -57,7 +75,7 @@ pub fn want(
             (Some(_), Some(first))
                 if t.status == TicketStatus::Open && t.waiting_since.is_none() =>
             {
-                Want::Run(last_reply_at.unwrap_or(first).max(first))
+                Want::Run(t.last_reply_at.unwrap_or(first).max(first))
             }
             _ => Want::Off,
         },
@@ -78,7 +96,9 @@ pub struct Clock {
     pub started_at: Timestamp,
     /// Set while it runs.
     pub running_since: Option<Timestamp>,
-    /// Set while it runs (the due time); kept as it was once stopped.
+    /// Set while it runs (the due time); kept in memory as it was once
+    /// stopped. Not stored: it follows from the state and the calendar
+    /// (`load` derives it).
     pub due: Option<Timestamp>,
     pub stopped_at: Option<Timestamp>,
     /// Set when the due time passed while it ran.
@@ -176,6 +196,10 @@ impl Clock {
     }
 
     fn pause(&mut self, cal: &Calendar, now: Timestamp) {
+        if self.due.is_none() {
+            // Loaded without its derived due time (a recompute).
+            self.reschedule(cal);
+        }
         if let Some(since) = self.running_since.take() {
             self.used_ms += cal.business_ms(since, now);
             self.note_late_breach(now);
@@ -258,6 +282,18 @@ impl Clock {
         None
     }
 
+    /// Equal in everything stored (all but the derived due time).
+    pub fn stored_eq(&self, other: &Clock) -> bool {
+        self.target == other.target
+            && self.budget_ms == other.budget_ms
+            && self.used_ms == other.used_ms
+            && self.started_at == other.started_at
+            && self.running_since == other.running_since
+            && self.stopped_at == other.stopped_at
+            && self.breached_at == other.breached_at
+            && self.warned == other.warned
+    }
+
     pub fn status(&self) -> SlaStatus {
         if self.breached_at.is_some() {
             SlaStatus::Missed
@@ -305,20 +341,23 @@ pub fn deadlines(clocks: &[Clock]) -> SlaDeadlines {
     }
 }
 
+/// When the timer must look at a ticket next: the earliest warning or
+/// breach of its clocks.
+pub fn next_alert(clocks: &[Clock], warn_before: &[i64]) -> Option<Timestamp> {
+    clocks
+        .iter()
+        .filter_map(|c| c.next_alert(warn_before))
+        .min()
+}
+
 /// Steps every clock of a ticket; returns the clocks after.
-pub fn step_all(
-    t: &Ticket,
-    q: &QueueConfig,
-    last_reply_at: Option<Timestamp>,
-    mut clocks: Vec<Clock>,
-    now: Timestamp,
-) -> Vec<Clock> {
+pub fn step_all(t: &Facts, q: &QueueConfig, mut clocks: Vec<Clock>, now: Timestamp) -> Vec<Clock> {
     let policy = q.policy(t.priority);
     let mut out = Vec::with_capacity(4);
     for target in SlaTarget::ALL {
         let i = clocks.iter().position(|c| c.target == target);
         let current = i.map(|i| clocks.swap_remove(i));
-        let w = want(t, target, policy, last_reply_at);
+        let w = want(t, target, policy);
         if let Some(mut c) =
             Clock::step(current, target, w, policy.budget(target), &q.calendar, now)
         {
@@ -329,7 +368,8 @@ pub fn step_all(
     out
 }
 
-const CLOCK_COLS: &str = "target, budget_ms, used_ms, started_at, running_since, due_at, stopped_at, breached_at, warned";
+const CLOCK_COLS: &str =
+    "target, budget_ms, used_ms, started_at, running_since, stopped_at, breached_at, warned";
 
 fn clock_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Clock> {
     let target: String = r.get(0)?;
@@ -346,36 +386,41 @@ fn clock_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Clock> {
         used_ms: r.get(2)?,
         started_at: Timestamp(r.get(3)?),
         running_since: ts(4)?,
-        due: ts(5)?,
-        stopped_at: ts(6)?,
-        breached_at: ts(7)?,
-        warned: r.get(8)?,
+        due: None,
+        stopped_at: ts(5)?,
+        breached_at: ts(6)?,
+        warned: r.get(7)?,
     })
 }
 
-/// A ticket's stored clocks.
-pub fn load(conn: &rusqlite::Connection, ticket: TicketId) -> Result<Vec<Clock>, DomainError> {
+/// A stored clock with its due time on `cal`.
+fn restore(mut c: Clock, cal: &Calendar) -> Clock {
+    c.reschedule(cal);
+    c
+}
+
+/// A ticket's stored clocks, due times on `cal`.
+pub fn load(
+    conn: &rusqlite::Connection,
+    ticket: TicketId,
+    cal: &Calendar,
+) -> Result<Vec<Clock>, DomainError> {
     Ok(conn
         .prepare_cached(&format!(
             "SELECT {CLOCK_COLS} FROM sla_clocks WHERE ticket_id = ?1"
         ))?
-        .query_map([ticket.0], clock_row)?
+        .query_map([ticket.0], |r| Ok(restore(clock_row(r)?, cal)))?
         .collect::<Result<_, _>>()?)
 }
 
-/// Stores a clock and when the timer must look at it next.
-pub fn store(
-    conn: &rusqlite::Connection,
-    ticket: TicketId,
-    c: &Clock,
-    warn_before: &[i64],
-) -> Result<(), DomainError> {
+/// Stores a clock (everything but its derived due time).
+pub fn store(conn: &rusqlite::Connection, ticket: TicketId, c: &Clock) -> Result<(), DomainError> {
     conn.prepare_cached(
-        "INSERT INTO sla_clocks (ticket_id, target, budget_ms, used_ms, started_at, running_since, due_at,
-                                 stopped_at, breached_at, warned, next_alert_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+        "INSERT INTO sla_clocks (ticket_id, target, budget_ms, used_ms, started_at, running_since,
+                                 stopped_at, breached_at, warned)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
          ON CONFLICT (ticket_id, target) DO UPDATE SET budget_ms = ?3, used_ms = ?4, started_at = ?5,
-             running_since = ?6, due_at = ?7, stopped_at = ?8, breached_at = ?9, warned = ?10, next_alert_at = ?11",
+             running_since = ?6, stopped_at = ?7, breached_at = ?8, warned = ?9",
     )?
     .execute(params![
         ticket.0,
@@ -384,109 +429,90 @@ pub fn store(
         c.used_ms,
         c.started_at.0,
         c.running_since.map(|t| t.0),
-        c.due.map(|t| t.0),
         c.stopped_at.map(|t| t.0),
         c.breached_at.map(|t| t.0),
         c.warned,
-        c.next_alert(warn_before).map(|t| t.0),
     ])?;
     Ok(())
 }
 
-fn last_reply_at(
-    conn: &rusqlite::Connection,
-    ticket: TicketId,
-) -> Result<Option<Timestamp>, DomainError> {
-    Ok(conn
-        .prepare_cached("SELECT last_reply_at FROM tickets WHERE id = ?1")?
-        .query_row([ticket.0], |r| r.get::<_, Option<i64>>(0))
-        .optional()?
-        .flatten()
-        .map(Timestamp))
+/// The clocks of `after` whose stored state differs from `before`.
+fn changed<'a>(before: &'a [Clock], after: &'a [Clock]) -> impl Iterator<Item = &'a Clock> {
+    after
+        .iter()
+        .filter(|c| !before.iter().any(|b| b.stored_eq(c)))
 }
 
-/// Brings a ticket's clocks in line with its state (call after any change
-/// of status, queue, priority, replies or waiting) and sets `ticket.sla`.
-/// The ticket row itself is saved by the caller.
-pub fn track(ctx: &WriteCtx<'_>, queues: &Queues, ticket: &mut Ticket) -> Result<(), DomainError> {
-    let Some(q) = queues.config(&ticket.queue) else {
-        // A queue removed from the config: no promises can be computed.
-        ticket.sla = SlaDeadlines::default();
-        return Ok(());
-    };
-    let before = load(ctx.conn, ticket.id)?;
-    let last = last_reply_at(ctx.conn, ticket.id)?;
-    let after = step_all(ticket, q, last, before.clone(), ctx.now);
-    for c in &after {
-        if !before.contains(c) {
-            store(ctx.conn, ticket.id, c, &q.warn_before)?;
-        }
+/// Stores the clocks of `after` that differ from `before`.
+fn store_changed(
+    conn: &rusqlite::Connection,
+    ticket: TicketId,
+    before: &[Clock],
+    after: &[Clock],
+) -> Result<(), DomainError> {
+    for c in changed(before, after) {
+        store(conn, ticket, c)?;
     }
-    ticket.sla = deadlines(&after);
     Ok(())
 }
 
-/// Open tickets recomputed per write job: SQLite's statement savepoints
-/// get slower as one transaction grows, so a large desk goes in slices.
-pub const RECOMPUTE_SLICE: usize = 2000;
-
-/// Recomputes the deadlines of the open tickets after id `after` (up to
-/// `RECOMPUTE_SLICE` of them) with the current calendars and policies (at
-/// startup: the config may have changed). Tickets whose deadlines moved
-/// are saved and streamed. Returns how many moved and the last id seen
-/// (`None` when there were none left).
-pub fn recompute_slice(
-    ctx: &mut WriteCtx<'_>,
-    queues: &Queues,
-    after: i64,
-) -> Result<(usize, Option<i64>), DomainError> {
-    let ids: Vec<i64> = ctx
-        .conn
-        .prepare_cached(
-            "SELECT id FROM tickets WHERE status <> 'closed' AND id > ?1 ORDER BY id LIMIT ?2",
-        )?
-        .query_map(params![after, RECOMPUTE_SLICE as i64], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    let last = ids.last().copied();
-    let mut moved = 0;
-    for id in ids {
-        let Some(mut t) = rows::load_ticket(ctx.conn, TicketId(id))? else {
-            continue;
-        };
-        let old = t.sla.clone();
-        track(ctx, queues, &mut t)?;
-        if t.sla != old {
-            rows::save_ticket(ctx.conn, &t)?;
-            ctx.append(Event::TicketUpdated {
-                ticket: t,
-                by: None,
-                change: TicketChange::Sla,
-            })?;
-            moved += 1;
-        }
-    }
-    Ok((moved, last))
+/// Sets when the timer must look at a ticket's clocks next.
+pub fn set_alert(
+    conn: &rusqlite::Connection,
+    ticket: TicketId,
+    at: Option<Timestamp>,
+) -> Result<(), DomainError> {
+    conn.prepare_cached("UPDATE tickets SET sla_alert_at = ?2 WHERE id = ?1")?
+        .execute(params![ticket.0, at.map(|t| t.0)])?;
+    Ok(())
 }
 
-/// Every open ticket's deadlines recomputed, slice by slice (one write job
-/// each). Returns how many moved.
-pub async fn recompute_all(
-    store: &crate::store::Store,
-    desk: std::sync::Arc<super::desk::Desk>,
-) -> Result<usize, DomainError> {
-    let (mut after, mut moved) = (0, 0);
-    loop {
-        let d = desk.clone();
-        let (n, last) = store
-            .write(move |ctx| recompute_slice(ctx, &d.queues, after))
-            .await?;
-        moved += n;
-        match last {
-            Some(last) => after = last,
-            None => return Ok(moved),
-        }
-    }
+/// The ticket's last human reply and its stored next alert.
+fn reply_and_alert(
+    conn: &rusqlite::Connection,
+    ticket: TicketId,
+) -> Result<(Option<Timestamp>, Option<Timestamp>), DomainError> {
+    Ok(conn
+        .prepare_cached("SELECT last_reply_at, sla_alert_at FROM tickets WHERE id = ?1")?
+        .query_row([ticket.0], |r| {
+            Ok((
+                r.get::<_, Option<i64>>(0)?.map(Timestamp),
+                r.get::<_, Option<i64>>(1)?.map(Timestamp),
+            ))
+        })
+        .optional()?
+        .unwrap_or_default())
 }
+
+/// Brings a ticket's clocks in line with its state (call after any change
+/// of status, queue, priority, replies or waiting), sets `ticket.sla` and
+/// stores when the timer must look at it next. The ticket row itself is
+/// saved by the caller.
+pub fn track(ctx: &WriteCtx<'_>, queues: &Queues, ticket: &mut Ticket) -> Result<(), DomainError> {
+    let (last_reply, stored_alert) = reply_and_alert(ctx.conn, ticket.id)?;
+    let alert = match queues.config(&ticket.queue) {
+        // A queue removed from the config: no promises can be computed.
+        None => {
+            ticket.sla = SlaDeadlines::default();
+            None
+        }
+        Some(q) => {
+            let before = load(ctx.conn, ticket.id, &q.calendar)?;
+            let facts = Facts::of(ticket, last_reply);
+            let after = step_all(&facts, q, before.clone(), ctx.now);
+            store_changed(ctx.conn, ticket.id, &before, &after)?;
+            ticket.sla = deadlines(&after);
+            next_alert(&after, &q.warn_before)
+        }
+    };
+    if alert != stored_alert {
+        set_alert(ctx.conn, ticket.id, alert)?;
+    }
+    Ok(())
+}
+
+pub mod recompute;
+pub use recompute::recompute_all;
 
 #[cfg(test)]
 mod props;

@@ -42,6 +42,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "sla_assignment",
         include_str!("../../migrations/0008_sla_assignment.sql"),
     ),
+    (
+        9,
+        "sla_derived_due",
+        include_str!("../../migrations/0009_sla_derived_due.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.

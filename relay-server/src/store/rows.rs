@@ -23,7 +23,7 @@ fn ts(v: Option<i64>) -> Option<Timestamp> {
     v.map(Timestamp)
 }
 
-fn corrupt(what: &str, value: &str) -> rusqlite::Error {
+pub(crate) fn corrupt(what: &str, value: &str) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(
         0,
         rusqlite::types::Type::Text,
@@ -232,6 +232,40 @@ pub fn save_ticket(conn: &Connection, t: &Ticket) -> Result<(), StoreError> {
     } else {
         Err(StoreError::NotFound(format!("ticket {}", t.id)))
     }
+}
+
+/// A ticket's deadlines as the recompute writes them.
+pub struct SlaRow<'a> {
+    pub id: TicketId,
+    pub sla: &'a SlaDeadlines,
+    /// `sla.targets` as JSON.
+    pub targets_json: &'a str,
+    /// When the timer must look at its clocks next.
+    pub alert_at: Option<Timestamp>,
+    /// Write only if the ticket's `sla_rev` is still this one.
+    pub if_rev: Option<i64>,
+}
+
+/// Writes a ticket's deadlines (the rest of it unchanged). Returns false
+/// when `if_rev` no longer matches (or the ticket is gone).
+pub fn save_sla(conn: &Connection, r: &SlaRow<'_>) -> Result<bool, StoreError> {
+    let n = conn
+        .prepare_cached(
+            "UPDATE tickets SET first_reply_due = ?2, next_reply_due = ?3, resolution_due = ?4,
+                 update_due = ?5, sla_targets = ?6, sla_alert_at = ?7
+             WHERE id = ?1 AND (?8 IS NULL OR sla_rev = ?8)",
+        )?
+        .execute(params![
+            r.id.0,
+            r.sla.first_reply_due.map(|v| v.0),
+            r.sla.next_reply_due.map(|v| v.0),
+            r.sla.resolution_due.map(|v| v.0),
+            r.sla.update_due.map(|v| v.0),
+            r.targets_json,
+            r.alert_at.map(|v| v.0),
+            r.if_rev,
+        ])?;
+    Ok(n == 1)
 }
 
 /// A message to insert.
