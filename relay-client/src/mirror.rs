@@ -198,3 +198,72 @@ impl Mirror {
         d.finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ticket(id: i64) -> Ticket {
+        Ticket {
+            id: TicketId(id),
+            number: 10000 + id as u64,
+            customer_id: CustomerId(1),
+            status: TicketStatus::New,
+            queue: QueueId::new("L1"),
+            priority: Priority::Normal,
+            tags: vec![],
+            assignee: None,
+            topic: None,
+            created_at: Timestamp(1),
+            updated_at: Timestamp(2),
+            first_reply_at: None,
+            resolved_at: None,
+            closed_at: None,
+            waiting_since: Some(Timestamp(1)),
+            sla: SlaDeadlines {
+                first_reply_due: Some(Timestamp(900_001)),
+                ..Default::default()
+            },
+            message_count: 1,
+            last_message_id: None,
+            csat: None,
+        }
+    }
+
+    #[test]
+    fn recomputed_deadlines_replace_only_the_listed_tickets_sla() {
+        let mut m = Mirror::new(None);
+        for id in [1, 2] {
+            m.tickets.insert(TicketId(id), ticket(id));
+        }
+        let sla = SlaDeadlines {
+            first_reply_due: Some(Timestamp(4_500_001)),
+            resolution_due: Some(Timestamp(9_000_001)),
+            ..Default::default()
+        };
+        let e = EventEnvelope {
+            seq: Seq(1),
+            at: Timestamp(5),
+            event: Event::SlaRecomputed {
+                tickets: vec![
+                    TicketSla {
+                        ticket_id: TicketId(2),
+                        sla: sla.clone(),
+                    },
+                    // Not mirrored (closed, or never seen): ignored.
+                    TicketSla {
+                        ticket_id: TicketId(7),
+                        sla: sla.clone(),
+                    },
+                ],
+            },
+        };
+        assert_eq!(m.apply_event(&e), Ok(true));
+        let mut want = ticket(2);
+        want.sla = sla;
+        assert_eq!(m.tickets[&TicketId(2)], want);
+        assert_eq!(m.tickets[&TicketId(1)], ticket(1));
+        assert!(!m.tickets.contains_key(&TicketId(7)));
+        assert_eq!(m.seq, Seq(1));
+    }
+}

@@ -92,10 +92,10 @@ pub async fn serve(
         tokio::spawn(async move {
             // Deadlines follow the current calendars and policies; in the
             // background, so agents can connect meanwhile.
-            match domain::sla::recompute_all(&store, desk.clone()).await {
-                Ok(0) => {}
-                Ok(n) => {
-                    tracing::info!("SLA: {n} tickets' deadlines moved with the current config")
+            match domain::sla::recompute_if_changed(&store, desk.clone()).await {
+                Ok(None) => tracing::debug!("SLA: config unchanged, deadlines stand"),
+                Ok(Some(n)) => {
+                    tracing::info!("SLA: config changed, {n} tickets' deadlines moved")
                 }
                 Err(e) => tracing::error!("SLA: cannot recompute deadlines at start: {e}"),
             }

@@ -57,7 +57,8 @@ pub enum Event {
     /// Deadlines moved because a calendar or SLA policy changed (the
     /// server recomputes them at start). Each listed ticket's `sla` is
     /// replaced; nothing else about it changed. Sent in batches, one per
-    /// ticket range, so a config change over a large desk is a few events.
+    /// ticket range (sorted by ticket id), so a config change over a large
+    /// desk is a few events.
     SlaRecomputed { tickets: Vec<TicketSla> },
 }
 

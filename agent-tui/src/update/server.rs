@@ -149,6 +149,15 @@ impl App {
                     self.warn(crate::alerts::server_alert_text(alert, self.now));
                 }
             }
+            // Deadlines moved with a config change: the customers'
+            // history too (the list comes sorted by ticket id).
+            Event::SlaRecomputed { tickets } => {
+                for t in self.history.values_mut().flatten() {
+                    if let Ok(i) = tickets.binary_search_by_key(&t.id, |m| m.ticket_id) {
+                        t.sla = tickets[i].sla.clone();
+                    }
+                }
+            }
             _ => {}
         }
     }

@@ -461,3 +461,28 @@ fn gaps_resync_and_closed_tickets_close_their_chats() {
     assert_eq!(a.screen, Screen::Queues);
     assert!(a.rows.iter().all(|r| *r != TicketId(1)));
 }
+
+#[test]
+fn recomputed_deadlines_reach_the_queue_and_the_customers_history() {
+    let mut a = with_tickets();
+    let t = a.mirror.tickets[&TicketId(1)].clone();
+    a.history.insert(t.customer_id, vec![t.clone()]);
+    let sla = SlaDeadlines {
+        first_reply_due: Some(Timestamp(NOW.0 + 3_600_000)),
+        ..Default::default()
+    };
+    a.handle(Input::Net(NetEvent::Frame(ServerMessage::Events {
+        events: vec![EventEnvelope {
+            seq: Seq(a.mirror.seq.0 + 1),
+            at: NOW,
+            event: Event::SlaRecomputed {
+                tickets: vec![TicketSla {
+                    ticket_id: TicketId(1),
+                    sla: sla.clone(),
+                }],
+            },
+        }],
+    })));
+    assert_eq!(a.mirror.tickets[&TicketId(1)].sla, sla);
+    assert_eq!(a.history[&t.customer_id][0].sla, sla);
+}

@@ -121,6 +121,12 @@ pub struct Calendar {
 const WALK_DAYS: usize = 3660;
 
 impl Calendar {
+    /// Everything business time depends on, as text (equal text, equal
+    /// arithmetic).
+    pub fn fingerprint(&self) -> String {
+        format!("{} {:?} {:?}", self.zone_name, self.week, self.holidays)
+    }
+
     /// No blocks: always open.
     pub fn parse(time_zone: &str, open: &[String], holidays: &[String]) -> Result<Self, String> {
         let tz = zone(time_zone)?;

@@ -329,6 +329,24 @@ impl Queues {
     pub fn configs(&self) -> &[QueueConfig] {
         &self.configs
     }
+
+    /// Everything stored deadlines depend on (each queue's policies,
+    /// calendar and warning lead times, and this build's version, whose
+    /// arithmetic may differ), as text: an unchanged one means a recompute
+    /// would move nothing.
+    pub fn sla_fingerprint(&self) -> String {
+        let mut out = format!("relay-server {}", env!("CARGO_PKG_VERSION"));
+        for q in &self.configs {
+            out.push_str(&format!(
+                "\n{} {:?} {} {:?}",
+                q.wire.id,
+                q.policies,
+                q.calendar.fingerprint(),
+                q.warn_before
+            ));
+        }
+        out
+    }
 }
 
 #[cfg(test)]

@@ -512,7 +512,7 @@ pub fn track(ctx: &WriteCtx<'_>, queues: &Queues, ticket: &mut Ticket) -> Result
 }
 
 pub mod recompute;
-pub use recompute::recompute_all;
+pub use recompute::{recompute_all, recompute_if_changed};
 
 #[cfg(test)]
 mod props;

@@ -12,7 +12,7 @@
 //! planned ticket only if it is unchanged, and recomputes the others
 //! itself, as it does tickets whose clocks must change too.
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use shared::*;
 
 use super::{
@@ -295,6 +295,45 @@ fn recompute_one(
         },
     )?;
     Ok(Some(sla))
+}
+
+/// At start: recomputes every open ticket's deadlines unless the SLA
+/// configuration is the one they were computed with (`sla_config`), then
+/// records it. Returns how many moved (`None`: skipped, unchanged).
+pub async fn recompute_if_changed(
+    store: &Store,
+    desk: std::sync::Arc<Desk>,
+) -> Result<Option<usize>, DomainError> {
+    let fingerprint = desk.queues.sla_fingerprint();
+    let stored: Option<String> = store
+        .readers()
+        .read(|c| {
+            Ok(
+                c.query_row("SELECT fingerprint FROM sla_config WHERE id = 1", [], |r| {
+                    r.get(0)
+                })
+                .optional()?,
+            )
+        })
+        .await?;
+    if stored.as_deref() == Some(fingerprint.as_str()) {
+        return Ok(None);
+    }
+    let moved = recompute_all(store, desk).await?;
+    // Recorded only once every ticket is done: a crash midway recomputes
+    // again at the next start.
+    store
+        .write(move |ctx| {
+            ctx.conn
+                .prepare_cached(
+                    "INSERT INTO sla_config (id, fingerprint, applied_at) VALUES (1, ?1, ?2)
+                     ON CONFLICT (id) DO UPDATE SET fingerprint = ?1, applied_at = ?2",
+                )?
+                .execute(params![fingerprint, ctx.now.0])?;
+            Ok::<_, DomainError>(())
+        })
+        .await?;
+    Ok(Some(moved))
 }
 
 /// Every open ticket's deadlines recomputed, slice by slice, the next

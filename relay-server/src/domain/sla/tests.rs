@@ -194,6 +194,44 @@ impl Sim {
             .unwrap()
     }
 
+    /// When the timer looks at a ticket next, as stored.
+    async fn alert_at(&self, id: TicketId) -> Option<Timestamp> {
+        self.store
+            .readers()
+            .read(move |c| {
+                Ok(c.query_row(
+                    "SELECT sla_alert_at FROM tickets WHERE id = ?1",
+                    [id.0],
+                    |r| r.get::<_, Option<i64>>(0),
+                )?)
+            })
+            .await
+            .unwrap()
+            .map(Timestamp)
+    }
+
+    async fn last_event(&self) -> Event {
+        self.store
+            .readers()
+            .read(|c| {
+                let body: String = c.query_row(
+                    "SELECT body FROM events ORDER BY seq DESC LIMIT 1",
+                    [],
+                    |r| r.get(0),
+                )?;
+                Ok(serde_json::from_str::<EventEnvelope>(&body)?.event)
+            })
+            .await
+            .unwrap()
+    }
+
+    /// A start with `desk`'s config.
+    async fn restart_with(&self, desk: &Arc<Desk>) -> Option<usize> {
+        recompute_if_changed(&self.store, desk.clone())
+            .await
+            .unwrap()
+    }
+
     async fn staff_posts(&self) -> Vec<String> {
         self.store
             .readers()
@@ -210,6 +248,133 @@ impl Sim {
 }
 
 const MIN: i64 = 60_000;
+
+/// The config with the Kyiv office opening at 10:00 instead of 09:00.
+fn kyiv_opens_later() -> Arc<Desk> {
+    let mut s = settings();
+    s.calendars.insert(
+        "kyiv".into(),
+        cal(
+            "Europe/Kyiv",
+            &["mon-fri 10:00-13:00", "mon-fri 14:00-18:00"],
+            &[],
+        ),
+    );
+    Arc::new(Desk::new(&s).unwrap())
+}
+
+#[tokio::test]
+async fn a_calendar_change_at_restart_moves_deadlines_by_hand_and_streams_them_once() {
+    let mut sim = Sim::new(at("2026-11-23T07:00:00Z")).await; // Monday, 09:00 in Kyiv
+    let desk = sim.desk.clone();
+    // The first start records the config; the next with it skips.
+    assert_eq!(sim.restart_with(&desk).await, Some(0));
+    assert_eq!(sim.restart_with(&desk).await, None);
+    // L1 (Kyiv, UTC+2) at 09:00 local: first reply 15 min -> 09:15 local;
+    // resolution 4 h -> 13:00 local. Warned 5 min before the first.
+    let a = sim.customer_writes(100, "L1", "Refund please").await;
+    let t = sim.ticket(a).await;
+    assert_eq!(t.sla.first_reply_due, Some(at("2026-11-23T07:15:00Z")));
+    assert_eq!(t.sla.resolution_due, Some(at("2026-11-23T11:00:00Z")));
+    assert_eq!(sim.alert_at(a).await, Some(at("2026-11-23T07:10:00Z")));
+    // VIP runs on the Tokyo calendar: the change leaves it alone.
+    let v = sim.customer_writes(200, "VIP", "Hello").await;
+    let vip = sim.ticket(v).await;
+
+    // 07:05Z: a restart where Kyiv opens at 10:00. The clocks have run
+    // since 09:00 local but no business time has passed: first reply
+    // 10:15 local = 08:15Z; resolution 3 h to the 13:00 lunch and 1 h
+    // after: 15:00 local = 13:00Z; the warning at 08:10Z.
+    sim.clock.advance_ms(5 * MIN);
+    let later = kyiv_opens_later();
+    assert_eq!(sim.restart_with(&later).await, Some(1));
+    let t = sim.ticket(a).await;
+    assert_eq!(t.sla.first_reply_due, Some(at("2026-11-23T08:15:00Z")));
+    assert_eq!(t.sla.resolution_due, Some(at("2026-11-23T13:00:00Z")));
+    assert_eq!(sim.alert_at(a).await, Some(at("2026-11-23T08:10:00Z")));
+    assert_eq!(sim.ticket(v).await, vip);
+    match sim.last_event().await {
+        Event::SlaRecomputed { tickets } => assert_eq!(
+            tickets,
+            vec![TicketSla {
+                ticket_id: a,
+                sla: t.sla.clone()
+            }]
+        ),
+        e => panic!("expected sla_recomputed, got {e:?}"),
+    }
+    assert_eq!(sim.restart_with(&later).await, None);
+
+    // The timer follows: nothing for A at the old 07:10Z, the warning at
+    // the new 08:10Z.
+    sim.desk = later;
+    let mine = |alerts: Vec<(Timestamp, u64, SlaTarget, SlaLevel, Option<i64>, Timestamp)>| {
+        alerts
+            .into_iter()
+            .filter(|a| a.1 == t.number)
+            .collect::<Vec<_>>()
+    };
+    sim.clock.set(at("2026-11-23T07:11:00Z"));
+    sim.tick().await;
+    assert_eq!(mine(sim.alerts().await), vec![]);
+    sim.clock.set(at("2026-11-23T08:10:00Z"));
+    sim.tick().await;
+    assert_eq!(
+        mine(sim.alerts().await),
+        vec![(
+            at("2026-11-23T08:10:00Z"),
+            t.number,
+            SlaTarget::FirstReply,
+            SlaLevel::Warning,
+            Some(5 * MIN),
+            at("2026-11-23T08:15:00Z")
+        )]
+    );
+}
+
+#[tokio::test]
+async fn a_ticket_changed_after_its_slice_was_planned_is_recomputed_by_the_writer() {
+    let mut sim = Sim::new(at("2026-11-23T07:00:00Z")).await;
+    let a = sim.customer_writes(100, "L1", "Refund please").await;
+    let later = kyiv_opens_later();
+    let (d, now) = (later.clone(), sim.clock.now());
+    let plan = sim
+        .store
+        .readers()
+        .read(move |c| recompute::plan(c, &d.queues, 0, now))
+        .await
+        .unwrap();
+    // Before the plan is applied, the first reply goes out.
+    sim.clock.advance_ms(2 * MIN);
+    sim.command(Command::Reply {
+        ticket_id: a,
+        text: "On it".into(),
+    })
+    .await;
+    let d = later.clone();
+    let moved = sim
+        .store
+        .write(move |ctx| recompute::apply(ctx, &d.queues, plan))
+        .await
+        .unwrap();
+    assert_eq!(moved, 1);
+    // The plan's first-reply due (08:15Z) is not written back over the
+    // reply; the resolution follows the new calendar (13:00Z).
+    let t = sim.ticket(a).await;
+    assert_eq!(t.sla.first_reply_due, None);
+    assert_eq!(t.sla.resolution_due, Some(at("2026-11-23T13:00:00Z")));
+    let first = t
+        .sla
+        .targets
+        .iter()
+        .find(|s| s.target == SlaTarget::FirstReply)
+        .unwrap();
+    assert_eq!(
+        (first.status, first.at),
+        (SlaStatus::Met, Some(at("2026-11-23T07:02:00Z")))
+    );
+    assert_eq!(sim.alert_at(a).await, Some(at("2026-11-23T12:55:00Z")));
+}
 
 #[tokio::test]
 async fn a_week_across_lunch_breaks_a_holiday_a_weekend_and_three_zones() {
