@@ -112,6 +112,7 @@ pub enum TicketChange {
     Csat {
         rating: u8,
     },
-    /// Deadlines were recomputed (a calendar or SLA policy changed).
+    /// A clock breached: the ticket streams with it `missed`. (Deadlines
+    /// moved by a config change come as `Event::SlaRecomputed`.)
     Sla,
 }
