@@ -147,10 +147,14 @@ async fn recompute(store: &Store) {
     // A start with the config the deadlines were computed with: the first
     // records it (a full recompute that moves nothing), the next skips.
     let t = Instant::now();
-    let first = sla::recompute_if_changed(store, after.clone()).await.unwrap();
+    let first = sla::recompute_if_changed(store, after.clone())
+        .await
+        .unwrap();
     let took_first = t.elapsed();
     let t = Instant::now();
-    let again = sla::recompute_if_changed(store, after.clone()).await.unwrap();
+    let again = sla::recompute_if_changed(store, after.clone())
+        .await
+        .unwrap();
     println!(
         "unchanged config: recompute that moves nothing {took_first:.1?} ({first:?} moved); \
          a start after it skips in {:.1?} ({again:?})",

@@ -42,7 +42,9 @@ enum Cmd {
     ///
     /// Also runs the desk's timers once a second: SLA warnings and breaches
     /// with their escalations, reassignment, offline agents' tickets back to
-    /// the queue, auto-assignment, automations (docs/sla.md).
+    /// the queue, auto-assignment, automations (docs/sla.md). When the
+    /// calendars or SLA policies changed since the last start, every open
+    /// ticket's deadlines are first recomputed in the background.
     ///
     /// Prints "relay-server listening on http://ADDR" on stdout once ready.
     Serve {
