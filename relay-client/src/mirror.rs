@@ -205,28 +205,11 @@ mod tests {
 
     fn ticket(id: i64) -> Ticket {
         Ticket {
-            id: TicketId(id),
-            number: 10000 + id as u64,
-            customer_id: CustomerId(1),
-            status: TicketStatus::New,
-            queue: QueueId::new("L1"),
-            priority: Priority::Normal,
-            tags: vec![],
-            assignee: None,
-            topic: None,
-            created_at: Timestamp(1),
-            updated_at: Timestamp(2),
-            first_reply_at: None,
-            resolved_at: None,
-            closed_at: None,
-            waiting_since: Some(Timestamp(1)),
             sla: SlaDeadlines {
                 first_reply_due: Some(Timestamp(900_001)),
                 ..Default::default()
             },
-            message_count: 1,
-            last_message_id: None,
-            csat: None,
+            ..shared::fixtures::ticket(id)
         }
     }
 

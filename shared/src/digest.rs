@@ -105,25 +105,8 @@ mod tests {
 
     fn ticket(id: i64, status: TicketStatus) -> Ticket {
         Ticket {
-            id: TicketId(id),
-            number: 10000 + id as u64,
-            customer_id: CustomerId(1),
             status,
-            queue: QueueId::new("L1"),
-            priority: Priority::Normal,
-            tags: vec![],
-            assignee: None,
-            topic: None,
-            created_at: Timestamp(1),
-            updated_at: Timestamp(2),
-            first_reply_at: None,
-            resolved_at: None,
-            closed_at: None,
-            waiting_since: Some(Timestamp(1)),
-            sla: SlaDeadlines::default(),
-            message_count: 0,
-            last_message_id: None,
-            csat: None,
+            ..crate::fixtures::ticket(id)
         }
     }
 

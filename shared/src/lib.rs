@@ -6,6 +6,8 @@
 
 pub mod digest;
 pub mod event;
+#[cfg(any(test, feature = "fixtures"))]
+pub mod fixtures;
 pub mod ids;
 pub mod model;
 pub mod protocol;

@@ -249,6 +249,11 @@ impl Sim {
 
 const MIN: i64 = 60_000;
 
+/// A ticket's streamed state of one clock.
+fn target(t: &Ticket, target: SlaTarget) -> &SlaTargetState {
+    t.sla.targets.iter().find(|s| s.target == target).unwrap()
+}
+
 /// The config with the Kyiv office opening at 10:00 instead of 09:00.
 fn kyiv_opens_later() -> Arc<Desk> {
     let mut s = settings();
@@ -363,12 +368,7 @@ async fn a_ticket_changed_after_its_slice_was_planned_is_recomputed_by_the_write
     let t = sim.ticket(a).await;
     assert_eq!(t.sla.first_reply_due, None);
     assert_eq!(t.sla.resolution_due, Some(at("2026-11-23T13:00:00Z")));
-    let first = t
-        .sla
-        .targets
-        .iter()
-        .find(|s| s.target == SlaTarget::FirstReply)
-        .unwrap();
+    let first = target(&t, SlaTarget::FirstReply);
     assert_eq!(
         (first.status, first.at),
         (SlaStatus::Met, Some(at("2026-11-23T07:02:00Z")))
@@ -406,12 +406,7 @@ async fn a_week_across_lunch_breaks_a_holiday_a_weekend_and_three_zones() {
             })
             .await;
             let t = sim.ticket(tickets[0]).await;
-            let first = t
-                .sla
-                .targets
-                .iter()
-                .find(|s| s.target == SlaTarget::FirstReply)
-                .unwrap();
+            let first = target(&t, SlaTarget::FirstReply);
             assert_eq!(
                 (first.status, first.at),
                 (SlaStatus::Missed, Some(at("2026-11-23T12:05:00Z")))
@@ -471,12 +466,7 @@ async fn a_week_across_lunch_breaks_a_holiday_a_weekend_and_three_zones() {
             .await;
             let t = sim.ticket(tickets[1]).await;
             assert_eq!(t.sla.update_due, Some(at("2026-11-27T16:10:00Z")));
-            let first = t
-                .sla
-                .targets
-                .iter()
-                .find(|s| s.target == SlaTarget::FirstReply)
-                .unwrap();
+            let first = target(&t, SlaTarget::FirstReply);
             assert_eq!((first.status, first.at), (SlaStatus::Met, Some(now)));
         }
         if now == at("2026-11-27T15:10:00Z") {
@@ -490,12 +480,7 @@ async fn a_week_across_lunch_breaks_a_holiday_a_weekend_and_three_zones() {
             let t = sim.ticket(tickets[1]).await;
             assert_eq!(t.sla.resolution_due, None);
             assert_eq!(t.sla.update_due, None);
-            let res = t
-                .sla
-                .targets
-                .iter()
-                .find(|s| s.target == SlaTarget::Resolution)
-                .unwrap();
+            let res = target(&t, SlaTarget::Resolution);
             assert_eq!(
                 (res.status, res.remaining_ms),
                 (SlaStatus::Paused, Some((22 * 60 + 40) * MIN))
