@@ -7,7 +7,7 @@ use crate::model::*;
 use serde::{Deserialize, Serialize};
 
 /// Version of this protocol. A client must send exactly this in `hello`.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// Largest frame (text message) the server accepts from a client.
 pub const MAX_CLIENT_FRAME_BYTES: usize = 1024 * 1024;

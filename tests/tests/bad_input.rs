@@ -27,17 +27,17 @@ async fn bad_handshakes_are_closed_with_a_reason() {
     let url = server.ws_url();
 
     assert_eq!(
-        refused(&url, hello("", 1)).await,
+        refused(&url, hello("", PROTOCOL_VERSION)).await,
         (close::UNAUTHORIZED, "missing token".into())
     );
     assert_eq!(
-        refused(&url, hello("rst_nope", 1)).await,
+        refused(&url, hello("rst_nope", PROTOCOL_VERSION)).await,
         (close::UNAUTHORIZED, "invalid token".into())
     );
     let (code, reason) = refused(&url, hello(&token, 99)).await;
     assert_eq!(code, close::PROTOCOL_MISMATCH);
     assert!(
-        reason.contains("99") && reason.contains("speaks 1"),
+        reason.contains("99") && reason.contains(&format!("speaks {PROTOCOL_VERSION}")),
         "{reason}"
     );
     let (code, reason) = refused(&url, r#"{"type":"digest"}"#.into()).await;
@@ -61,7 +61,7 @@ async fn bad_handshakes_are_closed_with_a_reason() {
     // Pings before hello are fine.
     let mut c = Connection::open(&url).await.unwrap();
     c.ping().await.unwrap();
-    c.send_text(hello(&token, 1)).await.unwrap();
+    c.send_text(hello(&token, PROTOCOL_VERSION)).await.unwrap();
     assert!(matches!(
         c.recv().await.unwrap(),
         Incoming::Message(ServerMessage::Welcome { .. })
@@ -106,7 +106,7 @@ async fn bad_frames_and_commands_are_refused_and_change_nothing() {
     // A lone surrogate is not valid Unicode, so not valid JSON: no id can be read.
     let e = a.raw(format!(r#"{{"type":"command","id":"x3","command":{{"kind":"note","ticket_id":{},"text":"\ud800"}}}}"#, mine.0), None).await;
     expect_error(&e, ErrorCode::BadFrame);
-    let e = a.raw(hello(&token, 1), None).await;
+    let e = a.raw(hello(&token, PROTOCOL_VERSION), None).await;
     expect_error(&e, ErrorCode::BadFrame);
     a.conn.send_binary(vec![1, 2, 3]).await.unwrap();
     let key = CommandId::new("");
@@ -346,7 +346,9 @@ async fn removing_an_agent_or_replacing_its_token_closes_its_connections() {
     let (code, reason) = a.closed().await;
     assert_eq!(code, close::REVOKED, "{reason}");
     assert_eq!(
-        refused(&server.ws_url(), hello(&alice, 1)).await.0,
+        refused(&server.ws_url(), hello(&alice, PROTOCOL_VERSION))
+            .await
+            .0,
         close::UNAUTHORIZED
     );
 
@@ -354,7 +356,9 @@ async fn removing_an_agent_or_replacing_its_token_closes_its_connections() {
     let (code, _) = b.closed().await;
     assert_eq!(code, close::REVOKED);
     assert_eq!(
-        refused(&server.ws_url(), hello(&bob, 1)).await.0,
+        refused(&server.ws_url(), hello(&bob, PROTOCOL_VERSION))
+            .await
+            .0,
         close::UNAUTHORIZED
     );
 }

@@ -45,35 +45,35 @@ pub fn fire_due(ctx: &mut WriteCtx<'_>, desk: &Desk) -> Result<usize, DomainErro
     let mut fired = 0;
     for ticket_id in due {
         let id = TicketId(ticket_id);
-        let Some(t) = rows::load_ticket(ctx.conn, id)? else {
-            continue;
-        };
-        let Some(q) = desk.queues.config(&t.queue) else {
-            sla::set_alert(ctx.conn, id, None)?;
-            continue;
-        };
-        let mut clocks = sla::load(ctx.conn, id, &q.calendar)?;
-        let mut raised = Vec::new();
-        for clock in &mut clocks {
-            if let Some((level, lead_ms)) = clock.alert_due(&q.warn_before, ctx.now) {
-                sla::store(ctx.conn, id, clock)?;
-                raised.push(Raised {
-                    target: clock.target,
-                    level,
-                    lead_ms,
-                    due: clock.due.unwrap_or(ctx.now),
-                    actions: match level {
-                        SlaLevel::Warning => q.on_warning.clone(),
-                        SlaLevel::Breach => q.on_breach.clone(),
-                    },
-                });
-            }
-        }
-        sla::set_alert(ctx.conn, id, sla::next_alert(&clocks, &q.warn_before))?;
-        for r in raised {
-            // Reloaded: an earlier alert's actions may have changed it.
+        // One alert at a time, everything reloaded: an alert's actions may
+        // move the ticket to another queue or raise its priority.
+        loop {
             let Some(t) = rows::load_ticket(ctx.conn, id)? else {
                 break;
+            };
+            let Some(q) = desk.queues.config(&t.queue) else {
+                sla::set_alert(ctx.conn, id, None)?;
+                break;
+            };
+            let mut clocks = sla::load(ctx.conn, id, &q.calendar)?;
+            let raised = clocks.iter_mut().find_map(|c| {
+                let (level, lead_ms) = c.alert_due(&q.warn_before, ctx.now)?;
+                Some((c.clone(), level, lead_ms))
+            });
+            sla::set_alert(ctx.conn, id, sla::next_alert(&clocks, &q.warn_before))?;
+            let Some((clock, level, lead_ms)) = raised else {
+                break;
+            };
+            sla::store(ctx.conn, id, &clock)?;
+            let r = Raised {
+                target: clock.target,
+                level,
+                lead_ms,
+                due: clock.due.unwrap_or(ctx.now),
+                actions: match level {
+                    SlaLevel::Warning => q.on_warning.clone(),
+                    SlaLevel::Breach => q.on_breach.clone(),
+                },
             };
             alert(ctx, desk, t, r)?;
             fired += 1;

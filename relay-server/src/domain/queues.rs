@@ -331,11 +331,15 @@ impl Queues {
     }
 
     /// Everything stored deadlines depend on (each queue's policies,
-    /// calendar and warning lead times, and this build's version, whose
-    /// arithmetic may differ), as text: an unchanged one means a recompute
+    /// calendar and warning lead times; this build's version and
+    /// `sla::RULES_VERSION`, whose arithmetic may differ), as text: an unchanged one means a recompute
     /// would move nothing.
     pub fn sla_fingerprint(&self) -> String {
-        let mut out = format!("relay-server {}", env!("CARGO_PKG_VERSION"));
+        let mut out = format!(
+            "relay-server {} rules {}",
+            env!("CARGO_PKG_VERSION"),
+            super::sla::RULES_VERSION
+        );
         for q in &self.configs {
             out.push_str(&format!(
                 "\n{} {:?} {} {:?}",

@@ -18,6 +18,11 @@ use super::hours::Calendar;
 use super::queues::{Policy, QueueConfig, Queues};
 use crate::store::WriteCtx;
 
+/// Bump on any change to how deadlines are computed (the clock rules, the
+/// business-time arithmetic, the time-zone data bundled with jiff): the
+/// next start then recomputes every open ticket's deadlines.
+pub const RULES_VERSION: u32 = 1;
+
 /// What a ticket's state asks of one clock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Want {
