@@ -133,20 +133,9 @@ pub fn add_ticket(m: &mut Mirror, id: i64, f: impl FnOnce(&mut Ticket)) -> Ticke
         add_customer(m, 1, "Olena", false);
     }
     let mut t = Ticket {
-        id: TicketId(id),
-        number: 10_000 + id as u64,
-        customer_id: CustomerId(1),
-        status: TicketStatus::New,
-        queue: QueueId::new("L1"),
-        priority: Priority::Normal,
-        tags: vec![],
-        assignee: None,
         topic: Some("payment".into()),
         created_at: NOW.minus(300),
         updated_at: NOW.minus(300),
-        first_reply_at: None,
-        resolved_at: None,
-        closed_at: None,
         waiting_since: None,
         sla: SlaDeadlines {
             first_reply_due: Some(NOW.plus(600)),
@@ -154,9 +143,7 @@ pub fn add_ticket(m: &mut Mirror, id: i64, f: impl FnOnce(&mut Ticket)) -> Ticke
             resolution_due: Some(NOW.plus(4 * 3600)),
             ..Default::default()
         },
-        message_count: 0,
-        last_message_id: None,
-        csat: None,
+        ..shared::fixtures::ticket(id)
     };
     f(&mut t);
     m.tickets.insert(t.id, t);

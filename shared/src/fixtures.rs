@@ -1,4 +1,5 @@
-//! Records for tests (feature `fixtures`; not in release builds).
+//! Records for tests (feature `fixtures`; agent-tui's fixtures build on
+//! them).
 
 use crate::*;
 
