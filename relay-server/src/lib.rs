@@ -38,7 +38,7 @@ pub struct App {
 pub enum LaunchError {
     #[error("{0}")]
     Settings(#[from] settings::SettingsError),
-    #[error("cannot open the database: {0}")]
+    #[error("{0}")]
     Store(#[from] StoreError),
     #[error("server error: {0}")]
     Io(#[from] std::io::Error),

@@ -133,8 +133,7 @@ fn run(cli: Cli) -> Result<()> {
             Cmd::Serve { listen } => serve(settings, listen).await,
             Cmd::Migrate => {
                 let path = settings.db_path()?;
-                let applied = store::migrate(&path)
-                    .with_context(|| format!("database {}", path.display()))?;
+                let applied = store::migrate(&path)?;
                 match applied.as_slice() {
                     [] => println!(
                         "{}: schema is up to date (version {})",

@@ -373,36 +373,32 @@ impl App {
         self.screen = Screen::Chat(i);
     }
 
-    /// The chat waiting longest for a reply: among open chats first, then
-    /// among my and unassigned tickets (opened as a new chat).
+    /// Opens the ticket waiting longest for a reply among those I may act
+    /// on (my open chats, my tickets, unassigned ones in my queues). Only
+    /// the chat already on screen is left out: in the queue view the
+    /// highlighted row is a candidate like any other.
     pub(super) fn next_waiting(&mut self) {
-        let current = self.current_ticket();
-        let waiting = |app: &App, t: TicketId| app.ticket(t).and_then(|t| t.waiting_since);
-        let open = self
-            .chats
-            .iter()
-            .filter(|c| Some(c.ticket) != current)
-            .filter_map(|c| waiting(self, c.ticket).map(|w| (w, c.ticket)))
-            .min();
-        if let Some((_, t)) = open {
-            return self.open_chat(t);
-        }
-        let me = self.me.as_ref().map(|a| a.id);
-        let other = self
-            .mirror
-            .tickets
-            .values()
-            .filter(|t| Some(t.id) != current && crate::views::active(t))
-            .filter(|t| {
-                t.assignee == me
-                    || (t.assignee.is_none() && crate::views::serves(self.me.as_ref(), t))
-            })
-            .filter_map(|t| t.waiting_since.map(|w| (w, t.id)))
-            .min();
-        match other {
-            Some((_, t)) => self.open_chat(t),
+        match self.longest_waiting() {
+            Some(t) => self.open_chat(t),
             None => self.say("nobody is waiting for a reply"),
         }
+    }
+
+    pub fn longest_waiting(&self) -> Option<TicketId> {
+        let on_screen = self.current_chat().map(|c| c.ticket);
+        let me = self.me.as_ref().map(|a| a.id);
+        let mine = |t: &Ticket| {
+            t.assignee == me || (t.assignee.is_none() && crate::views::serves(self.me.as_ref(), t))
+        };
+        let in_chats = |t: &Ticket| self.chats.iter().any(|c| c.ticket == t.id);
+        self.mirror
+            .tickets
+            .values()
+            .filter(|t| Some(t.id) != on_screen && crate::views::active(t))
+            .filter(|t| mine(t) || in_chats(t))
+            .filter_map(|t| t.waiting_since.map(|w| (w, t.id)))
+            .min()
+            .map(|(_, t)| t)
     }
 
     pub(super) fn ack_alerts(&mut self) {

@@ -121,16 +121,42 @@ fn queue_tabs_selection_and_opening_chats() {
 }
 
 #[test]
-fn next_waiting_prefers_open_chats_then_the_queue() {
+fn next_waiting_opens_the_longest_waiting_even_when_highlighted() {
     let mut a = with_tickets();
-    press(&mut a, "n");
+    // The All tab highlights the customer who waited longest: `n` opens
+    // exactly that one, it does not skip it.
+    press(&mut a, "h");
+    assert_eq!(a.tabs[a.queue_tab].title(), "All");
     assert_eq!(a.current_ticket(), Some(TicketId(2)));
-    // Nothing else waits.
+    press(&mut a, "n");
+    assert_eq!(a.screen, Screen::Chat(0));
+    assert_eq!(a.current_ticket(), Some(TicketId(2)));
+    // The chat on screen is the only one left out: nothing else waits.
     press(&mut a, "n");
     assert_eq!(
         a.flash.as_ref().unwrap().text,
         "nobody is waiting for a reply"
     );
+}
+
+#[test]
+fn next_waiting_weighs_open_chats_and_queues_alike() {
+    let mut a = with_tickets();
+    // Ticket 1 (mine, open as a chat) starts waiting after ticket 3 (in
+    // the queue, not open): the queue's customer waited longer.
+    let t3 = add_ticket(&mut a.mirror, 3, |t| t.waiting_since = Some(NOW.minus(900)));
+    a.mirror.tickets.get_mut(&TicketId(1)).unwrap().waiting_since = Some(NOW.minus(60));
+    a.rows_dirty = true;
+    a.handle(Input::Resize);
+    press(&mut a, "enter");
+    assert_eq!(a.current_ticket(), Some(TicketId(1)));
+    press(&mut a, "q");
+    press(&mut a, "n");
+    assert_eq!(a.current_ticket(), Some(t3));
+    press(&mut a, "n");
+    assert_eq!(a.current_ticket(), Some(TicketId(2)));
+    press(&mut a, "n");
+    assert_eq!(a.current_ticket(), Some(t3));
 }
 
 #[test]

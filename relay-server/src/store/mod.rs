@@ -46,6 +46,20 @@ pub enum StoreError {
     Panicked(String),
     #[error("corrupt row: {0}")]
     Corrupt(String),
+    #[error("cannot create the database directory {}: {reason}", dir.display())]
+    CreateDir { dir: PathBuf, reason: String },
+    #[error("cannot open the database {}: {}", path.display(), sqlite_reason(reason, path))]
+    Open {
+        path: PathBuf,
+        reason: rusqlite::Error,
+    },
+}
+
+/// SQLite's own words for a failure, without the path rusqlite appends.
+fn sqlite_reason(e: &rusqlite::Error, path: &Path) -> String {
+    let text = e.to_string();
+    let suffix = format!(": {}", path.display());
+    text.strip_suffix(&suffix).unwrap_or(&text).to_owned()
 }
 
 /// Source of the current time, so tests can drive it.
@@ -172,7 +186,14 @@ fn open_conn(
     } else {
         16000
     };
-    let conn = Connection::open_with_flags(path, flags)?;
+    let opened = |reason| StoreError::Open {
+        path: path.to_owned(),
+        reason,
+    };
+    let conn = Connection::open_with_flags(path, flags).map_err(opened)?;
+    // The first statement is where SQLite finds out a file is not a database.
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
+        .map_err(opened)?;
     conn.busy_timeout(Duration::from_secs(10))?;
     let sync = match durability {
         Durability::Full => "FULL",
@@ -196,22 +217,44 @@ fn open_conn(
 /// Opens (creating if needed) the database file and applies migrations.
 /// Returns the versions applied.
 pub fn migrate(path: &Path) -> Result<Vec<u32>, StoreError> {
-    let mut conn = open_conn(path, OpenFlags::default(), Durability::Full)?;
+    let mut conn = create_conn(path, Durability::Full)?;
     migrations::migrate(&mut conn)
+}
+
+/// Why a directory could not be made, in words a person can act on.
+fn dir_failure(dir: &Path, e: &std::io::Error) -> String {
+    let in_the_way = dir
+        .ancestors()
+        .find(|a| a.exists())
+        .filter(|a| !a.is_dir());
+    match (in_the_way, e.kind()) {
+        (Some(file), _) if file == dir => "a file of that name is in the way".into(),
+        (Some(file), _) => format!("{} is a file, not a directory", file.display()),
+        (None, std::io::ErrorKind::PermissionDenied) => {
+            "permission denied (choose another place with --db or db = \"...\")".into()
+        }
+        (None, _) => e.to_string(),
+    }
+}
+
+/// Opens the database for writing, creating the file and its directory
+/// when missing: every command that may be the first to run on a fresh
+/// machine (`migrate`, `agent add`, `serve`) comes through here.
+fn create_conn(path: &Path, durability: Durability) -> Result<Connection, StoreError> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::CreateDir {
+            dir: dir.to_owned(),
+            reason: dir_failure(dir, &e),
+        })?;
+    }
+    open_conn(path, OpenFlags::default(), durability)
 }
 
 impl Store {
     /// Opens the store, applying pending migrations first, and starts the
     /// writer thread. Must be called inside a tokio runtime.
     pub fn open(opts: StoreOptions) -> Result<Store, StoreError> {
-        if let Some(dir) = opts.path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                StoreError::Sqlite(rusqlite::Error::InvalidPath(
-                    format!("{}: {e}", dir.display()).into(),
-                ))
-            })?;
-        }
-        let mut conn = open_conn(&opts.path, OpenFlags::default(), opts.durability)?;
+        let mut conn = create_conn(&opts.path, opts.durability)?;
         migrations::migrate(&mut conn)?;
         let head_seq: u64 =
             conn.query_row("SELECT coalesce(max(seq), 0) FROM events", [], |r| r.get(0))?;
