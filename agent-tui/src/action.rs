@@ -2,6 +2,7 @@
 //! snake_case so the config file's `[keys]` table can rebind them.
 
 use serde::{Deserialize, Serialize};
+use shared::{AgentId, Priority, QueueId, TicketStatus};
 
 /// Where a binding applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -12,6 +13,10 @@ pub enum Context {
     Normal,
     /// Typing in the compose box.
     Compose,
+    /// Typing in a picker or a prompt (the macro picker, the palette, a
+    /// one-line prompt). Its keys come first there; other characters are
+    /// the query.
+    Picker,
 }
 
 impl Context {
@@ -20,6 +25,7 @@ impl Context {
             Context::Global => "Everywhere",
             Context::Normal => "Queues and threads",
             Context::Compose => "Compose box",
+            Context::Picker => "Pickers and prompts",
         }
     }
 }
@@ -95,6 +101,117 @@ actions! {
     NextField = "next_field", Compose, "Next fill-in field of a macro";
     ToggleNote = "toggle_note", Compose, "Switch between reply and internal note";
     Leave = "leave", Compose, "Leave the compose box (the draft stays)";
+    SendAndClose = "send_and_close", Compose, "Send the reply, then close the ticket with a summary";
+    Assign = "assign", Normal, "Assign the ticket to a colleague who serves its queue";
+    Unassign = "unassign", Normal, "Unassign the ticket (back to its queue)";
+    Transfer = "transfer", Normal, "Transfer the ticket to another queue, with a note";
+    Escalate = "escalate", Normal, "Escalate to the expert queue with a note; the customer is told";
+    SetStatus = "set_status", Normal, "Set the ticket's status (the customer is told)";
+    SetPriority = "set_priority", Normal, "Set the ticket's priority";
+    AddTags = "add_tags", Normal, "Add tags to the ticket";
+    RemoveTag = "remove_tag", Normal, "Remove a tag from the ticket";
+    Note = "note", Normal, "Write an internal note (never sent to the customer)";
+    CloseTicket = "close_ticket", Normal, "Close with a summary: resolved; the customer is told and rates";
+    AskDetails = "ask_details", Normal, "Ask the customer for details (then wait on them)";
+    Pick = "pick", Picker, "Run, insert or confirm the highlighted entry";
+    Cancel = "cancel", Picker, "Close without doing anything";
+    SelectUp = "select_up", Picker, "Highlight the entry above";
+    SelectDown = "select_down", Picker, "Highlight the entry below";
+}
+
+/// What a palette entry acts on, beyond the ticket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Arg {
+    None,
+    Agent(AgentId),
+    Queue(QueueId),
+    Status(TicketStatus),
+    Priority(Priority),
+    Tag(String),
+}
+
+/// How far an action reaches: the palette never runs one that changes
+/// the owner or queue, or messages the customer, as the default pick of
+/// an ambiguous query, and shows what the customer will be sent first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Reach {
+    /// Only the workstation's view.
+    View,
+    /// The ticket's fields or internal notes; the customer sees nothing.
+    Ticket,
+    /// Who holds the ticket, or its queue.
+    Owner,
+    /// The customer is sent a message (maybe along with an owner change).
+    Customer,
+}
+
+impl Reach {
+    /// Safe to run as the default pick of a query.
+    pub fn safe(self) -> bool {
+        self <= Reach::Ticket
+    }
+}
+
+impl Action {
+    /// The words that name this action exactly in the palette: typed as
+    /// the query's first word, its entries rank first.
+    pub fn verbs(self) -> &'static [&'static str] {
+        use Action::*;
+        match self {
+            Take => &["take"],
+            Assign => &["assign"],
+            Unassign => &["unassign"],
+            Transfer => &["transfer", "move"],
+            Escalate => &["escalate"],
+            SetStatus => &["status"],
+            SetPriority => &["priority", "prio"],
+            AddTags => &["tag", "tags"],
+            RemoveTag => &["untag"],
+            Note => &["note"],
+            CloseTicket => &["close", "resolve", "solve"],
+            AskDetails => &["ask", "details"],
+            Macros => &["macro", "macros"],
+            NextWaiting => &["next"],
+            Alerts => &["alerts"],
+            AckAlerts => &["ack"],
+            Help => &["help"],
+            Quit => &["quit"],
+            _ => &[],
+        }
+    }
+
+    /// How far this action reaches with `arg`.
+    pub fn reach(self, _arg: &Arg) -> Reach {
+        use Action::*;
+        match self {
+            // The customer is told who took their request, or where it went.
+            Take | Assign | Escalate => Reach::Customer,
+            Unassign | Transfer => Reach::Owner,
+            // Every status change but back to new tells the customer.
+            SetStatus | CloseTicket | Send | SendAndClose => Reach::Customer,
+            SetPriority | AddTags | RemoveTag | Note => Reach::Ticket,
+            _ => Reach::View,
+        }
+    }
+
+    /// Acts on a ticket (needs one in front of the engineer).
+    pub fn on_ticket(self) -> bool {
+        use Action::*;
+        matches!(
+            self,
+            Take | Assign
+                | Unassign
+                | Transfer
+                | Escalate
+                | SetStatus
+                | SetPriority
+                | AddTags
+                | RemoveTag
+                | Note
+                | CloseTicket
+                | AskDetails
+        )
+    }
 }
 
 impl Action {

@@ -190,20 +190,22 @@ impl AlertKind {
 }
 
 /// A server SLA alert in one line: "SLA warning: #10042 first reply due
-/// in 5m" / "SLA breach: #10042 first reply overdue 2m · escalated:
-/// alert_lead".
+/// in 5m00s" / "SLA breach: #10042 first reply missed, 2m10s over ·
+/// escalated: alert_lead".
 pub fn server_alert_text(a: &shared::SlaAlert, now: Timestamp) -> String {
     let target = a.target.as_str().replace('_', " ");
-    let mins = (a.due.0 - now.0).abs() / 60_000;
+    let gap = crate::sla::span((a.due.0 - now.0).unsigned_abs() / 1000);
     let mut s = match a.level {
-        shared::SlaLevel::Warning => {
-            format!(
-                "SLA warning: #{} {target} due in {}m",
-                a.number,
-                mins.max(1)
-            )
+        shared::SlaLevel::Warning if a.due.0 > now.0 => {
+            format!("SLA warning: #{} {target} due in {gap}", a.number)
         }
-        shared::SlaLevel::Breach => format!("SLA breach: #{} {target} overdue {mins}m", a.number),
+        shared::SlaLevel::Warning => format!("SLA warning: #{} {target} due now", a.number),
+        shared::SlaLevel::Breach if a.due.0 >= now.0 => {
+            format!("SLA breach: #{} {target} missed just now", a.number)
+        }
+        shared::SlaLevel::Breach => {
+            format!("SLA breach: #{} {target} missed, {gap} over", a.number)
+        }
     };
     if !a.actions.is_empty() {
         s.push_str(&format!(" · escalated: {}", a.actions.join(", ")));

@@ -116,6 +116,9 @@ impl Default for AlertSettings {
 pub struct FileConfig {
     pub url: Option<String>,
     pub token: Option<String>,
+    /// PEM certificates of a private CA to trust for `wss://`, besides the
+    /// public roots.
+    pub ca_file: Option<PathBuf>,
     pub colors: Option<Colors>,
     pub mouse: Option<bool>,
     pub time_zone: Option<String>,
@@ -161,6 +164,9 @@ pub fn project_dirs() -> Option<directories::ProjectDirs> {
 pub struct Settings {
     pub url: String,
     pub token: String,
+    /// Whom `wss://` trusts: the public roots, plus `ca_file`'s certificates.
+    pub tls: relay_client::ClientTls,
+    pub ca_file: Option<PathBuf>,
     pub colors: Colors,
     pub mouse: bool,
     pub time_zone: jiff::tz::TimeZone,
@@ -187,6 +193,24 @@ impl Default for Alerts {
 }
 
 impl Alerts {
+    /// One line for `--check`.
+    pub fn describe(&self) -> String {
+        let scope = match self.scope {
+            AlertScope::Mine => "mine",
+            AlertScope::MineAndUnassigned => "mine and unassigned",
+            AlertScope::All => "all",
+        };
+        let d = |ms: i64| crate::sla::span((ms / 1000) as u64);
+        format!(
+            "{scope}; bell {}; repeat every {}; unanswered after {}; SLA warning {} ahead; urgent queues {}",
+            if self.bell { "on" } else { "off" },
+            d(self.repeat_ms),
+            d(self.unanswered_ms),
+            d(self.warning_ms),
+            self.urgent_queues.join(", ")
+        )
+    }
+
     pub fn from_settings(a: &AlertSettings) -> Result<Alerts, ConfigError> {
         Ok(Alerts {
             scope: a.scope,
@@ -214,12 +238,16 @@ impl Settings {
                     .into(),
             )
         })?;
-        if !url.starts_with("ws://") {
+        if !url.starts_with("ws://") && !url.starts_with("wss://") {
             return Err(ConfigError::Invalid(format!(
-                "url {url:?} must start with ws:// (for a remote server, tunnel it: \
-                 ssh -L 8470:127.0.0.1:8470 host)"
+                "url {url:?} must start with ws:// or wss:// (e.g. ws://127.0.0.1:8470/v1/ws)"
             )));
         }
+        let tls = match &file.ca_file {
+            Some(path) => relay_client::ClientTls::with_ca_file(path)
+                .map_err(|e| ConfigError::Invalid(e.to_string()))?,
+            None => relay_client::ClientTls::default(),
+        };
         let token = token.or(file.token).ok_or_else(|| {
             ConfigError::Invalid(
                 "no token: give --token, AGENT_TUI_TOKEN or `token` in the config file \
@@ -239,6 +267,8 @@ impl Settings {
         Ok(Settings {
             url,
             token,
+            tls,
+            ca_file: file.ca_file.clone(),
             colors: colors.or(file.colors).unwrap_or_default(),
             mouse: file.mouse.unwrap_or(false),
             time_zone,

@@ -71,6 +71,16 @@ pub fn default_macros() -> Vec<Macro> {
         shortcut: (*s).into(),
         title: (*t).into(),
         body: (*b).into(),
+        // The first reply in Ukrainian too; the rest only in English.
+        translations: if *s == "hi" {
+            [(
+                "uk".to_owned(),
+                "Вітаю, {name}! Я {agent}. Бачу тікет #{id} і вже працюю над ним.".to_owned(),
+            )]
+            .into()
+        } else {
+            Default::default()
+        },
         owner: None,
     })
     .collect()

@@ -27,6 +27,15 @@ pub enum KeyError {
         "unknown action {0:?} in [keys]; see `agent-tui --help` or docs/agent-tui.md for the names"
     )]
     UnknownAction(String),
+    #[error(
+        "key {key} is bound to both {first} and {second} ({context}); give one of them another key in [keys]"
+    )]
+    Conflict {
+        key: String,
+        first: &'static str,
+        second: &'static str,
+        context: &'static str,
+    },
 }
 
 impl Key {
@@ -236,6 +245,22 @@ fn defaults() -> Vec<(Action, &'static [&'static str])> {
         (NextField, &["tab"]),
         (ToggleNote, &["ctrl-t"]),
         (Leave, &["esc"]),
+        (SendAndClose, &["ctrl-s"]),
+        (Assign, &[]),
+        (Unassign, &[]),
+        (Transfer, &[]),
+        (Escalate, &[]),
+        (SetStatus, &[]),
+        (SetPriority, &[]),
+        (AddTags, &["#"]),
+        (RemoveTag, &[]),
+        (Note, &["N"]),
+        (CloseTicket, &["C"]),
+        (AskDetails, &[]),
+        (Pick, &["enter", "tab"]),
+        (Cancel, &["esc"]),
+        (SelectUp, &["up", "ctrl-p"]),
+        (SelectDown, &["down", "ctrl-n"]),
     ]
 }
 
@@ -266,32 +291,57 @@ impl Keymap {
                 .collect::<Result<_, _>>()?;
             by_action.insert(action, keys);
         }
-        let mut lookup = HashMap::new();
+        let mut lookup: HashMap<(Context, Key), Action> = HashMap::new();
         for (action, keys) in &by_action {
             for k in keys {
-                lookup.insert((action.context(), *k), *action);
+                if let Some(other) = lookup.insert((action.context(), *k), *action)
+                    && other != *action
+                {
+                    return Err(conflict(k, other, *action, action.context().title()));
+                }
+            }
+        }
+        // A global key also works in the contexts below it: the same key
+        // there would never be reached (or would shadow the global one).
+        for ((ctx, k), action) in &lookup {
+            if let Some(global) = lookup.get(&(Context::Global, *k))
+                && shadowed_by_global(*ctx, k)
+            {
+                let (first, second) = if global < action {
+                    (*global, *action)
+                } else {
+                    (*action, *global)
+                };
+                return Err(conflict(k, first, second, ctx.title()));
             }
         }
         Ok(Keymap { by_action, lookup })
     }
 
-    /// The action bound to `key` in `ctx` (global bindings first). Plain
-    /// characters bound globally (like `1` or `n`) are only global outside
-    /// the compose box, where they are text.
+    /// The action bound to `key` in `ctx`. Global bindings come first,
+    /// except in pickers, whose own keys come first. Plain characters bound
+    /// globally (like `1` or `n`) are text while typing (compose box,
+    /// pickers).
     pub fn action(&self, ctx: Context, key: &Key) -> Option<Action> {
-        let plain_char = matches!(key.code, KeyCode::Char(_)) && !key.ctrl && !key.alt;
-        let global = if ctx == Context::Compose && plain_char {
-            None
-        } else {
-            self.lookup.get(&(Context::Global, *key)).copied()
-        };
-        global.or_else(|| {
+        let own = || {
             if ctx == Context::Global {
                 None
             } else {
                 self.lookup.get(&(ctx, *key)).copied()
             }
-        })
+        };
+        let global = || {
+            if typing(ctx) && plain_char(key) {
+                None
+            } else {
+                self.lookup.get(&(Context::Global, *key)).copied()
+            }
+        };
+        if ctx == Context::Picker {
+            own().or_else(global)
+        } else {
+            global().or_else(own)
+        }
     }
 
     pub fn keys(&self, action: Action) -> &[Key] {
@@ -307,11 +357,53 @@ impl Keymap {
             .join(", ")
     }
 
+    /// Which actions differ from the defaults, for `--check`.
+    pub fn describe_overrides(&self) -> String {
+        let defaults = Keymap::default();
+        let changed: Vec<String> = Action::ALL
+            .iter()
+            .filter(|a| self.keys(**a) != defaults.keys(**a))
+            .map(|a| format!("{} = {}", a.name(), self.describe(*a)))
+            .collect();
+        if changed.is_empty() {
+            "defaults".into()
+        } else {
+            format!("defaults, except {}", changed.join("; "))
+        }
+    }
+
     /// The first key of `action`, for hints in the status line.
     pub fn hint(&self, action: Action) -> String {
         self.keys(action)
             .first()
             .map_or_else(|| "unbound".into(), Key::to_string)
+    }
+}
+
+/// Contexts where plain characters are text.
+fn typing(ctx: Context) -> bool {
+    matches!(ctx, Context::Compose | Context::Picker)
+}
+
+fn plain_char(key: &Key) -> bool {
+    matches!(key.code, KeyCode::Char(_)) && !key.ctrl && !key.alt
+}
+
+/// Whether a global binding of `key` takes it from `ctx`.
+fn shadowed_by_global(ctx: Context, key: &Key) -> bool {
+    match ctx {
+        Context::Global | Context::Picker => false,
+        Context::Normal => true,
+        Context::Compose => !plain_char(key),
+    }
+}
+
+fn conflict(key: &Key, first: Action, second: Action, context: &'static str) -> KeyError {
+    KeyError::Conflict {
+        key: key.to_string(),
+        first: first.name(),
+        second: second.name(),
+        context,
     }
 }
 
@@ -407,6 +499,62 @@ mod tests {
             KeyError::UnknownAction("teleport".into())
         );
     }
+
+    #[test]
+    fn a_key_bound_twice_where_both_apply_is_an_error() {
+        // `n` is next_waiting everywhere: as take it would never be reached.
+        let mut o = BTreeMap::new();
+        o.insert("take".to_owned(), vec!["n".to_owned()]);
+        let err = Keymap::new(&o).unwrap_err();
+        assert_eq!(
+            err,
+            KeyError::Conflict {
+                key: "n".into(),
+                first: "next_waiting",
+                second: "take",
+                context: "Queues and threads"
+            }
+        );
+        assert!(err.to_string().contains("next_waiting") && err.to_string().contains("take"));
+        // Two actions of one context.
+        let mut o = BTreeMap::new();
+        o.insert("customer".to_owned(), vec!["t".to_owned()]);
+        assert!(matches!(Keymap::new(&o), Err(KeyError::Conflict { .. })));
+        // A plain character is text in the compose box: no conflict there.
+        let mut o = BTreeMap::new();
+        o.insert("toggle_note".to_owned(), vec!["n".to_owned()]);
+        assert!(Keymap::new(&o).is_ok());
+        // The defaults are free of conflicts.
+        assert!(Keymap::new(&BTreeMap::new()).is_ok());
+    }
+
+    #[test]
+    fn picker_keys_come_first_in_pickers() {
+        let km = Keymap::default();
+        assert_eq!(
+            km.action(Context::Picker, &Key::ctrl('n')),
+            Some(Action::SelectDown)
+        );
+        assert_eq!(
+            km.action(Context::Normal, &Key::ctrl('n')),
+            Some(Action::NextWaiting)
+        );
+        assert_eq!(km.action(Context::Picker, &Key::parse("n").unwrap()), None);
+        assert_eq!(
+            km.action(Context::Picker, &Key::ctrl('c')),
+            Some(Action::Quit)
+        );
+    }
+
+    #[test]
+    fn unbound_action_example() {
+        let mut o = BTreeMap::new();
+        o.insert("teleport".to_owned(), vec!["z".to_owned()]);
+        assert_eq!(
+            Keymap::new(&o).unwrap_err(),
+            KeyError::UnknownAction("teleport".into())
+        );
+    }
 }
 
 #[cfg(test)]
@@ -419,15 +567,16 @@ mod doc_tests {
         let doc = include_str!("../../docs/agent-tui.md");
         let km = Keymap::default();
         for a in Action::ALL {
-            let row = format!(
-                "| `{}` | {} |",
-                a.name(),
-                km.describe(*a)
-                    .split(", ")
+            let keys = km.describe(*a);
+            let keys = if keys.is_empty() {
+                "(palette)".to_owned()
+            } else {
+                keys.split(", ")
                     .map(|k| format!("`{k}`"))
                     .collect::<Vec<_>>()
                     .join(" ")
-            );
+            };
+            let row = format!("| `{}` | {keys} | {} |", a.name(), a.help());
             assert!(doc.contains(&row), "docs/agent-tui.md lacks the row {row}");
         }
     }

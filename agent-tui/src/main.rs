@@ -17,9 +17,14 @@ use clap::Parser;
 #[derive(Parser)]
 #[command(name = "agent-tui", version)]
 struct Cli {
-    /// The relay server's WebSocket URL, e.g. ws://127.0.0.1:8470/v1/ws.
+    /// The relay server's WebSocket URL: ws://127.0.0.1:8470/v1/ws, or
+    /// wss://desk.example.com:8470/v1/ws for a server with TLS.
     #[arg(long, env = "AGENT_TUI_URL")]
     url: Option<String>,
+    /// For wss://: PEM certificates of a private CA (or the server's own
+    /// self-signed certificate) to trust besides the public roots.
+    #[arg(long, env = "AGENT_TUI_CA_FILE", value_name = "FILE")]
+    ca_file: Option<PathBuf>,
     /// Your agent token (relay-server agent add prints it).
     #[arg(long, env = "AGENT_TUI_TOKEN", hide_env_values = true)]
     token: Option<String>,
@@ -62,10 +67,14 @@ fn run(cli: Cli) -> Result<()> {
             false,
         ),
     };
-    let file = match &config_path {
+    let mut file = match &config_path {
         Some(p) => FileConfig::load(p, explicit)?,
         None => FileConfig::default(),
     };
+    let config_found = config_path.as_ref().is_some_and(|p| p.exists());
+    if cli.ca_file.is_some() {
+        file.ca_file = cli.ca_file.clone();
+    }
     let log_file = cli
         .log_file
         .clone()
@@ -77,32 +86,33 @@ fn run(cli: Cli) -> Result<()> {
         .or_else(|| dirs.as_ref().map(|d| d.data_dir().to_owned()));
     let settings = Settings::resolve(file, cli.url, cli.token, cli.colors)?;
     if cli.check {
+        let path = |p: Option<&PathBuf>| p.map_or("none".into(), |p| p.display().to_string());
+        let config = match &config_path {
+            Some(p) if config_found => p.display().to_string(),
+            Some(p) => format!("{} (not found: built-in defaults)", p.display()),
+            None => "none (no home directory)".into(),
+        };
+        let colors = match settings.colors.resolve(|k| std::env::var(k).ok()) {
+            Colors::Auto | Colors::Basic => "16 colours",
+            Colors::Rich => "256 colours",
+            Colors::None => "none (NO_COLOR)",
+        };
+        let tls = match &settings.ca_file {
+            Some(p) => format!("public roots + {}", p.display()),
+            None => "public roots".into(),
+        };
         println!("url        {}", settings.url);
-        println!(
-            "config     {}",
-            config_path.map_or("none".into(), |p| p.display().to_string())
-        );
-        println!(
-            "colors     {:?}",
-            settings.colors.resolve(|k| std::env::var(k).ok())
-        );
+        println!("config     {config}");
+        println!("tls        {tls}");
+        println!("colors     {colors}");
         println!(
             "time zone  {}",
             settings.time_zone.iana_name().unwrap_or("system")
         );
-        println!(
-            "log file   {}",
-            log_file
-                .as_ref()
-                .map_or("none".into(), |p| p.display().to_string())
-        );
-        println!(
-            "state dir  {}",
-            state_dir
-                .as_ref()
-                .map_or("none".into(), |p| p.display().to_string())
-        );
-        println!("alerts     {:?}", settings.alerts);
+        println!("log file   {}", path(log_file.as_ref()));
+        println!("state dir  {}", path(state_dir.as_ref()));
+        println!("alerts     {}", settings.alerts.describe());
+        println!("keys       {}", settings.keymap.describe_overrides());
         return Ok(());
     }
     use std::io::IsTerminal;

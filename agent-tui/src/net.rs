@@ -69,6 +69,7 @@ pub fn backoff(attempt: u32, jitter_seed: u64) -> Duration {
 pub fn spawn(
     url: String,
     token: String,
+    tls: relay_client::ClientTls,
     seq: SharedSeq,
 ) -> (
     mpsc::UnboundedSender<NetCmd>,
@@ -76,13 +77,14 @@ pub fn spawn(
 ) {
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
     let (ev_tx, ev_rx) = mpsc::unbounded_channel();
-    tokio::spawn(run(url, token, seq, cmd_rx, ev_tx));
+    tokio::spawn(run(url, token, tls, seq, cmd_rx, ev_tx));
     (cmd_tx, ev_rx)
 }
 
 async fn run(
     url: String,
     token: String,
+    tls: relay_client::ClientTls,
     seq: SharedSeq,
     mut cmds: mpsc::UnboundedReceiver<NetCmd>,
     events: mpsc::UnboundedSender<NetEvent>,
@@ -93,7 +95,7 @@ async fn run(
         if events.send(NetEvent::Connecting { attempt }).is_err() {
             return;
         }
-        let reason = match Connection::connect(&url, &token, seq.get()).await {
+        let reason = match Connection::connect_with(&url, &token, seq.get(), &tls).await {
             Ok((mut conn, welcome)) => {
                 attempt = 0;
                 tracing::info!(agent = %welcome.agent.name, sync = ?welcome.sync, "connected");
@@ -111,7 +113,7 @@ async fn run(
                     }
                     Ended::Closed { code, reason } if refused(code) => {
                         let _ = events.send(NetEvent::Refused {
-                            reason: format!("{reason} ({code})"),
+                            reason: refusal(code, &reason),
                         });
                         return wait_for_exit(&mut cmds).await;
                     }
@@ -123,11 +125,17 @@ async fn run(
             }
             Err(relay_client::ClientError::Closed { code, reason }) if refused(code) => {
                 let _ = events.send(NetEvent::Refused {
-                    reason: format!("{reason} ({code})"),
+                    reason: refusal(code, &reason),
                 });
                 return wait_for_exit(&mut cmds).await;
             }
-            Err(e) => e.to_string(),
+            Err(e) if e.is_permanent() => {
+                let _ = events.send(NetEvent::Refused {
+                    reason: e.explain(&url),
+                });
+                return wait_for_exit(&mut cmds).await;
+            }
+            Err(e) => e.explain(&url),
         };
         let retry_in = backoff(attempt.max(1), jitter());
         tracing::warn!(%reason, ?retry_in, "disconnected");
@@ -159,6 +167,20 @@ fn refused(code: u16) -> bool {
         code,
         close::UNAUTHORIZED | close::REVOKED | close::PROTOCOL_MISMATCH | close::BAD_HANDSHAKE
     )
+}
+
+/// A refusal in words a person can act on.
+fn refusal(code: u16, reason: &str) -> String {
+    let hint = match code {
+        close::UNAUTHORIZED => "check --token (relay-server agent token NAME prints a new one)",
+        close::REVOKED => "this token was replaced or its agent removed",
+        close::PROTOCOL_MISMATCH => "agent-tui and relay-server are different versions",
+        _ => "",
+    };
+    match hint {
+        "" => format!("the server refused: {reason} ({code})"),
+        hint => format!("the server refused: {reason} ({code}); {hint}"),
+    }
 }
 
 fn jitter() -> u64 {

@@ -59,8 +59,12 @@ impl Session {
         app.theme =
             crate::ui::theme::Theme::new(settings.colors.resolve(|k| std::env::var(k).ok()));
         let seq = SharedSeq::default();
-        let (net_tx, net_rx) =
-            net::spawn(settings.url.clone(), settings.token.clone(), seq.clone());
+        let (net_tx, net_rx) = net::spawn(
+            settings.url.clone(),
+            settings.token.clone(),
+            settings.tls.clone(),
+            seq.clone(),
+        );
         Session {
             app,
             url: settings.url.clone(),

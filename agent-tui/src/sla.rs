@@ -78,17 +78,26 @@ impl Countdown {
         }
     }
 
-    /// `12:05`, `3h05m`, `2d04h`; a leading `-` once breached.
+    /// A duration, never a clock time: `14m56s`, `3h05m`, `2d04h`;
+    /// `5s over`, `1h02m over` once breached.
     pub fn text(&self) -> String {
-        let sign = if self.left_ms < 0 { "-" } else { "" };
-        format!("{sign}{}", span(self.left_ms.unsigned_abs() / 1000))
+        let d = span(self.left_ms.unsigned_abs() / 1000);
+        if self.left_ms < 0 {
+            format!("{d} over")
+        } else {
+            d
+        }
     }
 }
 
-/// Seconds as `mm:ss` under an hour, `XhYYm` under a day, `XdYYh` beyond.
+/// Seconds as a duration: `45s`, `14m56s` under an hour, `3h05m` under a
+/// day, `2d04h` beyond. Always with units, so it never reads as a time of
+/// day.
 pub fn span(secs: u64) -> String {
-    if secs < 3600 {
-        format!("{:02}:{:02}", secs / 60, secs % 60)
+    if secs < 60 {
+        format!("{secs}s")
+    } else if secs < 3600 {
+        format!("{}m{:02}s", secs / 60, secs % 60)
     } else if secs < 86_400 {
         format!("{}h{:02}m", secs / 3600, secs % 3600 / 60)
     } else {
@@ -128,13 +137,16 @@ mod tests {
         );
         let warn = 300_000;
         let c = Countdown::new(Target::FirstReply, Timestamp(1_000_000), Timestamp(0), warn);
-        assert_eq!((c.level, c.text()), (Level::Ok, "16:40".to_owned()));
+        assert_eq!((c.level, c.text()), (Level::Ok, "16m40s".to_owned()));
         let c = Countdown::new(Target::FirstReply, Timestamp(300_000), Timestamp(0), warn);
-        assert_eq!((c.level, c.text()), (Level::Warning, "05:00".to_owned()));
+        assert_eq!((c.level, c.text()), (Level::Warning, "5m00s".to_owned()));
         let c = Countdown::new(Target::FirstReply, Timestamp(0), Timestamp(1), warn);
         assert_eq!(c.level, Level::Breached);
+        let c = Countdown::new(Target::FirstReply, Timestamp(0), Timestamp(5_000), warn);
+        assert_eq!(c.text(), "5s over");
         let c = Countdown::new(Target::FirstReply, Timestamp(0), Timestamp(3_723_000), warn);
-        assert_eq!(c.text(), "-1h02m");
+        assert_eq!(c.text(), "1h02m over");
+        assert_eq!(span(59), "59s");
         assert_eq!(span(2 * 86_400 + 4 * 3600 + 59), "2d04h");
         assert_eq!(nearest(&SlaDeadlines::default()), None);
         assert_eq!(age(59_999), "59s");

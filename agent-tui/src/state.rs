@@ -12,7 +12,7 @@ use crate::compose::Compose;
 use crate::config::Alerts;
 use crate::fuzzy::Ranker;
 use crate::keymap::Keymap;
-use crate::picker::{MacroPicker, Palette};
+pub use crate::overlay::Overlay;
 use crate::views::{self, QueueTab};
 
 /// Most chats open as tabs at once.
@@ -68,31 +68,6 @@ pub struct ChatTab {
     pub complete: bool,
 }
 
-/// A one-line text prompt (tags, a transfer note, a closing summary).
-#[derive(Debug, Clone)]
-pub struct Prompt {
-    pub title: String,
-    pub input: Compose,
-    pub kind: PromptKind,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PromptKind {
-    Transfer { ticket: TicketId, queue: QueueId },
-    Escalate { ticket: TicketId, queue: QueueId },
-    Tags { ticket: TicketId },
-    CloseWithSummary { ticket: TicketId },
-}
-
-#[derive(Debug, Clone)]
-pub enum Overlay {
-    Help { scroll: usize },
-    Macros(MacroPicker),
-    Palette(Palette),
-    Prompt(Prompt),
-    Alerts { selected: usize },
-}
-
 /// A command waiting for the server's answer (sent or not yet sent).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Pending {
@@ -103,11 +78,12 @@ pub struct Pending {
     pub sent: bool,
 }
 
-/// A read in flight (`load_older`, `history`).
+/// A read in flight (`load_older`, `history`, `preview`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Read {
     Older(TicketId),
     History(CustomerId),
+    Preview(TicketId),
 }
 
 /// A short message in the status line.
@@ -135,6 +111,11 @@ pub struct App {
     pub tz: jiff::tz::TimeZone,
     pub conn: ConnState,
     pub server_version: Option<String>,
+    /// The desk's time zone (from `welcome`), for customers whose own is unknown.
+    pub desk_zone: Option<String>,
+    /// The server runs a Telegram bot (from `welcome`); without one,
+    /// replies wait unsent and the header says why.
+    pub telegram: bool,
     pub keymap: Keymap,
     pub theme: crate::ui::theme::Theme,
     pub alert_settings: Alerts,
@@ -144,6 +125,8 @@ pub struct App {
     pub overlay: Option<Overlay>,
     pub tabs: Vec<QueueTab>,
     pub queue_tab: usize,
+    /// The engineer chose the queue tab: it no longer follows the work.
+    pub tab_by_hand: bool,
     /// Ticket ids of the current queue tab, in order.
     pub rows: Vec<TicketId>,
     /// Tickets in each tab (same order as `tabs`).
@@ -201,6 +184,8 @@ impl App {
             tz,
             conn: ConnState::Connecting { attempt: 1 },
             server_version: None,
+            desk_zone: None,
+            telegram: true,
             keymap,
             theme: crate::ui::theme::Theme::new(crate::config::Colors::Basic),
             alert_settings,
@@ -209,6 +194,7 @@ impl App {
             focus: Focus::Normal,
             overlay: None,
             queue_tab: 0,
+            tab_by_hand: false,
             rows: Vec::new(),
             tab_counts: Vec::new(),
             queue_sel: 0,
@@ -289,8 +275,18 @@ impl App {
         self.tabs = views::tabs(&self.mirror);
         self.queue_tab = self.queue_tab.min(self.tabs.len() - 1);
         let selected = self.rows.get(self.queue_sel).copied();
-        self.rows = views::rows(&self.mirror, self.me.as_ref(), &self.tabs[self.queue_tab]);
         self.tab_counts = views::counts(&self.mirror, self.me.as_ref(), &self.tabs);
+        // Until the engineer picks a tab, the view follows the work: an
+        // empty Mine or Unassigned gives way to the other when it has some.
+        if !self.tab_by_hand
+            && self.tab_counts.get(self.queue_tab) == Some(&0)
+            && let Some(busy) = (0..2).find(|i| self.tab_counts.get(*i).is_some_and(|n| *n > 0))
+        {
+            self.queue_tab = busy;
+            self.queue_sel = 0;
+            self.queue_offset = 0;
+        }
+        self.rows = views::rows(&self.mirror, self.me.as_ref(), &self.tabs[self.queue_tab]);
         self.queue_sel = selected
             .and_then(|s| self.rows.iter().position(|r| *r == s))
             .unwrap_or(self.queue_sel)

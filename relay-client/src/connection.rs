@@ -7,6 +7,8 @@ use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+use crate::ClientTls;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     #[error("websocket: {0}")]
@@ -17,6 +19,57 @@ pub enum ClientError {
     Closed { code: u16, reason: String },
     #[error("expected welcome, got {0}")]
     NoWelcome(String),
+    #[error("{0}")]
+    Tls(String),
+}
+
+impl ClientError {
+    /// Retrying cannot help: a wrong address or path, a certificate that
+    /// is not trusted. (A refused token comes as [`ClientError::Closed`].)
+    pub fn is_permanent(&self) -> bool {
+        use tokio_tungstenite::tungstenite::Error as Ws;
+        match self {
+            ClientError::Ws(Ws::Io(io)) => tls_failure(io).is_some(),
+            ClientError::Ws(Ws::Http(resp)) => resp.status().is_client_error(),
+            ClientError::Ws(Ws::Url(_) | Ws::Tls(_)) | ClientError::Tls(_) => true,
+            _ => false,
+        }
+    }
+
+    /// Why connecting to `url` failed, in words a person can act on.
+    pub fn explain(&self, url: &str) -> String {
+        use tokio_tungstenite::tungstenite::Error as Ws;
+        let ClientError::Ws(ws) = self else {
+            return self.to_string();
+        };
+        match ws {
+            Ws::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
+                format!("connection refused at {url}: is relay-server running there?")
+            }
+            Ws::Io(io) if tls_failure(io).is_some() => {
+                format!("TLS with {url} failed: {io}; to trust its certificate, use --ca-file")
+            }
+            Ws::Io(io) => format!("{url}: {io}"),
+            Ws::Http(resp) if resp.status().as_u16() == 404 => {
+                format!("{url} answered 404 Not Found: the WebSocket path is {WS_PATH}")
+            }
+            Ws::Http(resp) => format!(
+                "{url} answered {}: is it a relay-server WebSocket?",
+                resp.status()
+            ),
+            Ws::Url(u) => format!("bad URL {url}: {u}"),
+            Ws::Tls(t) => {
+                format!("TLS with {url} failed: {t}; to trust its certificate, use --ca-file")
+            }
+            other => format!("{url}: {other}"),
+        }
+    }
+}
+
+/// The TLS error inside an I/O error (rustls reports a certificate it
+/// does not trust that way).
+fn tls_failure(io: &std::io::Error) -> Option<&rustls::Error> {
+    io.get_ref().and_then(|e| e.downcast_ref::<rustls::Error>())
 }
 
 /// What `welcome` said.
@@ -26,6 +79,10 @@ pub struct Welcome {
     pub sync: SyncMode,
     pub snapshot_tail: u32,
     pub server_version: String,
+    /// The desk's time zone, for customers whose own is unknown.
+    pub time_zone: Option<String>,
+    /// Whether the server runs a Telegram bot.
+    pub telegram: bool,
 }
 
 /// Something the server sent.
@@ -46,7 +103,14 @@ pub struct Connection {
 impl Connection {
     /// Opens the socket only (no hello): for tests of the handshake.
     pub async fn open(url: &str) -> Result<Connection, ClientError> {
-        let (ws, _) = tokio_tungstenite::connect_async_with_config(url, None, true).await?;
+        Connection::open_with(url, &ClientTls::default()).await
+    }
+
+    /// Opens the socket only, trusting what `tls` trusts for `wss://`.
+    pub async fn open_with(url: &str, tls: &ClientTls) -> Result<Connection, ClientError> {
+        let (ws, _) =
+            tokio_tungstenite::connect_async_tls_with_config(url, None, true, tls.connector())
+                .await?;
         Ok(Connection { ws })
     }
 
@@ -57,7 +121,17 @@ impl Connection {
         token: &str,
         resume_from: Option<Seq>,
     ) -> Result<(Connection, Welcome), ClientError> {
-        let mut c = Connection::open(url).await?;
+        Connection::connect_with(url, token, resume_from, &ClientTls::default()).await
+    }
+
+    /// [`Connection::connect`], trusting what `tls` trusts for `wss://`.
+    pub async fn connect_with(
+        url: &str,
+        token: &str,
+        resume_from: Option<Seq>,
+        tls: &ClientTls,
+    ) -> Result<(Connection, Welcome), ClientError> {
+        let mut c = Connection::open_with(url, tls).await?;
         c.send(&ClientMessage::Hello {
             protocol: PROTOCOL_VERSION,
             token: token.to_owned(),
@@ -71,6 +145,8 @@ impl Connection {
                 sync,
                 snapshot_tail,
                 server_version,
+                time_zone,
+                telegram,
                 ..
             }) => Ok((
                 c,
@@ -79,6 +155,8 @@ impl Connection {
                     sync,
                     snapshot_tail,
                     server_version,
+                    time_zone,
+                    telegram,
                 },
             )),
             Incoming::Closed { code, reason } => Err(ClientError::Closed { code, reason }),

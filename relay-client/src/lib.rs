@@ -5,6 +5,8 @@
 
 mod connection;
 mod mirror;
+mod tls;
 
 pub use connection::{ClientError, Connection, Incoming, Welcome};
 pub use mirror::{Mirror, MirrorError};
+pub use tls::ClientTls;

@@ -11,6 +11,7 @@ pub mod settings;
 pub mod store;
 pub mod sync;
 pub mod telegram;
+pub mod tls;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -32,6 +33,8 @@ pub struct App {
     pub sessions: TaskTracker,
     /// Open workstation connections per agent (presence).
     pub connections: sync::connections::Connections,
+    /// A Telegram bot runs (told to workstations in `welcome`).
+    pub telegram: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +45,8 @@ pub enum LaunchError {
     Store(#[from] StoreError),
     #[error("server error: {0}")]
     Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Tls(#[from] tls::TlsError),
 }
 
 /// How often SLA alerts, reassignment, presence and automations are checked.
@@ -75,6 +80,7 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> Result<(), LaunchError> {
+    let tls = settings.tls()?;
     let app = Arc::new(App {
         store: store.clone(),
         desk: Arc::new(settings.desk()?),
@@ -82,6 +88,7 @@ pub async fn serve(
         shutdown: shutdown.clone(),
         sessions: TaskTracker::new(),
         connections: Default::default(),
+        telegram: settings.telegram.enabled(),
     });
     // Nobody is connected yet (before any session can say otherwise).
     if let Err(e) = store.write(domain::presence::all_offline).await {
@@ -143,15 +150,25 @@ pub async fn serve(
             }
         })
     };
-    // Small frames both ways: do not let Nagle hold them back.
-    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!("cannot set TCP_NODELAY: {e}");
+    let served = match tls {
+        Some(acceptor) => {
+            let listener = tls::TlsListener::new(listener, acceptor, shutdown.clone())?;
+            axum::serve(listener, http::router(app.clone()))
+                .with_graceful_shutdown(shutdown.clone().cancelled_owned())
+                .await
         }
-    });
-    let served = axum::serve(listener, http::router(app.clone()))
-        .with_graceful_shutdown(shutdown.clone().cancelled_owned())
-        .await;
+        None => {
+            // Small frames both ways: do not let Nagle hold them back.
+            let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+                if let Err(e) = tcp.set_nodelay(true) {
+                    tracing::debug!("cannot set TCP_NODELAY: {e}");
+                }
+            });
+            axum::serve(listener, http::router(app.clone()))
+                .with_graceful_shutdown(shutdown.clone().cancelled_owned())
+                .await
+        }
+    };
     tracing::info!("no longer accepting connections; closing sessions");
     app.sessions.close();
     if tokio::time::timeout(SESSION_GRACE, app.sessions.wait())

@@ -204,12 +204,17 @@ async fn serve(mut settings: Settings, listen: Option<String>) -> Result<()> {
         }
         Err(e) => bail!("cannot listen on {addr}: {e}"),
     };
+    // A bad certificate is found before anything else starts.
+    let scheme = match settings.tls()? {
+        Some(_) => "https",
+        None => "http",
+    };
     let store = relay_server::open_store(&settings)?;
     let shutdown = CancellationToken::new();
     tokio::spawn(signals(shutdown.clone()));
     let local = listener.local_addr()?;
     tracing::info!(db = %settings.db_path()?.display(), "serving on {local}");
-    println!("relay-server listening on http://{local}");
+    println!("relay-server listening on {scheme}://{local}");
     std::io::stdout().flush()?;
     relay_server::serve(store, &settings, listener, shutdown).await?;
     Ok(())

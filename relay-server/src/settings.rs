@@ -20,6 +20,12 @@ pub const ENV_PREFIX: &str = "RELAY_";
 #[serde(deny_unknown_fields)]
 pub struct Settings {
     pub listen: String,
+    /// PEM certificate chain and key: with both set, `listen` speaks TLS
+    /// (https:// and wss://).
+    #[serde(default)]
+    pub tls_cert: String,
+    #[serde(default)]
+    pub tls_key: String,
     pub db: String,
     pub durability: Durability,
     pub log: String,
@@ -428,6 +434,21 @@ impl Settings {
             return Err("sync timeouts must be at least 1 second".into());
         }
         Ok(())
+    }
+
+    /// The TLS acceptor, when `tls_cert` and `tls_key` are set.
+    /// (Checked here, not per setting: the two are set one at a time.)
+    pub fn tls(&self) -> Result<Option<tokio_rustls::TlsAcceptor>, crate::tls::TlsError> {
+        match (self.tls_cert.is_empty(), self.tls_key.is_empty()) {
+            (true, true) => return Ok(None),
+            (false, false) => {}
+            _ => {
+                return Err(crate::tls::TlsError::Config(
+                    "tls_cert and tls_key go together: set both for TLS, or neither".into(),
+                ));
+            }
+        }
+        crate::tls::acceptor(Path::new(&self.tls_cert), Path::new(&self.tls_key)).map(Some)
     }
 
     /// The configured queues.

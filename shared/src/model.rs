@@ -429,9 +429,82 @@ pub struct Macro {
     pub id: MacroId,
     pub shortcut: String,
     pub title: String,
+    /// The body in the desk's default language, English
+    /// ([`DEFAULT_LANGUAGE`]).
     pub body: String,
+    /// The body in other languages, by primary language code
+    /// (`"uk"`, `"ru"`, `"zh"`).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub translations: std::collections::BTreeMap<String, String>,
     /// `null` for a global macro.
     pub owner: Option<AgentId>,
+}
+
+/// The language of [`Macro::body`].
+pub const DEFAULT_LANGUAGE: &str = "en";
+
+/// The primary language of an IETF tag, lower case: `"ru-RU"` -> `"ru"`,
+/// `"zh-hans"` -> `"zh"`.
+pub fn primary_language(tag: &str) -> String {
+    tag.split(['-', '_'])
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// A macro's body for one reader.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MacroBody<'a> {
+    pub text: &'a str,
+    /// The primary language `text` is in.
+    pub language: &'a str,
+    /// False when the reader's language has no body and `text` is the
+    /// default one.
+    pub matched: bool,
+}
+
+impl Macro {
+    /// The body for a customer who reads `language` (an IETF tag; `None`
+    /// when unknown, which reads the default).
+    pub fn body_for(&self, language: Option<&str>) -> MacroBody<'_> {
+        let wanted = language.map(primary_language);
+        match wanted.as_deref() {
+            None | Some("") | Some(DEFAULT_LANGUAGE) => MacroBody {
+                text: &self.body,
+                language: DEFAULT_LANGUAGE,
+                matched: true,
+            },
+            Some(code) => match self.translations.get_key_value(code) {
+                Some((code, text)) => MacroBody {
+                    text,
+                    language: code,
+                    matched: true,
+                },
+                None => MacroBody {
+                    text: &self.body,
+                    language: DEFAULT_LANGUAGE,
+                    matched: false,
+                },
+            },
+        }
+    }
+}
+
+/// A language's name in English, for engineers: `"uk"` -> `"Ukrainian"`.
+pub fn language_name(code: &str) -> String {
+    match primary_language(code).as_str() {
+        "en" => "English".into(),
+        "uk" => "Ukrainian".into(),
+        "ru" => "Russian".into(),
+        "zh" => "Chinese".into(),
+        "de" => "German".into(),
+        "fr" => "French".into(),
+        "es" => "Spanish".into(),
+        "pl" => "Polish".into(),
+        "" => "unknown".into(),
+        other => other.to_owned(),
+    }
 }
 
 /// A queue and its SLA targets, as configured on the server.

@@ -132,6 +132,17 @@ pub enum Command {
     /// new ones; `online` takes new ones again; `offline` hands one's
     /// chats back to their queues after the grace period.
     SetPresence { presence: Presence },
+    /// What the customer would be sent if `command` were applied now,
+    /// rendered by the server in the customer's language; changes
+    /// nothing. Answered by `preview`.
+    Preview {
+        ticket_id: TicketId,
+        command: Box<Command>,
+    },
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn default_history() -> u32 {
@@ -165,6 +176,7 @@ pub const COMMAND_KINDS: &[&str] = &[
     "load_older",
     "history",
     "set_presence",
+    "preview",
 ];
 
 impl Command {
@@ -181,7 +193,8 @@ impl Command {
             | Command::SetPriority { ticket_id, .. }
             | Command::MarkRead { ticket_id, .. }
             | Command::LoadOlder { ticket_id, .. }
-            | Command::History { ticket_id, .. } => *ticket_id,
+            | Command::History { ticket_id, .. }
+            | Command::Preview { ticket_id, .. } => *ticket_id,
             Command::SetPresence { .. } => return None,
         })
     }
@@ -203,6 +216,13 @@ pub enum CommandResult {
     Messages { messages: Vec<Message>, more: bool },
     /// `history`'s page, newest first; `more` says whether older ones exist.
     Tickets { tickets: Vec<Ticket>, more: bool },
+    /// `preview`'s answer: the texts the customer would be sent, in order
+    /// (empty when the command sends nothing), and the language they are in.
+    Preview {
+        texts: Vec<String>,
+        #[serde(default)]
+        language: Option<String>,
+    },
 }
 
 /// How the server brings a client up to date after `welcome`. (Later on
@@ -250,6 +270,14 @@ pub enum ServerMessage {
         sync: SyncMode,
         /// Messages per ticket carried in snapshots (and covered by the digest).
         snapshot_tail: u32,
+        /// The desk's time zone (IANA), in which customers whose own zone
+        /// is unknown are told times.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        time_zone: Option<String>,
+        /// Whether the server runs a Telegram bot. Without one, replies
+        /// are kept and wait to be sent until a bot is configured.
+        #[serde(default = "yes")]
+        telegram: bool,
     },
     /// One part of a snapshot; apply parts in order, `last: true` ends it.
     Snapshot(Box<SnapshotPart>),

@@ -166,6 +166,10 @@ impl Server {
         let addr = line
             .trim()
             .strip_prefix("relay-server listening on http://")
+            .or_else(|| {
+                line.trim()
+                    .strip_prefix("relay-server listening on https://")
+            })
             .unwrap_or_else(|| panic!("unexpected first line {line:?}; see {}", log.display()))
             .to_owned();
         Server {

@@ -37,10 +37,7 @@ fn migrate_is_the_first_command_on_a_fresh_machine() {
     assert!(db.exists(), "the database is where the README says");
 
     // Then the rest of the README's path works on that database.
-    let out = fresh_cli(
-        home.path(),
-        &["agent", "add", "alice", "--queues", "L1,L2"],
-    );
+    let out = fresh_cli(home.path(), &["agent", "add", "alice", "--queues", "L1,L2"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let out = fresh_cli(home.path(), &["migrate"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("up to date"));
@@ -59,7 +56,10 @@ fn a_database_that_cannot_be_opened_is_named_once() {
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     let named = blocker.display().to_string();
     assert_eq!(err.matches(&named).count(), 1, "{err}");
-    assert!(err.contains("cannot create the database directory"), "{err}");
+    assert!(
+        err.contains("cannot create the database directory"),
+        "{err}"
+    );
 
     // A file that is not a database.
     let junk = dir.path().join("junk.db");

@@ -129,7 +129,7 @@ async fn a_vip_ticket_is_assigned_warned_breached_and_escalated() {
     assert!(
         ws.pump_until(WAIT, |a| a.flash.as_ref().is_some_and(|f| f
             .text
-            .starts_with(&format!("SLA breach: #{n} first reply overdue"))))
+            .starts_with(&format!("SLA breach: #{n} first reply missed"))))
             .await,
         "the breach reaches the workstation: {:?}",
         ws.app.flash

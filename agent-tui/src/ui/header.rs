@@ -20,6 +20,11 @@ pub fn conn_label(app: &App) -> (String, Style) {
         String::new()
     };
     match &app.conn {
+        // Without a bot, replies are kept but nothing sends them.
+        ConnState::Online if !app.telegram => (
+            "● online · no Telegram bot: replies wait".into(),
+            t.sla(crate::sla::Level::Warning),
+        ),
         ConnState::Online => ("● online".into(), t.good()),
         ConnState::Syncing => ("◐ syncing".into(), t.sla(crate::sla::Level::Warning)),
         ConnState::Connecting { attempt } if *attempt <= 1 => {
@@ -33,7 +38,7 @@ pub fn conn_label(app: &App) -> (String, Style) {
             let secs = ((retry_at.0 - app.now.0).max(0) + 999) / 1000;
             (format!("○ offline, retry {secs}s{waiting}"), t.error())
         }
-        ConnState::Refused { .. } => ("✗ refused".into(), t.error()),
+        ConnState::Refused { .. } => ("✗ not connected".into(), t.error()),
     }
 }
 

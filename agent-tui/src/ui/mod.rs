@@ -4,7 +4,7 @@
 pub mod compose;
 pub mod customer;
 pub mod header;
-pub mod overlay;
+pub mod popup;
 pub mod queue;
 pub mod status;
 pub mod text;
@@ -108,5 +108,17 @@ pub fn draw(f: &mut Frame, app: &App) {
         },
     }
     status::draw(f, app, foot);
-    overlay::draw(f, app, area);
+    if let Some(o) = &app.overlay {
+        let ticket = o.ticket();
+        let cx = crate::overlay::DrawCtx {
+            theme: &app.theme,
+            keymap: &app.keymap,
+            mirror: &app.mirror,
+            alerts: &app.alerts,
+            now: app.now,
+            vars: ticket.map(|t| app.vars(t)).unwrap_or_default(),
+            language: ticket.and_then(|t| app.customer_language(t)),
+        };
+        o.draw(f, &cx, area);
+    }
 }

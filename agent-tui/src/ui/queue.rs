@@ -7,26 +7,53 @@ use ratatui::text::{Line, Span};
 
 use super::text::{fit, fit_right};
 use crate::sla;
-use crate::state::App;
+use crate::state::{App, ConnState};
 use crate::update::status_word;
 use crate::views;
 
-/// Which optional columns fit in `width`.
+/// Width of the SLA column: "59m59s over" fits.
+const SLA_W: usize = 12;
+/// Most columns a customer's name gets; wider terminals give the rest to
+/// the topic and the owner.
+const CUSTOMER_MAX: usize = 28;
+
+/// Which optional columns fit in `width`, and how wide each is.
 struct Columns {
     queue: bool,
-    owner: bool,
+    owner: usize,
     status: bool,
     topic: usize,
+    customer: usize,
 }
 
 impl Columns {
     fn for_width(w: u16) -> Columns {
-        Columns {
+        let mut c = Columns {
             queue: w >= 96,
-            owner: w >= 120,
+            owner: if w >= 120 { 12 } else { 0 },
             status: w >= 72,
             topic: if w >= 100 { 12 } else { 9 },
+            customer: 0,
+        };
+        let fixed = 3
+            + SLA_W
+            + 5
+            + 7
+            + c.topic
+            + 1
+            + if c.queue { 9 } else { 0 }
+            + if c.status { 9 } else { 0 }
+            + c.owner
+            + 4;
+        let spare = usize::from(w).saturating_sub(fixed);
+        c.customer = spare.clamp(6, CUSTOMER_MAX);
+        let extra = spare.saturating_sub(c.customer);
+        let more_topic = (extra / 2).min(12);
+        c.topic += more_topic;
+        if c.owner > 0 {
+            c.owner += (extra - more_topic).min(16);
         }
+        c
     }
 }
 
@@ -50,22 +77,11 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         return;
     }
     let cols = Columns::for_width(area.width);
-    let w = usize::from(area.width);
-    let fixed = 3
-        + 8
-        + 5
-        + 7
-        + cols.topic
-        + 1
-        + if cols.queue { 9 } else { 0 }
-        + if cols.status { 9 } else { 0 }
-        + if cols.owner { 11 } else { 0 }
-        + 4;
-    let cust_w = w.saturating_sub(fixed).max(6);
+    let cust_w = cols.customer;
     let mut head = format!(
         "{}{}{}{}{} ",
         fit("", 3),
-        fit("SLA", 8),
+        fit("SLA", SLA_W),
         fit("WAIT", 5),
         fit("#", 7),
         fit("CUSTOMER", cust_w)
@@ -77,8 +93,8 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     if cols.status {
         head.push_str(&fit(" STATUS", 9));
     }
-    if cols.owner {
-        head.push_str(&fit(" OWNER", 11));
+    if cols.owner > 0 {
+        head.push_str(&fit(" OWNER", cols.owner));
     }
     head.push_str(&fit_right("NEW", 4));
     f.render_widget(
@@ -88,15 +104,20 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
 
     let list_h = usize::from(area.height - 2);
     if app.rows.is_empty() {
-        let msg = if app.conn.online() {
-            "  nothing here"
-        } else {
-            "  waiting for the server…"
+        let msg = match &app.conn {
+            c if c.online() => "nothing here".to_owned(),
+            ConnState::Refused { reason } => format!("not connected: {reason}"),
+            ConnState::Offline { reason, .. } => format!("cannot reach the server: {reason}"),
+            ConnState::Connecting { .. } => "connecting to the server…".to_owned(),
+            _ => "waiting for the server…".to_owned(),
         };
-        f.render_widget(
-            Line::styled(msg, t.dim()),
-            Rect::new(area.x, area.y + 2, area.width, 1),
-        );
+        let lines = super::text::wrap(&msg, usize::from(area.width.saturating_sub(2)));
+        for (i, l) in lines.iter().enumerate().take(usize::from(area.height - 2)) {
+            f.render_widget(
+                Line::styled(format!("  {}", l.trim_start()), t.dim()),
+                Rect::new(area.x, area.y + 2 + i as u16, area.width, 1),
+            );
+        }
         return;
     }
     for (row, id) in app
@@ -131,7 +152,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         let unread = views::unread(&app.mirror, tk.id);
         let mut spans = vec![
             Span::styled(mark, if critical { t.critical() } else { t.vip() }),
-            Span::styled(fit(&sla_text, 8), sla_style),
+            Span::styled(fit(&sla_text, SLA_W), sla_style),
             Span::raw(fit(&wait, 5)),
             Span::raw(fit(&tk.number.to_string(), 7)),
             Span::raw(fit(&name, cust_w) + " "),
@@ -143,9 +164,9 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         if cols.status {
             spans.push(Span::raw(fit(&format!(" {}", status_word(tk.status)), 9)));
         }
-        if cols.owner {
+        if cols.owner > 0 {
             let owner = tk.assignee.map_or("—".to_owned(), |a| app.agent_name(a));
-            spans.push(Span::raw(fit(&format!(" {owner}"), 11)));
+            spans.push(Span::raw(fit(&format!(" {owner}"), cols.owner)));
         }
         let unread_text = if unread > 0 {
             format!("*{unread}")

@@ -24,14 +24,13 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let badge_w = text::width(&badge);
     let room = usize::from(area.width).saturating_sub(badge_w + 1);
     let (msg, style) = if let ConnState::Refused { reason } = &app.conn {
-        (
-            format!("the server refused this token: {reason}. Check --token."),
-            t.error(),
-        )
+        (format!("not connected: {reason}"), t.error())
     } else if let Some(fl) = &app.flash {
         (fl.text.clone(), if fl.error { t.error() } else { t.good() })
+    } else if let ConnState::Offline { reason, .. } = &app.conn {
+        (format!("offline: {reason}"), t.error())
     } else {
-        (hints(app), t.dim())
+        (hints(app, room.saturating_sub(1)), t.dim())
     };
     f.render_widget(
         Line::styled(
@@ -49,37 +48,50 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     }
 }
 
-fn hints(app: &App) -> String {
-    let k = |a| app.keymap.hint(a);
-    match (app.screen, app.focus) {
-        (Screen::Chat(_), Focus::Compose) => format!(
-            "{} send · {} newline · {} macros · {} note/reply · {} field · {} leave",
-            k(Action::Send),
-            k(Action::Newline),
-            k(Action::Macros),
-            k(Action::ToggleNote),
-            k(Action::NextField),
-            k(Action::Leave)
-        ),
-        (Screen::Chat(_), _) => format!(
-            "{} write · {} take · {} palette · {} next waiting · {} customer · {} queues · {} help",
-            k(Action::Compose),
-            k(Action::Take),
-            k(Action::Palette),
-            k(Action::NextWaiting),
-            k(Action::Customer),
-            k(Action::Back),
-            k(Action::Help)
-        ),
-        (Screen::Queues, _) => format!(
-            "{} open · {}/{} queue · {} take · {} palette · {} next waiting · {} help",
-            k(Action::Open),
-            k(Action::PrevQueue),
-            k(Action::NextQueue),
-            k(Action::Take),
-            k(Action::Palette),
-            k(Action::NextWaiting),
-            k(Action::Help)
-        ),
+/// Key hints for where the engineer is, as many as fit in `room`
+/// columns, most useful first; help is always last.
+fn hints(app: &App, room: usize) -> String {
+    use Action::*;
+    let wanted: &[(Action, &str)] = match (app.screen, app.focus) {
+        (Screen::Chat(_), Focus::Compose) => &[
+            (Send, "send"),
+            (Macros, "macros"),
+            (SendAndClose, "send+close"),
+            (ToggleNote, "note/reply"),
+            (NextField, "field"),
+            (Newline, "newline"),
+            (Leave, "leave"),
+        ],
+        (Screen::Chat(_), _) => &[
+            (Compose, "write"),
+            (Macros, "macro"),
+            (CloseTicket, "close"),
+            (Palette, "palette"),
+            (NextWaiting, "next"),
+            (Take, "take"),
+            (Customer, "customer"),
+            (Back, "queues"),
+        ],
+        (Screen::Queues, _) => &[
+            (Open, "open"),
+            (NextWaiting, "next waiting"),
+            (Take, "take"),
+            (Palette, "palette"),
+            (NextQueue, "queue"),
+        ],
+    };
+    let help = format!("{} help", app.keymap.hint(Help));
+    let mut out = String::new();
+    for (action, word) in wanted {
+        let keys = app.keymap.keys(*action);
+        let Some(key) = keys.first() else { continue };
+        let item = format!("{key} {word}");
+        if text::width(&out) + text::width(&item) + 3 + text::width(&help) + 3 > room {
+            break;
+        }
+        out.push_str(&item);
+        out.push_str(" · ");
     }
+    out.push_str(&help);
+    out
 }

@@ -4,43 +4,51 @@
 use shared::*;
 
 use super::Effect;
+use crate::action::{Action, Arg};
 use crate::compose::SendAs;
-use crate::picker::{PaletteCmd, PaletteItem};
-use crate::state::{App, Focus, Overlay, Pending, Prompt, PromptKind, Screen};
+use crate::overlay::{Overlay, Palette, PaletteItem, Preview, Prompt, PromptKind};
+use crate::state::{App, Focus, Pending, Read, Screen};
 use crate::template;
 
-/// The palette's entries for `ticket` (or only the general ones).
+/// The palette's entries for `ticket` (or only the general ones). Safe,
+/// everyday entries come first, so the first entry of an empty query is
+/// one that cannot hurt; only what the server would accept is offered.
 pub fn palette_items(app: &App, ticket: Option<TicketId>) -> Vec<PaletteItem> {
+    use Action::*;
     let mut v = Vec::new();
-    let mut add = |label: String, cmd| v.push(PaletteItem { label, cmd });
+    let mut add = |label: String, action, arg| v.push(PaletteItem { label, action, arg });
     if let Some(t) = ticket.and_then(|t| app.ticket(t)) {
         let n = t.number;
-        let me = app.me.as_ref().map(|a| a.id);
-        if t.assignee != me || me.is_none() {
-            add(format!("Take #{n}"), PaletteCmd::Take);
-        }
-        for a in app.mirror.agents.values() {
-            if t.assignee != Some(a.id) {
-                add(
-                    format!("Assign #{n} to {}", a.display_name),
-                    PaletteCmd::Assign(Some(a.id)),
-                );
-            }
-        }
-        if t.assignee.is_some() {
-            add(format!("Unassign #{n}"), PaletteCmd::Assign(None));
-        }
-        if t.queue != app.escalate_to {
+        add(
+            format!("Note: write an internal note on #{n}"),
+            Note,
+            Arg::None,
+        );
+        add(
+            format!("Close #{n} with a summary (resolved; the customer is told and rates)"),
+            CloseTicket,
+            Arg::None,
+        );
+        add(
+            format!("Ask the customer of #{n} for details (the details macro)"),
+            AskDetails,
+            Arg::None,
+        );
+        add(format!("Macro: insert one into #{n}"), Macros, Arg::None);
+        add(format!("Tag #{n}: add tags"), AddTags, Arg::None);
+        for tag in &t.tags {
             add(
-                format!("Escalate #{n} to {} (with a note)", app.escalate_to),
-                PaletteCmd::Escalate,
+                format!("Untag #{n}: remove {tag}"),
+                RemoveTag,
+                Arg::Tag(tag.clone()),
             );
         }
-        for q in &app.mirror.queues {
-            if q.id != t.queue {
+        for p in Priority::ALL {
+            if p != t.priority {
                 add(
-                    format!("Transfer #{n} to {} (with a note)", q.id),
-                    PaletteCmd::Transfer(q.id.clone()),
+                    format!("Priority of #{n}: {}", p.as_str()),
+                    SetPriority,
+                    Arg::Priority(p),
                 );
             }
         }
@@ -52,45 +60,65 @@ pub fn palette_items(app: &App, ticket: Option<TicketId>) -> Vec<PaletteItem> {
         ] {
             if s != t.status {
                 add(
-                    format!("Set status of #{n}: {}", status_label(s)),
-                    PaletteCmd::Status(s),
+                    format!("Status of #{n}: {} (the customer is told)", status_label(s)),
+                    SetStatus,
+                    Arg::Status(s),
                 );
             }
         }
-        for p in Priority::ALL {
-            if p != t.priority {
+        let me = app.me.as_ref().map(|a| a.id);
+        if t.assignee != me || me.is_none() {
+            add(format!("Take #{n} (the customer is told)"), Take, Arg::None);
+        }
+        // Only colleagues who serve the ticket's queue: the server refuses others.
+        for a in app.mirror.agents.values() {
+            if t.assignee != Some(a.id)
+                && Some(a.id) != me
+                && (a.role == Role::Supervisor || a.queues.contains(&t.queue))
+            {
                 add(
-                    format!("Set priority of #{n}: {}", p.as_str()),
-                    PaletteCmd::Priority(p),
+                    format!("Assign #{n} to {} (the customer is told)", a.display_name),
+                    Assign,
+                    Arg::Agent(a.id),
                 );
             }
         }
-        add(format!("Add tags to #{n}"), PaletteCmd::AddTags);
-        for tag in &t.tags {
+        if t.assignee.is_some() {
             add(
-                format!("Remove tag {tag} from #{n}"),
-                PaletteCmd::RemoveTag(tag.clone()),
+                format!("Unassign #{n} (back to {})", t.queue),
+                Unassign,
+                Arg::None,
             );
         }
-        add(format!("Write an internal note on #{n}"), PaletteCmd::Note);
-        add(
-            format!("Close #{n} with a summary (resolve; the customer rates)"),
-            PaletteCmd::CloseWithSummary,
-        );
-        add(
-            format!("Ask the customer of #{n} for details"),
-            PaletteCmd::AskDetails,
-        );
-        add("Insert a macro".into(), PaletteCmd::Macros);
+        if t.queue != app.escalate_to {
+            add(
+                format!(
+                    "Escalate #{n} to {} with a note (the customer is told)",
+                    app.escalate_to
+                ),
+                Escalate,
+                Arg::None,
+            );
+        }
+        for q in &app.mirror.queues {
+            if q.id != t.queue {
+                add(
+                    format!("Transfer #{n} to {} with a note", q.id),
+                    Transfer,
+                    Arg::Queue(q.id.clone()),
+                );
+            }
+        }
     }
     add(
-        "Jump to the next chat waiting for a reply".into(),
-        PaletteCmd::NextWaiting,
+        "Next: jump to the chat waiting longest".into(),
+        NextWaiting,
+        Arg::None,
     );
-    add("List alerts".into(), PaletteCmd::Alerts);
-    add("Acknowledge all alerts".into(), PaletteCmd::AckAlerts);
-    add("Help: every key".into(), PaletteCmd::Help);
-    add("Quit".into(), PaletteCmd::Quit);
+    add("Alerts: list them".into(), Alerts, Arg::None);
+    add("Ack: acknowledge all alerts".into(), AckAlerts, Arg::None);
+    add("Help: every key".into(), Help, Arg::None);
+    add("Quit".into(), Quit, Arg::None);
     v
 }
 
@@ -125,107 +153,218 @@ impl App {
         self.touch();
     }
 
-    /// Runs a palette entry on `ticket`.
-    pub(super) fn run_palette(
+    /// Opens the palette about `ticket`, with `query` typed.
+    pub(super) fn open_palette(&mut self, ticket: Option<TicketId>, query: &str) {
+        let items = palette_items(self, ticket);
+        let mut p = Palette::new(ticket, items, &mut self.ranker);
+        if !query.is_empty() {
+            p.query = query.to_owned();
+            p.refresh(&mut self.ranker);
+        }
+        self.overlay = Some(Overlay::Palette(p));
+    }
+
+    /// Runs an action on `ticket` (a key or a palette entry). An action
+    /// that needs a choice (an agent, a queue, a status) and has none
+    /// opens the palette narrowed to it. From the palette, an action that
+    /// messages the customer and has no prompt of its own is confirmed
+    /// first, with the text the customer will get.
+    pub(super) fn run_action(
         &mut self,
         ticket: Option<TicketId>,
-        cmd: PaletteCmd,
+        action: Action,
+        arg: Arg,
+        from_palette: bool,
         fx: &mut Vec<Effect>,
     ) {
-        use PaletteCmd::*;
-        match (cmd, ticket) {
-            (NextWaiting, _) => self.next_waiting(),
-            (Alerts, _) => self.overlay = Some(Overlay::Alerts { selected: 0 }),
-            (AckAlerts, _) => self.ack_alerts(),
-            (Help, _) => self.overlay = Some(Overlay::Help { scroll: 0 }),
-            (Quit, _) => self.request_quit(),
-            (Macros, Some(t)) => self.open_macros(t, false),
-            (Take, Some(t)) => self.command(Command::Take { ticket_id: t }, fx),
-            (Assign(agent_id), Some(t)) => self.command(
-                Command::Assign {
-                    ticket_id: t,
-                    agent_id,
-                },
-                fx,
-            ),
-            (Transfer(queue), Some(t)) => {
-                self.prompt(
-                    format!("Note for {queue} (optional), Enter to transfer"),
-                    PromptKind::Transfer { ticket: t, queue },
+        use Action::*;
+        if !action.on_ticket() {
+            // The general actions, by the same road as their keys.
+            return self.general_action(action, ticket);
+        }
+        let Some(t) = ticket else {
+            return self.warn("no ticket selected");
+        };
+        let Some(number) = self.ticket(t).map(|x| x.number) else {
+            return self.warn("that ticket is gone");
+        };
+        let command = match (action, &arg) {
+            (Take, _) => Some(Command::Take { ticket_id: t }),
+            (Assign, Arg::Agent(a)) => Some(Command::Assign {
+                ticket_id: t,
+                agent_id: Some(*a),
+            }),
+            (Unassign, _) => Some(Command::Assign {
+                ticket_id: t,
+                agent_id: None,
+            }),
+            (SetStatus, Arg::Status(status)) => Some(Command::SetStatus {
+                ticket_id: t,
+                status: *status,
+            }),
+            (SetPriority, Arg::Priority(priority)) => Some(Command::SetPriority {
+                ticket_id: t,
+                priority: *priority,
+            }),
+            (RemoveTag, Arg::Tag(tag)) => Some(Command::SetTags {
+                ticket_id: t,
+                add: vec![],
+                remove: vec![tag.clone()],
+            }),
+            _ => None,
+        };
+        if let Some(command) = command {
+            if from_palette && action.reach(&arg) == crate::action::Reach::Customer {
+                let mut p = Prompt::new(
+                    format!("#{number}: {}?", action_words(action, &arg, self)),
+                    PromptKind::Confirm {
+                        ticket: t,
+                        action,
+                        arg,
+                    },
                 );
+                p.preview = self.ask_preview(t, command, fx);
+                self.overlay = Some(Overlay::Prompt(p));
+                return;
             }
-            (Escalate, Some(t)) => {
+            if action == Take {
+                self.say(format!(
+                    "taking #{number}; the customer is told you have it"
+                ));
+            }
+            return self.command(command, fx);
+        }
+        match action {
+            Assign | SetStatus | SetPriority | RemoveTag | Transfer if matches!(arg, Arg::None) => {
+                let verb = action.verbs().first().copied().unwrap_or_default();
+                self.open_palette(Some(t), &format!("{verb} "));
+            }
+            Transfer => {
+                if let Arg::Queue(queue) = arg {
+                    self.prompt(
+                        format!("Note for {queue} (optional), Enter to transfer"),
+                        PromptKind::Transfer { ticket: t, queue },
+                    );
+                }
+            }
+            Escalate => {
                 let queue = self.escalate_to.clone();
+                let preview = self.ask_preview(
+                    t,
+                    Command::Transfer {
+                        ticket_id: t,
+                        queue: Some(queue.clone()),
+                        agent_id: None,
+                        note: None,
+                        tell_customer: true,
+                    },
+                    fx,
+                );
                 self.prompt(
-                    format!("Why escalate to {queue}? (a note for the expert)"),
+                    format!("Why escalate #{number} to {queue}? (a note for the expert)"),
                     PromptKind::Escalate { ticket: t, queue },
                 );
+                self.set_preview(preview);
             }
-            (Status(status), Some(t)) => self.command(
-                Command::SetStatus {
-                    ticket_id: t,
-                    status,
-                },
-                fx,
-            ),
-            (Priority(priority), Some(t)) => self.command(
-                Command::SetPriority {
-                    ticket_id: t,
-                    priority,
-                },
-                fx,
-            ),
-            (AddTags, Some(t)) => self.prompt(
-                "Tags to add, separated by spaces or commas".into(),
+            AddTags => self.prompt(
+                format!("Tags to add to #{number}, separated by spaces or commas"),
                 PromptKind::Tags { ticket: t },
             ),
-            (RemoveTag(tag), Some(t)) => self.command(
-                Command::SetTags {
-                    ticket_id: t,
-                    add: vec![],
-                    remove: vec![tag],
-                },
-                fx,
-            ),
-            (Note, Some(t)) => {
+            Note => {
                 self.open_chat(t);
                 self.drafts.entry(t).or_default().send_as = SendAs::Note;
                 self.focus = Focus::Compose;
+                self.touch();
             }
-            (CloseWithSummary, Some(t)) => {
+            CloseTicket => {
+                let preview = self.ask_preview(
+                    t,
+                    Command::SetStatus {
+                        ticket_id: t,
+                        status: TicketStatus::Resolved,
+                    },
+                    fx,
+                );
                 self.prompt(
-                    "Summary of the solution (kept as a note; the ticket is resolved)".into(),
+                    format!("Close #{number}: summary of the solution (kept as a note)"),
                     PromptKind::CloseWithSummary { ticket: t },
                 );
+                self.set_preview(preview);
             }
-            (AskDetails, Some(t)) => {
+            AskDetails => {
                 self.open_chat(t);
-                let body = self
+                let details = self
                     .mirror
                     .macros
                     .values()
                     .find(|m| m.shortcut == "details")
-                    .map(|m| m.body.clone());
-                let body =
-                    body.unwrap_or_else(|| "We need: {field}. Just reply to this message.".into());
-                let (text, fields) = template::fill(&body, &self.vars(t));
+                    .map(|m| m.id);
+                match details {
+                    Some(id) => self.insert_macro(t, id),
+                    None => {
+                        let (text, fields) = template::fill(
+                            "We need: {field}. Just reply to this message.",
+                            &self.vars(t),
+                        );
+                        self.drafts
+                            .entry(t)
+                            .or_default()
+                            .insert_macro(&text, fields);
+                        self.focus = Focus::Compose;
+                    }
+                }
                 let d = self.drafts.entry(t).or_default();
                 d.send_as = SendAs::Reply;
                 d.then_pending = true;
-                d.insert_macro(&text, fields);
-                self.focus = Focus::Compose;
                 self.touch();
             }
-            (_, None) => self.warn("no ticket selected"),
+            _ => {}
+        }
+    }
+
+    /// The general (ticket-less) actions the palette offers.
+    fn general_action(&mut self, action: Action, ticket: Option<TicketId>) {
+        match action {
+            Action::NextWaiting => self.next_waiting(),
+            Action::Alerts => {
+                self.overlay = Some(Overlay::Alerts(crate::overlay::AlertList::default()))
+            }
+            Action::AckAlerts => self.ack_alerts(),
+            Action::Help => self.overlay = Some(Overlay::Help(Default::default())),
+            Action::Quit => self.request_quit(),
+            Action::Macros => match ticket {
+                Some(t) => self.open_macros(t, false),
+                None => self.warn("open a chat to use macros"),
+            },
+            other => tracing::debug!(?other, "not a palette action"),
+        }
+    }
+
+    /// Asks the server what `command` would send the customer.
+    fn ask_preview(&mut self, ticket: TicketId, command: Command, fx: &mut Vec<Effect>) -> Preview {
+        if !self.conn.online() {
+            return Preview::Unavailable("offline".into());
+        }
+        let id = self.command_id();
+        self.reads.insert(id.clone(), Read::Preview(ticket));
+        fx.push(Effect::Send(ClientMessage::Command {
+            id: id.clone(),
+            command: Command::Preview {
+                ticket_id: ticket,
+                command: Box::new(command),
+            },
+        }));
+        Preview::Loading(id)
+    }
+
+    fn set_preview(&mut self, preview: Preview) {
+        if let Some(Overlay::Prompt(p)) = &mut self.overlay {
+            p.preview = preview;
         }
     }
 
     fn prompt(&mut self, title: String, kind: PromptKind) {
-        self.overlay = Some(Overlay::Prompt(Prompt {
-            title,
-            input: Default::default(),
-            kind,
-        }));
+        self.overlay = Some(Overlay::Prompt(Prompt::new(title, kind)));
     }
 
     /// Enter in a prompt.
@@ -266,9 +405,6 @@ impl App {
                 );
             }
             PromptKind::CloseWithSummary { ticket } => {
-                if text.is_empty() {
-                    return self.warn("a summary is needed to close with a summary");
-                }
                 self.command(
                     Command::Note {
                         ticket_id: ticket,
@@ -283,21 +419,32 @@ impl App {
                     },
                     fx,
                 );
+                if self.conn.online() {
+                    let number = self.ticket(ticket).map_or(0, |t| t.number);
+                    self.say(format!("#{number} closed with a summary"));
+                }
             }
+            PromptKind::Confirm {
+                ticket,
+                action,
+                arg,
+            } => self.run_action(Some(ticket), action, arg, false, fx),
         }
     }
 
-    /// Sends the compose box of the current chat.
-    pub(super) fn send_compose(&mut self, fx: &mut Vec<Effect>) {
+    /// Sends the compose box of the current chat; true when it went.
+    pub(super) fn send_compose(&mut self, fx: &mut Vec<Effect>) -> bool {
         let Some(ticket) = self.current_chat().map(|c| c.ticket) else {
-            return;
+            return false;
         };
         let Some(draft) = self.drafts.get(&ticket).cloned() else {
-            return self.warn("nothing to send");
+            self.warn("nothing to send");
+            return false;
         };
         let text = draft.text.trim_end().to_owned();
         if text.trim().is_empty() {
-            return self.warn("nothing to send");
+            self.warn("nothing to send");
+            return false;
         }
         let unfilled = draft.unfilled();
         if !unfilled.is_empty() {
@@ -305,16 +452,18 @@ impl App {
             if let Some(d) = self.drafts.get_mut(&ticket) {
                 d.next_field();
             }
-            return self.warn(format!(
+            self.warn(format!(
                 "fill in {} first (tab walks the fields)",
                 names.join(", ")
             ));
+            return false;
         }
         let len = utf16_len(&text);
         if len > MAX_TEXT_UTF16 {
-            return self.warn(format!(
+            self.warn(format!(
                 "too long for Telegram: {len} of {MAX_TEXT_UTF16} characters"
             ));
+            return false;
         }
         let command = match draft.send_as {
             SendAs::Reply => Command::Reply {
@@ -336,11 +485,9 @@ impl App {
                 fx,
             );
         }
+        // The box stays in the mode it was in: a note after a note.
         if let Some(d) = self.drafts.get_mut(&ticket) {
             d.clear();
-            if d.send_as == SendAs::Note {
-                d.send_as = SendAs::Reply;
-            }
         }
         self.drafts
             .retain(|_, d| !d.is_empty() || d.send_as != SendAs::Reply);
@@ -348,6 +495,7 @@ impl App {
             c.scroll = 0;
         }
         self.touch();
+        true
     }
 
     /// Opens `ticket` as a chat tab (or switches to it) and shows it.
@@ -453,12 +601,20 @@ impl App {
             .or(t.sla.first_reply_due)
             .or(t.sla.resolution_due);
         if let Some(due) = due.filter(|d| d.0 > self.now.0) {
-            let tz = self
+            let own = self
                 .customer_of(t)
                 .and_then(|c| c.time_zone.as_deref())
-                .and_then(|z| jiff::tz::TimeZone::get(z).ok())
-                .unwrap_or(jiff::tz::TimeZone::UTC);
-            v.insert("eta", crate::ui::time::eta(due, self.now, &tz));
+                .and_then(|z| jiff::tz::TimeZone::get(z).ok());
+            let eta = match own {
+                Some(tz) => crate::ui::time::eta(due, self.now, &tz, None),
+                // The desk's zone, named, when the customer's is unknown.
+                None => {
+                    let name = self.desk_zone.as_deref().unwrap_or("UTC");
+                    let tz = jiff::tz::TimeZone::get(name).unwrap_or(jiff::tz::TimeZone::UTC);
+                    crate::ui::time::eta(due, self.now, &tz, Some(name))
+                }
+            };
+            v.insert("eta", eta);
         }
         v
     }
@@ -472,5 +628,15 @@ pub fn status_word(s: TicketStatus) -> &'static str {
         TicketStatus::PendingOnCustomer => "waiting",
         TicketStatus::Resolved => "resolved",
         TicketStatus::Closed => "closed",
+    }
+}
+
+/// What a confirmed palette entry does, in words: "take it", "set status: resolved".
+fn action_words(action: Action, arg: &Arg, app: &App) -> String {
+    match (action, arg) {
+        (Action::Take, _) => "take it".into(),
+        (Action::Assign, Arg::Agent(a)) => format!("assign to {}", app.agent_name(*a)),
+        (Action::SetStatus, Arg::Status(s)) => format!("set status: {}", status_label(*s)),
+        (a, _) => a.help().to_lowercase(),
     }
 }

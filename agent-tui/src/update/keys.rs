@@ -4,11 +4,12 @@ use crossterm::event::{KeyCode, KeyEvent};
 use shared::*;
 
 use super::Effect;
+use crate::action::Arg;
 use crate::action::{Action, Context};
 use crate::compose::{Compose, SendAs};
 use crate::keymap::Key;
-use crate::picker::{MacroPicker, step};
-use crate::state::{App, Focus, Overlay, Read, Screen};
+use crate::overlay::{self, AlertList, Env, MacroPicker, Outcome, Overlay, step};
+use crate::state::{App, Focus, Read, Screen};
 use crate::template;
 use crate::ui;
 
@@ -36,23 +37,22 @@ impl App {
     }
 
     pub(super) fn paste(&mut self, text: &str) {
-        match &mut self.overlay {
-            Some(Overlay::Prompt(p)) => p.input.insert_str(&text.replace('\n', " ")),
-            Some(Overlay::Macros(p)) => {
-                p.query.push_str(text.lines().next().unwrap_or(""));
-                let macros = &self.mirror.macros;
-                p.refresh(macros, &mut self.ranker);
-            }
-            Some(_) => {}
-            None => {
-                let Some(t) = self.current_chat().map(|c| c.ticket) else {
-                    return;
-                };
-                self.focus = Focus::Compose;
-                self.drafts.entry(t).or_default().insert_str(text);
-                self.touch();
-            }
+        if let Some(mut o) = self.overlay.take() {
+            let mut env = Env {
+                ranker: &mut self.ranker,
+                macros: &self.mirror.macros,
+                alerts: &self.alerts,
+            };
+            o.paste(text, &mut env);
+            self.overlay = Some(o);
+            return;
         }
+        let Some(t) = self.current_chat().map(|c| c.ticket) else {
+            return;
+        };
+        self.focus = Focus::Compose;
+        self.drafts.entry(t).or_default().insert_str(text);
+        self.touch();
     }
 
     fn action(&mut self, action: Action, fx: &mut Vec<Effect>) {
@@ -69,21 +69,14 @@ impl App {
         let ticket = self.current_ticket();
         match action {
             Quit => self.request_quit(),
-            Palette => {
-                let items = super::palette_items(self, ticket);
-                self.overlay = Some(Overlay::Palette(crate::picker::Palette::new(
-                    ticket,
-                    items,
-                    &mut self.ranker,
-                )));
-            }
+            Palette => self.open_palette(ticket, ""),
             Macros => match self.current_chat().map(|c| c.ticket) {
                 Some(t) => self.open_macros(t, false),
                 None => self.warn("open a chat to use macros"),
             },
             NextWaiting => self.next_waiting(),
             AckAlerts => self.ack_alerts(),
-            Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
+            Help => self.overlay = Some(Overlay::Help(overlay::Help::default())),
             Back => match self.screen {
                 Screen::Chat(_) => self.screen = Screen::Queues,
                 // Never quit by one key too many: quitting is ctrl-c.
@@ -100,6 +93,7 @@ impl App {
             Bottom => self.move_by(isize::MAX / 2, fx),
             NextQueue | PrevQueue => {
                 if self.screen == Screen::Queues {
+                    self.tab_by_hand = true;
                     let n = self.tabs.len();
                     self.queue_tab = if action == NextQueue {
                         (self.queue_tab + 1) % n
@@ -160,13 +154,22 @@ impl App {
                     self.focus = Focus::Compose;
                 }
             }
-            Take => match ticket {
-                Some(t) => self.command(Command::Take { ticket_id: t }, fx),
-                None => self.warn("no ticket selected"),
-            },
+            Take | Assign | Unassign | Transfer | Escalate | SetStatus | SetPriority | AddTags
+            | RemoveTag | Note | CloseTicket | AskDetails => {
+                self.run_action(ticket, action, Arg::None, false, fx)
+            }
             Customer => self.customer_toggled = !self.customer_toggled,
-            Alerts => self.overlay = Some(Overlay::Alerts { selected: 0 }),
-            Send => self.send_compose(fx),
+            Alerts => self.overlay = Some(Overlay::Alerts(AlertList::default())),
+            Send => {
+                self.send_compose(fx);
+            }
+            SendAndClose => {
+                if self.send_compose(fx)
+                    && let Some(t) = self.current_chat().map(|c| c.ticket)
+                {
+                    self.run_action(Some(t), CloseTicket, Arg::None, false, fx);
+                }
+            }
             Newline => self.with_draft(|d| d.insert_char('\n')),
             NextField => self.with_draft(|d| {
                 d.next_field();
@@ -179,6 +182,8 @@ impl App {
             }),
             Leave => self.focus = Focus::Normal,
             Chat1 | Chat2 | Chat3 | Chat4 | Chat5 | Chat6 | Chat7 | Chat8 | Chat9 | Chat10 => {}
+            // Only inside pickers and prompts.
+            Pick | Cancel | SelectUp | SelectDown => {}
         }
     }
 
@@ -287,151 +292,77 @@ impl App {
         )));
     }
 
+    /// A key while an overlay is open: the overlay maps it (through the
+    /// keymap, in its own context) to an outcome, which is carried out here.
     fn overlay_key(&mut self, key: Key, fx: &mut Vec<Effect>) {
-        if self.keymap.action(Context::Global, &key) == Some(Action::Quit) {
-            self.overlay = None;
-            return self.request_quit();
-        }
-        let Some(overlay) = self.overlay.take() else {
+        let Some(mut o) = self.overlay.take() else {
             return;
         };
-        let up = key.code == KeyCode::Up || (key.ctrl && key.code == KeyCode::Char('p'));
-        let down = key.code == KeyCode::Down || (key.ctrl && key.code == KeyCode::Char('n'));
-        match overlay {
-            Overlay::Help { scroll } => {
-                let scroll = match key.code {
-                    KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('?') => return,
-                    KeyCode::Up | KeyCode::Char('k') => scroll.saturating_sub(1),
-                    KeyCode::Down | KeyCode::Char('j') => scroll + 1,
-                    KeyCode::PageUp => scroll.saturating_sub(10),
-                    KeyCode::PageDown | KeyCode::Char(' ') => scroll + 10,
-                    _ => scroll,
-                };
-                self.overlay = Some(Overlay::Help { scroll });
+        let action = self.keymap.action(o.context(), &key);
+        if action == Some(Action::Quit) {
+            return self.request_quit();
+        }
+        let mut env = Env {
+            ranker: &mut self.ranker,
+            macros: &self.mirror.macros,
+            alerts: &self.alerts,
+        };
+        match o.key(key, action, &mut env) {
+            Outcome::Keep => self.overlay = Some(o),
+            Outcome::Close => {}
+            Outcome::Run {
+                ticket,
+                action,
+                arg,
+            } => self.run_action(ticket, action, arg, true, fx),
+            Outcome::InsertMacro { ticket, id } => self.insert_macro(ticket, id),
+            Outcome::GiveBack { ticket, text } => {
+                self.drafts.entry(ticket).or_default().insert_str(&text);
+                self.touch();
             }
-            Overlay::Alerts { selected } => {
-                let listed = self.alerts.listed();
-                match key.code {
-                    KeyCode::Esc | KeyCode::Char('q') => {}
-                    KeyCode::Enter => {
-                        if let Some((k, _)) = listed.get(selected) {
-                            let t = k.ticket;
-                            self.alerts.ack(Some(t));
-                            self.open_chat(t);
-                        }
-                    }
-                    KeyCode::Char('a') => {
-                        self.ack_alerts();
-                        self.overlay = Some(Overlay::Alerts { selected });
-                    }
-                    _ => {
-                        let d = if up || key.code == KeyCode::Char('k') {
-                            -1
-                        } else if down || key.code == KeyCode::Char('j') {
-                            1
-                        } else {
-                            0
-                        };
-                        self.overlay = Some(Overlay::Alerts {
-                            selected: step(selected, listed.len(), d),
-                        });
-                    }
-                }
+            Outcome::Submit(p) => self.submit_prompt(p, fx),
+            Outcome::OpenAlert(t) => {
+                self.alerts.ack(Some(t));
+                self.open_chat(t);
             }
-            Overlay::Palette(mut p) => match key.code {
-                KeyCode::Esc => {}
-                KeyCode::Enter => {
-                    if let Some(item) = p.chosen().cloned() {
-                        self.run_palette(p.ticket, item.cmd, fx);
-                    }
-                }
-                _ if up || down => {
-                    p.selected = step(p.selected, p.hits.len(), if up { -1 } else { 1 });
-                    self.overlay = Some(Overlay::Palette(p));
-                }
-                _ => {
-                    if edit_query(&mut p.query, key) {
-                        p.refresh(&mut self.ranker);
-                    }
-                    self.overlay = Some(Overlay::Palette(p));
-                }
-            },
-            Overlay::Macros(mut p) => match key.code {
-                KeyCode::Esc => {
-                    if p.from_slash {
-                        let text = format!("/{}", p.query);
-                        self.drafts.entry(p.ticket).or_default().insert_str(&text);
-                        self.touch();
-                    }
-                }
-                KeyCode::Enter | KeyCode::Tab => {
-                    if let Some(id) = p.chosen()
-                        && let Some(m) = self.mirror.macros.get(&id)
-                    {
-                        let (text, fields) = template::fill(&m.body, &self.vars(p.ticket));
-                        self.drafts
-                            .entry(p.ticket)
-                            .or_default()
-                            .insert_macro(&text, fields);
-                        self.focus = Focus::Compose;
-                        self.touch();
-                    }
-                }
-                _ if up || down => {
-                    p.selected = step(p.selected, p.hits.len(), if up { -1 } else { 1 });
-                    p.highlight_visible(&self.mirror.macros, &mut self.ranker);
-                    self.overlay = Some(Overlay::Macros(p));
-                }
-                _ => {
-                    if edit_query(&mut p.query, key) {
-                        p.refresh(&self.mirror.macros, &mut self.ranker);
-                    }
-                    self.overlay = Some(Overlay::Macros(p));
-                }
-            },
-            Overlay::Prompt(mut p) => match key.code {
-                KeyCode::Esc => {}
-                KeyCode::Enter => self.submit_prompt(p, fx),
-                KeyCode::Char(c) if !key.ctrl && !key.alt => {
-                    p.input.insert_char(c);
-                    self.overlay = Some(Overlay::Prompt(p));
-                }
-                _ => {
-                    match key.code {
-                        KeyCode::Backspace => p.input.backspace(),
-                        KeyCode::Delete => p.input.delete(),
-                        KeyCode::Left => p.input.left(),
-                        KeyCode::Right => p.input.right(),
-                        KeyCode::Home => p.input.home(),
-                        KeyCode::End => p.input.end(),
-                        KeyCode::Char('w') if key.ctrl => p.input.delete_word(),
-                        _ => {}
-                    }
-                    self.overlay = Some(Overlay::Prompt(p));
-                }
-            },
+            Outcome::AckAll => {
+                self.ack_alerts();
+                self.overlay = Some(o);
+            }
         }
     }
-}
 
-/// Typing in a picker's query; true when the query changed.
-fn edit_query(q: &mut String, key: Key) -> bool {
-    match key.code {
-        KeyCode::Char('w') if key.ctrl => {
-            let trimmed = q.trim_end().len();
-            let cut = q[..trimmed].rfind(' ').map_or(0, |i| i + 1);
-            q.truncate(cut);
-            true
+    /// Puts a macro into the ticket's compose box, in the customer's
+    /// language when it has a body in it (else the default, and says so).
+    pub(super) fn insert_macro(&mut self, ticket: TicketId, id: MacroId) {
+        let Some(m) = self.mirror.macros.get(&id) else {
+            return;
+        };
+        let language = self.customer_language(ticket);
+        let body = m.body_for(language.as_deref());
+        let (text, fields) = template::fill(body.text, &self.vars(ticket));
+        if !body.matched {
+            let reads = language
+                .as_deref()
+                .map_or("?".into(), shared::language_name);
+            self.warn(format!(
+                "/{} has no {reads} text: inserted the {} one",
+                m.shortcut,
+                shared::language_name(body.language)
+            ));
         }
-        KeyCode::Char('u') if key.ctrl => {
-            q.clear();
-            true
-        }
-        KeyCode::Char(c) if !key.ctrl && !key.alt => {
-            q.push(c);
-            true
-        }
-        KeyCode::Backspace => q.pop().is_some(),
-        _ => false,
+        self.drafts
+            .entry(ticket)
+            .or_default()
+            .insert_macro(&text, fields);
+        self.focus = Focus::Compose;
+        self.touch();
+    }
+
+    /// The language the ticket's customer reads, if known.
+    pub fn customer_language(&self, ticket: TicketId) -> Option<String> {
+        self.ticket(ticket)
+            .and_then(|t| self.customer_of(t))
+            .and_then(|c| c.language.clone())
     }
 }

@@ -38,6 +38,8 @@ pub enum Effect {
 
 /// How long a status-line message stays.
 const FLASH_MS: i64 = 8_000;
+/// An error stays at least this long, even when keys follow.
+const FLASH_MIN_MS: i64 = 2_000;
 
 impl App {
     pub fn handle(&mut self, input: Input) -> Vec<Effect> {
@@ -45,6 +47,16 @@ impl App {
         match input {
             Input::Key(k) => {
                 if k.kind != crossterm::event::KeyEventKind::Release {
+                    // A status line lasts until the next key (a fresh
+                    // error stays a moment, so a key already on its way
+                    // does not hide it).
+                    if self
+                        .flash
+                        .as_ref()
+                        .is_some_and(|f| !f.error || self.now.0 - f.at.0 >= FLASH_MIN_MS)
+                    {
+                        self.flash = None;
+                    }
                     self.key(k, &mut fx);
                     self.dirty = true;
                 }

@@ -20,6 +20,8 @@ impl App {
                 self.mirror.me = Some(w.agent.id);
                 self.me = Some(w.agent);
                 self.server_version = Some(w.server_version);
+                self.desk_zone = w.time_zone;
+                self.telegram = w.telegram;
                 self.conn = match w.sync {
                     SyncMode::Snapshot => ConnState::Syncing,
                     SyncMode::Events => ConnState::Online,
@@ -66,10 +68,7 @@ impl App {
                     self.conn = ConnState::Online;
                     self.history.clear();
                     self.forget_closed_chats();
-                    if !self.synced_once {
-                        self.synced_once = true;
-                        self.start_on_busy_tab();
-                    }
+                    self.synced_once = true;
                 }
                 self.rows_dirty = true;
             }
@@ -99,20 +98,6 @@ impl App {
                 self.warn(format!("server: {message}"));
             }
             ServerMessage::Welcome { .. } | ServerMessage::Digest { .. } => {}
-        }
-    }
-
-    /// At the first sync: an engineer with nothing assigned starts on
-    /// Unassigned, where the work is.
-    fn start_on_busy_tab(&mut self) {
-        let me = self.me.as_ref().map(|a| a.id);
-        let mine = self
-            .mirror
-            .tickets
-            .values()
-            .any(|t| t.assignee.is_some() && t.assignee == me);
-        if self.queue_tab == 0 && !mine {
-            self.queue_tab = 1;
         }
     }
 
@@ -190,6 +175,21 @@ impl App {
                 (Read::History(c), Ok(CommandResult::Tickets { tickets, .. })) => {
                     self.history.insert(c, tickets);
                 }
+                (Read::Preview(_), result) => {
+                    if let Some(crate::overlay::Overlay::Prompt(p)) = &mut self.overlay
+                        && p.preview == crate::overlay::Preview::Loading(id)
+                    {
+                        p.preview = match result {
+                            Ok(CommandResult::Preview { texts, language }) => {
+                                crate::overlay::Preview::Texts { texts, language }
+                            }
+                            Ok(_) => crate::overlay::Preview::Unavailable(
+                                "the server answered something else".into(),
+                            ),
+                            Err((_, message)) => crate::overlay::Preview::Unavailable(message),
+                        };
+                    }
+                }
                 (_, Err((_, message))) => {
                     for c in &mut self.chats {
                         c.loading_older = false;
@@ -247,5 +247,6 @@ fn kind(c: &Command) -> &'static str {
         Command::LoadOlder { .. } => "load older",
         Command::History { .. } => "history",
         Command::SetPresence { .. } => "presence",
+        Command::Preview { .. } => "preview",
     }
 }

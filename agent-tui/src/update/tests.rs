@@ -121,6 +121,29 @@ fn queue_tabs_selection_and_opening_chats() {
 }
 
 #[test]
+fn the_queue_view_follows_the_work_until_a_tab_is_chosen() {
+    let mut a = app();
+    assert_eq!(a.tabs[a.queue_tab].title(), "Mine");
+    // An unassigned ticket arrives: the view goes where it is.
+    add_ticket(&mut a.mirror, 1, |_| {});
+    a.rows_dirty = true;
+    a.handle(Input::Resize);
+    assert_eq!(a.tabs[a.queue_tab].title(), "Unassigned");
+    assert_eq!(a.rows, vec![TicketId(1)]);
+    // It is assigned to me: Unassigned empties, Mine has it.
+    a.mirror.tickets.get_mut(&TicketId(1)).unwrap().assignee = Some(ME);
+    a.rows_dirty = true;
+    a.handle(Input::Resize);
+    assert_eq!(a.tabs[a.queue_tab].title(), "Mine");
+    // Once the engineer picks a tab, it stays, empty or not.
+    press(&mut a, "l");
+    assert_eq!(a.tabs[a.queue_tab].title(), "Unassigned");
+    a.rows_dirty = true;
+    a.handle(Input::Resize);
+    assert_eq!(a.tabs[a.queue_tab].title(), "Unassigned");
+}
+
+#[test]
 fn next_waiting_opens_the_longest_waiting_even_when_highlighted() {
     let mut a = with_tickets();
     // The All tab highlights the customer who waited longest: `n` opens
@@ -145,7 +168,11 @@ fn next_waiting_weighs_open_chats_and_queues_alike() {
     // Ticket 1 (mine, open as a chat) starts waiting after ticket 3 (in
     // the queue, not open): the queue's customer waited longer.
     let t3 = add_ticket(&mut a.mirror, 3, |t| t.waiting_since = Some(NOW.minus(900)));
-    a.mirror.tickets.get_mut(&TicketId(1)).unwrap().waiting_since = Some(NOW.minus(60));
+    a.mirror
+        .tickets
+        .get_mut(&TicketId(1))
+        .unwrap()
+        .waiting_since = Some(NOW.minus(60));
     a.rows_dirty = true;
     a.handle(Input::Resize);
     press(&mut a, "enter");
@@ -198,7 +225,13 @@ fn compose_send_reply_note_and_drafts_per_ticket() {
             text: "check logs".into()
         }]
     );
-    assert_eq!(a.drafts.get(&TicketId(2)).map(|d| d.send_as), None);
+    // Note mode sticks until switched back.
+    assert_eq!(a.drafts[&TicketId(2)].send_as, SendAs::Note);
+    press(&mut a, "ctrl-t");
+    assert_eq!(
+        a.drafts.get(&TicketId(2)).map(|d| d.send_as),
+        Some(SendAs::Reply)
+    );
     // Empty and oversize texts are refused with a reason.
     let fx = press(&mut a, "enter");
     assert!(sent(&fx).is_empty());
@@ -235,6 +268,8 @@ fn offline_commands_wait_and_go_once_on_reconnect() {
         sync: SyncMode::Events,
         snapshot_tail: 50,
         server_version: "test".into(),
+        time_zone: Some("Europe/Kyiv".into()),
+        telegram: true,
     };
     let fx = a.handle(Input::Net(NetEvent::Connected(welcome.clone())));
     let cmds = sent(&fx);
@@ -335,13 +370,36 @@ fn macro_picker_fuzzy_fill_and_fields() {
     assert_eq!(b.drafts[&TicketId(1)].text, "/start");
 }
 
+/// The palette's entries as the engineer sees them, in order.
+fn palette_labels(a: &App) -> Vec<String> {
+    let Some(Overlay::Palette(p)) = &a.overlay else {
+        panic!("no palette")
+    };
+    p.hits
+        .iter()
+        .map(|h| p.items[h.index].label.clone())
+        .collect()
+}
+
+fn palette_pick(a: &App) -> Option<String> {
+    let Some(Overlay::Palette(p)) = &a.overlay else {
+        panic!("no palette")
+    };
+    p.chosen().map(|i| i.label.clone())
+}
+
 #[test]
 fn palette_runs_actions_with_prompts() {
     let mut a = with_tickets();
     press(&mut a, "ctrl-p");
     typed(&mut a, "escal");
     let fx = press(&mut a, "enter");
-    assert!(fx.is_empty());
+    // The escalation prompt asks the server what the customer will get.
+    assert!(matches!(
+        &sent(&fx)[..],
+        [Command::Preview { ticket_id: TicketId(1), command }]
+            if matches!(**command, Command::Transfer { tell_customer: true, .. })
+    ));
     assert!(matches!(a.overlay, Some(Overlay::Prompt(_))));
     typed(&mut a, "needs refund rights");
     let fx = press(&mut a, "enter");
@@ -381,6 +439,13 @@ fn palette_runs_actions_with_prompts() {
     press(&mut a, ":");
     typed(&mut a, "close summary");
     press(&mut a, "enter");
+    // An empty summary does not close, and says why in the prompt.
+    let fx = press(&mut a, "enter");
+    assert!(sent(&fx).is_empty());
+    let Some(Overlay::Prompt(p)) = &a.overlay else {
+        panic!("the close prompt stays")
+    };
+    assert!(p.error.as_deref().unwrap().contains("summary"));
     typed(&mut a, "refunded");
     let fx = press(&mut a, "enter");
     assert_eq!(
@@ -395,6 +460,10 @@ fn palette_runs_actions_with_prompts() {
                 status: TicketStatus::Resolved
             }
         ]
+    );
+    assert_eq!(
+        a.flash.as_ref().unwrap().text,
+        "#10001 closed with a summary"
     );
     // Ask for details: the macro, then waiting on the customer once sent.
     press(&mut a, ":");
@@ -428,10 +497,132 @@ fn palette_runs_actions_with_prompts() {
 }
 
 #[test]
+fn the_palette_never_defaults_to_what_reaches_the_customer() {
+    let mut a = with_tickets();
+    // The ticket is mine: an empty query offers a safe entry first.
+    press(&mut a, "ctrl-p");
+    assert!(
+        palette_pick(&a).unwrap().starts_with("Note"),
+        "{:?}",
+        palette_pick(&a)
+    );
+    // "note" + Enter writes a note; it does not escalate.
+    typed(&mut a, "note");
+    assert!(palette_pick(&a).unwrap().starts_with("Note"));
+    let fx = press(&mut a, "enter");
+    // (Opening the chat reads it; nothing else goes.)
+    assert!(
+        sent(&fx)
+            .iter()
+            .all(|c| matches!(c, Command::MarkRead { .. } | Command::History { .. })),
+        "{fx:?}"
+    );
+    assert_eq!(a.focus, Focus::Compose);
+    assert_eq!(a.drafts[&TicketId(1)].send_as, SendAs::Note);
+    press(&mut a, "esc");
+    // An exact verb ranks first: "close" is closing, not "Unassign ... L1".
+    press(&mut a, "q");
+    press(&mut a, "ctrl-p");
+    typed(&mut a, "close");
+    assert!(palette_labels(&a)[0].starts_with("Close #10001"));
+    press(&mut a, "esc");
+    // An ambiguous query whose best match reaches the customer or moves
+    // the ticket has no default: Enter runs nothing until one is chosen.
+    press(&mut a, "ctrl-p");
+    typed(&mut a, "to");
+    assert!(!palette_labels(&a).is_empty());
+    assert_eq!(palette_pick(&a), None, "{:?}", palette_labels(&a));
+    let fx = press(&mut a, "enter");
+    assert!(sent(&fx).is_empty());
+    assert!(matches!(a.overlay, Some(Overlay::Palette(_))));
+    press(&mut a, "down");
+    assert!(palette_pick(&a).is_some());
+    press(&mut a, "esc");
+    // Assigning is offered only to colleagues who serve the ticket's queue.
+    let mut boris = a.mirror.agents[&AgentId(2)].clone();
+    boris.id = AgentId(3);
+    boris.display_name = "Boris".into();
+    boris.queues = vec![QueueId::new("VIP")];
+    a.mirror.agents.insert(boris.id, boris);
+    press(&mut a, "ctrl-p");
+    typed(&mut a, "assign");
+    let labels = palette_labels(&a);
+    assert!(labels.iter().any(|l| l.contains("Bohdan")), "{labels:?}");
+    assert!(labels.iter().all(|l| !l.contains("Boris")), "{labels:?}");
+}
+
+#[test]
+fn a_palette_entry_that_messages_the_customer_is_confirmed_with_its_text() {
+    let mut a = with_tickets();
+    press(&mut a, "l");
+    // Unassigned ticket 2: "take" names the action exactly.
+    press(&mut a, "ctrl-p");
+    typed(&mut a, "take");
+    let fx = press(&mut a, "enter");
+    let [Command::Preview { command, .. }] = &sent(&fx)[..] else {
+        panic!("a preview first: {fx:?}")
+    };
+    assert_eq!(
+        **command,
+        Command::Take {
+            ticket_id: TicketId(2)
+        }
+    );
+    let Some(Overlay::Prompt(p)) = &a.overlay else {
+        panic!("a confirmation")
+    };
+    let crate::overlay::Preview::Loading(id) = p.preview.clone() else {
+        panic!("asked")
+    };
+    // The server renders what the customer would get.
+    a.handle(Input::Net(NetEvent::Frame(ServerMessage::Ok {
+        id,
+        seq: None,
+        result: CommandResult::Preview {
+            texts: vec!["Тікет #10002: Anna взяла ваш запит.".into()],
+            language: Some("uk".into()),
+        },
+    })));
+    let Some(Overlay::Prompt(p)) = &a.overlay else {
+        panic!("still confirming")
+    };
+    assert!(matches!(&p.preview, crate::overlay::Preview::Texts { texts, .. } if texts.len() == 1));
+    let fx = press(&mut a, "enter");
+    assert_eq!(
+        sent(&fx),
+        vec![Command::Take {
+            ticket_id: TicketId(2)
+        }]
+    );
+}
+
+#[test]
+fn macros_go_in_the_customers_language() {
+    let mut a = with_tickets();
+    a.mirror.customers.get_mut(&CustomerId(1)).unwrap().language = Some("uk".into());
+    press(&mut a, "enter");
+    press(&mut a, "m");
+    typed(&mut a, "hi");
+    press(&mut a, "enter");
+    assert_eq!(
+        a.drafts[&TicketId(1)].text,
+        "Вітаю, Olena! Я Anna. Бачу тікет #10001 і вже працюю над ним."
+    );
+    assert!(a.flash.is_none(), "{:?}", a.flash);
+    // A macro with no Ukrainian body says so before anything is sent.
+    press(&mut a, "esc");
+    press(&mut a, "ctrl-k");
+    typed(&mut a, "escal");
+    press(&mut a, "enter");
+    let f = a.flash.clone().unwrap();
+    assert!(f.error && f.text.contains("no Ukrainian text"), "{f:?}");
+}
+
+#[test]
 fn help_alerts_and_quit() {
     let mut a = with_tickets();
     press(&mut a, "?");
-    assert!(matches!(a.overlay, Some(Overlay::Help { .. })));
+    assert!(matches!(a.overlay, Some(Overlay::Help(_))));
     press(&mut a, "esc");
     assert!(a.overlay.is_none());
     // Ticket 2 waits 5 minutes: an alert that rings, repeats, and stops on ack.
@@ -445,7 +636,7 @@ fn help_alerts_and_quit() {
     let fx = a.handle(Input::Tick(NOW.plus(130)));
     assert!(!fx.contains(&Effect::Bell));
     press(&mut a, "!");
-    assert!(matches!(a.overlay, Some(Overlay::Alerts { .. })));
+    assert!(matches!(a.overlay, Some(Overlay::Alerts(_))));
     press(&mut a, "enter");
     assert_eq!(a.current_ticket(), Some(TicketId(2)));
     // Quit asks again while a command is unconfirmed.

@@ -47,25 +47,38 @@ pub fn apply(
     }
     let agent = rows::agent_by_token_hash(ctx.conn, token_hash)?
         .ok_or_else(|| DomainError::forbidden("this token was revoked or replaced"))?;
+    if let Command::Preview { command, .. } = cmd {
+        return preview(ctx, desk, &agent, command);
+    }
     let agent_id = agent.id;
     // Keys sorted (serde_json's Value map), so field order never matters.
     let fingerprint = super::agents::token_hash(&serde_json::to_value(cmd)?.to_string());
     if let Some(done) = already_applied(ctx, agent_id, id, &fingerprint)? {
         return Ok(done);
     }
+    let mark = ctx.mark();
+    let result = execute(ctx, desk, &agent, cmd)?;
+    record(ctx, agent_id, id, &fingerprint, mark, result)
+}
+
+/// Makes the change `cmd` asks for, as `agent`.
+fn execute(
+    ctx: &mut WriteCtx<'_>,
+    desk: &Desk,
+    agent: &Agent,
+    cmd: &Command,
+) -> Result<CommandResult, DomainError> {
     let Some(ticket_id) = cmd.ticket_id() else {
-        let mark = ctx.mark();
-        let result = match cmd {
+        return match cmd {
             Command::SetPresence { presence } => {
-                if super::presence::set(ctx, agent_id, *presence)? {
-                    CommandResult::Applied { message_id: None }
+                if super::presence::set(ctx, agent.id, *presence)? {
+                    Ok(CommandResult::Applied { message_id: None })
                 } else {
-                    CommandResult::Unchanged
+                    Ok(CommandResult::Unchanged)
                 }
             }
-            _ => return Err(DomainError::invalid("this command needs a ticket")),
+            _ => Err(DomainError::invalid("this command needs a ticket")),
         };
-        return record(ctx, agent_id, id, &fingerprint, mark, result);
     };
     let mut ticket = rows::load_ticket(ctx.conn, ticket_id)?
         .ok_or_else(|| DomainError::not_found(format!("ticket {ticket_id} does not exist")))?;
@@ -74,7 +87,7 @@ pub fn apply(
         cmd,
         Command::MarkRead { .. } | Command::LoadOlder { .. } | Command::History { .. }
     );
-    if !read_only && !may_act(&agent, &ticket) {
+    if !read_only && !may_act(agent, &ticket) {
         return Err(DomainError::forbidden(format!(
             "ticket #{} is in queue {}, which is not one of yours",
             ticket.number, ticket.queue
@@ -86,39 +99,98 @@ pub fn apply(
             ticket.number
         )));
     }
-    let mark = ctx.mark();
-    let result = {
-        let mut op = Op {
-            ctx: &mut *ctx,
-            desk,
-            agent: &agent,
-            ticket: &mut ticket,
-        };
-        match cmd {
-            Command::Reply { text, .. } => op.reply(text)?,
-            Command::Note { text, .. } => op.note(text)?,
-            Command::Take { .. } => op.assign(Some(agent.id))?,
-            Command::Assign { agent_id, .. } => op.assign(*agent_id)?,
-            Command::Transfer {
-                queue,
-                agent_id,
-                note,
-                tell_customer,
-                ..
-            } => op.transfer(queue.as_ref(), *agent_id, note.as_deref(), *tell_customer)?,
-            Command::SetStatus { status, .. } => op.set_status(*status)?,
-            Command::SetTags { add, remove, .. } => op.set_tags(add, remove)?,
-            Command::SetPriority { priority, .. } => op.set_priority(*priority)?,
-            Command::MarkRead { up_to, .. } => op.mark_read(*up_to)?,
-            Command::LoadOlder { .. } | Command::History { .. } => {
-                return Err(DomainError::invalid(
-                    "load_older and history are reads and are not applied by the writer",
-                ));
-            }
-            Command::SetPresence { .. } => unreachable!("handled before the ticket is loaded"),
-        }
+    let mut op = Op {
+        ctx: &mut *ctx,
+        desk,
+        agent,
+        ticket: &mut ticket,
     };
-    record(ctx, agent_id, id, &fingerprint, mark, result)
+    match cmd {
+        Command::Reply { text, .. } => op.reply(text),
+        Command::Note { text, .. } => op.note(text),
+        Command::Take { .. } => op.assign(Some(agent.id)),
+        Command::Assign { agent_id, .. } => op.assign(*agent_id),
+        Command::Transfer {
+            queue,
+            agent_id,
+            note,
+            tell_customer,
+            ..
+        } => op.transfer(queue.as_ref(), *agent_id, note.as_deref(), *tell_customer),
+        Command::SetStatus { status, .. } => op.set_status(*status),
+        Command::SetTags { add, remove, .. } => op.set_tags(add, remove),
+        Command::SetPriority { priority, .. } => op.set_priority(*priority),
+        Command::MarkRead { up_to, .. } => op.mark_read(*up_to),
+        Command::LoadOlder { .. } | Command::History { .. } | Command::Preview { .. } => Err(
+            DomainError::invalid("load_older, history and preview are reads and change nothing"),
+        ),
+        Command::SetPresence { .. } => unreachable!("has no ticket"),
+    }
+}
+
+/// How a preview leaves its savepoint: always by rolling back.
+enum DryRun {
+    Would(Vec<String>),
+    Failed(DomainError),
+}
+
+impl From<crate::store::StoreError> for DryRun {
+    fn from(e: crate::store::StoreError) -> Self {
+        DryRun::Failed(e.into())
+    }
+}
+
+/// What the customer would be sent if `cmd` were applied now: the command
+/// runs inside a savepoint that is always rolled back (no change, no event,
+/// nothing queued), and the texts it queued for the ticket's customer are
+/// read out first. A command the server would refuse is refused here too.
+fn preview(
+    ctx: &mut WriteCtx<'_>,
+    desk: &Desk,
+    agent: &Agent,
+    cmd: &Command,
+) -> Result<Applied, DomainError> {
+    let Some(ticket_id) = cmd.ticket_id() else {
+        return Err(DomainError::invalid(
+            "only a command on a ticket can be previewed",
+        ));
+    };
+    if matches!(
+        cmd,
+        Command::Preview { .. }
+            | Command::MarkRead { .. }
+            | Command::LoadOlder { .. }
+            | Command::History { .. }
+    ) {
+        return Err(DomainError::invalid(
+            "that command sends nothing to preview",
+        ));
+    }
+    let mark = rows::outgoing_mark(ctx.conn)?;
+    let dry = ctx.attempt(|ctx| -> Result<(), DryRun> {
+        execute(ctx, desk, agent, cmd).map_err(DryRun::Failed)?;
+        Err(DryRun::Would(rows::outgoing_since(
+            ctx.conn, mark, ticket_id,
+        )?))
+    });
+    let texts = match dry {
+        Err(DryRun::Would(texts)) => texts,
+        Err(DryRun::Failed(e)) => return Err(e),
+        Ok(()) => unreachable!("a preview always rolls back"),
+    };
+    let language = rows::load_ticket(ctx.conn, ticket_id)?
+        .map(|t| rows::load_customer(ctx.conn, t.customer_id))
+        .transpose()?
+        .flatten()
+        .map(|c| {
+            super::i18n::Lang::from_code(c.language.as_deref())
+                .code()
+                .to_owned()
+        });
+    Ok(Applied {
+        seq: None,
+        result: CommandResult::Preview { texts, language },
+    })
 }
 
 /// Records an applied command's answer under its id and returns it.

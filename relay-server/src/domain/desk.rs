@@ -269,6 +269,20 @@ impl BotPolicy {
         self.texts.get(lang, key, args)
     }
 
+    /// A time told to a customer: in their zone, or in the desk's, named,
+    /// when theirs is unknown ([`hours::for_customer`]).
+    pub fn customer_time(
+        &self,
+        at: shared::Timestamp,
+        now: shared::Timestamp,
+        customer_zone: Option<&str>,
+    ) -> String {
+        match customer_zone.and_then(|n| hours::zone(n).ok()) {
+            Some(tz) => hours::for_customer(at, now, &tz, None),
+            None => hours::for_customer(at, now, &self.default_zone, Some(&self.default_zone_name)),
+        }
+    }
+
     /// A customer's time zone: theirs if set and known, else the default.
     pub fn zone_of(&self, name: Option<&str>) -> TimeZone {
         name.and_then(|n| hours::zone(n).ok())

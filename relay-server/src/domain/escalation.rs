@@ -235,9 +235,10 @@ pub fn announce(ctx: &WriteCtx<'_>, desk: &Desk, t: &Ticket) -> Result<(), Domai
     )
 }
 
-/// An escalation told to the customer with the `escalate` macro, filled
-/// in here ({name}, {id}, {agent}, {queue}, {eta}: when the ticket's next
-/// promise is due, in the customer's time zone). A bot message: the
+/// An escalation told to the customer with the `escalate` macro, in the
+/// customer's language when it has a body in it, filled in here ({name},
+/// {id}, {agent}, {queue}, {eta}: when the ticket's next promise is due,
+/// in the customer's time zone, or the desk's, named). A bot message: the
 /// expert still owes the customer a reply.
 pub fn tell_customer(
     ctx: &mut WriteCtx<'_>,
@@ -245,13 +246,7 @@ pub fn tell_customer(
     t: &mut Ticket,
     agent: &Agent,
 ) -> Result<(), DomainError> {
-    use rusqlite::OptionalExtension;
-    let body: Option<String> = ctx
-        .conn
-        .prepare_cached("SELECT body FROM macros WHERE shortcut = 'escalate' AND owner IS NULL")?
-        .query_row([], |r| r.get(0))
-        .optional()?;
-    let Some(body) = body else {
+    let Some(m) = rows::global_macro(ctx.conn, "escalate")? else {
         return Err(DomainError::not_found(
             "there is no global macro \"escalate\" to tell the customer with",
         ));
@@ -266,17 +261,21 @@ pub fn tell_customer(
         .or(s.resolution_due)
         .unwrap_or(ctx.now)
         .max(Timestamp(ctx.now.0 + 5 * 60_000));
-    let zone = desk.bot.zone_of(customer.time_zone.as_deref());
     let queue = desk
         .queues
         .get(&t.queue)
         .map_or_else(|| t.queue.to_string(), |q| q.name.clone());
-    let text = body
+    let eta = desk
+        .bot
+        .customer_time(due, ctx.now, customer.time_zone.as_deref());
+    let text = m
+        .body_for(customer.language.as_deref())
+        .text
         .replace("{name}", &customer.first_name)
         .replace("{id}", &t.number.to_string())
         .replace("{agent}", &agent.display_name)
         .replace("{queue}", &queue)
-        .replace("{eta}", &hours::local(due, &zone));
+        .replace("{eta}", &eta);
     super::outbox::bot_message(ctx, &desk.queues, t, &text, None)?;
     Ok(())
 }

@@ -369,6 +369,29 @@ pub fn short(ms: i64) -> String {
     }
 }
 
+/// A time told to a customer: "14:30 EET" in their own zone, or
+/// "14:30 (Europe/Kyiv)" in the desk's, named, when theirs is unknown
+/// (`desk_zone_name`); the date goes first ("2026-11-27 09:00 EET") when
+/// it is not today in that zone. Digits only: it reads the same in every
+/// language.
+pub fn for_customer(
+    at: Timestamp,
+    now: Timestamp,
+    tz: &TimeZone,
+    desk_zone_name: Option<&str>,
+) -> String {
+    let t = zoned(at, tz);
+    let clock = if t.date() == zoned(now, tz).date() {
+        t.strftime("%H:%M").to_string()
+    } else {
+        t.strftime("%Y-%m-%d %H:%M").to_string()
+    };
+    match desk_zone_name {
+        Some(name) => format!("{clock} ({name})"),
+        None => format!("{clock} {}", t.strftime("%Z")),
+    }
+}
+
 /// `at` as local "YYYY-MM-DD HH:MM" in `tz`.
 pub fn local(at: Timestamp, tz: &TimeZone) -> String {
     zoned(at, tz).strftime("%Y-%m-%d %H:%M").to_string()
@@ -380,6 +403,24 @@ mod tests {
 
     fn at(s: &str) -> Timestamp {
         Timestamp(s.parse::<jiff::Timestamp>().unwrap().as_millisecond())
+    }
+
+    #[test]
+    fn customer_times_are_local_and_named() {
+        let kyiv = zone("Europe/Kyiv").unwrap();
+        let now = at("2026-11-26T10:00:00Z");
+        assert_eq!(
+            for_customer(at("2026-11-26T10:32:00Z"), now, &kyiv, None),
+            "12:32 EET"
+        );
+        assert_eq!(
+            for_customer(at("2026-11-27T07:00:00Z"), now, &kyiv, None),
+            "2026-11-27 09:00 EET"
+        );
+        assert_eq!(
+            for_customer(at("2026-11-26T10:32:00Z"), now, &kyiv, Some("Europe/Kyiv")),
+            "12:32 (Europe/Kyiv)"
+        );
     }
 
     #[test]

@@ -47,6 +47,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "sla_derived_due",
         include_str!("../../migrations/0009_sla_derived_due.sql"),
     ),
+    (
+        10,
+        "macro_translations",
+        include_str!("../../migrations/0010_macro_translations.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.

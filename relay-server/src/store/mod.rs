@@ -223,10 +223,7 @@ pub fn migrate(path: &Path) -> Result<Vec<u32>, StoreError> {
 
 /// Why a directory could not be made, in words a person can act on.
 fn dir_failure(dir: &Path, e: &std::io::Error) -> String {
-    let in_the_way = dir
-        .ancestors()
-        .find(|a| a.exists())
-        .filter(|a| !a.is_dir());
+    let in_the_way = dir.ancestors().find(|a| a.exists()).filter(|a| !a.is_dir());
     match (in_the_way, e.kind()) {
         (Some(file), _) if file == dir => "a file of that name is in the way".into(),
         (Some(file), _) => format!("{} is a file, not a directory", file.display()),

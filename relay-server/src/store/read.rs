@@ -159,7 +159,8 @@ pub fn agents(conn: &Connection) -> Result<Vec<Agent>, StoreError> {
 pub fn macros_for(conn: &Connection, agent: AgentId) -> Result<Vec<Macro>, StoreError> {
     Ok(conn
         .prepare_cached(
-            "SELECT id, shortcut, title, body, owner FROM macros WHERE owner IS NULL OR owner = ?1 ORDER BY id",
+            "SELECT id, shortcut, title, body, owner, translations FROM macros
+             WHERE owner IS NULL OR owner = ?1 ORDER BY id",
         )?
         .query_map([agent.0], rows::macro_row)?
         .collect::<Result<Vec<_>, _>>()?)

@@ -146,7 +146,72 @@ pub fn macro_row(row: &Row<'_>) -> rusqlite::Result<Macro> {
         title: row.get(2)?,
         body: row.get(3)?,
         owner: row.get::<_, Option<i64>>(4)?.map(AgentId),
+        translations: {
+            let json: String = row.get(5)?;
+            serde_json::from_str(&json).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(5, rusqlite::types::Type::Text, e.into())
+            })?
+        },
     })
+}
+
+/// A global macro by its shortcut.
+pub fn global_macro(conn: &Connection, shortcut: &str) -> Result<Option<Macro>, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id, shortcut, title, body, owner, translations FROM macros
+             WHERE shortcut = ?1 AND owner IS NULL ORDER BY id LIMIT 1",
+        )?
+        .query_row([shortcut], macro_row)
+        .optional()?)
+}
+
+/// Where the queues of messages to customers stand (the outbox and the
+/// held messages), to find what a job adds after it.
+#[derive(Debug, Clone, Copy)]
+pub struct OutgoingMark {
+    outbox: i64,
+    scheduled: i64,
+}
+
+pub fn outgoing_mark(conn: &Connection) -> Result<OutgoingMark, StoreError> {
+    Ok(conn.query_row(
+        "SELECT (SELECT coalesce(max(id), 0) FROM outbox), (SELECT coalesce(max(id), 0) FROM scheduled)",
+        [],
+        |r| {
+            Ok(OutgoingMark {
+                outbox: r.get(0)?,
+                scheduled: r.get(1)?,
+            })
+        },
+    )?)
+}
+
+/// The texts queued for the ticket's customer since `mark`, in order:
+/// sent now, then held (quiet hours).
+pub fn outgoing_since(
+    conn: &Connection,
+    mark: OutgoingMark,
+    ticket: TicketId,
+) -> Result<Vec<String>, StoreError> {
+    let mut texts: Vec<String> = conn
+        .prepare_cached(
+            "SELECT coalesce(o.text, m.text) FROM outbox o LEFT JOIN messages m ON m.id = o.message_id
+             WHERE o.id > ?1 AND o.chat_id = (SELECT chat_id FROM tickets WHERE id = ?2)
+             ORDER BY o.id",
+        )?
+        .query_map(params![mark.outbox, ticket.0], |r| r.get::<_, Option<String>>(0))?
+        .filter_map(|t| t.transpose())
+        .collect::<Result<_, _>>()?;
+    let held: Vec<String> = conn
+        .prepare_cached(
+            "SELECT text FROM scheduled WHERE id > ?1 AND ticket_id = ?2 AND kind = 'message'
+             AND text IS NOT NULL ORDER BY id",
+        )?
+        .query_map(params![mark.scheduled, ticket.0], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    texts.extend(held);
+    Ok(texts)
 }
 
 pub fn load_ticket(conn: &Connection, id: TicketId) -> Result<Option<Ticket>, StoreError> {

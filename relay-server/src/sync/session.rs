@@ -121,6 +121,8 @@ impl Session {
                 SyncMode::Snapshot
             },
             snapshot_tail: self.app.sync.snapshot_tail,
+            time_zone: Some(self.app.desk.bot.default_zone_name.clone()),
+            telegram: self.app.telegram,
         };
         self.out.send(frames::encode(&welcome)).await?;
         let mut cursor = match resume {

@@ -279,14 +279,13 @@ pub fn eta(
     let hours = &desk.bot.hours;
     match hours.next_open(ctx.now) {
         Some(open) if open != ctx.now => {
-            let zone = desk.bot.zone_of(customer.time_zone.as_deref());
+            let time = desk
+                .bot
+                .customer_time(open, ctx.now, customer.time_zone.as_deref());
             Ok(desk.bot.t(
                 lang,
                 "eta.after_open",
-                &[
-                    ("time", &hours::local(open, &zone)),
-                    ("wait", &duration(desk, lang, wait)),
-                ],
+                &[("time", &time), ("wait", &duration(desk, lang, wait))],
             ))
         }
         _ => Ok(duration(desk, lang, wait)),

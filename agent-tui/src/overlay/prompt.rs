@@ -1,0 +1,188 @@
+//! A one-line prompt (tags, a transfer note, a closing summary) or a
+//! confirmation, with what the customer will be sent, as the server
+//! renders it, shown before it goes.
+
+use crossterm::event::KeyCode;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use shared::{CommandId, QueueId, TicketId};
+
+use super::{DrawCtx, Outcome};
+use crate::action::{Action, Arg};
+use crate::compose::Compose;
+use crate::keymap::Key;
+use crate::ui::{popup, text};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prompt {
+    pub title: String,
+    pub input: Compose,
+    pub kind: PromptKind,
+    pub preview: Preview,
+    /// Why Enter did not go through (shown until the next key).
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PromptKind {
+    Transfer {
+        ticket: TicketId,
+        queue: QueueId,
+    },
+    Escalate {
+        ticket: TicketId,
+        queue: QueueId,
+    },
+    Tags {
+        ticket: TicketId,
+    },
+    CloseWithSummary {
+        ticket: TicketId,
+    },
+    /// A palette entry that messages the customer, confirmed once its
+    /// text has been seen.
+    Confirm {
+        ticket: TicketId,
+        action: Action,
+        arg: Arg,
+    },
+}
+
+impl PromptKind {
+    pub fn ticket(&self) -> Option<TicketId> {
+        Some(match self {
+            PromptKind::Transfer { ticket, .. }
+            | PromptKind::Escalate { ticket, .. }
+            | PromptKind::Tags { ticket }
+            | PromptKind::CloseWithSummary { ticket }
+            | PromptKind::Confirm { ticket, .. } => *ticket,
+        })
+    }
+
+    /// Whether the prompt asks for text (a confirmation does not).
+    pub fn takes_text(&self) -> bool {
+        !matches!(self, PromptKind::Confirm { .. })
+    }
+}
+
+/// What the customer will be sent if the prompt is confirmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Preview {
+    /// Nothing goes to the customer.
+    Nothing,
+    /// Asked of the server (the read's id).
+    Loading(CommandId),
+    Texts {
+        texts: Vec<String>,
+        language: Option<String>,
+    },
+    /// The server could not be asked (offline) or refused.
+    Unavailable(String),
+}
+
+impl Prompt {
+    pub fn new(title: String, kind: PromptKind) -> Prompt {
+        Prompt {
+            title,
+            input: Compose::default(),
+            kind,
+            preview: Preview::Nothing,
+            error: None,
+        }
+    }
+
+    pub fn key(&mut self, key: Key, action: Option<Action>) -> Outcome {
+        self.error = None;
+        match action {
+            Some(Action::Cancel) => return Outcome::Close,
+            Some(Action::Pick) => {
+                if matches!(self.kind, PromptKind::CloseWithSummary { .. })
+                    && self.input.text.trim().is_empty()
+                {
+                    self.error = Some("write a summary first (Esc cancels the close)".into());
+                    return Outcome::Keep;
+                }
+                return Outcome::Submit(self.clone());
+            }
+            _ => {}
+        }
+        if !self.kind.takes_text() {
+            return Outcome::Keep;
+        }
+        let i = &mut self.input;
+        match key.code {
+            KeyCode::Char('w') if key.ctrl => i.delete_word(),
+            KeyCode::Char('a') if key.ctrl => i.home(),
+            KeyCode::Char('e') if key.ctrl => i.end(),
+            KeyCode::Char(c) if !key.ctrl && !key.alt => i.insert_char(c),
+            KeyCode::Backspace => i.backspace(),
+            KeyCode::Delete => i.delete(),
+            KeyCode::Left => i.left(),
+            KeyCode::Right => i.right(),
+            KeyCode::Home => i.home(),
+            KeyCode::End => i.end(),
+            _ => {}
+        }
+        Outcome::Keep
+    }
+
+    /// The preview's lines, wrapped to `width`.
+    fn preview_lines(&self, width: usize) -> Vec<String> {
+        let mut out = Vec::new();
+        match &self.preview {
+            Preview::Nothing => {}
+            Preview::Loading(_) => {
+                out.push("The customer will be told: (asking the server...)".into())
+            }
+            Preview::Unavailable(why) => out.push(format!(
+                "The customer will be told, but the text cannot be shown: {why}"
+            )),
+            Preview::Texts { texts, .. } if texts.is_empty() => {
+                out.push("Nothing is sent to the customer.".into())
+            }
+            Preview::Texts { texts, language } => {
+                let lang = language
+                    .as_deref()
+                    .map_or_else(|| "their language".to_owned(), shared::language_name);
+                out.push(format!("The customer will be sent (in {lang}):"));
+                for t in texts {
+                    for l in text::wrap(t, width.saturating_sub(2)) {
+                        out.push(format!("│ {l}"));
+                    }
+                }
+            }
+        }
+        out.into_iter()
+            .flat_map(|l| text::wrap(&l, width))
+            .collect()
+    }
+
+    pub fn draw(&self, f: &mut Frame, cx: &DrawCtx<'_>, area: Rect) {
+        let t = cx.theme;
+        let width = area.width.saturating_sub(4).min(78);
+        let preview = self.preview_lines(usize::from(width));
+        let rows = 4 + preview.len() as u16 + u16::from(!preview.is_empty());
+        let r = popup::centered(area, 80, rows);
+        let inner = popup::frame(f, t, r, &self.title);
+        let mut row = 0;
+        if self.kind.takes_text() {
+            popup::put(f, inner, 0, Line::raw(self.input.text.clone()));
+            let col = text::width(&self.input.text[..self.input.cursor]) as u16;
+            f.set_cursor_position((inner.x + col.min(inner.width.saturating_sub(1)), inner.y));
+            row = 2;
+        }
+        for l in &preview {
+            popup::put(f, inner, row, Line::raw(l.clone()));
+            row += 1;
+        }
+        if !preview.is_empty() {
+            row += 1;
+        }
+        let foot = match &self.error {
+            Some(e) => Line::styled(e.clone(), t.error()),
+            None => Line::styled("Enter to confirm, Esc to cancel", t.dim()),
+        };
+        popup::put(f, inner, row.min(inner.height.saturating_sub(1)), foot);
+    }
+}

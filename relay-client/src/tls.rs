@@ -1,0 +1,66 @@
+//! Which servers a `wss://` connection trusts: the public web PKI
+//! (webpki-roots) and, for a desk with a private CA, the certificates in
+//! a PEM file. rustls with ring; no openssl.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use rustls::RootCertStore;
+use rustls_pki_types::CertificateDer;
+use rustls_pki_types::pem::PemObject;
+
+use crate::ClientError;
+
+/// TLS settings for `wss://` URLs (`ws://` ignores them).
+#[derive(Clone, Default)]
+pub struct ClientTls {
+    /// `None`: the public roots only.
+    config: Option<Arc<rustls::ClientConfig>>,
+}
+
+impl std::fmt::Debug for ClientTls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientTls")
+            .field("private_ca", &self.config.is_some())
+            .finish()
+    }
+}
+
+impl ClientTls {
+    /// Trusts the public roots and every certificate in the PEM file
+    /// `path` (a private CA, or a self-signed server certificate).
+    pub fn with_ca_file(path: &Path) -> Result<ClientTls, ClientError> {
+        let bad = |why: String| ClientError::Tls(format!("CA file {}: {why}", path.display()));
+        let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
+            .map_err(|e| bad(e.to_string()))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| bad(e.to_string()))?;
+        if certs.is_empty() {
+            return Err(bad("no PEM certificate in it".into()));
+        }
+        let mut roots = RootCertStore::empty();
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        for c in certs {
+            roots
+                .add(c)
+                .map_err(|e| bad(format!("not a usable CA certificate: {e}")))?;
+        }
+        let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| bad(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+        Ok(ClientTls {
+            config: Some(Arc::new(config)),
+        })
+    }
+
+    /// The connector for tungstenite: `None` uses its default (public roots).
+    pub(crate) fn connector(&self) -> Option<tokio_tungstenite::Connector> {
+        self.config
+            .clone()
+            .map(tokio_tungstenite::Connector::Rustls)
+    }
+}
