@@ -11,7 +11,7 @@ use agent_tui::App;
 use agent_tui::config::{Alerts, Colors};
 use agent_tui::fixtures::*;
 use agent_tui::keymap::Keymap;
-use agent_tui::picker::MacroPicker;
+use agent_tui::overlay::MacroPicker;
 use agent_tui::state::{ConnState, Screen};
 use agent_tui::ui::theme::Theme;
 use agent_tui::update::Input;
@@ -136,6 +136,7 @@ fn fuzzy() {
             shortcut: format!("{}-{w}-{i}", base.shortcut),
             title: format!("{} about {w} and {w2} #{i}", base.title),
             body: format!("{} We checked your {w} and {w2}.", base.body),
+            translations: Default::default(),
             owner: None,
         };
         app.mirror.macros.insert(m.id, m);
