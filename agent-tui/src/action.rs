@@ -113,6 +113,8 @@ actions! {
     Note = "note", Normal, "Write an internal note (never sent to the customer)";
     CloseTicket = "close_ticket", Normal, "Close with a summary: resolved; the customer is told and rates";
     AskDetails = "ask_details", Normal, "Ask the customer for details (then wait on them)";
+    OpenAttachment = "open_attachment", Normal, "Open a file of this chat (saved to the download folder)";
+    AttachFile = "attach_file", Global, "Send the customer a file (a path; tab completes)";
     Pick = "pick", Picker, "Run, insert or confirm the highlighted entry";
     Cancel = "cancel", Picker, "Close without doing anything";
     SelectUp = "select_up", Picker, "Highlight the entry above";
@@ -128,6 +130,8 @@ pub enum Arg {
     Status(TicketStatus),
     Priority(Priority),
     Tag(String),
+    /// An attachment's file id.
+    File(String),
 }
 
 /// How far an action reaches: the palette never runs one that changes
@@ -176,6 +180,8 @@ impl Action {
             AckAlerts => &["ack"],
             Help => &["help"],
             Quit => &["quit"],
+            OpenAttachment => &["open", "file"],
+            AttachFile => &["attach", "send"],
             _ => &[],
         }
     }
@@ -188,7 +194,7 @@ impl Action {
             Take | Assign | Escalate => Reach::Customer,
             Unassign | Transfer => Reach::Owner,
             // Every status change but back to new tells the customer.
-            SetStatus | CloseTicket | Send | SendAndClose => Reach::Customer,
+            SetStatus | CloseTicket | Send | SendAndClose | AttachFile => Reach::Customer,
             SetPriority | AddTags | RemoveTag | Note => Reach::Ticket,
             _ => Reach::View,
         }
@@ -210,6 +216,8 @@ impl Action {
                 | Note
                 | CloseTicket
                 | AskDetails
+                | OpenAttachment
+                | AttachFile
         )
     }
 }

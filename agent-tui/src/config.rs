@@ -119,6 +119,12 @@ pub struct FileConfig {
     /// PEM certificates of a private CA to trust for `wss://`, besides the
     /// public roots.
     pub ca_file: Option<PathBuf>,
+    /// Where opened attachments are saved. Default: the XDG download
+    /// folder, else agent-tui's data folder.
+    pub download_dir: Option<PathBuf>,
+    /// The program that opens a saved attachment. Default: `$OPENER`, else
+    /// `xdg-open` on a local desktop; over SSH the saved path is shown.
+    pub opener: Option<String>,
     pub colors: Option<Colors>,
     pub mouse: Option<bool>,
     pub time_zone: Option<String>,
@@ -167,6 +173,8 @@ pub struct Settings {
     /// Whom `wss://` trusts: the public roots, plus `ca_file`'s certificates.
     pub tls: relay_client::ClientTls,
     pub ca_file: Option<PathBuf>,
+    pub download_dir: PathBuf,
+    pub opener: Option<String>,
     pub colors: Colors,
     pub mouse: bool,
     pub time_zone: jiff::tz::TimeZone,
@@ -264,10 +272,26 @@ impl Settings {
             })?,
             None => jiff::tz::TimeZone::try_system().unwrap_or(jiff::tz::TimeZone::UTC),
         };
+        let download_dir = file.download_dir.clone().unwrap_or_else(|| {
+            directories::UserDirs::new()
+                .and_then(|u| u.download_dir().map(ToOwned::to_owned))
+                .or_else(|| project_dirs().map(|d| d.data_dir().join("downloads")))
+                .unwrap_or_else(|| std::env::temp_dir().join("agent-tui-downloads"))
+        });
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        let desktop = (env("DISPLAY").is_some() || env("WAYLAND_DISPLAY").is_some())
+            && env("SSH_CONNECTION").is_none();
+        let opener = file
+            .opener
+            .clone()
+            .or_else(|| env("OPENER"))
+            .or_else(|| desktop.then(|| "xdg-open".to_owned()));
         Ok(Settings {
             url,
             token,
             tls,
+            download_dir,
+            opener,
             ca_file: file.ca_file.clone(),
             colors: colors.or(file.colors).unwrap_or_default(),
             mouse: file.mouse.unwrap_or(false),

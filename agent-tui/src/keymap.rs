@@ -257,6 +257,8 @@ fn defaults() -> Vec<(Action, &'static [&'static str])> {
         (Note, &["N"]),
         (CloseTicket, &["C"]),
         (AskDetails, &[]),
+        (OpenAttachment, &["f"]),
+        (AttachFile, &["ctrl-o"]),
         (Pick, &["enter", "tab"]),
         (Cancel, &["esc"]),
         (SelectUp, &["up", "ctrl-p"]),

@@ -7,7 +7,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use relay_client::{Connection, Incoming, Welcome};
+use std::path::PathBuf;
+
+use relay_client::{Connection, Files, Incoming, Welcome};
+use shared::TicketId;
 use shared::{ClientMessage, Seq, ServerMessage, close};
 use tokio::sync::mpsc;
 
@@ -29,6 +32,22 @@ pub enum NetEvent {
     Refused {
         reason: String,
     },
+    /// An attachment was saved.
+    Saved {
+        file_id: String,
+        path: PathBuf,
+    },
+    /// A file was uploaded, to be sent with `attach`.
+    Uploaded {
+        ticket: TicketId,
+        path: PathBuf,
+        upload: shared::Uploaded,
+    },
+    /// A download or upload failed (`what`: the file), with the reason.
+    FileFailed {
+        what: String,
+        reason: String,
+    },
 }
 
 /// What the app tells the worker.
@@ -37,6 +56,42 @@ pub enum NetCmd {
     Send(ClientMessage),
     /// Reconnect now, resuming from the shared seq (after a gap).
     Resync,
+    File(FileOp),
+}
+
+/// A file to fetch or send over HTTP beside the socket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileOp {
+    Download { file_id: String, dir: PathBuf },
+    Upload { ticket: TicketId, path: PathBuf },
+}
+
+/// Runs a file operation in its own task (the socket goes on meanwhile).
+fn file_op(files: &Files, op: FileOp, events: &mpsc::UnboundedSender<NetEvent>) {
+    let (files, events) = (files.clone(), events.clone());
+    tokio::spawn(async move {
+        let ev = match op {
+            FileOp::Download { file_id, dir } => match files.download(&file_id, &dir).await {
+                Ok(path) => NetEvent::Saved { file_id, path },
+                Err(e) => NetEvent::FileFailed {
+                    what: "the file".into(),
+                    reason: e.to_string(),
+                },
+            },
+            FileOp::Upload { ticket, path } => match files.upload(&path).await {
+                Ok(upload) => NetEvent::Uploaded {
+                    ticket,
+                    path,
+                    upload,
+                },
+                Err(e) => NetEvent::FileFailed {
+                    what: path.display().to_string(),
+                    reason: e.to_string(),
+                },
+            },
+        };
+        let _ = events.send(ev);
+    });
 }
 
 /// The seq the app last applied, shared with the worker so that every
@@ -89,6 +144,15 @@ async fn run(
     mut cmds: mpsc::UnboundedReceiver<NetCmd>,
     events: mpsc::UnboundedSender<NetEvent>,
 ) {
+    let files = match Files::new(&url, &token, tls.clone()) {
+        Ok(f) => f,
+        Err(e) => {
+            let _ = events.send(NetEvent::Refused {
+                reason: e.to_string(),
+            });
+            return wait_for_exit(&mut cmds).await;
+        }
+    };
     let mut attempt = 0u32;
     loop {
         attempt += 1;
@@ -102,7 +166,7 @@ async fn run(
                 if events.send(NetEvent::Connected(welcome)).is_err() {
                     return;
                 }
-                match session(&mut conn, &mut cmds, &events).await {
+                match session(&mut conn, &mut cmds, &events, &files).await {
                     Ended::AppGone => {
                         conn.close().await;
                         return;
@@ -156,6 +220,7 @@ async fn run(
                     None => return,
                     Some(NetCmd::Resync) => break,
                     Some(NetCmd::Send(_)) => {}
+                    Some(NetCmd::File(op)) => file_op(&files, op, &events),
                 },
             }
         }
@@ -204,6 +269,7 @@ async fn session(
     conn: &mut Connection,
     cmds: &mut mpsc::UnboundedReceiver<NetCmd>,
     events: &mpsc::UnboundedSender<NetEvent>,
+    files: &Files,
 ) -> Ended {
     // Keep the link honest on quiet nights: a ping every 20 s.
     let mut ping = tokio::time::interval(Duration::from_secs(20));
@@ -222,6 +288,7 @@ async fn session(
             cmd = cmds.recv() => match cmd {
                 None => return Ended::AppGone,
                 Some(NetCmd::Resync) => return Ended::Resync,
+                Some(NetCmd::File(op)) => file_op(files, op, events),
                 Some(NetCmd::Send(m)) => {
                     if let Err(e) = conn.send(&m).await {
                         return Ended::Failed(e.to_string());

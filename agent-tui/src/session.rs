@@ -56,6 +56,8 @@ impl Session {
             now(),
         );
         app.escalate_to = shared::QueueId::new(settings.escalate_to.clone());
+        app.download_dir = settings.download_dir.clone();
+        app.opener = settings.opener.clone();
         app.theme =
             crate::ui::theme::Theme::new(settings.colors.resolve(|k| std::env::var(k).ok()));
         let seq = SharedSeq::default();
@@ -91,6 +93,16 @@ impl Session {
             Effect::Resync => {
                 self.seq.set(self.app.mirror.seq);
                 let _ = self.net_tx.send(NetCmd::Resync);
+                false
+            }
+            Effect::File(op) => {
+                let _ = self.net_tx.send(NetCmd::File(op.clone()));
+                false
+            }
+            Effect::Open(path) => {
+                if let Some(opener) = &self.app.opener {
+                    open_with(opener, path);
+                }
                 false
             }
             Effect::Bell => true,
@@ -186,6 +198,27 @@ impl Session {
 impl Drop for Session {
     fn drop(&mut self) {
         self.persist();
+    }
+}
+
+/// Starts `opener path` in the background, its output discarded (it must
+/// not draw over the screen).
+fn open_with(opener: &str, path: &std::path::Path) {
+    let mut words = opener.split_whitespace();
+    let Some(program) = words.next() else { return };
+    let spawned = std::process::Command::new(program)
+        .args(words)
+        .arg(path)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    match spawned {
+        // Reaped in the background, so no zombie is left.
+        Ok(mut child) => {
+            std::thread::spawn(move || child.wait());
+        }
+        Err(e) => tracing::warn!("cannot run {opener}: {e}"),
     }
 }
 

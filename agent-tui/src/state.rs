@@ -116,6 +116,11 @@ pub struct App {
     /// The server runs a Telegram bot (from `welcome`); without one,
     /// replies wait unsent and the header says why.
     pub telegram: bool,
+    /// Where opened attachments are saved.
+    pub download_dir: std::path::PathBuf,
+    /// The program that opens a saved file (`$OPENER`, or xdg-open on a
+    /// local desktop); `None` over SSH: the saved path is shown instead.
+    pub opener: Option<String>,
     pub keymap: Keymap,
     pub theme: crate::ui::theme::Theme,
     pub alert_settings: Alerts,
@@ -186,6 +191,8 @@ impl App {
             server_version: None,
             desk_zone: None,
             telegram: true,
+            download_dir: std::env::temp_dir(),
+            opener: None,
             keymap,
             theme: crate::ui::theme::Theme::new(crate::config::Colors::Basic),
             alert_settings,

@@ -98,12 +98,20 @@ fn file(s: &Shared, rest: &str) -> Response {
     if token != s.config.token {
         return err(401, "Unauthorized");
     }
-    let bytes: Vec<u8> = path.bytes().cycle().take(1024).collect();
+    // The file's own size (as getFile said), its content derived from its path.
+    let size = s.file_size_at(path).unwrap_or(1024).min(20 << 20) as usize;
+    let bytes = file_bytes(path, size);
     (
         [(axum::http::header::CONTENT_TYPE, "application/octet-stream")],
         bytes,
     )
         .into_response()
+}
+
+/// What the simulator serves for the file at `path`: `size` bytes that
+/// repeat the path (tests compare what the relay hands out with this).
+pub fn file_bytes(path: &str, size: usize) -> Vec<u8> {
+    path.bytes().cycle().take(size).collect()
 }
 
 fn utf16(s: &str) -> usize {
@@ -180,6 +188,10 @@ fn send(s: &Shared, method: &str, p: &Params) -> Response {
         message_id: 0,
         method: String::new(),
         text: text.clone(),
+        file: p.uploads.first().map(|u| crate::state::SentFile {
+            file_name: u.file_name.clone(),
+            size: u.size as u64,
+        }),
         reply_markup: markup.clone(),
         reply_to,
         thread_id: p.int("message_thread_id"),

@@ -20,8 +20,9 @@ pub mod script;
 mod state;
 mod updates;
 
+pub use api::file_bytes;
 pub use limits::Limits;
-pub use state::{Fault, Sent, SimUser, Stats};
+pub use state::{Fault, Sent, SentFile, SimUser, Stats};
 
 use std::net::SocketAddr;
 use std::sync::Arc;

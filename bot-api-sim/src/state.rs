@@ -47,6 +47,8 @@ pub struct Sent {
     pub method: String,
     /// Text, or a media message's caption.
     pub text: Option<String>,
+    /// A file uploaded with it (sendPhoto, sendDocument): its name and size.
+    pub file: Option<SentFile>,
     pub reply_markup: Option<Value>,
     pub reply_to: Option<i64>,
     pub thread_id: Option<i64>,
@@ -54,6 +56,13 @@ pub struct Sent {
     pub edits: u32,
     /// Milliseconds since the simulator started.
     pub at_ms: u64,
+}
+
+/// A file a bot uploaded.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SentFile {
+    pub file_name: Option<String>,
+    pub size: u64,
 }
 
 impl Sent {
@@ -700,6 +709,15 @@ impl Shared {
 
     pub fn file(&self, file_id: &str) -> Option<(String, u64)> {
         self.world().files.get(file_id).cloned()
+    }
+
+    /// The size of the file stored at `path` (as getFile gave it).
+    pub fn file_size_at(&self, path: &str) -> Option<u64> {
+        self.world()
+            .files
+            .values()
+            .find(|(p, _)| p == path)
+            .map(|(_, size)| *size)
     }
 
     pub fn new_upload_file(&self, size: u64) -> String {

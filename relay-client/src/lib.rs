@@ -4,9 +4,11 @@
 //! digest. Used by agent-tui, the end-to-end tests and the benchmarks.
 
 mod connection;
+mod files;
 mod mirror;
 mod tls;
 
 pub use connection::{ClientError, Connection, Incoming, Welcome};
+pub use files::{FileError, Files};
 pub use mirror::{Mirror, MirrorError};
 pub use tls::ClientTls;

@@ -57,6 +57,23 @@ impl ClientTls {
         })
     }
 
+    /// The rustls config for plain HTTPS requests (files).
+    pub(crate) fn client_config(&self) -> Arc<rustls::ClientConfig> {
+        self.config.clone().unwrap_or_else(|| {
+            let mut roots = RootCertStore::empty();
+            roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+            Arc::new(
+                rustls::ClientConfig::builder_with_provider(Arc::new(
+                    rustls::crypto::ring::default_provider(),
+                ))
+                .with_safe_default_protocol_versions()
+                .expect("ring supports the default protocol versions")
+                .with_root_certificates(roots)
+                .with_no_client_auth(),
+            )
+        })
+    }
+
     /// The connector for tungstenite: `None` uses its default (public roots).
     pub(crate) fn connector(&self) -> Option<tokio_tungstenite::Connector> {
         self.config

@@ -97,7 +97,7 @@ async fn desk_on(sim: Arc<Simulator>, durability: Durability, global_per_sec: u3
     // Intake and the outbox measured on their own: customers' messages go
     // straight into tickets, the bot says nothing but the replies.
     settings.bot.mode = relay_server::settings::BotMode::Direct;
-    settings.bot.consent = false;
+    settings.bot.consent = Some(false);
     let r = common::start(settings).await;
     Desk {
         sim,

@@ -5,6 +5,7 @@
 //! The binary (`main.rs`) only parses flags, sets up logging and settings.
 
 pub mod domain;
+pub mod files;
 pub mod http;
 pub mod seed;
 pub mod settings;
@@ -35,6 +36,13 @@ pub struct App {
     pub connections: sync::connections::Connections,
     /// A Telegram bot runs (told to workstations in `welcome`).
     pub telegram: bool,
+    /// Uploads and the attachment cache.
+    pub files: files::FileStore,
+    /// The bot's client, to fetch attachments (none without a token).
+    pub bot: Option<teloxide::Bot>,
+    pub bot_token: Option<String>,
+    /// Attachment fetches from Telegram at once.
+    pub fetches: tokio::sync::Semaphore,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -81,6 +89,7 @@ pub async fn serve(
     shutdown: CancellationToken,
 ) -> Result<(), LaunchError> {
     let tls = settings.tls()?;
+    let files = settings.file_store()?;
     let app = Arc::new(App {
         store: store.clone(),
         desk: Arc::new(settings.desk()?),
@@ -89,6 +98,20 @@ pub async fn serve(
         sessions: TaskTracker::new(),
         connections: Default::default(),
         telegram: settings.telegram.enabled(),
+        files: files.clone(),
+        bot: if settings.telegram.enabled() {
+            Some(
+                telegram::bot(&settings.telegram)
+                    .map_err(|e| LaunchError::Io(std::io::Error::other(e)))?,
+            )
+        } else {
+            None
+        },
+        bot_token: settings
+            .telegram
+            .enabled()
+            .then(|| settings.telegram.token.clone()),
+        fetches: tokio::sync::Semaphore::new(4),
     });
     // Nobody is connected yet (before any session can say otherwise).
     if let Err(e) = store.write(domain::presence::all_offline).await {
@@ -131,6 +154,7 @@ pub async fn serve(
             store.clone(),
             settings.telegram.clone(),
             app.desk.clone(),
+            files,
             shutdown.clone(),
             &bot_tasks,
         )

@@ -43,6 +43,7 @@ pub struct Settings {
     #[serde(default)]
     pub automations: Vec<AutomationSettings>,
     pub bot: BotSettings,
+    pub files: FilesSettings,
 }
 
 /// A queue, its SLA targets and its rules (see `[[queues]]` in the
@@ -142,12 +143,24 @@ pub struct AutomationSettings {
     pub action: String,
 }
 
+/// Where files go (see `[files]` in the default config).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FilesSettings {
+    /// "" = `files/` beside the database.
+    pub dir: String,
+    /// Most megabytes of attachments fetched from Telegram kept on disk.
+    pub cache_mb: u64,
+}
+
 /// How the bot talks to customers (see `[bot]` in the default config).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BotSettings {
     pub mode: BotMode,
-    pub consent: bool,
+    /// `None`: as the mode says (guided asks, direct does not).
+    #[serde(default)]
+    pub consent: Option<bool>,
     pub kb_dir: String,
     pub locales_dir: String,
     pub reopen_window: String,
@@ -434,6 +447,19 @@ impl Settings {
             return Err("sync timeouts must be at least 1 second".into());
         }
         Ok(())
+    }
+
+    /// The files directory, created if missing.
+    pub fn file_store(&self) -> Result<crate::files::FileStore, SettingsError> {
+        let root = if self.files.dir.is_empty() {
+            let db = self.db_path()?;
+            db.parent()
+                .map_or_else(|| PathBuf::from("files"), |d| d.join("files"))
+        } else {
+            PathBuf::from(&self.files.dir)
+        };
+        crate::files::FileStore::open(&root, self.files.cache_mb.saturating_mul(1 << 20))
+            .map_err(|e| SettingsError::Invalid(format!("files.dir {}: {e}", root.display())))
     }
 
     /// The TLS acceptor, when `tls_cert` and `tls_key` are set.

@@ -18,6 +18,24 @@ pub const MAX_TEXT_UTF16: usize = 4096;
 /// WebSocket path of the sync endpoint.
 pub const WS_PATH: &str = "/v1/ws";
 
+/// HTTP path of files: `POST` uploads an engineer's file, `GET
+/// {FILES_PATH}/{file_id}` downloads an attachment. Both take the agent's
+/// token as `Authorization: Bearer <token>`.
+pub const FILES_PATH: &str = "/v1/files";
+
+/// Largest file an engineer can send: Telegram's limit for bots' uploads.
+pub const MAX_UPLOAD_BYTES: u64 = 50 * 1024 * 1024;
+
+/// Largest image sent as a photo; a larger one goes as a document.
+pub const MAX_PHOTO_BYTES: u64 = 10 * 1024 * 1024;
+
+/// Longest caption of a file, in UTF-16 code units.
+pub const MAX_CAPTION_UTF16: usize = 1024;
+
+/// Prefix of the `file_id` of a file an engineer uploaded (before and
+/// after it reaches Telegram): `upload:<upload_id>`.
+pub const UPLOAD_FILE_PREFIX: &str = "upload:";
+
 /// Close codes the server uses, with their meaning.
 pub mod close {
     /// The server is shutting down; reconnect later.
@@ -132,6 +150,15 @@ pub enum Command {
     /// new ones; `online` takes new ones again; `offline` hands one's
     /// chats back to their queues after the grace period.
     SetPresence { presence: Presence },
+    /// Send the customer a file uploaded with `POST /v1/files` (its
+    /// `upload_id`), with an optional caption: an image up to 10 MB as a
+    /// photo, anything else as a document. Delivered like a reply.
+    Attach {
+        ticket_id: TicketId,
+        upload_id: String,
+        #[serde(default)]
+        caption: String,
+    },
     /// What the customer would be sent if `command` were applied now,
     /// rendered by the server in the customer's language; changes
     /// nothing. Answered by `preview`.
@@ -176,6 +203,7 @@ pub const COMMAND_KINDS: &[&str] = &[
     "load_older",
     "history",
     "set_presence",
+    "attach",
     "preview",
 ];
 
@@ -194,6 +222,7 @@ impl Command {
             | Command::MarkRead { ticket_id, .. }
             | Command::LoadOlder { ticket_id, .. }
             | Command::History { ticket_id, .. }
+            | Command::Attach { ticket_id, .. }
             | Command::Preview { ticket_id, .. } => *ticket_id,
             Command::SetPresence { .. } => return None,
         })
@@ -325,6 +354,13 @@ pub struct SnapshotPart {
     pub tickets: Vec<Ticket>,
     pub customers: Vec<Customer>,
     pub messages: Vec<Message>,
+}
+
+/// The answer to an upload (`POST /v1/files`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Uploaded {
+    pub upload_id: String,
+    pub size: u64,
 }
 
 /// Counts a string's length the way Telegram does: UTF-16 code units.

@@ -40,6 +40,10 @@ pub enum PromptKind {
     CloseWithSummary {
         ticket: TicketId,
     },
+    /// A file to send the customer: its path.
+    AttachFile {
+        ticket: TicketId,
+    },
     /// A palette entry that messages the customer, confirmed once its
     /// text has been seen.
     Confirm {
@@ -56,6 +60,7 @@ impl PromptKind {
             | PromptKind::Escalate { ticket, .. }
             | PromptKind::Tags { ticket }
             | PromptKind::CloseWithSummary { ticket }
+            | PromptKind::AttachFile { ticket }
             | PromptKind::Confirm { ticket, .. } => *ticket,
         })
     }
@@ -94,6 +99,17 @@ impl Prompt {
 
     pub fn key(&mut self, key: Key, action: Option<Action>) -> Outcome {
         self.error = None;
+        // A path: tab completes it (instead of picking).
+        if matches!(self.kind, PromptKind::AttachFile { .. }) && key.code == KeyCode::Tab {
+            match complete_path(&self.input.text) {
+                Some(done) => {
+                    self.input = Compose::default();
+                    self.input.insert_str(&done);
+                }
+                None => self.error = Some("nothing there starts like that".into()),
+            }
+            return Outcome::Keep;
+        }
         match action {
             Some(Action::Cancel) => return Outcome::Close,
             Some(Action::Pick) => {
@@ -184,5 +200,78 @@ impl Prompt {
             None => Line::styled("Enter to confirm, Esc to cancel", t.dim()),
         };
         popup::put(f, inner, row.min(inner.height.saturating_sub(1)), foot);
+    }
+}
+
+/// `~/x` with the home directory.
+pub fn expand_home(path: &str) -> std::path::PathBuf {
+    match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => std::path::Path::new(&home).join(rest),
+        _ => std::path::PathBuf::from(path),
+    }
+}
+
+/// Completes the last part of a path as far as it is unambiguous (a
+/// directory gets its `/`); `None` when nothing matches.
+pub fn complete_path(typed: &str) -> Option<String> {
+    let (dir_part, prefix) = match typed.rfind('/') {
+        Some(i) => (&typed[..=i], &typed[i + 1..]),
+        None => ("", typed),
+    };
+    let dir = if dir_part.is_empty() {
+        std::path::PathBuf::from(".")
+    } else {
+        expand_home(dir_part)
+    };
+    let mut names: Vec<(String, bool)> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
+            (name.starts_with(prefix) && (!name.starts_with('.') || prefix.starts_with('.')))
+                .then_some((name, is_dir))
+        })
+        .collect();
+    names.sort();
+    let first = names.first()?;
+    if names.len() == 1 {
+        let slash = if first.1 { "/" } else { "" };
+        return Some(format!("{dir_part}{}{slash}", first.0));
+    }
+    // The longest common prefix of every match.
+    let mut common: Vec<char> = first.0.chars().collect();
+    for (n, _) in &names[1..] {
+        let same = common
+            .iter()
+            .zip(n.chars())
+            .take_while(|(a, b)| **a == *b)
+            .count();
+        common.truncate(same);
+    }
+    Some(format!("{dir_part}{}", common.iter().collect::<String>()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tab_completes_paths_as_far_as_they_are_unambiguous() {
+        let dir = std::env::temp_dir().join(format!("complete-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("reports")).unwrap();
+        std::fs::write(dir.join("receipt-1.pdf"), "").unwrap();
+        std::fs::write(dir.join("receipt-2.pdf"), "").unwrap();
+        let d = format!("{}/", dir.display());
+        assert_eq!(
+            complete_path(&format!("{d}rep")),
+            Some(format!("{d}reports/"))
+        );
+        assert_eq!(
+            complete_path(&format!("{d}rec")),
+            Some(format!("{d}receipt-"))
+        );
+        assert_eq!(complete_path(&format!("{d}zzz")), None);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -93,7 +93,7 @@ pub fn draw(f: &mut Frame, app: &App, ticket: TicketId, area: Rect) {
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled(" Earlier tickets", t.title()));
-    let earlier: Vec<&Ticket> = match app.history.get(&tk.customer_id) {
+    let others: Vec<&Ticket> = match app.history.get(&tk.customer_id) {
         Some(h) => h.iter().filter(|x| x.id != tk.id).collect(),
         None => {
             // Until history arrives, what the mirror knows.
@@ -107,12 +107,21 @@ pub fn draw(f: &mut Frame, app: &App, ticket: TicketId, area: Rect) {
             v
         }
     };
+    // Earlier means opened before this one; newer ones are named apart.
+    let (earlier, newer): (Vec<&Ticket>, Vec<&Ticket>) =
+        others.into_iter().partition(|x| x.id < tk.id);
+    if !newer.is_empty() {
+        let n: Vec<String> = newer.iter().map(|x| format!("#{}", x.number)).collect();
+        lines.push(plain(format!("newer: {}", n.join(" "))));
+    }
     if earlier.is_empty() {
-        lines.push(dim(if app.history.contains_key(&tk.customer_id) {
-            "none".into()
-        } else {
-            "loading…".into()
-        }));
+        lines.push(dim(
+            if app.history.contains_key(&tk.customer_id) || !newer.is_empty() {
+                "none".into()
+            } else {
+                "loading…".into()
+            },
+        ));
     }
     let rated: Vec<u8> = earlier
         .iter()

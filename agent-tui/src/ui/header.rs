@@ -63,9 +63,22 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         let Some(ticket) = app.ticket(chat.ticket) else {
             continue;
         };
-        let name = app
+        let first = app
             .customer_of(ticket)
             .map_or("?", |c| c.first_name.as_str());
+        // Two chats with customers of one first name: tell them apart.
+        let twin = app.chats.iter().any(|c| {
+            c.ticket != chat.ticket
+                && app
+                    .ticket(c.ticket)
+                    .and_then(|x| app.customer_of(x))
+                    .is_some_and(|x| x.first_name == first)
+        });
+        let suffix = if twin {
+            format!("#{}", ticket.number)
+        } else {
+            String::new()
+        };
         let unread = views::unread(&app.mirror, chat.ticket);
         let mut badges = String::new();
         if unread > 0 {
@@ -81,9 +94,10 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         } else {
             format!(" {badges}")
         };
+        let name_room = label_room.saturating_sub(text::width(&suffix)).max(2);
         let label = format!(
-            " {key}:{}{badges} ",
-            text::truncate(name, label_room.max(2))
+            " {key}:{}{suffix}{badges} ",
+            text::truncate(first, name_room)
         );
         used += text::width(&label) + 1;
         if used > room {

@@ -87,9 +87,16 @@ pub fn frame(f: &mut Frame, app: &mut App) {
     draw(f, app);
 }
 
+/// The smallest terminal the workstation lays out for.
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+
 /// Draws the whole screen.
 pub fn draw(f: &mut Frame, app: &App) {
     let area = f.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        return too_small(f, app, area);
+    }
     let [head, body, foot] = bands(area);
     header::draw(f, app, head);
     match app.screen {
@@ -120,5 +127,22 @@ pub fn draw(f: &mut Frame, app: &App) {
             language: ticket.and_then(|t| app.customer_language(t)),
         };
         o.draw(f, &cx, area);
+    }
+}
+
+/// Below 80x24 nothing fits without colliding: say so, and what to do.
+fn too_small(f: &mut Frame, app: &App, area: Rect) {
+    let msg = format!(
+        "agent-tui needs at least {MIN_WIDTH}x{MIN_HEIGHT}; this terminal is {}x{}. \
+         Enlarge it (ctrl-c quits).",
+        area.width, area.height
+    );
+    let lines = text::wrap(&msg, usize::from(area.width.max(1)));
+    let top = area.height.saturating_sub(lines.len() as u16) / 2;
+    for (i, l) in lines.iter().enumerate().take(usize::from(area.height)) {
+        f.render_widget(
+            ratatui::text::Line::styled(l.clone(), app.theme.error()),
+            Rect::new(area.x, area.y + top + i as u16, area.width, 1),
+        );
     }
 }

@@ -103,3 +103,12 @@ mod tests {
         }
     }
 }
+
+/// A file size: `48 KB`, `1.5 MB`.
+pub fn size(bytes: u64) -> String {
+    if bytes >= 1 << 20 {
+        format!("{:.1} MB", bytes as f64 / f64::from(1 << 20))
+    } else {
+        format!("{} KB", bytes.div_ceil(1024))
+    }
+}

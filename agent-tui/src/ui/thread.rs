@@ -87,14 +87,6 @@ fn attachment_kind(k: AttachmentKind) -> &'static str {
     }
 }
 
-fn size(bytes: u64) -> String {
-    if bytes >= 1 << 20 {
-        format!("{:.1} MB", bytes as f64 / f64::from(1 << 20))
-    } else {
-        format!("{} KB", bytes.div_ceil(1024))
-    }
-}
-
 /// Every line of the thread at `width`, oldest first.
 pub fn lines(app: &App, chat: &ChatTab, width: u16) -> Vec<Line<'static>> {
     let t = &app.theme;
@@ -129,6 +121,10 @@ pub fn lines(app: &App, chat: &ChatTab, width: u16) -> Vec<Line<'static>> {
         }
         if let Some(d) = &m.delivery {
             head.push(match d.state {
+                DeliveryState::Queued if !app.telegram => Span::styled(
+                    " · queued: the server has no Telegram bot",
+                    t.sla(sla::Level::Warning),
+                ),
                 DeliveryState::Queued => Span::styled(" · queued", t.dim()),
                 DeliveryState::Sent => Span::styled(" · sent to Telegram", t.good()),
                 DeliveryState::Failed => Span::styled(
@@ -157,7 +153,7 @@ pub fn lines(app: &App, chat: &ChatTab, width: u16) -> Vec<Line<'static>> {
                 desc.push_str(&format!(" {n}"));
             }
             if let Some(s) = a.size {
-                desc.push_str(&format!(" · {}", size(s)));
+                desc.push_str(&format!(" · {}", text::size(s)));
             }
             out.push(Line::from(vec![
                 Span::raw(indent),
@@ -178,6 +174,22 @@ pub fn lines(app: &App, chat: &ChatTab, width: u16) -> Vec<Line<'static>> {
                 ]));
             }
         }
+    }
+    // The customer's rating, where it happened: at the end of the thread.
+    if let Some(r) = app.ticket(chat.ticket).and_then(|t| t.csat) {
+        let r = r.min(5);
+        out.push(Line::raw(""));
+        out.push(Line::from(vec![
+            Span::styled(
+                format!(
+                    "{}{} ",
+                    "★".repeat(usize::from(r)),
+                    "☆".repeat(usize::from(5 - r))
+                ),
+                t.vip(),
+            ),
+            Span::styled(format!("the customer rated this {r}/5"), t.title()),
+        ]));
     }
     for (p, kind, body) in app.pending_texts(chat.ticket) {
         out.push(Line::raw(""));

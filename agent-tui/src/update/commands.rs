@@ -35,6 +35,14 @@ pub fn palette_items(app: &App, ticket: Option<TicketId>) -> Vec<PaletteItem> {
             Arg::None,
         );
         add(format!("Macro: insert one into #{n}"), Macros, Arg::None);
+        add(
+            format!("Attach a file to send to the customer of #{n}"),
+            AttachFile,
+            Arg::None,
+        );
+        for (label, file_id) in attachments(app, t.id) {
+            add(format!("Open {label}"), OpenAttachment, Arg::File(file_id));
+        }
         add(format!("Tag #{n}: add tags"), AddTags, Arg::None);
         for tag in &t.tags {
             add(
@@ -120,6 +128,32 @@ pub fn palette_items(app: &App, ticket: Option<TicketId>) -> Vec<PaletteItem> {
     add("Help: every key".into(), Help, Arg::None);
     add("Quit".into(), Quit, Arg::None);
     v
+}
+
+/// The ticket's attachments, newest first: ("scan.pdf · 120 KB from Olena", file id).
+pub fn attachments(app: &App, ticket: TicketId) -> Vec<(String, String)> {
+    let Some(msgs) = app.mirror.messages.get(&ticket) else {
+        return Vec::new();
+    };
+    msgs.values()
+        .rev()
+        .flat_map(|m| m.attachments.iter().map(move |a| (m, a)))
+        .map(|(m, a)| {
+            let name = a
+                .file_name
+                .clone()
+                .unwrap_or_else(|| format!("{:?}", a.kind).to_lowercase());
+            let size = a
+                .size
+                .map_or_else(String::new, |s| format!(" · {}", crate::ui::text::size(s)));
+            let who = match m.author {
+                Author::Customer { .. } => "from the customer",
+                Author::Agent { .. } => "sent by us",
+                Author::Bot => "from the bot",
+            };
+            (format!("{name}{size} {who}"), a.file_id.clone())
+        })
+        .collect()
 }
 
 pub fn status_label(s: TicketStatus) -> &'static str {
@@ -235,6 +269,29 @@ impl App {
             return self.command(command, fx);
         }
         match action {
+            OpenAttachment => match arg {
+                Arg::File(file_id) => self.download(file_id, fx),
+                _ => {
+                    let files = attachments(self, t);
+                    match files.as_slice() {
+                        [] => self.warn(format!("#{number} has no files")),
+                        [(_, only)] => self.download(only.clone(), fx),
+                        _ => self.open_palette(Some(t), "open "),
+                    }
+                }
+            },
+            AttachFile => {
+                self.open_chat(t);
+                let mut p = Prompt::new(
+                    format!("#{number}: file to send (tab completes the path)"),
+                    PromptKind::AttachFile { ticket: t },
+                );
+                let start = std::env::current_dir()
+                    .map(|d| format!("{}/", d.display()))
+                    .unwrap_or_default();
+                p.input.insert_str(&start);
+                self.overlay = Some(Overlay::Prompt(p));
+            }
             Assign | SetStatus | SetPriority | RemoveTag | Transfer if matches!(arg, Arg::None) => {
                 let verb = action.verbs().first().copied().unwrap_or_default();
                 self.open_palette(Some(t), &format!("{verb} "));
@@ -429,7 +486,39 @@ impl App {
                 action,
                 arg,
             } => self.run_action(Some(ticket), action, arg, false, fx),
+            PromptKind::AttachFile { ticket } => {
+                let path = crate::overlay::prompt::expand_home(&text);
+                match std::fs::metadata(&path) {
+                    Ok(m) if m.is_file() && m.len() > MAX_UPLOAD_BYTES => self.warn(format!(
+                        "{} is {}; Telegram takes files up to {} MB",
+                        path.display(),
+                        crate::ui::text::size(m.len()),
+                        MAX_UPLOAD_BYTES >> 20
+                    )),
+                    Ok(m) if m.is_file() => {
+                        if !self.conn.online() {
+                            return self.warn("offline: files are sent when the connection is back; try again then");
+                        }
+                        self.say(format!("uploading {}…", path.display()));
+                        fx.push(Effect::File(crate::net::FileOp::Upload { ticket, path }));
+                    }
+                    Ok(_) => self.warn(format!("{} is not a file", path.display())),
+                    Err(e) => self.warn(format!("{}: {e}", path.display())),
+                }
+            }
         }
+    }
+
+    /// Saves an attachment (and opens it, where there is an opener).
+    fn download(&mut self, file_id: String, fx: &mut Vec<Effect>) {
+        if !self.conn.online() {
+            return self.warn("offline: files can be opened once the connection is back");
+        }
+        self.say("fetching the file…");
+        fx.push(Effect::File(crate::net::FileOp::Download {
+            file_id,
+            dir: self.download_dir.clone(),
+        }));
     }
 
     /// Sends the compose box of the current chat; true when it went.

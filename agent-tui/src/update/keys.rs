@@ -155,7 +155,7 @@ impl App {
                 }
             }
             Take | Assign | Unassign | Transfer | Escalate | SetStatus | SetPriority | AddTags
-            | RemoveTag | Note | CloseTicket | AskDetails => {
+            | RemoveTag | Note | CloseTicket | AskDetails | OpenAttachment | AttachFile => {
                 self.run_action(ticket, action, Arg::None, false, fx)
             }
             Customer => self.customer_toggled = !self.customer_toggled,

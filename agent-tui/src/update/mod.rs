@@ -34,6 +34,10 @@ pub enum Effect {
     /// Reconnect, resuming from the mirror's seq.
     Resync,
     Bell,
+    /// Download or upload a file (the network worker does it).
+    File(crate::net::FileOp),
+    /// Open a saved file with the opener (`$OPENER`, xdg-open).
+    Open(std::path::PathBuf),
 }
 
 /// How long a status-line message stays.

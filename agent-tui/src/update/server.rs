@@ -52,6 +52,33 @@ impl App {
                 self.conn = ConnState::Refused { reason };
             }
             NetEvent::Frame(m) => self.frame(m, fx),
+            NetEvent::Saved { path, .. } => match &self.opener {
+                Some(_) => {
+                    self.say(format!("opened {}", path.display()));
+                    fx.push(Effect::Open(path));
+                }
+                None => self.say(format!("saved to {}", path.display())),
+            },
+            NetEvent::Uploaded {
+                ticket,
+                path,
+                upload,
+            } => {
+                let name = path.file_name().map_or_else(
+                    || path.display().to_string(),
+                    |n| n.to_string_lossy().into(),
+                );
+                self.say(format!("uploaded {name}; sending it to the customer"));
+                self.command(
+                    Command::Attach {
+                        ticket_id: ticket,
+                        upload_id: upload.upload_id,
+                        caption: String::new(),
+                    },
+                    fx,
+                );
+            }
+            NetEvent::FileFailed { what, reason } => self.warn(format!("{what}: {reason}")),
         }
     }
 
@@ -248,5 +275,6 @@ fn kind(c: &Command) -> &'static str {
         Command::History { .. } => "history",
         Command::SetPresence { .. } => "presence",
         Command::Preview { .. } => "preview",
+        Command::Attach { .. } => "file",
     }
 }

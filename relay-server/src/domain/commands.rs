@@ -107,6 +107,9 @@ fn execute(
     };
     match cmd {
         Command::Reply { text, .. } => op.reply(text),
+        Command::Attach {
+            upload_id, caption, ..
+        } => op.attach(upload_id, caption),
         Command::Note { text, .. } => op.note(text),
         Command::Take { .. } => op.assign(Some(agent.id)),
         Command::Assign { agent_id, .. } => op.assign(*agent_id),
@@ -126,6 +129,33 @@ fn execute(
         ),
         Command::SetPresence { .. } => unreachable!("has no ticket"),
     }
+}
+
+/// The note a transfer leaves in the thread: "Escalated from L1 to L2
+/// (the customer was told): needs refund rights".
+fn handover_text(
+    from: &QueueId,
+    to: Option<&QueueId>,
+    agent: Option<&str>,
+    told: bool,
+    note: Option<&str>,
+) -> String {
+    let mut s = match (to, told) {
+        (Some(to), true) => format!("Escalated from {from} to {to} (the customer was told)"),
+        (Some(to), false) => format!("Transferred from {from} to {to}"),
+        (None, _) => "Handed over".to_owned(),
+    };
+    if let Some(a) = agent {
+        s.push_str(&format!(", to {a}"));
+    }
+    match note.map(str::trim).filter(|n| !n.is_empty()) {
+        Some(n) => {
+            s.push_str(": ");
+            s.push_str(n);
+        }
+        None => s.push('.'),
+    }
+    s
 }
 
 /// How a preview leaves its savepoint: always by rolling back.
@@ -278,6 +308,15 @@ impl Op<'_, '_> {
 
     fn add_message(&mut self, kind: MessageKind, text: &str) -> Result<MessageId, DomainError> {
         validate::text(text)?;
+        self.insert(kind, text, &[])
+    }
+
+    fn insert(
+        &mut self,
+        kind: MessageKind,
+        text: &str,
+        attachments: &[Attachment],
+    ) -> Result<MessageId, DomainError> {
         let delivery = (kind == MessageKind::Outbound).then_some(DeliveryState::Queued);
         let msg = rows::insert_message(
             self.ctx.conn,
@@ -286,7 +325,7 @@ impl Op<'_, '_> {
                 kind,
                 author: Author::Agent { id: self.agent.id },
                 text,
-                attachments: &[],
+                attachments,
                 telegram_message_id: None,
                 delivery,
             },
@@ -303,6 +342,48 @@ impl Op<'_, '_> {
     }
 
     fn reply(&mut self, text: &str) -> Result<CommandResult, DomainError> {
+        validate::text(text)?;
+        self.outbound(text, &[])
+    }
+
+    /// A file the engineer uploaded, to the customer: an image up to
+    /// Telegram's photo limit as a photo, anything else as a document.
+    fn attach(&mut self, upload_id: &str, caption: &str) -> Result<CommandResult, DomainError> {
+        let caption = caption.trim_end();
+        if utf16_len(caption) > MAX_CAPTION_UTF16 {
+            return Err(DomainError::invalid(format!(
+                "a file's caption is at most {MAX_CAPTION_UTF16} characters (Telegram's limit)"
+            )));
+        }
+        let upload = rows::load_upload(self.ctx.conn, upload_id)?.ok_or_else(|| {
+            DomainError::not_found(format!("no upload {upload_id:?}: upload the file first"))
+        })?;
+        let image = upload
+            .mime_type
+            .as_deref()
+            .is_some_and(|m| matches!(m, "image/jpeg" | "image/png" | "image/webp"));
+        let kind = if image && upload.size <= MAX_PHOTO_BYTES {
+            AttachmentKind::Photo
+        } else {
+            AttachmentKind::Document
+        };
+        let attachment = Attachment {
+            kind,
+            file_id: format!("{UPLOAD_FILE_PREFIX}{}", upload.id),
+            file_name: Some(upload.file_name),
+            mime_type: upload.mime_type,
+            size: Some(upload.size),
+        };
+        self.outbound(caption, &[attachment])
+    }
+
+    /// A message to the customer (a reply, a file): queued for Telegram;
+    /// the customer is no longer owed a reply.
+    fn outbound(
+        &mut self,
+        text: &str,
+        attachments: &[Attachment],
+    ) -> Result<CommandResult, DomainError> {
         let blocked: bool = self.ctx.conn.query_row(
             "SELECT blocked FROM customers WHERE id = ?1",
             [self.ticket.customer_id.0],
@@ -313,7 +394,7 @@ impl Op<'_, '_> {
                 "the customer has blocked the bot; nothing can be sent",
             ));
         }
-        let id = self.add_message(MessageKind::Outbound, text)?;
+        let id = self.insert(MessageKind::Outbound, text, attachments)?;
         self.ctx
             .conn
             .prepare_cached("UPDATE tickets SET last_reply_at = ?2 WHERE id = ?1")?
@@ -368,9 +449,6 @@ impl Op<'_, '_> {
                 "transfer needs a queue, an agent or both",
             ));
         }
-        if let Some(note) = note {
-            validate::text(note)?;
-        }
         if let Some(q) = queue
             && self.desk.queues.get(q).is_none()
         {
@@ -387,6 +465,20 @@ impl Op<'_, '_> {
                 )));
             }
         }
+        // The thread keeps a line of every hand-over, with the note.
+        let from_queue = self.ticket.queue.clone();
+        let target_name = match agent {
+            Some(a) => rows::load_agent(self.ctx.conn, a)?.map(|a| a.display_name),
+            None => None,
+        };
+        let record = handover_text(
+            &from_queue,
+            queue.filter(|q| **q != from_queue),
+            target_name.as_deref(),
+            tell_customer,
+            note,
+        );
+        validate::text(&record)?;
         let mut changed = false;
         if let Some(q) = queue.filter(|q| **q != self.ticket.queue) {
             let from = std::mem::replace(&mut self.ticket.queue, q.clone());
@@ -419,15 +511,9 @@ impl Op<'_, '_> {
         if tell_customer && queue.is_some() {
             escalation::tell_customer(self.ctx, self.desk, self.ticket, self.agent)?;
         }
-        let note_id = match note {
-            Some(n) => {
-                let id = self.add_message(MessageKind::Note, n)?;
-                self.save(TicketChange::Thread { message_id: id })?;
-                Some(id)
-            }
-            None => None,
-        };
-        applied(note_id)
+        let id = self.add_message(MessageKind::Note, &record)?;
+        self.save(TicketChange::Thread { message_id: id })?;
+        applied(Some(id))
     }
 
     fn set_status(&mut self, to: TicketStatus) -> Result<CommandResult, DomainError> {

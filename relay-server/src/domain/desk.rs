@@ -216,7 +216,7 @@ impl BotPolicy {
         };
         Ok(BotPolicy {
             guided: s.mode == BotMode::Guided,
-            consent: s.consent,
+            consent: s.consent.unwrap_or(s.mode == BotMode::Guided),
             kb,
             texts,
             reopen_window_ms: hours::duration_ms(&s.reopen_window)

@@ -101,6 +101,9 @@ pub fn file(
         }
     };
     let message = add_inbound(ctx, desk, customer, &mut ticket, msg, true)?;
+    if new_ticket {
+        opened(ctx, desk, &mut ticket)?;
+    }
     Ok(Filed {
         customer: customer.id,
         ticket: ticket.id,
@@ -373,9 +376,16 @@ pub fn open_ticket(
     ctx.append(Event::TicketCreated {
         ticket: ticket.clone(),
     })?;
-    super::assign::auto_assign(ctx, desk, &mut ticket, None)?;
-    super::escalation::announce(ctx, desk, &ticket)?;
     Ok(ticket)
+}
+
+/// After a new ticket's first messages (and the customer's receipt) are
+/// in: it is assigned as its queue does and announced. In this order, the
+/// customer hears "ticket created" before "an engineer has taken it".
+pub fn opened(ctx: &mut WriteCtx<'_>, desk: &Desk, ticket: &mut Ticket) -> Result<(), DomainError> {
+    super::assign::auto_assign(ctx, desk, ticket, None)?;
+    super::escalation::announce(ctx, desk, ticket)?;
+    Ok(())
 }
 
 /// A customer edited a message we filed (or hold as a draft while the

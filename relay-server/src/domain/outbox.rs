@@ -21,6 +21,8 @@ pub struct Due {
     /// Inline keyboard (JSON), if any.
     pub markup: Option<String>,
     pub attempts: u32,
+    /// Files to send with it (an engineer's upload): the text is their caption.
+    pub attachments: Vec<Attachment>,
 }
 
 /// Said of a message sent again after an earlier try's answer was lost
@@ -36,7 +38,8 @@ pub fn due(
 ) -> Result<Vec<Due>, StoreError> {
     Ok(conn
         .prepare_cached(
-            "SELECT o.id, o.message_id, o.chat_id, coalesce(m.text, o.text), o.markup, o.attempts
+            "SELECT o.id, o.message_id, o.chat_id, coalesce(m.text, o.text), o.markup, o.attempts,
+                    coalesce(m.attachments, '[]')
              FROM outbox o LEFT JOIN messages m ON m.id = o.message_id
              WHERE o.id IN (SELECT min(id) FROM outbox GROUP BY chat_id)
                AND o.state = 'pending' AND o.next_attempt_at <= ?1
@@ -50,6 +53,16 @@ pub fn due(
                 text: r.get(3)?,
                 markup: r.get(4)?,
                 attempts: r.get(5)?,
+                attachments: {
+                    let json: String = r.get(6)?;
+                    serde_json::from_str(&json).map_err(|e| {
+                        rusqlite::Error::FromSqlConversionFailure(
+                            6,
+                            rusqlite::types::Type::Text,
+                            e.into(),
+                        )
+                    })?
+                },
             })
         })?
         .collect::<Result<Vec<_>, _>>()?)

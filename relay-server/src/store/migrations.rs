@@ -52,6 +52,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "macro_translations",
         include_str!("../../migrations/0010_macro_translations.sql"),
     ),
+    (
+        11,
+        "uploads",
+        include_str!("../../migrations/0011_uploads.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.

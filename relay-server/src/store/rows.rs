@@ -389,3 +389,69 @@ pub fn insert_message(
         }),
     })
 }
+
+/// A file an engineer uploaded to send to a customer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upload {
+    pub id: String,
+    pub agent_id: AgentId,
+    pub file_name: String,
+    pub mime_type: Option<String>,
+    pub size: u64,
+}
+
+pub fn insert_upload(conn: &Connection, u: &Upload, now: Timestamp) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO uploads (id, agent_id, file_name, mime_type, size, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        u.id,
+        u.agent_id.0,
+        u.file_name,
+        u.mime_type,
+        u.size as i64,
+        now.0
+    ])?;
+    Ok(())
+}
+
+pub fn load_upload(conn: &Connection, id: &str) -> Result<Option<Upload>, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id, agent_id, file_name, mime_type, size FROM uploads WHERE id = ?1",
+        )?
+        .query_row([id], |r| {
+            Ok(Upload {
+                id: r.get(0)?,
+                agent_id: AgentId(r.get(1)?),
+                file_name: r.get(2)?,
+                mime_type: r.get(3)?,
+                size: r.get::<_, i64>(4)?.max(0) as u64,
+            })
+        })
+        .optional()?)
+}
+
+/// The ticket of a message carrying the attachment `file_id`, with the
+/// attachment (the newest such message when several do).
+pub fn attachment(
+    conn: &Connection,
+    file_id: &str,
+) -> Result<Option<(TicketId, Attachment)>, StoreError> {
+    // LIKE narrows cheaply (its `_` wildcard only widens the match);
+    // json_each makes it exact.
+    let found: Option<(i64, String)> = conn
+        .prepare_cached(
+            "SELECT m.ticket_id, j.value FROM messages m, json_each(m.attachments) j
+             WHERE m.attachments LIKE '%' || ?1 || '%'
+               AND json_extract(j.value, '$.file_id') = ?1
+             ORDER BY m.id DESC LIMIT 1",
+        )?
+        .query_row([file_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    match found {
+        Some((ticket, json)) => Ok(Some((TicketId(ticket), serde_json::from_str(&json)?))),
+        None => Ok(None),
+    }
+}

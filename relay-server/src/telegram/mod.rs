@@ -54,6 +54,7 @@ pub fn start(
     store: Store,
     settings: TelegramSettings,
     desk: Arc<Desk>,
+    files: crate::files::FileStore,
     shutdown: CancellationToken,
     tasks: &TaskTracker,
 ) -> Result<(), String> {
@@ -73,6 +74,6 @@ pub fn start(
         wake,
         shutdown.clone(),
     ));
-    tasks.spawn(sender::run(bot, store, settings, shutdown));
+    tasks.spawn(sender::run(bot, store, settings, files, shutdown));
     Ok(())
 }

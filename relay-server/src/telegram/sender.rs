@@ -19,9 +19,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use shared::Timestamp;
-use teloxide::payloads::SendMessageSetters;
+use shared::{Attachment, AttachmentKind};
+use teloxide::payloads::{SendDocumentSetters, SendMessageSetters, SendPhotoSetters};
 use teloxide::requests::{Request, Requester};
-use teloxide::types::{ChatId, InlineKeyboardMarkup};
+use teloxide::types::{ChatId, InlineKeyboardMarkup, InputFile};
 use teloxide::{ApiError, Bot, RequestError};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -29,6 +30,7 @@ use tokio_util::sync::CancellationToken;
 use super::{Pacer, mask};
 use crate::domain::DomainError;
 use crate::domain::outbox::{self, Due};
+use crate::files::FileStore;
 use crate::settings::TelegramSettings;
 use crate::store::{Store, WriteCtx};
 
@@ -94,7 +96,10 @@ fn classify(e: RequestError, token: &str) -> Outcome {
     }
 }
 
-async fn send(bot: &Bot, d: &Due, token: &str) -> Outcome {
+async fn send(bot: &Bot, d: &Due, token: &str, files: &FileStore) -> Outcome {
+    if let Some(a) = d.attachments.first() {
+        return send_file(bot, d, a, token, files).await;
+    }
     let mut request = bot.send_message(ChatId(d.chat_id), d.text.clone());
     if let Some(markup) = &d.markup {
         match serde_json::from_str::<InlineKeyboardMarkup>(markup) {
@@ -103,6 +108,43 @@ async fn send(bot: &Bot, d: &Due, token: &str) -> Outcome {
         }
     }
     match request.send().await {
+        Ok(m) => Outcome::Delivered(i64::from(m.id.0)),
+        Err(e) => classify(e, token),
+    }
+}
+
+/// An engineer's file: sendPhoto or sendDocument (multipart), the text as
+/// its caption. Paced and recorded like any message.
+async fn send_file(bot: &Bot, d: &Due, a: &Attachment, token: &str, files: &FileStore) -> Outcome {
+    let Some(path) = files.uploaded(&a.file_id) else {
+        return Outcome::Failed(format!("{} is not a file this server keeps", a.file_id));
+    };
+    if !tokio::fs::try_exists(&path).await.unwrap_or(false) {
+        return Outcome::Failed("the uploaded file is no longer on the server".into());
+    }
+    let mut input = InputFile::file(path);
+    if let Some(name) = &a.file_name {
+        input = input.file_name(name.clone());
+    }
+    let chat = ChatId(d.chat_id);
+    let caption = (!d.text.is_empty()).then(|| d.text.clone());
+    let sent = match a.kind {
+        AttachmentKind::Photo => {
+            let mut r = bot.send_photo(chat, input);
+            if let Some(c) = caption {
+                r = r.caption(c);
+            }
+            r.send().await
+        }
+        _ => {
+            let mut r = bot.send_document(chat, input);
+            if let Some(c) = caption {
+                r = r.caption(c);
+            }
+            r.send().await
+        }
+    };
+    match sent {
         Ok(m) => Outcome::Delivered(i64::from(m.id.0)),
         Err(e) => classify(e, token),
     }
@@ -201,7 +243,13 @@ async fn record(store: &Store, d: &Due, outcome: Outcome, shutdown: &Cancellatio
     }
 }
 
-pub async fn run(bot: Bot, store: Store, settings: TelegramSettings, shutdown: CancellationToken) {
+pub async fn run(
+    bot: Bot,
+    store: Store,
+    settings: TelegramSettings,
+    files: FileStore,
+    shutdown: CancellationToken,
+) {
     match store.write(outbox::recover).await {
         Ok(0) => {}
         Ok(n) => tracing::warn!(
@@ -273,15 +321,16 @@ pub async fn run(bot: Bot, store: Store, settings: TelegramSettings, shutdown: C
                                 tokio::time::sleep_until(at.into()).await;
                             }
                             in_flight.insert(d.chat_id);
-                            let (bot, store, token, done, stop) = (
+                            let (bot, store, token, done, stop, files) = (
                                 bot.clone(),
                                 store.clone(),
                                 token.clone(),
                                 done_tx.clone(),
                                 shutdown.clone(),
+                                files.clone(),
                             );
                             tokio::spawn(async move {
-                                let outcome = send(&bot, &d, &token).await;
+                                let outcome = send(&bot, &d, &token, &files).await;
                                 let hold = record(&store, &d, outcome, &stop).await;
                                 let _ = done.send((d.chat_id, hold));
                             });

@@ -122,6 +122,7 @@ pub fn open(
         receipt(ctx, desk, customer, &mut ticket, how.handoff)?;
         offhours_notice(ctx, desk, customer, conv.chat_id, &mut ticket)?;
     }
+    intake::opened(ctx, desk, &mut ticket)?;
     Ok(ticket)
 }
 

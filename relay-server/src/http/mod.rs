@@ -1,4 +1,6 @@
-//! The HTTP surface: the WebSocket endpoint and a health check.
+//! The HTTP surface: the WebSocket endpoint, files and a health check.
+
+mod files;
 
 use std::sync::Arc;
 
@@ -7,8 +9,8 @@ use axum::extract::State;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use shared::{MAX_CLIENT_FRAME_BYTES, WS_PATH};
+use axum::routing::{get, post};
+use shared::{FILES_PATH, MAX_CLIENT_FRAME_BYTES, MAX_UPLOAD_BYTES, WS_PATH};
 
 use crate::App;
 
@@ -16,6 +18,13 @@ pub fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route(WS_PATH, get(websocket))
+        .route(
+            FILES_PATH,
+            post(files::upload).layer(axum::extract::DefaultBodyLimit::max(
+                MAX_UPLOAD_BYTES as usize + 1,
+            )),
+        )
+        .route(&format!("{FILES_PATH}/{{file_id}}"), get(files::download))
         .with_state(app)
 }
 
