@@ -98,6 +98,8 @@ fn file(s: &Shared, rest: &str) -> Response {
     if token != s.config.token {
         return err(401, "Unauthorized");
     }
+    // teloxide sends the path as one segment ("photos%2Ffile_1.jpg").
+    let path = &percent_decode(path);
     // The file's own size (as getFile said), its content derived from its path.
     let size = s.file_size_at(path).unwrap_or(1024).min(20 << 20) as usize;
     let bytes = file_bytes(path, size);
@@ -106,6 +108,29 @@ fn file(s: &Shared, rest: &str) -> Response {
         bytes,
     )
         .into_response()
+}
+
+/// `%2F` and the like back to their characters.
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        if b[i] == b'%'
+            && let (Some(h), Some(l)) = (
+                b.get(i + 1).and_then(|c| hex(*c)),
+                b.get(i + 2).and_then(|c| hex(*c)),
+            )
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// What the simulator serves for the file at `path`: `size` bytes that
@@ -295,12 +320,15 @@ async fn other(s: &Shared, method: &str, p: &Params) -> Response {
             Some(c) => ok(c),
             None => err(400, "Bad Request: chat not found"),
         },
-        "getfile" => match p.str("file_id").and_then(|f| s.file(&f).map(|x| (f, x))) {
-            Some((id, (path, size))) => ok(
-                json!({"file_id": id, "file_unique_id": format!("{id}-u"), "file_size": size, "file_path": path}),
-            ),
-            None => err(400, "Bad Request: invalid file_id"),
-        },
+        "getfile" => {
+            s.count(|c| c.get_file += 1);
+            match p.str("file_id").and_then(|f| s.file(&f).map(|x| (f, x))) {
+                Some((id, (path, size))) => ok(
+                    json!({"file_id": id, "file_unique_id": format!("{id}-u"), "file_size": size, "file_path": path}),
+                ),
+                None => err(400, "Bad Request: invalid file_id"),
+            }
+        }
         "setwebhook" => {
             s.set_webhook(p.str("url"));
             ok(json!(true))

@@ -181,6 +181,18 @@ impl Simulator {
         self.state.wait_sent(chat_id, n, timeout).await
     }
 
+    /// A file the simulator keeps (a customer's photo, a bot's upload):
+    /// its path for downloads and its size. Its bytes are
+    /// [`file_bytes`]`(path, size)`.
+    pub fn file(&self, file_id: &str) -> Option<(String, u64)> {
+        self.state.file(file_id)
+    }
+
+    /// How many getFile calls the bot made.
+    pub fn get_file_calls(&self) -> u64 {
+        self.state.stats().get_file
+    }
+
     /// Counters since start.
     pub fn stats(&self) -> Stats {
         self.state.stats()

@@ -119,6 +119,8 @@ pub struct Stats {
     pub errors: u64,
     /// Updates injected.
     pub updates: u64,
+    /// getFile calls answered.
+    pub get_file: u64,
 }
 
 #[derive(Default)]

@@ -95,7 +95,13 @@ impl Files {
         let mut f = tokio::fs::File::create(&path)
             .await
             .map_err(|e| FileError::Io(format!("{}: {e}", path.display())))?;
-        f.write_all(&body)
+        // tokio writes in the background: flush before anyone reads it.
+        let wrote = async {
+            f.write_all(&body).await?;
+            f.flush().await?;
+            f.sync_all().await
+        };
+        wrote
             .await
             .map_err(|e| FileError::Io(format!("{}: {e}", path.display())))?;
         Ok(path)

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use bot_api_sim::{SimConfig, SimUser, Simulator};
 use e2e::*;
+use shared::TicketStatus;
 
 struct Tmux {
     name: String,
@@ -140,7 +141,7 @@ async fn the_binary_opens_a_chat_switches_tabs_shows_help_and_quits_cleanly() {
     assert_eq!(opened(&back), opened(&first));
     // Help.
     tmux.keys(&["?"]);
-    tmux.wait_for("Keys (j/k scroll", patience);
+    tmux.wait_for("Keys: j/k scroll", patience);
     tmux.keys(&["Escape"]);
     tmux.wait_for("Reply to the customer", patience);
     // Quit: the program exits 0 and leaves the normal screen as it was.
@@ -155,4 +156,85 @@ async fn the_binary_opens_a_chat_switches_tabs_shows_help_and_quits_cleanly() {
     );
     let log = std::fs::read_to_string(dir.path().join("tui.log")).unwrap();
     assert!(log.contains("connected"), "logs go to the file: {log}");
+}
+
+/// The routine ticket, counted in key presses on the real binary: open
+/// the customer who waited longest, reply with a macro, close it with a
+/// summary. The macro query's characters count; the summary's words do not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_routine_ticket_takes_seven_keys() {
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    sim.add_user(SimUser::new(601, "Olena", "uk"));
+    sim.add_user(SimUser::new(602, "Sam", "en"));
+    let (dir, db) = fresh_db(0);
+    let token = add_agent(&db, "anna", "supervisor", "L1");
+    let server = Server::start_direct_bot(&db, "127.0.0.1:0", &sim);
+    // Olena has waited longest.
+    sim.send_text(601, "Оплата не пройшла");
+    let mut probe = Client::connect(&server.ws_url(), &token, None).await;
+    probe
+        .until("Olena's ticket", PATIENCE, |m| ticket_of(m, 601).is_some())
+        .await;
+    sim.send_text(602, "Where is my order?");
+    probe
+        .until("Sam's ticket", PATIENCE, |m| ticket_of(m, 602).is_some())
+        .await;
+    let olena = ticket_of(&probe.mirror, 601).unwrap();
+    std::fs::write(dir.path().join("none.toml"), "").unwrap();
+    let cmd = format!(
+        "{} --url {} --token {} --state-dir {} --log-file {} --config {}",
+        agent_tui_bin().display(),
+        server.ws_url(),
+        token,
+        dir.path().display(),
+        dir.path().join("tui.log").display(),
+        dir.path().join("none.toml").display(),
+    );
+    let tmux = Tmux::start(&format!("sh -c '{cmd}; sleep 60'"), 80, 24);
+    let patience = Duration::from_secs(30);
+    tmux.wait_for("● online", patience);
+    tmux.wait_for("Sam", patience);
+    let mut presses = 0;
+    let mut press = |keys: &[&str]| {
+        presses += keys.len();
+        tmux.keys(keys);
+    };
+    // 1: the longest-waiting customer.
+    press(&["n"]);
+    tmux.wait_for("Оплата не пройшла", patience);
+    // 2-5: the macro picker, "hi", insert (in her language).
+    press(&["m"]);
+    tmux.wait_for("Macros", patience);
+    press(&["h", "i"]);
+    press(&["Enter"]);
+    tmux.wait_for("Вітаю, Olena!", patience);
+    // 6: send it and close: the summary prompt.
+    press(&["C-s"]);
+    tmux.wait_for("summary of the solution", patience);
+    tmux.keys(&["-l", "card payment retried"]);
+    // 7: confirm.
+    press(&["Enter"]);
+    assert!(presses <= 7, "{presses} key presses");
+    probe
+        .until("the reply went and the ticket is resolved", PATIENCE, |m| {
+            m.tickets
+                .get(&olena)
+                .is_none_or(|t| t.status == TicketStatus::Resolved)
+                && m.messages.get(&olena).is_some_and(|ms| {
+                    ms.values().any(|x| x.text.starts_with("Вітаю, Olena!"))
+                        && ms
+                            .values()
+                            .any(|x| x.text == "Summary: card payment retried")
+                })
+        })
+        .await;
+    let got = sim.wait_sent(601, 1, PATIENCE).await.expect("delivered");
+    assert!(
+        got[0]
+            .text
+            .as_deref()
+            .is_some_and(|t| t.starts_with("Вітаю, Olena!")),
+        "{got:?}"
+    );
+    tmux.wait_for("closed with a summary", patience);
 }

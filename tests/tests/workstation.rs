@@ -78,8 +78,8 @@ async fn a_customer_writes_and_the_engineer_answers_with_a_fuzzy_found_macro() {
     s.press("enter");
     s.type_text("the last 4 digits of the card");
     s.press("enter");
-    let expected =
-        "We need: the last 4 digits of the card. Just reply to this message. Timeout: 24 h.";
+    // Олена reads Ukrainian: the macro goes in Ukrainian.
+    let expected = "Нам потрібно: the last 4 digits of the card. Просто дайте відповідь на це повідомлення. Чекаємо 24 год.";
     let got = sim.wait_sent(4242, 1, WAIT).await.expect("delivered");
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].text.as_deref(), Some(expected));

@@ -129,6 +129,7 @@ impl Prompt {
         let i = &mut self.input;
         match key.code {
             KeyCode::Char('w') if key.ctrl => i.delete_word(),
+            KeyCode::Char('u') if key.ctrl => *i = Compose::default(),
             KeyCode::Char('a') if key.ctrl => i.home(),
             KeyCode::Char('e') if key.ctrl => i.end(),
             KeyCode::Char(c) if !key.ctrl && !key.alt => i.insert_char(c),

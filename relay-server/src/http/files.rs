@@ -174,6 +174,7 @@ async fn write_body(body: Body, path: &std::path::Path) -> Result<u64, Response>
         }
         file.write_all(&chunk).await.map_err(io)?;
     }
+    file.flush().await.map_err(io)?;
     file.sync_all().await.map_err(io)?;
     Ok(size)
 }
@@ -256,7 +257,10 @@ async fn fetch(app: &App, file_id: &str, dest: &std::path::Path) -> Result<(), R
         .map_err(|e| refuse(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
     let got = bot.download_file(&file.path, &mut out).await;
     let done = match got {
-        Ok(()) => out.sync_all().await.map_err(|e| e.to_string()),
+        Ok(()) => match out.flush().await {
+            Ok(()) => out.sync_all().await.map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        },
         Err(e) => Err(crate::telegram::mask(&e.to_string(), token)),
     };
     if let Err(e) = done.and(
