@@ -352,6 +352,61 @@ fn sla_colours_follow_the_clock() {
     a.handle(Input::Tick(NOW.plus(2401)));
     let buf = render(&mut a, 80, 24);
     assert_eq!(row_of(&buf, "10001"), Color::Red);
-    assert!(text_of(&buf).contains("-00:01"));
+    assert!(text_of(&buf).contains("1s over"));
     assert_eq!(a.screen, Screen::Queues);
+}
+
+#[test]
+fn palette_without_a_safe_default() {
+    // "to" matches assign/escalate/transfer first: nothing is highlighted,
+    // and the hint says why.
+    let mut a = scene(Colors::Basic);
+    press(&mut a, "ctrl-p");
+    typed(&mut a, "to");
+    shot(&mut a, "palette_no_default");
+}
+
+#[test]
+fn escalation_prompt_shows_what_the_customer_gets() {
+    let mut a = scene(Colors::Basic);
+    press(&mut a, "ctrl-p");
+    typed(&mut a, "escalate");
+    press(&mut a, "enter");
+    let Some(agent_tui::overlay::Overlay::Prompt(p)) = &mut a.overlay else {
+        panic!("the escalation prompt")
+    };
+    p.preview = agent_tui::overlay::Preview::Texts {
+        texts: vec!["Ваше питання передано експерту. Ми повернемося до 12:30 EET.".into()],
+        language: Some("uk".into()),
+    };
+    typed(&mut a, "needs refund rights");
+    shot(&mut a, "escalate_prompt");
+}
+
+#[test]
+fn a_note_written_offline_shows_as_not_sent() {
+    let mut a = scene(Colors::Basic);
+    a.conn = ConnState::Offline {
+        reason: "connection refused at ws://127.0.0.1:8470/v1/ws: is relay-server running there?"
+            .into(),
+        retry_at: NOW.plus(9),
+    };
+    press(&mut a, "enter");
+    press(&mut a, "i");
+    press(&mut a, "ctrl-t");
+    typed(&mut a, "call them back at 5");
+    press(&mut a, "enter");
+    let text = text_of(&render(&mut a, 80, 24));
+    assert!(text.contains("NOTE · You · not sent yet"), "{text}");
+    assert!(text.contains("call them back at 5"), "{text}");
+    // Still a note: the mode stuck.
+    assert!(text.contains("Internal note"), "{text}");
+}
+
+#[test]
+fn too_small_says_so() {
+    let mut a = scene(Colors::Basic);
+    let text = text_of(&render(&mut a, 60, 20));
+    assert!(text.contains("needs at least 80x24"), "{text}");
+    assert!(text.contains("60x20"), "{text}");
 }

@@ -137,8 +137,7 @@ impl Palette {
         let hint = if self.hits.is_empty() {
             Some(("nothing matches".to_owned(), t.dim()))
         } else if self.selected.is_none() {
-            let words = "these change who holds the ticket or message the customer: \
-                         choose one with ↑/↓, then Enter";
+            let words = "↑/↓ picks one: the best matches move the ticket or message the customer";
             Some((
                 words.to_owned(),
                 if self.nudged { t.error() } else { t.dim() },

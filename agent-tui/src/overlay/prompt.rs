@@ -165,7 +165,7 @@ impl Prompt {
                 out.push(format!("The customer will be sent (in {lang}):"));
                 for t in texts {
                     for l in text::wrap(t, width.saturating_sub(2)) {
-                        out.push(format!("│ {l}"));
+                        out.push(format!("  {l}"));
                     }
                 }
             }
@@ -179,7 +179,8 @@ impl Prompt {
         let t = cx.theme;
         let width = area.width.saturating_sub(4).min(78);
         let preview = self.preview_lines(usize::from(width));
-        let rows = 4 + preview.len() as u16 + u16::from(!preview.is_empty());
+        let input_rows = if self.kind.takes_text() { 2 } else { 0 };
+        let rows = 2 + input_rows + preview.len() as u16 + u16::from(!preview.is_empty()) + 1;
         let r = popup::centered(area, 80, rows);
         let inner = popup::frame(f, t, r, &self.title);
         let mut row = 0;

@@ -158,13 +158,14 @@ pub fn lines(app: &App, chat: &ChatTab, width: u16) -> Vec<Line<'static>> {
             out.push(Line::from(vec![
                 Span::raw(indent),
                 Span::styled(desc, t.title()),
+                Span::styled(
+                    format!(
+                        " · {} opens it",
+                        app.keymap.hint(crate::action::Action::OpenAttachment)
+                    ),
+                    t.dim(),
+                ),
             ]));
-            for l in text::wrap(&format!("telegram file_id {}", a.file_id), body_w) {
-                out.push(Line::from(vec![
-                    Span::raw(indent),
-                    Span::styled(l, t.dim()),
-                ]));
-            }
         }
         if !m.text.is_empty() {
             for l in text::wrap(&m.text, body_w) {
