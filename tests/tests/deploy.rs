@@ -72,3 +72,55 @@ fn a_database_that_cannot_be_opened_is_named_once() {
     assert!(err.contains("not a database"), "{err}");
     assert_eq!(std::fs::read(&junk).unwrap(), vec![b'x'; 4096], "unchanged");
 }
+
+#[test]
+fn agent_tui_check_speaks_plainly_and_refuses_a_key_bound_twice() {
+    let home = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        Proc::new(agent_tui_bin())
+            .args(args)
+            .env("HOME", home.path())
+            .env("XDG_CONFIG_HOME", home.path().join("config"))
+            .env("XDG_DATA_HOME", home.path().join("data"))
+            .env_remove("AGENT_TUI_CONFIG")
+            .env_remove("AGENT_TUI_URL")
+            .env_remove("AGENT_TUI_TOKEN")
+            .output()
+            .expect("run agent-tui")
+    };
+    let out = run(&[
+        "--url",
+        "wss://desk.example.com/v1/ws",
+        "--token",
+        "t",
+        "--check",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("not found: built-in defaults"), "{said}");
+    assert!(said.contains("keys       defaults"), "{said}");
+    // No Rust debug output.
+    assert!(
+        !said.contains("Alerts {") && !said.contains("Some("),
+        "{said}"
+    );
+
+    let config = home.path().join("keys.toml");
+    std::fs::write(&config, "[keys]\ntake = [\"n\"]\n").unwrap();
+    let out = run(&[
+        "--url",
+        "ws://127.0.0.1:1/v1/ws",
+        "--token",
+        "t",
+        "--config",
+        config.to_str().unwrap(),
+        "--check",
+    ]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("key n is bound to both next_waiting and take"),
+        "{err}"
+    );
+}

@@ -36,7 +36,12 @@ pub fn draw(f: &mut Frame, app: &App, ticket: TicketId, area: Rect) {
     let mut title = if note {
         " Internal note (not sent to the customer) ".to_owned()
     } else {
-        " Reply to the customer ".to_owned()
+        // Which language the customer reads: macros go in it.
+        let reads = app.customer_language(ticket).map_or_else(
+            || "language unknown".to_owned(),
+            |l| format!("reads {}", shared::language_name(&l)),
+        );
+        format!(" Reply to the customer · {reads} ")
     };
     if let Some(d) = d {
         let unfilled = d.unfilled();

@@ -84,6 +84,15 @@ pub fn wrap(text: &str, max: usize) -> Vec<String> {
     out
 }
 
+/// A file size: `48 KB`, `1.5 MB`.
+pub fn size(bytes: u64) -> String {
+    if bytes >= 1 << 20 {
+        format!("{:.1} MB", bytes as f64 / f64::from(1 << 20))
+    } else {
+        format!("{} KB", bytes.div_ceil(1024))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,14 +110,5 @@ mod tests {
         {
             assert!(width(&line) <= 12, "{line}");
         }
-    }
-}
-
-/// A file size: `48 KB`, `1.5 MB`.
-pub fn size(bytes: u64) -> String {
-    if bytes >= 1 << 20 {
-        format!("{:.1} MB", bytes as f64 / f64::from(1 << 20))
-    } else {
-        format!("{} KB", bytes.div_ceil(1024))
     }
 }
