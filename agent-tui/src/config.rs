@@ -254,7 +254,7 @@ impl Settings {
         let tls = match &file.ca_file {
             Some(path) => relay_client::ClientTls::with_ca_file(path)
                 .map_err(|e| ConfigError::Invalid(e.to_string()))?,
-            None => relay_client::ClientTls::default(),
+            None => relay_client::ClientTls::system(),
         };
         let token = token.or(file.token).ok_or_else(|| {
             ConfigError::Invalid(

@@ -98,8 +98,8 @@ fn run(cli: Cli) -> Result<()> {
             Colors::None => "none (NO_COLOR)",
         };
         let tls = match &settings.ca_file {
-            Some(p) => format!("public roots + {}", p.display()),
-            None => "public roots".into(),
+            Some(p) => format!("public and system roots + {}", p.display()),
+            None => "public and system roots".into(),
         };
         println!("url        {}", settings.url);
         println!("config     {config}");

@@ -365,6 +365,9 @@ impl App {
                 Command::Note { ticket_id, text } if *ticket_id == ticket => {
                     Some((p, MessageKind::Note, text.as_str()))
                 }
+                Command::Attach { ticket_id, .. } if *ticket_id == ticket => {
+                    Some((p, MessageKind::Outbound, "[a file]"))
+                }
                 _ => None,
             })
             .collect()

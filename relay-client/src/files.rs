@@ -35,6 +35,8 @@ pub struct Files {
     tls_on: bool,
     host: String,
     port: u16,
+    /// What comes before `/v1/ws` in the socket's URL (a proxy's prefix).
+    prefix: String,
     token: String,
     tls: ClientTls,
 }
@@ -61,10 +63,17 @@ impl Files {
         let port = u
             .port_or_known_default()
             .unwrap_or(if tls_on { 443 } else { 80 });
+        let prefix = u
+            .path()
+            .strip_suffix(shared::WS_PATH)
+            .unwrap_or_default()
+            .trim_end_matches('/')
+            .to_owned();
         Ok(Files {
             tls_on,
             host,
             port,
+            prefix,
             token: token.to_owned(),
             tls,
         })
@@ -75,36 +84,56 @@ impl Files {
     pub async fn download(&self, file_id: &str, dir: &Path) -> Result<PathBuf, FileError> {
         let id: String = url::form_urlencoded::byte_serialize(file_id.as_bytes()).collect();
         let req = self.request("GET", &format!("{FILES_PATH}/{id}"), Bytes::new())?;
-        let resp = self.send(req).await?;
+        let resp = timed(self.send(req)).await?;
         let name = resp
             .headers()
             .get(hyper::header::CONTENT_DISPOSITION)
             .and_then(|v| v.to_str().ok())
             .and_then(disposition_name)
             .unwrap_or_else(|| "attachment".into());
-        let body = resp
-            .into_body()
-            .collect()
-            .await
-            .map_err(|e| FileError::Io(format!("the download broke off: {e}")))?
-            .to_bytes();
+        let body = timed(async {
+            resp.into_body()
+                .collect()
+                .await
+                .map(|b| b.to_bytes())
+                .map_err(|e| FileError::Io(format!("the download broke off: {e}")))
+        })
+        .await?;
         tokio::fs::create_dir_all(dir)
             .await
             .map_err(|e| FileError::Io(format!("{}: {e}", dir.display())))?;
-        let path = unique(dir, &name);
-        let mut f = tokio::fs::File::create(&path)
+        // Written aside, then given its name: never a half file under it,
+        // and never over a file that is there already.
+        let partial = dir.join(format!(".{name}.part{}", std::process::id()));
+        let io = |p: &Path, e: std::io::Error| FileError::Io(format!("{}: {e}", p.display()));
+        let mut f = tokio::fs::File::create(&partial)
             .await
-            .map_err(|e| FileError::Io(format!("{}: {e}", path.display())))?;
+            .map_err(|e| io(&partial, e))?;
         // tokio writes in the background: flush before anyone reads it.
         let wrote = async {
             f.write_all(&body).await?;
             f.flush().await?;
             f.sync_all().await
         };
-        wrote
-            .await
-            .map_err(|e| FileError::Io(format!("{}: {e}", path.display())))?;
-        Ok(path)
+        if let Err(e) = wrote.await {
+            let _ = tokio::fs::remove_file(&partial).await;
+            return Err(io(&partial, e));
+        }
+        loop {
+            let path = unique(dir, &name);
+            // hard_link fails when the name was taken meanwhile: try the next.
+            match std::fs::hard_link(&partial, &path) {
+                Ok(()) => {
+                    let _ = std::fs::remove_file(&partial);
+                    return Ok(path);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => {
+                    let _ = std::fs::remove_file(&partial);
+                    return Err(io(&path, e));
+                }
+            }
+        }
     }
 
     /// Uploads the file at `path`; checks Telegram's limit first.
@@ -132,7 +161,7 @@ impl Files {
             .append_pair("name", &name)
             .finish();
         let req = self.request("POST", &format!("{FILES_PATH}?{q}"), Bytes::from(bytes))?;
-        let resp = self.send(req).await?;
+        let resp = timed(self.send(req)).await?;
         let body = resp
             .into_body()
             .collect()
@@ -155,7 +184,7 @@ impl Files {
         };
         Request::builder()
             .method(method)
-            .uri(path)
+            .uri(format!("{}{path}", self.prefix))
             .header(hyper::header::HOST, host)
             .header(
                 hyper::header::AUTHORIZATION,
@@ -204,6 +233,17 @@ impl Files {
             reason,
         })
     }
+}
+
+/// Longest a file transfer may take.
+const TRANSFER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+
+async fn timed<T>(
+    f: impl std::future::Future<Output = Result<T, FileError>>,
+) -> Result<T, FileError> {
+    tokio::time::timeout(TRANSFER_TIMEOUT, f)
+        .await
+        .unwrap_or_else(|_| Err(FileError::Connect("the transfer timed out".into())))
 }
 
 async fn exchange<S>(
@@ -289,7 +329,10 @@ mod tests {
         assert_eq!(unique(&dir, "b.pdf"), dir.join("b.pdf"));
         std::fs::remove_dir_all(&dir).unwrap();
         let f = Files::new("wss://desk.example.com/v1/ws", "t", ClientTls::default()).unwrap();
-        assert_eq!((f.port, f.tls_on), (443, true));
+        assert_eq!((f.port, f.tls_on, f.prefix.as_str()), (443, true, ""));
+        // Behind a proxy under a prefix, files are under it too.
+        let f = Files::new("wss://x.example/desk/v1/ws", "t", ClientTls::default()).unwrap();
+        assert_eq!(f.prefix, "/desk");
         assert!(Files::new("http://x/v1/ws", "t", ClientTls::default()).is_err());
     }
 }

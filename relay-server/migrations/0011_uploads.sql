@@ -7,5 +7,8 @@ CREATE TABLE uploads (
     file_name  TEXT    NOT NULL,
     mime_type  TEXT,
     size       INTEGER NOT NULL,
-    created_at INTEGER NOT NULL
+    created_at INTEGER NOT NULL,
+    -- The message that sent it (an upload is sent once); NULL while waiting.
+    message_id INTEGER REFERENCES messages(id)
 );
+CREATE INDEX uploads_waiting ON uploads(agent_id) WHERE message_id IS NULL;

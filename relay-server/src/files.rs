@@ -62,18 +62,33 @@ impl FileStore {
         PathBuf::from(p)
     }
 
+    /// Marks a cached file as used now (the order eviction follows; access
+    /// times are not to be trusted on relatime or noatime mounts).
+    pub fn touch(&self, path: &Path) {
+        if let Ok(f) = std::fs::File::options().write(true).open(path) {
+            let _ = f.set_modified(std::time::SystemTime::now());
+        }
+    }
+
     /// Removes the least recently used cached files until the cache is
-    /// under its cap. Returns how many bytes were freed.
-    pub fn evict(&self) -> std::io::Result<u64> {
+    /// under its cap, never `keep` (the file just fetched) nor a download
+    /// still being written. Returns how many bytes were freed.
+    pub fn evict(&self, keep: &Path) -> std::io::Result<u64> {
         let mut files = Vec::new();
         let mut total = 0u64;
         for e in std::fs::read_dir(&self.cache)? {
-            let e = e?;
-            let meta = e.metadata()?;
-            if meta.is_file() {
-                total += meta.len();
-                let used = meta.accessed().or_else(|_| meta.modified())?;
-                files.push((used, meta.len(), e.path()));
+            let Ok(e) = e else { continue };
+            let Ok(meta) = e.metadata() else { continue };
+            let path = e.path();
+            let partial = path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().contains(".part"));
+            if !meta.is_file() || partial {
+                continue;
+            }
+            total += meta.len();
+            if path != keep {
+                files.push((meta.modified()?, meta.len(), path));
             }
         }
         files.sort();
@@ -82,8 +97,12 @@ impl FileStore {
             if total - freed <= self.cache_cap_bytes {
                 break;
             }
-            std::fs::remove_file(&path)?;
-            freed += len;
+            match std::fs::remove_file(&path) {
+                Ok(()) => freed += len,
+                // Another request evicted it first.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
         }
         Ok(freed)
     }
@@ -168,8 +187,16 @@ mod tests {
             f.set_times(std::fs::FileTimes::new().set_accessed(t).set_modified(t))
                 .unwrap();
         }
-        assert_eq!(s.evict().unwrap(), 100);
-        assert!(!s.cache_path("a").exists());
-        assert!(s.cache_path("b").exists() && s.cache_path("c").exists());
+        // A download being written is neither counted nor removed.
+        std::fs::write(FileStore::partial(&s.cache_path("d")), vec![0u8; 500]).unwrap();
+        // "a" was used again: "b" is the least recently used.
+        s.touch(&s.cache_path("a"));
+        assert_eq!(s.evict(&s.cache_path("c")).unwrap(), 100);
+        assert!(!s.cache_path("b").exists());
+        assert!(s.cache_path("a").exists() && s.cache_path("c").exists());
+        // The file just fetched stays even when it alone is over the cap.
+        std::fs::write(s.cache_path("big"), vec![0u8; 400]).unwrap();
+        s.evict(&s.cache_path("big")).unwrap();
+        assert!(s.cache_path("big").exists());
     }
 }

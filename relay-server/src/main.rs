@@ -33,7 +33,14 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Serve agents over WebSocket (at /v1/ws) and GET /healthz until SIGINT/SIGTERM.
+    /// Serve agents over WebSocket (at /v1/ws), files (/v1/files) and GET
+    /// /healthz until SIGINT/SIGTERM.
+    ///
+    /// With tls_cert and tls_key set (RELAY_TLS_CERT, RELAY_TLS_KEY: PEM
+    /// files), it listens with TLS only: agents connect to
+    /// wss://HOST:PORT/v1/ws. Files: engineers' uploads and attachments
+    /// fetched from Telegram live in [files] dir (default: files/ beside the
+    /// database).
     ///
     /// With TELEGRAM_BOT_TOKEN set, also runs the Telegram bot: durable
     /// intake, the paced outbox and the customer dialogue ([bot] in the
@@ -46,7 +53,8 @@ enum Cmd {
     /// calendars or SLA policies changed since the last start, every open
     /// ticket's deadlines are first recomputed in the background.
     ///
-    /// Prints "relay-server listening on http://ADDR" on stdout once ready.
+    /// Prints "relay-server listening on http://ADDR" (https:// with TLS) on
+    /// stdout once ready.
     Serve {
         /// Address to listen on, e.g. 127.0.0.1:8470 (port 0: any free port).
         #[arg(long, value_name = "ADDR")]

@@ -99,10 +99,15 @@ async fn a_vip_ticket_is_assigned_warned_breached_and_escalated() {
     let vera_id = ws.app.me.as_ref().unwrap().id;
 
     sim.send_text(5150, "My payout is stuck and I fly in an hour");
+    // Filed, then assigned (the customer hears "created" before "taken").
     assert!(
-        ws.pump_until(WAIT, |a| ticket_of(&a.mirror, 5150).is_some())
+        ws.pump_until(WAIT, |a| ticket_of(&a.mirror, 5150).is_some_and(|t| a
+            .mirror
+            .tickets[&t]
+            .assignee
+            .is_some()))
             .await,
-        "the ticket reaches the workstation"
+        "the ticket reaches the workstation, assigned"
     );
     let t = ticket_of(&ws.app.mirror, 5150).unwrap();
     let ticket = ws.app.mirror.tickets[&t].clone();

@@ -80,11 +80,14 @@ impl Palette {
             .unwrap_or_default();
         let named = |h: &Hit| self.items[h.index].action.verbs().contains(&verb.as_str());
         hits.sort_by_key(|h| !named(h));
+        // The default pick: a safe entry, or the one entry the query can
+        // mean. "transfer" (one per queue) or "status" (one per status)
+        // name several: the engineer chooses.
+        let named_count = hits.iter().take_while(|h| named(h)).count();
         self.selected = match hits.first() {
             None => None,
-            Some(first) if named(first) => Some(0),
-            Some(_) if hits.len() == 1 => Some(0),
             Some(first) if self.items[first.index].safe() => Some(0),
+            Some(_) if named_count == 1 || hits.len() == 1 => Some(0),
             Some(_) => None,
         };
         self.hits = hits;

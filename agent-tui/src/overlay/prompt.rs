@@ -113,6 +113,12 @@ impl Prompt {
         match action {
             Some(Action::Cancel) => return Outcome::Close,
             Some(Action::Pick) => {
+                // What the customer gets is seen before it goes.
+                if matches!(self.preview, Preview::Loading(_)) {
+                    self.error =
+                        Some("a moment: asking the server what the customer will get".into());
+                    return Outcome::Keep;
+                }
                 if matches!(self.kind, PromptKind::CloseWithSummary { .. })
                     && self.input.text.trim().is_empty()
                 {

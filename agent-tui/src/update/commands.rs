@@ -17,7 +17,18 @@ pub fn palette_items(app: &App, ticket: Option<TicketId>) -> Vec<PaletteItem> {
     use Action::*;
     let mut v = Vec::new();
     let mut add = |label: String, action, arg| v.push(PaletteItem { label, action, arg });
-    if let Some(t) = ticket.and_then(|t| app.ticket(t)) {
+    let may_act = |t: &Ticket| {
+        app.me.as_ref().is_none_or(|me| {
+            me.role == Role::Supervisor || me.queues.contains(&t.queue) || t.assignee == Some(me.id)
+        })
+    };
+    // A ticket of another queue: the server refuses changes; only its files.
+    if let Some(t) = ticket.and_then(|t| app.ticket(t)).filter(|t| !may_act(t)) {
+        for (label, file_id) in attachments(app, t.id) {
+            add(format!("Open {label}"), OpenAttachment, Arg::File(file_id));
+        }
+    }
+    if let Some(t) = ticket.and_then(|t| app.ticket(t)).filter(|t| may_act(t)) {
         let n = t.number;
         add(
             format!("Note: write an internal note on #{n}"),
@@ -298,10 +309,23 @@ impl App {
             }
             Transfer => {
                 if let Arg::Queue(queue) = arg {
+                    // A new assignee in the new queue may tell the customer.
+                    let preview = self.ask_preview(
+                        t,
+                        Command::Transfer {
+                            ticket_id: t,
+                            queue: Some(queue.clone()),
+                            agent_id: None,
+                            note: None,
+                            tell_customer: false,
+                        },
+                        fx,
+                    );
                     self.prompt(
                         format!("Note for {queue} (optional), Enter to transfer"),
                         PromptKind::Transfer { ticket: t, queue },
                     );
+                    self.set_preview(preview);
                 }
             }
             Escalate => {

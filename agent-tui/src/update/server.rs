@@ -53,10 +53,14 @@ impl App {
             }
             NetEvent::Frame(m) => self.frame(m, fx),
             NetEvent::Saved { path, .. } => match &self.opener {
-                Some(_) => {
-                    self.say(format!("opened {}", path.display()));
+                Some(_) if safe_to_open(&path) => {
+                    self.say(format!("opening {}", path.display()));
                     fx.push(Effect::Open(path));
                 }
+                Some(_) => self.say(format!(
+                    "saved to {} (not opened: a customer's file of this kind could run code)",
+                    path.display()
+                )),
                 None => self.say(format!("saved to {}", path.display())),
             },
             NetEvent::Uploaded {
@@ -258,6 +262,38 @@ impl App {
             }
         }
     }
+}
+
+/// Files a customer sends that an opener shows rather than runs: images,
+/// documents, text, audio and video. Anything else is only saved.
+pub fn safe_to_open(path: &std::path::Path) -> bool {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    matches!(
+        ext.as_str(),
+        "jpg"
+            | "jpeg"
+            | "png"
+            | "gif"
+            | "webp"
+            | "heic"
+            | "bmp"
+            | "pdf"
+            | "txt"
+            | "log"
+            | "csv"
+            | "json"
+            | "mp4"
+            | "mov"
+            | "webm"
+            | "ogg"
+            | "oga"
+            | "mp3"
+            | "m4a"
+            | "wav"
+    )
 }
 
 fn kind(c: &Command) -> &'static str {

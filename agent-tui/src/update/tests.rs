@@ -388,6 +388,28 @@ fn palette_pick(a: &App) -> Option<String> {
     p.chosen().map(|i| i.label.clone())
 }
 
+/// Answers the preview the effects asked for, as the server would.
+fn answer_preview(a: &mut App, fx: &[Effect], texts: &[&str]) {
+    let id = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::Send(ClientMessage::Command {
+                id,
+                command: Command::Preview { .. },
+            }) => Some(id.clone()),
+            _ => None,
+        })
+        .expect("a preview was asked");
+    a.handle(Input::Net(NetEvent::Frame(ServerMessage::Ok {
+        id,
+        seq: None,
+        result: CommandResult::Preview {
+            texts: texts.iter().map(|t| (*t).to_owned()).collect(),
+            language: Some("en".into()),
+        },
+    })));
+}
+
 #[test]
 fn palette_runs_actions_with_prompts() {
     let mut a = with_tickets();
@@ -402,6 +424,10 @@ fn palette_runs_actions_with_prompts() {
     ));
     assert!(matches!(a.overlay, Some(Overlay::Prompt(_))));
     typed(&mut a, "needs refund rights");
+    // Enter waits until the customer's text has been shown.
+    let early = press(&mut a, "enter");
+    assert!(sent(&early).is_empty());
+    answer_preview(&mut a, &fx, &["Your question went to an expert."]);
     let fx = press(&mut a, "enter");
     assert_eq!(
         sent(&fx),
@@ -438,7 +464,12 @@ fn palette_runs_actions_with_prompts() {
     );
     press(&mut a, ":");
     typed(&mut a, "close summary");
-    press(&mut a, "enter");
+    let asked = press(&mut a, "enter");
+    answer_preview(
+        &mut a,
+        &asked,
+        &["Ticket #10001 is resolved. How did we do?"],
+    );
     // An empty summary does not close, and says why in the prompt.
     let fx = press(&mut a, "enter");
     assert!(sent(&fx).is_empty());
@@ -549,6 +580,25 @@ fn the_palette_never_defaults_to_what_reaches_the_customer() {
     let labels = palette_labels(&a);
     assert!(labels.iter().any(|l| l.contains("Bohdan")), "{labels:?}");
     assert!(labels.iter().all(|l| !l.contains("Boris")), "{labels:?}");
+}
+
+#[test]
+fn the_palette_offers_no_change_the_server_would_refuse() {
+    let mut a = with_tickets();
+    // A ticket of a queue Anna does not work, someone else's.
+    add_ticket(&mut a.mirror, 9, |t| {
+        t.queue = QueueId::new("VIP");
+        t.assignee = Some(AgentId(2));
+    });
+    a.rows_dirty = true;
+    a.queue_tab = a.tabs.len() - 1;
+    a.handle(Input::Resize);
+    assert_eq!(a.tabs[a.queue_tab].title(), "All");
+    let row = a.rows.iter().position(|r| *r == TicketId(9)).unwrap();
+    a.queue_sel = row;
+    press(&mut a, "ctrl-p");
+    let labels = palette_labels(&a);
+    assert!(labels.iter().all(|l| !l.contains("#10009")), "{labels:?}");
 }
 
 #[test]

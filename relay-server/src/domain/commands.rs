@@ -155,6 +155,10 @@ fn handover_text(
         }
         None => s.push('.'),
     }
+    // A note near the length limit still fits with its heading.
+    while utf16_len(&s) > MAX_TEXT_UTF16 {
+        s.pop();
+    }
     s
 }
 
@@ -358,6 +362,15 @@ impl Op<'_, '_> {
         let upload = rows::load_upload(self.ctx.conn, upload_id)?.ok_or_else(|| {
             DomainError::not_found(format!("no upload {upload_id:?}: upload the file first"))
         })?;
+        // An upload is its uploader's, and goes to one customer once.
+        if upload.agent_id != self.agent.id {
+            return Err(DomainError::forbidden("this upload is another agent's"));
+        }
+        if rows::upload_is_sent(self.ctx.conn, upload_id)? {
+            return Err(DomainError::conflict(
+                "this upload was sent already; upload the file again to send it again",
+            ));
+        }
         let image = upload
             .mime_type
             .as_deref()
@@ -374,7 +387,14 @@ impl Op<'_, '_> {
             mime_type: upload.mime_type,
             size: Some(upload.size),
         };
-        self.outbound(caption, &[attachment])
+        let result = self.outbound(caption, &[attachment])?;
+        if let CommandResult::Applied {
+            message_id: Some(m),
+        } = &result
+        {
+            rows::upload_sent(self.ctx.conn, &upload.id, *m)?;
+        }
+        Ok(result)
     }
 
     /// A message to the customer (a reply, a file): queued for Telegram;
@@ -471,6 +491,9 @@ impl Op<'_, '_> {
             Some(a) => rows::load_agent(self.ctx.conn, a)?.map(|a| a.display_name),
             None => None,
         };
+        if let Some(n) = note {
+            validate::text(n)?;
+        }
         let record = handover_text(
             &from_queue,
             queue.filter(|q| **q != from_queue),
@@ -478,7 +501,6 @@ impl Op<'_, '_> {
             tell_customer,
             note,
         );
-        validate::text(&record)?;
         let mut changed = false;
         if let Some(q) = queue.filter(|q| **q != self.ticket.queue) {
             let from = std::mem::replace(&mut self.ticket.queue, q.clone());

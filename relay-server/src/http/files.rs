@@ -17,12 +17,16 @@ use teloxide::types::FileId;
 use tokio::io::AsyncWriteExt;
 
 use crate::App;
-use crate::domain::{agents, commands};
+use crate::domain::agents;
 use crate::files::{FileStore, clean_name, mime_of};
 use crate::store::rows;
 
 /// Telegram lets bots download files up to this size.
 const TELEGRAM_DOWNLOAD_MAX: u64 = 20 * 1024 * 1024;
+/// Uploads of one agent waiting to be sent, at most.
+const MAX_WAITING_UPLOADS: u64 = 20;
+/// An upload not sent within this long is removed.
+const STALE_UPLOAD_MS: i64 = 24 * 3_600_000;
 
 fn refuse(status: StatusCode, why: impl Into<String>) -> Response {
     let body = serde_json::json!({ "error": why.into() }).to_string();
@@ -89,6 +93,32 @@ pub async fn upload(
         && len > MAX_UPLOAD_BYTES
     {
         return too_big();
+    }
+    // Uploads not sent within a day are forgotten; an agent has a bounded
+    // number waiting, so no token can fill the disk.
+    let files = app.files.clone();
+    let before = shared::Timestamp(app.store.now().0 - STALE_UPLOAD_MS);
+    let agent_id = agent.id;
+    let waiting = app
+        .store
+        .write(move |ctx| {
+            for id in rows::drop_stale_uploads(ctx.conn, before)? {
+                if let Some(p) = files.upload_path(&id) {
+                    let _ = std::fs::remove_file(p);
+                }
+            }
+            rows::uploads_waiting(ctx.conn, agent_id)
+        })
+        .await;
+    match waiting {
+        Ok(n) if n >= MAX_WAITING_UPLOADS => {
+            return refuse(
+                StatusCode::TOO_MANY_REQUESTS,
+                format!("{n} of your uploads wait to be sent; send them or wait a day"),
+            );
+        }
+        Ok(_) => {}
+        Err(e) => return refuse(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
     }
     let id = FileStore::new_upload_id();
     let Some(path) = app.files.upload_path(&id) else {
@@ -205,19 +235,16 @@ pub async fn download(
         Ok(None) => return refuse(StatusCode::NOT_FOUND, "no message has this attachment"),
         Err(e) => return refuse(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
     };
-    if !commands::may_act(&agent, &ticket) {
-        return refuse(
-            StatusCode::FORBIDDEN,
-            format!("ticket #{} is not in one of your queues", ticket.number),
-        );
-    }
+    // Reading a thread's files is like reading its messages (load_older,
+    // history): any agent may. Changes are what queues restrict.
+    tracing::debug!(agent = %agent.name, ticket = ticket.number, "file requested");
     let path = match app.files.uploaded(&file_id) {
         Some(p) => p,
         None => {
             let cached = app.files.cache_path(&file_id);
-            if !tokio::fs::try_exists(&cached).await.unwrap_or(false)
-                && let Err(r) = fetch(&app, &file_id, &cached).await
-            {
+            if tokio::fs::try_exists(&cached).await.unwrap_or(false) {
+                app.files.touch(&cached);
+            } else if let Err(r) = fetch(&app, &file_id, &cached).await {
                 return r;
             }
             cached
@@ -271,8 +298,8 @@ async fn fetch(app: &App, file_id: &str, dest: &std::path::Path) -> Result<(), R
         let _ = tokio::fs::remove_file(&partial).await;
         return Err(unreachable(e));
     }
-    let files = app.files.clone();
-    if let Ok(Err(e)) = tokio::task::spawn_blocking(move || files.evict()).await {
+    let (files, keep) = (app.files.clone(), dest.to_owned());
+    if let Ok(Err(e)) = tokio::task::spawn_blocking(move || files.evict(&keep)).await {
         tracing::warn!("file cache: cannot evict: {e}");
     }
     Ok(())
@@ -304,7 +331,7 @@ async fn serve(path: &std::path::Path, a: &Attachment) -> Response {
             }
         })
         .collect();
-    let encoded: String = url::form_urlencoded::byte_serialize(name.as_bytes()).collect();
+    let encoded = rfc5987(&name);
     let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}");
     let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));
     (
@@ -316,6 +343,20 @@ async fn serve(path: &std::path::Path, a: &Attachment) -> Response {
         body,
     )
         .into_response()
+}
+
+/// Percent-encodes a file name for `filename*=UTF-8''...` (RFC 5987:
+/// everything but letters, digits and `!#$&+-.^_`|~` is `%XX`).
+fn rfc5987(name: &str) -> String {
+    name.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 /// A name for a file Telegram gave none (photos): `photo-<id tail>.jpg`.

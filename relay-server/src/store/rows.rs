@@ -416,6 +416,42 @@ pub fn insert_upload(conn: &Connection, u: &Upload, now: Timestamp) -> Result<()
     Ok(())
 }
 
+/// An upload was sent with message `message`.
+pub fn upload_sent(conn: &Connection, id: &str, message: MessageId) -> Result<(), StoreError> {
+    conn.prepare_cached("UPDATE uploads SET message_id = ?2 WHERE id = ?1")?
+        .execute(params![id, message.0])?;
+    Ok(())
+}
+
+/// Whether an upload was sent already.
+pub fn upload_is_sent(conn: &Connection, id: &str) -> Result<bool, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT message_id IS NOT NULL FROM uploads WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?
+        .unwrap_or(false))
+}
+
+/// How many of an agent's uploads wait to be sent.
+pub fn uploads_waiting(conn: &Connection, agent: AgentId) -> Result<u64, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT count(*) FROM uploads WHERE agent_id = ?1 AND message_id IS NULL")?
+        .query_row([agent.0], |r| r.get::<_, i64>(0))?
+        .max(0) as u64)
+}
+
+/// Forgets uploads never sent and older than `before`; returns their ids
+/// (their files are to be removed).
+pub fn drop_stale_uploads(conn: &Connection, before: Timestamp) -> Result<Vec<String>, StoreError> {
+    let ids: Vec<String> = conn
+        .prepare_cached("SELECT id FROM uploads WHERE message_id IS NULL AND created_at < ?1")?
+        .query_map([before.0], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    conn.prepare_cached("DELETE FROM uploads WHERE message_id IS NULL AND created_at < ?1")?
+        .execute([before.0])?;
+    Ok(ids)
+}
+
 pub fn load_upload(conn: &Connection, id: &str) -> Result<Option<Upload>, StoreError> {
     Ok(conn
         .prepare_cached(
