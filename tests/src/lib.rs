@@ -483,3 +483,38 @@ pub fn ticket_of(m: &Mirror, telegram_user: i64) -> Option<TicketId> {
         .find(|t| t.customer_id == customer && m.messages.contains_key(&t.id))
         .map(|t| t.id)
 }
+
+/// A headless agent-tui session (its real network worker) against `url`,
+/// with `file` as its config file, no colours, and never an opener.
+/// `state`: where drafts and unsent commands are kept (none: not kept).
+pub fn workstation(
+    url: &str,
+    token: &str,
+    file: agent_tui::config::FileConfig,
+    state: Option<&Path>,
+) -> agent_tui::session::Session {
+    let settings = agent_tui::config::Settings::resolve(
+        file,
+        Some(url.into()),
+        Some(token.into()),
+        Some(agent_tui::config::Colors::None),
+    )
+    .expect("settings");
+    let mut s = agent_tui::session::Session::start(&settings, state.map(Path::to_path_buf));
+    s.app.opener = None;
+    s
+}
+
+/// The agent-tui command line tests start in tmux, against `url`, with its
+/// state, log and (empty) config file in `dir`.
+pub fn agent_tui_command(url: &str, token: &str, dir: &Path) -> String {
+    let config = dir.join("none.toml");
+    std::fs::write(&config, "").expect("write an empty config");
+    format!(
+        "{} --url {url} --token {token} --state-dir {} --log-file {} --config {}",
+        agent_tui_bin().display(),
+        dir.display(),
+        dir.join("tui.log").display(),
+        config.display(),
+    )
+}

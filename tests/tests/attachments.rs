@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use agent_tui::config::{Colors, FileConfig, Settings};
+use agent_tui::config::FileConfig;
 use agent_tui::session::{Session, text_of};
 use agent_tui::state::ConnState;
 use bot_api_sim::{SimConfig, SimUser, Simulator};
@@ -18,17 +18,7 @@ fn session(url: &str, token: &str, downloads: &std::path::Path) -> Session {
         download_dir: Some(downloads.to_owned()),
         ..FileConfig::default()
     };
-    let settings = Settings::resolve(
-        file,
-        Some(url.into()),
-        Some(token.into()),
-        Some(Colors::None),
-    )
-    .expect("settings");
-    let mut s = Session::start(&settings, None);
-    // Headless: never start a program to open files.
-    s.app.opener = None;
-    s
+    workstation(url, token, file, None)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

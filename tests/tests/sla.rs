@@ -6,8 +6,7 @@
 
 use std::time::Duration;
 
-use agent_tui::config::{Colors, FileConfig, Settings};
-use agent_tui::session::Session;
+use agent_tui::config::FileConfig;
 use bot_api_sim::{SimConfig, SimUser, Simulator};
 use e2e::*;
 use shared::*;
@@ -78,14 +77,12 @@ async fn a_vip_ticket_is_assigned_warned_breached_and_escalated() {
         ],
     );
     // Vera's workstation: online, she takes VIP chats.
-    let settings = Settings::resolve(
+    let mut ws = workstation(
+        &server.ws_url(),
+        &vera,
         FileConfig::default(),
-        Some(server.ws_url()),
-        Some(vera.clone()),
-        Some(Colors::None),
-    )
-    .unwrap();
-    let mut ws = Session::start(&settings, Some(dir.path().to_owned()));
+        Some(dir.path()),
+    );
     assert!(
         ws.pump_until(WAIT, |a| a.me.as_ref().is_some_and(|m| a
             .mirror

@@ -95,17 +95,8 @@ async fn the_binary_opens_a_chat_switches_tabs_shows_help_and_quits_cleanly() {
     let server = Server::start_direct_bot(&db, "127.0.0.1:0", &sim);
     sim.send_text(501, "Оплата не пройшла");
     sim.send_text(502, "无法登录");
-    let cmd = format!(
-        "{} --url {} --token {} --state-dir {} --log-file {} --config {}",
-        agent_tui_bin().display(),
-        server.ws_url(),
-        token,
-        dir.path().display(),
-        dir.path().join("tui.log").display(),
-        dir.path().join("none.toml").display(),
-    );
-    // A config file that does not exist is an error when named: use an empty one.
-    std::fs::write(dir.path().join("none.toml"), "").unwrap();
+    // A config file that does not exist is an error when named: an empty one.
+    let cmd = agent_tui_command(&server.ws_url(), &token, dir.path());
     // The shell stays after the program, to show its exit status and how
     // it left the terminal.
     let tmux = Tmux::start(&format!("sh -c '{cmd}; echo exit=$?; sleep 60'"), 80, 24);
@@ -180,16 +171,7 @@ async fn the_routine_ticket_takes_seven_keys() {
         .until("Sam's ticket", PATIENCE, |m| ticket_of(m, 602).is_some())
         .await;
     let olena = ticket_of(&probe.mirror, 601).unwrap();
-    std::fs::write(dir.path().join("none.toml"), "").unwrap();
-    let cmd = format!(
-        "{} --url {} --token {} --state-dir {} --log-file {} --config {}",
-        agent_tui_bin().display(),
-        server.ws_url(),
-        token,
-        dir.path().display(),
-        dir.path().join("tui.log").display(),
-        dir.path().join("none.toml").display(),
-    );
+    let cmd = agent_tui_command(&server.ws_url(), &token, dir.path());
     let tmux = Tmux::start(&format!("sh -c '{cmd}; sleep 60'"), 80, 24);
     let patience = Duration::from_secs(30);
     tmux.wait_for("● online", patience);

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use agent_tui::config::{Colors, FileConfig, Settings};
+use agent_tui::config::FileConfig;
 use agent_tui::session::{Session, text_of};
 use agent_tui::state::ConnState;
 use e2e::*;
@@ -29,14 +29,7 @@ fn session(url: &str, token: &str, ca: Option<&std::path::Path>) -> Session {
         ca_file: ca.map(ToOwned::to_owned),
         ..FileConfig::default()
     };
-    let settings = Settings::resolve(
-        file,
-        Some(url.into()),
-        Some(token.into()),
-        Some(Colors::None),
-    )
-    .expect("settings");
-    Session::start(&settings, None)
+    workstation(url, token, file, None)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use agent_tui::config::{Colors, FileConfig, Settings};
+use agent_tui::config::FileConfig;
 use agent_tui::session::{Session, text_of};
 use agent_tui::sla;
 use agent_tui::state::ConnState;
@@ -15,14 +15,7 @@ use shared::*;
 const WAIT: Duration = Duration::from_secs(30);
 
 fn session(url: &str, token: &str, state: &std::path::Path) -> Session {
-    let settings = Settings::resolve(
-        FileConfig::default(),
-        Some(url.into()),
-        Some(token.into()),
-        Some(Colors::None),
-    )
-    .expect("settings");
-    Session::start(&settings, Some(state.to_owned()))
+    workstation(url, token, FileConfig::default(), Some(state))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -310,17 +310,7 @@ impl App {
             Transfer => {
                 if let Arg::Queue(queue) = arg {
                     // A new assignee in the new queue may tell the customer.
-                    let preview = self.ask_preview(
-                        t,
-                        Command::Transfer {
-                            ticket_id: t,
-                            queue: Some(queue.clone()),
-                            agent_id: None,
-                            note: None,
-                            tell_customer: false,
-                        },
-                        fx,
-                    );
+                    let preview = self.ask_preview(t, move_to(t, &queue, None, false), fx);
                     self.prompt(
                         format!("Note for {queue} (optional), Enter to transfer"),
                         PromptKind::Transfer { ticket: t, queue },
@@ -330,17 +320,7 @@ impl App {
             }
             Escalate => {
                 let queue = self.escalate_to.clone();
-                let preview = self.ask_preview(
-                    t,
-                    Command::Transfer {
-                        ticket_id: t,
-                        queue: Some(queue.clone()),
-                        agent_id: None,
-                        note: None,
-                        tell_customer: true,
-                    },
-                    fx,
-                );
+                let preview = self.ask_preview(t, move_to(t, &queue, None, true), fx);
                 self.prompt(
                     format!("Why escalate #{number} to {queue}? (a note for the expert)"),
                     PromptKind::Escalate { ticket: t, queue },
@@ -456,16 +436,7 @@ impl App {
         let escalate = matches!(p.kind, PromptKind::Escalate { .. });
         match p.kind {
             PromptKind::Transfer { ticket, queue } | PromptKind::Escalate { ticket, queue } => {
-                self.command(
-                    Command::Transfer {
-                        ticket_id: ticket,
-                        queue: Some(queue),
-                        agent_id: None,
-                        note,
-                        tell_customer: escalate,
-                    },
-                    fx,
-                );
+                self.command(move_to(ticket, &queue, note, escalate), fx);
             }
             PromptKind::Tags { ticket } => {
                 let add: Vec<String> = text
@@ -741,6 +712,17 @@ pub fn status_word(s: TicketStatus) -> &'static str {
         TicketStatus::PendingOnCustomer => "waiting",
         TicketStatus::Resolved => "resolved",
         TicketStatus::Closed => "closed",
+    }
+}
+
+/// A transfer to `queue` (an escalation when the customer is told).
+fn move_to(ticket: TicketId, queue: &QueueId, note: Option<String>, tell: bool) -> Command {
+    Command::Transfer {
+        ticket_id: ticket,
+        queue: Some(queue.clone()),
+        agent_id: None,
+        note,
+        tell_customer: tell,
     }
 }
 
