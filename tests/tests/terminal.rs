@@ -110,7 +110,8 @@ async fn the_binary_opens_a_chat_switches_tabs_shows_help_and_quits_cleanly() {
     tmux.keys(&["Enter"]);
     let first = tmux.wait_for("Reply to the customer", patience);
     tmux.keys(&["q", "j", "Enter"]);
-    tmux.wait_for("2:", patience);
+    // The second chat's tab ("2:" alone would match a clock like 12:28).
+    tmux.wait_for("│ 2:", patience);
     let second = tmux.screen();
     let opened = |s: &str| {
         if s.contains("无法登录") {
