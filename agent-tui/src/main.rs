@@ -7,8 +7,10 @@ use anyhow::{Context, Result, bail};
 use clap::Parser;
 
 /// The support engineer's workstation: queues with live SLA countdowns,
-/// up to 10 chats as tabs, fuzzy macros, a command palette and alerts,
-/// over a WebSocket to the relay server. Works at 80x24 and over SSH.
+/// up to 10 chats as tabs, fuzzy macros in the customer's language, a
+/// command palette and alerts, files both ways (f opens one, ctrl-o sends
+/// one), over a WebSocket (ws:// or wss://) to the relay server. Works at
+/// 80x24 and over SSH.
 ///
 /// Settings come from built-in defaults, then the TOML config file, then
 /// AGENT_TUI_* environment variables and these flags. Press ? inside for
@@ -22,7 +24,8 @@ struct Cli {
     #[arg(long, env = "AGENT_TUI_URL")]
     url: Option<String>,
     /// For wss://: PEM certificates of a private CA (or the server's own
-    /// self-signed certificate) to trust besides the public roots.
+    /// self-signed certificate) to trust besides the public roots and the
+    /// system's trust store.
     #[arg(long, env = "AGENT_TUI_CA_FILE", value_name = "FILE")]
     ca_file: Option<PathBuf>,
     /// Your agent token (relay-server agent add prints it).
