@@ -174,6 +174,9 @@ struct Inner {
     clock: Arc<dyn Clock>,
 }
 
+/// Prepared statements kept per connection.
+const STATEMENT_CACHE: usize = 256;
+
 /// Opens a connection with the pragmas every connection of ours uses.
 fn open_conn(
     path: &Path,
@@ -195,6 +198,10 @@ fn open_conn(
     conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
         .map_err(opened)?;
     conn.busy_timeout(Duration::from_secs(10))?;
+    // rusqlite keeps 16 prepared statements by default; the writer runs
+    // many more distinct ones per message (intake, SLA, assignment,
+    // outbox), and an overflowing cache re-parses SQL on every call.
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     let sync = match durability {
         Durability::Full => "FULL",
         Durability::Normal => "NORMAL",
