@@ -35,6 +35,29 @@ pub struct Compose {
 }
 
 impl Compose {
+    /// The editing keys every text field shares (the compose box, prompts):
+    /// characters, ctrl-w, ctrl-a/ctrl-e, arrows, home/end, backspace,
+    /// delete. False when `key` is not one of them.
+    pub fn edit(&mut self, key: &crate::keymap::Key) -> bool {
+        use crossterm::event::KeyCode;
+        match key.code {
+            KeyCode::Char('w') if key.ctrl => self.delete_word(),
+            KeyCode::Char('a') if key.ctrl => self.home(),
+            KeyCode::Char('e') if key.ctrl => self.end(),
+            KeyCode::Char(c) if !key.ctrl && !key.alt => self.insert_char(c),
+            KeyCode::Backspace => self.backspace(),
+            KeyCode::Delete => self.delete(),
+            KeyCode::Left => self.left(),
+            KeyCode::Right => self.right(),
+            KeyCode::Up => self.vertical(true),
+            KeyCode::Down => self.vertical(false),
+            KeyCode::Home => self.home(),
+            KeyCode::End => self.end(),
+            _ => return false,
+        }
+        true
+    }
+
     pub fn is_empty(&self) -> bool {
         self.text.trim().is_empty()
     }

@@ -132,20 +132,10 @@ impl Prompt {
         if !self.kind.takes_text() {
             return Outcome::Keep;
         }
-        let i = &mut self.input;
-        match key.code {
-            KeyCode::Char('w') if key.ctrl => i.delete_word(),
-            KeyCode::Char('u') if key.ctrl => *i = Compose::default(),
-            KeyCode::Char('a') if key.ctrl => i.home(),
-            KeyCode::Char('e') if key.ctrl => i.end(),
-            KeyCode::Char(c) if !key.ctrl && !key.alt => i.insert_char(c),
-            KeyCode::Backspace => i.backspace(),
-            KeyCode::Delete => i.delete(),
-            KeyCode::Left => i.left(),
-            KeyCode::Right => i.right(),
-            KeyCode::Home => i.home(),
-            KeyCode::End => i.end(),
-            _ => {}
+        if key.ctrl && key.code == KeyCode::Char('u') {
+            self.input = Compose::default();
+        } else {
+            self.input.edit(&key);
         }
         Outcome::Keep
     }

@@ -260,25 +260,12 @@ impl App {
             return;
         };
         let d = self.drafts.entry(t).or_default();
-        match key.code {
-            KeyCode::Char('/') if !key.ctrl && !key.alt && d.text.is_empty() => {
-                return self.open_macros(t, true);
-            }
-            KeyCode::Char('w') if key.ctrl => d.delete_word(),
-            KeyCode::Char('a') if key.ctrl => d.home(),
-            KeyCode::Char('e') if key.ctrl => d.end(),
-            KeyCode::Char(c) if !key.ctrl && !key.alt => d.insert_char(c),
-            KeyCode::Backspace => d.backspace(),
-            KeyCode::Delete => d.delete(),
-            KeyCode::Left => d.left(),
-            KeyCode::Right => d.right(),
-            KeyCode::Up => d.vertical(true),
-            KeyCode::Down => d.vertical(false),
-            KeyCode::Home => d.home(),
-            KeyCode::End => d.end(),
-            _ => return,
+        if key.code == KeyCode::Char('/') && !key.ctrl && !key.alt && d.text.is_empty() {
+            return self.open_macros(t, true);
         }
-        self.touch();
+        if d.edit(&key) {
+            self.touch();
+        }
     }
 
     pub(super) fn open_macros(&mut self, ticket: TicketId, from_slash: bool) {
