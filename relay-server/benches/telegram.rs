@@ -10,6 +10,10 @@
 //!    receipt, p50 / p99 / max.
 //! 3. The outbox with 5,000 chats queued and the pace set to 30/s: the rate
 //!    Telegram sees, the busiest second, and 429s (must be 0).
+//! 4. CPU (`-- cpu`): the real `relay-server` binary in its own process
+//!    (durability full, the default long poll), its CPU time read from
+//!    /proc: idle for 20 s, a burst of 5,000 messages, and steady traffic
+//!    at 200 messages/s for 15 s; CPU-seconds per 1,000 messages filed.
 
 mod common;
 
@@ -328,6 +332,154 @@ async fn outbox(durability: Durability) {
     d.shutdown.cancel();
 }
 
+/// The relay-server binary serving a fresh database against `sim`.
+struct Process {
+    child: std::process::Child,
+    db: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Process {
+    fn start(sim: &Simulator) -> Process {
+        use std::io::BufRead;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = dir.path().join("desk.db");
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_relay-server"))
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("XDG_CONFIG_HOME", dir.path())
+            .env("XDG_DATA_HOME", dir.path())
+            .env("RELAY_DB", &db)
+            .env("RELAY_BOT__MODE", "direct")
+            .env("RELAY_BOT__CONSENT", "false")
+            .env("TELEGRAM_BOT_TOKEN", sim.token())
+            .env("TELEGRAM_API_URL", sim.api_url())
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()
+            .expect("relay-server");
+        let out = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        std::io::BufReader::new(out)
+            .read_line(&mut line)
+            .expect("ready line");
+        assert!(line.contains("listening"), "{line}");
+        Process {
+            child,
+            db,
+            _dir: dir,
+        }
+    }
+
+    /// User + system CPU time of the whole process so far, in seconds.
+    fn cpu(&self) -> f64 {
+        let stat =
+            std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).expect("/proc stat");
+        // Fields after the command name: state is the 3rd field, utime the 14th.
+        let rest = &stat[stat.rfind(')').expect("stat") + 2..];
+        let f: Vec<&str> = rest.split(' ').collect();
+        let ticks: f64 =
+            f[11].parse::<f64>().expect("utime") + f[12].parse::<f64>().expect("stime");
+        ticks / clock_ticks()
+    }
+
+    /// Customer messages filed so far.
+    fn filed(&self) -> i64 {
+        let c = rusqlite::Connection::open_with_flags(
+            &self.db,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .expect("open db");
+        c.busy_timeout(Duration::from_secs(5)).expect("timeout");
+        c.query_row(
+            "SELECT count(*) FROM messages WHERE kind = 'inbound'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count")
+    }
+
+    async fn wait_filed(&self, n: i64) {
+        while self.filed() < n {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn clock_ticks() -> f64 {
+    std::process::Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
+/// What the relay's own process spends: idle, per message in a burst, per
+/// message at a steady rate.
+async fn cpu() {
+    const USERS: i64 = 1_000;
+    const BURST: i64 = 5_000;
+    const RATE: u64 = 200;
+    const STEADY_SECS: u64 = 15;
+    const IDLE: Duration = Duration::from_secs(30);
+    let sim = simulator(USERS).await;
+    let p = Process::start(&sim);
+    // Every customer has a ticket: what follows measures their follow-ups.
+    for id in 1..=USERS {
+        sim.send_text(id, "warm-up");
+    }
+    p.wait_filed(USERS).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let c0 = p.cpu();
+    tokio::time::sleep(IDLE).await;
+    let idle = (p.cpu() - c0) / IDLE.as_secs_f64();
+    let c0 = p.cpu();
+    let start = Instant::now();
+    for i in 0..BURST {
+        sim.send_text(1 + i % USERS, &format!("b-{i}"));
+    }
+    p.wait_filed(USERS + BURST).await;
+    let burst = (p.cpu() - c0, start.elapsed());
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let n = (RATE * STEADY_SECS) as i64;
+    let c0 = p.cpu();
+    let start = Instant::now();
+    let mut tick = tokio::time::interval(Duration::from_micros(1_000_000 / RATE));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    for i in 0..n {
+        tick.tick().await;
+        sim.send_text(1 + i % USERS, &format!("s-{i}"));
+    }
+    p.wait_filed(USERS + BURST + n).await;
+    let steady = (p.cpu() - c0, start.elapsed());
+    let per_k = |cpu: f64, n: i64| cpu / n as f64 * 1000.0;
+    println!("cpu: idle {:.2}% of a core ({IDLE:?})", idle * 100.0);
+    println!(
+        "cpu: burst of {BURST}: {:.2} CPU-s in {:.1?}, {:.3} CPU-s per 1,000 messages",
+        burst.0,
+        burst.1,
+        per_k(burst.0, BURST)
+    );
+    println!(
+        "cpu: steady {RATE}/s for {STEADY_SECS} s ({n} messages): {:.2} CPU-s in {:.1?}, {:.3} CPU-s per 1,000 messages ({:.1}x the burst)",
+        steady.0,
+        steady.1,
+        per_k(steady.0, n),
+        per_k(steady.0, n) / per_k(burst.0, BURST)
+    );
+}
+
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -337,7 +489,7 @@ async fn main() {
     let only = |part: &str| {
         !args
             .iter()
-            .any(|a| ["throughput", "latency", "outbox"].contains(&a.as_str()))
+            .any(|a| ["throughput", "latency", "outbox", "cpu"].contains(&a.as_str()))
             || args.iter().any(|a| a == part)
     };
     if only("throughput") {
@@ -348,5 +500,8 @@ async fn main() {
     }
     if only("outbox") {
         outbox(durability).await;
+    }
+    if only("cpu") {
+        cpu().await;
     }
 }

@@ -216,6 +216,9 @@ pub struct TelegramSettings {
     pub token: String,
     pub api_url: String,
     pub poll_timeout_secs: u32,
+    /// Longest wait after updates arrive before asking for more (0-1000):
+    /// a steady stream is stored in batches.
+    pub gather_ms: u64,
     pub per_chat_interval_ms: u64,
     pub global_per_sec: u32,
     pub group_per_min: u32,
@@ -257,6 +260,12 @@ impl TelegramSettings {
                     self.api_url
                 ));
             }
+        }
+        if self.gather_ms > 1000 {
+            return Err(format!(
+                "telegram.gather_ms {} is above 1000 (customers would wait)",
+                self.gather_ms
+            ));
         }
         if self.global_per_sec == 0 || self.group_per_min == 0 || self.max_in_flight == 0 {
             return Err("telegram pacing values must be above 0".into());

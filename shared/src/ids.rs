@@ -43,6 +43,40 @@ impl Timestamp {
     pub fn plus_minutes(self, minutes: u32) -> Timestamp {
         Timestamp(self.0 + i64::from(minutes) * 60_000)
     }
+
+    /// How long after `earlier` this is (zero when it is not after).
+    pub fn since(self, earlier: Timestamp) -> std::time::Duration {
+        std::time::Duration::from_millis(u64::try_from(self.0 - earlier.0).unwrap_or(0))
+    }
+
+    /// Signed milliseconds from `earlier` to this (negative: before it).
+    pub fn ms_since(self, earlier: Timestamp) -> i64 {
+        self.0 - earlier.0
+    }
+}
+
+fn millis(d: std::time::Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+impl std::ops::Add<std::time::Duration> for Timestamp {
+    type Output = Timestamp;
+    fn add(self, d: std::time::Duration) -> Timestamp {
+        Timestamp(self.0.saturating_add(millis(d)))
+    }
+}
+
+impl std::ops::Sub<std::time::Duration> for Timestamp {
+    type Output = Timestamp;
+    fn sub(self, d: std::time::Duration) -> Timestamp {
+        Timestamp(self.0.saturating_sub(millis(d)))
+    }
+}
+
+impl std::ops::AddAssign<std::time::Duration> for Timestamp {
+    fn add_assign(&mut self, d: std::time::Duration) {
+        *self = *self + d;
+    }
 }
 
 impl fmt::Display for Timestamp {

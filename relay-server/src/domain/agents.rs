@@ -101,7 +101,7 @@ pub fn add(
             ctx.now.0
         ],
     )?;
-    let agent = rows::load_agent(ctx.conn, AgentId(ctx.conn.last_insert_rowid()))?
+    let agent = rows::load_agent(ctx, AgentId(ctx.conn.last_insert_rowid()))?
         .ok_or_else(|| DomainError::not_found("agent vanished"))?;
     ctx.append(Event::AgentUpserted {
         agent: agent.clone(),
@@ -148,7 +148,7 @@ pub fn remove(ctx: &mut WriteCtx<'_>, desk: &Desk, name: &str) -> Result<u32, Do
         .query_map([agent.id.0], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     for id in &ids {
-        if let Some(mut t) = rows::load_ticket(ctx.conn, TicketId(*id))? {
+        if let Some(mut t) = rows::load_ticket(ctx, TicketId(*id))? {
             super::assign::set_assignee(ctx, desk, &mut t, None, None)?;
         }
     }

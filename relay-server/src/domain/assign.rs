@@ -316,7 +316,7 @@ pub fn reassign_due(ctx: &mut WriteCtx<'_>, desk: &Desk) -> Result<usize, Domain
         .collect::<Result<_, _>>()?;
     let mut moved = 0;
     for id in due {
-        let Some(mut t) = rows::load_ticket(ctx.conn, TicketId(id))? else {
+        let Some(mut t) = rows::load_ticket(ctx, TicketId(id))? else {
             continue;
         };
         let Some(from) = t.assignee else {
@@ -346,7 +346,7 @@ pub fn reassign_due(ctx: &mut WriteCtx<'_>, desk: &Desk) -> Result<usize, Domain
             Some(from),
         );
         let name = |ctx: &WriteCtx<'_>, a: AgentId| -> Result<String, DomainError> {
-            Ok(rows::load_agent(ctx.conn, a)?.map_or_else(|| a.to_string(), |a| a.display_name))
+            Ok(rows::load_agent(ctx, a)?.map_or_else(|| a.to_string(), |a| a.display_name))
         };
         match to {
             Some(to) => {
@@ -403,7 +403,7 @@ pub fn backlog(ctx: &mut WriteCtx<'_>, desk: &Desk) -> Result<usize, DomainError
             .query_map(params![q.wire.id.as_str(), room], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
         for id in waiting {
-            let Some(mut t) = rows::load_ticket(ctx.conn, TicketId(id))? else {
+            let Some(mut t) = rows::load_ticket(ctx, TicketId(id))? else {
                 continue;
             };
             match auto_assign(ctx, desk, &mut t, None)? {
@@ -416,7 +416,7 @@ pub fn backlog(ctx: &mut WriteCtx<'_>, desk: &Desk) -> Result<usize, DomainError
 }
 
 /// The staff chat gets `text`, when one is configured.
-pub fn staff_post(ctx: &WriteCtx<'_>, desk: &Desk, text: &str) -> Result<(), DomainError> {
+pub fn staff_post(ctx: &mut WriteCtx<'_>, desk: &Desk, text: &str) -> Result<(), DomainError> {
     match desk.rules.staff_chat {
         Some(chat) => outbox::to_chat(ctx, chat, text, None),
         None => Ok(()),

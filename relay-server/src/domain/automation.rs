@@ -110,7 +110,7 @@ pub fn run_due(ctx: &mut WriteCtx<'_>, desk: &Desk) -> Result<usize, DomainError
                     "INSERT INTO automation_runs (ticket_id, rule, since, at) VALUES (?1, ?2, ?3, ?4)",
                 )?
                 .execute(params![id, rule.name, since, ctx.now.0])?;
-            let Some(mut t) = rows::load_ticket(ctx.conn, TicketId(id))? else {
+            let Some(mut t) = rows::load_ticket(ctx, TicketId(id))? else {
                 continue;
             };
             apply(ctx, desk, rule, &mut t)?;
@@ -129,7 +129,7 @@ fn apply(
     let waited = hours::short(rule.after_ms);
     match rule.action {
         Do::Remind => {
-            let customer = rows::load_customer(ctx.conn, t.customer_id)?
+            let customer = rows::load_customer(ctx, t.customer_id)?
                 .ok_or_else(|| DomainError::not_found("customer vanished"))?;
             let text = desk.bot.t(
                 lang(&customer),
@@ -151,7 +151,7 @@ fn apply(
             let from = t.status;
             super::commands::close_ticket(ctx, &desk.queues, t)?;
             if from == TicketStatus::PendingOnCustomer {
-                let customer = rows::load_customer(ctx.conn, t.customer_id)?
+                let customer = rows::load_customer(ctx, t.customer_id)?
                     .ok_or_else(|| DomainError::not_found("customer vanished"))?;
                 let text = desk.bot.t(
                     lang(&customer),

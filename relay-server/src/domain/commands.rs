@@ -45,7 +45,7 @@ pub fn apply(
             "command id must be 1-64 visible ASCII characters",
         ));
     }
-    let agent = rows::agent_by_token_hash(ctx.conn, token_hash)?
+    let agent = rows::agent_by_token_hash(ctx, token_hash)?
         .ok_or_else(|| DomainError::forbidden("this token was revoked or replaced"))?;
     if let Command::Preview { command, .. } = cmd {
         return preview(ctx, desk, &agent, command);
@@ -80,7 +80,7 @@ fn execute(
             _ => Err(DomainError::invalid("this command needs a ticket")),
         };
     };
-    let mut ticket = rows::load_ticket(ctx.conn, ticket_id)?
+    let mut ticket = rows::load_ticket(ctx, ticket_id)?
         .ok_or_else(|| DomainError::not_found(format!("ticket {ticket_id} does not exist")))?;
     // Marking read is allowed on any ticket one can see; changes need the queue.
     let read_only = matches!(
@@ -200,11 +200,11 @@ fn preview(
             "that command sends nothing to preview",
         ));
     }
-    let mark = rows::outgoing_mark(ctx.conn)?;
+    let mark = crate::store::outbox::outgoing_mark(ctx)?;
     let dry = ctx.attempt(|ctx| -> Result<(), DryRun> {
         execute(ctx, desk, agent, cmd).map_err(DryRun::Failed)?;
-        Err(DryRun::Would(rows::outgoing_since(
-            ctx.conn, mark, ticket_id,
+        Err(DryRun::Would(crate::store::outbox::outgoing_since(
+            ctx, mark, ticket_id,
         )?))
     });
     let texts = match dry {
@@ -212,8 +212,8 @@ fn preview(
         Err(DryRun::Failed(e)) => return Err(e),
         Ok(()) => unreachable!("a preview always rolls back"),
     };
-    let language = rows::load_ticket(ctx.conn, ticket_id)?
-        .map(|t| rows::load_customer(ctx.conn, t.customer_id))
+    let language = rows::load_ticket(ctx, ticket_id)?
+        .map(|t| rows::load_customer(ctx, t.customer_id))
         .transpose()?
         .flatten()
         .map(|c| {
@@ -336,7 +336,7 @@ impl Op<'_, '_> {
             self.ctx.now,
         )?;
         if kind == MessageKind::Outbound {
-            super::outbox::enqueue(self.ctx, msg.id, self.ticket.id, None)?;
+            crate::store::outbox::enqueue_message(self.ctx, msg.id, self.ticket.id, None)?;
         }
         let id = msg.id;
         self.ctx.append(Event::MessageAdded { message: msg })?;
@@ -359,14 +359,14 @@ impl Op<'_, '_> {
                 "a file's caption is at most {MAX_CAPTION_UTF16} characters (Telegram's limit)"
             )));
         }
-        let upload = rows::load_upload(self.ctx.conn, upload_id)?.ok_or_else(|| {
+        let upload = rows::load_upload(self.ctx, upload_id)?.ok_or_else(|| {
             DomainError::not_found(format!("no upload {upload_id:?}: upload the file first"))
         })?;
         // An upload is its uploader's, and goes to one customer once.
         if upload.agent_id != self.agent.id {
             return Err(DomainError::forbidden("this upload is another agent's"));
         }
-        if rows::upload_is_sent(self.ctx.conn, upload_id)? {
+        if rows::upload_is_sent(self.ctx, upload_id)? {
             return Err(DomainError::conflict(
                 "this upload was sent already; upload the file again to send it again",
             ));
@@ -392,7 +392,7 @@ impl Op<'_, '_> {
             message_id: Some(m),
         } = &result
         {
-            rows::upload_sent(self.ctx.conn, &upload.id, *m)?;
+            rows::upload_sent(self.ctx, &upload.id, *m)?;
         }
         Ok(result)
     }
@@ -444,7 +444,7 @@ impl Op<'_, '_> {
             return UNCHANGED;
         }
         if let Some(to) = to {
-            let target = rows::load_agent(self.ctx.conn, to)?
+            let target = rows::load_agent(self.ctx, to)?
                 .ok_or_else(|| DomainError::not_found(format!("agent {to} does not exist")))?;
             if !serves(&target, &self.ticket.queue) {
                 return Err(DomainError::invalid(format!(
@@ -475,7 +475,7 @@ impl Op<'_, '_> {
             return Err(DomainError::not_found(format!("queue {q} does not exist")));
         }
         if let Some(a) = agent {
-            let target = rows::load_agent(self.ctx.conn, a)?
+            let target = rows::load_agent(self.ctx, a)?
                 .ok_or_else(|| DomainError::not_found(format!("agent {a} does not exist")))?;
             let queue = queue.unwrap_or(&self.ticket.queue);
             if !serves(&target, queue) {
@@ -488,7 +488,7 @@ impl Op<'_, '_> {
         // The thread keeps a line of every hand-over, with the note.
         let from_queue = self.ticket.queue.clone();
         let target_name = match agent {
-            Some(a) => rows::load_agent(self.ctx.conn, a)?.map(|a| a.display_name),
+            Some(a) => rows::load_agent(self.ctx, a)?.map(|a| a.display_name),
             None => None,
         };
         if let Some(n) = note {
@@ -511,7 +511,7 @@ impl Op<'_, '_> {
             })?;
             // The old assignee keeps the ticket only when they also work the new queue.
             let keep = match self.ticket.assignee {
-                Some(a) => rows::load_agent(self.ctx.conn, a)?.is_some_and(|a| serves(&a, q)),
+                Some(a) => rows::load_agent(self.ctx, a)?.is_some_and(|a| serves(&a, q)),
                 None => true,
             };
             if !keep && agent.is_none() {
@@ -624,7 +624,7 @@ impl Op<'_, '_> {
     }
 
     fn mark_read(&mut self, up_to: MessageId) -> Result<CommandResult, DomainError> {
-        match rows::load_message(self.ctx.conn, up_to)? {
+        match rows::load_message(self.ctx, up_to)? {
             Some(m) if m.ticket_id == self.ticket.id => {}
             _ => {
                 return Err(DomainError::not_found(format!(
@@ -692,7 +692,7 @@ pub fn save_ticket(
 ) -> Result<(), DomainError> {
     ticket.updated_at = ctx.now;
     sla::track(ctx, queues, ticket)?;
-    rows::save_ticket(ctx.conn, ticket)?;
+    rows::save_ticket(ctx, ticket)?;
     if matches!(change, TicketChange::Status { .. }) {
         ctx.conn
             .prepare_cached("UPDATE tickets SET status_since = ?2 WHERE id = ?1")?

@@ -3,7 +3,6 @@
 //! actions (staff chat, the leads, priority up, another queue). New VIP
 //! and Security tickets are announced to the staff chat.
 
-use rusqlite::params;
 use shared::*;
 
 use super::assign::{self, desk_note, staff_post};
@@ -11,11 +10,10 @@ use super::commands::save_ticket;
 use super::desk::Desk;
 use super::queues::Action;
 use super::{DomainError, hours, sla};
-use crate::store::WriteCtx;
-use crate::store::rows;
+use crate::store::{self, WriteCtx, rows};
 
 /// Alerts handled per timer run at most (the rest wait a second).
-const BATCH: i64 = 200;
+const BATCH: usize = 200;
 
 fn target_words(t: SlaTarget) -> &'static str {
     match t {
@@ -28,43 +26,36 @@ fn target_words(t: SlaTarget) -> &'static str {
 
 fn agent_name(ctx: &WriteCtx<'_>, a: Option<AgentId>) -> Result<String, DomainError> {
     Ok(match a {
-        Some(a) => rows::load_agent(ctx.conn, a)?.map_or_else(|| a.to_string(), |a| a.name),
+        Some(a) => rows::load_agent(ctx, a)?.map_or_else(|| a.to_string(), |a| a.name),
         None => "unassigned".into(),
     })
 }
 
 /// Raises every warning and breach now due. Returns how many.
 pub fn fire_due(ctx: &mut WriteCtx<'_>, desk: &Desk) -> Result<usize, DomainError> {
-    let due: Vec<i64> = ctx
-        .conn
-        .prepare_cached(
-            "SELECT id FROM tickets WHERE sla_alert_at <= ?1 ORDER BY sla_alert_at LIMIT ?2",
-        )?
-        .query_map(params![ctx.now.0, BATCH], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
+    let due = store::sla::alerts_due(ctx, ctx.now, BATCH)?;
     let mut fired = 0;
-    for ticket_id in due {
-        let id = TicketId(ticket_id);
+    for id in due {
         // One alert at a time, everything reloaded: an alert's actions may
         // move the ticket to another queue or raise its priority.
         loop {
-            let Some(t) = rows::load_ticket(ctx.conn, id)? else {
+            let Some(t) = rows::load_ticket(ctx, id)? else {
                 break;
             };
             let Some(q) = desk.queues.config(&t.queue) else {
-                sla::set_alert(ctx.conn, id, None)?;
+                store::sla::set_alert(ctx, id, None)?;
                 break;
             };
-            let mut clocks = sla::load(ctx.conn, id, &q.calendar)?;
+            let mut clocks = sla::load(ctx, id, &q.calendar)?;
             let raised = clocks.iter_mut().find_map(|c| {
                 let (level, lead_ms) = c.alert_due(&q.warn_before, ctx.now)?;
                 Some((c.clone(), level, lead_ms))
             });
-            sla::set_alert(ctx.conn, id, sla::next_alert(&clocks, &q.warn_before))?;
+            store::sla::set_alert(ctx, id, sla::next_alert(&clocks, &q.warn_before))?;
             let Some((clock, level, lead_ms)) = raised else {
                 break;
             };
-            sla::store(ctx.conn, id, &clock)?;
+            store::sla::save_clock(ctx, id, &clock.stored())?;
             let r = Raised {
                 target: clock.target,
                 level,
@@ -147,13 +138,7 @@ fn act(
     match action {
         Action::StaffChat => staff_post(ctx, desk, text),
         Action::AlertLead => {
-            let leads: Vec<String> = ctx
-                .conn
-                .prepare_cached(
-                    "SELECT name FROM agents WHERE role = 'supervisor' AND removed_at IS NULL ORDER BY id",
-                )?
-                .query_map([], |r| r.get(0))?
-                .collect::<Result<_, _>>()?;
+            let leads = store::agents::supervisor_names(ctx)?;
             let to = if leads.is_empty() {
                 "no lead is configured".to_owned()
             } else {
@@ -190,7 +175,7 @@ fn act(
             }
             assign::move_queue(ctx, desk, t, to, &format!("Escalated to {to}: {text}"))?;
             let keeps = match t.assignee {
-                Some(a) => rows::load_agent(ctx.conn, a)?
+                Some(a) => rows::load_agent(ctx, a)?
                     .is_some_and(|a| a.role == Role::Supervisor || a.queues.contains(to)),
                 None => false,
             };
@@ -204,19 +189,18 @@ fn act(
 }
 
 /// A new ticket in a queue that announces: posted to the staff chat.
-pub fn announce(ctx: &WriteCtx<'_>, desk: &Desk, t: &Ticket) -> Result<(), DomainError> {
+pub fn announce(ctx: &mut WriteCtx<'_>, desk: &Desk, t: &Ticket) -> Result<(), DomainError> {
     let Some(q) = desk.queues.config(&t.queue) else {
         return Ok(());
     };
     if !q.announce {
         return Ok(());
     }
-    let who = rows::load_customer(ctx.conn, t.customer_id)?.map_or_else(String::new, |c| {
-        match c.username {
+    let who =
+        rows::load_customer(ctx, t.customer_id)?.map_or_else(String::new, |c| match c.username {
             Some(u) => format!("{} (@{u})", c.first_name),
             None => c.first_name,
-        }
-    });
+        });
     let due = t
         .sla
         .first_reply_due
@@ -246,12 +230,12 @@ pub fn tell_customer(
     t: &mut Ticket,
     agent: &Agent,
 ) -> Result<(), DomainError> {
-    let Some(m) = rows::global_macro(ctx.conn, "escalate")? else {
+    let Some(m) = rows::global_macro(ctx, "escalate")? else {
         return Err(DomainError::not_found(
             "there is no global macro \"escalate\" to tell the customer with",
         ));
     };
-    let customer = rows::load_customer(ctx.conn, t.customer_id)?
+    let customer = rows::load_customer(ctx, t.customer_id)?
         .ok_or_else(|| DomainError::not_found("customer vanished"))?;
     let s = &t.sla;
     let due = s

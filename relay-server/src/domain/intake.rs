@@ -249,7 +249,7 @@ fn slow_down_if_flooding(
 /// Inserts the customer, or updates what Telegram now says about them (a
 /// language the customer chose with /language is kept).
 pub fn upsert_customer(ctx: &mut WriteCtx<'_>, s: &Sender) -> Result<Customer, DomainError> {
-    let existing = crate::store::read::customers_by_telegram(ctx.conn, s.telegram_user_id)?;
+    let existing = crate::store::read::customers_by_telegram(ctx, s.telegram_user_id)?;
     let mut c = match existing {
         Some(c) => c,
         None => {
@@ -259,7 +259,7 @@ pub fn upsert_customer(ctx: &mut WriteCtx<'_>, s: &Sender) -> Result<Customer, D
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 )?
                 .execute(params![s.telegram_user_id, s.first_name, s.last_name, s.username, s.language, ctx.now.0])?;
-            let c = rows::load_customer(ctx.conn, CustomerId(ctx.conn.last_insert_rowid()))?
+            let c = rows::load_customer(ctx, CustomerId(ctx.conn.last_insert_rowid()))?
                 .ok_or_else(|| DomainError::not_found("customer vanished"))?;
             ctx.append(Event::CustomerUpserted {
                 customer: c.clone(),
@@ -311,7 +311,7 @@ pub fn open_ticket(
     topic: Option<String>,
     priority: Priority,
 ) -> Result<Ticket, DomainError> {
-    let who = rows::load_customer(ctx.conn, customer)?
+    let who = rows::load_customer(ctx, customer)?
         .ok_or_else(|| DomainError::not_found(format!("customer {customer} does not exist")))?;
     let (queue, priority) = super::routing::route(
         desk,
@@ -372,7 +372,7 @@ pub fn open_ticket(
         ])?;
     ticket.id = TicketId(ctx.conn.last_insert_rowid());
     super::sla::track(ctx, &desk.queues, &mut ticket)?;
-    rows::save_ticket(ctx.conn, &ticket)?;
+    rows::save_ticket(ctx, &ticket)?;
     ctx.append(Event::TicketCreated {
         ticket: ticket.clone(),
     })?;
@@ -419,7 +419,7 @@ pub fn customer_edit(
     ctx.conn
         .prepare_cached("UPDATE messages SET text = ?2, edited_at = ?3 WHERE id = ?1")?
         .execute(params![id, text, ctx.now.0])?;
-    let m = rows::load_message(ctx.conn, MessageId(id))?
+    let m = rows::load_message(ctx, MessageId(id))?
         .ok_or_else(|| DomainError::not_found("message vanished"))?;
     ctx.append(Event::MessageUpdated { message: m })?;
     Ok(true)
@@ -438,7 +438,7 @@ pub fn set_vip(
             "{telegram_user_id} is not a Telegram user id (1..2^40)"
         )));
     }
-    let mut c = match crate::store::read::customers_by_telegram(ctx.conn, telegram_user_id)? {
+    let mut c = match crate::store::read::customers_by_telegram(ctx, telegram_user_id)? {
         Some(c) => c,
         None => upsert_customer(
             ctx,

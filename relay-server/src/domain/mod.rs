@@ -19,6 +19,8 @@ pub mod presence;
 pub mod queues;
 pub mod routing;
 pub mod sla;
+#[cfg(test)]
+pub mod testkit;
 pub mod timers;
 pub mod validate;
 

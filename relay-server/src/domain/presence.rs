@@ -86,7 +86,7 @@ pub fn return_offline(ctx: &mut WriteCtx<'_>, desk: &Desk) -> Result<usize, Doma
             .query_map([agent], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
         for id in tickets {
-            let Some(mut t) = rows::load_ticket(ctx.conn, TicketId(id))? else {
+            let Some(mut t) = rows::load_ticket(ctx, TicketId(id))? else {
                 continue;
             };
             assign::set_assignee(ctx, desk, &mut t, None, None)?;

@@ -10,13 +10,13 @@
 //! ticket inside a write job, and `recompute_all` after a calendar or
 //! policy change.
 
-use rusqlite::{OptionalExtension, params};
 use shared::*;
 
 use super::DomainError;
 use super::hours::Calendar;
 use super::queues::{Policy, QueueConfig, Queues};
-use crate::store::WriteCtx;
+use crate::store::sla::StoredClock;
+use crate::store::{self, Db, WriteCtx};
 
 /// Bump on any change to how deadlines are computed (the clock rules, the
 /// business-time arithmetic, the time-zone data bundled with jiff): the
@@ -373,72 +373,50 @@ pub fn step_all(t: &Facts, q: &QueueConfig, mut clocks: Vec<Clock>, now: Timesta
     out
 }
 
-const CLOCK_COLS: &str =
-    "target, budget_ms, used_ms, started_at, running_since, stopped_at, breached_at, warned";
+impl Clock {
+    /// A stored clock, its due time not yet derived.
+    pub fn unscheduled(c: &StoredClock) -> Clock {
+        Clock {
+            target: c.target,
+            budget_ms: c.budget_ms,
+            used_ms: c.used_ms,
+            started_at: c.started_at,
+            running_since: c.running_since,
+            due: None,
+            stopped_at: c.stopped_at,
+            breached_at: c.breached_at,
+            warned: c.warned,
+        }
+    }
 
-fn clock_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Clock> {
-    let target: String = r.get(0)?;
-    let ts = |i| r.get::<_, Option<i64>>(i).map(|v| v.map(Timestamp));
-    Ok(Clock {
-        target: SlaTarget::parse(&target).ok_or_else(|| {
-            rusqlite::Error::FromSqlConversionFailure(
-                0,
-                rusqlite::types::Type::Text,
-                format!("bad SLA target {target:?}").into(),
-            )
-        })?,
-        budget_ms: r.get(1)?,
-        used_ms: r.get(2)?,
-        started_at: Timestamp(r.get(3)?),
-        running_since: ts(4)?,
-        due: None,
-        stopped_at: ts(5)?,
-        breached_at: ts(6)?,
-        warned: r.get(7)?,
-    })
-}
+    /// A stored clock, its due time on `cal`.
+    pub fn restored(c: &StoredClock, cal: &Calendar) -> Clock {
+        let mut clock = Clock::unscheduled(c);
+        clock.reschedule(cal);
+        clock
+    }
 
-/// A stored clock with its due time on `cal`.
-fn restore(mut c: Clock, cal: &Calendar) -> Clock {
-    c.reschedule(cal);
-    c
+    /// What is stored of it (everything but its derived due time).
+    pub fn stored(&self) -> StoredClock {
+        StoredClock {
+            target: self.target,
+            budget_ms: self.budget_ms,
+            used_ms: self.used_ms,
+            started_at: self.started_at,
+            running_since: self.running_since,
+            stopped_at: self.stopped_at,
+            breached_at: self.breached_at,
+            warned: self.warned,
+        }
+    }
 }
 
 /// A ticket's stored clocks, due times on `cal`.
-pub fn load(
-    conn: &rusqlite::Connection,
-    ticket: TicketId,
-    cal: &Calendar,
-) -> Result<Vec<Clock>, DomainError> {
-    Ok(conn
-        .prepare_cached(&format!(
-            "SELECT {CLOCK_COLS} FROM sla_clocks WHERE ticket_id = ?1"
-        ))?
-        .query_map([ticket.0], |r| Ok(restore(clock_row(r)?, cal)))?
-        .collect::<Result<_, _>>()?)
-}
-
-/// Stores a clock (everything but its derived due time).
-pub fn store(conn: &rusqlite::Connection, ticket: TicketId, c: &Clock) -> Result<(), DomainError> {
-    conn.prepare_cached(
-        "INSERT INTO sla_clocks (ticket_id, target, budget_ms, used_ms, started_at, running_since,
-                                 stopped_at, breached_at, warned)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-         ON CONFLICT (ticket_id, target) DO UPDATE SET budget_ms = ?3, used_ms = ?4, started_at = ?5,
-             running_since = ?6, stopped_at = ?7, breached_at = ?8, warned = ?9",
-    )?
-    .execute(params![
-        ticket.0,
-        c.target.as_str(),
-        c.budget_ms,
-        c.used_ms,
-        c.started_at.0,
-        c.running_since.map(|t| t.0),
-        c.stopped_at.map(|t| t.0),
-        c.breached_at.map(|t| t.0),
-        c.warned,
-    ])?;
-    Ok(())
+pub fn load(db: &impl Db, ticket: TicketId, cal: &Calendar) -> Result<Vec<Clock>, DomainError> {
+    Ok(store::sla::clocks(db, ticket)?
+        .into_iter()
+        .map(|c| Clock::restored(&c, cal))
+        .collect())
 }
 
 /// The clocks of `after` whose stored state differs from `before`.
@@ -449,44 +427,16 @@ fn changed<'a>(before: &'a [Clock], after: &'a [Clock]) -> impl Iterator<Item = 
 }
 
 /// Stores the clocks of `after` that differ from `before`.
-fn store_changed(
-    conn: &rusqlite::Connection,
+pub fn store_changed(
+    ctx: &WriteCtx<'_>,
     ticket: TicketId,
     before: &[Clock],
     after: &[Clock],
 ) -> Result<(), DomainError> {
     for c in changed(before, after) {
-        store(conn, ticket, c)?;
+        store::sla::save_clock(ctx, ticket, &c.stored())?;
     }
     Ok(())
-}
-
-/// Sets when the timer must look at a ticket's clocks next.
-pub fn set_alert(
-    conn: &rusqlite::Connection,
-    ticket: TicketId,
-    at: Option<Timestamp>,
-) -> Result<(), DomainError> {
-    conn.prepare_cached("UPDATE tickets SET sla_alert_at = ?2 WHERE id = ?1")?
-        .execute(params![ticket.0, at.map(|t| t.0)])?;
-    Ok(())
-}
-
-/// The ticket's last human reply and its stored next alert.
-fn reply_and_alert(
-    conn: &rusqlite::Connection,
-    ticket: TicketId,
-) -> Result<(Option<Timestamp>, Option<Timestamp>), DomainError> {
-    Ok(conn
-        .prepare_cached("SELECT last_reply_at, sla_alert_at FROM tickets WHERE id = ?1")?
-        .query_row([ticket.0], |r| {
-            Ok((
-                r.get::<_, Option<i64>>(0)?.map(Timestamp),
-                r.get::<_, Option<i64>>(1)?.map(Timestamp),
-            ))
-        })
-        .optional()?
-        .unwrap_or_default())
 }
 
 /// Brings a ticket's clocks in line with its state (call after any change
@@ -494,7 +444,7 @@ fn reply_and_alert(
 /// stores when the timer must look at it next. The ticket row itself is
 /// saved by the caller.
 pub fn track(ctx: &WriteCtx<'_>, queues: &Queues, ticket: &mut Ticket) -> Result<(), DomainError> {
-    let (last_reply, stored_alert) = reply_and_alert(ctx.conn, ticket.id)?;
+    let (last_reply, stored_alert) = store::sla::reply_and_alert(ctx, ticket.id)?;
     let alert = match queues.config(&ticket.queue) {
         // A queue removed from the config: no promises can be computed.
         None => {
@@ -502,16 +452,16 @@ pub fn track(ctx: &WriteCtx<'_>, queues: &Queues, ticket: &mut Ticket) -> Result
             None
         }
         Some(q) => {
-            let before = load(ctx.conn, ticket.id, &q.calendar)?;
+            let before = load(ctx, ticket.id, &q.calendar)?;
             let facts = Facts::of(ticket, last_reply);
             let after = step_all(&facts, q, before.clone(), ctx.now);
-            store_changed(ctx.conn, ticket.id, &before, &after)?;
+            store_changed(ctx, ticket.id, &before, &after)?;
             ticket.sla = deadlines(&after);
             next_alert(&after, &q.warn_before)
         }
     };
     if alert != stored_alert {
-        set_alert(ctx.conn, ticket.id, alert)?;
+        store::sla::set_alert(ctx, ticket.id, alert)?;
     }
     Ok(())
 }

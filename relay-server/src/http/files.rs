@@ -102,12 +102,12 @@ pub async fn upload(
     let waiting = app
         .store
         .write(move |ctx| {
-            for id in rows::drop_stale_uploads(ctx.conn, before)? {
+            for id in rows::drop_stale_uploads(ctx, before)? {
                 if let Some(p) = files.upload_path(&id) {
                     let _ = std::fs::remove_file(p);
                 }
             }
-            rows::uploads_waiting(ctx.conn, agent_id)
+            rows::uploads_waiting(ctx, agent_id)
         })
         .await;
     match waiting {
@@ -151,7 +151,7 @@ pub async fn upload(
     };
     if let Err(e) = app
         .store
-        .write(move |ctx| rows::insert_upload(ctx.conn, &row, ctx.now))
+        .write(move |ctx| rows::insert_upload(ctx, &row, ctx.now))
         .await
     {
         let _ = tokio::fs::remove_file(&path).await;

@@ -6,9 +6,16 @@
 //! subscribers in `seq` order. Async code never touches SQLite directly: it
 //! queues jobs for the writer or runs reads on the blocking pool.
 
+pub mod agents;
+pub mod customers;
+pub mod messages;
 mod migrations;
+pub mod outbox;
 pub mod read;
 pub mod rows;
+pub mod scheduled;
+pub mod sla;
+pub mod updates;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -22,6 +29,30 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 
 pub use migrations::{current as schema_version, latest as latest_schema};
 pub use writer::WriteCtx;
+
+/// Where a repository function reads: a write job's transaction or a
+/// read connection. Sealed: only the store sees the connection inside.
+pub trait Db: sealed::Conn {}
+
+mod sealed {
+    pub trait Conn {
+        fn conn(&self) -> &rusqlite::Connection;
+    }
+}
+
+impl sealed::Conn for Connection {
+    fn conn(&self) -> &Connection {
+        self
+    }
+}
+impl Db for Connection {}
+
+impl sealed::Conn for WriteCtx<'_> {
+    fn conn(&self) -> &Connection {
+        self.conn
+    }
+}
+impl Db for WriteCtx<'_> {}
 
 /// Failures of the store itself (not of the domain rules).
 #[derive(Debug, thiserror::Error)]
@@ -172,6 +203,8 @@ struct Inner {
     readers: Arc<read::Readers>,
     writer: std::sync::Mutex<Option<std::thread::JoinHandle<()>>>,
     clock: Arc<dyn Clock>,
+    /// Told after a commit that queued or re-timed an outbox row.
+    outbox: Arc<tokio::sync::Notify>,
 }
 
 /// Prepared statements kept per connection.
@@ -265,7 +298,15 @@ impl Store {
         let head = Arc::new(AtomicU64::new(head_seq));
         let (fanout, _) = broadcast::channel(opts.fanout_capacity.max(16));
         let (jobs, rx) = mpsc::channel(opts.queue_capacity.max(1));
-        let writer = writer::spawn(conn, rx, fanout.clone(), head.clone(), opts.clock.clone())?;
+        let outbox = Arc::new(tokio::sync::Notify::new());
+        let writer = writer::spawn(
+            conn,
+            rx,
+            fanout.clone(),
+            head.clone(),
+            opts.clock.clone(),
+            outbox.clone(),
+        )?;
         let readers = Arc::new(read::Readers::new(opts.path.clone(), opts.durability));
         Ok(Store {
             inner: Arc::new(Inner {
@@ -275,6 +316,7 @@ impl Store {
                 readers,
                 writer: std::sync::Mutex::new(Some(writer)),
                 clock: opts.clock,
+                outbox,
             }),
         })
     }
@@ -292,6 +334,12 @@ impl Store {
     /// replaying, then skip events at or below what was read.
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<StreamEvent>> {
         self.inner.fanout.subscribe()
+    }
+
+    /// Notified after each commit that queued an outbox row or moved one's
+    /// next try (the sender waits on it instead of polling).
+    pub fn outbox_changed(&self) -> Arc<tokio::sync::Notify> {
+        self.inner.outbox.clone()
     }
 
     pub fn readers(&self) -> &Arc<read::Readers> {

@@ -11,7 +11,7 @@ use shared::*;
 use tokio::sync::mpsc;
 
 use super::rows::{self, AGENT_COLS, CUSTOMER_COLS, MESSAGE_COLS, TICKET_COLS};
-use super::{Durability, StoreError, open_conn};
+use super::{Db, Durability, StoreError, open_conn};
 
 /// Idle read connections kept open.
 const POOL_SIZE: usize = 4;
@@ -73,17 +73,18 @@ impl Readers {
 }
 
 /// Runs `f` inside a deferred read transaction (a consistent view).
-pub fn in_read_tx<T>(
-    conn: &Connection,
-    f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+pub fn in_read_tx<T, D: super::Db>(
+    db: &D,
+    f: impl FnOnce(&D) -> Result<T, StoreError>,
 ) -> Result<T, StoreError> {
-    conn.execute_batch("BEGIN DEFERRED")?;
-    let out = f(conn);
-    let _ = conn.execute_batch("COMMIT");
+    db.conn().execute_batch("BEGIN DEFERRED")?;
+    let out = f(db);
+    let _ = db.conn().execute_batch("COMMIT");
     out
 }
 
-pub fn head_seq(conn: &Connection) -> Result<Seq, StoreError> {
+pub fn head_seq(db: &impl Db) -> Result<Seq, StoreError> {
+    let conn = db.conn();
     Ok(Seq(conn.query_row(
         "SELECT coalesce(max(seq), 0) FROM events",
         [],
@@ -94,11 +95,12 @@ pub fn head_seq(conn: &Connection) -> Result<Seq, StoreError> {
 /// A page of messages older than `before` (or the newest), oldest first,
 /// and whether older ones remain.
 pub fn older(
-    conn: &Connection,
+    db: &impl Db,
     ticket: TicketId,
     before: Option<MessageId>,
     limit: u32,
 ) -> Result<(Vec<Message>, bool), StoreError> {
+    let conn = db.conn();
     let before = before.map_or(i64::MAX, |m| m.0);
     let mut out = conn
         .prepare_cached(&format!(
@@ -115,10 +117,11 @@ pub fn older(
 /// The tickets of `ticket`'s customer, closed ones included, newest first:
 /// at most `limit`, and whether there are more.
 pub fn history(
-    conn: &Connection,
+    db: &impl Db,
     ticket: TicketId,
     limit: u32,
 ) -> Result<(Vec<Ticket>, bool), StoreError> {
+    let conn = db.conn();
     let mut out = conn
         .prepare_cached(&format!(
             "SELECT {TICKET_COLS} FROM tickets
@@ -134,10 +137,11 @@ pub fn history(
 
 /// Open tickets (status not closed) with id > `after`, by id, at most `limit`.
 pub fn open_tickets(
-    conn: &Connection,
+    db: &impl Db,
     after: TicketId,
     limit: usize,
 ) -> Result<Vec<Ticket>, StoreError> {
+    let conn = db.conn();
     Ok(conn
         .prepare_cached(&format!(
             "SELECT {TICKET_COLS} FROM tickets WHERE status <> 'closed' AND id > ?1 ORDER BY id LIMIT ?2"
@@ -146,7 +150,8 @@ pub fn open_tickets(
         .collect::<Result<Vec<_>, _>>()?)
 }
 
-pub fn agents(conn: &Connection) -> Result<Vec<Agent>, StoreError> {
+pub fn agents(db: &impl Db) -> Result<Vec<Agent>, StoreError> {
+    let conn = db.conn();
     Ok(conn
         .prepare_cached(&format!(
             "SELECT {AGENT_COLS} FROM agents WHERE removed_at IS NULL ORDER BY id"
@@ -156,7 +161,8 @@ pub fn agents(conn: &Connection) -> Result<Vec<Agent>, StoreError> {
 }
 
 /// Global macros and those owned by `agent`.
-pub fn macros_for(conn: &Connection, agent: AgentId) -> Result<Vec<Macro>, StoreError> {
+pub fn macros_for(db: &impl Db, agent: AgentId) -> Result<Vec<Macro>, StoreError> {
+    let conn = db.conn();
     Ok(conn
         .prepare_cached(
             "SELECT id, shortcut, title, body, owner, translations FROM macros
@@ -166,7 +172,8 @@ pub fn macros_for(conn: &Connection, agent: AgentId) -> Result<Vec<Macro>, Store
         .collect::<Result<Vec<_>, _>>()?)
 }
 
-fn read_markers(conn: &Connection, agent: AgentId) -> Result<Vec<ReadMarker>, StoreError> {
+fn read_markers(db: &impl Db, agent: AgentId) -> Result<Vec<ReadMarker>, StoreError> {
+    let conn = db.conn();
     Ok(conn
         .prepare_cached(
             "SELECT r.ticket_id, r.last_read FROM read_markers r JOIN tickets t ON t.id = r.ticket_id
@@ -184,10 +191,11 @@ fn read_markers(conn: &Connection, agent: AgentId) -> Result<Vec<ReadMarker>, St
 
 /// Customers of the open tickets with ids in `from..=to`.
 fn customers_of_open(
-    conn: &Connection,
+    db: &impl Db,
     from: TicketId,
     to: TicketId,
 ) -> Result<Vec<Customer>, StoreError> {
+    let conn = db.conn();
     Ok(conn
         .prepare_cached(&format!(
             "SELECT {CUSTOMER_COLS} FROM customers WHERE id IN (
@@ -201,11 +209,12 @@ fn customers_of_open(
 /// The last `tail` messages of each open ticket with id in `from..=to`,
 /// by ticket then id.
 fn tails_of_open(
-    conn: &Connection,
+    db: &impl Db,
     from: TicketId,
     to: TicketId,
     tail: u32,
 ) -> Result<Vec<Message>, StoreError> {
+    let conn = db.conn();
     Ok(conn
         .prepare_cached(&format!(
             "SELECT {MESSAGE_COLS} FROM (
@@ -240,10 +249,11 @@ fn approx_size(m: &Message) -> usize {
 /// part). Parts hold at most `chunk` tickets and about `budget` bytes.
 /// Returns the seq the snapshot is at. Blocking: call on the blocking pool.
 pub fn stream_snapshot(
-    conn: &Connection,
+    db: &impl Db,
     spec: SnapshotSpec,
     out: &mpsc::Sender<String>,
 ) -> Result<Seq, StoreError> {
+    let conn = db.conn();
     in_read_tx(conn, |conn| {
         let seq = head_seq(conn)?;
         let mut part = SnapshotPart {
@@ -317,13 +327,14 @@ pub fn stream_snapshot(
 /// `chunk` events and about `budget` bytes each, built from the stored JSON
 /// without re-encoding. Blocking: call on the blocking pool.
 pub fn stream_events(
-    conn: &Connection,
+    db: &impl Db,
     after: Seq,
     upto: Seq,
     chunk: usize,
     budget: usize,
     out: &mpsc::Sender<String>,
 ) -> Result<(), StoreError> {
+    let conn = db.conn();
     let mut stmt = conn
         .prepare_cached("SELECT seq, body FROM events WHERE seq > ?1 AND seq <= ?2 ORDER BY seq")?;
     let mut rows = stmt.query(params![after.0, upto.0])?;
@@ -371,7 +382,8 @@ pub fn stream_events(
 }
 
 /// The state digest (see `shared::digest`) at the current seq.
-pub fn digest(conn: &Connection, tail_len: u32) -> Result<(Seq, String, u32), StoreError> {
+pub fn digest(db: &impl Db, tail_len: u32) -> Result<(Seq, String, u32), StoreError> {
+    let conn = db.conn();
     in_read_tx(conn, |conn| {
         let seq = head_seq(conn)?;
         let mut d = Digester::new();
@@ -400,9 +412,10 @@ pub fn digest(conn: &Connection, tail_len: u32) -> Result<(Seq, String, u32), St
 
 /// The customer with this Telegram user id, if any.
 pub fn customers_by_telegram(
-    conn: &Connection,
+    db: &impl Db,
     telegram_user_id: i64,
 ) -> Result<Option<Customer>, StoreError> {
+    let conn = db.conn();
     use rusqlite::OptionalExtension;
     Ok(conn
         .prepare_cached(&format!(

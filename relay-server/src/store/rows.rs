@@ -1,10 +1,10 @@
 //! Mapping between SQLite rows and the wire records, and the small lookups
 //! every part of the domain needs.
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::{OptionalExtension, Row, params};
 use shared::*;
 
-use super::StoreError;
+use super::{Db, StoreError};
 
 pub const TICKET_COLS: &str = "id, number, customer_id, status, queue, priority, tags, assignee, topic, \
      created_at, updated_at, first_reply_at, resolved_at, closed_at, waiting_since, \
@@ -31,7 +31,10 @@ pub(crate) fn corrupt(what: &str, value: &str) -> rusqlite::Error {
     )
 }
 
-fn json_col<T: serde::de::DeserializeOwned>(row: &Row<'_>, idx: usize) -> rusqlite::Result<T> {
+pub(crate) fn json_col<T: serde::de::DeserializeOwned>(
+    row: &Row<'_>,
+    idx: usize,
+) -> rusqlite::Result<T> {
     let s: String = row.get(idx)?;
     serde_json::from_str(&s).map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
@@ -156,7 +159,8 @@ pub fn macro_row(row: &Row<'_>) -> rusqlite::Result<Macro> {
 }
 
 /// A global macro by its shortcut.
-pub fn global_macro(conn: &Connection, shortcut: &str) -> Result<Option<Macro>, StoreError> {
+pub fn global_macro(db: &impl Db, shortcut: &str) -> Result<Option<Macro>, StoreError> {
+    let conn = db.conn();
     Ok(conn
         .prepare_cached(
             "SELECT id, shortcut, title, body, owner, translations FROM macros
@@ -166,62 +170,16 @@ pub fn global_macro(conn: &Connection, shortcut: &str) -> Result<Option<Macro>, 
         .optional()?)
 }
 
-/// Where the queues of messages to customers stand (the outbox and the
-/// held messages), to find what a job adds after it.
-#[derive(Debug, Clone, Copy)]
-pub struct OutgoingMark {
-    outbox: i64,
-    scheduled: i64,
-}
-
-pub fn outgoing_mark(conn: &Connection) -> Result<OutgoingMark, StoreError> {
-    Ok(conn.query_row(
-        "SELECT (SELECT coalesce(max(id), 0) FROM outbox), (SELECT coalesce(max(id), 0) FROM scheduled)",
-        [],
-        |r| {
-            Ok(OutgoingMark {
-                outbox: r.get(0)?,
-                scheduled: r.get(1)?,
-            })
-        },
-    )?)
-}
-
-/// The texts queued for the ticket's customer since `mark`, in order:
-/// sent now, then held (quiet hours).
-pub fn outgoing_since(
-    conn: &Connection,
-    mark: OutgoingMark,
-    ticket: TicketId,
-) -> Result<Vec<String>, StoreError> {
-    let mut texts: Vec<String> = conn
-        .prepare_cached(
-            "SELECT coalesce(o.text, m.text) FROM outbox o LEFT JOIN messages m ON m.id = o.message_id
-             WHERE o.id > ?1 AND o.chat_id = (SELECT chat_id FROM tickets WHERE id = ?2)
-             ORDER BY o.id",
-        )?
-        .query_map(params![mark.outbox, ticket.0], |r| r.get::<_, Option<String>>(0))?
-        .filter_map(|t| t.transpose())
-        .collect::<Result<_, _>>()?;
-    let held: Vec<String> = conn
-        .prepare_cached(
-            "SELECT text FROM scheduled WHERE id > ?1 AND ticket_id = ?2 AND kind = 'message'
-             AND text IS NOT NULL ORDER BY id",
-        )?
-        .query_map(params![mark.scheduled, ticket.0], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    texts.extend(held);
-    Ok(texts)
-}
-
-pub fn load_ticket(conn: &Connection, id: TicketId) -> Result<Option<Ticket>, StoreError> {
+pub fn load_ticket(db: &impl Db, id: TicketId) -> Result<Option<Ticket>, StoreError> {
+    let conn = db.conn();
     Ok(conn
         .prepare_cached(&format!("SELECT {TICKET_COLS} FROM tickets WHERE id = ?1"))?
         .query_row([id.0], ticket)
         .optional()?)
 }
 
-pub fn load_message(conn: &Connection, id: MessageId) -> Result<Option<Message>, StoreError> {
+pub fn load_message(db: &impl Db, id: MessageId) -> Result<Option<Message>, StoreError> {
+    let conn = db.conn();
     Ok(conn
         .prepare_cached(&format!(
             "SELECT {MESSAGE_COLS} FROM messages WHERE id = ?1"
@@ -230,7 +188,8 @@ pub fn load_message(conn: &Connection, id: MessageId) -> Result<Option<Message>,
         .optional()?)
 }
 
-pub fn load_customer(conn: &Connection, id: CustomerId) -> Result<Option<Customer>, StoreError> {
+pub fn load_customer(db: &impl Db, id: CustomerId) -> Result<Option<Customer>, StoreError> {
+    let conn = db.conn();
     Ok(conn
         .prepare_cached(&format!(
             "SELECT {CUSTOMER_COLS} FROM customers WHERE id = ?1"
@@ -240,7 +199,8 @@ pub fn load_customer(conn: &Connection, id: CustomerId) -> Result<Option<Custome
 }
 
 /// An agent that has not been removed.
-pub fn load_agent(conn: &Connection, id: AgentId) -> Result<Option<Agent>, StoreError> {
+pub fn load_agent(db: &impl Db, id: AgentId) -> Result<Option<Agent>, StoreError> {
+    let conn = db.conn();
     Ok(conn
         .prepare_cached(&format!(
             "SELECT {AGENT_COLS} FROM agents WHERE id = ?1 AND removed_at IS NULL"
@@ -250,7 +210,8 @@ pub fn load_agent(conn: &Connection, id: AgentId) -> Result<Option<Agent>, Store
 }
 
 /// The agent a token belongs to, by the token's hash.
-pub fn agent_by_token_hash(conn: &Connection, hash: &str) -> Result<Option<Agent>, StoreError> {
+pub fn agent_by_token_hash(db: &impl Db, hash: &str) -> Result<Option<Agent>, StoreError> {
+    let conn = db.conn();
     Ok(conn
         .prepare_cached(&format!(
             "SELECT {AGENT_COLS} FROM agents WHERE token_hash = ?1 AND removed_at IS NULL"
@@ -260,7 +221,8 @@ pub fn agent_by_token_hash(conn: &Connection, hash: &str) -> Result<Option<Agent
 }
 
 /// Writes every mutable column of a ticket back.
-pub fn save_ticket(conn: &Connection, t: &Ticket) -> Result<(), StoreError> {
+pub fn save_ticket(db: &impl Db, t: &Ticket) -> Result<(), StoreError> {
+    let conn = db.conn();
     let tags = serde_json::to_string(&t.tags)?;
     let n = conn
         .prepare_cached(
@@ -299,40 +261,6 @@ pub fn save_ticket(conn: &Connection, t: &Ticket) -> Result<(), StoreError> {
     }
 }
 
-/// A ticket's deadlines as the recompute writes them.
-pub struct SlaRow<'a> {
-    pub id: TicketId,
-    pub sla: &'a SlaDeadlines,
-    /// `sla.targets` as JSON.
-    pub targets_json: &'a str,
-    /// When the timer must look at its clocks next.
-    pub alert_at: Option<Timestamp>,
-    /// Write only if the ticket's `sla_rev` is still this one.
-    pub if_rev: Option<i64>,
-}
-
-/// Writes a ticket's deadlines (the rest of it unchanged). Returns false
-/// when `if_rev` no longer matches (or the ticket is gone).
-pub fn save_sla(conn: &Connection, r: &SlaRow<'_>) -> Result<bool, StoreError> {
-    let n = conn
-        .prepare_cached(
-            "UPDATE tickets SET first_reply_due = ?2, next_reply_due = ?3, resolution_due = ?4,
-                 update_due = ?5, sla_targets = ?6, sla_alert_at = ?7
-             WHERE id = ?1 AND (?8 IS NULL OR sla_rev = ?8)",
-        )?
-        .execute(params![
-            r.id.0,
-            r.sla.first_reply_due.map(|v| v.0),
-            r.sla.next_reply_due.map(|v| v.0),
-            r.sla.resolution_due.map(|v| v.0),
-            r.sla.update_due.map(|v| v.0),
-            r.targets_json,
-            r.alert_at.map(|v| v.0),
-            r.if_rev,
-        ])?;
-    Ok(n == 1)
-}
-
 /// A message to insert.
 pub struct NewMessage<'a> {
     pub ticket_id: TicketId,
@@ -345,10 +273,11 @@ pub struct NewMessage<'a> {
 }
 
 pub fn insert_message(
-    conn: &Connection,
+    db: &impl Db,
     m: &NewMessage<'_>,
     now: Timestamp,
 ) -> Result<Message, StoreError> {
+    let conn = db.conn();
     let (author_kind, author_id) = match m.author {
         Author::Customer { id } => ("customer", Some(id.0)),
         Author::Agent { id } => ("agent", Some(id.0)),
@@ -400,7 +329,8 @@ pub struct Upload {
     pub size: u64,
 }
 
-pub fn insert_upload(conn: &Connection, u: &Upload, now: Timestamp) -> Result<(), StoreError> {
+pub fn insert_upload(db: &impl Db, u: &Upload, now: Timestamp) -> Result<(), StoreError> {
+    let conn = db.conn();
     conn.prepare_cached(
         "INSERT INTO uploads (id, agent_id, file_name, mime_type, size, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -417,14 +347,16 @@ pub fn insert_upload(conn: &Connection, u: &Upload, now: Timestamp) -> Result<()
 }
 
 /// An upload was sent with message `message`.
-pub fn upload_sent(conn: &Connection, id: &str, message: MessageId) -> Result<(), StoreError> {
+pub fn upload_sent(db: &impl Db, id: &str, message: MessageId) -> Result<(), StoreError> {
+    let conn = db.conn();
     conn.prepare_cached("UPDATE uploads SET message_id = ?2 WHERE id = ?1")?
         .execute(params![id, message.0])?;
     Ok(())
 }
 
 /// Whether an upload was sent already.
-pub fn upload_is_sent(conn: &Connection, id: &str) -> Result<bool, StoreError> {
+pub fn upload_is_sent(db: &impl Db, id: &str) -> Result<bool, StoreError> {
+    let conn = db.conn();
     Ok(conn
         .prepare_cached("SELECT message_id IS NOT NULL FROM uploads WHERE id = ?1")?
         .query_row([id], |r| r.get(0))
@@ -433,7 +365,8 @@ pub fn upload_is_sent(conn: &Connection, id: &str) -> Result<bool, StoreError> {
 }
 
 /// How many of an agent's uploads wait to be sent.
-pub fn uploads_waiting(conn: &Connection, agent: AgentId) -> Result<u64, StoreError> {
+pub fn uploads_waiting(db: &impl Db, agent: AgentId) -> Result<u64, StoreError> {
+    let conn = db.conn();
     Ok(conn
         .prepare_cached("SELECT count(*) FROM uploads WHERE agent_id = ?1 AND message_id IS NULL")?
         .query_row([agent.0], |r| r.get::<_, i64>(0))?
@@ -442,7 +375,8 @@ pub fn uploads_waiting(conn: &Connection, agent: AgentId) -> Result<u64, StoreEr
 
 /// Forgets uploads never sent and older than `before`; returns their ids
 /// (their files are to be removed).
-pub fn drop_stale_uploads(conn: &Connection, before: Timestamp) -> Result<Vec<String>, StoreError> {
+pub fn drop_stale_uploads(db: &impl Db, before: Timestamp) -> Result<Vec<String>, StoreError> {
+    let conn = db.conn();
     let ids: Vec<String> = conn
         .prepare_cached("SELECT id FROM uploads WHERE message_id IS NULL AND created_at < ?1")?
         .query_map([before.0], |r| r.get(0))?
@@ -452,7 +386,8 @@ pub fn drop_stale_uploads(conn: &Connection, before: Timestamp) -> Result<Vec<St
     Ok(ids)
 }
 
-pub fn load_upload(conn: &Connection, id: &str) -> Result<Option<Upload>, StoreError> {
+pub fn load_upload(db: &impl Db, id: &str) -> Result<Option<Upload>, StoreError> {
+    let conn = db.conn();
     Ok(conn
         .prepare_cached(
             "SELECT id, agent_id, file_name, mime_type, size FROM uploads WHERE id = ?1",
@@ -472,9 +407,10 @@ pub fn load_upload(conn: &Connection, id: &str) -> Result<Option<Upload>, StoreE
 /// The ticket of a message carrying the attachment `file_id`, with the
 /// attachment (the newest such message when several do).
 pub fn attachment(
-    conn: &Connection,
+    db: &impl Db,
     file_id: &str,
 ) -> Result<Option<(TicketId, Attachment)>, StoreError> {
+    let conn = db.conn();
     // LIKE narrows cheaply (its `_` wildcard only widens the match);
     // json_each makes it exact.
     let found: Option<(i64, String)> = conn

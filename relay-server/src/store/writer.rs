@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use rusqlite::{Connection, params};
 use shared::{Event, EventEnvelope, Seq, Timestamp};
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{Notify, broadcast, mpsc, oneshot};
 
 use super::{Clock, StoreError, StreamEvent, WriterMsg};
 
@@ -47,6 +47,8 @@ pub struct WriteCtx<'c> {
     pub now: Timestamp,
     next_seq: u64,
     events: Vec<Arc<StreamEvent>>,
+    /// An outbox row was queued or re-timed: the sender is woken after commit.
+    pub(super) outbox_queued: bool,
 }
 
 impl WriteCtx<'_> {
@@ -81,34 +83,51 @@ impl WriteCtx<'_> {
         &mut self,
         f: impl FnOnce(&mut Self) -> Result<T, E>,
     ) -> Result<T, E> {
-        self.conn
-            .prepare_cached("SAVEPOINT attempt")
-            .and_then(|mut st| st.execute([]))
-            .map_err(StoreError::from)?;
-        let mark = (self.next_seq, self.events.len());
+        run(self.conn, "SAVEPOINT attempt")?;
+        let mark = (self.next_seq, self.events.len(), self.outbox_queued);
         match f(self) {
             Ok(v) => {
-                self.conn
-                    .prepare_cached("RELEASE attempt")
-                    .and_then(|mut st| st.execute([]))
-                    .map_err(StoreError::from)?;
+                run(self.conn, "RELEASE attempt")?;
                 Ok(v)
             }
             Err(e) => {
-                self.conn
-                    .prepare_cached("ROLLBACK TO attempt")
-                    .and_then(|mut st| st.execute([]))
-                    .and_then(|_| {
-                        self.conn
-                            .prepare_cached("RELEASE attempt")
-                            .and_then(|mut st| st.execute([]))
-                    })
-                    .map_err(StoreError::from)?;
-                self.next_seq = mark.0;
-                self.events.truncate(mark.1);
+                self.undo_attempt(mark)?;
                 Err(e)
             }
         }
+    }
+
+    /// Like [`attempt`](Self::attempt), and a panic inside `f` is caught
+    /// and undone the same way: `Err` carries what the panic said.
+    pub fn attempt_guarded<T, E: From<StoreError>>(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Result<T, E>,
+    ) -> Result<Result<T, E>, String> {
+        run(self.conn, "SAVEPOINT attempt").map_err(|e| e.to_string())?;
+        let mark = (self.next_seq, self.events.len(), self.outbox_queued);
+        match std::panic::catch_unwind(AssertUnwindSafe(|| f(self))) {
+            Ok(Ok(v)) => {
+                run(self.conn, "RELEASE attempt").map_err(|e| e.to_string())?;
+                Ok(Ok(v))
+            }
+            Ok(Err(e)) => {
+                self.undo_attempt(mark).map_err(|e| e.to_string())?;
+                Ok(Err(e))
+            }
+            Err(panic) => {
+                self.undo_attempt(mark).map_err(|e| e.to_string())?;
+                Err(panic_text(&panic))
+            }
+        }
+    }
+
+    fn undo_attempt(&mut self, mark: (u64, usize, bool)) -> Result<(), StoreError> {
+        run(self.conn, "ROLLBACK TO attempt")?;
+        run(self.conn, "RELEASE attempt")?;
+        self.next_seq = mark.0;
+        self.events.truncate(mark.1);
+        self.outbox_queued = mark.2;
+        Ok(())
     }
 
     /// Seq of the last event this job appended, if any since `mark`.
@@ -129,6 +148,15 @@ fn run(conn: &Connection, sql: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// What a caught panic said.
+fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default()
+}
+
 fn agent_of(event: &Event) -> Option<shared::AgentId> {
     match event {
         Event::AgentUpserted { agent } => Some(agent.id),
@@ -143,6 +171,7 @@ pub(crate) fn spawn(
     fanout: broadcast::Sender<Arc<StreamEvent>>,
     head: Arc<AtomicU64>,
     clock: Arc<dyn Clock>,
+    outbox: Arc<Notify>,
 ) -> Result<std::thread::JoinHandle<()>, StoreError> {
     std::thread::Builder::new()
         .name("store-writer".into())
@@ -152,6 +181,8 @@ pub(crate) fn spawn(
                 fanout,
                 head,
                 clock,
+                outbox,
+                data_version: std::cell::Cell::new(-1),
             }
             .run(rx)
         })
@@ -163,6 +194,9 @@ struct Writer {
     fanout: broadcast::Sender<Arc<StreamEvent>>,
     head: Arc<AtomicU64>,
     clock: Arc<dyn Clock>,
+    outbox: Arc<Notify>,
+    /// SQLite's `data_version` when last polled.
+    data_version: std::cell::Cell<i64>,
 }
 
 impl Writer {
@@ -187,7 +221,9 @@ impl Writer {
                     Err(_) => break,
                 }
             }
-            if !batch.is_empty() || poll {
+            // A poll with nothing to run costs a transaction only when
+            // another process committed since the last look.
+            if !batch.is_empty() || (poll && self.others_wrote()) {
                 self.run_batch(std::mem::take(&mut batch));
             }
         }
@@ -198,11 +234,25 @@ impl Writer {
         tracing::debug!("store writer stopped");
     }
 
+    /// Whether another connection committed since this one last looked
+    /// (SQLite's `data_version` moves only for others' commits).
+    fn others_wrote(&self) -> bool {
+        let version = self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get::<_, i64>(0))
+            .unwrap_or(-1);
+        let seen = self.data_version.replace(version);
+        version != seen || version < 0
+    }
+
     fn run_batch(&self, batch: Vec<Job>) {
         let mut done: Vec<Completion> = Vec::with_capacity(batch.len());
         let outcome = self.transaction(batch, &mut done);
         match outcome {
-            Ok(events) => {
+            Ok((events, outbox)) => {
+                if outbox {
+                    self.outbox.notify_one();
+                }
                 if let Some(last) = events.last() {
                     self.head.store(last.seq.0, Ordering::Release);
                 }
@@ -235,7 +285,7 @@ impl Writer {
         &self,
         batch: Vec<Job>,
         done: &mut Vec<Completion>,
-    ) -> Result<Vec<Arc<StreamEvent>>, StoreError> {
+    ) -> Result<(Vec<Arc<StreamEvent>>, bool), StoreError> {
         let conn = &self.conn;
         run(conn, "BEGIN IMMEDIATE")?;
         let db_head: u64 =
@@ -247,6 +297,7 @@ impl Writer {
             now: self.clock.now(),
             next_seq: db_head + 1,
             events: Vec::new(),
+            outbox_queued: false,
         };
         for job in batch {
             run(conn, "SAVEPOINT job")?;
@@ -260,11 +311,7 @@ impl Writer {
                 }
                 Err(panic) => {
                     // The job's sender is dropped with it: its caller sees the store's error.
-                    let what = panic
-                        .downcast_ref::<&str>()
-                        .map(|s| s.to_string())
-                        .or_else(|| panic.downcast_ref::<String>().cloned())
-                        .unwrap_or_default();
+                    let what = panic_text(&panic);
                     tracing::error!("write job panicked, rolled back: {what}");
                     false
                 }
@@ -280,7 +327,7 @@ impl Writer {
         }
         run(conn, "COMMIT")?;
         events.append(&mut ctx.events);
-        Ok(events)
+        Ok((events, ctx.outbox_queued))
     }
 
     fn external_events(&self, db_head: u64) -> Result<Vec<Arc<StreamEvent>>, StoreError> {

@@ -5,6 +5,7 @@
 //! update before the handler has stored it, which loses messages on a crash).
 
 mod convert;
+pub mod keyboard;
 mod pace;
 mod poller;
 mod process;
@@ -64,6 +65,7 @@ pub fn start(
         bot.clone(),
         store.clone(),
         settings.clone(),
+        desk.clone(),
         wake.clone(),
         shutdown.clone(),
     ));

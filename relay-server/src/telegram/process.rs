@@ -8,30 +8,33 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use rusqlite::params;
 use teloxide::Bot;
 use teloxide::prelude::Requester;
 use teloxide::types::{CallbackQueryId, Update, UpdateKind};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use super::convert;
+use super::{convert, keyboard};
 use crate::domain::desk::Desk;
 use crate::domain::dialogue::{self, Press};
 use crate::domain::intake::Inbound;
 use crate::domain::{DomainError, intake, outbox};
+use crate::store::updates::{self, Applied};
 use crate::store::{Store, WriteCtx};
 
 /// Updates applied per transaction. Small, so the poller's storing job,
 /// queued behind it in the single writer, waits little.
 const BATCH: usize = 64;
 /// Tries before an update that keeps failing the transaction is set aside.
-const MAX_ATTEMPTS: i64 = 5;
+const MAX_ATTEMPTS: u32 = 5;
+/// How often stored updates are looked at when the poller does not wake
+/// the processor (a safety net: it always does after storing).
+const IDLE: Duration = Duration::from_secs(10);
 
 /// What an update asks of the domain, decided outside the writer (parsing
 /// and converting stay off the single writer thread).
 #[derive(Clone)]
-enum Action {
+pub(super) enum Action {
     File(Box<Inbound>),
     /// An inline button; the id is answered once the press is applied.
     Press(Box<Press>, String),
@@ -48,14 +51,21 @@ enum Action {
     Ignore,
     /// Unreadable: recorded as failed with why.
     Invalid(String),
+    /// A button press whose data means nothing here: recorded as failed
+    /// with why, and answered (the customer's spinner stops).
+    Refused(String, String),
 }
 
 /// Reads a stored update into what it asks for.
 fn decide(body: &str) -> Action {
-    let update: Update = match serde_json::from_str(body) {
-        Ok(u) => u,
-        Err(e) => return Action::Invalid(format!("cannot read the update: {e}")),
-    };
+    match serde_json::from_str::<Update>(body) {
+        Ok(u) => decide_update(&u),
+        Err(e) => Action::Invalid(format!("cannot read the update: {e}")),
+    }
+}
+
+/// What an update asks for.
+pub(super) fn decide_update(update: &Update) -> Action {
     match &update.kind {
         UpdateKind::Message(m) if m.chat.is_private() => match convert::inbound(m) {
             Some(inbound) => Action::File(Box::new(inbound)),
@@ -73,14 +83,22 @@ fn decide(body: &str) -> Action {
             }
         }
         UpdateKind::CallbackQuery(q) => match q.message.as_ref().map(|m| m.chat()) {
-            Some(chat) if chat.is_private() => Action::Press(
-                Box::new(Press {
-                    sender: convert::sender(&q.from),
-                    chat_id: chat.id.0,
-                    data: q.data.clone().unwrap_or_default(),
-                }),
-                q.id.0.clone(),
-            ),
+            Some(chat) if chat.is_private() => {
+                match keyboard::parse(q.data.as_deref().unwrap_or_default()) {
+                    Ok(choice) => Action::Press(
+                        Box::new(Press {
+                            sender: convert::sender(&q.from),
+                            chat_id: chat.id.0,
+                            choice,
+                        }),
+                        q.id.0.clone(),
+                    ),
+                    Err(e) => {
+                        tracing::warn!(chat = chat.id.0, "telegram: button press refused: {e}");
+                        Action::Refused(e.to_string(), q.id.0.clone())
+                    }
+                }
+            }
             _ => Action::Ignore,
         },
         UpdateKind::MyChatMember(u) if u.chat.is_private() => Action::Blocked {
@@ -114,16 +132,13 @@ pub async fn run(
                 continue;
             }
         }
-        if desk.bot.guided || desk.bot.consent {
-            tick(&store, &desk).await;
-        }
         if last_prune.elapsed() >= PRUNE_EVERY {
             last_prune = tokio::time::Instant::now();
             prune(&store).await;
         }
         tokio::select! {
             _ = wake.notified() => {}
-            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = tokio::time::sleep(IDLE) => {}
             _ = shutdown.cancelled() => break,
         }
     }
@@ -140,14 +155,7 @@ async fn drain(
     shutdown: &CancellationToken,
 ) -> Result<(), ()> {
     while !shutdown.is_cancelled() {
-        let pending = store
-            .readers()
-            .read(|c| {
-                Ok(c.prepare_cached("SELECT update_id, body FROM tg_updates WHERE state = 'new' ORDER BY update_id LIMIT ?1")?
-                    .query_map([BATCH as i64], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
-                    .collect::<Result<Vec<_>, _>>()?)
-            })
-            .await;
+        let pending = store.readers().read(|c| updates::waiting(c, BATCH)).await;
         let batch: Vec<(i64, Action)> = match pending {
             Ok(b) if b.is_empty() => return Ok(()),
             Ok(b) => b
@@ -180,15 +188,7 @@ async fn drain(
                 // panic. Count it; after MAX_ATTEMPTS the update is set aside.
                 let why = e.to_string();
                 let _ = store
-                    .write(move |ctx| {
-                        ctx.conn.execute(
-                            "UPDATE tg_updates SET attempts = attempts + 1, error = ?2,
-                                 state = CASE WHEN attempts + 1 >= ?3 THEN 'failed' ELSE state END
-                             WHERE update_id = ?1",
-                            params![id, why, MAX_ATTEMPTS],
-                        )?;
-                        Ok::<(), DomainError>(())
-                    })
+                    .write(move |ctx| updates::count_failure(ctx, id, &why, MAX_ATTEMPTS))
                     .await;
                 return Err(());
             }
@@ -197,11 +197,52 @@ async fn drain(
     Ok(())
 }
 
+/// The updates applied (or refused) of those given, and whether that is all.
+pub(super) type Fresh<'a> = (&'a [(i64, Action)], bool);
+
+/// Applies updates the poller has just stored, in the same transaction
+/// (one commit for storing and applying a batch). Only when no older
+/// update is still waiting (per-chat order); each in its own savepoint, a
+/// refusal recorded as `failed` as the processor does. Stops at the first
+/// panic and leaves it and the rest to the processor. Returns the updates
+/// applied (or refused) and whether all were.
+pub(super) fn apply_fresh<'a>(
+    ctx: &mut WriteCtx<'_>,
+    desk: &Desk,
+    fresh: &'a [(i64, Action)],
+) -> Result<Fresh<'a>, DomainError> {
+    let Some((first, _)) = fresh.first() else {
+        return Ok((fresh, true));
+    };
+    if updates::waiting_before(ctx, *first)? {
+        return Ok((&fresh[..0], false));
+    }
+    for (n, (id, action)) in fresh.iter().enumerate() {
+        let (state, error) = match ctx.attempt_guarded(|ctx| apply(ctx, desk, action)) {
+            Ok(Ok(true)) => (Applied::Done, None),
+            Ok(Ok(false)) => (Applied::Ignored, None),
+            Ok(Err(e)) => {
+                tracing::warn!(update = id, "telegram: update not applied: {e}");
+                (Applied::Failed, Some(e.message))
+            }
+            Err(panic) => {
+                tracing::error!(
+                    update = id,
+                    "telegram: applying an update panicked: {panic}"
+                );
+                return Ok((&fresh[..n], false));
+            }
+        };
+        updates::set_applied(ctx, *id, state, error.as_deref())?;
+    }
+    Ok((fresh, true))
+}
+
 /// Stops the spinner on the buttons pressed (best effort: Telegram stops
 /// it by itself after a while; the press is already applied).
-fn answer_presses(bot: &Bot, batch: &[(i64, Action)]) {
+pub(super) fn answer_presses(bot: &Bot, batch: &[(i64, Action)]) {
     for (_, action) in batch {
-        if let Action::Press(_, id) = action {
+        if let Action::Press(_, id) | Action::Refused(_, id) = action {
             let request = bot.answer_callback_query(CallbackQueryId(id.clone()));
             tokio::spawn(async move {
                 if let Err(e) = request.await {
@@ -212,17 +253,6 @@ fn answer_presses(bot: &Bot, batch: &[(i64, Action)]) {
     }
 }
 
-/// The dialogue's timers: held notifications, follow-ups, walked-away
-/// conversations.
-async fn tick(store: &Store, desk: &Arc<Desk>) {
-    let d = desk.clone();
-    match store.write(move |ctx| dialogue::tick(ctx, &d)).await {
-        Ok(0) => {}
-        Ok(n) => tracing::debug!("telegram: {n} timed dialogue steps"),
-        Err(e) => tracing::warn!("telegram: dialogue timers failed: {e}"),
-    }
-}
-
 /// Updates applied (or ignored) more than this long ago are deleted. Telegram
 /// restarts update ids at random after a week without updates; old rows must
 /// not be mistaken for new ones.
@@ -230,16 +260,7 @@ const KEEP: Duration = Duration::from_secs(6 * 24 * 3600);
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
 async fn prune(store: &Store) {
-    let result = store
-        .write(|ctx| {
-            let before = ctx.now.0 - KEEP.as_millis() as i64;
-            let n = ctx.conn.execute(
-                "DELETE FROM tg_updates WHERE state IN ('done', 'ignored') AND received_at < ?1",
-                [before],
-            )?;
-            Ok::<usize, DomainError>(n)
-        })
-        .await;
+    let result = store.write(|ctx| updates::prune(ctx, ctx.now - KEEP)).await;
     match result {
         Ok(0) => {}
         Ok(n) => tracing::info!("telegram: pruned {n} old updates"),
@@ -264,16 +285,14 @@ fn apply_all(
             Ok(apply(ctx, desk, action)?)
         };
         let (state, error) = match applied {
-            Ok(true) => ("done", None),
-            Ok(false) => ("ignored", None),
+            Ok(true) => (Applied::Done, None),
+            Ok(false) => (Applied::Ignored, None),
             Err(e) => {
                 tracing::warn!(update = id, "telegram: update not applied: {e}");
-                ("failed", Some(e.message))
+                (Applied::Failed, Some(e.message))
             }
         };
-        ctx.conn
-            .prepare_cached("UPDATE tg_updates SET state = ?2, error = ?3, attempts = attempts + 1 WHERE update_id = ?1")?
-            .execute(params![id, state, error])?;
+        updates::set_applied(ctx, *id, state, error.as_deref())?;
     }
     Ok(())
 }
@@ -292,6 +311,6 @@ fn apply(ctx: &mut WriteCtx<'_>, desk: &Desk, action: &Action) -> Result<bool, D
             outbox::customer_blocked(ctx, *user, *blocked).map(|_| true)
         }
         Action::Ignore => Ok(false),
-        Action::Invalid(why) => Err(DomainError::invalid(why.clone())),
+        Action::Invalid(why) | Action::Refused(why, _) => Err(DomainError::invalid(why.clone())),
     }
 }

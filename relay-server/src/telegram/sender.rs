@@ -22,22 +22,25 @@ use shared::Timestamp;
 use shared::{Attachment, AttachmentKind};
 use teloxide::payloads::{SendDocumentSetters, SendMessageSetters, SendPhotoSetters};
 use teloxide::requests::{Request, Requester};
-use teloxide::types::{ChatId, InlineKeyboardMarkup, InputFile};
+use teloxide::types::{ChatId, InputFile};
 use teloxide::{ApiError, Bot, RequestError};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::{Pacer, mask};
 use crate::domain::DomainError;
-use crate::domain::outbox::{self, Due};
+use crate::domain::outbox;
 use crate::files::FileStore;
 use crate::settings::TelegramSettings;
+use crate::store::outbox::Due;
 use crate::store::{Store, WriteCtx};
 
 /// Tries for a message that never reached Telegram before it is failed.
 const MAX_ATTEMPTS: u32 = 8;
-/// How often the outbox is looked at when nothing wakes the sender.
-const IDLE: Duration = Duration::from_millis(100);
+/// How often the outbox is looked at when nothing wakes the sender: a
+/// safety net only (every queued row wakes it, and a row waiting for a
+/// later try sets its own alarm).
+const IDLE: Duration = Duration::from_secs(5);
 /// Longest pause of every chat when several are refused at once.
 const MAX_STORM_PAUSE: Duration = Duration::from_secs(5);
 /// The sender waits in place for an overall slot at most this far away.
@@ -102,9 +105,9 @@ async fn send(bot: &Bot, d: &Due, token: &str, files: &FileStore) -> Outcome {
     }
     let mut request = bot.send_message(ChatId(d.chat_id), d.text.clone());
     if let Some(markup) = &d.markup {
-        match serde_json::from_str::<InlineKeyboardMarkup>(markup) {
+        match super::keyboard::stored(markup) {
             Ok(k) => request = request.reply_markup(k),
-            Err(e) => return Outcome::Failed(format!("stored buttons are unreadable: {e}")),
+            Err(e) => return Outcome::Failed(e),
         }
     }
     match request.send().await {
@@ -269,20 +272,31 @@ pub async fn run(
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<(i64, Hold)>();
     let mut in_flight: HashSet<i64> = HashSet::new();
     let mut storm: Vec<Instant> = Vec::new();
+    let queued = store.outbox_changed();
     loop {
         let now = Instant::now();
         let mut wake = now + IDLE;
         if in_flight.len() < settings.max_in_flight && !shutdown.is_cancelled() {
             let limit = settings.max_in_flight * 4;
             let ts = store.now();
-            let due = store
+            let (due, later) = store
                 .readers()
-                .read(move |c| outbox::due(c, ts, limit))
+                .read(move |c| {
+                    Ok((
+                        crate::store::outbox::due(c, ts, limit)?,
+                        crate::store::outbox::next_due_after(c, ts)?,
+                    ))
+                })
                 .await
                 .unwrap_or_else(|e| {
                     tracing::error!("telegram: cannot read the outbox: {e}");
-                    Vec::new()
+                    (Vec::new(), None)
                 });
+            // A row waiting for a later try: look again when it is due.
+            if let Some(at) = later {
+                let ms = u64::try_from(at.0 - ts.0).unwrap_or(0);
+                wake = wake.min(now + Duration::from_millis(ms));
+            }
             // The first message whose chat may receive now.
             let mut next = None;
             for d in due {
@@ -305,7 +319,7 @@ pub async fn run(
                     // slot opens: the pace Telegram sees is the pacer's.
                     let ids = vec![d.id];
                     match store
-                        .write(move |ctx| outbox::mark_sending(ctx, &ids))
+                        .write(move |ctx| crate::store::outbox::mark_sending(ctx, &ids))
                         .await
                     {
                         // Gone meanwhile (failed because the customer blocked the bot).
@@ -369,6 +383,7 @@ pub async fn run(
                     }
                 }
             }
+            _ = queued.notified() => {}
             _ = tokio::time::sleep_until(wake.into()) => {}
             _ = shutdown.cancelled(), if !shutdown.is_cancelled() => {}
         }

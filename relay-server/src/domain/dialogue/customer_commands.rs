@@ -4,8 +4,9 @@
 use rusqlite::params;
 use shared::*;
 
+use super::buttons::{Button, Choice, Keyboard};
 use super::conversation::{Conversation, Stage};
-use super::{keyboard, lang, notify, ticketing};
+use super::{lang, notify, ticketing};
 use crate::domain::desk::Desk;
 use crate::domain::i18n::Lang;
 use crate::domain::intake;
@@ -22,7 +23,7 @@ pub fn run(
     arg: Option<&str>,
 ) -> Result<(), DomainError> {
     let lang = lang(customer);
-    let say = |ctx: &WriteCtx<'_>, text: String| outbox::to_chat(ctx, chat, &text, None);
+    let say = |ctx: &mut WriteCtx<'_>, text: String| outbox::to_chat(ctx, chat, &text, None);
     match cmd {
         "start" => start(ctx, desk, customer, chat, arg),
         "help" => say(ctx, desk.bot.t(lang, "help.text", &[])),
@@ -32,13 +33,20 @@ pub fn run(
         "language" => {
             let buttons = Lang::ALL
                 .iter()
-                .map(|l| (l.native_name().to_owned(), format!("lang:{}", l.code())))
+                .map(|l| {
+                    Button::new(
+                        l.native_name(),
+                        Choice::Language {
+                            code: l.code().to_owned(),
+                        },
+                    )
+                })
                 .collect();
             outbox::to_chat(
                 ctx,
                 chat,
                 &desk.bot.t(lang, "language.ask", &[]),
-                Some(&keyboard::pairs(buttons)),
+                Some(&Keyboard::pairs(buttons)),
             )
         }
         "timezone" => timezone(ctx, desk, customer, chat, arg),

@@ -6,9 +6,9 @@
 //! straight to a person. Every step is one write transaction with the
 //! update that caused it, so a crash repeats nothing and loses nothing.
 
+pub mod buttons;
 mod conversation;
 mod customer_commands;
-pub mod keyboard;
 pub mod notify;
 pub mod ticketing;
 
@@ -18,6 +18,7 @@ mod tests;
 use rusqlite::{OptionalExtension, params};
 use shared::*;
 
+use buttons::{Button, Choice, Keyboard};
 use conversation::{Conversation, Stage};
 use ticketing::Opening;
 
@@ -33,7 +34,7 @@ use crate::store::rows;
 pub struct Press {
     pub sender: Sender,
     pub chat_id: i64,
-    pub data: String,
+    pub choice: Choice,
 }
 
 /// The customer's language.
@@ -194,9 +195,15 @@ fn triage(
         let reply = desk
             .bot
             .t(lang, "kb.answer", &[("title", &a.title), ("body", &body)]);
-        let markup = keyboard::rows(&[
-            vec![(desk.bot.t(lang, "button.kb_yes", &[]), "kb:yes".into())],
-            vec![(desk.bot.t(lang, "button.kb_no", &[]), "kb:no".into())],
+        let markup = Keyboard::column(vec![
+            Button::new(
+                desk.bot.t(lang, "button.kb_yes", &[]),
+                Choice::KbHelped { yes: true },
+            ),
+            Button::new(
+                desk.bot.t(lang, "button.kb_no", &[]),
+                Choice::KbHelped { yes: false },
+            ),
         ]);
         outbox::to_chat(ctx, conv.chat_id, &reply, Some(&markup))?;
         ctx.conn
@@ -237,10 +244,10 @@ fn advance(
         .iter()
         .any(|d| !d.attachments.is_empty());
     if topic.is_some_and(|t| t.screenshot) && conv.stage != Stage::Screenshot && !has_file {
-        let markup = keyboard::rows(&[vec![(
+        let markup = Keyboard::column(vec![Button::new(
             desk.bot.t(lang, "button.skip", &[]),
-            "shot:skip".into(),
-        )]]);
+            Choice::SkipScreenshot,
+        )]);
         let text = desk.bot.t(lang, "screenshot.ask", &[]);
         outbox::to_chat(ctx, conv.chat_id, &text, Some(&markup))?;
         conv.stage = Stage::Screenshot;
@@ -251,7 +258,7 @@ fn advance(
 }
 
 fn ask_consent(
-    ctx: &WriteCtx<'_>,
+    ctx: &mut WriteCtx<'_>,
     desk: &Desk,
     customer: &Customer,
     conv: &mut Conversation,
@@ -260,11 +267,14 @@ fn ask_consent(
     let text = desk
         .bot
         .t(lang, "consent.ask", &[("name", &customer.first_name)]);
-    let markup = keyboard::rows(&[vec![
-        (desk.bot.t(lang, "button.agree", &[]), "consent:yes".into()),
-        (
+    let markup = Keyboard::rows(vec![vec![
+        Button::new(
+            desk.bot.t(lang, "button.agree", &[]),
+            Choice::Consent { yes: true },
+        ),
+        Button::new(
             desk.bot.t(lang, "button.disagree", &[]),
-            "consent:no".into(),
+            Choice::Consent { yes: false },
         ),
     ]]);
     outbox::to_chat(ctx, conv.chat_id, &text, Some(&markup))?;
@@ -273,7 +283,7 @@ fn ask_consent(
 }
 
 fn ask_topic(
-    ctx: &WriteCtx<'_>,
+    ctx: &mut WriteCtx<'_>,
     desk: &Desk,
     lang: Lang,
     conv: &mut Conversation,
@@ -284,14 +294,14 @@ fn ask_topic(
         .topics
         .iter()
         .map(|t| {
-            (
+            Button::new(
                 ticketing::topic_label(desk, lang, Some(&t.key)),
-                format!("topic:{}", t.key),
+                Choice::Topic { key: t.key.clone() },
             )
         })
         .collect();
     let text = desk.bot.t(lang, key, &[]);
-    outbox::to_chat(ctx, conv.chat_id, &text, Some(&keyboard::pairs(buttons)))?;
+    outbox::to_chat(ctx, conv.chat_id, &text, Some(&Keyboard::pairs(buttons)))?;
     conv.prompted_at = ctx.now;
     Ok(())
 }
@@ -301,41 +311,42 @@ fn ask_topic(
 pub fn press(ctx: &mut WriteCtx<'_>, desk: &Desk, p: &Press) -> Result<(), DomainError> {
     let customer = intake::upsert_customer(ctx, &p.sender)?;
     let chat = p.chat_id;
-    let (kind, arg) = p.data.split_once(':').unwrap_or((p.data.as_str(), ""));
-    match kind {
-        "consent" => return consent(ctx, desk, customer, chat, arg == "yes"),
-        "lang" => return customer_commands::set_language(ctx, desk, customer, chat, arg),
+    match &p.choice {
+        Choice::Consent { yes } => return consent(ctx, desk, customer, chat, *yes),
+        Choice::Language { code } => {
+            return customer_commands::set_language(ctx, desk, customer, chat, code);
+        }
         _ => {}
     }
     if desk.bot.consent && customer.consent_at.is_none() {
         return Ok(());
     }
-    let ticket_arg = |s: &str| s.split(':').next().and_then(|id| id.parse::<i64>().ok());
-    match kind {
-        "topic" => {
+    match &p.choice {
+        Choice::Topic { key } => {
             let Some(mut conv) = Conversation::load(ctx, chat)? else {
                 return Ok(());
             };
-            if !matches!(conv.stage, Stage::Topic | Stage::Kb) || desk.bot.topic(arg).is_none() {
+            if !matches!(conv.stage, Stage::Topic | Stage::Kb) || desk.bot.topic(key).is_none() {
                 return Ok(());
             }
-            conv.topic = Some(arg.to_owned());
+            conv.topic = Some(key.clone());
             conv.step = 0;
             advance(ctx, desk, &customer, conv)
         }
-        "shot" => match Conversation::load(ctx, chat)? {
+        Choice::SkipScreenshot => match Conversation::load(ctx, chat)? {
             Some(conv) if conv.stage == Stage::Screenshot => {
                 finish(ctx, desk, &customer, &conv, plain())
             }
             _ => Ok(()),
         },
-        "kb" => kb_answer(ctx, desk, &customer, chat, arg == "yes"),
-        _ => match ticket_arg(arg)
-            .map(|id| own_ticket(ctx, customer.id, chat, id))
+        Choice::KbHelped { yes } => kb_answer(ctx, desk, &customer, chat, *yes),
+        choice => match choice
+            .ticket()
+            .map(|id| own_ticket(ctx, customer.id, chat, id.0))
             .transpose()?
             .flatten()
         {
-            Some(ticket) => notify::ticket_button(ctx, desk, &customer, chat, ticket, kind, arg),
+            Some(ticket) => notify::ticket_button(ctx, desk, &customer, chat, ticket, choice),
             None => Ok(()),
         },
     }
@@ -466,7 +477,7 @@ pub fn tick(ctx: &mut WriteCtx<'_>, desk: &Desk) -> Result<usize, DomainError> {
         let Some(conv) = Conversation::load(ctx, chat)? else {
             continue;
         };
-        let customer = rows::load_customer(ctx.conn, conv.customer_id)?;
+        let customer = rows::load_customer(ctx, conv.customer_id)?;
         let has_words = !conversation::drafts(ctx, chat)?.is_empty();
         match customer {
             Some(c) if has_words && intake::open_ticket_of(ctx, c.id, chat)?.is_none() => {

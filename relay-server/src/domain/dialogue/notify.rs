@@ -6,13 +6,14 @@
 use rusqlite::{OptionalExtension, params};
 use shared::*;
 
-use super::{keyboard, lang, ticketing};
+use super::buttons::{Button, Choice, Keyboard};
+use super::{lang, ticketing};
 use crate::domain::commands::save_ticket;
 use crate::domain::desk::Desk;
 use crate::domain::i18n::Lang;
 use crate::domain::{DomainError, outbox};
-use crate::store::WriteCtx;
-use crate::store::rows;
+use crate::store::scheduled::{self, Held};
+use crate::store::{WriteCtx, rows};
 
 /// A ticket's status for the customer, with the ETA while a first reply
 /// is awaited.
@@ -43,6 +44,28 @@ pub fn send(
     customer: &Customer,
     ticket: &mut Ticket,
     text: &str,
+    buttons: Option<&Keyboard>,
+    critical: bool,
+) -> Result<(), DomainError> {
+    let markup = buttons.map(Keyboard::encode);
+    send_stored(
+        ctx,
+        desk,
+        customer,
+        ticket,
+        text,
+        markup.as_deref(),
+        critical,
+    )
+}
+
+/// [`send`] with the buttons as stored (a held message released).
+fn send_stored(
+    ctx: &mut WriteCtx<'_>,
+    desk: &Desk,
+    customer: &Customer,
+    ticket: &mut Ticket,
+    text: &str,
     markup: Option<&str>,
     critical: bool,
 ) -> Result<(), DomainError> {
@@ -51,19 +74,15 @@ pub fn send(
         && let Some(q) = desk.bot.quiet
         && let Some(until) = q.ends(ctx.now, &desk.bot.zone_of(customer.time_zone.as_deref()))
     {
-        ctx.conn
-            .prepare_cached(
-                "INSERT INTO scheduled (ticket_id, kind, text, markup, due_at, created_at) VALUES (?1, 'message', ?2, ?3, ?4, ?5)",
-            )?
-            .execute(params![ticket.id.0, text, markup, until.0, ctx.now.0])?;
+        scheduled::hold_message(ctx, ticket.id, text, markup, until)?;
         return Ok(());
     }
-    outbox::bot_message(ctx, &desk.queues, ticket, text, markup)?;
+    outbox::bot_message_stored(ctx, &desk.queues, ticket, text, markup)?;
     Ok(())
 }
 
 fn customer_of(ctx: &WriteCtx<'_>, t: &Ticket) -> Result<Customer, DomainError> {
-    rows::load_customer(ctx.conn, t.customer_id)?
+    rows::load_customer(ctx, t.customer_id)?
         .ok_or_else(|| DomainError::not_found(format!("customer {} vanished", t.customer_id)))
 }
 
@@ -82,7 +101,7 @@ pub fn assigned(
         return Ok(());
     }
     let customer = customer_of(ctx, ticket)?;
-    let name = rows::load_agent(ctx.conn, agent)?.map_or_else(String::new, |a| a.display_name);
+    let name = rows::load_agent(ctx, agent)?.map_or_else(String::new, |a| a.display_name);
     let text = desk.bot.t(
         lang(&customer),
         "status.accepted",
@@ -114,25 +133,31 @@ pub fn status_changed(
         (_, TicketStatus::Open) => "status.in_progress",
         (_, TicketStatus::New) => return Ok(()),
     };
-    ctx.conn
-        .prepare_cached("DELETE FROM scheduled WHERE ticket_id = ?1 AND kind = 'followup'")?
-        .execute([ticket.id.0])?;
+    scheduled::drop_followup(ctx, ticket.id)?;
     let text = desk.bot.t(lang, key, &[("number", &n)]);
     send(ctx, desk, &customer, ticket, &text, None, false)
 }
 
-fn rating_buttons(desk: &Desk, lang: Lang, ticket: &Ticket, reopen: bool) -> String {
-    let stars: Vec<(String, String)> = (1..=5)
-        .map(|n| (format!("{n}⭐"), format!("csat:{}:{n}", ticket.id)))
+fn rating_buttons(desk: &Desk, lang: Lang, ticket: &Ticket, reopen: bool) -> Keyboard {
+    let stars: Vec<Button> = (1..=5)
+        .map(|n| {
+            Button::new(
+                format!("{n}⭐"),
+                Choice::Rate {
+                    ticket: ticket.id,
+                    stars: n,
+                },
+            )
+        })
         .collect();
-    let mut rows_ = vec![stars];
+    let mut rows = vec![stars];
     if reopen {
-        rows_.push(vec![(
+        rows.push(vec![Button::new(
             desk.bot.t(lang, "button.not_fixed", &[]),
-            format!("reopen:{}", ticket.id),
+            Choice::Reopen { ticket: ticket.id },
         )]);
     }
-    keyboard::rows(&rows_)
+    Keyboard::rows(rows)
 }
 
 /// The resolution: a short summary, what to do if it is not fixed, the
@@ -148,7 +173,7 @@ fn resolved(
     let agent = ticket
         .assignee
         .or(Some(by))
-        .map(|a| rows::load_agent(ctx.conn, a))
+        .map(|a| rows::load_agent(ctx, a))
         .transpose()?
         .flatten()
         .map_or_else(|| desk.bot.t(lang, "resolve.team", &[]), |a| a.display_name);
@@ -172,15 +197,9 @@ fn resolved(
     );
     let markup = rating_buttons(desk, lang, ticket, true);
     send(ctx, desk, customer, ticket, &text, Some(&markup), false)?;
-    ctx.conn
-        .prepare_cached("DELETE FROM scheduled WHERE ticket_id = ?1 AND kind = 'followup'")?
-        .execute([ticket.id.0])?;
-    if let Some(after) = desk.bot.followup_after_ms {
-        ctx.conn
-            .prepare_cached(
-                "INSERT INTO scheduled (ticket_id, kind, due_at, created_at) VALUES (?1, 'followup', ?2, ?3)",
-            )?
-            .execute(params![ticket.id.0, ctx.now.0 + after, ctx.now.0])?;
+    match desk.bot.followup_after_ms {
+        Some(after) => scheduled::set_followup(ctx, ticket.id, Timestamp(ctx.now.0 + after))?,
+        None => scheduled::drop_followup(ctx, ticket.id)?,
     }
     Ok(())
 }
@@ -208,34 +227,32 @@ pub fn ticket_button(
     customer: &Customer,
     chat: i64,
     mut ticket: Ticket,
-    kind: &str,
-    arg: &str,
+    choice: &Choice,
 ) -> Result<(), DomainError> {
     let lang = lang(customer);
     let n = number(&ticket);
     let finished = matches!(ticket.status, TicketStatus::Resolved | TicketStatus::Closed);
-    let value = arg.split(':').nth(1).unwrap_or_default();
-    match kind {
-        "status" => {
+    match *choice {
+        Choice::Status { .. } => {
             let text = status_text(ctx, desk, customer, &ticket)?;
             outbox::to_chat(ctx, chat, &text, None)
         }
-        "details" if !finished => outbox::to_chat(
+        Choice::Details { .. } if !finished => outbox::to_chat(
             ctx,
             chat,
             &desk.bot.t(lang, "details.ask", &[("number", &n)]),
             None,
         ),
-        "details" => outbox::to_chat(
+        Choice::Details { .. } => outbox::to_chat(
             ctx,
             chat,
             &desk.bot.t(lang, "details.closed", &[("number", &n)]),
             None,
         ),
-        "csat" if finished => {
-            let Some(rating) = value.parse::<u8>().ok().filter(|r| (1..=5).contains(r)) else {
+        Choice::Rate { stars: rating, .. } if finished => {
+            if !(1..=5).contains(&rating) {
                 return Ok(());
-            };
+            }
             if ticket.csat != Some(rating) {
                 ticket.csat = Some(rating);
                 ctx.conn
@@ -251,7 +268,7 @@ pub fn ticket_button(
             }
             outbox::to_chat(ctx, chat, &desk.bot.t(lang, "csat.thanks", &[]), None)
         }
-        "reopen" if finished => {
+        Choice::Reopen { .. } if finished => {
             if ticket
                 .resolved_at
                 .is_some_and(|at| ctx.now.0 - at.0 <= desk.bot.reopen_window_ms)
@@ -266,8 +283,7 @@ pub fn ticket_button(
                 )
             }
         }
-        "followup" if finished => {
-            let ok = value == "yes";
+        Choice::Followup { ok, .. } if finished => {
             let answered: Option<i64> = ctx
                 .conn
                 .prepare_cached("SELECT followup_ok FROM tickets WHERE id = ?1")?
@@ -290,28 +306,18 @@ pub fn ticket_button(
     }
 }
 
-/// A scheduled row: id, ticket, kind, text, markup.
-type Held = (i64, i64, String, Option<String>, Option<String>);
-
 /// Sends what was held for quiet hours and the follow-ups now due.
 pub fn release_due(ctx: &mut WriteCtx<'_>, desk: &Desk) -> Result<usize, DomainError> {
-    let due: Vec<Held> = ctx
-        .conn
-        .prepare_cached("SELECT id, ticket_id, kind, text, markup FROM scheduled WHERE due_at <= ?1 ORDER BY due_at, id LIMIT 100")?
-        .query_map([ctx.now.0], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
-        .collect::<Result<_, _>>()?;
+    let due = scheduled::take_due(ctx, ctx.now, 100)?;
     let n = due.len();
-    for (id, ticket_id, kind, text, markup) in due {
-        ctx.conn
-            .prepare_cached("DELETE FROM scheduled WHERE id = ?1")?
-            .execute([id])?;
-        let Some(mut ticket) = rows::load_ticket(ctx.conn, TicketId(ticket_id))? else {
+    for row in due {
+        let Some(mut ticket) = rows::load_ticket(ctx, row.ticket)? else {
             continue;
         };
         let customer = customer_of(ctx, &ticket)?;
-        match (kind.as_str(), text) {
-            ("message", Some(text)) => {
-                send(
+        match row.held {
+            Held::Message { text, markup } => {
+                send_stored(
                     ctx,
                     desk,
                     &customer,
@@ -321,43 +327,51 @@ pub fn release_due(ctx: &mut WriteCtx<'_>, desk: &Desk) -> Result<usize, DomainE
                     false,
                 )?;
             }
-            ("followup", _)
+            Held::Followup
                 if matches!(ticket.status, TicketStatus::Resolved | TicketStatus::Closed) =>
             {
-                let lang = lang(&customer);
-                let text = desk.bot.t(
-                    lang,
-                    "followup.ask",
-                    &[
-                        ("number", &number(&ticket)),
-                        (
-                            "topic",
-                            &ticketing::topic_label(desk, lang, ticket.topic.as_deref()),
-                        ),
-                    ],
-                );
-                let markup = keyboard::rows(&[vec![
-                    (
-                        desk.bot.t(lang, "button.followup_yes", &[]),
-                        format!("followup:{}:yes", ticket.id),
-                    ),
-                    (
-                        desk.bot.t(lang, "button.followup_no", &[]),
-                        format!("followup:{}:no", ticket.id),
-                    ),
-                ]]);
-                send(
-                    ctx,
-                    desk,
-                    &customer,
-                    &mut ticket,
-                    &text,
-                    Some(&markup),
-                    false,
-                )?;
+                followup(ctx, desk, &customer, &mut ticket)?;
             }
-            _ => {}
+            Held::Followup => {}
         }
     }
     Ok(n)
+}
+
+/// "Is it still fixed?", with yes and no.
+fn followup(
+    ctx: &mut WriteCtx<'_>,
+    desk: &Desk,
+    customer: &Customer,
+    ticket: &mut Ticket,
+) -> Result<(), DomainError> {
+    let lang = lang(customer);
+    let text = desk.bot.t(
+        lang,
+        "followup.ask",
+        &[
+            ("number", &number(ticket)),
+            (
+                "topic",
+                &ticketing::topic_label(desk, lang, ticket.topic.as_deref()),
+            ),
+        ],
+    );
+    let markup = Keyboard::rows(vec![vec![
+        Button::new(
+            desk.bot.t(lang, "button.followup_yes", &[]),
+            Choice::Followup {
+                ticket: ticket.id,
+                ok: true,
+            },
+        ),
+        Button::new(
+            desk.bot.t(lang, "button.followup_no", &[]),
+            Choice::Followup {
+                ticket: ticket.id,
+                ok: false,
+            },
+        ),
+    ]]);
+    send(ctx, desk, customer, ticket, &text, Some(&markup), false)
 }

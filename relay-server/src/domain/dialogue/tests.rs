@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
+use super::buttons::Choice;
 use super::{Press, message, press};
-use crate::domain::DomainError;
 use crate::domain::desk::Desk;
 use crate::domain::intake::{Inbound, Sender};
 use crate::settings::Settings;
@@ -40,13 +40,13 @@ async fn say(store: &Store, desk: &Arc<Desk>, text: &str, lang: &str) {
     store.write(move |ctx| message(ctx, &d, &m)).await.unwrap();
 }
 
-async fn tap(store: &Store, desk: &Arc<Desk>, data: &str) {
+async fn tap(store: &Store, desk: &Arc<Desk>, choice: Choice) {
     let (d, p) = (
         desk.clone(),
         Press {
             sender: sender("ru"),
             chat_id: CHAT,
-            data: data.into(),
+            choice,
         },
     );
     store.write(move |ctx| press(ctx, &d, &p)).await.unwrap();
@@ -55,14 +55,8 @@ async fn tap(store: &Store, desk: &Arc<Desk>, data: &str) {
 /// Everything queued for the chat so far, oldest first.
 async fn outbox(store: &Store) -> Vec<String> {
     store
-        .write(|ctx| {
-            Ok::<_, DomainError>(
-                ctx.conn
-                    .prepare("SELECT coalesce(m.text, o.text) FROM outbox o LEFT JOIN messages m ON m.id = o.message_id WHERE o.chat_id = ?1 ORDER BY o.id")?
-                    .query_map([CHAT], |r| r.get::<_, String>(0))?
-                    .collect::<Result<Vec<_>, _>>()?,
-            )
-        })
+        .readers()
+        .read(|c| crate::store::outbox::texts_for(c, CHAT))
         .await
         .unwrap()
 }
@@ -78,12 +72,19 @@ async fn words_before_consent_go_on_to_the_topics_once_consent_is_given() {
     )
     .await;
     say(&store, &desk, "Пробовал дважды.", "ru").await;
-    tap(&store, &desk, "consent:yes").await;
+    tap(&store, &desk, Choice::Consent { yes: true }).await;
     let out = outbox(&store).await;
     assert_eq!(out.len(), 3, "{out:?}");
     assert!(out[2].contains("О чём ваш вопрос"), "{out:?}");
     say(&store, &desk, "Жду ответа", "ru").await;
-    tap(&store, &desk, "topic:feature").await;
+    tap(
+        &store,
+        &desk,
+        Choice::Topic {
+            key: "feature".into(),
+        },
+    )
+    .await;
     let out = outbox(&store).await;
     assert!(out.last().unwrap().contains("О какой функции"), "{out:?}");
 }

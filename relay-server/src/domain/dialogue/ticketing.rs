@@ -5,8 +5,8 @@
 use rusqlite::{OptionalExtension, params};
 use shared::*;
 
+use super::buttons::{Button, Choice, Keyboard};
 use super::conversation::{self, Conversation};
-use super::keyboard;
 use super::lang;
 use crate::domain::commands::save_ticket;
 use crate::domain::desk::Desk;
@@ -75,7 +75,7 @@ pub fn open(
             ctx.conn
                 .prepare_cached("UPDATE messages SET edited_at = ?2 WHERE id = ?1")?
                 .execute(params![id.0, at.0])?;
-            if let Some(message) = rows::load_message(ctx.conn, id)? {
+            if let Some(message) = rows::load_message(ctx, id)? {
                 ctx.append(Event::MessageUpdated { message })?;
             }
         }
@@ -164,15 +164,15 @@ fn receipt(
 }
 
 /// [Status] [Add details] for a ticket.
-pub fn ticket_buttons(desk: &Desk, lang: Lang, ticket: &Ticket) -> String {
-    keyboard::rows(&[vec![
-        (
+pub fn ticket_buttons(desk: &Desk, lang: Lang, ticket: &Ticket) -> Keyboard {
+    Keyboard::rows(vec![vec![
+        Button::new(
             desk.bot.t(lang, "button.status", &[]),
-            format!("status:{}", ticket.id),
+            Choice::Status { ticket: ticket.id },
         ),
-        (
+        Button::new(
             desk.bot.t(lang, "button.details", &[]),
-            format!("details:{}", ticket.id),
+            Choice::Details { ticket: ticket.id },
         ),
     ]])
 }
@@ -378,9 +378,7 @@ pub fn reopen(
             to: TicketStatus::Open,
         },
     )?;
-    ctx.conn
-        .prepare_cached("DELETE FROM scheduled WHERE ticket_id = ?1")?
-        .execute([ticket.id.0])?;
+    crate::store::scheduled::drop_all(ctx, ticket.id)?;
     let text = desk.bot.t(
         lang(customer),
         "reopen.done",

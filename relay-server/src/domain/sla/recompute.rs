@@ -12,18 +12,15 @@
 //! planned ticket only if it is unchanged, and recomputes the others
 //! itself, as it does tickets whose clocks must change too.
 
-use rusqlite::{Connection, OptionalExtension, params};
 use shared::*;
 
-use super::{
-    CLOCK_COLS, Clock, Facts, changed, clock_row, deadlines, next_alert, step_all, store_changed,
-};
+use super::{Clock, Facts, changed, deadlines, next_alert, step_all, store_changed};
 use crate::domain::DomainError;
 use crate::domain::desk::Desk;
 use crate::domain::queues::Queues;
 use crate::store::read::in_read_tx;
-use crate::store::rows::{self, SlaRow};
-use crate::store::{Store, StoreError, WriteCtx};
+use crate::store::sla::{OpenRow, SlaRow};
+use crate::store::{self, Db, Store, StoreError, WriteCtx};
 
 /// Tickets per slice: one write job each, so other writes wait at most one
 /// slice (SQLite's statement savepoints also slow down as one
@@ -43,33 +40,30 @@ struct Open {
     no_targets: bool,
 }
 
-const OPEN_COLS: &str = "id, sla_rev, queue, status, priority, created_at, first_reply_at, \
-     waiting_since, last_reply_at, first_reply_due, next_reply_due, resolution_due, update_due, \
-     sla_alert_at, sla_targets = '[]'";
-
 impl Open {
-    fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Open> {
-        let status: String = r.get(3)?;
-        let priority: String = r.get(4)?;
-        let ts = |i| r.get::<_, Option<i64>>(i).map(|v| v.map(Timestamp));
-        Ok(Open {
-            id: TicketId(r.get(0)?),
-            rev: r.get(1)?,
-            queue: QueueId(r.get(2)?),
-            facts: Facts {
-                status: TicketStatus::parse(&status)
-                    .ok_or_else(|| rows::corrupt("status", &status))?,
-                priority: Priority::parse(&priority)
-                    .ok_or_else(|| rows::corrupt("priority", &priority))?,
-                created_at: Timestamp(r.get(5)?),
-                first_reply_at: ts(6)?,
-                waiting_since: ts(7)?,
-                last_reply_at: ts(8)?,
+    /// The ticket and its clocks (due times not derived: the step derives
+    /// those it needs).
+    fn of(r: OpenRow) -> (Open, Vec<Clock>) {
+        let clocks = r.clocks.iter().map(Clock::unscheduled).collect();
+        (
+            Open {
+                id: r.id,
+                rev: r.rev,
+                queue: r.queue,
+                facts: Facts {
+                    status: r.status,
+                    priority: r.priority,
+                    created_at: r.created_at,
+                    first_reply_at: r.first_reply_at,
+                    waiting_since: r.waiting_since,
+                    last_reply_at: r.last_reply_at,
+                },
+                dues: r.dues,
+                alert: r.alert,
+                no_targets: r.no_targets,
             },
-            dues: [ts(9)?, ts(10)?, ts(11)?, ts(12)?],
-            alert: ts(13)?,
-            no_targets: r.get(14)?,
-        })
+            clocks,
+        )
     }
 
     /// Whether these are its stored due times and alert. With the clocks'
@@ -88,41 +82,15 @@ impl Open {
     }
 }
 
-/// Up to `limit` open tickets after id `after`, with their clocks (due
-/// times not derived: the step derives those it needs).
+/// Up to `limit` open tickets after id `after`, with their clocks.
 fn read_open(
-    conn: &Connection,
+    db: &impl Db,
     after: i64,
     limit: usize,
 ) -> Result<Vec<(Open, Vec<Clock>)>, StoreError> {
-    let open: Vec<Open> = conn
-        .prepare_cached(&format!(
-            "SELECT {OPEN_COLS} FROM tickets WHERE status <> 'closed' AND id > ?1 ORDER BY id LIMIT ?2"
-        ))?
-        .query_map(params![after, limit as i64], Open::row)?
-        .collect::<Result<_, _>>()?;
-    let Some(last) = open.last().map(|t| t.id.0) else {
-        return Ok(Vec::new());
-    };
-    // One scan of the key range (closed tickets' clocks too, skipped).
-    let clocks: Vec<(i64, Clock)> = conn
-        .prepare_cached(&format!(
-            "SELECT {CLOCK_COLS}, ticket_id FROM sla_clocks
-             WHERE ticket_id > ?1 AND ticket_id <= ?2 ORDER BY ticket_id"
-        ))?
-        .query_map(params![after, last], |r| Ok((r.get(8)?, clock_row(r)?)))?
-        .collect::<Result<_, _>>()?;
-    let mut clocks = clocks.into_iter().peekable();
-    Ok(open
+    Ok(store::sla::open_slice(db, after, limit)?
         .into_iter()
-        .map(|t| {
-            while clocks.next_if(|(id, _)| *id < t.id.0).is_some() {}
-            let mut mine = Vec::new();
-            while let Some((_, c)) = clocks.next_if(|(id, _)| *id == t.id.0) {
-                mine.push(c);
-            }
-            (t, mine)
-        })
+        .map(Open::of)
         .collect())
 }
 
@@ -192,14 +160,9 @@ pub struct Plan {
 }
 
 /// Plans the slice of open tickets after id `after` (on a reader).
-pub fn plan(
-    conn: &Connection,
-    queues: &Queues,
-    after: i64,
-    now: Timestamp,
-) -> Result<Plan, StoreError> {
-    in_read_tx(conn, |conn| {
-        let slice = read_open(conn, after, SLICE)?;
+pub fn plan(db: &impl Db, queues: &Queues, after: i64, now: Timestamp) -> Result<Plan, StoreError> {
+    in_read_tx(db, |db| {
+        let slice = read_open(db, after, SLICE)?;
         let mut plan = Plan {
             last: slice.last().map(|(t, _)| t.id.0),
             moves: Vec::new(),
@@ -236,7 +199,7 @@ pub fn apply(ctx: &mut WriteCtx<'_>, queues: &Queues, plan: Plan) -> Result<usiz
             alert_at: m.alert,
             if_rev: Some(m.rev),
         };
-        if rows::save_sla(ctx.conn, &row)? {
+        if store::sla::save_deadlines(ctx, &row)? {
             moved.push(TicketSla {
                 ticket_id: m.id,
                 sla: m.sla,
@@ -265,7 +228,7 @@ fn recompute_one(
     queues: &Queues,
     id: TicketId,
 ) -> Result<Option<SlaDeadlines>, DomainError> {
-    let Some((t, before)) = read_open(ctx.conn, id.0 - 1, 1)?
+    let Some((t, before)) = read_open(ctx, id.0 - 1, 1)?
         .pop()
         .filter(|(t, _)| t.id == id)
     else {
@@ -280,12 +243,12 @@ fn recompute_one(
             sla,
             alert,
         } => {
-            store_changed(ctx.conn, id, &before, &after)?;
+            store_changed(ctx, id, &before, &after)?;
             (sla, alert)
         }
     };
-    rows::save_sla(
-        ctx.conn,
+    store::sla::save_deadlines(
+        ctx,
         &SlaRow {
             id,
             sla: &sla,
@@ -305,17 +268,7 @@ pub async fn recompute_if_changed(
     desk: std::sync::Arc<Desk>,
 ) -> Result<Option<usize>, DomainError> {
     let fingerprint = desk.queues.sla_fingerprint();
-    let stored: Option<String> = store
-        .readers()
-        .read(|c| {
-            Ok(
-                c.query_row("SELECT fingerprint FROM sla_config WHERE id = 1", [], |r| {
-                    r.get(0)
-                })
-                .optional()?,
-            )
-        })
-        .await?;
+    let stored = store.readers().read(store::sla::config_fingerprint).await?;
     if stored.as_deref() == Some(fingerprint.as_str()) {
         return Ok(None);
     }
@@ -323,15 +276,7 @@ pub async fn recompute_if_changed(
     // Recorded only once every ticket is done: a crash midway recomputes
     // again at the next start.
     store
-        .write(move |ctx| {
-            ctx.conn
-                .prepare_cached(
-                    "INSERT INTO sla_config (id, fingerprint, applied_at) VALUES (1, ?1, ?2)
-                     ON CONFLICT (id) DO UPDATE SET fingerprint = ?1, applied_at = ?2",
-                )?
-                .execute(params![fingerprint, ctx.now.0])?;
-            Ok::<_, DomainError>(())
-        })
+        .write(move |ctx| store::sla::set_config_fingerprint(ctx, &fingerprint))
         .await?;
     Ok(Some(moved))
 }

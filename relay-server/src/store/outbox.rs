@@ -1,0 +1,225 @@
+//! The outbox table: messages waiting to reach Telegram, one row each, in
+//! per-chat order. Queuing a row wakes the sender when the job commits.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use shared::{Attachment, MessageId, TicketId, Timestamp};
+
+use super::{Db, StoreError, WriteCtx};
+
+/// A message due to be sent.
+#[derive(Debug, Clone)]
+pub struct Due {
+    pub id: i64,
+    /// The thread message it delivers; `None` for a bot message outside
+    /// any ticket (a prompt before the ticket exists).
+    pub message_id: Option<MessageId>,
+    pub chat_id: i64,
+    pub text: String,
+    /// The buttons under it, as the domain stored them (`Keyboard` JSON).
+    pub markup: Option<String>,
+    pub attempts: u32,
+    /// Files to send with it (an engineer's upload): the text is their caption.
+    pub attachments: Vec<Attachment>,
+}
+
+/// The next message of each chat, when it is due and nothing is being
+/// sent to that chat: per-chat order is kept.
+pub fn due(conn: &Connection, now: Timestamp, limit: usize) -> Result<Vec<Due>, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT o.id, o.message_id, o.chat_id, coalesce(m.text, o.text), o.markup, o.attempts,
+                    coalesce(m.attachments, '[]')
+             FROM outbox o LEFT JOIN messages m ON m.id = o.message_id
+             WHERE o.id IN (SELECT min(id) FROM outbox GROUP BY chat_id)
+               AND o.state = 'pending' AND o.next_attempt_at <= ?1
+             ORDER BY o.next_attempt_at, o.id LIMIT ?2",
+        )?
+        .query_map(params![now.0, limit as i64], |r| {
+            Ok(Due {
+                id: r.get(0)?,
+                message_id: r.get::<_, Option<i64>>(1)?.map(MessageId),
+                chat_id: r.get(2)?,
+                text: r.get(3)?,
+                markup: r.get(4)?,
+                attempts: r.get(5)?,
+                attachments: super::rows::json_col(r, 6)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?)
+}
+
+/// When the next row waiting for a later try becomes due (after `now`).
+pub fn next_due_after(conn: &Connection, now: Timestamp) -> Result<Option<Timestamp>, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT min(next_attempt_at) FROM outbox WHERE state = 'pending' AND next_attempt_at > ?1",
+        )?
+        .query_row([now.0], |r| r.get::<_, Option<i64>>(0))?
+        .map(Timestamp))
+}
+
+/// Marks rows as handed to Telegram (before the request goes out).
+/// Returns how many were still waiting (a row failed meanwhile is skipped).
+pub fn mark_sending(ctx: &WriteCtx<'_>, ids: &[i64]) -> Result<usize, StoreError> {
+    let mut stmt = ctx.conn.prepare_cached(
+        "UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id = ?1 AND state = 'pending'",
+    )?;
+    let mut n = 0;
+    for id in ids {
+        n += stmt.execute([id])?;
+    }
+    Ok(n)
+}
+
+/// Removes a row; returns its message (if it has one) and whether a try's
+/// answer was lost.
+pub fn take(ctx: &WriteCtx<'_>, id: i64) -> Result<Option<(MessageId, bool)>, StoreError> {
+    let row: Option<(Option<i64>, bool)> = ctx
+        .conn
+        .prepare_cached("SELECT message_id, ambiguous FROM outbox WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    ctx.conn
+        .prepare_cached("DELETE FROM outbox WHERE id = ?1")?
+        .execute([id])?;
+    Ok(row.and_then(|(m, a)| m.map(|m| (MessageId(m), a))))
+}
+
+/// Back to waiting, to be tried at `at`. `ambiguous`: this try may have
+/// reached Telegram. `counts`: false when the try was not the message's
+/// fault; it does not use up one of its tries.
+pub fn retry(
+    ctx: &mut WriteCtx<'_>,
+    id: i64,
+    at: Timestamp,
+    error: &str,
+    ambiguous: bool,
+    counts: bool,
+) -> Result<(), StoreError> {
+    ctx.conn
+        .prepare_cached(
+            "UPDATE outbox SET state = 'pending', next_attempt_at = ?2, last_error = ?3, ambiguous = max(ambiguous, ?4),
+                 attempts = CASE WHEN ?5 THEN attempts ELSE max(attempts - 1, 0) END
+             WHERE id = ?1",
+        )?
+        .execute(params![id, at.0, error, ambiguous, counts])?;
+    ctx.outbox_queued = true;
+    Ok(())
+}
+
+/// Rows left `sending` by a stopped server back to waiting, flagged as
+/// possibly received. Returns how many.
+pub fn recover(ctx: &mut WriteCtx<'_>) -> Result<u32, StoreError> {
+    let n = ctx.conn.execute(
+        "UPDATE outbox SET state = 'pending', ambiguous = 1, last_error = 'the server stopped while sending'
+         WHERE state = 'sending'",
+        [],
+    )?;
+    ctx.outbox_queued |= n > 0;
+    Ok(n as u32)
+}
+
+/// The rows still waiting for a chat, oldest first.
+pub fn pending_for_chat(db: &impl Db, chat: i64) -> Result<Vec<i64>, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached(
+            "SELECT id FROM outbox WHERE chat_id = ?1 AND state = 'pending' ORDER BY id",
+        )?
+        .query_map([chat], |r| r.get(0))?
+        .collect::<Result<_, _>>()?)
+}
+
+/// Queues a thread message for its ticket's chat.
+pub fn enqueue_message(
+    ctx: &mut WriteCtx<'_>,
+    message: MessageId,
+    ticket: TicketId,
+    markup: Option<&str>,
+) -> Result<(), StoreError> {
+    ctx.conn
+        .prepare_cached(
+            "INSERT INTO outbox (message_id, chat_id, markup, next_attempt_at, created_at)
+             SELECT ?1, chat_id, ?2, ?3, ?3 FROM tickets WHERE id = ?4",
+        )?
+        .execute(params![message.0, markup, ctx.now.0, ticket.0])?;
+    ctx.outbox_queued = true;
+    Ok(())
+}
+
+/// Queues a text that belongs to no ticket for a chat.
+pub fn enqueue_text(
+    ctx: &mut WriteCtx<'_>,
+    chat: i64,
+    text: &str,
+    markup: Option<&str>,
+) -> Result<(), StoreError> {
+    ctx.conn
+        .prepare_cached(
+            "INSERT INTO outbox (chat_id, text, markup, next_attempt_at, created_at) VALUES (?1, ?2, ?3, ?4, ?4)",
+        )?
+        .execute(params![chat, text, markup, ctx.now.0])?;
+    ctx.outbox_queued = true;
+    Ok(())
+}
+
+/// The texts queued for a chat, oldest first (a thread message's own text
+/// where the row delivers one).
+pub fn texts_for(conn: &Connection, chat: i64) -> Result<Vec<String>, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT coalesce(m.text, o.text) FROM outbox o LEFT JOIN messages m ON m.id = o.message_id
+             WHERE o.chat_id = ?1 ORDER BY o.id",
+        )?
+        .query_map([chat], |r| r.get::<_, String>(0))?
+        .collect::<Result<_, _>>()?)
+}
+
+/// Where the queues of messages to customers stand (the outbox and the
+/// held messages), to find what a job adds after it.
+#[derive(Debug, Clone, Copy)]
+pub struct OutgoingMark {
+    outbox: i64,
+    scheduled: i64,
+}
+
+pub fn outgoing_mark(db: &impl Db) -> Result<OutgoingMark, StoreError> {
+    Ok(db.conn().query_row(
+        "SELECT (SELECT coalesce(max(id), 0) FROM outbox), (SELECT coalesce(max(id), 0) FROM scheduled)",
+        [],
+        |r| {
+            Ok(OutgoingMark {
+                outbox: r.get(0)?,
+                scheduled: r.get(1)?,
+            })
+        },
+    )?)
+}
+
+/// The texts queued for the ticket's customer since `mark`, in order:
+/// sent now, then held (quiet hours).
+pub fn outgoing_since(
+    db: &impl Db,
+    mark: OutgoingMark,
+    ticket: TicketId,
+) -> Result<Vec<String>, StoreError> {
+    let conn = db.conn();
+    let mut texts: Vec<String> = conn
+        .prepare_cached(
+            "SELECT coalesce(o.text, m.text) FROM outbox o LEFT JOIN messages m ON m.id = o.message_id
+             WHERE o.id > ?1 AND o.chat_id = (SELECT chat_id FROM tickets WHERE id = ?2)
+             ORDER BY o.id",
+        )?
+        .query_map(params![mark.outbox, ticket.0], |r| r.get::<_, Option<String>>(0))?
+        .filter_map(|t| t.transpose())
+        .collect::<Result<_, _>>()?;
+    let held: Vec<String> = conn
+        .prepare_cached(
+            "SELECT text FROM scheduled WHERE id > ?1 AND ticket_id = ?2 AND kind = 'message'
+             AND text IS NOT NULL ORDER BY id",
+        )?
+        .query_map(params![mark.scheduled, ticket.0], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    texts.extend(held);
+    Ok(texts)
+}
