@@ -19,6 +19,7 @@
 mod common;
 
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -26,7 +27,7 @@ use relay_server::domain::desk::Desk;
 use relay_server::domain::routing::{self, Facts, Source};
 use relay_server::domain::{DomainError, assign, sla};
 use relay_server::settings::{HoursSettings, Settings};
-use relay_server::store::{Store, StoreOptions, rows};
+use relay_server::store::{self, Store, StoreOptions, rows};
 use shared::*;
 
 /// `-- --tickets N` (default 100,000).
@@ -66,10 +67,10 @@ fn pct(mut v: Vec<Duration>) -> (Duration, Duration, Duration) {
 
 /// Customers, and open tickets spread over the queues (waiting on a next
 /// reply), inserted in bulk.
-async fn fill(store: &Store, tickets: i64) {
-    store
-        .write(move |ctx| {
-            ctx.conn.execute_batch(&format!(
+async fn fill(db: &Path, tickets: i64) {
+    seed(
+        db,
+        &format!(
                 "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {tickets})
                  INSERT INTO customers (telegram_user_id, first_name, language, created_at)
                  SELECT 100000 + i, 'C' || i, 'en', {NOW} FROM n;
@@ -81,19 +82,24 @@ async fn fill(store: &Store, tickets: i64) {
                         'normal', {NOW} - (i % 600) * 60000, {NOW}, {NOW} - (i % 300) * 60000,
                         {NOW} - (i % 120) * 60000, {NOW}, {NOW} - (i % 300) * 60000
                  FROM n;"
-            ))?;
-            Ok::<(), DomainError>(())
-        })
-        .await
-        .expect("fill");
+        ),
+    );
 }
 
-async fn recompute(store: &Store) {
+/// Bulk rows straight into the database file (the bench's own connection:
+/// the server has no bulk path, and needs none).
+fn seed(db: &Path, sql: &str) {
+    let c = rusqlite::Connection::open(db).expect("open for seeding");
+    c.busy_timeout(Duration::from_secs(30)).expect("timeout");
+    c.execute_batch(sql).expect("seed");
+}
+
+async fn recompute(store: &Store, db: &Path) {
     let tickets = tickets();
     println!("== recompute every deadline after a calendar change, {tickets} open tickets");
     let before = Arc::new(Desk::new(&settings(&["mon-fri 09:00-18:00"], &[])).unwrap());
     let t0 = Instant::now();
-    fill(store, tickets).await;
+    fill(db, tickets).await;
     let n = sla::recompute_all(store, before.clone()).await.unwrap();
     println!("setup: {n} tickets' clocks started in {:.1?}", t0.elapsed());
 
@@ -113,18 +119,21 @@ async fn recompute(store: &Store) {
     let (n, took) = store
         .readers()
         .read(move |c| {
-            let mut st = c.prepare(
-                "SELECT k.budget_ms, k.used_ms, k.running_since, t.queue FROM sla_clocks k
-                 JOIN tickets t ON t.id = k.ticket_id WHERE k.running_since IS NOT NULL",
-            )?;
-            let clocks: Vec<(i64, i64, i64, String)> = st
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-                .collect::<Result<_, _>>()?;
+            let clocks: Vec<(i64, i64, Timestamp, QueueId)> =
+                store::sla::open_slice(c, 0, usize::MAX)?
+                    .into_iter()
+                    .flat_map(|t| {
+                        let queue = t.queue.clone();
+                        t.clocks.into_iter().filter_map(move |k| {
+                            Some((k.budget_ms, k.used_ms, k.running_since?, queue.clone()))
+                        })
+                    })
+                    .collect();
             let t = Instant::now();
             let mut sum = 0i64;
             for (budget, used, since, queue) in &clocks {
-                let q = d.queues.config(&QueueId::new(queue.as_str())).unwrap();
-                sum = sum.wrapping_add(q.calendar.add_business(Timestamp(*since), budget - used).0);
+                let q = d.queues.config(queue).unwrap();
+                sum = sum.wrapping_add(q.calendar.add_business(*since, budget - used).0);
             }
             std::hint::black_box(sum);
             Ok((clocks.len(), t.elapsed()))
@@ -162,34 +171,31 @@ async fn recompute(store: &Store) {
     );
 }
 
-async fn decision(store: &Store) {
+async fn decision(store: &Store, db: &Path) {
     println!(
         "== one routing and assignment decision, {DECISION_TICKETS} open tickets, {AGENTS} online agents"
     );
     let desk = Arc::new(Desk::new(&Settings::defaults()).unwrap());
-    fill(store, DECISION_TICKETS).await;
-    store
-        .write(move |ctx| {
-            ctx.conn.execute_batch(&format!(
+    fill(db, DECISION_TICKETS).await;
+    seed(
+        db,
+        &format!(
                 "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {AGENTS})
                  INSERT INTO agents (name, display_name, role, queues, capacity, created_at, presence)
                  SELECT 'a' || i, 'A' || i, 'agent',
                         CASE i % 3 WHEN 0 THEN '[\"L1\"]' WHEN 1 THEN '[\"L1\",\"L2\"]' ELSE '[\"L2\",\"VIP\",\"SECURITY\"]' END,
                         20, {NOW}, 'online' FROM n;
                  UPDATE tickets SET assignee = 1 + (id % {AGENTS}) WHERE id % 2 = 0;"
-            ))?;
-            Ok::<(), DomainError>(())
-        })
-        .await
-        .unwrap();
+        ),
+    );
     let d = desk.clone();
     let times = store
         .write(move |ctx| {
             let mut times = Vec::with_capacity(1000);
             for i in 0..1000i64 {
                 let t = Instant::now();
-                let customer = rows::load_customer(ctx.conn, CustomerId(1 + i * 7))?.unwrap();
-                let mut ticket = rows::load_ticket(ctx.conn, TicketId(1 + i * 7))?.unwrap();
+                let customer = rows::load_customer(ctx, CustomerId(1 + i * 7))?.unwrap();
+                let mut ticket = rows::load_ticket(ctx, TicketId(1 + i * 7))?.unwrap();
                 let (queue, priority) = routing::route(
                     &d,
                     &Facts {
@@ -219,12 +225,13 @@ async fn main() {
     let durability = common::durability_arg();
     for bench in ["recompute", "decision"] {
         let dir = tempfile::tempdir().unwrap();
-        let mut opts = StoreOptions::new(dir.path().join("sla.db"));
+        let db = dir.path().join("sla.db");
+        let mut opts = StoreOptions::new(&db);
         opts.durability = durability;
         let store = Store::open(opts).unwrap();
         match bench {
-            "recompute" => recompute(&store).await,
-            _ => decision(&store).await,
+            "recompute" => recompute(&store, &db).await,
+            _ => decision(&store, &db).await,
         }
         store.close().await;
     }

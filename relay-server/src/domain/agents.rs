@@ -1,15 +1,13 @@
 //! Agent administration: add, list, remove, and tokens. A token is shown
 //! once; only its SHA-256 is stored.
 
-use rusqlite::params;
 use sha2::{Digest, Sha256};
 use shared::*;
 
 use super::desk::Desk;
 use super::queues::Queues;
 use super::{DomainError, validate};
-use crate::store::WriteCtx;
-use crate::store::rows;
+use crate::store::{self, Db, WriteCtx, rows};
 
 /// Hash under which a token is stored and looked up.
 pub fn token_hash(token: &str) -> String {
@@ -76,33 +74,26 @@ pub fn add(
             "capacity must be between 1 and 100 chats",
         ));
     }
-    let taken: bool = ctx.conn.query_row(
-        "SELECT count(*) > 0 FROM agents WHERE name = ?1 AND removed_at IS NULL",
-        [&new.name],
-        |r| r.get(0),
-    )?;
-    if taken {
+    if store::agents::name_taken(ctx, &new.name)? {
         return Err(DomainError::conflict(format!(
             "an agent named {} already exists",
             new.name
         )));
     }
     let token = new_token()?;
-    ctx.conn.execute(
-        "INSERT INTO agents (name, display_name, role, queues, capacity, token_hash, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![
-            new.name,
-            display,
-            new.role.as_str(),
-            serde_json::to_string(&new.queues)?,
-            new.capacity,
-            token_hash(&token),
-            ctx.now.0
-        ],
+    let id = store::agents::insert(
+        ctx,
+        &store::agents::NewAgentRow {
+            name: &new.name,
+            display_name: &display,
+            role: new.role,
+            queues: &new.queues,
+            capacity: new.capacity,
+            token_hash: &token_hash(&token),
+        },
     )?;
-    let agent = rows::load_agent(ctx, AgentId(ctx.conn.last_insert_rowid()))?
-        .ok_or_else(|| DomainError::not_found("agent vanished"))?;
+    let agent =
+        rows::load_agent(ctx, id)?.ok_or_else(|| DomainError::not_found("agent vanished"))?;
     ctx.append(Event::AgentUpserted {
         agent: agent.clone(),
     })?;
@@ -110,26 +101,17 @@ pub fn add(
 }
 
 /// Finds an active agent by login name.
-pub fn by_name(conn: &rusqlite::Connection, name: &str) -> Result<Agent, DomainError> {
-    use rusqlite::OptionalExtension;
-    conn.prepare_cached(&format!(
-        "SELECT {} FROM agents WHERE name = ?1 AND removed_at IS NULL",
-        rows::AGENT_COLS
-    ))?
-    .query_row([name], rows::agent)
-    .optional()?
-    .ok_or_else(|| DomainError::not_found(format!("no agent named {name}")))
+pub fn by_name(db: &impl Db, name: &str) -> Result<Agent, DomainError> {
+    store::agents::by_name(db, name)?
+        .ok_or_else(|| DomainError::not_found(format!("no agent named {name}")))
 }
 
 /// Replaces an agent's token; the old one stops working at once (open
 /// connections are closed). Returns the new token.
 pub fn rotate_token(ctx: &mut WriteCtx<'_>, name: &str) -> Result<String, DomainError> {
-    let agent = by_name(ctx.conn, name)?;
+    let agent = by_name(ctx, name)?;
     let token = new_token()?;
-    ctx.conn.execute(
-        "UPDATE agents SET token_hash = ?2 WHERE id = ?1",
-        params![agent.id.0, token_hash(&token)],
-    )?;
+    store::agents::set_token_hash(ctx, agent.id, &token_hash(&token))?;
     ctx.append(Event::AgentUpserted { agent })?;
     Ok(token)
 }
@@ -137,18 +119,11 @@ pub fn rotate_token(ctx: &mut WriteCtx<'_>, name: &str) -> Result<String, Domain
 /// Removes an agent: the token stops working, their tickets go back to the
 /// queue unassigned. Returns how many tickets were unassigned.
 pub fn remove(ctx: &mut WriteCtx<'_>, desk: &Desk, name: &str) -> Result<u32, DomainError> {
-    let agent = by_name(ctx.conn, name)?;
-    ctx.conn.execute(
-        "UPDATE agents SET removed_at = ?2, token_hash = NULL WHERE id = ?1",
-        params![agent.id.0, ctx.now.0],
-    )?;
-    let ids: Vec<i64> = ctx
-        .conn
-        .prepare("SELECT id FROM tickets WHERE assignee = ?1 AND status <> 'closed'")?
-        .query_map([agent.id.0], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
+    let agent = by_name(ctx, name)?;
+    store::agents::mark_removed(ctx, agent.id)?;
+    let ids = store::tickets::assigned_to(ctx, agent.id)?;
     for id in &ids {
-        if let Some(mut t) = rows::load_ticket(ctx, TicketId(*id))? {
+        if let Some(mut t) = rows::load_ticket(ctx, *id)? {
             super::assign::set_assignee(ctx, desk, &mut t, None, None)?;
         }
     }

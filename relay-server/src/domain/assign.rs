@@ -4,26 +4,16 @@
 //! the overflow queue, reassignment when the assignee owes a reply too
 //! long, and the backlog handed out as agents come online or free up.
 
-use rusqlite::{OptionalExtension, params};
 use shared::*;
 
-use super::commands::save_ticket;
 use super::desk::Desk;
 use super::dialogue::notify;
+use super::outbox::desk_note;
 use super::queues::AssignMode;
-use super::{DomainError, outbox};
-use crate::store::WriteCtx;
-use crate::store::rows;
+use super::{DomainError, ticket};
+use crate::store::{self, WriteCtx, rows};
 
-/// An agent who could take a ticket now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Candidate {
-    pub id: AgentId,
-    pub holding: u32,
-    pub capacity: u32,
-    /// When they were last given a ticket (ms), for ties.
-    pub last_assigned_at: Option<i64>,
-}
+pub use crate::store::agents::Candidate;
 
 /// The pure choice among `candidates` (online, serving the queue, under
 /// capacity; sorted by id). `previous`: the customer's previous engineer;
@@ -61,64 +51,6 @@ pub fn choose(
     }
 }
 
-/// Online agents of `queue` under capacity, by id.
-pub fn candidates(
-    conn: &rusqlite::Connection,
-    queue: &QueueId,
-) -> Result<Vec<Candidate>, DomainError> {
-    // Queue ids are [A-Za-z0-9_-], so the quoted id matches exactly one
-    // element of the JSON array.
-    Ok(conn
-        .prepare_cached(
-            "SELECT id, holding, capacity, last_assigned_at FROM agents
-             WHERE removed_at IS NULL AND presence = 'online' AND holding < capacity
-               AND instr(queues, ?1) > 0
-             ORDER BY id",
-        )?
-        .query_map([format!("\"{queue}\"")], |r| {
-            Ok(Candidate {
-                id: AgentId(r.get(0)?),
-                holding: r.get(1)?,
-                capacity: r.get(2)?,
-                last_assigned_at: r.get(3)?,
-            })
-        })?
-        .collect::<Result<_, _>>()?)
-}
-
-/// Whether someone online works `queue` (all of them full, when there
-/// are no candidates).
-fn anyone_online(conn: &rusqlite::Connection, queue: &QueueId) -> Result<bool, DomainError> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM agents WHERE removed_at IS NULL AND presence = 'online'
-                            AND instr(queues, ?1) > 0)",
-        )?
-        .query_row([format!("\"{queue}\"")], |r| r.get(0))?)
-}
-
-/// The engineer of the customer's latest earlier ticket, if any.
-fn previous_engineer(ctx: &WriteCtx<'_>, t: &Ticket) -> Result<Option<AgentId>, DomainError> {
-    Ok(ctx
-        .conn
-        .prepare_cached(
-            "SELECT assignee FROM tickets WHERE customer_id = ?1 AND id < ?2 AND assignee IS NOT NULL
-             ORDER BY id DESC LIMIT 1",
-        )?
-        .query_row(params![t.customer_id.0, t.id.0], |r| r.get::<_, i64>(0))
-        .optional()?
-        .map(AgentId))
-}
-
-fn cursor(ctx: &WriteCtx<'_>, queue: &QueueId) -> Result<Option<AgentId>, DomainError> {
-    Ok(ctx
-        .conn
-        .prepare_cached("SELECT last_agent FROM queue_cursors WHERE queue = ?1")?
-        .query_row([queue.as_str()], |r| r.get::<_, i64>(0))
-        .optional()?
-        .map(AgentId))
-}
-
 /// Gives the ticket to `to` (or takes it from its assignee with `None`),
 /// refusing an agent at capacity. `by`: who did it (`None`: the desk).
 pub fn set_assignee(
@@ -132,13 +64,7 @@ pub fn set_assignee(
         return Ok(());
     }
     if let Some(a) = to {
-        let (name, holding, capacity): (String, u32, u32) = ctx
-            .conn
-            .prepare_cached(
-                "SELECT name, holding, capacity FROM agents WHERE id = ?1 AND removed_at IS NULL",
-            )?
-            .query_row([a.0], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .optional()?
+        let (name, holding, capacity) = store::agents::load_of(ctx, a)?
             .ok_or_else(|| DomainError::not_found(format!("agent {a} does not exist")))?;
         let unresolved = matches!(
             ticket.status,
@@ -149,21 +75,11 @@ pub fn set_assignee(
                 "{name} is at capacity ({holding} of {capacity} chats)"
             )));
         }
-        ctx.conn
-            .prepare_cached("UPDATE agents SET last_assigned_at = ?2 WHERE id = ?1")?
-            .execute(params![a.0, ctx.now.0])?;
-        ctx.conn
-            .prepare_cached(
-                "INSERT INTO queue_cursors (queue, last_agent) VALUES (?1, ?2)
-                 ON CONFLICT (queue) DO UPDATE SET last_agent = ?2",
-            )?
-            .execute(params![ticket.queue.as_str(), a.0])?;
+        store::agents::note_assigned(ctx, a, &ticket.queue)?;
     }
-    ctx.conn
-        .prepare_cached("UPDATE tickets SET assigned_at = ?2 WHERE id = ?1")?
-        .execute(params![ticket.id.0, to.map(|_| ctx.now.0)])?;
+    store::tickets::set_assigned_at(ctx, ticket.id, to.map(|_| ctx.now))?;
     let from = std::mem::replace(&mut ticket.assignee, to);
-    save_ticket(
+    ticket::save(
         ctx,
         &desk.queues,
         ticket,
@@ -174,16 +90,6 @@ pub fn set_assignee(
         notify::assigned(ctx, desk, ticket, to)?;
     }
     Ok(())
-}
-
-/// Adds an internal note from the desk to a ticket's thread.
-pub fn desk_note(
-    ctx: &mut WriteCtx<'_>,
-    desk: &Desk,
-    t: &mut Ticket,
-    text: &str,
-) -> Result<(), DomainError> {
-    outbox::bot_entry(ctx, &desk.queues, t, MessageKind::Note, text, None).map(|_| ())
 }
 
 /// Assigns an unassigned ticket automatically, when its queue does:
@@ -238,7 +144,7 @@ pub fn move_queue(
         to: to.clone(),
         note: Some(note.to_owned()),
     };
-    save_ticket(ctx, &desk.queues, t, None, change)?;
+    ticket::save(ctx, &desk.queues, t, None, change)?;
     desk_note(ctx, desk, t, note)
 }
 
@@ -253,74 +159,33 @@ pub fn decide(
     let Some(q) = desk.queues.config(&t.queue) else {
         return Ok((None, false));
     };
-    let cands = candidates(ctx.conn, &t.queue)?;
-    let previous = previous_engineer(ctx, t)?;
+    let cands = store::agents::candidates(ctx, &t.queue)?;
+    let previous = store::tickets::previous_assignee(ctx, t.customer_id, t.id)?;
     let chosen = choose(
         q.assignment,
         &cands,
         previous,
-        cursor(ctx, &t.queue)?,
+        store::agents::cursor(ctx, &t.queue)?,
         exclude,
     );
     let full = chosen.is_none()
         && cands.iter().all(|c| Some(c.id) == exclude)
-        && anyone_online(ctx.conn, &t.queue)?;
+        && store::agents::anyone_online(ctx, &t.queue)?;
     Ok((chosen, full))
-}
-
-/// When the assignee of `t` loses it for not replying: the queue's
-/// `reassign_after` of business time after they got it or the customer
-/// last wrote, whichever is later, while a reply is owed.
-pub fn schedule_reassign(
-    ctx: &WriteCtx<'_>,
-    queues: &super::queues::Queues,
-    t: &Ticket,
-) -> Result<(), DomainError> {
-    let at = match (
-        t.assignee,
-        t.waiting_since,
-        queues
-            .config(&t.queue)
-            .and_then(|q| q.reassign_after_ms.map(|ms| (q, ms))),
-    ) {
-        (Some(_), Some(since), Some((q, after)))
-            if matches!(t.status, TicketStatus::New | TicketStatus::Open) =>
-        {
-            let assigned: Option<i64> = ctx
-                .conn
-                .prepare_cached("SELECT assigned_at FROM tickets WHERE id = ?1")?
-                .query_row([t.id.0], |r| r.get(0))?;
-            let from = Timestamp(assigned.unwrap_or(since.0).max(since.0));
-            Some(q.calendar.add_business(from, after).0)
-        }
-        _ => None,
-    };
-    ctx.conn
-        .prepare_cached(
-            "UPDATE tickets SET reassign_at = ?2 WHERE id = ?1 AND reassign_at IS NOT ?2",
-        )?
-        .execute(params![t.id.0, at])?;
-    Ok(())
 }
 
 /// Reassigns tickets whose assignee owed a reply past the queue's limit.
 /// With nobody else to take it, the assignee keeps it and the limit
 /// starts again. Returns how many moved.
 pub fn reassign_due(ctx: &mut WriteCtx<'_>, desk: &Desk) -> Result<usize, DomainError> {
-    let due: Vec<i64> = ctx
-        .conn
-        .prepare_cached(
-            "SELECT id FROM tickets WHERE reassign_at <= ?1 ORDER BY reassign_at LIMIT 100",
-        )?
-        .query_map([ctx.now.0], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
+    let due = store::tickets::reassign_due(ctx, ctx.now, 100)?;
     let mut moved = 0;
     for id in due {
-        let Some(mut t) = rows::load_ticket(ctx, TicketId(id))? else {
+        let Some(mut t) = rows::load_ticket(ctx, id)? else {
             continue;
         };
         let Some(from) = t.assignee else {
-            schedule_reassign(ctx, &desk.queues, &t)?;
+            ticket::schedule_reassign(ctx, &desk.queues, &t)?;
             continue;
         };
         let after = desk
@@ -329,7 +194,7 @@ pub fn reassign_due(ctx: &mut WriteCtx<'_>, desk: &Desk) -> Result<usize, Domain
             .and_then(|q| q.reassign_after_ms)
             .unwrap_or_default();
         let q = t.queue.clone();
-        let cands = candidates(ctx.conn, &q)?;
+        let cands = store::agents::candidates(ctx, &q)?;
         let mode = desk
             .queues
             .config(&q)
@@ -342,7 +207,7 @@ pub fn reassign_due(ctx: &mut WriteCtx<'_>, desk: &Desk) -> Result<usize, Domain
             },
             &cands,
             None,
-            cursor(ctx, &q)?,
+            store::agents::cursor(ctx, &q)?,
             Some(from),
         );
         let name = |ctx: &WriteCtx<'_>, a: AgentId| -> Result<String, DomainError> {
@@ -363,10 +228,8 @@ pub fn reassign_due(ctx: &mut WriteCtx<'_>, desk: &Desk) -> Result<usize, Domain
                 moved += 1;
             }
             None => {
-                ctx.conn
-                    .prepare_cached("UPDATE tickets SET assigned_at = ?2 WHERE id = ?1")?
-                    .execute(params![t.id.0, ctx.now.0])?;
-                schedule_reassign(ctx, &desk.queues, &t)?;
+                store::tickets::set_assigned_at(ctx, t.id, Some(ctx.now))?;
+                ticket::schedule_reassign(ctx, &desk.queues, &t)?;
             }
         }
     }
@@ -384,26 +247,15 @@ pub fn backlog(ctx: &mut WriteCtx<'_>, desk: &Desk) -> Result<usize, DomainError
         if q.assignment == AssignMode::Manual {
             continue;
         }
-        let room: u32 = candidates(ctx.conn, &q.wire.id)?
+        let room: u32 = store::agents::candidates(ctx, &q.wire.id)?
             .iter()
             .map(|c| c.capacity - c.holding)
             .sum();
         if room == 0 {
             continue;
         }
-        let waiting: Vec<i64> = ctx
-            .conn
-            .prepare_cached(
-                "SELECT t.id FROM tickets t JOIN customers c ON c.id = t.customer_id
-                 WHERE t.queue = ?1 AND t.assignee IS NULL AND t.status IN ('new', 'open')
-                 ORDER BY t.priority = 'critical' DESC, c.vip DESC,
-                          coalesce(t.waiting_since, t.created_at), t.topic, t.id
-                 LIMIT ?2",
-            )?
-            .query_map(params![q.wire.id.as_str(), room], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
-        for id in waiting {
-            let Some(mut t) = rows::load_ticket(ctx, TicketId(id))? else {
+        for id in store::tickets::unassigned(ctx, &q.wire.id, room)? {
+            let Some(mut t) = rows::load_ticket(ctx, id)? else {
                 continue;
             };
             match auto_assign(ctx, desk, &mut t, None)? {
@@ -413,14 +265,6 @@ pub fn backlog(ctx: &mut WriteCtx<'_>, desk: &Desk) -> Result<usize, DomainError
         }
     }
     Ok(given)
-}
-
-/// The staff chat gets `text`, when one is configured.
-pub fn staff_post(ctx: &mut WriteCtx<'_>, desk: &Desk, text: &str) -> Result<(), DomainError> {
-    match desk.rules.staff_chat {
-        Some(chat) => outbox::to_chat(ctx, chat, text, None),
-        None => Ok(()),
-    }
 }
 
 #[cfg(test)]

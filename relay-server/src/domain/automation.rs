@@ -5,15 +5,15 @@
 //! respect quiet hours unless the ticket is critical. Time is the store's
 //! clock, so tests drive it.
 
-use rusqlite::params;
+use std::time::Duration;
+
 use shared::*;
 
 use super::desk::Desk;
 use super::dialogue::{lang, notify};
-use super::{DomainError, assign, hours};
+use super::{DomainError, hours, outbox};
 use crate::settings::AutomationSettings;
-use crate::store::WriteCtx;
-use crate::store::rows;
+use crate::store::{self, WriteCtx, rows};
 
 /// The state a rule waits on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,7 +43,7 @@ pub enum Do {
 pub struct Automation {
     pub name: String,
     pub when: When,
-    pub after_ms: i64,
+    pub after: Duration,
     pub action: Do,
 }
 
@@ -73,14 +73,14 @@ impl Automation {
                 ));
             }
         };
-        let after_ms = hours::duration_ms(&s.after).map_err(|e| format!("{at}: after: {e}"))?;
-        if after_ms < 1000 {
+        let after = hours::duration(&s.after).map_err(|e| format!("{at}: after: {e}"))?;
+        if after < Duration::from_secs(1) {
             return Err(format!("{at}: after must be at least 1s"));
         }
         Ok(Automation {
             name: s.name.clone(),
             when,
-            after_ms,
+            after,
             action,
         })
     }
@@ -90,27 +90,11 @@ impl Automation {
 pub fn run_due(ctx: &mut WriteCtx<'_>, desk: &Desk) -> Result<usize, DomainError> {
     let mut fired = 0;
     for rule in &desk.rules.automations {
-        let due: Vec<(i64, i64)> = ctx
-            .conn
-            .prepare_cached(
-                "SELECT t.id, t.status_since FROM tickets t
-                 WHERE t.status = ?1 AND t.status_since <= ?2
-                   AND NOT EXISTS (SELECT 1 FROM automation_runs r
-                                   WHERE r.ticket_id = t.id AND r.rule = ?3 AND r.since = t.status_since)
-                 ORDER BY t.status_since LIMIT 100",
-            )?
-            .query_map(
-                params![rule.when.status().as_str(), ctx.now.0 - rule.after_ms, rule.name],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )?
-            .collect::<Result<_, _>>()?;
+        let since = ctx.now - rule.after;
+        let due = store::tickets::automation_due(ctx, rule.when.status(), since, &rule.name, 100)?;
         for (id, since) in due {
-            ctx.conn
-                .prepare_cached(
-                    "INSERT INTO automation_runs (ticket_id, rule, since, at) VALUES (?1, ?2, ?3, ?4)",
-                )?
-                .execute(params![id, rule.name, since, ctx.now.0])?;
-            let Some(mut t) = rows::load_ticket(ctx, TicketId(id))? else {
+            store::tickets::automation_ran(ctx, id, &rule.name, since)?;
+            let Some(mut t) = rows::load_ticket(ctx, id)? else {
                 continue;
             };
             apply(ctx, desk, rule, &mut t)?;
@@ -126,7 +110,7 @@ fn apply(
     rule: &Automation,
     t: &mut Ticket,
 ) -> Result<(), DomainError> {
-    let waited = hours::short(rule.after_ms);
+    let waited = hours::short_duration(rule.after);
     match rule.action {
         Do::Remind => {
             let customer = rows::load_customer(ctx, t.customer_id)?
@@ -137,7 +121,7 @@ fn apply(
                 &[("number", &t.number.to_string())],
             );
             notify::send(ctx, desk, &customer, t, &text, None, false)?;
-            assign::desk_note(
+            outbox::desk_note(
                 ctx,
                 desk,
                 t,
@@ -149,7 +133,7 @@ fn apply(
         }
         Do::Close => {
             let from = t.status;
-            super::commands::close_ticket(ctx, &desk.queues, t)?;
+            super::ticket::close(ctx, &desk.queues, t)?;
             if from == TicketStatus::PendingOnCustomer {
                 let customer = rows::load_customer(ctx, t.customer_id)?
                     .ok_or_else(|| DomainError::not_found("customer vanished"))?;
@@ -162,7 +146,7 @@ fn apply(
             }
             Ok(())
         }
-        Do::StaffChat => assign::staff_post(
+        Do::StaffChat => outbox::staff_post(
             ctx,
             desk,
             &format!(

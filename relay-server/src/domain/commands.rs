@@ -1,14 +1,13 @@
 //! Agent commands: permission checks, the change, its events, and the
 //! record that makes a retried command id apply once.
 
-use rusqlite::{OptionalExtension, params};
 use shared::*;
 
 use super::desk::Desk;
 use super::dialogue::notify;
-use super::{DomainError, assign, escalation, sla, validate};
-use crate::store::WriteCtx;
+use super::{DomainError, assign, escalation, ticket, validate};
 use crate::store::rows::{self, NewMessage};
+use crate::store::{self, WriteCtx};
 
 /// What an applied command answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -240,19 +239,8 @@ fn record(
         seq: ctx.last_seq_since(mark),
         result,
     };
-    ctx.conn
-        .prepare_cached(
-            "INSERT INTO applied_commands (agent_id, command_id, command, seq, result, at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )?
-        .execute(params![
-            agent_id.0,
-            id.0,
-            fingerprint,
-            applied.seq.map(|s| s.0),
-            serde_json::to_string(&applied.result)?,
-            ctx.now.0
-        ])?;
+    let result = serde_json::to_string(&applied.result)?;
+    store::commands::record(ctx, agent_id, id, fingerprint, applied.seq, &result)?;
     Ok(applied)
 }
 
@@ -264,21 +252,16 @@ fn already_applied(
     id: &CommandId,
     fingerprint: &str,
 ) -> Result<Option<Applied>, DomainError> {
-    let row: Option<(Option<String>, Option<u64>, String)> = ctx
-        .conn
-        .prepare_cached(
-            "SELECT command, seq, result FROM applied_commands WHERE agent_id = ?1 AND command_id = ?2",
-        )?
-        .query_row(params![agent.0, id.0], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .optional()?;
-    match row {
-        // NULL: recorded before fingerprints were kept (migration 3).
-        Some((Some(stored), _, _)) if stored != fingerprint => Err(DomainError::conflict(format!(
-            "command id {id} was already used for a different command; use a new id"
-        ))),
-        Some((_, seq, result)) => Ok(Some(Applied {
-            seq: seq.map(Seq),
-            result: serde_json::from_str(&result)?,
+    match store::commands::recorded(ctx, agent, id)? {
+        // None: recorded before fingerprints were kept (migration 3).
+        Some(r) if r.fingerprint.as_deref().is_some_and(|f| f != fingerprint) => {
+            Err(DomainError::conflict(format!(
+                "command id {id} was already used for a different command; use a new id"
+            )))
+        }
+        Some(r) => Ok(Some(Applied {
+            seq: r.seq,
+            result: serde_json::from_str(&r.result)?,
         })),
         None => Ok(None),
     }
@@ -301,7 +284,7 @@ fn applied(message_id: Option<MessageId>) -> Result<CommandResult, DomainError> 
 impl Op<'_, '_> {
     /// Saves the ticket (deadlines recomputed) and appends `ticket_updated`.
     fn save(&mut self, change: TicketChange) -> Result<(), DomainError> {
-        save_ticket(
+        ticket::save(
             self.ctx,
             &self.desk.queues,
             self.ticket,
@@ -323,7 +306,7 @@ impl Op<'_, '_> {
     ) -> Result<MessageId, DomainError> {
         let delivery = (kind == MessageKind::Outbound).then_some(DeliveryState::Queued);
         let msg = rows::insert_message(
-            self.ctx.conn,
+            self.ctx,
             &NewMessage {
                 ticket_id: self.ticket.id,
                 kind,
@@ -336,7 +319,7 @@ impl Op<'_, '_> {
             self.ctx.now,
         )?;
         if kind == MessageKind::Outbound {
-            crate::store::outbox::enqueue_message(self.ctx, msg.id, self.ticket.id, None)?;
+            store::outbox::enqueue_message(self.ctx, msg.id, self.ticket.id, None)?;
         }
         let id = msg.id;
         self.ctx.append(Event::MessageAdded { message: msg })?;
@@ -404,21 +387,13 @@ impl Op<'_, '_> {
         text: &str,
         attachments: &[Attachment],
     ) -> Result<CommandResult, DomainError> {
-        let blocked: bool = self.ctx.conn.query_row(
-            "SELECT blocked FROM customers WHERE id = ?1",
-            [self.ticket.customer_id.0],
-            |r| r.get(0),
-        )?;
-        if blocked {
+        if store::customers::blocked(self.ctx, self.ticket.customer_id)? {
             return Err(DomainError::conflict(
                 "the customer has blocked the bot; nothing can be sent",
             ));
         }
         let id = self.insert(MessageKind::Outbound, text, attachments)?;
-        self.ctx
-            .conn
-            .prepare_cached("UPDATE tickets SET last_reply_at = ?2 WHERE id = ?1")?
-            .execute(params![self.ticket.id.0, self.ctx.now.0])?;
+        store::tickets::set_last_reply(self.ctx, self.ticket.id)?;
         let t = &mut *self.ticket;
         t.first_reply_at.get_or_insert(self.ctx.now);
         t.waiting_since = None;
@@ -633,24 +608,11 @@ impl Op<'_, '_> {
                 )));
             }
         }
-        let current: Option<i64> = self
-            .ctx
-            .conn
-            .prepare_cached(
-                "SELECT last_read FROM read_markers WHERE agent_id = ?1 AND ticket_id = ?2",
-            )?
-            .query_row(params![self.agent.id.0, self.ticket.id.0], |r| r.get(0))
-            .optional()?;
+        let current = store::commands::read_marker(self.ctx, self.agent.id, self.ticket.id)?;
         if current.is_some_and(|c| c >= up_to.0) {
             return UNCHANGED;
         }
-        self.ctx
-            .conn
-            .prepare_cached(
-                "INSERT INTO read_markers (agent_id, ticket_id, last_read) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (agent_id, ticket_id) DO UPDATE SET last_read = excluded.last_read",
-            )?
-            .execute(params![self.agent.id.0, self.ticket.id.0, up_to.0])?;
+        store::commands::set_read_marker(self.ctx, self.agent.id, self.ticket.id, up_to.0)?;
         self.ctx.append(Event::ReadMarkerMoved {
             marker: ReadMarker {
                 agent_id: self.agent.id,
@@ -660,49 +622,4 @@ impl Op<'_, '_> {
         })?;
         applied(None)
     }
-}
-
-/// Closes a ticket for the desk or the customer (`by: null`): closed and,
-/// if it was not yet, resolved now; nobody owes a reply any more.
-pub fn close_ticket(
-    ctx: &mut WriteCtx<'_>,
-    queues: &super::queues::Queues,
-    t: &mut Ticket,
-) -> Result<(), DomainError> {
-    let from = t.status;
-    t.status = TicketStatus::Closed;
-    t.closed_at = Some(ctx.now);
-    t.resolved_at.get_or_insert(ctx.now);
-    t.waiting_since = None;
-    let change = TicketChange::Status {
-        from,
-        to: TicketStatus::Closed,
-    };
-    save_ticket(ctx, queues, t, None, change)
-}
-
-/// Saves a changed ticket with its SLA clocks brought in line, the
-/// reassignment limit moved, and appends `ticket_updated`.
-pub fn save_ticket(
-    ctx: &mut WriteCtx<'_>,
-    queues: &super::queues::Queues,
-    ticket: &mut Ticket,
-    by: Option<AgentId>,
-    change: TicketChange,
-) -> Result<(), DomainError> {
-    ticket.updated_at = ctx.now;
-    sla::track(ctx, queues, ticket)?;
-    rows::save_ticket(ctx, ticket)?;
-    if matches!(change, TicketChange::Status { .. }) {
-        ctx.conn
-            .prepare_cached("UPDATE tickets SET status_since = ?2 WHERE id = ?1")?
-            .execute(params![ticket.id.0, ctx.now.0])?;
-    }
-    super::assign::schedule_reassign(ctx, queues, ticket)?;
-    ctx.append(Event::TicketUpdated {
-        ticket: ticket.clone(),
-        by,
-        change,
-    })?;
-    Ok(())
 }

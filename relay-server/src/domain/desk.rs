@@ -2,6 +2,7 @@
 //! and the bot's policy (topics, stop words, knowledge base, hours, texts).
 
 use std::path::Path;
+use std::time::Duration;
 
 use jiff::tz::TimeZone;
 use shared::{Priority, QueueId};
@@ -50,7 +51,7 @@ pub struct Rules {
     /// Assign new tickets to online agents automatically.
     pub auto_assign: bool,
     /// An agent offline this long has their tickets handed back.
-    pub offline_grace_ms: i64,
+    pub offline_grace: Duration,
     /// The internal staff chat, if any.
     pub staff_chat: Option<i64>,
 }
@@ -72,7 +73,7 @@ impl Rules {
             routes,
             automations,
             auto_assign: s.assignment.auto,
-            offline_grace_ms: hours::duration_ms(&s.assignment.offline_grace)
+            offline_grace: hours::duration(&s.assignment.offline_grace)
                 .map_err(|e| format!("assignment.offline_grace: {e}"))?,
             staff_chat: (s.staff.chat_id != 0).then_some(s.staff.chat_id),
         })
@@ -104,10 +105,10 @@ pub struct BotPolicy {
     pub consent: bool,
     pub kb: Kb,
     pub texts: Texts,
-    pub reopen_window_ms: i64,
+    pub reopen_window: Duration,
     /// `None`: no follow-up.
-    pub followup_after_ms: Option<i64>,
-    pub abandon_after_ms: i64,
+    pub followup_after: Option<Duration>,
+    pub abandon_after: Duration,
     pub default_zone: TimeZone,
     pub default_zone_name: String,
     pub quiet: Option<Quiet>,
@@ -219,16 +220,16 @@ impl BotPolicy {
             consent: s.consent.unwrap_or(s.mode == BotMode::Guided),
             kb,
             texts,
-            reopen_window_ms: hours::duration_ms(&s.reopen_window)
+            reopen_window: hours::duration(&s.reopen_window)
                 .map_err(|e| format!("bot.reopen_window: {e}"))?,
-            followup_after_ms: Some(
-                hours::duration_ms(&s.followup_after)
+            followup_after: Some(
+                hours::duration(&s.followup_after)
                     .map_err(|e| format!("bot.followup_after: {e}"))?,
             )
-            .filter(|ms| *ms > 0),
-            abandon_after_ms: hours::duration_ms(&s.abandon_after)
+            .filter(|d| !d.is_zero()),
+            abandon_after: hours::duration(&s.abandon_after)
                 .map_err(|e| format!("bot.abandon_after: {e}"))?
-                .max(1000),
+                .max(Duration::from_secs(1)),
             default_zone: hours::zone(&s.default_time_zone)
                 .map_err(|e| format!("bot.default_time_zone: {e}"))?,
             default_zone_name: s.default_time_zone.clone(),

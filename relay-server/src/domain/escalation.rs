@@ -5,10 +5,11 @@
 
 use shared::*;
 
-use super::assign::{self, desk_note, staff_post};
-use super::commands::save_ticket;
+use super::assign;
 use super::desk::Desk;
+use super::outbox::{desk_note, staff_post};
 use super::queues::Action;
+use super::ticket;
 use super::{DomainError, hours, sla};
 use crate::store::{self, WriteCtx, rows};
 
@@ -86,7 +87,7 @@ struct Raised {
 fn alert(ctx: &mut WriteCtx<'_>, desk: &Desk, mut t: Ticket, r: Raised) -> Result<(), DomainError> {
     if r.level == SlaLevel::Breach {
         // The streamed clock shows it missed at once.
-        save_ticket(ctx, &desk.queues, &mut t, None, TicketChange::Sla)?;
+        ticket::save(ctx, &desk.queues, &mut t, None, TicketChange::Sla)?;
     }
     let alert = SlaAlert {
         ticket_id: t.id,
@@ -159,7 +160,7 @@ fn act(
             };
             if to != from {
                 t.priority = to;
-                save_ticket(
+                ticket::save(
                     ctx,
                     &desk.queues,
                     t,

@@ -3,6 +3,8 @@
 
 use jiff::civil::{Date, Weekday};
 use jiff::tz::TimeZone;
+use std::time::Duration;
+
 use shared::Timestamp;
 
 /// A time zone by IANA name ("Europe/Kyiv", "UTC").
@@ -353,6 +355,16 @@ pub fn duration_ms(s: &str) -> Result<i64, String> {
         return Err(bad());
     }
     Ok(n * ms)
+}
+
+/// "90s", "15m", "72h", "2d" (or "0").
+pub fn duration(s: &str) -> Result<Duration, String> {
+    duration_ms(s).map(|ms| Duration::from_millis(ms as u64))
+}
+
+/// A duration as people write it: "45s", "20m", "1h 30m", "2d 4h".
+pub fn short_duration(d: Duration) -> String {
+    short(i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// A duration as people write it: "45s", "20m", "1h 30m", "2d 4h".

@@ -2,15 +2,16 @@
 //! (or opens), the message, and who owes a reply. The Telegram adapter calls
 //! this; so do the seeder and the benchmarks.
 
-use rusqlite::{OptionalExtension, params};
+use std::time::Duration;
+
 use shared::*;
 
-use super::commands::save_ticket;
 use super::desk::Desk;
 use super::i18n::Lang;
+use super::ticket;
 use super::{DomainError, outbox, validate};
-use crate::store::WriteCtx;
 use crate::store::rows::{self, NewMessage};
+use crate::store::{self, WriteCtx};
 
 /// Who wrote, as Telegram tells it.
 #[derive(Debug, Clone)]
@@ -20,6 +21,19 @@ pub struct Sender {
     pub last_name: Option<String>,
     pub username: Option<String>,
     pub language: Option<String>,
+}
+
+impl Sender {
+    /// What Telegram says about them, as the store keeps it.
+    pub fn profile(&self) -> store::customers::Profile<'_> {
+        store::customers::Profile {
+            telegram_user_id: self.telegram_user_id,
+            first_name: &self.first_name,
+            last_name: self.last_name.as_deref(),
+            username: self.username.as_deref(),
+            language: self.language.as_deref(),
+        }
+    }
 }
 
 /// A customer's message to file.
@@ -131,16 +145,7 @@ pub fn open_ticket_of(
     customer: CustomerId,
     chat_id: i64,
 ) -> Result<Option<Ticket>, DomainError> {
-    Ok(ctx
-        .conn
-        .prepare_cached(&format!(
-            "SELECT {} FROM tickets WHERE customer_id = ?1 AND chat_id = ?2
-               AND status IN ('new', 'open', 'pending_on_customer')
-             ORDER BY id DESC LIMIT 1",
-            rows::TICKET_COLS
-        ))?
-        .query_row(params![customer.0, chat_id], rows::ticket)
-        .optional()?)
+    Ok(store::tickets::open_of(ctx, customer, chat_id)?)
 }
 
 /// Adds a customer's message to a ticket: the customer now waits for a
@@ -155,7 +160,7 @@ pub fn add_inbound(
     flood_check: bool,
 ) -> Result<MessageId, DomainError> {
     let message = rows::insert_message(
-        ctx.conn,
+        ctx,
         &NewMessage {
             ticket_id: ticket.id,
             kind: MessageKind::Inbound,
@@ -169,9 +174,7 @@ pub fn add_inbound(
     )?;
     let message_id = message.id;
     if let Some(at) = msg.sent_at {
-        ctx.conn
-            .prepare_cached("UPDATE messages SET sent_at = ?2 WHERE id = ?1")?
-            .execute(params![message_id.0, at.0])?;
+        store::messages::set_sent_at(ctx, message_id, at)?;
     }
     ctx.append(Event::MessageAdded { message })?;
     ticket.message_count += 1;
@@ -183,9 +186,9 @@ pub fn add_inbound(
             from: TicketStatus::PendingOnCustomer,
             to: TicketStatus::Open,
         };
-        save_ticket(ctx, &desk.queues, ticket, None, change)?;
+        ticket::save(ctx, &desk.queues, ticket, None, change)?;
     }
-    save_ticket(
+    ticket::save(
         ctx,
         &desk.queues,
         ticket,
@@ -198,11 +201,11 @@ pub fn add_inbound(
     Ok(message_id)
 }
 
-/// More inbound messages than this within `FLOOD_WINDOW_MS` is a flood.
-pub const FLOOD_MESSAGES: i64 = 8;
-pub const FLOOD_WINDOW_MS: i64 = 10_000;
+/// More inbound messages than this within `FLOOD_WINDOW` is a flood.
+pub const FLOOD_MESSAGES: u32 = 8;
+pub const FLOOD_WINDOW: Duration = Duration::from_secs(10);
 /// At most one flood notice per customer in this time.
-pub const FLOOD_NOTICE_EVERY_MS: i64 = 60_000;
+pub const FLOOD_NOTICE_EVERY: Duration = Duration::from_secs(60);
 
 /// A customer writing faster than anyone can read gets one polite notice
 /// in their language: everything is saved, a person will answer, no need
@@ -216,30 +219,14 @@ fn slow_down_if_flooding(
 ) -> Result<(), DomainError> {
     // The send time of the FLOOD_MESSAGES-th message before this one: if
     // it is within the window, this one makes more than allowed.
-    let sent_at = msg_sent_at.0;
-    let earlier: Option<i64> = ctx
-        .conn
-        .prepare_cached(
-            "SELECT coalesce(sent_at, created_at) FROM messages WHERE ticket_id = ?1 AND kind = 'inbound'
-             ORDER BY id DESC LIMIT 1 OFFSET ?2",
-        )?
-        .query_row(params![ticket.id.0, FLOOD_MESSAGES], |r| r.get(0))
-        .optional()?;
-    if earlier.is_none_or(|t| sent_at - t > FLOOD_WINDOW_MS) {
+    let earlier = store::messages::inbound_sent_at(ctx, ticket.id, FLOOD_MESSAGES)?;
+    if earlier.is_none_or(|t| msg_sent_at.ms_since(t) > FLOOD_WINDOW.as_millis() as i64) {
         return Ok(());
     }
     let lang = Lang::from_code(customer.language.as_deref());
     let notice = desk.bot.t(lang, "flood.slow_down", &[]);
-    let noticed: bool = ctx
-        .conn
-        .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM messages WHERE ticket_id = ?1 AND author_kind = 'bot'
-                              AND text = ?2 AND created_at > ?3)",
-        )?
-        .query_row(
-            params![ticket.id.0, notice, ctx.now.0 - FLOOD_NOTICE_EVERY_MS],
-            |r| r.get(0),
-        )?;
+    let noticed =
+        store::messages::bot_said_since(ctx, ticket.id, &notice, ctx.now - FLOOD_NOTICE_EVERY)?;
     if !noticed {
         outbox::bot_message(ctx, &desk.queues, ticket, &notice, None)?;
     }
@@ -253,13 +240,8 @@ pub fn upsert_customer(ctx: &mut WriteCtx<'_>, s: &Sender) -> Result<Customer, D
     let mut c = match existing {
         Some(c) => c,
         None => {
-            ctx.conn
-                .prepare_cached(
-                    "INSERT INTO customers (telegram_user_id, first_name, last_name, username, language, created_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                )?
-                .execute(params![s.telegram_user_id, s.first_name, s.last_name, s.username, s.language, ctx.now.0])?;
-            let c = rows::load_customer(ctx, CustomerId(ctx.conn.last_insert_rowid()))?
+            let id = store::customers::insert(ctx, &s.profile())?;
+            let c = rows::load_customer(ctx, id)?
                 .ok_or_else(|| DomainError::not_found("customer vanished"))?;
             ctx.append(Event::CustomerUpserted {
                 customer: c.clone(),
@@ -268,11 +250,7 @@ pub fn upsert_customer(ctx: &mut WriteCtx<'_>, s: &Sender) -> Result<Customer, D
         }
     };
     let differs = s.language.is_some() && s.language != c.language;
-    let chosen = differs
-        && ctx
-            .conn
-            .prepare_cached("SELECT language_chosen FROM customers WHERE id = ?1")?
-            .query_row([c.id.0], |r| r.get::<_, bool>(0))?;
+    let chosen = differs && store::customers::language_chosen(ctx, c.id)?;
     let language = if chosen {
         c.language.clone()
     } else {
@@ -289,9 +267,17 @@ pub fn upsert_customer(ctx: &mut WriteCtx<'_>, s: &Sender) -> Result<Customer, D
     c.last_name = s.last_name.clone();
     c.username = s.username.clone();
     c.language = language;
-    ctx.conn
-        .prepare_cached("UPDATE customers SET first_name = ?2, last_name = ?3, username = ?4, language = ?5 WHERE id = ?1")?
-        .execute(params![c.id.0, c.first_name, c.last_name, c.username, c.language])?;
+    store::customers::update_profile(
+        ctx,
+        c.id,
+        &store::customers::Profile {
+            telegram_user_id: c.telegram_user_id,
+            first_name: &c.first_name,
+            last_name: c.last_name.as_deref(),
+            username: c.username.as_deref(),
+            language: c.language.as_deref(),
+        },
+    )?;
     ctx.append(Event::CustomerUpserted {
         customer: c.clone(),
     })?;
@@ -327,11 +313,7 @@ pub fn open_ticket(
         .queues
         .get(&queue)
         .ok_or_else(|| DomainError::not_found(format!("queue {queue} does not exist")))?;
-    let number: u64 = ctx.conn.query_row(
-        "SELECT coalesce(max(number), 10000) + 1 FROM tickets",
-        [],
-        |r| r.get(0),
-    )?;
+    let number = store::tickets::next_number(ctx)?;
     let now = ctx.now;
     let mut ticket = Ticket {
         id: TicketId(0),
@@ -354,23 +336,18 @@ pub fn open_ticket(
         last_message_id: None,
         csat: None,
     };
-    ctx.conn
-        .prepare_cached(
-            "INSERT INTO tickets (number, customer_id, chat_id, status, queue, priority, topic, created_at, updated_at,
-                                  waiting_since, status_since)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?8, ?8)",
-        )?
-        .execute(params![
+    ticket.id = store::tickets::insert(
+        ctx,
+        &store::tickets::NewTicket {
             number,
-            customer.0,
+            customer,
             chat_id,
-            ticket.status.as_str(),
-            ticket.queue.0,
-            ticket.priority.as_str(),
-            ticket.topic,
-            now.0,
-        ])?;
-    ticket.id = TicketId(ctx.conn.last_insert_rowid());
+            status: ticket.status,
+            queue: &ticket.queue,
+            priority: ticket.priority,
+            topic: ticket.topic.as_deref(),
+        },
+    )?;
     super::sla::track(ctx, &desk.queues, &mut ticket)?;
     rows::save_ticket(ctx, &ticket)?;
     ctx.append(Event::TicketCreated {
@@ -398,29 +375,18 @@ pub fn customer_edit(
     text: &str,
 ) -> Result<bool, DomainError> {
     validate::text(text)?;
-    let id: Option<i64> = ctx
-        .conn
-        .prepare_cached(
-            "SELECT m.id FROM messages m JOIN tickets t ON t.id = m.ticket_id
-             WHERE m.telegram_message_id = ?1 AND t.chat_id = ?2 AND m.kind = 'inbound'
-             ORDER BY m.id DESC LIMIT 1",
-        )?
-        .query_row(params![telegram_message_id, chat_id], |r| r.get(0))
-        .optional()?;
-    let Some(id) = id else {
-        let n = ctx
-            .conn
-            .prepare_cached(
-                "UPDATE drafts SET text = ?3, edited_at = ?4 WHERE chat_id = ?1 AND telegram_message_id = ?2",
-            )?
-            .execute(params![chat_id, telegram_message_id, text, ctx.now.0])?;
-        return Ok(n > 0);
+    let Some(id) = store::messages::inbound_by_telegram_id(ctx, chat_id, telegram_message_id)?
+    else {
+        return Ok(store::conversations::edit_draft(
+            ctx,
+            chat_id,
+            telegram_message_id,
+            text,
+        )?);
     };
-    ctx.conn
-        .prepare_cached("UPDATE messages SET text = ?2, edited_at = ?3 WHERE id = ?1")?
-        .execute(params![id, text, ctx.now.0])?;
-    let m = rows::load_message(ctx, MessageId(id))?
-        .ok_or_else(|| DomainError::not_found("message vanished"))?;
+    store::messages::edit_text(ctx, id, text)?;
+    let m =
+        rows::load_message(ctx, id)?.ok_or_else(|| DomainError::not_found("message vanished"))?;
     ctx.append(Event::MessageUpdated { message: m })?;
     Ok(true)
 }
@@ -455,9 +421,7 @@ pub fn set_vip(
         return Ok(c);
     }
     c.vip = vip;
-    ctx.conn
-        .prepare_cached("UPDATE customers SET vip = ?2 WHERE id = ?1")?
-        .execute(params![c.id.0, vip])?;
+    store::customers::set_vip(ctx, c.id, vip)?;
     ctx.append(Event::CustomerUpserted {
         customer: c.clone(),
     })?;

@@ -21,6 +21,7 @@ pub mod routing;
 pub mod sla;
 #[cfg(test)]
 pub mod testkit;
+pub mod ticket;
 pub mod timers;
 pub mod validate;
 
@@ -61,12 +62,6 @@ impl From<StoreError> for DomainError {
     fn from(e: StoreError) -> Self {
         tracing::error!("store error: {e}");
         DomainError::new(ErrorCode::Internal, format!("internal error: {e}"))
-    }
-}
-
-impl From<rusqlite::Error> for DomainError {
-    fn from(e: rusqlite::Error) -> Self {
-        StoreError::from(e).into()
     }
 }
 

@@ -5,6 +5,7 @@
 use shared::*;
 
 use super::DomainError;
+use super::desk::Desk;
 use super::dialogue::buttons::Keyboard;
 use crate::store::{WriteCtx, customers, messages, outbox, rows};
 
@@ -150,7 +151,7 @@ pub fn bot_entry(
 ) -> Result<MessageId, DomainError> {
     let outbound = kind == MessageKind::Outbound;
     let msg = rows::insert_message(
-        ctx.conn,
+        ctx,
         &rows::NewMessage {
             ticket_id: ticket.id,
             kind,
@@ -169,7 +170,7 @@ pub fn bot_entry(
     ctx.append(Event::MessageAdded { message: msg })?;
     ticket.message_count += 1;
     ticket.last_message_id = Some(id);
-    super::commands::save_ticket(
+    super::ticket::save(
         ctx,
         queues,
         ticket,
@@ -177,4 +178,22 @@ pub fn bot_entry(
         TicketChange::Thread { message_id: id },
     )?;
     Ok(id)
+}
+
+/// Adds an internal note from the desk to a ticket's thread.
+pub fn desk_note(
+    ctx: &mut WriteCtx<'_>,
+    desk: &Desk,
+    t: &mut Ticket,
+    text: &str,
+) -> Result<(), DomainError> {
+    bot_entry(ctx, &desk.queues, t, MessageKind::Note, text, None).map(|_| ())
+}
+
+/// The staff chat gets `text`, when one is configured.
+pub fn staff_post(ctx: &mut WriteCtx<'_>, desk: &Desk, text: &str) -> Result<(), DomainError> {
+    match desk.rules.staff_chat {
+        Some(chat) => to_chat(ctx, chat, text, None),
+        None => Ok(()),
+    }
 }

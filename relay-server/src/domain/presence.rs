@@ -3,23 +3,18 @@
 //! longer than the grace period has their unresolved tickets handed back
 //! to their queues; an agent coming online picks up the backlog.
 
-use rusqlite::{OptionalExtension, params};
 use shared::*;
 
 use super::DomainError;
-use super::assign::{self, desk_note};
+use super::assign;
 use super::desk::Desk;
-use crate::store::WriteCtx;
-use crate::store::rows;
+use super::outbox::desk_note;
+use crate::store::{self, WriteCtx, rows};
 
 /// An active agent's presence as stored.
 fn current(ctx: &WriteCtx<'_>, agent: AgentId) -> Result<Presence, DomainError> {
-    let p: Option<String> = ctx
-        .conn
-        .prepare_cached("SELECT presence FROM agents WHERE id = ?1 AND removed_at IS NULL")?
-        .query_row([agent.0], |r| r.get(0))
-        .optional()?;
-    p.and_then(|p| Presence::parse(&p))
+    store::agents::presence(ctx, agent)?
+        .and_then(|p| Presence::parse(&p))
         .ok_or_else(|| DomainError::not_found(format!("agent {agent} does not exist")))
 }
 
@@ -29,9 +24,7 @@ pub fn set(ctx: &mut WriteCtx<'_>, agent: AgentId, to: Presence) -> Result<bool,
     if current(ctx, agent)? == to {
         return Ok(false);
     }
-    ctx.conn
-        .prepare_cached("UPDATE agents SET presence = ?2, presence_at = ?3 WHERE id = ?1")?
-        .execute(params![agent.0, to.as_str(), ctx.now.0])?;
+    store::agents::set_presence(ctx, agent, to)?;
     ctx.append(Event::PresenceChanged {
         agent_id: agent,
         presence: to,
@@ -51,13 +44,9 @@ pub fn connected(ctx: &mut WriteCtx<'_>, agent: AgentId) -> Result<bool, DomainE
 /// The server starts: nobody is connected yet. Agents who do not come
 /// back within the grace period lose their tickets as usual.
 pub fn all_offline(ctx: &mut WriteCtx<'_>) -> Result<usize, DomainError> {
-    let ids: Vec<i64> = ctx
-        .conn
-        .prepare("SELECT id FROM agents WHERE removed_at IS NULL AND presence <> 'offline'")?
-        .query_map([], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
+    let ids = store::agents::not_offline(ctx)?;
     for id in &ids {
-        set(ctx, AgentId(*id), Presence::Offline)?;
+        set(ctx, *id, Presence::Offline)?;
     }
     Ok(ids.len())
 }
@@ -65,28 +54,11 @@ pub fn all_offline(ctx: &mut WriteCtx<'_>) -> Result<usize, DomainError> {
 /// Hands the tickets of agents offline past the grace period back to
 /// their queues (an internal note says why). Returns how many tickets.
 pub fn return_offline(ctx: &mut WriteCtx<'_>, desk: &Desk) -> Result<usize, DomainError> {
-    let gone: Vec<(i64, String)> = ctx
-        .conn
-        .prepare_cached(
-            "SELECT id, display_name FROM agents WHERE removed_at IS NULL AND presence = 'offline'
-               AND holding > 0 AND coalesce(presence_at, 0) <= ?1",
-        )?
-        .query_map([ctx.now.0 - desk.rules.offline_grace_ms], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?
-        .collect::<Result<_, _>>()?;
+    let gone = store::agents::offline_holding(ctx, ctx.now - desk.rules.offline_grace)?;
     let mut n = 0;
     for (agent, name) in gone {
-        let tickets: Vec<i64> = ctx
-            .conn
-            .prepare_cached(
-                "SELECT id FROM tickets WHERE assignee = ?1
-                   AND status IN ('new', 'open', 'pending_on_customer') ORDER BY id",
-            )?
-            .query_map([agent], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
-        for id in tickets {
-            let Some(mut t) = rows::load_ticket(ctx, TicketId(id))? else {
+        for id in store::tickets::held_by(ctx, agent)? {
+            let Some(mut t) = rows::load_ticket(ctx, id)? else {
                 continue;
             };
             assign::set_assignee(ctx, desk, &mut t, None, None)?;

@@ -29,3 +29,82 @@ pub fn set_blocked(ctx: &WriteCtx<'_>, id: CustomerId, blocked: bool) -> Result<
         .execute(params![id.0, blocked])?;
     Ok(())
 }
+
+/// What Telegram says about a person.
+pub struct Profile<'a> {
+    pub telegram_user_id: i64,
+    pub first_name: &'a str,
+    pub last_name: Option<&'a str>,
+    pub username: Option<&'a str>,
+    pub language: Option<&'a str>,
+}
+
+/// Inserts a customer; returns their id.
+pub fn insert(ctx: &WriteCtx<'_>, p: &Profile<'_>) -> Result<CustomerId, StoreError> {
+    ctx.conn
+        .prepare_cached(
+            "INSERT INTO customers (telegram_user_id, first_name, last_name, username, language, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![
+            p.telegram_user_id,
+            p.first_name,
+            p.last_name,
+            p.username,
+            p.language,
+            ctx.now.0
+        ])?;
+    Ok(CustomerId(ctx.conn.last_insert_rowid()))
+}
+
+/// Updates name, username and language.
+pub fn update_profile(
+    ctx: &WriteCtx<'_>,
+    id: CustomerId,
+    p: &Profile<'_>,
+) -> Result<(), StoreError> {
+    ctx.conn
+        .prepare_cached(
+            "UPDATE customers SET first_name = ?2, last_name = ?3, username = ?4, language = ?5 WHERE id = ?1",
+        )?
+        .execute(params![id.0, p.first_name, p.last_name, p.username, p.language])?;
+    Ok(())
+}
+
+/// Whether the customer chose their language themselves (/language).
+pub fn language_chosen(db: &impl Db, id: CustomerId) -> Result<bool, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached("SELECT language_chosen FROM customers WHERE id = ?1")?
+        .query_row([id.0], |r| r.get(0))?)
+}
+
+/// The customer chose a language.
+pub fn choose_language(ctx: &WriteCtx<'_>, id: CustomerId, code: &str) -> Result<(), StoreError> {
+    ctx.conn
+        .prepare_cached("UPDATE customers SET language = ?2, language_chosen = 1 WHERE id = ?1")?
+        .execute(params![id.0, code])?;
+    Ok(())
+}
+
+pub fn set_time_zone(ctx: &WriteCtx<'_>, id: CustomerId, zone: &str) -> Result<(), StoreError> {
+    ctx.conn
+        .prepare_cached("UPDATE customers SET time_zone = ?2 WHERE id = ?1")?
+        .execute(params![id.0, zone])?;
+    Ok(())
+}
+
+/// The customer agreed now to the desk keeping their messages.
+pub fn set_consent(ctx: &WriteCtx<'_>, id: CustomerId) -> Result<(), StoreError> {
+    ctx.conn
+        .prepare_cached("UPDATE customers SET consent_at = ?2 WHERE id = ?1")?
+        .execute(params![id.0, ctx.now.0])?;
+    Ok(())
+}
+
+pub fn set_vip(ctx: &WriteCtx<'_>, id: CustomerId, vip: bool) -> Result<(), StoreError> {
+    ctx.conn
+        .prepare_cached("UPDATE customers SET vip = ?2 WHERE id = ?1")?
+        .execute(params![id.0, vip])?;
+    Ok(())
+}

@@ -7,7 +7,12 @@
 //! queues jobs for the writer or runs reads on the blocking pool.
 
 pub mod agents;
+pub mod audit;
+pub mod commands;
+pub mod conversations;
 pub mod customers;
+pub mod events;
+pub mod kb;
 pub mod messages;
 mod migrations;
 pub mod outbox;
@@ -15,6 +20,7 @@ pub mod read;
 pub mod rows;
 pub mod scheduled;
 pub mod sla;
+pub mod tickets;
 pub mod updates;
 mod writer;
 

@@ -1,7 +1,7 @@
 //! The outbox table: messages waiting to reach Telegram, one row each, in
 //! per-chat order. Queuing a row wakes the sender when the job commits.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{OptionalExtension, params};
 use shared::{Attachment, MessageId, TicketId, Timestamp};
 
 use super::{Db, StoreError, WriteCtx};
@@ -24,8 +24,9 @@ pub struct Due {
 
 /// The next message of each chat, when it is due and nothing is being
 /// sent to that chat: per-chat order is kept.
-pub fn due(conn: &Connection, now: Timestamp, limit: usize) -> Result<Vec<Due>, StoreError> {
-    Ok(conn
+pub fn due(db: &impl Db, now: Timestamp, limit: usize) -> Result<Vec<Due>, StoreError> {
+    Ok(db
+        .conn()
         .prepare_cached(
             "SELECT o.id, o.message_id, o.chat_id, coalesce(m.text, o.text), o.markup, o.attempts,
                     coalesce(m.attachments, '[]')
@@ -49,8 +50,9 @@ pub fn due(conn: &Connection, now: Timestamp, limit: usize) -> Result<Vec<Due>, 
 }
 
 /// When the next row waiting for a later try becomes due (after `now`).
-pub fn next_due_after(conn: &Connection, now: Timestamp) -> Result<Option<Timestamp>, StoreError> {
-    Ok(conn
+pub fn next_due_after(db: &impl Db, now: Timestamp) -> Result<Option<Timestamp>, StoreError> {
+    Ok(db
+        .conn()
         .prepare_cached(
             "SELECT min(next_attempt_at) FROM outbox WHERE state = 'pending' AND next_attempt_at > ?1",
         )?
@@ -165,8 +167,9 @@ pub fn enqueue_text(
 
 /// The texts queued for a chat, oldest first (a thread message's own text
 /// where the row delivers one).
-pub fn texts_for(conn: &Connection, chat: i64) -> Result<Vec<String>, StoreError> {
-    Ok(conn
+pub fn texts_for(db: &impl Db, chat: i64) -> Result<Vec<String>, StoreError> {
+    Ok(db
+        .conn()
         .prepare_cached(
             "SELECT coalesce(m.text, o.text) FROM outbox o LEFT JOIN messages m ON m.id = o.message_id
              WHERE o.chat_id = ?1 ORDER BY o.id",

@@ -13,13 +13,23 @@ use tokio::sync::mpsc;
 use super::rows::{self, AGENT_COLS, CUSTOMER_COLS, MESSAGE_COLS, TICKET_COLS};
 use super::{Db, Durability, StoreError, open_conn};
 
+/// A read connection, for the store's read functions (`&impl Db`).
+pub struct Reader(Connection);
+
+impl super::sealed::Conn for Reader {
+    fn conn(&self) -> &Connection {
+        &self.0
+    }
+}
+impl Db for Reader {}
+
 /// Idle read connections kept open.
 const POOL_SIZE: usize = 4;
 
 pub struct Readers {
     path: PathBuf,
     durability: Durability,
-    pool: Mutex<Vec<Connection>>,
+    pool: Mutex<Vec<Reader>>,
 }
 
 impl Readers {
@@ -31,7 +41,7 @@ impl Readers {
         }
     }
 
-    fn take(&self) -> Result<Connection, StoreError> {
+    fn take(&self) -> Result<Reader, StoreError> {
         if let Some(c) = self.pool.lock().ok().and_then(|mut p| p.pop()) {
             return Ok(c);
         }
@@ -40,11 +50,12 @@ impl Readers {
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
             self.durability,
         )
+        .map(Reader)
     }
 
-    fn give_back(&self, conn: Connection) {
+    fn give_back(&self, conn: Reader) {
         // A connection left inside a transaction would serve stale reads.
-        if !conn.is_autocommit() {
+        if !conn.0.is_autocommit() {
             return;
         }
         if let Ok(mut p) = self.pool.lock()
@@ -58,7 +69,7 @@ impl Readers {
     pub async fn read<T, F>(self: &std::sync::Arc<Self>, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+        F: FnOnce(&Reader) -> Result<T, StoreError> + Send + 'static,
     {
         let this = self.clone();
         tokio::task::spawn_blocking(move || {

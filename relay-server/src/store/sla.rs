@@ -249,3 +249,14 @@ pub fn alerts_due(db: &impl Db, now: Timestamp, limit: usize) -> Result<Vec<Tick
         .query_map(params![now.0, limit as i64], |r| r.get(0).map(TicketId))?
         .collect::<Result<_, _>>()?)
 }
+
+/// When the scheduler looks at the ticket's clocks next, as stored.
+pub fn alert_at(db: &impl Db, ticket: TicketId) -> Result<Option<Timestamp>, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached("SELECT sla_alert_at FROM tickets WHERE id = ?1")?
+        .query_row([ticket.0], |r| r.get::<_, Option<i64>>(0))
+        .optional()?
+        .flatten()
+        .map(Timestamp))
+}

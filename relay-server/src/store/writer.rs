@@ -42,7 +42,7 @@ where
 
 /// What a job sees: the open transaction, the time, and the event log.
 pub struct WriteCtx<'c> {
-    pub conn: &'c Connection,
+    pub(in crate::store) conn: &'c Connection,
     /// The time this job runs at; use it for every timestamp it writes.
     pub now: Timestamp,
     next_seq: u64,

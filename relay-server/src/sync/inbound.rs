@@ -17,6 +17,7 @@ use super::handshake::is_too_big;
 use crate::App;
 use crate::domain::DomainError;
 use crate::domain::commands;
+use crate::store::read::Reader;
 use crate::store::{read, rows};
 
 /// What the reader hands the connection's sender.
@@ -252,9 +253,7 @@ async fn read_command<F>(
     read: F,
 ) -> String
 where
-    F: FnOnce(&rusqlite::Connection) -> Result<CommandResult, crate::store::StoreError>
-        + Send
-        + 'static,
+    F: FnOnce(&Reader) -> Result<CommandResult, crate::store::StoreError> + Send + 'static,
 {
     let token = token_hash.clone();
     let page = app

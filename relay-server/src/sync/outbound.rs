@@ -6,11 +6,11 @@ use std::time::Duration;
 use axum::extract::ws::{Message, WebSocket};
 use futures_util::SinkExt;
 use futures_util::stream::SplitSink;
-use rusqlite::Connection;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::frames;
+use crate::store::read::Reader;
 use crate::store::{Store, StoreError};
 
 /// Why sending stopped.
@@ -68,7 +68,7 @@ impl Outbound {
     pub async fn stream<T, F>(&mut self, store: &Store, produce: F) -> Result<T, SendError>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection, &mpsc::Sender<String>) -> Result<T, StoreError> + Send + 'static,
+        F: FnOnce(&Reader, &mpsc::Sender<String>) -> Result<T, StoreError> + Send + 'static,
     {
         let (tx, mut rx) = mpsc::channel::<String>(4);
         let readers = store.readers().clone();

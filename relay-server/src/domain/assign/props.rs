@@ -12,7 +12,8 @@ use crate::domain::desk::Desk;
 use crate::domain::intake::{self, Inbound, Sender};
 use crate::domain::{DomainError, agents, commands, presence, timers};
 use crate::settings::Settings;
-use crate::store::{Durability, ManualClock, Store, StoreOptions};
+use crate::store::read::Reader;
+use crate::store::{Durability, ManualClock, Store, StoreOptions, audit};
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -64,44 +65,21 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 /// Checks the invariants; returns the first broken one.
-fn check(c: &rusqlite::Connection) -> Result<(), String> {
-    let open: i64 = c
-        .query_row(
-            "SELECT count(*) FROM tickets WHERE status <> 'closed'",
-            [],
-            |r| r.get(0),
-        )
-        .map_err(|e| e.to_string())?;
-    let mut in_queues = 0;
-    for q in QUEUES {
-        let n: i64 = c
-            .query_row(
-                "SELECT count(*) FROM tickets WHERE status <> 'closed' AND queue = ?1",
-                [q],
-                |r| r.get(0),
-            )
-            .map_err(|e| e.to_string())?;
-        in_queues += n;
-    }
+fn check(c: &Reader) -> Result<(), String> {
+    let by_queue = audit::open_by_queue(c).map_err(|e| e.to_string())?;
+    let open: u64 = by_queue.iter().map(|(_, n)| n).sum();
+    let in_queues: u64 = by_queue
+        .iter()
+        .filter(|(q, _)| QUEUES.contains(&q.as_str()))
+        .map(|(_, n)| n)
+        .sum();
     if in_queues != open {
         return Err(format!(
             "{open} open tickets, {in_queues} in the configured queues"
         ));
     }
-    let mut st = c
-        .prepare(
-            "SELECT a.name, a.holding, a.capacity,
-                    (SELECT count(*) FROM tickets t WHERE t.assignee = a.id
-                       AND t.status IN ('new', 'open', 'pending_on_customer'))
-             FROM agents a WHERE a.removed_at IS NULL",
-        )
-        .map_err(|e| e.to_string())?;
-    let rows: Vec<(String, i64, i64, i64)> = st
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-        .map_err(|e| e.to_string())?
-        .collect::<Result<_, _>>()
-        .map_err(|e| e.to_string())?;
-    for (name, holding, capacity, actual) in rows {
+    for h in audit::holdings(c).map_err(|e| e.to_string())? {
+        let (name, holding, capacity, actual) = (h.name, h.holding, h.capacity, h.actual);
         if holding != actual {
             return Err(format!("{name}: holding {holding} but has {actual}"));
         }

@@ -1,12 +1,13 @@
 //! Where a private chat stands before its ticket exists, the customer's
 //! words held meanwhile (drafts), and rate limits for repeated notices.
 
-use rusqlite::{OptionalExtension, params};
-use shared::{Attachment, Customer, CustomerId, Timestamp};
+use std::time::Duration;
+
+use shared::{Customer, CustomerId, Timestamp};
 
 use crate::domain::DomainError;
 use crate::domain::intake::Inbound;
-use crate::store::WriteCtx;
+use crate::store::{WriteCtx, conversations};
 
 /// What the bot waits for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,7 +25,7 @@ pub enum Stage {
 }
 
 impl Stage {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Stage::Consent => "consent",
             Stage::Topic => "topic",
@@ -47,7 +48,7 @@ impl Stage {
 
 /// A prompt is repeated at most this often when the customer writes
 /// instead of pressing a button.
-const REPROMPT_MS: i64 = 60_000;
+const REPROMPT: Duration = Duration::from_secs(60);
 
 #[derive(Debug, Clone)]
 pub struct Conversation {
@@ -81,25 +82,17 @@ impl Conversation {
     }
 
     pub fn load(ctx: &WriteCtx<'_>, chat_id: i64) -> Result<Option<Self>, DomainError> {
-        Ok(ctx
-            .conn
-            .prepare_cached(
-                "SELECT customer_id, stage, topic, step, article, payload, prompted_at FROM conversations WHERE chat_id = ?1",
-            )?
-            .query_row([chat_id], |r| {
-                Ok(Conversation {
-                    chat_id,
-                    customer_id: CustomerId(r.get(0)?),
-                    stage: Stage::parse(&r.get::<_, String>(1)?),
-                    topic: r.get(2)?,
-                    step: r.get::<_, i64>(3)? as usize,
-                    article: r.get(4)?,
-                    payload: r.get(5)?,
-                    prompted_at: Timestamp(r.get(6)?),
-                    exists: true,
-                })
-            })
-            .optional()?)
+        Ok(conversations::load(ctx, chat_id)?.map(|r| Conversation {
+            chat_id,
+            customer_id: r.customer_id,
+            stage: Stage::parse(&r.stage),
+            topic: r.topic,
+            step: r.step,
+            article: r.article,
+            payload: r.payload,
+            prompted_at: r.prompted_at,
+            exists: true,
+        }))
     }
 
     /// Loads the chat's conversation or starts one at `stage`.
@@ -114,132 +107,67 @@ impl Conversation {
 
     /// Whether a prompt may be repeated now.
     pub fn may_remind(&self, now: Timestamp) -> bool {
-        now.0 - self.prompted_at.0 >= REPROMPT_MS
+        now.since(self.prompted_at) >= REPROMPT
     }
 
     pub fn save(&mut self, ctx: &WriteCtx<'_>) -> Result<(), DomainError> {
-        ctx.conn
-            .prepare_cached(
-                "INSERT INTO conversations (chat_id, customer_id, stage, topic, step, article, payload, prompted_at, started_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)
-                 ON CONFLICT (chat_id) DO UPDATE SET customer_id = excluded.customer_id, stage = excluded.stage,
-                     topic = excluded.topic, step = excluded.step, article = excluded.article,
-                     payload = excluded.payload, prompted_at = excluded.prompted_at, updated_at = excluded.updated_at",
-            )?
-            .execute(params![
-                self.chat_id,
-                self.customer_id.0,
-                self.stage.as_str(),
-                self.topic,
-                self.step as i64,
-                self.article,
-                self.payload,
-                self.prompted_at.0,
-                ctx.now.0,
-            ])?;
+        conversations::save(
+            ctx,
+            &conversations::ConversationRow {
+                chat_id: self.chat_id,
+                customer_id: self.customer_id,
+                stage: self.stage.as_str().to_owned(),
+                topic: self.topic.clone(),
+                step: self.step,
+                article: self.article.clone(),
+                payload: self.payload.clone(),
+                prompted_at: self.prompted_at,
+            },
+        )?;
         self.exists = true;
         Ok(())
     }
 
     /// Ends the chat's conversation and drops whatever drafts remain.
     pub fn end(ctx: &WriteCtx<'_>, chat_id: i64) -> Result<(), DomainError> {
-        ctx.conn
-            .prepare_cached("DELETE FROM conversations WHERE chat_id = ?1")?
-            .execute([chat_id])?;
-        ctx.conn
-            .prepare_cached("DELETE FROM drafts WHERE chat_id = ?1")?
-            .execute([chat_id])?;
-        Ok(())
+        Ok(conversations::end(ctx, chat_id)?)
     }
 }
 
-/// A customer message held until the ticket exists.
-#[derive(Debug, Clone)]
-pub struct Draft {
-    pub text: String,
-    pub attachments: Vec<Attachment>,
-    pub telegram_message_id: Option<i64>,
-    pub sent_at: Option<Timestamp>,
-    /// The clarifying question it answers.
-    pub question: Option<String>,
-    pub edited_at: Option<Timestamp>,
-}
+pub use crate::store::conversations::Draft;
 
 pub fn add_draft(
     ctx: &WriteCtx<'_>,
     msg: &Inbound,
     question: Option<&str>,
 ) -> Result<(), DomainError> {
-    ctx.conn
-        .prepare_cached(
-            "INSERT INTO drafts (chat_id, text, attachments, telegram_message_id, sent_at, question, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )?
-        .execute(params![
-            msg.chat_id,
-            msg.text,
-            serde_json::to_string(&msg.attachments)?,
-            msg.telegram_message_id,
-            msg.sent_at.map(|t| t.0),
-            question,
-            ctx.now.0,
-        ])?;
-    Ok(())
+    let draft = Draft {
+        text: msg.text.clone(),
+        attachments: msg.attachments.clone(),
+        telegram_message_id: msg.telegram_message_id,
+        sent_at: msg.sent_at,
+        question: question.map(str::to_owned),
+        edited_at: None,
+    };
+    Ok(conversations::add_draft(ctx, msg.chat_id, &draft)?)
 }
 
 pub fn drafts(ctx: &WriteCtx<'_>, chat_id: i64) -> Result<Vec<Draft>, DomainError> {
-    let rows = ctx
-        .conn
-        .prepare_cached(
-            "SELECT text, attachments, telegram_message_id, sent_at, question, edited_at FROM drafts
-             WHERE chat_id = ?1 ORDER BY id",
-        )?
-        .query_map([chat_id], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get(2)?,
-                r.get::<_, Option<i64>>(3)?,
-                r.get(4)?,
-                r.get::<_, Option<i64>>(5)?,
-            ))
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    rows.into_iter()
-        .map(|(text, att, tg, sent, question, edited)| {
-            Ok(Draft {
-                text,
-                attachments: serde_json::from_str(&att)?,
-                telegram_message_id: tg,
-                sent_at: sent.map(Timestamp),
-                question,
-                edited_at: edited.map(Timestamp),
-            })
-        })
-        .collect()
+    Ok(conversations::drafts(ctx, chat_id)?)
 }
 
 /// True (and noted) when no notice of `kind` went to the chat in the last
-/// `every_ms`.
+/// `every`.
 pub fn notice_due(
     ctx: &WriteCtx<'_>,
     chat_id: i64,
     kind: &str,
-    every_ms: i64,
+    every: Duration,
 ) -> Result<bool, DomainError> {
-    let last: Option<i64> = ctx
-        .conn
-        .prepare_cached("SELECT at FROM notices WHERE chat_id = ?1 AND kind = ?2")?
-        .query_row(params![chat_id, kind], |r| r.get(0))
-        .optional()?;
-    if last.is_some_and(|at| ctx.now.0 - at < every_ms) {
+    let last = conversations::notice_at(ctx, chat_id, kind)?;
+    if last.is_some_and(|at| ctx.now.since(at) < every) {
         return Ok(false);
     }
-    ctx.conn
-        .prepare_cached(
-            "INSERT INTO notices (chat_id, kind, at) VALUES (?1, ?2, ?3)
-             ON CONFLICT (chat_id, kind) DO UPDATE SET at = excluded.at",
-        )?
-        .execute(params![chat_id, kind, ctx.now.0])?;
+    conversations::set_notice(ctx, chat_id, kind)?;
     Ok(true)
 }

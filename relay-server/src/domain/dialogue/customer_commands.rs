@@ -1,7 +1,6 @@
 //! The customer's commands: /start (with a deep-link payload), /help,
 //! /status, /tickets, /end, /language, /timezone.
 
-use rusqlite::params;
 use shared::*;
 
 use super::buttons::{Button, Choice, Keyboard};
@@ -11,8 +10,7 @@ use crate::domain::desk::Desk;
 use crate::domain::i18n::Lang;
 use crate::domain::intake;
 use crate::domain::{DomainError, hours, outbox};
-use crate::store::WriteCtx;
-use crate::store::rows;
+use crate::store::{self, WriteCtx};
 
 pub fn run(
     ctx: &mut WriteCtx<'_>,
@@ -115,19 +113,7 @@ fn tickets_of(
     chat: i64,
     open_only: bool,
 ) -> Result<Vec<Ticket>, DomainError> {
-    let filter = if open_only {
-        "AND status IN ('new', 'open', 'pending_on_customer')"
-    } else {
-        ""
-    };
-    Ok(ctx
-        .conn
-        .prepare_cached(&format!(
-            "SELECT {} FROM tickets WHERE customer_id = ?1 AND chat_id = ?2 {filter} ORDER BY id DESC LIMIT 10",
-            rows::TICKET_COLS
-        ))?
-        .query_map(params![customer.0, chat], rows::ticket)?
-        .collect::<Result<_, _>>()?)
+    Ok(store::tickets::recent_of(ctx, customer, chat, open_only)?)
 }
 
 fn status(
@@ -199,9 +185,7 @@ pub fn set_language(
     let Some(l) = Lang::ALL.into_iter().find(|l| l.code() == code) else {
         return Ok(());
     };
-    ctx.conn
-        .prepare_cached("UPDATE customers SET language = ?2, language_chosen = 1 WHERE id = ?1")?
-        .execute(params![customer.id.0, l.code()])?;
+    store::customers::choose_language(ctx, customer.id, l.code())?;
     if customer.language.as_deref() != Some(l.code()) {
         customer.language = Some(l.code().to_owned());
         ctx.append(Event::CustomerUpserted { customer })?;
@@ -240,9 +224,7 @@ fn timezone(
     };
     let mut c = customer.clone();
     c.time_zone = Some(name.clone());
-    ctx.conn
-        .prepare_cached("UPDATE customers SET time_zone = ?2 WHERE id = ?1")?
-        .execute(params![c.id.0, name])?;
+    store::customers::set_time_zone(ctx, c.id, &name)?;
     ctx.append(Event::CustomerUpserted { customer: c })?;
     let text = desk.bot.t(
         lang,

@@ -15,7 +15,6 @@ pub mod ticketing;
 #[cfg(test)]
 mod tests;
 
-use rusqlite::{OptionalExtension, params};
 use shared::*;
 
 use buttons::{Button, Choice, Keyboard};
@@ -26,8 +25,7 @@ use super::desk::{Desk, StopRule};
 use super::i18n::Lang;
 use super::intake::{self, Inbound, Sender};
 use super::{DomainError, outbox};
-use crate::store::WriteCtx;
-use crate::store::rows;
+use crate::store::{self, WriteCtx, conversations, rows};
 
 /// A customer pressed an inline button.
 #[derive(Debug, Clone)]
@@ -206,9 +204,7 @@ fn triage(
             ),
         ]);
         outbox::to_chat(ctx, conv.chat_id, &reply, Some(&markup))?;
-        ctx.conn
-            .prepare_cached("INSERT INTO self_service (customer_id, article, question, created_at) VALUES (?1, ?2, ?3, ?4)")?
-            .execute(params![customer.id.0, a.id, text, ctx.now.0])?;
+        store::kb::offered(ctx, customer.id, &a.id, text)?;
         conv.stage = Stage::Kb;
         conv.article = Some(a.id.clone());
         conv.prompted_at = ctx.now;
@@ -342,7 +338,7 @@ pub fn press(ctx: &mut WriteCtx<'_>, desk: &Desk, p: &Press) -> Result<(), Domai
         Choice::KbHelped { yes } => kb_answer(ctx, desk, &customer, chat, *yes),
         choice => match choice
             .ticket()
-            .map(|id| own_ticket(ctx, customer.id, chat, id.0))
+            .map(|id| own_ticket(ctx, customer.id, chat, id))
             .transpose()?
             .flatten()
         {
@@ -357,16 +353,9 @@ fn own_ticket(
     ctx: &WriteCtx<'_>,
     customer: CustomerId,
     chat: i64,
-    id: i64,
+    id: TicketId,
 ) -> Result<Option<Ticket>, DomainError> {
-    Ok(ctx
-        .conn
-        .prepare_cached(&format!(
-            "SELECT {} FROM tickets WHERE id = ?1 AND customer_id = ?2 AND chat_id = ?3",
-            rows::TICKET_COLS
-        ))?
-        .query_row(params![id, customer.0, chat], rows::ticket)
-        .optional()?)
+    Ok(store::tickets::own(ctx, customer, chat, id)?)
 }
 
 fn consent(
@@ -389,9 +378,7 @@ fn consent(
         return Ok(()); // a second tap
     }
     customer.consent_at = Some(ctx.now);
-    ctx.conn
-        .prepare_cached("UPDATE customers SET consent_at = ?2 WHERE id = ?1")?
-        .execute(params![customer.id.0, ctx.now.0])?;
+    store::customers::set_consent(ctx, customer.id)?;
     ctx.append(Event::CustomerUpserted {
         customer: customer.clone(),
     })?;
@@ -428,12 +415,7 @@ fn kb_answer(
     let Some(article) = conv.article.clone().filter(|_| conv.stage == Stage::Kb) else {
         return Ok(());
     };
-    ctx.conn
-        .prepare_cached(
-            "UPDATE self_service SET helped = ?3, answered_at = ?4
-             WHERE id = (SELECT max(id) FROM self_service WHERE customer_id = ?1 AND article = ?2)",
-        )?
-        .execute(params![customer.id.0, article, helped, ctx.now.0])?;
+    store::kb::answered(ctx, customer.id, &article, helped)?;
     let lang = lang(customer);
     if helped {
         Conversation::end(ctx, chat)?;
@@ -451,28 +433,23 @@ fn kb_answer(
     finish(ctx, desk, customer, &conv, how)
 }
 
+/// A conversation waiting for consent longer than this is dropped with
+/// the customer's words: they never agreed to our keeping them.
+const CONSENT_WAIT: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
 /// Once a second: held notifications that are due, follow-ups, and
 /// conversations the customer walked away from. Returns how many things
 /// it did.
 pub fn tick(ctx: &mut WriteCtx<'_>, desk: &Desk) -> Result<usize, DomainError> {
     let mut done = notify::release_due(ctx, desk)?;
     // Never consented within a day: their words are not kept.
-    let never: Vec<i64> = ctx
-        .conn
-        .prepare_cached(
-            "SELECT chat_id FROM conversations WHERE stage = 'consent' AND updated_at < ?1",
-        )?
-        .query_map([ctx.now.0 - 86_400_000], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
+    let consent = Stage::Consent.as_str();
+    let never = conversations::untouched(ctx, consent, false, ctx.now - CONSENT_WAIT, 100)?;
     for chat in never {
         Conversation::end(ctx, chat)?;
         done += 1;
     }
-    let idle: Vec<i64> = ctx
-        .conn
-        .prepare_cached("SELECT chat_id FROM conversations WHERE stage <> 'consent' AND updated_at < ?1 LIMIT 100")?
-        .query_map([ctx.now.0 - desk.bot.abandon_after_ms], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
+    let idle = conversations::untouched(ctx, consent, true, ctx.now - desk.bot.abandon_after, 100)?;
     for chat in idle {
         let Some(conv) = Conversation::load(ctx, chat)? else {
             continue;

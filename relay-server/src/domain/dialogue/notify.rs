@@ -3,17 +3,16 @@
 //! the ticket buttons do. Non-critical notifications wait out the
 //! customer's quiet hours (critical tickets do not).
 
-use rusqlite::{OptionalExtension, params};
 use shared::*;
 
 use super::buttons::{Button, Choice, Keyboard};
 use super::{lang, ticketing};
-use crate::domain::commands::save_ticket;
 use crate::domain::desk::Desk;
 use crate::domain::i18n::Lang;
+use crate::domain::ticket;
 use crate::domain::{DomainError, outbox};
 use crate::store::scheduled::{self, Held};
-use crate::store::{WriteCtx, rows};
+use crate::store::{self, WriteCtx, rows};
 
 /// A ticket's status for the customer, with the ETA while a first reply
 /// is awaited.
@@ -191,14 +190,14 @@ fn resolved(
             ("took", &took),
             (
                 "window",
-                &(desk.bot.reopen_window_ms / 3_600_000).max(1).to_string(),
+                &(desk.bot.reopen_window.as_secs() / 3600).max(1).to_string(),
             ),
         ],
     );
     let markup = rating_buttons(desk, lang, ticket, true);
     send(ctx, desk, customer, ticket, &text, Some(&markup), false)?;
-    match desk.bot.followup_after_ms {
-        Some(after) => scheduled::set_followup(ctx, ticket.id, Timestamp(ctx.now.0 + after))?,
+    match desk.bot.followup_after {
+        Some(after) => scheduled::set_followup(ctx, ticket.id, ctx.now + after)?,
         None => scheduled::drop_followup(ctx, ticket.id)?,
     }
     Ok(())
@@ -211,7 +210,7 @@ pub fn closed_by_customer(
     customer: &Customer,
     ticket: &mut Ticket,
 ) -> Result<(), DomainError> {
-    crate::domain::commands::close_ticket(ctx, &desk.queues, ticket)?;
+    crate::domain::ticket::close(ctx, &desk.queues, ticket)?;
     let lang = lang(customer);
     let text = desk.bot.t(lang, "end.done", &[("number", &number(ticket))]);
     let markup = rating_buttons(desk, lang, ticket, false);
@@ -255,10 +254,8 @@ pub fn ticket_button(
             }
             if ticket.csat != Some(rating) {
                 ticket.csat = Some(rating);
-                ctx.conn
-                    .prepare_cached("UPDATE tickets SET csat_at = ?2 WHERE id = ?1")?
-                    .execute(params![ticket.id.0, ctx.now.0])?;
-                save_ticket(
+                store::tickets::set_csat_at(ctx, ticket.id)?;
+                ticket::save(
                     ctx,
                     &desk.queues,
                     &mut ticket,
@@ -271,7 +268,7 @@ pub fn ticket_button(
         Choice::Reopen { .. } if finished => {
             if ticket
                 .resolved_at
-                .is_some_and(|at| ctx.now.0 - at.0 <= desk.bot.reopen_window_ms)
+                .is_some_and(|at| ctx.now.since(at) <= desk.bot.reopen_window)
             {
                 ticketing::reopen(ctx, desk, customer, &mut ticket)
             } else {
@@ -284,18 +281,10 @@ pub fn ticket_button(
             }
         }
         Choice::Followup { ok, .. } if finished => {
-            let answered: Option<i64> = ctx
-                .conn
-                .prepare_cached("SELECT followup_ok FROM tickets WHERE id = ?1")?
-                .query_row([ticket.id.0], |r| r.get(0))
-                .optional()?
-                .flatten();
-            if answered.is_some() {
+            if store::tickets::followup_answer(ctx, ticket.id)?.is_some() {
                 return Ok(());
             }
-            ctx.conn
-                .prepare_cached("UPDATE tickets SET followup_ok = ?2 WHERE id = ?1")?
-                .execute(params![ticket.id.0, ok])?;
+            store::tickets::set_followup_answer(ctx, ticket.id, ok)?;
             if ok {
                 outbox::to_chat(ctx, chat, &desk.bot.t(lang, "followup.thanks", &[]), None)
             } else {

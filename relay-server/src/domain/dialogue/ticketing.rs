@@ -2,19 +2,19 @@
 //! receipt and an honest ETA, their status in words, reopened when the
 //! problem is back.
 
-use rusqlite::{OptionalExtension, params};
+use std::time::Duration;
+
 use shared::*;
 
 use super::buttons::{Button, Choice, Keyboard};
 use super::conversation::{self, Conversation};
 use super::lang;
-use crate::domain::commands::save_ticket;
 use crate::domain::desk::Desk;
 use crate::domain::i18n::Lang;
 use crate::domain::intake::{self, Inbound, Sender};
+use crate::domain::ticket;
 use crate::domain::{DomainError, hours, outbox};
-use crate::store::WriteCtx;
-use crate::store::rows;
+use crate::store::{self, WriteCtx, rows};
 
 /// How the ticket came to be, for the engineers' intake note.
 pub struct Opening {
@@ -72,9 +72,7 @@ pub fn open(
         let id = intake::add_inbound(ctx, desk, customer, &mut ticket, &msg, false)?;
         if let Some(at) = d.edited_at {
             // Edited while held: shown as edited.
-            ctx.conn
-                .prepare_cached("UPDATE messages SET edited_at = ?2 WHERE id = ?1")?
-                .execute(params![id.0, at.0])?;
+            store::messages::set_edited_at(ctx, id, at)?;
             if let Some(message) = rows::load_message(ctx, id)? {
                 ctx.append(Event::MessageUpdated { message })?;
             }
@@ -190,7 +188,7 @@ pub fn offhours_notice(
     if hours.is_open(ctx.now) {
         return Ok(());
     }
-    if !conversation::notice_due(ctx, chat, "offhours", 12 * 3_600_000)? {
+    if !conversation::notice_due(ctx, chat, "offhours", Duration::from_secs(12 * 3600))? {
         return Ok(());
     }
     let lang = lang(customer);
@@ -220,7 +218,7 @@ pub fn offhours_notice(
 }
 
 /// Tickets considered for the recent first-reply time.
-const ETA_SAMPLE: i64 = 50;
+const ETA_SAMPLE: usize = 50;
 /// Fewer answered tickets than this: the SLA target stands in.
 const ETA_MIN_SAMPLE: usize = 5;
 /// An engineer's time per waiting ticket, at most.
@@ -238,42 +236,22 @@ pub fn eta(
     ticket: &Ticket,
 ) -> Result<String, DomainError> {
     let lang = lang(customer);
-    let queue = ticket.queue.as_str();
+    let queue = &ticket.queue;
     let target = desk
         .queues
         .get(&ticket.queue)
         .map_or(15, |q| q.first_reply_minutes) as i64
         * 60_000;
-    let week_ago = ctx.now.0 - 7 * 86_400_000;
-    let mut recent: Vec<i64> = ctx
-        .conn
-        .prepare_cached(
-            "SELECT first_reply_at - created_at FROM tickets
-             WHERE queue = ?1 AND first_reply_at IS NOT NULL AND first_reply_at > ?2
-             ORDER BY id DESC LIMIT ?3",
-        )?
-        .query_map(params![queue, week_ago, ETA_SAMPLE], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
+    let week_ago = ctx.now - Duration::from_secs(7 * 86_400);
+    let mut recent = store::tickets::first_reply_times(ctx, queue, week_ago, ETA_SAMPLE)?;
     recent.sort_unstable();
     let base = if recent.len() >= ETA_MIN_SAMPLE {
         recent[recent.len() / 2]
     } else {
         target
     };
-    let waiting: i64 = ctx
-        .conn
-        .prepare_cached(
-            "SELECT count(*) FROM tickets WHERE queue = ?1 AND first_reply_at IS NULL
-               AND status IN ('new', 'open') AND id < ?2",
-        )?
-        .query_row(params![queue, ticket.id.0], |r| r.get(0))?;
-    let agents: i64 = ctx
-        .conn
-        .prepare_cached(
-            "SELECT count(*) FROM agents WHERE removed_at IS NULL
-               AND (role = 'supervisor' OR EXISTS (SELECT 1 FROM json_each(agents.queues) WHERE value = ?1))",
-        )?
-        .query_row([queue], |r| r.get(0))?;
+    let waiting = store::tickets::unanswered_before(ctx, queue, ticket.id)? as i64;
+    let agents = store::agents::serving(ctx, queue)? as i64;
     let per_ticket = base.min(ETA_PER_TICKET_MS);
     let backlog = (waiting + agents.max(1) - 1) / agents.max(1) * per_ticket;
     let wait = base.max(backlog).max(60_000);
@@ -340,18 +318,11 @@ pub fn recently_resolved(
     customer: CustomerId,
     chat_id: i64,
 ) -> Result<Option<Ticket>, DomainError> {
-    let t = ctx
-        .conn
-        .prepare_cached(&format!(
-            "SELECT {} FROM tickets WHERE customer_id = ?1 AND chat_id = ?2 ORDER BY id DESC LIMIT 1",
-            rows::TICKET_COLS
-        ))?
-        .query_row(params![customer.0, chat_id], rows::ticket)
-        .optional()?;
+    let t = store::tickets::latest_of(ctx, customer, chat_id)?;
     Ok(t.filter(|t| {
         matches!(t.status, TicketStatus::Resolved | TicketStatus::Closed)
             && t.resolved_at
-                .is_some_and(|at| ctx.now.0 - at.0 <= desk.bot.reopen_window_ms)
+                .is_some_and(|at| ctx.now.since(at) <= desk.bot.reopen_window)
     }))
 }
 
@@ -368,7 +339,7 @@ pub fn reopen(
     ticket.resolved_at = None;
     ticket.closed_at = None;
     ticket.waiting_since.get_or_insert(ctx.now);
-    save_ticket(
+    ticket::save(
         ctx,
         &desk.queues,
         ticket,

@@ -173,10 +173,7 @@ impl Sim {
         self.store
             .readers()
             .read(|c| {
-                let bodies: Vec<String> = c
-                    .prepare("SELECT body FROM events ORDER BY seq")?
-                    .query_map([], |r| r.get(0))?
-                    .collect::<Result<_, _>>()?;
+                let bodies = crate::store::events::all(c)?;
                 Ok(bodies
                     .iter()
                     .filter_map(|b| {
@@ -198,27 +195,16 @@ impl Sim {
     async fn alert_at(&self, id: TicketId) -> Option<Timestamp> {
         self.store
             .readers()
-            .read(move |c| {
-                Ok(c.query_row(
-                    "SELECT sla_alert_at FROM tickets WHERE id = ?1",
-                    [id.0],
-                    |r| r.get::<_, Option<i64>>(0),
-                )?)
-            })
+            .read(move |c| crate::store::sla::alert_at(c, id))
             .await
             .unwrap()
-            .map(Timestamp)
     }
 
     async fn last_event(&self) -> Event {
         self.store
             .readers()
             .read(|c| {
-                let body: String = c.query_row(
-                    "SELECT body FROM events ORDER BY seq DESC LIMIT 1",
-                    [],
-                    |r| r.get(0),
-                )?;
+                let body = crate::store::events::last(c)?.expect("an event");
                 Ok(serde_json::from_str::<EventEnvelope>(&body)?.event)
             })
             .await
@@ -235,13 +221,7 @@ impl Sim {
     async fn staff_posts(&self) -> Vec<String> {
         self.store
             .readers()
-            .read(|c| {
-                Ok(
-                    c.prepare("SELECT text FROM outbox WHERE chat_id = ?1 ORDER BY id")?
-                        .query_map([STAFF], |r| r.get(0))?
-                        .collect::<Result<_, _>>()?,
-                )
-            })
+            .read(|c| crate::store::outbox::texts_for(c, STAFF))
             .await
             .unwrap()
     }

@@ -1,0 +1,77 @@
+//! A ticket's own floor: saving a change with its SLA clocks brought in
+//! line, its reassignment deadline moved and `ticket_updated` appended,
+//! and closing. Every rule that changes a ticket saves it through here.
+
+use shared::*;
+
+use super::DomainError;
+use super::queues::Queues;
+use super::sla;
+use crate::store::{self, WriteCtx, rows};
+
+/// Closes a ticket for the desk or the customer (`by: null`): closed and,
+/// if it was not yet, resolved now; nobody owes a reply any more.
+pub fn close(ctx: &mut WriteCtx<'_>, queues: &Queues, t: &mut Ticket) -> Result<(), DomainError> {
+    let from = t.status;
+    t.status = TicketStatus::Closed;
+    t.closed_at = Some(ctx.now);
+    t.resolved_at.get_or_insert(ctx.now);
+    t.waiting_since = None;
+    let change = TicketChange::Status {
+        from,
+        to: TicketStatus::Closed,
+    };
+    save(ctx, queues, t, None, change)
+}
+
+/// Saves a changed ticket with its SLA clocks brought in line, the
+/// reassignment limit moved, and appends `ticket_updated`.
+pub fn save(
+    ctx: &mut WriteCtx<'_>,
+    queues: &Queues,
+    ticket: &mut Ticket,
+    by: Option<AgentId>,
+    change: TicketChange,
+) -> Result<(), DomainError> {
+    ticket.updated_at = ctx.now;
+    sla::track(ctx, queues, ticket)?;
+    rows::save_ticket(ctx, ticket)?;
+    if matches!(change, TicketChange::Status { .. }) {
+        store::tickets::set_status_since(ctx, ticket.id)?;
+    }
+    schedule_reassign(ctx, queues, ticket)?;
+    ctx.append(Event::TicketUpdated {
+        ticket: ticket.clone(),
+        by,
+        change,
+    })?;
+    Ok(())
+}
+
+/// When the assignee of `t` loses it for not replying: the queue's
+/// `reassign_after` of business time after they got it or the customer
+/// last wrote, whichever is later, while a reply is owed.
+pub fn schedule_reassign(
+    ctx: &WriteCtx<'_>,
+    queues: &Queues,
+    t: &Ticket,
+) -> Result<(), DomainError> {
+    let at = match (
+        t.assignee,
+        t.waiting_since,
+        queues
+            .config(&t.queue)
+            .and_then(|q| q.reassign_after_ms.map(|ms| (q, ms))),
+    ) {
+        (Some(_), Some(since), Some((q, after)))
+            if matches!(t.status, TicketStatus::New | TicketStatus::Open) =>
+        {
+            let assigned = store::tickets::assigned_at(ctx, t.id)?;
+            let from = assigned.unwrap_or(since).max(since);
+            Some(q.calendar.add_business(from, after))
+        }
+        _ => None,
+    };
+    store::tickets::set_reassign_at(ctx, t.id, at)?;
+    Ok(())
+}

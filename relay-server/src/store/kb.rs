@@ -1,0 +1,38 @@
+//! self_service: knowledge-base answers offered to customers and whether
+//! they helped.
+
+use rusqlite::params;
+use shared::CustomerId;
+
+use super::{StoreError, WriteCtx};
+
+/// An article was offered for the customer's question.
+pub fn offered(
+    ctx: &WriteCtx<'_>,
+    customer: CustomerId,
+    article: &str,
+    question: &str,
+) -> Result<(), StoreError> {
+    ctx.conn
+        .prepare_cached(
+            "INSERT INTO self_service (customer_id, article, question, created_at) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![customer.0, article, question, ctx.now.0])?;
+    Ok(())
+}
+
+/// The customer said whether the article (last offered to them) helped.
+pub fn answered(
+    ctx: &WriteCtx<'_>,
+    customer: CustomerId,
+    article: &str,
+    helped: bool,
+) -> Result<(), StoreError> {
+    ctx.conn
+        .prepare_cached(
+            "UPDATE self_service SET helped = ?3, answered_at = ?4
+             WHERE id = (SELECT max(id) FROM self_service WHERE customer_id = ?1 AND article = ?2)",
+        )?
+        .execute(params![customer.0, article, helped, ctx.now.0])?;
+    Ok(())
+}
