@@ -98,7 +98,7 @@ async fn demo(cli: &Cli, dir: &std::path::Path, tui: bool) -> Result<()> {
         .await
         .with_context(|| format!("cannot listen on {} (try --listen 127.0.0.1:0)", cli.listen))?;
     let store = relay_server::open_store(&settings)?;
-    let queues = Arc::new(settings.queues());
+    let queues = Arc::new(relay_server::desk(&settings)?.queues);
     let q = queues.clone();
     let (_, token) = store
         .write(move |ctx| {

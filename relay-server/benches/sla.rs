@@ -24,7 +24,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use relay_server::domain::desk::Desk;
-use relay_server::domain::routing::{self, Facts, Source};
+use relay_server::domain::routing::{Facts, Source};
 use relay_server::domain::{DomainError, assign, sla};
 use relay_server::settings::{HoursSettings, Settings};
 use relay_server::store::{self, Store, StoreOptions, rows};
@@ -97,7 +97,7 @@ fn seed(db: &Path, sql: &str) {
 async fn recompute(store: &Store, db: &Path) {
     let tickets = tickets();
     println!("== recompute every deadline after a calendar change, {tickets} open tickets");
-    let before = Arc::new(Desk::new(&settings(&["mon-fri 09:00-18:00"], &[])).unwrap());
+    let before = Arc::new(Desk::from_settings(&settings(&["mon-fri 09:00-18:00"], &[])).unwrap());
     let t0 = Instant::now();
     fill(db, tickets).await;
     let n = sla::recompute_all(store, before.clone()).await.unwrap();
@@ -105,7 +105,7 @@ async fn recompute(store: &Store, db: &Path) {
 
     // The arithmetic alone: each running clock's new due time.
     let after = Arc::new(
-        Desk::new(&settings(
+        Desk::from_settings(&settings(
             &[
                 "mon-fri 08:00-12:30",
                 "mon-fri 13:30-20:00",
@@ -175,7 +175,7 @@ async fn decision(store: &Store, db: &Path) {
     println!(
         "== one routing and assignment decision, {DECISION_TICKETS} open tickets, {AGENTS} online agents"
     );
-    let desk = Arc::new(Desk::new(&Settings::defaults()).unwrap());
+    let desk = Arc::new(Desk::from_settings(&Settings::defaults()).unwrap());
     fill(db, DECISION_TICKETS).await;
     seed(
         db,
@@ -196,16 +196,13 @@ async fn decision(store: &Store, db: &Path) {
                 let t = Instant::now();
                 let customer = rows::load_customer(ctx, CustomerId(1 + i * 7))?.unwrap();
                 let mut ticket = rows::load_ticket(ctx, TicketId(1 + i * 7))?.unwrap();
-                let (queue, priority) = routing::route(
-                    &d,
-                    &Facts {
-                        customer: &customer,
-                        topic: Some(["payment", "account", "feature", "idea"][i as usize % 4]),
-                        source: Source::Private,
-                        explicit: None,
-                        priority: Priority::Normal,
-                    },
-                );
+                let (queue, priority) = d.route(&Facts {
+                    customer: &customer,
+                    topic: Some(["payment", "account", "feature", "idea"][i as usize % 4]),
+                    source: Source::Private,
+                    explicit: None,
+                    priority: Priority::Normal,
+                });
                 ticket.queue = queue;
                 ticket.priority = priority;
                 let (chosen, _) = assign::decide(ctx, &d, &ticket, None)?;

@@ -22,7 +22,8 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use domain::desk::Desk;
-use settings::{Settings, SyncSettings};
+use settings::{Settings, SettingsError, SyncSettings};
+use std::path::{Path, PathBuf};
 use store::{Store, StoreError, StoreOptions};
 
 /// Everything a request handler needs.
@@ -63,6 +64,43 @@ const TIMER_EVERY: Duration = Duration::from_secs(1);
 /// How long sessions get to close after shutdown is asked.
 const SESSION_GRACE: Duration = Duration::from_secs(10);
 
+/// The files directory, created if missing.
+pub fn file_store(settings: &Settings) -> Result<files::FileStore, SettingsError> {
+    let root = if settings.files.dir.is_empty() {
+        let db = settings.db_path()?;
+        db.parent()
+            .map_or_else(|| PathBuf::from("files"), |d| d.join("files"))
+    } else {
+        PathBuf::from(&settings.files.dir)
+    };
+    files::FileStore::open(&root, settings.files.cache_mb.saturating_mul(1 << 20))
+        .map_err(|e| SettingsError::Invalid(format!("files.dir {}: {e}", root.display())))
+}
+
+/// The TLS acceptor, when `tls_cert` and `tls_key` are set.
+/// (Checked here, not per setting: the two are set one at a time.)
+pub fn tls_acceptor(
+    settings: &Settings,
+) -> Result<Option<tokio_rustls::TlsAcceptor>, tls::TlsError> {
+    match (settings.tls_cert.is_empty(), settings.tls_key.is_empty()) {
+        (true, true) => return Ok(None),
+        (false, false) => {}
+        _ => {
+            return Err(tls::TlsError::Config(
+                "tls_cert and tls_key go together: set both for TLS, or neither".into(),
+            ));
+        }
+    }
+    tls::acceptor(Path::new(&settings.tls_cert), Path::new(&settings.tls_key)).map(Some)
+}
+
+/// The desk's rules from the settings (the domain's one bridge). Fails when
+/// a value means nothing to the desk, or the knowledge base or the
+/// translation files named cannot be read.
+pub fn desk(settings: &Settings) -> Result<Desk, SettingsError> {
+    Desk::from_settings(settings).map_err(SettingsError::Invalid)
+}
+
 /// Opens the store for these settings.
 pub fn open_store(settings: &Settings) -> Result<Store, LaunchError> {
     let mut opts = StoreOptions::new(settings.db_path()?);
@@ -88,11 +126,11 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> Result<(), LaunchError> {
-    let tls = settings.tls()?;
-    let files = settings.file_store()?;
+    let tls = tls_acceptor(settings)?;
+    let files = file_store(settings)?;
     let app = Arc::new(App {
         store: store.clone(),
-        desk: Arc::new(settings.desk()?),
+        desk: Arc::new(desk(settings)?),
         sync: settings.sync.clone(),
         shutdown: shutdown.clone(),
         sessions: TaskTracker::new(),

@@ -179,7 +179,7 @@ fn run(cli: Cli) -> Result<()> {
             }
             Cmd::Seed { customers } => {
                 let store = relay_server::open_store(&settings)?;
-                let desk = Arc::new(settings.desk()?);
+                let desk = Arc::new(relay_server::desk(&settings)?);
                 let n = relay_server::seed::seed(&store, desk, customers).await;
                 store.close().await;
                 println!("filed {} messages from {customers} customers", n?);
@@ -213,7 +213,7 @@ async fn serve(mut settings: Settings, listen: Option<String>) -> Result<()> {
         Err(e) => bail!("cannot listen on {addr}: {e}"),
     };
     // A bad certificate is found before anything else starts.
-    let scheme = match settings.tls()? {
+    let scheme = match relay_server::tls_acceptor(&settings)? {
         Some(_) => "https",
         None => "http",
     };
@@ -246,7 +246,7 @@ async fn signals(token: CancellationToken) {
 
 async fn agent(settings: Settings, cmd: AgentCmd) -> Result<()> {
     let store = relay_server::open_store(&settings)?;
-    let desk = Arc::new(settings.desk()?);
+    let desk = Arc::new(relay_server::desk(&settings)?);
     let result = agent_cmd(&store, desk, cmd).await;
     store.close().await;
     result

@@ -8,8 +8,28 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::domain::queues::Queues;
-use crate::store::Durability;
+/// How hard each commit is pushed to disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Durability {
+    /// fsync at every commit: survives power loss (SQLite `synchronous=FULL`).
+    Full,
+    /// Survives a crash of the process, not of the machine (`synchronous=NORMAL`).
+    Normal,
+}
+
+/// How a queue hands out its tickets (`assignment` of a queue).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AssignMode {
+    /// To the online agent with the fewest open chats.
+    #[default]
+    LeastLoaded,
+    /// To the next online agent in turn.
+    RoundRobin,
+    /// Nobody is assigned automatically; engineers take tickets.
+    Manual,
+}
 
 const DEFAULTS: &str = include_str!("default_config.toml");
 
@@ -69,7 +89,7 @@ pub struct QueueSettings {
     #[serde(default)]
     pub announce: bool,
     #[serde(default)]
-    pub assignment: crate::domain::queues::AssignMode,
+    pub assignment: AssignMode,
     #[serde(default)]
     pub overflow: String,
     #[serde(default)]
@@ -441,9 +461,20 @@ impl Settings {
     }
 
     fn check(&self) -> Result<(), String> {
-        let queues = Queues::build(&self.queues, &self.calendars, &self.sla)?;
-        crate::domain::desk::BotPolicy::check(&self.bot, &queues)?;
-        crate::domain::desk::Rules::build(self, &queues)?;
+        // The schema's own checks; what the values mean for the desk is
+        // checked where they become domain values (`domain::config`).
+        for q in &self.queues {
+            let ok = (1..=32).contains(&q.id.len())
+                && q.id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+            if !ok {
+                return Err(format!(
+                    "queue id {:?} must be 1-32 characters of A-Z, a-z, 0-9, _ or -",
+                    q.id
+                ));
+            }
+        }
         self.telegram.check()?;
         let s = &self.sync;
         if s.snapshot_tail == 0 || s.snapshot_tail > 200 {
@@ -456,45 +487,6 @@ impl Settings {
             return Err("sync timeouts must be at least 1 second".into());
         }
         Ok(())
-    }
-
-    /// The files directory, created if missing.
-    pub fn file_store(&self) -> Result<crate::files::FileStore, SettingsError> {
-        let root = if self.files.dir.is_empty() {
-            let db = self.db_path()?;
-            db.parent()
-                .map_or_else(|| PathBuf::from("files"), |d| d.join("files"))
-        } else {
-            PathBuf::from(&self.files.dir)
-        };
-        crate::files::FileStore::open(&root, self.files.cache_mb.saturating_mul(1 << 20))
-            .map_err(|e| SettingsError::Invalid(format!("files.dir {}: {e}", root.display())))
-    }
-
-    /// The TLS acceptor, when `tls_cert` and `tls_key` are set.
-    /// (Checked here, not per setting: the two are set one at a time.)
-    pub fn tls(&self) -> Result<Option<tokio_rustls::TlsAcceptor>, crate::tls::TlsError> {
-        match (self.tls_cert.is_empty(), self.tls_key.is_empty()) {
-            (true, true) => return Ok(None),
-            (false, false) => {}
-            _ => {
-                return Err(crate::tls::TlsError::Config(
-                    "tls_cert and tls_key go together: set both for TLS, or neither".into(),
-                ));
-            }
-        }
-        crate::tls::acceptor(Path::new(&self.tls_cert), Path::new(&self.tls_key)).map(Some)
-    }
-
-    /// The configured queues.
-    pub fn queues(&self) -> Queues {
-        Queues::build(&self.queues, &self.calendars, &self.sla).expect("checked when loaded")
-    }
-
-    /// The desk's rules: queues and the bot's policy. Fails when the
-    /// knowledge base or the translation files named cannot be read.
-    pub fn desk(&self) -> Result<crate::domain::desk::Desk, SettingsError> {
-        crate::domain::desk::Desk::new(self).map_err(SettingsError::Invalid)
     }
 
     /// The database path: `db` if set, else the XDG data dir.
@@ -515,8 +507,6 @@ mod tests {
     use super::*;
 
     /// Bot settings that only use queue A.
-    const BOT_ON_A: &str = "[bot]\ntopics = []\nstop_words = []\n";
-
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs
             .iter()
@@ -625,46 +615,5 @@ mod tests {
         );
         let e = Settings::load(Some(&p), env(&[])).unwrap_err().to_string();
         assert!(e.contains("queue id"), "{e}");
-        for (text, why) in [
-            (
-                "[[queues]]\nid = \"A\"\nname = \"x\"\nfirst_reply = \"soon\"\nnext_reply = \"1m\"\nresolution = \"1m\"\n",
-                "queues.A.first_reply",
-            ),
-            (
-                "[[queues]]\nid = \"A\"\nname = \"x\"\nfirst_reply = \"1m\"\nnext_reply = \"1m\"\nresolution = \"1m\"\ncalendar = \"office\"\n",
-                "no calendar \"office\"",
-            ),
-            (
-                "[[queues]]\nid = \"A\"\nname = \"x\"\nfirst_reply = \"1m\"\nnext_reply = \"1m\"\nresolution = \"1m\"\non_breach = [\"move:NOPE\"]\n",
-                "queue NOPE is not configured",
-            ),
-            (
-                "[[queues]]\nid = \"A\"\nname = \"x\"\nfirst_reply = \"1m\"\nnext_reply = \"1m\"\nresolution = \"1m\"\non_breach = [\"panic\"]\n",
-                "unknown action",
-            ),
-            (
-                "[[queues]]\nid = \"A\"\nname = \"x\"\nfirst_reply = \"1m\"\nnext_reply = \"1m\"\nresolution = \"1m\"\n[queues.priorities.urgent]\nfirst_reply = \"1m\"\n",
-                "unknown priority",
-            ),
-            (
-                "[calendars.office]\ntime_zone = \"Mars/Base\"\nopen = []\nholidays = []\n",
-                "calendars.office",
-            ),
-        ] {
-            // A file's [[queues]] replaces the default list (arrays are not merged),
-            // so the bot's topics, which name L1 and L2, need them back.
-            let text = format!(
-                "{text}\n{}",
-                if text.starts_with("[[queues]]") {
-                    BOT_ON_A
-                } else {
-                    ""
-                }
-            );
-            let e = Settings::load(Some(&write(&dir, &text)), env(&[]))
-                .unwrap_err()
-                .to_string();
-            assert!(e.contains(why), "{why}: {e}");
-        }
     }
 }

@@ -44,8 +44,8 @@ pub async fn start(settings: Settings) -> Running {
     let mut opts = StoreOptions::new(dir.path().join("bench.db"));
     opts.durability = settings.durability;
     let store = Store::open(opts).expect("store");
-    let desk = Arc::new(settings.desk().expect("desk"));
-    let q = Arc::new(settings.queues());
+    let desk = Arc::new(relay_server::desk(&settings).expect("desk"));
+    let q = Arc::new(desk.queues.clone());
     let (_, token) = store
         .write(move |ctx| agents::add(ctx, &q, &NewAgent::supervisor("bench", None, &q)))
         .await

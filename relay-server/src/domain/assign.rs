@@ -7,7 +7,7 @@
 use shared::*;
 
 use super::desk::Desk;
-use super::dialogue::notify;
+use super::notify;
 use super::outbox::desk_note;
 use super::queues::AssignMode;
 use super::{DomainError, ticket};

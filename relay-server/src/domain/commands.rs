@@ -4,7 +4,7 @@
 use shared::*;
 
 use super::desk::Desk;
-use super::dialogue::notify;
+use super::notify;
 use super::{DomainError, assign, escalation, ticket, validate};
 use crate::store::rows::{self, NewMessage};
 use crate::store::{self, WriteCtx};

@@ -10,7 +10,7 @@ use super::desk::Desk;
 use super::outbox::{desk_note, staff_post};
 use super::queues::Action;
 use super::ticket;
-use super::{DomainError, hours, sla};
+use super::{DomainError, hours, notify, sla};
 use crate::store::{self, WriteCtx, rows};
 
 /// Alerts handled per timer run at most (the rest wait a second).
@@ -23,13 +23,6 @@ fn target_words(t: SlaTarget) -> &'static str {
         SlaTarget::Update => "progress update",
         SlaTarget::Resolution => "resolution",
     }
-}
-
-fn agent_name(ctx: &WriteCtx<'_>, a: Option<AgentId>) -> Result<String, DomainError> {
-    Ok(match a {
-        Some(a) => rows::load_agent(ctx, a)?.map_or_else(|| a.to_string(), |a| a.name),
-        None => "unassigned".into(),
-    })
 }
 
 /// Raises every warning and breach now due. Returns how many.
@@ -112,7 +105,7 @@ fn alert(ctx: &mut WriteCtx<'_>, desk: &Desk, mut t: Ticket, r: Raised) -> Resul
 fn alert_text(ctx: &WriteCtx<'_>, a: &SlaAlert) -> Result<String, DomainError> {
     let utc = jiff::tz::TimeZone::UTC;
     let when = hours::local(a.due, &utc);
-    let who = agent_name(ctx, a.assignee)?;
+    let who = notify::agent_name(ctx, a.assignee)?;
     let what = target_words(a.target);
     Ok(match a.level {
         SlaLevel::Warning => format!(
@@ -187,37 +180,6 @@ fn act(
             Ok(())
         }
     }
-}
-
-/// A new ticket in a queue that announces: posted to the staff chat.
-pub fn announce(ctx: &mut WriteCtx<'_>, desk: &Desk, t: &Ticket) -> Result<(), DomainError> {
-    let Some(q) = desk.queues.config(&t.queue) else {
-        return Ok(());
-    };
-    if !q.announce {
-        return Ok(());
-    }
-    let who =
-        rows::load_customer(ctx, t.customer_id)?.map_or_else(String::new, |c| match c.username {
-            Some(u) => format!("{} (@{u})", c.first_name),
-            None => c.first_name,
-        });
-    let due = t
-        .sla
-        .first_reply_due
-        .map(|d| format!(", first reply due in {}", hours::short(d.0 - ctx.now.0)))
-        .unwrap_or_default();
-    staff_post(
-        ctx,
-        desk,
-        &format!(
-            "🆕 New {} ticket #{} from {who}, {}{due} · {}",
-            q.wire.name,
-            t.number,
-            t.priority.as_str(),
-            agent_name(ctx, t.assignee)?
-        ),
-    )
 }
 
 /// An escalation told to the customer with the `escalate` macro, in the

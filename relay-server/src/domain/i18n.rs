@@ -18,6 +18,11 @@ pub enum Lang {
 impl Lang {
     pub const ALL: [Lang; 4] = [Lang::En, Lang::Uk, Lang::Ru, Lang::Zh];
 
+    /// The customer's language.
+    pub fn of(c: &shared::Customer) -> Lang {
+        Lang::from_code(c.language.as_deref())
+    }
+
     /// From a Telegram `language_code` ("uk", "ru-RU", "zh-hans", ...);
     /// English when unknown or absent.
     pub fn from_code(code: Option<&str>) -> Lang {

@@ -299,16 +299,13 @@ pub fn open_ticket(
 ) -> Result<Ticket, DomainError> {
     let who = rows::load_customer(ctx, customer)?
         .ok_or_else(|| DomainError::not_found(format!("customer {customer} does not exist")))?;
-    let (queue, priority) = super::routing::route(
-        desk,
-        &super::routing::Facts {
-            customer: &who,
-            topic: topic.as_deref(),
-            source: super::routing::Source::of_chat(chat_id),
-            explicit: queue,
-            priority,
-        },
-    );
+    let (queue, priority) = desk.route(&super::routing::Facts {
+        customer: &who,
+        topic: topic.as_deref(),
+        source: super::routing::Source::of_chat(chat_id),
+        explicit: queue,
+        priority,
+    });
     let queue = desk
         .queues
         .get(&queue)
@@ -361,7 +358,7 @@ pub fn open_ticket(
 /// customer hears "ticket created" before "an engineer has taken it".
 pub fn opened(ctx: &mut WriteCtx<'_>, desk: &Desk, ticket: &mut Ticket) -> Result<(), DomainError> {
     super::assign::auto_assign(ctx, desk, ticket, None)?;
-    super::escalation::announce(ctx, desk, ticket)?;
+    super::notify::announce(ctx, desk, ticket)?;
     Ok(())
 }
 

@@ -6,7 +6,9 @@
 pub mod agents;
 pub mod assign;
 pub mod automation;
+pub mod buttons;
 pub mod commands;
+pub mod config;
 pub mod desk;
 pub mod dialogue;
 pub mod escalation;
@@ -14,16 +16,19 @@ pub mod hours;
 pub mod i18n;
 pub mod intake;
 pub mod kb;
+pub mod notify;
 pub mod outbox;
 pub mod presence;
 pub mod queues;
 pub mod routing;
+pub mod rules;
 pub mod sla;
 #[cfg(test)]
 pub mod testkit;
 pub mod ticket;
 pub mod timers;
 pub mod validate;
+pub mod wording;
 
 use shared::ErrorCode;
 

@@ -5,8 +5,8 @@
 use shared::*;
 
 use super::DomainError;
+use super::buttons::Keyboard;
 use super::desk::Desk;
-use super::dialogue::buttons::Keyboard;
 use crate::store::{WriteCtx, customers, messages, outbox, rows};
 
 /// Said of a message sent again after an earlier try's answer was lost

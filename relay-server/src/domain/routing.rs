@@ -5,10 +5,6 @@
 
 use shared::{Customer, Priority, QueueId};
 
-use super::desk::Desk;
-use super::queues::Queues;
-use crate::settings::RouteSettings;
-
 /// Where a message came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
@@ -30,50 +26,16 @@ impl Source {
 /// One routing rule.
 #[derive(Debug, Clone)]
 pub struct Route {
-    topics: Vec<String>,
-    languages: Vec<String>,
-    vip: Option<bool>,
-    source: Option<Source>,
+    pub(super) topics: Vec<String>,
+    pub(super) languages: Vec<String>,
+    pub(super) vip: Option<bool>,
+    pub(super) source: Option<Source>,
     pub queue: QueueId,
     pub priority: Option<Priority>,
 }
 
 impl Route {
-    pub fn build(r: &RouteSettings, queues: &Queues) -> Result<Route, String> {
-        let queue = QueueId::new(&r.queue);
-        if queues.get(&queue).is_none() {
-            return Err(format!("queue {:?} is not configured", r.queue));
-        }
-        let source = match r.source.as_str() {
-            "" => None,
-            "private" => Some(Source::Private),
-            "group" => Some(Source::Group),
-            other => return Err(format!("source {other:?} is not \"private\" or \"group\"")),
-        };
-        let priority =
-            match r.priority.as_str() {
-                "" => None,
-                p => Some(Priority::parse(p).ok_or_else(|| {
-                    format!("unknown priority {p:?} (low, normal, high, critical)")
-                })?),
-            };
-        let lower = |v: &[String]| {
-            v.iter()
-                .map(|s| s.trim().to_lowercase())
-                .filter(|s| !s.is_empty())
-                .collect::<Vec<_>>()
-        };
-        Ok(Route {
-            topics: lower(&r.topic),
-            languages: lower(&r.language),
-            vip: r.vip,
-            source,
-            queue,
-            priority,
-        })
-    }
-
-    fn matches(&self, f: &Facts<'_>) -> bool {
+    pub fn matches(&self, f: &Facts<'_>) -> bool {
         let lang = f.customer.language.as_deref().unwrap_or("").to_lowercase();
         (self.topics.is_empty() || f.topic.is_some_and(|t| self.topics.iter().any(|x| x == t)))
             && (self.languages.is_empty()
@@ -99,31 +61,11 @@ pub struct Facts<'a> {
     pub priority: Priority,
 }
 
-/// The queue and priority of a new ticket.
-pub fn route(desk: &Desk, f: &Facts<'_>) -> (QueueId, Priority) {
-    if let Some(q) = f.explicit {
-        return (q.clone(), f.priority);
-    }
-    if let Some(r) = desk.rules.routes.iter().find(|r| r.matches(f)) {
-        return (
-            r.queue.clone(),
-            r.priority.map_or(f.priority, |p| p.max(f.priority)),
-        );
-    }
-    let topic_queue = f
-        .topic
-        .and_then(|k| desk.bot.topic(k))
-        .map(|t| t.queue.clone());
-    (
-        topic_queue.unwrap_or_else(|| desk.queues.default_queue().id.clone()),
-        f.priority,
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::settings::Settings;
+    use crate::domain::desk::Desk;
+    use crate::settings::{RouteSettings, Settings};
     use shared::{CustomerId, Timestamp};
 
     fn customer(lang: &str, vip: bool) -> Customer {
@@ -157,7 +99,7 @@ mod tests {
             priority: "high".into(),
             ..Default::default()
         });
-        let desk = Desk::new(&s).unwrap();
+        let desk = Desk::from_settings(&s).unwrap();
         let (plain, vip, zh) = (
             customer("en", false),
             customer("en", true),
@@ -174,49 +116,42 @@ mod tests {
         let sec = q("SECURITY");
         // A stop word's queue wins over VIP.
         assert_eq!(
-            route(&desk, &facts(&vip, None, Source::Private, Some(&sec))).0,
+            desk.route(&facts(&vip, None, Source::Private, Some(&sec)))
+                .0,
             sec
         );
         assert_eq!(
-            route(&desk, &facts(&vip, Some("feature"), Source::Private, None)).0,
+            desk.route(&facts(&vip, Some("feature"), Source::Private, None))
+                .0,
             q("VIP")
         );
         assert_eq!(
-            route(&desk, &facts(&zh, None, Source::Private, None)).0,
+            desk.route(&facts(&zh, None, Source::Private, None)).0,
             q("L2")
         );
         assert_eq!(
-            route(&desk, &facts(&plain, Some("payment"), Source::Group, None)),
+            desk.route(&facts(&plain, Some("payment"), Source::Group, None)),
             (sec.clone(), Priority::High)
         );
         // The topic's queue, then the default.
         assert_eq!(
-            route(
-                &desk,
-                &facts(&plain, Some("feature"), Source::Private, None)
-            )
-            .0,
+            desk.route(&facts(&plain, Some("feature"), Source::Private, None))
+                .0,
             q("L2")
         );
         assert_eq!(
-            route(
-                &desk,
-                &facts(&plain, Some("payment"), Source::Private, None)
-            )
-            .0,
+            desk.route(&facts(&plain, Some("payment"), Source::Private, None))
+                .0,
             q("L1")
         );
         assert_eq!(
-            route(&desk, &facts(&plain, None, Source::Private, None)).0,
+            desk.route(&facts(&plain, None, Source::Private, None)).0,
             q("L1")
         );
         // "zh" does not match "zhx"; bad rules are refused.
         assert_eq!(
-            route(
-                &desk,
-                &facts(&customer("zhx", false), None, Source::Private, None)
-            )
-            .0,
+            desk.route(&facts(&customer("zhx", false), None, Source::Private, None))
+                .0,
             q("L1")
         );
         let bad = RouteSettings {

@@ -18,10 +18,7 @@ use super::queues::{Policy, QueueConfig, Queues};
 use crate::store::sla::StoredClock;
 use crate::store::{self, Db, WriteCtx};
 
-/// Bump on any change to how deadlines are computed (the clock rules, the
-/// business-time arithmetic, the time-zone data bundled with jiff): the
-/// next start then recomputes every open ticket's deadlines.
-pub const RULES_VERSION: u32 = 1;
+pub use super::queues::SLA_RULES_VERSION as RULES_VERSION;
 
 /// What a ticket's state asks of one clock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -45,7 +45,7 @@ impl Desk0 {
         opts.durability = Durability::Normal;
         opts.clock = clock.clone();
         let store = Store::open(opts).unwrap();
-        let desk = Arc::new(Desk::new(&settings).unwrap());
+        let desk = Arc::new(Desk::from_settings(&settings).unwrap());
         let d = desk.clone();
         let (agent, token) = store
             .write(move |ctx| {

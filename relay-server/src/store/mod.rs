@@ -33,6 +33,7 @@ use rusqlite::{Connection, OpenFlags};
 use shared::{AgentId, Seq, Timestamp};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
+pub use crate::settings::Durability;
 pub use migrations::{current as schema_version, latest as latest_schema};
 pub use writer::WriteCtx;
 
@@ -141,16 +142,6 @@ pub(crate) fn now_millis() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64)
-}
-
-/// How hard each commit is pushed to disk.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Durability {
-    /// fsync at every commit: survives power loss (SQLite `synchronous=FULL`).
-    Full,
-    /// Survives a crash of the process, not of the machine (`synchronous=NORMAL`).
-    Normal,
 }
 
 /// How to open the store.

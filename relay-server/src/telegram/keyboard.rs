@@ -6,7 +6,7 @@
 use shared::TicketId;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
-use crate::domain::dialogue::buttons::{Choice, Keyboard};
+use crate::domain::buttons::{Choice, Keyboard};
 
 /// Telegram's limit on `callback_data`, in bytes.
 const MAX_DATA: usize = 64;
@@ -133,7 +133,7 @@ pub fn stored(markup: &str) -> Result<InlineKeyboardMarkup, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::dialogue::buttons::Button;
+    use crate::domain::buttons::Button;
 
     fn every_choice() -> Vec<Choice> {
         let t = TicketId(12345);

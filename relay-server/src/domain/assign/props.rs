@@ -97,7 +97,7 @@ async fn play(ops: Vec<Op>) -> Result<(), String> {
     opts.durability = Durability::Normal;
     opts.clock = clock.clone();
     let store = Store::open(opts).unwrap();
-    let desk = Arc::new(Desk::new(&Settings::defaults()).unwrap());
+    let desk = Arc::new(Desk::from_settings(&Settings::defaults()).unwrap());
     let mut tokens = Vec::new();
     let agent_queues: [&[&str]; AGENTS as usize] =
         [&["L1"], &["L1", "VIP"], &["L2", "SECURITY"], &["L1", "L2"]];

@@ -3,13 +3,13 @@
 
 use shared::*;
 
-use super::buttons::{Button, Choice, Keyboard};
 use super::conversation::{Conversation, Stage};
-use super::{lang, notify, ticketing};
+use crate::domain::buttons::{Button, Choice, Keyboard};
 use crate::domain::desk::Desk;
 use crate::domain::i18n::Lang;
 use crate::domain::intake;
 use crate::domain::{DomainError, hours, outbox};
+use crate::domain::{notify, wording};
 use crate::store::{self, WriteCtx};
 
 pub fn run(
@@ -20,7 +20,7 @@ pub fn run(
     cmd: &str,
     arg: Option<&str>,
 ) -> Result<(), DomainError> {
-    let lang = lang(customer);
+    let lang = Lang::of(customer);
     let say = |ctx: &mut WriteCtx<'_>, text: String| outbox::to_chat(ctx, chat, &text, None);
     match cmd {
         "start" => start(ctx, desk, customer, chat, arg),
@@ -68,7 +68,7 @@ fn start(
     chat: i64,
     payload: Option<&str>,
 ) -> Result<(), DomainError> {
-    let lang = lang(customer);
+    let lang = Lang::of(customer);
     if let Some(t) = intake::open_ticket_of(ctx, customer.id, chat)? {
         let text = desk
             .bot
@@ -122,7 +122,7 @@ fn status(
     customer: &Customer,
     chat: i64,
 ) -> Result<(), DomainError> {
-    let lang = lang(customer);
+    let lang = Lang::of(customer);
     let open = tickets_of(ctx, customer.id, chat, true)?;
     let Some(t) = open.first() else {
         return outbox::to_chat(ctx, chat, &desk.bot.t(lang, "status.none", &[]), None);
@@ -132,7 +132,7 @@ fn status(
         ctx,
         chat,
         &text,
-        Some(&ticketing::ticket_buttons(desk, lang, t)),
+        Some(&wording::ticket_buttons(desk, lang, t)),
     )
 }
 
@@ -142,7 +142,7 @@ fn tickets(
     customer: &Customer,
     chat: i64,
 ) -> Result<(), DomainError> {
-    let lang = lang(customer);
+    let lang = Lang::of(customer);
     let all = tickets_of(ctx, customer.id, chat, false)?;
     if all.is_empty() {
         return outbox::to_chat(ctx, chat, &desk.bot.t(lang, "tickets.none", &[]), None);
@@ -150,7 +150,7 @@ fn tickets(
     let mut text = desk.bot.t(lang, "tickets.header", &[]);
     for t in &all {
         text.push('\n');
-        text.push_str(&ticketing::status_line(desk, lang, t));
+        text.push_str(&wording::status_line(desk, lang, t));
     }
     outbox::to_chat(ctx, chat, &text, None)
 }
@@ -163,7 +163,7 @@ fn end(
     customer: &Customer,
     chat: i64,
 ) -> Result<(), DomainError> {
-    let lang = lang(customer);
+    let lang = Lang::of(customer);
     if let Some(mut t) = intake::open_ticket_of(ctx, customer.id, chat)? {
         return notify::closed_by_customer(ctx, desk, customer, &mut t);
     }
@@ -201,7 +201,7 @@ fn timezone(
     chat: i64,
     arg: Option<&str>,
 ) -> Result<(), DomainError> {
-    let lang = lang(customer);
+    let lang = Lang::of(customer);
     let Some(name) = arg else {
         let zone = customer
             .time_zone

@@ -6,10 +6,8 @@
 //! straight to a person. Every step is one write transaction with the
 //! update that caused it, so a crash repeats nothing and loses nothing.
 
-pub mod buttons;
 mod conversation;
 mod customer_commands;
-pub mod notify;
 pub mod ticketing;
 
 #[cfg(test)]
@@ -17,14 +15,14 @@ mod tests;
 
 use shared::*;
 
-use buttons::{Button, Choice, Keyboard};
+use super::buttons::{Button, Choice, Keyboard};
 use conversation::{Conversation, Stage};
 use ticketing::Opening;
 
 use super::desk::{Desk, StopRule};
 use super::i18n::Lang;
 use super::intake::{self, Inbound, Sender};
-use super::{DomainError, outbox};
+use super::{DomainError, notify, outbox, ticket, wording};
 use crate::store::{self, WriteCtx, conversations, rows};
 
 /// A customer pressed an inline button.
@@ -33,11 +31,6 @@ pub struct Press {
     pub sender: Sender,
     pub chat_id: i64,
     pub choice: Choice,
-}
-
-/// The customer's language.
-pub fn lang(c: &Customer) -> Lang {
-    Lang::from_code(c.language.as_deref())
 }
 
 /// "/start payload" → ("start", Some("payload")); `None` for plain text.
@@ -181,7 +174,7 @@ fn triage(
     mut conv: Conversation,
     text: &str,
 ) -> Result<(), DomainError> {
-    let lang = lang(customer);
+    let lang = Lang::of(customer);
     if conv.topic.is_some() && conv.stage != Stage::Kb {
         conv.step = 0;
         return advance(ctx, desk, customer, conv);
@@ -226,7 +219,7 @@ fn advance(
     customer: &Customer,
     mut conv: Conversation,
 ) -> Result<(), DomainError> {
-    let lang = lang(customer);
+    let lang = Lang::of(customer);
     let qs = questions(ctx, desk, &conv)?;
     if let Some(q) = qs.get(conv.step) {
         let text = desk.bot.t(lang, &format!("question.{q}"), &[]);
@@ -259,7 +252,7 @@ fn ask_consent(
     customer: &Customer,
     conv: &mut Conversation,
 ) -> Result<(), DomainError> {
-    let lang = lang(customer);
+    let lang = Lang::of(customer);
     let text = desk
         .bot
         .t(lang, "consent.ask", &[("name", &customer.first_name)]);
@@ -291,7 +284,7 @@ fn ask_topic(
         .iter()
         .map(|t| {
             Button::new(
-                ticketing::topic_label(desk, lang, Some(&t.key)),
+                wording::topic_label(desk, lang, Some(&t.key)),
                 Choice::Topic { key: t.key.clone() },
             )
         })
@@ -342,9 +335,86 @@ pub fn press(ctx: &mut WriteCtx<'_>, desk: &Desk, p: &Press) -> Result<(), Domai
             .transpose()?
             .flatten()
         {
-            Some(ticket) => notify::ticket_button(ctx, desk, &customer, chat, ticket, choice),
+            Some(ticket) => ticket_button(ctx, desk, &customer, chat, ticket, choice),
             None => Ok(()),
         },
+    }
+}
+
+/// A button about one of the customer's tickets: status, details, a
+/// rating, "not fixed", the follow-up's answer.
+fn ticket_button(
+    ctx: &mut WriteCtx<'_>,
+    desk: &Desk,
+    customer: &Customer,
+    chat: i64,
+    mut ticket: Ticket,
+    choice: &Choice,
+) -> Result<(), DomainError> {
+    let lang = Lang::of(customer);
+    let n = ticket.number.to_string();
+    let finished = matches!(ticket.status, TicketStatus::Resolved | TicketStatus::Closed);
+    match *choice {
+        Choice::Status { .. } => {
+            let text = notify::status_text(ctx, desk, customer, &ticket)?;
+            outbox::to_chat(ctx, chat, &text, None)
+        }
+        Choice::Details { .. } if !finished => outbox::to_chat(
+            ctx,
+            chat,
+            &desk.bot.t(lang, "details.ask", &[("number", &n)]),
+            None,
+        ),
+        Choice::Details { .. } => outbox::to_chat(
+            ctx,
+            chat,
+            &desk.bot.t(lang, "details.closed", &[("number", &n)]),
+            None,
+        ),
+        Choice::Rate { stars: rating, .. } if finished => {
+            if !(1..=5).contains(&rating) {
+                return Ok(());
+            }
+            if ticket.csat != Some(rating) {
+                ticket.csat = Some(rating);
+                store::tickets::set_csat_at(ctx, ticket.id)?;
+                ticket::save(
+                    ctx,
+                    &desk.queues,
+                    &mut ticket,
+                    None,
+                    TicketChange::Csat { rating },
+                )?;
+            }
+            outbox::to_chat(ctx, chat, &desk.bot.t(lang, "csat.thanks", &[]), None)
+        }
+        Choice::Reopen { .. } if finished => {
+            if ticket
+                .resolved_at
+                .is_some_and(|at| ctx.now.since(at) <= desk.bot.reopen_window)
+            {
+                ticketing::reopen(ctx, desk, customer, &mut ticket)
+            } else {
+                outbox::to_chat(
+                    ctx,
+                    chat,
+                    &desk.bot.t(lang, "reopen.too_late", &[("number", &n)]),
+                    None,
+                )
+            }
+        }
+        Choice::Followup { ok, .. } if finished => {
+            if store::tickets::followup_answer(ctx, ticket.id)?.is_some() {
+                return Ok(());
+            }
+            store::tickets::set_followup_answer(ctx, ticket.id, ok)?;
+            if ok {
+                outbox::to_chat(ctx, chat, &desk.bot.t(lang, "followup.thanks", &[]), None)
+            } else {
+                ticketing::reopen(ctx, desk, customer, &mut ticket)
+            }
+        }
+        _ => Ok(()),
     }
 }
 
@@ -366,7 +436,7 @@ fn consent(
     yes: bool,
 ) -> Result<(), DomainError> {
     let conv = Conversation::load(ctx, chat)?;
-    let lang = lang(&customer);
+    let lang = Lang::of(&customer);
     if !yes {
         if customer.consent_at.is_none() {
             Conversation::end(ctx, chat)?;
@@ -416,7 +486,7 @@ fn kb_answer(
         return Ok(());
     };
     store::kb::answered(ctx, customer.id, &article, helped)?;
-    let lang = lang(customer);
+    let lang = Lang::of(customer);
     if helped {
         Conversation::end(ctx, chat)?;
         return outbox::to_chat(ctx, chat, &desk.bot.t(lang, "kb.glad", &[]), None);

@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use super::buttons::Choice;
 use super::{Press, message, press};
+use crate::domain::buttons::Choice;
 use crate::domain::desk::Desk;
 use crate::domain::intake::{Inbound, Sender};
 use crate::settings::Settings;
@@ -18,7 +18,7 @@ async fn store() -> (tempfile::TempDir, Store, Arc<Desk>) {
     let store = Store::open(opts).unwrap();
     let mut s = Settings::defaults();
     s.bot.kb_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/kb").into();
-    (dir, store, Arc::new(s.desk().unwrap()))
+    (dir, store, Arc::new(Desk::from_settings(&s).unwrap()))
 }
 
 fn sender(lang: &str) -> Sender {

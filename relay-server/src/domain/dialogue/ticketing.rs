@@ -6,13 +6,12 @@ use std::time::Duration;
 
 use shared::*;
 
-use super::buttons::{Button, Choice, Keyboard};
 use super::conversation::{self, Conversation};
-use super::lang;
 use crate::domain::desk::Desk;
 use crate::domain::i18n::Lang;
 use crate::domain::intake::{self, Inbound, Sender};
 use crate::domain::ticket;
+use crate::domain::wording::{eta, ticket_buttons, topic_label};
 use crate::domain::{DomainError, hours, outbox};
 use crate::store::{self, WriteCtx, rows};
 
@@ -124,14 +123,6 @@ pub fn open(
     Ok(ticket)
 }
 
-/// The topic's name in the customer's language.
-pub fn topic_label(desk: &Desk, lang: Lang, topic: Option<&str>) -> String {
-    match topic {
-        Some(k) => desk.bot.t(lang, &format!("topic.{k}"), &[]),
-        None => desk.bot.t(lang, "topic.none", &[]),
-    }
-}
-
 /// "Ticket #12345 created. Topic: payment. ETA: about 15 min." with
 /// [Status] [Add details].
 fn receipt(
@@ -141,7 +132,7 @@ fn receipt(
     ticket: &mut Ticket,
     handoff: bool,
 ) -> Result<(), DomainError> {
-    let lang = lang(customer);
+    let lang = Lang::of(customer);
     let mut text = String::new();
     if handoff {
         text.push_str(&desk.bot.t(lang, "receipt.handoff", &[]));
@@ -161,20 +152,6 @@ fn receipt(
     Ok(())
 }
 
-/// [Status] [Add details] for a ticket.
-pub fn ticket_buttons(desk: &Desk, lang: Lang, ticket: &Ticket) -> Keyboard {
-    Keyboard::rows(vec![vec![
-        Button::new(
-            desk.bot.t(lang, "button.status", &[]),
-            Choice::Status { ticket: ticket.id },
-        ),
-        Button::new(
-            desk.bot.t(lang, "button.details", &[]),
-            Choice::Details { ticket: ticket.id },
-        ),
-    ]])
-}
-
 /// Outside business hours, once per closed period (at most every 12 h):
 /// when a person will be back, in the customer's time zone.
 pub fn offhours_notice(
@@ -191,7 +168,7 @@ pub fn offhours_notice(
     if !conversation::notice_due(ctx, chat, "offhours", Duration::from_secs(12 * 3600))? {
         return Ok(());
     }
-    let lang = lang(customer);
+    let lang = Lang::of(customer);
     let zone = desk.bot.zone_of(customer.time_zone.as_deref());
     let zone_name = customer
         .time_zone
@@ -215,99 +192,6 @@ pub fn offhours_notice(
     };
     outbox::bot_message(ctx, &desk.queues, ticket, &text, None)?;
     Ok(())
-}
-
-/// Tickets considered for the recent first-reply time.
-const ETA_SAMPLE: usize = 50;
-/// Fewer answered tickets than this: the SLA target stands in.
-const ETA_MIN_SAMPLE: usize = 5;
-/// An engineer's time per waiting ticket, at most.
-const ETA_PER_TICKET_MS: i64 = 10 * 60_000;
-
-/// An honest estimate of the first reply, in words. The larger of the
-/// queue's recent median first-reply time (its SLA target when there is
-/// too little history) and the time for the engineers serving the queue
-/// to get through the tickets waiting ahead; outside business hours, from
-/// the time the desk opens.
-pub fn eta(
-    ctx: &WriteCtx<'_>,
-    desk: &Desk,
-    customer: &Customer,
-    ticket: &Ticket,
-) -> Result<String, DomainError> {
-    let lang = lang(customer);
-    let queue = &ticket.queue;
-    let target = desk
-        .queues
-        .get(&ticket.queue)
-        .map_or(15, |q| q.first_reply_minutes) as i64
-        * 60_000;
-    let week_ago = ctx.now - Duration::from_secs(7 * 86_400);
-    let mut recent = store::tickets::first_reply_times(ctx, queue, week_ago, ETA_SAMPLE)?;
-    recent.sort_unstable();
-    let base = if recent.len() >= ETA_MIN_SAMPLE {
-        recent[recent.len() / 2]
-    } else {
-        target
-    };
-    let waiting = store::tickets::unanswered_before(ctx, queue, ticket.id)? as i64;
-    let agents = store::agents::serving(ctx, queue)? as i64;
-    let per_ticket = base.min(ETA_PER_TICKET_MS);
-    let backlog = (waiting + agents.max(1) - 1) / agents.max(1) * per_ticket;
-    let wait = base.max(backlog).max(60_000);
-    let hours = &desk.bot.hours;
-    match hours.next_open(ctx.now) {
-        Some(open) if open != ctx.now => {
-            let time = desk
-                .bot
-                .customer_time(open, ctx.now, customer.time_zone.as_deref());
-            Ok(desk.bot.t(
-                lang,
-                "eta.after_open",
-                &[("time", &time), ("wait", &duration(desk, lang, wait))],
-            ))
-        }
-        _ => Ok(duration(desk, lang, wait)),
-    }
-}
-
-/// "about 15 min", "about 3 h", "about 2 days": rounded up.
-pub fn duration(desk: &Desk, lang: Lang, ms: i64) -> String {
-    let minutes = (ms.max(0) + 59_999) / 60_000;
-    if minutes <= 60 {
-        let n = (minutes.max(1) + 4) / 5 * 5;
-        desk.bot.t(lang, "eta.minutes", &[("n", &n.to_string())])
-    } else if minutes <= 48 * 60 {
-        desk.bot.t(
-            lang,
-            "eta.hours",
-            &[("n", &((minutes + 59) / 60).to_string())],
-        )
-    } else {
-        desk.bot.t(
-            lang,
-            "eta.days",
-            &[("n", &((minutes + 1439) / 1440).to_string())],
-        )
-    }
-}
-
-/// "#12345 · Payment · in progress".
-pub fn status_line(desk: &Desk, lang: Lang, t: &Ticket) -> String {
-    desk.bot.t(
-        lang,
-        "status.line",
-        &[
-            ("number", &t.number.to_string()),
-            ("topic", &topic_label(desk, lang, t.topic.as_deref())),
-            (
-                "status",
-                &desk
-                    .bot
-                    .t(lang, &format!("state.{}", t.status.as_str()), &[]),
-            ),
-        ],
-    )
 }
 
 /// The customer's latest ticket in this chat resolved within the reopen
@@ -351,7 +235,7 @@ pub fn reopen(
     )?;
     crate::store::scheduled::drop_all(ctx, ticket.id)?;
     let text = desk.bot.t(
-        lang(customer),
+        Lang::of(customer),
         "reopen.done",
         &[("number", &ticket.number.to_string())],
     );

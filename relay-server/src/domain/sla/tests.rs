@@ -97,7 +97,7 @@ impl Sim {
         opts.durability = Durability::Normal;
         opts.clock = clock.clone();
         let store = Store::open(opts).unwrap();
-        let desk = Arc::new(Desk::new(&settings()).unwrap());
+        let desk = Arc::new(Desk::from_settings(&settings()).unwrap());
         let d = desk.clone();
         let (_, token) = store
             .write(move |ctx| {
@@ -245,7 +245,7 @@ fn kyiv_opens_later() -> Arc<Desk> {
             &[],
         ),
     );
-    Arc::new(Desk::new(&s).unwrap())
+    Arc::new(Desk::from_settings(&s).unwrap())
 }
 
 #[tokio::test]

@@ -6,13 +6,12 @@
 use shared::*;
 
 use super::buttons::{Button, Choice, Keyboard};
-use super::{lang, ticketing};
+use super::wording;
 use crate::domain::desk::Desk;
 use crate::domain::i18n::Lang;
-use crate::domain::ticket;
-use crate::domain::{DomainError, outbox};
+use crate::domain::{DomainError, hours, outbox};
 use crate::store::scheduled::{self, Held};
-use crate::store::{self, WriteCtx, rows};
+use crate::store::{WriteCtx, rows};
 
 /// A ticket's status for the customer, with the ETA while a first reply
 /// is awaited.
@@ -22,14 +21,14 @@ pub fn status_text(
     customer: &Customer,
     t: &Ticket,
 ) -> Result<String, DomainError> {
-    let lang = lang(customer);
-    let mut text = ticketing::status_line(desk, lang, t);
+    let lang = Lang::of(customer);
+    let mut text = wording::status_line(desk, lang, t);
     if t.first_reply_at.is_none() && matches!(t.status, TicketStatus::New | TicketStatus::Open) {
         text.push('\n');
         text.push_str(&desk.bot.t(
             lang,
             "status.eta",
-            &[("eta", &ticketing::eta(ctx, desk, customer, t)?)],
+            &[("eta", &wording::eta(ctx, desk, customer, t)?)],
         ));
     }
     Ok(text)
@@ -102,7 +101,7 @@ pub fn assigned(
     let customer = customer_of(ctx, ticket)?;
     let name = rows::load_agent(ctx, agent)?.map_or_else(String::new, |a| a.display_name);
     let text = desk.bot.t(
-        lang(&customer),
+        Lang::of(&customer),
         "status.accepted",
         &[("number", &number(ticket)), ("agent", &name)],
     );
@@ -121,7 +120,7 @@ pub fn status_changed(
         return Ok(());
     }
     let customer = customer_of(ctx, ticket)?;
-    let lang = lang(&customer);
+    let lang = Lang::of(&customer);
     let n = number(ticket);
     let key = match (from, ticket.status) {
         (_, TicketStatus::Resolved) => return resolved(ctx, desk, &customer, ticket, by),
@@ -168,7 +167,7 @@ fn resolved(
     ticket: &mut Ticket,
     by: AgentId,
 ) -> Result<(), DomainError> {
-    let lang = lang(customer);
+    let lang = Lang::of(customer);
     let agent = ticket
         .assignee
         .or(Some(by))
@@ -176,7 +175,7 @@ fn resolved(
         .transpose()?
         .flatten()
         .map_or_else(|| desk.bot.t(lang, "resolve.team", &[]), |a| a.display_name);
-    let took = ticketing::duration(desk, lang, ctx.now.0 - ticket.created_at.0);
+    let took = wording::duration(desk, lang, ctx.now.0 - ticket.created_at.0);
     let text = desk.bot.t(
         lang,
         "resolve.summary",
@@ -184,7 +183,7 @@ fn resolved(
             ("number", &number(ticket)),
             (
                 "topic",
-                &ticketing::topic_label(desk, lang, ticket.topic.as_deref()),
+                &wording::topic_label(desk, lang, ticket.topic.as_deref()),
             ),
             ("agent", &agent),
             ("took", &took),
@@ -211,88 +210,11 @@ pub fn closed_by_customer(
     ticket: &mut Ticket,
 ) -> Result<(), DomainError> {
     crate::domain::ticket::close(ctx, &desk.queues, ticket)?;
-    let lang = lang(customer);
+    let lang = Lang::of(customer);
     let text = desk.bot.t(lang, "end.done", &[("number", &number(ticket))]);
     let markup = rating_buttons(desk, lang, ticket, false);
     outbox::bot_message(ctx, &desk.queues, ticket, &text, Some(&markup))?;
     Ok(())
-}
-
-/// A button about one of the customer's tickets: status, details, a
-/// rating, "not fixed", the follow-up's answer.
-pub fn ticket_button(
-    ctx: &mut WriteCtx<'_>,
-    desk: &Desk,
-    customer: &Customer,
-    chat: i64,
-    mut ticket: Ticket,
-    choice: &Choice,
-) -> Result<(), DomainError> {
-    let lang = lang(customer);
-    let n = number(&ticket);
-    let finished = matches!(ticket.status, TicketStatus::Resolved | TicketStatus::Closed);
-    match *choice {
-        Choice::Status { .. } => {
-            let text = status_text(ctx, desk, customer, &ticket)?;
-            outbox::to_chat(ctx, chat, &text, None)
-        }
-        Choice::Details { .. } if !finished => outbox::to_chat(
-            ctx,
-            chat,
-            &desk.bot.t(lang, "details.ask", &[("number", &n)]),
-            None,
-        ),
-        Choice::Details { .. } => outbox::to_chat(
-            ctx,
-            chat,
-            &desk.bot.t(lang, "details.closed", &[("number", &n)]),
-            None,
-        ),
-        Choice::Rate { stars: rating, .. } if finished => {
-            if !(1..=5).contains(&rating) {
-                return Ok(());
-            }
-            if ticket.csat != Some(rating) {
-                ticket.csat = Some(rating);
-                store::tickets::set_csat_at(ctx, ticket.id)?;
-                ticket::save(
-                    ctx,
-                    &desk.queues,
-                    &mut ticket,
-                    None,
-                    TicketChange::Csat { rating },
-                )?;
-            }
-            outbox::to_chat(ctx, chat, &desk.bot.t(lang, "csat.thanks", &[]), None)
-        }
-        Choice::Reopen { .. } if finished => {
-            if ticket
-                .resolved_at
-                .is_some_and(|at| ctx.now.since(at) <= desk.bot.reopen_window)
-            {
-                ticketing::reopen(ctx, desk, customer, &mut ticket)
-            } else {
-                outbox::to_chat(
-                    ctx,
-                    chat,
-                    &desk.bot.t(lang, "reopen.too_late", &[("number", &n)]),
-                    None,
-                )
-            }
-        }
-        Choice::Followup { ok, .. } if finished => {
-            if store::tickets::followup_answer(ctx, ticket.id)?.is_some() {
-                return Ok(());
-            }
-            store::tickets::set_followup_answer(ctx, ticket.id, ok)?;
-            if ok {
-                outbox::to_chat(ctx, chat, &desk.bot.t(lang, "followup.thanks", &[]), None)
-            } else {
-                ticketing::reopen(ctx, desk, customer, &mut ticket)
-            }
-        }
-        _ => Ok(()),
-    }
 }
 
 /// Sends what was held for quiet hours and the follow-ups now due.
@@ -334,7 +256,7 @@ fn followup(
     customer: &Customer,
     ticket: &mut Ticket,
 ) -> Result<(), DomainError> {
-    let lang = lang(customer);
+    let lang = Lang::of(customer);
     let text = desk.bot.t(
         lang,
         "followup.ask",
@@ -342,7 +264,7 @@ fn followup(
             ("number", &number(ticket)),
             (
                 "topic",
-                &ticketing::topic_label(desk, lang, ticket.topic.as_deref()),
+                &wording::topic_label(desk, lang, ticket.topic.as_deref()),
             ),
         ],
     );
@@ -363,4 +285,43 @@ fn followup(
         ),
     ]]);
     send(ctx, desk, customer, ticket, &text, Some(&markup), false)
+}
+
+/// A new ticket in a queue that announces: posted to the staff chat.
+pub fn announce(ctx: &mut WriteCtx<'_>, desk: &Desk, t: &Ticket) -> Result<(), DomainError> {
+    let Some(q) = desk.queues.config(&t.queue) else {
+        return Ok(());
+    };
+    if !q.announce {
+        return Ok(());
+    }
+    let who =
+        rows::load_customer(ctx, t.customer_id)?.map_or_else(String::new, |c| match c.username {
+            Some(u) => format!("{} (@{u})", c.first_name),
+            None => c.first_name,
+        });
+    let due = t
+        .sla
+        .first_reply_due
+        .map(|d| format!(", first reply due in {}", hours::short(d.0 - ctx.now.0)))
+        .unwrap_or_default();
+    outbox::staff_post(
+        ctx,
+        desk,
+        &format!(
+            "🆕 New {} ticket #{} from {who}, {}{due} · {}",
+            q.wire.name,
+            t.number,
+            t.priority.as_str(),
+            agent_name(ctx, t.assignee)?
+        ),
+    )
+}
+
+/// An agent's login name for the staff chat ("unassigned" for none).
+pub fn agent_name(ctx: &WriteCtx<'_>, a: Option<AgentId>) -> Result<String, DomainError> {
+    Ok(match a {
+        Some(a) => rows::load_agent(ctx, a)?.map_or_else(|| a.to_string(), |a| a.name),
+        None => "unassigned".into(),
+    })
 }

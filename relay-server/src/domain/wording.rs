@@ -1,0 +1,128 @@
+//! What the bot says about a ticket, in the customer's language: its
+//! topic, a one-line status, an honest ETA, durations in words, and the
+//! [Status] [Add details] buttons.
+
+use std::time::Duration;
+
+use shared::*;
+
+use super::DomainError;
+use super::buttons::{Button, Choice, Keyboard};
+use super::desk::Desk;
+use super::i18n::Lang;
+use crate::store::{self, WriteCtx};
+
+/// The topic's name in the customer's language.
+pub fn topic_label(desk: &Desk, lang: Lang, topic: Option<&str>) -> String {
+    match topic {
+        Some(k) => desk.bot.t(lang, &format!("topic.{k}"), &[]),
+        None => desk.bot.t(lang, "topic.none", &[]),
+    }
+}
+
+/// [Status] [Add details] for a ticket.
+pub fn ticket_buttons(desk: &Desk, lang: Lang, ticket: &Ticket) -> Keyboard {
+    Keyboard::rows(vec![vec![
+        Button::new(
+            desk.bot.t(lang, "button.status", &[]),
+            Choice::Status { ticket: ticket.id },
+        ),
+        Button::new(
+            desk.bot.t(lang, "button.details", &[]),
+            Choice::Details { ticket: ticket.id },
+        ),
+    ]])
+}
+
+/// Tickets considered for the recent first-reply time.
+const ETA_SAMPLE: usize = 50;
+/// Fewer answered tickets than this: the SLA target stands in.
+const ETA_MIN_SAMPLE: usize = 5;
+/// An engineer's time per waiting ticket, at most.
+const ETA_PER_TICKET_MS: i64 = 10 * 60_000;
+
+/// An honest estimate of the first reply, in words. The larger of the
+/// queue's recent median first-reply time (its SLA target when there is
+/// too little history) and the time for the engineers serving the queue
+/// to get through the tickets waiting ahead; outside business hours, from
+/// the time the desk opens.
+pub fn eta(
+    ctx: &WriteCtx<'_>,
+    desk: &Desk,
+    customer: &Customer,
+    ticket: &Ticket,
+) -> Result<String, DomainError> {
+    let lang = Lang::of(customer);
+    let queue = &ticket.queue;
+    let target = desk
+        .queues
+        .get(&ticket.queue)
+        .map_or(15, |q| q.first_reply_minutes) as i64
+        * 60_000;
+    let week_ago = ctx.now - Duration::from_secs(7 * 86_400);
+    let mut recent = store::tickets::first_reply_times(ctx, queue, week_ago, ETA_SAMPLE)?;
+    recent.sort_unstable();
+    let base = if recent.len() >= ETA_MIN_SAMPLE {
+        recent[recent.len() / 2]
+    } else {
+        target
+    };
+    let waiting = store::tickets::unanswered_before(ctx, queue, ticket.id)? as i64;
+    let agents = store::agents::serving(ctx, queue)? as i64;
+    let per_ticket = base.min(ETA_PER_TICKET_MS);
+    let backlog = (waiting + agents.max(1) - 1) / agents.max(1) * per_ticket;
+    let wait = base.max(backlog).max(60_000);
+    let hours = &desk.bot.hours;
+    match hours.next_open(ctx.now) {
+        Some(open) if open != ctx.now => {
+            let time = desk
+                .bot
+                .customer_time(open, ctx.now, customer.time_zone.as_deref());
+            Ok(desk.bot.t(
+                lang,
+                "eta.after_open",
+                &[("time", &time), ("wait", &duration(desk, lang, wait))],
+            ))
+        }
+        _ => Ok(duration(desk, lang, wait)),
+    }
+}
+
+/// "about 15 min", "about 3 h", "about 2 days": rounded up.
+pub fn duration(desk: &Desk, lang: Lang, ms: i64) -> String {
+    let minutes = (ms.max(0) + 59_999) / 60_000;
+    if minutes <= 60 {
+        let n = (minutes.max(1) + 4) / 5 * 5;
+        desk.bot.t(lang, "eta.minutes", &[("n", &n.to_string())])
+    } else if minutes <= 48 * 60 {
+        desk.bot.t(
+            lang,
+            "eta.hours",
+            &[("n", &((minutes + 59) / 60).to_string())],
+        )
+    } else {
+        desk.bot.t(
+            lang,
+            "eta.days",
+            &[("n", &((minutes + 1439) / 1440).to_string())],
+        )
+    }
+}
+
+/// "#12345 · Payment · in progress".
+pub fn status_line(desk: &Desk, lang: Lang, t: &Ticket) -> String {
+    desk.bot.t(
+        lang,
+        "status.line",
+        &[
+            ("number", &t.number.to_string()),
+            ("topic", &topic_label(desk, lang, t.topic.as_deref())),
+            (
+                "status",
+                &desk
+                    .bot
+                    .t(lang, &format!("state.{}", t.status.as_str()), &[]),
+            ),
+        ],
+    )
+}
