@@ -86,3 +86,43 @@ fn apply(
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use shared::*;
+
+    use crate::domain::i18n::Lang;
+    use crate::domain::testkit::{Desk0, at, settings};
+
+    const CHAT: i64 = 7070;
+
+    #[tokio::test]
+    async fn an_unanswered_question_is_reminded_then_closed_each_once_in_the_customers_language() {
+        let mut s = settings();
+        s.bot.quiet_hours = String::new();
+        let mut desk = Desk0::new(s, at("2026-11-23T10:00:00Z")).await;
+        let ticket = desk.customer_writes(CHAT, "ru", "Ошибка при оплате").await;
+        desk.command(Command::SetStatus {
+            ticket_id: ticket,
+            status: TicketStatus::PendingOnCustomer,
+        })
+        .await;
+        let number = desk.ticket(ticket).await.number.to_string();
+        let text = |key: &str| desk.desk.bot.t(Lang::Ru, key, &[("number", &number)]);
+        let (remind, closed) = (text("automation.remind"), text("automation.closed"));
+        let count = |sent: &[String], t: &str| sent.iter().filter(|s| *s == t).count();
+        desk.advance(Duration::from_secs(24 * 3600));
+        assert_eq!(desk.tick().await.automations, 1);
+        assert_eq!(desk.tick().await.automations, 0, "once per episode");
+        let sent = desk.sent_to(CHAT).await;
+        assert_eq!((count(&sent, &remind), count(&sent, &closed)), (1, 0));
+        desk.advance(Duration::from_secs(48 * 3600));
+        desk.tick().await;
+        desk.tick().await;
+        let sent = desk.sent_to(CHAT).await;
+        assert_eq!((count(&sent, &remind), count(&sent, &closed)), (1, 1));
+        assert_eq!(desk.ticket(ticket).await.status, TicketStatus::Closed);
+    }
+}

@@ -623,3 +623,98 @@ impl Op<'_, '_> {
         applied(None)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use shared::*;
+
+    use crate::domain::i18n::Lang;
+    use crate::domain::testkit::{Desk0, at, settings};
+
+    const CHAT: i64 = 4242;
+
+    fn reply(ticket: TicketId, text: &str) -> Command {
+        Command::Reply {
+            ticket_id: ticket,
+            text: text.into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_reply_is_queued_once_per_command_id_and_answers_the_customer() {
+        let desk = Desk0::new(settings(), at("2026-11-23T10:00:00Z")).await;
+        let ticket = desk.customer_writes(CHAT, "en", "Refund please").await;
+        let first = desk
+            .command_with_id("r1", reply(ticket, "Done, refunded."))
+            .await
+            .unwrap();
+        let again = desk
+            .command_with_id("r1", reply(ticket, "Done, refunded."))
+            .await
+            .unwrap();
+        assert_eq!(first.result, again.result);
+        assert_eq!(first.seq, again.seq);
+        assert_eq!(desk.sent_to(CHAT).await, ["Done, refunded."]);
+        let t = desk.ticket(ticket).await;
+        assert_eq!(t.status, TicketStatus::Open);
+        assert_eq!(t.waiting_since, None);
+        assert_eq!(t.first_reply_at, Some(at("2026-11-23T10:00:00Z")));
+        // The same id for another command is refused, and changes nothing.
+        let before = desk.events().await.len();
+        let e = desk
+            .command_with_id("r1", reply(ticket, "Something else"))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::Conflict);
+        assert_eq!(desk.events().await.len(), before);
+        assert_eq!(desk.sent_to(CHAT).await.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_preview_shows_what_the_customer_would_read_and_changes_nothing() {
+        let desk = Desk0::new(settings(), at("2026-11-23T10:00:00Z")).await;
+        let ticket = desk.customer_writes(CHAT, "uk", "Допоможіть").await;
+        let before = (desk.events().await.len(), desk.sent_to(CHAT).await);
+        let preview = desk
+            .command_with_id(
+                "p1",
+                Command::Preview {
+                    ticket_id: ticket,
+                    command: Box::new(reply(ticket, "Зараз перевіримо.")),
+                },
+            )
+            .await
+            .unwrap();
+        match preview.result {
+            CommandResult::Preview { texts, language } => {
+                assert_eq!(texts, ["Зараз перевіримо."]);
+                assert_eq!(language.as_deref(), Some("uk"));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            (desk.events().await.len(), desk.sent_to(CHAT).await),
+            before
+        );
+        assert_eq!(desk.ticket(ticket).await.status, TicketStatus::New);
+    }
+
+    #[tokio::test]
+    async fn taking_a_ticket_tells_the_customer_who_has_it_in_their_language() {
+        let mut desk = Desk0::new(settings(), at("2026-11-23T10:00:00Z")).await;
+        let ticket = desk.customer_writes(CHAT, "uk", "Не можу увійти").await;
+        desk.command(Command::Take { ticket_id: ticket }).await;
+        let t = desk.ticket(ticket).await;
+        assert_eq!(t.assignee, Some(desk.lead_id));
+        let expected = desk.desk.bot.t(
+            Lang::Uk,
+            "status.accepted",
+            &[("number", &t.number.to_string()), ("agent", "lead")],
+        );
+        assert_eq!(desk.sent_to(CHAT).await, [expected]);
+        // Taking it again changes nothing and says nothing more.
+        let again = desk.command(Command::Take { ticket_id: ticket }).await;
+        assert_eq!(again.result, CommandResult::Unchanged);
+        assert_eq!(desk.sent_to(CHAT).await.len(), 1);
+    }
+}

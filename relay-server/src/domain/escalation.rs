@@ -226,3 +226,74 @@ pub fn tell_customer(
     super::outbox::bot_message(ctx, &desk.queues, t, &text, None)?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use shared::*;
+
+    use crate::domain::testkit::{Desk0, at, settings};
+    use crate::settings::QueueSettings;
+
+    const CHAT: i64 = 6060;
+    const STAFF: i64 = -1_000_000_000_077;
+
+    #[tokio::test]
+    async fn a_warning_then_a_breach_each_fire_once_and_run_the_queue_actions() {
+        let mut s = settings();
+        s.queues = vec![QueueSettings {
+            id: "L1".into(),
+            name: "Support".into(),
+            first_reply: "10m".into(),
+            next_reply: "30m".into(),
+            resolution: "8h".into(),
+            warn_before: Some(vec!["2m".into()]),
+            on_warning: vec!["staff_chat".into()],
+            on_breach: vec!["staff_chat".into(), "raise_priority".into()],
+            ..Default::default()
+        }];
+        s.bot.topics.clear();
+        s.bot.stop_words.clear();
+        s.routing.clear();
+        s.automations.clear();
+        s.staff.chat_id = STAFF;
+        let desk = Desk0::new(s, at("2026-11-23T10:00:00Z")).await;
+        let ticket = desk.customer_writes(CHAT, "en", "Site down").await;
+        let alerts = |events: Vec<Event>| -> Vec<(SlaTarget, SlaLevel)> {
+            events
+                .into_iter()
+                .filter_map(|e| match e {
+                    Event::SlaAlert { alert } => Some((alert.target, alert.level)),
+                    _ => None,
+                })
+                .collect()
+        };
+        desk.advance(Duration::from_secs(7 * 60 + 59));
+        desk.tick().await;
+        assert!(alerts(desk.events().await).is_empty(), "7m59s: nothing yet");
+        desk.advance(Duration::from_secs(1));
+        desk.tick().await;
+        desk.tick().await;
+        assert_eq!(
+            alerts(desk.events().await),
+            [(SlaTarget::FirstReply, SlaLevel::Warning)]
+        );
+        desk.advance(Duration::from_secs(2 * 60));
+        desk.tick().await;
+        desk.tick().await;
+        assert_eq!(
+            alerts(desk.events().await),
+            [
+                (SlaTarget::FirstReply, SlaLevel::Warning),
+                (SlaTarget::FirstReply, SlaLevel::Breach)
+            ]
+        );
+        let t = desk.ticket(ticket).await;
+        assert_eq!(t.priority, Priority::High);
+        let posts = desk.sent_to(STAFF).await;
+        assert_eq!(posts.len(), 2, "{posts:?}");
+        assert!(posts[0].contains("SLA warning") && posts[0].contains(&format!("#{}", t.number)));
+        assert!(posts[1].contains("SLA breach"));
+    }
+}

@@ -424,3 +424,97 @@ pub fn set_vip(
     })?;
     Ok(c)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use shared::*;
+
+    use super::{FLOOD_MESSAGES, Inbound, customer_edit};
+    use crate::domain::i18n::Lang;
+    use crate::domain::testkit::{Desk0, at, settings};
+
+    const CHAT: i64 = 777;
+
+    #[tokio::test]
+    async fn follow_ups_join_the_open_ticket_and_the_wait_counts_from_the_first() {
+        let desk = Desk0::new(settings(), at("2026-11-23T10:00:00Z")).await;
+        let t1 = desk.customer_writes(CHAT, "uk", "Не працює оплата").await;
+        desk.advance(Duration::from_secs(90));
+        let t2 = desk.customer_writes(CHAT, "uk", "Досі не працює").await;
+        assert_eq!(t1, t2);
+        let t = desk.ticket(t1).await;
+        assert_eq!(t.message_count, 2);
+        assert_eq!(t.status, TicketStatus::New);
+        assert_eq!(t.waiting_since, Some(at("2026-11-23T10:00:00Z")));
+        assert!(t.sla.first_reply_due.is_some());
+        let created = desk
+            .events()
+            .await
+            .into_iter()
+            .filter(|e| matches!(e, Event::TicketCreated { .. }))
+            .count();
+        assert_eq!(created, 1);
+        assert_ne!(desk.customer_writes(CHAT + 1, "en", "hi").await, t1);
+    }
+
+    #[tokio::test]
+    async fn an_edit_changes_the_filed_text_and_an_unknown_one_changes_nothing() {
+        let desk = Desk0::new(settings(), at("2026-11-23T10:00:00Z")).await;
+        let msg = Inbound {
+            telegram_message_id: Some(41),
+            ..Inbound::plain(Desk0::sender(CHAT, "en"), "The app crashes")
+        };
+        let filed = desk
+            .write(move |ctx, d| super::customer_message(ctx, d, &msg))
+            .await
+            .unwrap();
+        desk.advance(Duration::from_secs(30));
+        let edited = desk
+            .write(|ctx, _| customer_edit(ctx, CHAT, 41, "The app crashes on start"))
+            .await
+            .unwrap();
+        assert!(edited);
+        let m = desk.message(filed.message).await;
+        assert_eq!(m.text, "The app crashes on start");
+        assert_eq!(m.edited_at, Some(at("2026-11-23T10:00:30Z")));
+        let before = desk.events().await.len();
+        let unknown = desk
+            .write(|ctx, _| customer_edit(ctx, CHAT, 99, "nothing"))
+            .await
+            .unwrap();
+        assert!(!unknown);
+        assert_eq!(desk.events().await.len(), before);
+        // Bad input is refused and changes nothing.
+        assert!(
+            desk.write(|ctx, _| customer_edit(ctx, CHAT, 41, "a\u{0}b"))
+                .await
+                .is_err()
+        );
+        assert_eq!(
+            desk.message(filed.message).await.text,
+            "The app crashes on start"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_flood_gets_one_polite_notice_and_every_message_is_filed() {
+        let desk = Desk0::new(settings(), at("2026-11-23T10:00:00Z")).await;
+        let n = FLOOD_MESSAGES as usize + 5;
+        let mut ticket = None;
+        for i in 0..n {
+            ticket = Some(
+                desk.customer_writes(CHAT, "ru", &format!("сообщение {i}"))
+                    .await,
+            );
+            desk.advance(Duration::from_millis(500));
+        }
+        let t = desk.ticket(ticket.unwrap()).await;
+        let notice = desk.desk.bot.t(Lang::Ru, "flood.slow_down", &[]);
+        let sent = desk.sent_to(CHAT).await;
+        assert_eq!(sent.iter().filter(|s| **s == notice).count(), 1, "{sent:?}");
+        // Filed: every customer message plus the one bot notice.
+        assert_eq!(t.message_count as usize, n + 1);
+    }
+}

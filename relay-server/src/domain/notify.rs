@@ -325,3 +325,88 @@ pub fn agent_name(ctx: &WriteCtx<'_>, a: Option<AgentId>) -> Result<String, Doma
         None => "unassigned".into(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use shared::*;
+
+    use crate::domain::buttons::{Choice, Keyboard};
+    use crate::domain::testkit::{Desk0, at, settings};
+
+    const CHAT: i64 = 3131;
+
+    /// The keyboard stored with the chat's first waiting message.
+    async fn buttons(desk: &Desk0) -> Keyboard {
+        let row = desk
+            .due()
+            .await
+            .into_iter()
+            .find(|d| d.chat_id == CHAT)
+            .unwrap();
+        Keyboard::decode(row.markup.as_deref().unwrap()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_resolution_at_night_waits_for_the_morning_with_its_rating_buttons() {
+        let mut s = settings();
+        s.bot.quiet_hours = "22:00-08:00".into();
+        s.bot.default_time_zone = "UTC".into();
+        let mut desk = Desk0::new(s, at("2026-11-23T21:50:00Z")).await;
+        let ticket = desk.customer_writes(CHAT, "en", "Export broken").await;
+        desk.advance(Duration::from_secs(20 * 60));
+        desk.command(Command::SetStatus {
+            ticket_id: ticket,
+            status: TicketStatus::Resolved,
+        })
+        .await;
+        assert!(desk.sent_to(CHAT).await.is_empty(), "nothing at 22:10");
+        // The resolution is held; the follow-up is scheduled too.
+        assert_eq!(desk.held().await, 2);
+        desk.clock.set(at("2026-11-24T08:00:10Z"));
+        desk.tick().await;
+        let sent = desk.sent_to(CHAT).await;
+        assert_eq!(sent.len(), 1, "{sent:?}");
+        assert!(sent[0].contains("is resolved"), "{sent:?}");
+        let k = buttons(&desk).await;
+        let choices: Vec<Choice> = k.rows.iter().flatten().map(|b| b.choice.clone()).collect();
+        assert_eq!(
+            choices[..5],
+            (1..=5)
+                .map(|stars| Choice::Rate { ticket, stars })
+                .collect::<Vec<_>>()[..]
+        );
+        assert_eq!(choices[5], Choice::Reopen { ticket });
+        assert_eq!(desk.held().await, 1, "the follow-up still waits");
+    }
+
+    #[tokio::test]
+    async fn the_follow_up_asks_once_whether_it_is_still_fixed() {
+        let mut s = settings();
+        s.bot.quiet_hours = String::new();
+        s.bot.followup_after = "2h".into();
+        let mut desk = Desk0::new(s, at("2026-11-23T10:00:00Z")).await;
+        let ticket = desk.customer_writes(CHAT, "en", "Login loop").await;
+        desk.command(Command::SetStatus {
+            ticket_id: ticket,
+            status: TicketStatus::Resolved,
+        })
+        .await;
+        let resolved = desk.sent_to(CHAT).await.len();
+        desk.advance(Duration::from_secs(3600));
+        desk.tick().await;
+        assert_eq!(desk.sent_to(CHAT).await.len(), resolved, "not yet");
+        desk.advance(Duration::from_secs(3601));
+        desk.tick().await;
+        desk.tick().await;
+        let sent = desk.sent_to(CHAT).await;
+        assert_eq!(sent.len(), resolved + 1, "{sent:?}");
+        assert!(
+            sent.last()
+                .unwrap()
+                .contains(&format!("#{}", desk.ticket(ticket).await.number))
+        );
+        assert_eq!(desk.held().await, 0);
+    }
+}

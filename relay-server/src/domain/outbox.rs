@@ -197,3 +197,111 @@ pub fn staff_post(ctx: &mut WriteCtx<'_>, desk: &Desk, text: &str) -> Result<(),
         None => Ok(()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use shared::*;
+
+    use super::*;
+    use crate::domain::testkit::{Desk0, at, settings};
+
+    const CHAT: i64 = 9001;
+
+    /// A ticket with one engineer reply queued; the reply's outbox row.
+    async fn replied(desk: &mut Desk0) -> (TicketId, crate::store::outbox::Due) {
+        let ticket = desk.customer_writes(CHAT, "en", "Where is my order?").await;
+        desk.command(Command::Reply {
+            ticket_id: ticket,
+            text: "On its way.".into(),
+        })
+        .await;
+        let due = desk.due().await;
+        let row = due.into_iter().find(|d| d.chat_id == CHAT).unwrap();
+        (ticket, row)
+    }
+
+    #[tokio::test]
+    async fn a_delivered_reply_is_marked_sent_with_its_telegram_id_and_leaves_the_outbox() {
+        let mut desk = Desk0::new(settings(), at("2026-11-23T10:00:00Z")).await;
+        let (_, row) = replied(&mut desk).await;
+        assert_eq!(row.text, "On its way.");
+        let message = row.message_id.unwrap();
+        assert_eq!(
+            desk.message(message).await.delivery.map(|d| d.state),
+            Some(DeliveryState::Queued)
+        );
+        desk.write(move |ctx, _| delivered(ctx, row.id, 555))
+            .await
+            .unwrap();
+        let m = desk.message(message).await;
+        assert_eq!(
+            m.delivery.as_ref().map(|d| d.state),
+            Some(DeliveryState::Sent)
+        );
+        assert_eq!(m.telegram_message_id, Some(555));
+        assert_eq!(m.delivery.and_then(|d| d.reason), None);
+        assert!(desk.due().await.iter().all(|d| d.chat_id != CHAT));
+    }
+
+    #[tokio::test]
+    async fn a_resend_after_a_lost_answer_says_it_may_have_arrived_twice() {
+        let mut desk = Desk0::new(settings(), at("2026-11-23T10:00:00Z")).await;
+        let (_, row) = replied(&mut desk).await;
+        let (id, message) = (row.id, row.message_id.unwrap());
+        let now = crate::store::Clock::now(&*desk.clock);
+        desk.write(move |ctx, _| retry(ctx, id, now, "connection reset", true, true))
+            .await
+            .unwrap();
+        assert_eq!(
+            desk.message(message).await.delivery.map(|d| d.state),
+            Some(DeliveryState::Queued)
+        );
+        desk.write(move |ctx, _| delivered(ctx, id, 556))
+            .await
+            .unwrap();
+        let m = desk.message(message).await;
+        assert_eq!(
+            m.delivery.as_ref().map(|d| d.state),
+            Some(DeliveryState::Sent)
+        );
+        assert_eq!(
+            m.delivery.and_then(|d| d.reason).as_deref(),
+            Some(MAYBE_TWICE)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_customer_who_blocks_the_bot_fails_what_waits_and_is_sent_nothing_more() {
+        let mut desk = Desk0::new(settings(), at("2026-11-23T10:00:00Z")).await;
+        let (ticket, row) = replied(&mut desk).await;
+        let message = row.message_id.unwrap();
+        desk.write(|ctx, _| customer_blocked(ctx, CHAT, true))
+            .await
+            .unwrap();
+        let m = desk.message(message).await;
+        assert_eq!(
+            m.delivery.as_ref().map(|d| d.state),
+            Some(DeliveryState::Failed)
+        );
+        assert_eq!(
+            m.delivery.and_then(|d| d.reason).as_deref(),
+            Some("the customer has blocked the bot")
+        );
+        let before = desk.sent_to(CHAT).await;
+        desk.write(|ctx, _| to_chat(ctx, CHAT, "hello?", None))
+            .await
+            .unwrap();
+        assert_eq!(desk.sent_to(CHAT).await, before);
+        let refused = desk
+            .command_with_id(
+                "again",
+                Command::Reply {
+                    ticket_id: ticket,
+                    text: "Still there?".into(),
+                },
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(refused.code, ErrorCode::Conflict);
+    }
+}

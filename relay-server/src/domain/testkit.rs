@@ -9,9 +9,13 @@ use shared::*;
 
 use super::desk::Desk;
 use super::intake::{self, Inbound, Sender};
-use super::{agents, commands, timers};
+use super::{DomainError, agents, commands, timers};
 use crate::settings::Settings;
-use crate::store::{Durability, ManualClock, Store, StoreOptions, outbox, rows, scheduled};
+use crate::store::outbox::Due;
+use crate::store::{
+    Clock as _, Durability, ManualClock, Store, StoreOptions, WriteCtx, events, outbox, rows,
+    scheduled,
+};
 
 /// Parses an RFC 3339 time.
 pub fn at(s: &str) -> Timestamp {
@@ -92,13 +96,55 @@ impl Desk0 {
     /// The lead runs a command; its result.
     pub async fn command(&mut self, cmd: Command) -> commands::Applied {
         self.n += 1;
-        let (d, h, id) = (
-            self.desk.clone(),
-            self.lead.clone(),
-            CommandId::new(format!("c{}", self.n)),
-        );
+        self.command_with_id(&format!("c{}", self.n), cmd)
+            .await
+            .unwrap()
+    }
+
+    /// The lead runs a command under a chosen id; its result or refusal.
+    pub async fn command_with_id(
+        &self,
+        id: &str,
+        cmd: Command,
+    ) -> Result<commands::Applied, DomainError> {
+        let (d, h, id) = (self.desk.clone(), self.lead.clone(), CommandId::new(id));
         self.store
             .write(move |ctx| commands::apply(ctx, &d, &h, &id, &cmd))
+            .await
+    }
+
+    /// Runs `f` as one write job.
+    pub async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut WriteCtx<'_>, &Desk) -> Result<T, DomainError> + Send + 'static,
+    ) -> Result<T, DomainError> {
+        let d = self.desk.clone();
+        self.store.write(move |ctx| f(ctx, &d)).await
+    }
+
+    /// Every event appended so far, oldest first.
+    pub async fn events(&self) -> Vec<Event> {
+        let bodies = self.store.readers().read(events::all).await.unwrap();
+        bodies
+            .iter()
+            .map(|b| serde_json::from_str::<EventEnvelope>(b).unwrap().event)
+            .collect()
+    }
+
+    /// The outbox rows due now, one per chat (what the sender would take).
+    pub async fn due(&self) -> Vec<Due> {
+        let now = self.clock.now();
+        self.store
+            .readers()
+            .read(move |c| outbox::due(c, now, 1000))
+            .await
+            .unwrap()
+    }
+
+    pub async fn message(&self, id: MessageId) -> Message {
+        self.store
+            .readers()
+            .read(move |c| Ok(rows::load_message(c, id)?.unwrap()))
             .await
             .unwrap()
     }

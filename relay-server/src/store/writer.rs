@@ -369,3 +369,72 @@ impl Writer {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use futures_util::FutureExt;
+
+    use super::super::{Durability, Store, StoreError, StoreOptions, outbox};
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut opts = StoreOptions::new(dir.path().join("w.db"));
+        opts.durability = Durability::Normal;
+        (dir, Store::open(opts).unwrap())
+    }
+
+    #[tokio::test]
+    async fn a_commit_that_queues_a_message_wakes_the_sender_and_others_do_not() {
+        let (_dir, store) = store();
+        let queued = store.outbox_changed();
+        store
+            .write(|ctx| Ok::<_, StoreError>(ctx.now))
+            .await
+            .unwrap();
+        assert!(queued.notified().now_or_never().is_none(), "nothing queued");
+        store
+            .write(|ctx| outbox::enqueue_text(ctx, 5, "hi", None))
+            .await
+            .unwrap();
+        // Told before the job's caller hears back: no waiting involved.
+        assert!(queued.notified().now_or_never().is_some());
+        // A job that queued and then failed is rolled back: a wake is
+        // harmless (the sender finds nothing), but nothing is sent.
+        let failed = store
+            .write(|ctx| {
+                outbox::enqueue_text(ctx, 5, "never", None)?;
+                Err::<(), _>(StoreError::NotFound("on purpose".into()))
+            })
+            .await;
+        assert!(failed.is_err());
+        let texts = store
+            .readers()
+            .read(|c| outbox::texts_for(c, 5))
+            .await
+            .unwrap();
+        assert_eq!(texts, ["hi"]);
+    }
+
+    #[tokio::test]
+    async fn a_guarded_attempt_undoes_a_panic_and_the_job_goes_on() {
+        let (_dir, store) = store();
+        let caught = store
+            .write(|ctx| {
+                let caught = ctx.attempt_guarded(|ctx| -> Result<(), StoreError> {
+                    outbox::enqueue_text(ctx, 6, "half done", None)?;
+                    panic!("applying went wrong");
+                });
+                outbox::enqueue_text(ctx, 6, "after", None)?;
+                Ok::<_, StoreError>(caught.unwrap_err())
+            })
+            .await
+            .unwrap();
+        assert_eq!(caught, "applying went wrong");
+        let texts = store
+            .readers()
+            .read(|c| outbox::texts_for(c, 6))
+            .await
+            .unwrap();
+        assert_eq!(texts, ["after"]);
+    }
+}
