@@ -10,6 +10,8 @@
 //!    receipt, p50 / p99 / max.
 //! 3. The outbox with 5,000 chats queued and the pace set to 30/s: the rate
 //!    Telegram sees, the busiest second, and 429s (must be 0).
+//! `BENCH_GATHER_MS=N` runs the server with `telegram.gather_ms = N`.
+//!
 //! 4. CPU (`-- cpu`): the real `relay-server` binary in its own process
 //!    (durability full, the default long poll), its CPU time read from
 //!    /proc: idle for 20 s, a burst of 5,000 messages, and steady traffic
@@ -76,6 +78,15 @@ struct Desk {
     _running: common::Running,
 }
 
+/// `telegram.gather_ms` for the server: `BENCH_GATHER_MS` (default: the
+/// shipped default).
+fn gather_ms() -> u64 {
+    std::env::var("BENCH_GATHER_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(Settings::defaults().telegram.gather_ms)
+}
+
 /// A simulator with `customers` registered.
 async fn simulator(customers: i64) -> Arc<Simulator> {
     let sim = Arc::new(Simulator::start(SimConfig::default()).await.expect("sim"));
@@ -98,6 +109,7 @@ async fn desk_on(sim: Arc<Simulator>, durability: Durability, global_per_sec: u3
     settings.telegram.poll_timeout_secs = 1;
     settings.telegram.global_per_sec = global_per_sec;
     settings.telegram.max_in_flight = 32;
+    settings.telegram.gather_ms = gather_ms();
     // Intake and the outbox measured on their own: customers' messages go
     // straight into tickets, the bot says nothing but the replies.
     settings.bot.mode = relay_server::settings::BotMode::Direct;
@@ -114,15 +126,26 @@ async fn desk_on(sim: Arc<Simulator>, durability: Durability, global_per_sec: u3
     }
 }
 
-/// Connects and reads the (empty) snapshot.
-async fn client(d: &Desk) -> Connection {
+/// Connects and reads the snapshot; returns the customer messages it
+/// already holds (filed before the client connected).
+async fn client(d: &Desk) -> (Connection, usize) {
+    #[derive(Deserialize)]
+    struct Part {
+        #[serde(default)]
+        messages: Vec<Msg>,
+        #[serde(default)]
+        last: bool,
+    }
     let (mut c, _) = Connection::connect(&d.url, &d.token, None)
         .await
         .expect("connect");
+    let mut inbound = 0;
     loop {
         let t = c.recv_text().await.expect("recv").expect("open");
-        if t.contains(r#""last":true"#) {
-            return c;
+        let part: Part = serde_json::from_str(&t).expect("snapshot part");
+        inbound += part.messages.iter().filter(|m| m.kind == "inbound").count();
+        if part.last {
+            return (c, inbound);
         }
     }
 }
@@ -164,8 +187,9 @@ async fn throughput_once(durability: Durability) -> f64 {
     }
     let start = Instant::now();
     let d = desk_on(sim, durability, 29).await;
-    let mut c = client(&d).await;
-    let mut got = 0;
+    // Filing starts at once: what is in by the time the client has its
+    // snapshot arrives there, the rest as events.
+    let (mut c, mut got) = client(&d).await;
     each_inbound(&mut c, |_, _| {
         got += 1;
         got < N
@@ -198,7 +222,7 @@ async fn latency(durability: Durability) {
     // Half a message per second each: busy, not flooding.
     const USERS: i64 = 2_000;
     let d = desk(durability, 29, USERS).await;
-    let mut c = client(&d).await;
+    let (mut c, _) = client(&d).await;
     // Warm up: every customer has a ticket, so the run measures follow-ups.
     for id in 1..=USERS {
         d.sim.send_text(id, "warm-up");
@@ -256,7 +280,7 @@ async fn outbox(durability: Durability) {
     const CHATS: i64 = 5_000;
     const MEASURE: Duration = Duration::from_secs(30);
     let d = desk(durability, 30, CHATS).await;
-    let mut c = client(&d).await;
+    let (mut c, _) = client(&d).await;
     // One ticket per chat, then one reply to each: 5,000 chats queued at once.
     for id in 1..=CHATS {
         d.sim.send_text(id, "hello");
@@ -356,6 +380,7 @@ impl Process {
             .env("TELEGRAM_BOT_TOKEN", sim.token())
             .env("TELEGRAM_API_URL", sim.api_url())
             .env("RUST_LOG", "warn")
+            .env("RELAY_TELEGRAM__GATHER_MS", gather_ms().to_string())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::inherit())
             .spawn()

@@ -47,9 +47,11 @@ enum Cmd {
     /// config: consent, knowledge base (kb_dir), topics, hours, quiet hours;
     /// see docs/telegram.md).
     ///
-    /// Also runs the desk's timers once a second: SLA warnings and breaches
-    /// with their escalations, reassignment, offline agents' tickets back to
-    /// the queue, auto-assignment, automations (docs/sla.md). When the
+    /// Also runs the desk's one scheduler once a second, whatever the bot's
+    /// mode: SLA warnings and breaches with their escalations, reassignment,
+    /// offline agents' tickets back to the queue, auto-assignment,
+    /// automations, and messages held for customers' quiet hours and
+    /// follow-ups (docs/sla.md). When the
     /// calendars or SLA policies changed since the last start, every open
     /// ticket's deadlines are first recomputed in the background.
     ///

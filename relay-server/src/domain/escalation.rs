@@ -112,7 +112,7 @@ fn alert_text(ctx: &WriteCtx<'_>, a: &SlaAlert) -> Result<String, DomainError> {
             "⚠️ SLA warning: #{} ({}) {what} due in {} ({when} UTC) · {who}",
             a.number,
             a.queue,
-            hours::short(a.due.0 - ctx.now.0)
+            hours::short_duration(a.due.since(ctx.now))
         ),
         SlaLevel::Breach => format!(
             "🔴 SLA breach: #{} ({}) {what} was due {when} UTC · {who}",
@@ -207,7 +207,7 @@ pub fn tell_customer(
         .or(s.update_due)
         .or(s.resolution_due)
         .unwrap_or(ctx.now)
-        .max(Timestamp(ctx.now.0 + 5 * 60_000));
+        .max(ctx.now + std::time::Duration::from_secs(5 * 60));
     let queue = desk
         .queues
         .get(&t.queue)

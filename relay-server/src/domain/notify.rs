@@ -175,7 +175,7 @@ fn resolved(
         .transpose()?
         .flatten()
         .map_or_else(|| desk.bot.t(lang, "resolve.team", &[]), |a| a.display_name);
-    let took = wording::duration(desk, lang, ctx.now.0 - ticket.created_at.0);
+    let took = wording::duration(desk, lang, ctx.now.since(ticket.created_at));
     let text = desk.bot.t(
         lang,
         "resolve.summary",
@@ -303,7 +303,12 @@ pub fn announce(ctx: &mut WriteCtx<'_>, desk: &Desk, t: &Ticket) -> Result<(), D
     let due = t
         .sla
         .first_reply_due
-        .map(|d| format!(", first reply due in {}", hours::short(d.0 - ctx.now.0)))
+        .map(|d| {
+            format!(
+                ", first reply due in {}",
+                hours::short_duration(d.since(ctx.now))
+            )
+        })
         .unwrap_or_default();
     outbox::staff_post(
         ctx,

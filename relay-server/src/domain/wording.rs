@@ -39,7 +39,9 @@ const ETA_SAMPLE: usize = 50;
 /// Fewer answered tickets than this: the SLA target stands in.
 const ETA_MIN_SAMPLE: usize = 5;
 /// An engineer's time per waiting ticket, at most.
-const ETA_PER_TICKET_MS: i64 = 10 * 60_000;
+const ETA_PER_TICKET: Duration = Duration::from_secs(10 * 60);
+/// The shortest estimate given.
+const ETA_AT_LEAST: Duration = Duration::from_secs(60);
 
 /// An honest estimate of the first reply, in words. The larger of the
 /// queue's recent median first-reply time (its SLA target when there is
@@ -57,21 +59,22 @@ pub fn eta(
     let target = desk
         .queues
         .get(&ticket.queue)
-        .map_or(15, |q| q.first_reply_minutes) as i64
-        * 60_000;
+        .map_or(15, |q| q.first_reply_minutes);
+    let target = Duration::from_secs(u64::from(target) * 60);
     let week_ago = ctx.now - Duration::from_secs(7 * 86_400);
     let mut recent = store::tickets::first_reply_times(ctx, queue, week_ago, ETA_SAMPLE)?;
     recent.sort_unstable();
     let base = if recent.len() >= ETA_MIN_SAMPLE {
-        recent[recent.len() / 2]
+        Duration::from_millis(u64::try_from(recent[recent.len() / 2]).unwrap_or(0))
     } else {
         target
     };
-    let waiting = store::tickets::unanswered_before(ctx, queue, ticket.id)? as i64;
-    let agents = store::agents::serving(ctx, queue)? as i64;
-    let per_ticket = base.min(ETA_PER_TICKET_MS);
-    let backlog = (waiting + agents.max(1) - 1) / agents.max(1) * per_ticket;
-    let wait = base.max(backlog).max(60_000);
+    let waiting = store::tickets::unanswered_before(ctx, queue, ticket.id)?;
+    let agents = store::agents::serving(ctx, queue)?.max(1);
+    let per_ticket = base.min(ETA_PER_TICKET);
+    let rounds = u32::try_from(waiting.div_ceil(agents)).unwrap_or(u32::MAX);
+    let backlog = per_ticket.saturating_mul(rounds);
+    let wait = base.max(backlog).max(ETA_AT_LEAST);
     let hours = &desk.bot.hours;
     match hours.next_open(ctx.now) {
         Some(open) if open != ctx.now => {
@@ -89,22 +92,22 @@ pub fn eta(
 }
 
 /// "about 15 min", "about 3 h", "about 2 days": rounded up.
-pub fn duration(desk: &Desk, lang: Lang, ms: i64) -> String {
-    let minutes = (ms.max(0) + 59_999) / 60_000;
+pub fn duration(desk: &Desk, lang: Lang, d: Duration) -> String {
+    let minutes = u64::try_from(d.as_millis().div_ceil(60_000)).unwrap_or(u64::MAX);
     if minutes <= 60 {
-        let n = (minutes.max(1) + 4) / 5 * 5;
+        let n = minutes.max(1).div_ceil(5) * 5;
         desk.bot.t(lang, "eta.minutes", &[("n", &n.to_string())])
     } else if minutes <= 48 * 60 {
         desk.bot.t(
             lang,
             "eta.hours",
-            &[("n", &((minutes + 59) / 60).to_string())],
+            &[("n", &minutes.div_ceil(60).to_string())],
         )
     } else {
         desk.bot.t(
             lang,
             "eta.days",
-            &[("n", &((minutes + 1439) / 1440).to_string())],
+            &[("n", &minutes.div_ceil(1440).to_string())],
         )
     }
 }

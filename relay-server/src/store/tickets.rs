@@ -21,11 +21,10 @@ pub struct NewTicket<'a> {
 
 /// The next ticket number (numbers start at 10001).
 pub fn next_number(db: &impl Db) -> Result<u64, StoreError> {
-    Ok(db.conn().query_row(
-        "SELECT coalesce(max(number), 10000) + 1 FROM tickets",
-        [],
-        |r| r.get(0),
-    )?)
+    Ok(db
+        .conn()
+        .prepare_cached("SELECT coalesce(max(number), 10000) + 1 FROM tickets")?
+        .query_row([], |r| r.get(0))?)
 }
 
 /// Inserts a new ticket; returns its id.

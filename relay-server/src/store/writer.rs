@@ -288,8 +288,9 @@ impl Writer {
     ) -> Result<(Vec<Arc<StreamEvent>>, bool), StoreError> {
         let conn = &self.conn;
         run(conn, "BEGIN IMMEDIATE")?;
-        let db_head: u64 =
-            conn.query_row("SELECT coalesce(max(seq), 0) FROM events", [], |r| r.get(0))?;
+        let db_head: u64 = conn
+            .prepare_cached("SELECT coalesce(max(seq), 0) FROM events")?
+            .query_row([], |r| r.get(0))?;
         // Events appended by another process since we last looked go out first.
         let mut events = self.external_events(db_head)?;
         let mut ctx = WriteCtx {

@@ -3,12 +3,13 @@
 
 use shared::*;
 
+use super::Talk;
 use super::conversation::{Conversation, Stage};
 use crate::domain::buttons::{Button, Choice, Keyboard};
 use crate::domain::desk::Desk;
 use crate::domain::i18n::Lang;
 use crate::domain::intake;
-use crate::domain::{DomainError, hours, outbox};
+use crate::domain::{DomainError, hours};
 use crate::domain::{notify, wording};
 use crate::store::{self, WriteCtx};
 
@@ -20,14 +21,13 @@ pub fn run(
     cmd: &str,
     arg: Option<&str>,
 ) -> Result<(), DomainError> {
-    let lang = Lang::of(customer);
-    let say = |ctx: &mut WriteCtx<'_>, text: String| outbox::to_chat(ctx, chat, &text, None);
+    let talk = Talk::new(desk, customer, chat);
     match cmd {
-        "start" => start(ctx, desk, customer, chat, arg),
-        "help" => say(ctx, desk.bot.t(lang, "help.text", &[])),
-        "status" => status(ctx, desk, customer, chat),
-        "tickets" => tickets(ctx, desk, customer, chat),
-        "end" => end(ctx, desk, customer, chat),
+        "start" => start(ctx, &talk, arg),
+        "help" => talk.say(ctx, "help.text", &[]),
+        "status" => status(ctx, &talk),
+        "tickets" => tickets(ctx, &talk),
+        "end" => end(ctx, &talk),
         "language" => {
             let buttons = Lang::ALL
                 .iter()
@@ -40,22 +40,11 @@ pub fn run(
                     )
                 })
                 .collect();
-            outbox::to_chat(
-                ctx,
-                chat,
-                &desk.bot.t(lang, "language.ask", &[]),
-                Some(&Keyboard::pairs(buttons)),
-            )
+            let ask = talk.t("language.ask", &[]);
+            talk.send(ctx, &ask, Some(&Keyboard::pairs(buttons)))
         }
-        "timezone" => timezone(ctx, desk, customer, chat, arg),
-        other => say(
-            ctx,
-            desk.bot.t(
-                lang,
-                "command.unknown",
-                &[("command", &format!("/{other}"))],
-            ),
-        ),
+        "timezone" => timezone(ctx, &talk, arg),
+        other => talk.say(ctx, "command.unknown", &[("command", &format!("/{other}"))]),
     }
 }
 
@@ -63,17 +52,12 @@ pub fn run(
 /// "topic_payment") skips the topic buttons.
 fn start(
     ctx: &mut WriteCtx<'_>,
-    desk: &Desk,
-    customer: &Customer,
-    chat: i64,
+    talk: &Talk<'_>,
     payload: Option<&str>,
 ) -> Result<(), DomainError> {
-    let lang = Lang::of(customer);
+    let (desk, customer, chat) = (talk.desk, talk.customer, talk.chat);
     if let Some(t) = intake::open_ticket_of(ctx, customer.id, chat)? {
-        let text = desk
-            .bot
-            .t(lang, "start.open", &[("number", &t.number.to_string())]);
-        return outbox::to_chat(ctx, chat, &text, None);
+        return talk.say(ctx, "start.open", &[("number", &t.number.to_string())]);
     }
     let payload: Option<String> = payload.map(|p| p.chars().take(64).collect());
     let topic = payload
@@ -94,7 +78,7 @@ fn start(
         return conv.save(ctx);
     }
     if !desk.bot.guided {
-        outbox::to_chat(ctx, chat, &desk.bot.t(lang, "start.direct", &[]), None)?;
+        talk.say(ctx, "start.direct", &[])?;
         return Conversation::end(ctx, chat);
     }
     if conv.topic.is_some() {
@@ -102,76 +86,58 @@ fn start(
         return super::advance(ctx, desk, customer, conv);
     }
     conv.stage = Stage::Topic;
-    super::ask_topic(ctx, desk, lang, &mut conv, "start.welcome")?;
+    super::ask_topic(ctx, desk, talk.lang, &mut conv, "start.welcome")?;
     conv.save(ctx)
 }
 
 /// The customer's tickets in this chat, newest first.
 fn tickets_of(
     ctx: &WriteCtx<'_>,
-    customer: CustomerId,
-    chat: i64,
+    talk: &Talk<'_>,
     open_only: bool,
 ) -> Result<Vec<Ticket>, DomainError> {
-    Ok(store::tickets::recent_of(ctx, customer, chat, open_only)?)
-}
-
-fn status(
-    ctx: &mut WriteCtx<'_>,
-    desk: &Desk,
-    customer: &Customer,
-    chat: i64,
-) -> Result<(), DomainError> {
-    let lang = Lang::of(customer);
-    let open = tickets_of(ctx, customer.id, chat, true)?;
-    let Some(t) = open.first() else {
-        return outbox::to_chat(ctx, chat, &desk.bot.t(lang, "status.none", &[]), None);
-    };
-    let text = notify::status_text(ctx, desk, customer, t)?;
-    outbox::to_chat(
+    Ok(store::tickets::recent_of(
         ctx,
-        chat,
-        &text,
-        Some(&wording::ticket_buttons(desk, lang, t)),
-    )
+        talk.customer.id,
+        talk.chat,
+        open_only,
+    )?)
 }
 
-fn tickets(
-    ctx: &mut WriteCtx<'_>,
-    desk: &Desk,
-    customer: &Customer,
-    chat: i64,
-) -> Result<(), DomainError> {
-    let lang = Lang::of(customer);
-    let all = tickets_of(ctx, customer.id, chat, false)?;
+fn status(ctx: &mut WriteCtx<'_>, talk: &Talk<'_>) -> Result<(), DomainError> {
+    let open = tickets_of(ctx, talk, true)?;
+    let Some(t) = open.first() else {
+        return talk.say(ctx, "status.none", &[]);
+    };
+    let text = notify::status_text(ctx, talk.desk, talk.customer, t)?;
+    let buttons = wording::ticket_buttons(talk.desk, talk.lang, t);
+    talk.send(ctx, &text, Some(&buttons))
+}
+
+fn tickets(ctx: &mut WriteCtx<'_>, talk: &Talk<'_>) -> Result<(), DomainError> {
+    let all = tickets_of(ctx, talk, false)?;
     if all.is_empty() {
-        return outbox::to_chat(ctx, chat, &desk.bot.t(lang, "tickets.none", &[]), None);
+        return talk.say(ctx, "tickets.none", &[]);
     }
-    let mut text = desk.bot.t(lang, "tickets.header", &[]);
+    let mut text = talk.t("tickets.header", &[]);
     for t in &all {
         text.push('\n');
-        text.push_str(&wording::status_line(desk, lang, t));
+        text.push_str(&wording::status_line(talk.desk, talk.lang, t));
     }
-    outbox::to_chat(ctx, chat, &text, None)
+    talk.send(ctx, &text, None)
 }
 
 /// Ends the open ticket (closed by the customer, with a rating request),
 /// or the dialogue in progress.
-fn end(
-    ctx: &mut WriteCtx<'_>,
-    desk: &Desk,
-    customer: &Customer,
-    chat: i64,
-) -> Result<(), DomainError> {
-    let lang = Lang::of(customer);
-    if let Some(mut t) = intake::open_ticket_of(ctx, customer.id, chat)? {
-        return notify::closed_by_customer(ctx, desk, customer, &mut t);
+fn end(ctx: &mut WriteCtx<'_>, talk: &Talk<'_>) -> Result<(), DomainError> {
+    if let Some(mut t) = intake::open_ticket_of(ctx, talk.customer.id, talk.chat)? {
+        return notify::closed_by_customer(ctx, talk.desk, talk.customer, &mut t);
     }
-    if Conversation::load(ctx, chat)?.is_some() {
-        Conversation::end(ctx, chat)?;
-        return outbox::to_chat(ctx, chat, &desk.bot.t(lang, "end.cancelled", &[]), None);
+    if Conversation::load(ctx, talk.chat)?.is_some() {
+        Conversation::end(ctx, talk.chat)?;
+        return talk.say(ctx, "end.cancelled", &[]);
     }
-    outbox::to_chat(ctx, chat, &desk.bot.t(lang, "end.nothing", &[]), None)
+    talk.say(ctx, "end.nothing", &[])
 }
 
 /// The language button: kept from now on, whatever Telegram says.
@@ -188,48 +154,33 @@ pub fn set_language(
     store::customers::choose_language(ctx, customer.id, l.code())?;
     if customer.language.as_deref() != Some(l.code()) {
         customer.language = Some(l.code().to_owned());
-        ctx.append(Event::CustomerUpserted { customer })?;
+        ctx.append(Event::CustomerUpserted {
+            customer: customer.clone(),
+        })?;
     }
-    outbox::to_chat(ctx, chat, &desk.bot.t(l, "language.set", &[]), None)
+    // Told in the language just chosen.
+    Talk::new(desk, &customer, chat).say(ctx, "language.set", &[])
 }
 
 /// "/timezone Europe/Kyiv" sets it; "/timezone" shows it.
-fn timezone(
-    ctx: &mut WriteCtx<'_>,
-    desk: &Desk,
-    customer: &Customer,
-    chat: i64,
-    arg: Option<&str>,
-) -> Result<(), DomainError> {
-    let lang = Lang::of(customer);
+fn timezone(ctx: &mut WriteCtx<'_>, talk: &Talk<'_>, arg: Option<&str>) -> Result<(), DomainError> {
+    let (desk, customer) = (talk.desk, talk.customer);
     let Some(name) = arg else {
         let zone = customer
             .time_zone
             .clone()
             .unwrap_or_else(|| desk.bot.default_zone_name.clone());
         let now = hours::local(ctx.now, &desk.bot.zone_of(Some(&zone)));
-        let text = desk
-            .bot
-            .t(lang, "timezone.show", &[("zone", &zone), ("time", &now)]);
-        return outbox::to_chat(ctx, chat, &text, None);
+        return talk.say(ctx, "timezone.show", &[("zone", &zone), ("time", &now)]);
     };
     let name: String = name.chars().take(64).collect();
     let Ok(tz) = hours::zone(&name) else {
-        return outbox::to_chat(
-            ctx,
-            chat,
-            &desk.bot.t(lang, "timezone.bad", &[("zone", &name)]),
-            None,
-        );
+        return talk.say(ctx, "timezone.bad", &[("zone", &name)]);
     };
     let mut c = customer.clone();
     c.time_zone = Some(name.clone());
     store::customers::set_time_zone(ctx, c.id, &name)?;
     ctx.append(Event::CustomerUpserted { customer: c })?;
-    let text = desk.bot.t(
-        lang,
-        "timezone.set",
-        &[("zone", &name), ("time", &hours::local(ctx.now, &tz))],
-    );
-    outbox::to_chat(ctx, chat, &text, None)
+    let now = hours::local(ctx.now, &tz);
+    talk.say(ctx, "timezone.set", &[("zone", &name), ("time", &now)])
 }

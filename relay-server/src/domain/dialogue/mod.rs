@@ -8,6 +8,7 @@
 
 mod conversation;
 mod customer_commands;
+mod talk;
 pub mod ticketing;
 
 #[cfg(test)]
@@ -17,6 +18,7 @@ use shared::*;
 
 use super::buttons::{Button, Choice, Keyboard};
 use conversation::{Conversation, Stage};
+pub use talk::Talk;
 use ticketing::Opening;
 
 use super::desk::{Desk, StopRule};
