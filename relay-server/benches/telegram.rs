@@ -10,12 +10,12 @@
 //!    receipt, p50 / p99 / max.
 //! 3. The outbox with 5,000 chats queued and the pace set to 30/s: the rate
 //!    Telegram sees, the busiest second, and 429s (must be 0).
-//! `BENCH_GATHER_MS=N` runs the server with `telegram.gather_ms = N`.
-//!
 //! 4. CPU (`-- cpu`): the real `relay-server` binary in its own process
 //!    (durability full, the default long poll), its CPU time read from
-//!    /proc: idle for 20 s, a burst of 5,000 messages, and steady traffic
+//!    /proc: idle for 30 s, a burst of 5,000 messages, and steady traffic
 //!    at 200 messages/s for 15 s; CPU-seconds per 1,000 messages filed.
+//!
+//! `BENCH_GATHER_MS=N` runs the server with `telegram.gather_ms = N`.
 
 mod common;
 
