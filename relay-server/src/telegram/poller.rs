@@ -151,12 +151,18 @@ pub async fn run(
             }
         }
         let actions = Arc::new(actions);
-        // Not acknowledged (no new offset) until stored. Applied in the same
-        // transaction when nothing older waits: one commit per batch.
+        // A full batch is a backlog: stored only, so the next getUpdates goes
+        // out while the processor applies this one (the two overlap).
+        let backlog = updates.len() >= usize::from(LIMIT);
+        // Not acknowledged (no new offset) until stored. Otherwise applied in
+        // the same transaction when nothing older waits: one commit per batch.
         loop {
             let (batch, actions, d) = (rows.clone(), actions.clone(), desk.clone());
             let job = move |ctx: &mut WriteCtx<'_>| -> Result<_, DomainError> {
                 let fresh = updates::insert(ctx, &batch)?;
+                if backlog {
+                    return Ok((Vec::new(), false));
+                }
                 let todo: Vec<(i64, process::Action)> = actions
                     .iter()
                     .filter(|(id, _)| fresh.contains(id))
