@@ -12,9 +12,10 @@ use shared::*;
 use super::*;
 use crate::domain::desk::Desk;
 use crate::domain::intake::{self, Inbound, Sender};
-use crate::domain::{agents, commands, timers};
+use crate::domain::testkit::Desk0;
+use crate::domain::{commands, timers};
 use crate::settings::{HoursSettings, QueueSettings, Settings};
-use crate::store::{Clock as _, Durability, ManualClock, Store, StoreOptions};
+use crate::store::{Clock as _, ManualClock, Store};
 
 fn at(s: &str) -> Timestamp {
     Timestamp(s.parse::<jiff::Timestamp>().unwrap().as_millisecond())
@@ -81,7 +82,8 @@ fn settings() -> Settings {
 
 /// A desk on a store whose clock the test moves.
 struct Sim {
-    _dir: tempfile::TempDir,
+    /// The desk the simulation runs on (it keeps the database alive).
+    _desk: Desk0,
     store: Store,
     desk: Arc<Desk>,
     clock: Arc<ManualClock>,
@@ -91,30 +93,13 @@ struct Sim {
 
 impl Sim {
     async fn new(start: Timestamp) -> Sim {
-        let dir = tempfile::tempdir().unwrap();
-        let clock = ManualClock::new(start);
-        let mut opts = StoreOptions::new(dir.path().join("sim.db"));
-        opts.durability = Durability::Normal;
-        opts.clock = clock.clone();
-        let store = Store::open(opts).unwrap();
-        let desk = Arc::new(Desk::from_settings(&settings()).unwrap());
-        let d = desk.clone();
-        let (_, token) = store
-            .write(move |ctx| {
-                agents::add(
-                    ctx,
-                    &d.queues,
-                    &agents::NewAgent::supervisor("lead", None, &d.queues),
-                )
-            })
-            .await
-            .unwrap();
+        let d = Desk0::new(settings(), start).await;
         Sim {
-            _dir: dir,
-            store,
-            desk,
-            clock,
-            token_hash: agents::token_hash(&token),
+            store: d.store.clone(),
+            desk: d.desk.clone(),
+            clock: d.clock.clone(),
+            token_hash: d.lead.clone(),
+            _desk: d,
             n: 0,
         }
     }
