@@ -26,7 +26,7 @@ const FLOORS: &[(&str, &[&str])] = &[
     ("clocks", &["sla"]),
     ("ticket", &["ticket"]),
     ("delivery", &["outbox"]),
-    ("notifications", &["wording", "notify"]),
+    ("notifications", &["wording", "talk", "notify"]),
     ("policies", &["assign", "presence", "agents"]),
     ("intake", &["intake"]),
     (

@@ -11,6 +11,7 @@ use super::desk::Desk;
 use super::i18n::Lang;
 use super::notify;
 use super::rules::{Automation, Do};
+use super::talk::Talk;
 use super::{DomainError, hours, outbox};
 use crate::store::{self, WriteCtx, rows};
 
@@ -48,7 +49,7 @@ fn apply(
                 "automation.remind",
                 &[("number", &t.number.to_string())],
             );
-            notify::send(ctx, desk, &customer, t, &text, None, false)?;
+            notify::send(ctx, &Talk::about(desk, &customer), t, &text, None, false)?;
             outbox::desk_note(
                 ctx,
                 desk,
@@ -70,7 +71,7 @@ fn apply(
                     "automation.closed",
                     &[("number", &t.number.to_string())],
                 );
-                notify::send(ctx, desk, &customer, t, &text, None, false)?;
+                notify::send(ctx, &Talk::about(desk, &customer), t, &text, None, false)?;
             }
             Ok(())
         }

@@ -23,6 +23,7 @@ pub mod queues;
 pub mod routing;
 pub mod rules;
 pub mod sla;
+pub mod talk;
 #[cfg(test)]
 pub mod testkit;
 pub mod ticket;

@@ -6,6 +6,7 @@
 use shared::*;
 
 use super::buttons::{Button, Choice, Keyboard};
+use super::talk::Talk;
 use super::wording;
 use crate::domain::desk::Desk;
 use crate::domain::i18n::Lang;
@@ -15,21 +16,12 @@ use crate::store::{WriteCtx, rows};
 
 /// A ticket's status for the customer, with the ETA while a first reply
 /// is awaited.
-pub fn status_text(
-    ctx: &WriteCtx<'_>,
-    desk: &Desk,
-    customer: &Customer,
-    t: &Ticket,
-) -> Result<String, DomainError> {
-    let lang = Lang::of(customer);
-    let mut text = wording::status_line(desk, lang, t);
+pub fn status_text(ctx: &WriteCtx<'_>, talk: &Talk<'_>, t: &Ticket) -> Result<String, DomainError> {
+    let mut text = wording::status_line(talk.desk, talk.lang, t);
     if t.first_reply_at.is_none() && matches!(t.status, TicketStatus::New | TicketStatus::Open) {
+        let eta = wording::eta(ctx, talk.desk, talk.customer, t)?;
         text.push('\n');
-        text.push_str(&desk.bot.t(
-            lang,
-            "status.eta",
-            &[("eta", &wording::eta(ctx, desk, customer, t)?)],
-        ));
+        text.push_str(&talk.t("status.eta", &[("eta", &eta)]));
     }
     Ok(text)
 }
@@ -38,35 +30,26 @@ pub fn status_text(
 /// customer's quiet hours end when it is not critical.
 pub fn send(
     ctx: &mut WriteCtx<'_>,
-    desk: &Desk,
-    customer: &Customer,
+    talk: &Talk<'_>,
     ticket: &mut Ticket,
     text: &str,
     buttons: Option<&Keyboard>,
     critical: bool,
 ) -> Result<(), DomainError> {
     let markup = buttons.map(Keyboard::encode);
-    send_stored(
-        ctx,
-        desk,
-        customer,
-        ticket,
-        text,
-        markup.as_deref(),
-        critical,
-    )
+    send_stored(ctx, talk, ticket, text, markup.as_deref(), critical)
 }
 
 /// [`send`] with the buttons as stored (a held message released).
 fn send_stored(
     ctx: &mut WriteCtx<'_>,
-    desk: &Desk,
-    customer: &Customer,
+    talk: &Talk<'_>,
     ticket: &mut Ticket,
     text: &str,
     markup: Option<&str>,
     critical: bool,
 ) -> Result<(), DomainError> {
+    let (desk, customer) = (talk.desk, talk.customer);
     if !critical
         && ticket.priority != Priority::Critical
         && let Some(q) = desk.bot.quiet
@@ -99,13 +82,13 @@ pub fn assigned(
         return Ok(());
     }
     let customer = customer_of(ctx, ticket)?;
+    let talk = Talk::about(desk, &customer);
     let name = rows::load_agent(ctx, agent)?.map_or_else(String::new, |a| a.display_name);
-    let text = desk.bot.t(
-        Lang::of(&customer),
+    let text = talk.t(
         "status.accepted",
         &[("number", &number(ticket)), ("agent", &name)],
     );
-    send(ctx, desk, &customer, ticket, &text, None, false)
+    send(ctx, &talk, ticket, &text, None, false)
 }
 
 /// An engineer changed the status.
@@ -120,10 +103,10 @@ pub fn status_changed(
         return Ok(());
     }
     let customer = customer_of(ctx, ticket)?;
-    let lang = Lang::of(&customer);
+    let talk = Talk::about(desk, &customer);
     let n = number(ticket);
     let key = match (from, ticket.status) {
-        (_, TicketStatus::Resolved) => return resolved(ctx, desk, &customer, ticket, by),
+        (_, TicketStatus::Resolved) => return resolved(ctx, &talk, ticket, by),
         (TicketStatus::Resolved, TicketStatus::Closed) => return Ok(()),
         (_, TicketStatus::Closed) => "status.closed",
         (TicketStatus::Resolved | TicketStatus::Closed, _) => "status.reopened",
@@ -132,8 +115,8 @@ pub fn status_changed(
         (_, TicketStatus::New) => return Ok(()),
     };
     scheduled::drop_followup(ctx, ticket.id)?;
-    let text = desk.bot.t(lang, key, &[("number", &n)]);
-    send(ctx, desk, &customer, ticket, &text, None, false)
+    let text = talk.t(key, &[("number", &n)]);
+    send(ctx, &talk, ticket, &text, None, false)
 }
 
 fn rating_buttons(desk: &Desk, lang: Lang, ticket: &Ticket, reopen: bool) -> Keyboard {
@@ -162,12 +145,11 @@ fn rating_buttons(desk: &Desk, lang: Lang, ticket: &Ticket, reopen: bool) -> Key
 /// 1-5 star buttons; the follow-up is scheduled.
 fn resolved(
     ctx: &mut WriteCtx<'_>,
-    desk: &Desk,
-    customer: &Customer,
+    talk: &Talk<'_>,
     ticket: &mut Ticket,
     by: AgentId,
 ) -> Result<(), DomainError> {
-    let lang = Lang::of(customer);
+    let (desk, lang) = (talk.desk, talk.lang);
     let agent = ticket
         .assignee
         .or(Some(by))
@@ -194,7 +176,7 @@ fn resolved(
         ],
     );
     let markup = rating_buttons(desk, lang, ticket, true);
-    send(ctx, desk, customer, ticket, &text, Some(&markup), false)?;
+    send(ctx, talk, ticket, &text, Some(&markup), false)?;
     match desk.bot.followup_after {
         Some(after) => scheduled::set_followup(ctx, ticket.id, ctx.now + after)?,
         None => scheduled::drop_followup(ctx, ticket.id)?,
@@ -205,14 +187,13 @@ fn resolved(
 /// /end with an open ticket: closed by the customer, rating asked.
 pub fn closed_by_customer(
     ctx: &mut WriteCtx<'_>,
-    desk: &Desk,
-    customer: &Customer,
+    talk: &Talk<'_>,
     ticket: &mut Ticket,
 ) -> Result<(), DomainError> {
+    let desk = talk.desk;
     crate::domain::ticket::close(ctx, &desk.queues, ticket)?;
-    let lang = Lang::of(customer);
-    let text = desk.bot.t(lang, "end.done", &[("number", &number(ticket))]);
-    let markup = rating_buttons(desk, lang, ticket, false);
+    let text = talk.t("end.done", &[("number", &number(ticket))]);
+    let markup = rating_buttons(desk, talk.lang, ticket, false);
     outbox::bot_message(ctx, &desk.queues, ticket, &text, Some(&markup))?;
     Ok(())
 }
@@ -226,22 +207,15 @@ pub fn release_due(ctx: &mut WriteCtx<'_>, desk: &Desk) -> Result<usize, DomainE
             continue;
         };
         let customer = customer_of(ctx, &ticket)?;
+        let talk = Talk::about(desk, &customer);
         match row.held {
             Held::Message { text, markup } => {
-                send_stored(
-                    ctx,
-                    desk,
-                    &customer,
-                    &mut ticket,
-                    &text,
-                    markup.as_deref(),
-                    false,
-                )?;
+                send_stored(ctx, &talk, &mut ticket, &text, markup.as_deref(), false)?;
             }
             Held::Followup
                 if matches!(ticket.status, TicketStatus::Resolved | TicketStatus::Closed) =>
             {
-                followup(ctx, desk, &customer, &mut ticket)?;
+                followup(ctx, &talk, &mut ticket)?;
             }
             Held::Followup => {}
         }
@@ -252,11 +226,10 @@ pub fn release_due(ctx: &mut WriteCtx<'_>, desk: &Desk) -> Result<usize, DomainE
 /// "Is it still fixed?", with yes and no.
 fn followup(
     ctx: &mut WriteCtx<'_>,
-    desk: &Desk,
-    customer: &Customer,
+    talk: &Talk<'_>,
     ticket: &mut Ticket,
 ) -> Result<(), DomainError> {
-    let lang = Lang::of(customer);
+    let (desk, lang) = (talk.desk, talk.lang);
     let text = desk.bot.t(
         lang,
         "followup.ask",
@@ -284,7 +257,7 @@ fn followup(
             },
         ),
     ]]);
-    send(ctx, desk, customer, ticket, &text, Some(&markup), false)
+    send(ctx, talk, ticket, &text, Some(&markup), false)
 }
 
 /// A new ticket in a queue that announces: posted to the staff chat.

@@ -109,7 +109,7 @@ fn status(ctx: &mut WriteCtx<'_>, talk: &Talk<'_>) -> Result<(), DomainError> {
     let Some(t) = open.first() else {
         return talk.say(ctx, "status.none", &[]);
     };
-    let text = notify::status_text(ctx, talk.desk, talk.customer, t)?;
+    let text = notify::status_text(ctx, talk, t)?;
     let buttons = wording::ticket_buttons(talk.desk, talk.lang, t);
     talk.send(ctx, &text, Some(&buttons))
 }
@@ -131,7 +131,7 @@ fn tickets(ctx: &mut WriteCtx<'_>, talk: &Talk<'_>) -> Result<(), DomainError> {
 /// or the dialogue in progress.
 fn end(ctx: &mut WriteCtx<'_>, talk: &Talk<'_>) -> Result<(), DomainError> {
     if let Some(mut t) = intake::open_ticket_of(ctx, talk.customer.id, talk.chat)? {
-        return notify::closed_by_customer(ctx, talk.desk, talk.customer, &mut t);
+        return notify::closed_by_customer(ctx, talk, &mut t);
     }
     if Conversation::load(ctx, talk.chat)?.is_some() {
         Conversation::end(ctx, talk.chat)?;

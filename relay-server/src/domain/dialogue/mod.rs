@@ -8,7 +8,6 @@
 
 mod conversation;
 mod customer_commands;
-mod talk;
 pub mod ticketing;
 
 #[cfg(test)]
@@ -17,8 +16,8 @@ mod tests;
 use shared::*;
 
 use super::buttons::{Button, Choice, Keyboard};
+pub use crate::domain::talk::Talk;
 use conversation::{Conversation, Stage};
-pub use talk::Talk;
 use ticketing::Opening;
 
 use super::desk::{Desk, StopRule};
@@ -358,7 +357,7 @@ fn ticket_button(
     let finished = matches!(ticket.status, TicketStatus::Resolved | TicketStatus::Closed);
     match *choice {
         Choice::Status { .. } => {
-            let text = notify::status_text(ctx, desk, customer, &ticket)?;
+            let text = notify::status_text(ctx, &Talk::new(desk, customer, chat), &ticket)?;
             outbox::to_chat(ctx, chat, &text, None)
         }
         Choice::Details { .. } if !finished => outbox::to_chat(

@@ -28,6 +28,11 @@ impl<'a> Talk<'a> {
         }
     }
 
+    /// Talking about a ticket: its customer's private chat.
+    pub fn about(desk: &'a Desk, customer: &'a Customer) -> Talk<'a> {
+        Talk::new(desk, customer, customer.telegram_user_id)
+    }
+
     /// A text in the customer's language.
     pub fn t(&self, key: &str, args: &[(&str, &str)]) -> String {
         self.desk.bot.t(self.lang, key, args)
