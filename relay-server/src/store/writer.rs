@@ -239,7 +239,8 @@ impl Writer {
     fn others_wrote(&self) -> bool {
         let version = self
             .conn
-            .query_row("PRAGMA data_version", [], |r| r.get::<_, i64>(0))
+            .prepare_cached("PRAGMA data_version")
+            .and_then(|mut st| st.query_row([], |r| r.get::<_, i64>(0)))
             .unwrap_or(-1);
         let seen = self.data_version.replace(version);
         version != seen || version < 0
