@@ -439,4 +439,39 @@ mod tests {
             .unwrap();
         assert_eq!(texts, ["after"]);
     }
+
+    #[tokio::test]
+    async fn events_another_process_appends_are_published_by_the_poll() {
+        let (dir, store) = store();
+        let mut live = store.subscribe();
+        let head = store.head();
+        // Nothing changed: the poll costs no transaction and publishes nothing.
+        store.poll_external().await;
+        store
+            .write(|ctx| Ok::<_, StoreError>(ctx.now))
+            .await
+            .unwrap();
+        assert!(live.try_recv().is_err());
+        // Another process (the `agent` CLI) appends an event.
+        let other = rusqlite::Connection::open(dir.path().join("w.db")).unwrap();
+        other
+            .execute(
+                "INSERT INTO events (seq, at, ticket_id, body) VALUES (?1, 0, NULL, ?2)",
+                rusqlite::params![
+                    head.0 + 1,
+                    format!(
+                        r#"{{"seq":{},"at":0,"event":{{"kind":"agent_removed","agent_id":9}}}}"#,
+                        head.0 + 1
+                    )
+                ],
+            )
+            .unwrap();
+        store.poll_external().await;
+        let e = tokio::time::timeout(std::time::Duration::from_secs(10), live.recv())
+            .await
+            .expect("published")
+            .unwrap();
+        assert_eq!(e.seq.0, head.0 + 1);
+        assert_eq!(store.head().0, head.0 + 1);
+    }
 }
