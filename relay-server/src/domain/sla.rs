@@ -286,14 +286,7 @@ impl Clock {
 
     /// Equal in everything stored (all but the derived due time).
     pub fn stored_eq(&self, other: &Clock) -> bool {
-        self.target == other.target
-            && self.budget_ms == other.budget_ms
-            && self.used_ms == other.used_ms
-            && self.started_at == other.started_at
-            && self.running_since == other.running_since
-            && self.stopped_at == other.stopped_at
-            && self.breached_at == other.breached_at
-            && self.warned == other.warned
+        self.stored() == other.stored()
     }
 
     pub fn status(&self) -> SlaStatus {

@@ -169,15 +169,12 @@ pub fn open_of(
     customer: CustomerId,
     chat: i64,
 ) -> Result<Option<Ticket>, StoreError> {
-    Ok(db
-        .conn()
-        .prepare_cached(&format!(
-            "SELECT {TICKET_COLS} FROM tickets WHERE customer_id = ?1 AND chat_id = ?2
-               AND status IN ('new', 'open', 'pending_on_customer')
-             ORDER BY id DESC LIMIT 1"
-        ))?
-        .query_row(params![customer.0, chat], rows::ticket)
-        .optional()?)
+    one(
+        db,
+        "WHERE customer_id = ?1 AND chat_id = ?2
+           AND status IN ('new', 'open', 'pending_on_customer') ORDER BY id DESC LIMIT 1",
+        params![customer.0, chat],
+    )
 }
 
 /// The customer's latest ticket in this chat, whatever its status.
@@ -186,13 +183,11 @@ pub fn latest_of(
     customer: CustomerId,
     chat: i64,
 ) -> Result<Option<Ticket>, StoreError> {
-    Ok(db
-        .conn()
-        .prepare_cached(&format!(
-            "SELECT {TICKET_COLS} FROM tickets WHERE customer_id = ?1 AND chat_id = ?2 ORDER BY id DESC LIMIT 1"
-        ))?
-        .query_row(params![customer.0, chat], rows::ticket)
-        .optional()?)
+    one(
+        db,
+        "WHERE customer_id = ?1 AND chat_id = ?2 ORDER BY id DESC LIMIT 1",
+        params![customer.0, chat],
+    )
 }
 
 /// The customer's ten latest tickets in this chat (unresolved only, or all).
@@ -223,13 +218,11 @@ pub fn own(
     chat: i64,
     id: TicketId,
 ) -> Result<Option<Ticket>, StoreError> {
-    Ok(db
-        .conn()
-        .prepare_cached(&format!(
-            "SELECT {TICKET_COLS} FROM tickets WHERE id = ?1 AND customer_id = ?2 AND chat_id = ?3"
-        ))?
-        .query_row(params![id.0, customer.0, chat], rows::ticket)
-        .optional()?)
+    one(
+        db,
+        "WHERE id = ?1 AND customer_id = ?2 AND chat_id = ?3",
+        params![id.0, customer.0, chat],
+    )
 }
 
 /// The customer rated it now.
@@ -342,4 +335,17 @@ pub fn unanswered_before(
                AND status IN ('new', 'open') AND id < ?2",
         )?
         .query_row(params![queue.as_str(), before.0], |r| r.get(0))?)
+}
+
+/// The ticket a `WHERE ...` clause finds first, if any.
+fn one(
+    db: &impl Db,
+    clause: &str,
+    params: impl rusqlite::Params,
+) -> Result<Option<Ticket>, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached(&format!("SELECT {TICKET_COLS} FROM tickets {clause}"))?
+        .query_row(params, rows::ticket)
+        .optional()?)
 }
