@@ -58,8 +58,60 @@ pub enum LaunchError {
     Tls(#[from] tls::TlsError),
 }
 
-/// How often SLA alerts, reassignment, presence and automations are checked.
+/// The scheduler runs at most this often (under load, once a second as
+/// before) ...
 const TIMER_EVERY: Duration = Duration::from_secs(1);
+/// ... and at least this often, whatever it expects: a safety net for a
+/// wall clock that jumps.
+const TIMER_AT_LEAST: Duration = Duration::from_secs(30);
+
+/// The scheduler's loop: runs `timers::tick`, then sleeps until the next
+/// deadline the store holds, or until a commit changes what is stored
+/// (a new ticket has its own deadlines), whichever comes first; never
+/// twice in one `TIMER_EVERY`. An idle desk is not woken every second.
+async fn run_timers(store: Store, desk: Arc<Desk>, token: CancellationToken) {
+    let mut changes = store.changes();
+    let mut last = tokio::time::Instant::now();
+    let mut wake = last;
+    loop {
+        tokio::select! {
+            _ = token.cancelled() => break,
+            _ = tokio::time::sleep_until(wake) => {}
+            changed = changes.changed() => {
+                if changed.is_err() {
+                    break;
+                }
+                wake = wake.min(last + TIMER_EVERY);
+                continue;
+            }
+        }
+        last = tokio::time::Instant::now();
+        let d = desk.clone();
+        let ran = store
+            .write(move |ctx| {
+                let ticked = domain::timers::tick(ctx, &d)?;
+                Ok::<_, domain::DomainError>((ticked, domain::timers::next_due(ctx, &d)?, ctx.now))
+            })
+            .await;
+        // From when the answer came: `now` was read during the run, so
+        // this never wakes before the deadline (which would cost a run
+        // that finds nothing and a second's delay).
+        let answered = tokio::time::Instant::now();
+        wake = match ran {
+            Ok((ticked, next, now)) => {
+                if ticked.any() {
+                    tracing::debug!(?ticked, ?next, "timers");
+                }
+                next.map_or(last + TIMER_AT_LEAST, |next| answered + next.since(now))
+            }
+            Err(e) => {
+                tracing::warn!("timers failed: {e}");
+                last
+            }
+        }
+        .clamp(last + TIMER_EVERY, last + TIMER_AT_LEAST);
+    }
+}
 
 /// How long sessions get to close after shutdown is asked.
 const SESSION_GRACE: Duration = Duration::from_secs(10);
@@ -167,21 +219,7 @@ pub async fn serve(
                 }
                 Err(e) => tracing::error!("SLA: cannot recompute deadlines at start: {e}"),
             }
-            let mut tick = tokio::time::interval(TIMER_EVERY);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tokio::select! {
-                    _ = token.cancelled() => break,
-                    _ = tick.tick() => {
-                        let d = desk.clone();
-                        match store.write(move |ctx| domain::timers::tick(ctx, &d)).await {
-                            Ok(t) if t.any() => tracing::debug!(?t, "timers"),
-                            Ok(_) => {}
-                            Err(e) => tracing::warn!("timers failed: {e}"),
-                        }
-                    }
-                }
-            }
+            run_timers(store, desk, token).await
         })
     };
     // Events other processes (the `agent` CLI) append are published within a second.

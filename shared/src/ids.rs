@@ -53,6 +53,11 @@ impl Timestamp {
     pub fn ms_since(self, earlier: Timestamp) -> i64 {
         self.0 - earlier.0
     }
+
+    /// The earliest of the times given, if any is.
+    pub fn earliest(times: impl IntoIterator<Item = Option<Timestamp>>) -> Option<Timestamp> {
+        times.into_iter().flatten().min()
+    }
 }
 
 fn millis(d: std::time::Duration) -> i64 {

@@ -11,7 +11,7 @@ use super::notify;
 use super::outbox::desk_note;
 use super::queues::AssignMode;
 use super::{DomainError, ticket};
-use crate::store::{self, WriteCtx, rows};
+use crate::store::{self, Db, WriteCtx, rows};
 
 pub use crate::store::agents::Candidate;
 
@@ -172,6 +172,12 @@ pub fn decide(
         && cands.iter().all(|c| Some(c.id) == exclude)
         && store::agents::anyone_online(ctx, &t.queue)?;
     Ok((chosen, full))
+}
+
+/// When the next unanswered ticket is due to move (`reassign_due`'s
+/// look-ahead).
+pub fn next_reassign(db: &impl Db) -> Result<Option<Timestamp>, DomainError> {
+    Ok(store::tickets::next_reassign(db)?)
 }
 
 /// Reassigns tickets whose assignee owed a reply past the queue's limit.

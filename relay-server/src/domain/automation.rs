@@ -13,7 +13,17 @@ use super::notify;
 use super::rules::{Automation, Do};
 use super::talk::Talk;
 use super::{DomainError, hours, outbox};
-use crate::store::{self, WriteCtx, rows};
+use crate::store::{self, Db, WriteCtx, rows};
+
+/// When the next rule falls due on some ticket (`run_due`'s look-ahead).
+pub fn next_due(db: &impl Db, desk: &Desk) -> Result<Option<Timestamp>, DomainError> {
+    let mut next = None;
+    for rule in &desk.rules.automations {
+        let since = store::tickets::next_automation(db, rule.when.status(), &rule.name)?;
+        next = Timestamp::earliest([next, since.map(|s| s + rule.after)]);
+    }
+    Ok(next)
+}
 
 /// Runs every rule on the tickets it is due for. Returns how many fired.
 pub fn run_due(ctx: &mut WriteCtx<'_>, desk: &Desk) -> Result<usize, DomainError> {

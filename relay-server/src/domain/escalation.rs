@@ -11,7 +11,7 @@ use super::outbox::{desk_note, staff_post};
 use super::queues::Action;
 use super::ticket;
 use super::{DomainError, hours, notify, sla};
-use crate::store::{self, WriteCtx, rows};
+use crate::store::{self, Db, WriteCtx, rows};
 
 /// Alerts handled per timer run at most (the rest wait a second).
 const BATCH: usize = 200;
@@ -23,6 +23,11 @@ fn target_words(t: SlaTarget) -> &'static str {
         SlaTarget::Update => "progress update",
         SlaTarget::Resolution => "resolution",
     }
+}
+
+/// When the next warning or breach falls due (`fire_due`'s look-ahead).
+pub fn next_due(db: &impl Db) -> Result<Option<Timestamp>, DomainError> {
+    Ok(store::sla::next_alert(db)?)
 }
 
 /// Raises every warning and breach now due. Returns how many.

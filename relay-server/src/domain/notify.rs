@@ -12,7 +12,7 @@ use crate::domain::desk::Desk;
 use crate::domain::i18n::Lang;
 use crate::domain::{DomainError, hours, outbox};
 use crate::store::scheduled::{self, Held};
-use crate::store::{WriteCtx, rows};
+use crate::store::{Db, WriteCtx, rows};
 
 /// A ticket's status for the customer, with the ETA while a first reply
 /// is awaited.
@@ -196,6 +196,12 @@ pub fn closed_by_customer(
     let markup = rating_buttons(desk, talk.lang, ticket, false);
     outbox::bot_message(ctx, &desk.queues, ticket, &text, Some(&markup))?;
     Ok(())
+}
+
+/// When the next held message or follow-up falls due (`release_due`'s
+/// look-ahead).
+pub fn next_release(db: &impl Db) -> Result<Option<Timestamp>, DomainError> {
+    Ok(scheduled::next_due(db)?)
 }
 
 /// Sends what was held for quiet hours and the follow-ups now due.

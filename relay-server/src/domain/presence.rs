@@ -9,7 +9,7 @@ use super::DomainError;
 use super::assign;
 use super::desk::Desk;
 use super::outbox::desk_note;
-use crate::store::{self, WriteCtx, rows};
+use crate::store::{self, Db, WriteCtx, rows};
 
 /// An active agent's presence as stored.
 fn current(ctx: &WriteCtx<'_>, agent: AgentId) -> Result<Presence, DomainError> {
@@ -49,6 +49,12 @@ pub fn all_offline(ctx: &mut WriteCtx<'_>) -> Result<usize, DomainError> {
         set(ctx, *id, Presence::Offline)?;
     }
     Ok(ids.len())
+}
+
+/// When the first offline agent's tickets are due back in their queues
+/// (`return_offline`'s look-ahead).
+pub fn next_return(db: &impl Db, desk: &Desk) -> Result<Option<Timestamp>, DomainError> {
+    Ok(store::agents::first_offline_holding(db)?.map(|gone| gone + desk.rules.offline_grace))
 }
 
 /// Hands the tickets of agents offline past the grace period back to

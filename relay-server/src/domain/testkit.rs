@@ -166,6 +166,13 @@ impl Desk0 {
             .unwrap()
     }
 
+    /// When the scheduler next has work, as the server would ask.
+    pub async fn next_due(&self) -> Option<Timestamp> {
+        self.write(|ctx, d| timers::next_due(&*ctx, d))
+            .await
+            .unwrap()
+    }
+
     pub fn advance(&self, by: std::time::Duration) {
         self.clock.advance_ms(by.as_millis() as i64);
     }

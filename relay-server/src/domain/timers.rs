@@ -1,14 +1,18 @@
 //! The desk's one scheduler: every clock-driven rule, run by the server
-//! once a second whatever the bot's mode (and by tests with a clock they
-//! drive): SLA warnings and breaches with their escalations, reassignment
+//! whatever the bot's mode (and by tests with a clock they drive): SLA warnings and breaches with their escalations, reassignment
 //! of unanswered tickets, tickets of agents gone offline back to the
 //! queue, the backlog handed out, automations, and the dialogue's timers
 //! (messages held for quiet hours, follow-ups, conversations walked away
 //! from).
+//!
+//! `next_due` says when a run next has something to do, so the server
+//! sleeps until then (or until a commit changes what is due) instead of
+//! waking every second.
 
 use super::desk::Desk;
 use super::{DomainError, assign, automation, dialogue, escalation, presence};
-use crate::store::WriteCtx;
+use crate::store::{Db, WriteCtx};
+use shared::Timestamp;
 
 /// What one run did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -58,6 +62,21 @@ pub fn tick(ctx: &mut WriteCtx<'_>, desk: &Desk) -> Result<Ticked, DomainError> 
     })
 }
 
+/// When `tick` next has something to do, from what is stored now: the
+/// earliest of every rule's own look-ahead. `None`: nothing is waiting on
+/// time (only a write can change that). A time in the past means a rule
+/// has more due than one run takes. The backlog has no time of its own:
+/// it changes only when something is written.
+pub fn next_due(db: &impl Db, desk: &Desk) -> Result<Option<Timestamp>, DomainError> {
+    Ok(Timestamp::earliest([
+        escalation::next_due(db)?,
+        assign::next_reassign(db)?,
+        presence::next_return(db, desk)?,
+        automation::next_due(db, desk)?,
+        dialogue::next_due(db, desk)?,
+    ]))
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
@@ -65,8 +84,10 @@ mod tests {
     use shared::*;
 
     use crate::domain::i18n::Lang;
+    use crate::domain::presence;
     use crate::domain::testkit::{Desk0, at, settings};
     use crate::settings::BotMode;
+    use crate::store::Clock as _;
 
     const CHAT: i64 = 501;
 
@@ -111,5 +132,93 @@ mod tests {
         desk.advance(Duration::from_secs(60));
         desk.tick().await;
         assert_eq!(desk.sent_to(CHAT).await.len(), after.len(), "sent once");
+    }
+
+    /// What a run did that only time can cause (the backlog is handed out
+    /// whenever there is room, so it is left out).
+    fn timed(t: &super::Ticked) -> [usize; 5] {
+        [
+            t.alerts,
+            t.reassigned,
+            t.returned,
+            t.automations,
+            t.dialogue,
+        ]
+    }
+
+    /// The server sleeps until `next_due`: walking a desk from one
+    /// look-ahead to the next, a run a millisecond before it finds nothing
+    /// to do, and a run at it makes progress (the look-ahead moves on). If
+    /// a rule's look-ahead were later than its work, the early run would
+    /// find that work; if it were earlier, the walk would stand still.
+    #[tokio::test]
+    async fn the_look_ahead_names_the_first_time_a_run_has_work() {
+        let mut s = settings();
+        s.bot.mode = BotMode::Direct;
+        s.bot.consent = Some(false);
+        s.bot.quiet_hours = "22:00-08:00".into();
+        s.bot.default_time_zone = "UTC".into();
+        // Monday 22:30 UTC: the reminders fall in the customers' night.
+        let mut desk = Desk0::new(s, at("2026-11-23T22:30:00Z")).await;
+        let lead = desk.lead_id;
+        let a = desk
+            .customer_writes(CHAT, "en", "The export is empty")
+            .await;
+        let b = desk.customer_writes(CHAT + 1, "uk", "Не працює вхід").await;
+        let c = desk
+            .customer_writes(CHAT + 2, "ru", "Где мой платёж?")
+            .await;
+        // The lead comes online, takes one and leaves; one ticket waits on
+        // the customer; the last is resolved.
+        desk.write(move |ctx, _| presence::set(ctx, lead, Presence::Online))
+            .await
+            .unwrap();
+        desk.command(Command::Assign {
+            ticket_id: a,
+            agent_id: Some(lead),
+        })
+        .await;
+        desk.command(Command::SetStatus {
+            ticket_id: b,
+            status: TicketStatus::PendingOnCustomer,
+        })
+        .await;
+        desk.command(Command::SetStatus {
+            ticket_id: c,
+            status: TicketStatus::Resolved,
+        })
+        .await;
+        desk.write(move |ctx, _| presence::set(ctx, lead, Presence::Offline))
+            .await
+            .unwrap();
+        desk.tick().await;
+        let mut seen = [0; 5];
+        let mut walked = 0;
+        while let Some(next) = desk.next_due().await {
+            walked += 1;
+            assert!(walked < 200, "the walk does not end (at {next:?})");
+            assert!(next > desk.clock.now(), "{next:?} is already past");
+            desk.clock.set(next - Duration::from_millis(1));
+            let early = desk.tick().await;
+            assert_eq!(timed(&early), [0; 5], "work before {next:?}: {early:?}");
+            desk.clock.set(next);
+            let ran = desk.tick().await;
+            for (s, n) in seen.iter_mut().zip(timed(&ran)) {
+                *s += n;
+            }
+            let after = desk.next_due().await;
+            assert!(
+                after.is_none_or(|t| t > next),
+                "a run at {next:?} moved nothing on: next is {after:?} ({ran:?})"
+            );
+        }
+        let [alerts, reassigned, returned, automations, dialogue] = seen;
+        assert!(alerts > 0, "SLA warnings and breaches: {seen:?}");
+        assert!(
+            reassigned + returned > 0,
+            "the offline lead's ticket: {seen:?}"
+        );
+        assert!(automations > 0, "reminders and closings: {seen:?}");
+        assert!(dialogue > 0, "held messages and follow-ups: {seen:?}");
     }
 }

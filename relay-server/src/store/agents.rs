@@ -151,6 +151,16 @@ pub fn offline_holding(
         .collect::<Result<_, _>>()?)
 }
 
+/// The earliest an offline agent still holding tickets went offline.
+pub fn first_offline_holding(db: &impl Db) -> Result<Option<Timestamp>, StoreError> {
+    super::rows::earliest(
+        db,
+        "SELECT min(coalesce(presence_at, 0)) FROM agents
+         WHERE removed_at IS NULL AND presence = 'offline' AND holding > 0",
+        [],
+    )
+}
+
 /// Whether an active agent has this login name.
 pub fn name_taken(db: &impl Db, name: &str) -> Result<bool, StoreError> {
     Ok(db.conn().query_row(

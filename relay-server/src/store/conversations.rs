@@ -96,6 +96,21 @@ pub fn untouched(
         .collect::<Result<_, _>>()?)
 }
 
+/// When the least recently touched conversation in `stage` (or, with
+/// `other_than`, in any other stage) was touched (`untouched`'s look-ahead).
+pub fn least_recently_touched(
+    db: &impl Db,
+    stage: &str,
+    other_than: bool,
+) -> Result<Option<Timestamp>, StoreError> {
+    let sql = if other_than {
+        "SELECT min(updated_at) FROM conversations WHERE stage <> ?1"
+    } else {
+        "SELECT min(updated_at) FROM conversations WHERE stage = ?1"
+    };
+    super::rows::earliest(db, sql, [stage])
+}
+
 /// A customer message held until the ticket exists.
 #[derive(Debug, Clone)]
 pub struct Draft {

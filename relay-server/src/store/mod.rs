@@ -202,6 +202,9 @@ struct Inner {
     clock: Arc<dyn Clock>,
     /// Told after a commit that queued or re-timed an outbox row.
     outbox: Arc<tokio::sync::Notify>,
+    /// Moves after every commit that changed a row (ours or, once
+    /// polled, another process's).
+    changed: tokio::sync::watch::Receiver<u64>,
 }
 
 /// Prepared statements kept per connection.
@@ -296,13 +299,17 @@ impl Store {
         let (fanout, _) = broadcast::channel(opts.fanout_capacity.max(16));
         let (jobs, rx) = mpsc::channel(opts.queue_capacity.max(1));
         let outbox = Arc::new(tokio::sync::Notify::new());
+        let (changes, changed) = tokio::sync::watch::channel(0);
         let writer = writer::spawn(
             conn,
             rx,
-            fanout.clone(),
-            head.clone(),
+            writer::Signals {
+                fanout: fanout.clone(),
+                head: head.clone(),
+                outbox: outbox.clone(),
+                changed: changes,
+            },
             opts.clock.clone(),
-            outbox.clone(),
         )?;
         let readers = Arc::new(read::Readers::new(opts.path.clone(), opts.durability));
         Ok(Store {
@@ -314,6 +321,7 @@ impl Store {
                 writer: std::sync::Mutex::new(Some(writer)),
                 clock: opts.clock,
                 outbox,
+                changed,
             }),
         })
     }
@@ -337,6 +345,14 @@ impl Store {
     /// next try (the sender waits on it instead of polling).
     pub fn outbox_changed(&self) -> Arc<tokio::sync::Notify> {
         self.inner.outbox.clone()
+    }
+
+    /// A counter that moves after every commit that changed a row: this
+    /// process's, or another's once `poll_external` saw it. Commits that
+    /// changed nothing (a scheduler run with nothing due) leave it. The
+    /// scheduler sleeps on it between deadlines.
+    pub fn changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.inner.changed.clone()
     }
 
     pub fn readers(&self) -> &Arc<read::Readers> {

@@ -23,6 +23,21 @@ fn ts(v: Option<i64>) -> Option<Timestamp> {
     v.map(Timestamp)
 }
 
+/// The one time a query of the form `SELECT min(...)` answers, if any:
+/// what the scheduler's look-ahead asks each table.
+pub(crate) fn earliest(
+    db: &impl Db,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<Option<Timestamp>, StoreError> {
+    Ok(ts(db
+        .conn()
+        .prepare_cached(sql)?
+        .query_row(params, |r| r.get::<_, Option<i64>>(0))
+        .optional()?
+        .flatten()))
+}
+
 pub(crate) fn corrupt(what: &str, value: &str) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(
         0,

@@ -78,6 +78,11 @@ pub fn drop_all(ctx: &WriteCtx<'_>, ticket: TicketId) -> Result<(), StoreError> 
     Ok(())
 }
 
+/// When the next held row falls due.
+pub fn next_due(db: &impl Db) -> Result<Option<Timestamp>, StoreError> {
+    super::rows::earliest(db, "SELECT min(due_at) FROM scheduled", [])
+}
+
 /// Takes (removes and returns) up to `limit` rows due at `now`, oldest first.
 pub fn take_due(ctx: &WriteCtx<'_>, now: Timestamp, limit: usize) -> Result<Vec<Due>, StoreError> {
     let rows: Vec<Row> = ctx

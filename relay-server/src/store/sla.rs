@@ -250,6 +250,15 @@ pub fn alerts_due(db: &impl Db, now: Timestamp, limit: usize) -> Result<Vec<Tick
         .collect::<Result<_, _>>()?)
 }
 
+/// The earliest time any ticket's clocks want looking at.
+pub fn next_alert(db: &impl Db) -> Result<Option<Timestamp>, StoreError> {
+    super::rows::earliest(
+        db,
+        "SELECT min(sla_alert_at) FROM tickets WHERE sla_alert_at IS NOT NULL",
+        [],
+    )
+}
+
 /// When the scheduler looks at the ticket's clocks next, as stored.
 pub fn alert_at(db: &impl Db, ticket: TicketId) -> Result<Option<Timestamp>, StoreError> {
     Ok(db

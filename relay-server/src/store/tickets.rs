@@ -113,6 +113,15 @@ pub fn reassign_due(
     )
 }
 
+/// The earliest reassignment deadline.
+pub fn next_reassign(db: &impl Db) -> Result<Option<Timestamp>, StoreError> {
+    rows::earliest(
+        db,
+        "SELECT min(reassign_at) FROM tickets WHERE reassign_at IS NOT NULL",
+        [],
+    )
+}
+
 /// The customer's engineer on their latest ticket before `before`.
 pub fn previous_assignee(
     db: &impl Db,
@@ -261,17 +270,10 @@ pub fn automation_due(
 ) -> Result<Vec<(TicketId, Timestamp)>, StoreError> {
     Ok(db
         .conn()
-        .prepare_cached(
-            "SELECT t.id, t.status_since FROM tickets t
-             WHERE t.status = ?1 AND t.status_since <= ?2
-               AND NOT EXISTS (SELECT 1 FROM automation_runs r
-                               WHERE r.ticket_id = t.id AND r.rule = ?3 AND r.since = t.status_since)
-             ORDER BY t.status_since LIMIT ?4",
-        )?
-        .query_map(
-            params![status.as_str(), since.0, rule, limit as i64],
-            |r| Ok((TicketId(r.get(0)?), Timestamp(r.get(1)?))),
-        )?
+        .prepare_cached(AUTOMATION_DUE)?
+        .query_map(params![status.as_str(), since.0, rule, limit as i64], |r| {
+            Ok((TicketId(r.get(0)?), Timestamp(r.get(1)?)))
+        })?
         .collect::<Result<_, _>>()?)
 }
 
@@ -289,6 +291,32 @@ pub fn automation_ran(
         .execute(params![id.0, rule, since.0, ctx.now.0])?;
     Ok(())
 }
+
+/// Since when the longest-waiting ticket in `status` has waited for
+/// automation `rule` (`automation_due`'s look-ahead).
+pub fn next_automation(
+    db: &impl Db,
+    status: TicketStatus,
+    rule: &str,
+) -> Result<Option<Timestamp>, StoreError> {
+    rows::earliest(db, NEXT_AUTOMATION, params![rule, status.as_str()])
+}
+
+/// The statuses automations run on, spelled as the partial index
+/// `tickets_status_since` spells them: SQLite uses a partial index only
+/// when the query repeats its condition (`status = ?` alone does not
+/// imply it), and without it both queries below read every ticket.
+const AUTOMATION_DUE: &str = "SELECT t.id, t.status_since FROM tickets t
+     WHERE t.status = ?1 AND t.status IN ('pending_on_customer', 'resolved')
+       AND t.status_since <= ?2
+       AND NOT EXISTS (SELECT 1 FROM automation_runs r
+                       WHERE r.ticket_id = t.id AND r.rule = ?3 AND r.since = t.status_since)
+     ORDER BY t.status_since LIMIT ?4";
+const NEXT_AUTOMATION: &str = "SELECT t.status_since FROM tickets t
+     WHERE t.status = ?2 AND t.status IN ('pending_on_customer', 'resolved')
+       AND NOT EXISTS (SELECT 1 FROM automation_runs r
+                       WHERE r.ticket_id = t.id AND r.rule = ?1 AND r.since = t.status_since)
+     ORDER BY t.status_since LIMIT 1";
 
 fn ids(
     db: &impl Db,
@@ -348,4 +376,41 @@ fn one(
         .prepare_cached(&format!("SELECT {TICKET_COLS} FROM tickets {clause}"))?
         .query_row(params, rows::ticket)
         .optional()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// How SQLite means to run `sql` (EXPLAIN QUERY PLAN), on the schema
+    /// and connection settings the server uses.
+    fn plan(sql: &str) -> Vec<String> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("plan.db");
+        let mut conn = super::super::create_conn(&path, super::super::Durability::Normal).unwrap();
+        super::super::migrations::migrate(&mut conn).unwrap();
+        let mut st = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let unbound = vec![rusqlite::types::Value::Null; st.parameter_count()];
+        st.query_map(rusqlite::params_from_iter(unbound), |r| r.get(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    /// The scheduler asks these every time it runs: they read the partial
+    /// index on (status, status_since), not every ticket.
+    #[test]
+    fn the_automation_queries_read_the_status_index() {
+        for sql in [AUTOMATION_DUE, NEXT_AUTOMATION] {
+            let plan = plan(sql);
+            assert!(
+                plan[0].contains("USING COVERING INDEX tickets_status_since (status=?"),
+                "{plan:?}"
+            );
+            assert!(
+                plan.iter().all(|step| !step.contains("TEMP B-TREE")),
+                "{plan:?}"
+            );
+        }
+    }
 }

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use rusqlite::{Connection, params};
 use shared::{Event, EventEnvelope, Seq, Timestamp};
-use tokio::sync::{Notify, broadcast, mpsc, oneshot};
+use tokio::sync::{Notify, broadcast, mpsc, oneshot, watch};
 
 use super::{Clock, StoreError, StreamEvent, WriterMsg};
 
@@ -168,20 +168,16 @@ fn agent_of(event: &Event) -> Option<shared::AgentId> {
 pub(crate) fn spawn(
     conn: Connection,
     rx: mpsc::Receiver<WriterMsg>,
-    fanout: broadcast::Sender<Arc<StreamEvent>>,
-    head: Arc<AtomicU64>,
+    signals: Signals,
     clock: Arc<dyn Clock>,
-    outbox: Arc<Notify>,
 ) -> Result<std::thread::JoinHandle<()>, StoreError> {
     std::thread::Builder::new()
         .name("store-writer".into())
         .spawn(move || {
             Writer {
                 conn,
-                fanout,
-                head,
+                signals,
                 clock,
-                outbox,
                 data_version: std::cell::Cell::new(-1),
             }
             .run(rx)
@@ -189,12 +185,22 @@ pub(crate) fn spawn(
         .map_err(|e| StoreError::Panicked(format!("cannot start the writer thread: {e}")))
 }
 
+/// What the writer tells the rest of the process after a commit.
+pub(super) struct Signals {
+    /// The committed events, to every subscriber.
+    pub fanout: broadcast::Sender<Arc<StreamEvent>>,
+    /// The newest published seq.
+    pub head: Arc<AtomicU64>,
+    /// An outbox row was queued or re-timed.
+    pub outbox: Arc<Notify>,
+    /// A row changed (see `Store::changes`).
+    pub changed: watch::Sender<u64>,
+}
+
 struct Writer {
     conn: Connection,
-    fanout: broadcast::Sender<Arc<StreamEvent>>,
-    head: Arc<AtomicU64>,
+    signals: Signals,
     clock: Arc<dyn Clock>,
-    outbox: Arc<Notify>,
     /// SQLite's `data_version` when last polled.
     data_version: std::cell::Cell<i64>,
 }
@@ -248,18 +254,23 @@ impl Writer {
 
     fn run_batch(&self, batch: Vec<Job>) {
         let mut done: Vec<Completion> = Vec::with_capacity(batch.len());
+        let changes = self.conn.total_changes();
         let outcome = self.transaction(batch, &mut done);
         match outcome {
             Ok((events, outbox)) => {
+                let signals = &self.signals;
                 if outbox {
-                    self.outbox.notify_one();
+                    signals.outbox.notify_one();
+                }
+                if self.conn.total_changes() != changes || !events.is_empty() {
+                    signals.changed.send_modify(|n| *n = n.wrapping_add(1));
                 }
                 if let Some(last) = events.last() {
-                    self.head.store(last.seq.0, Ordering::Release);
+                    signals.head.store(last.seq.0, Ordering::Release);
                 }
                 for e in events {
                     // No subscribers is fine: the log has it.
-                    let _ = self.fanout.send(e);
+                    let _ = signals.fanout.send(e);
                 }
                 for d in done {
                     d(Ok(()));
@@ -333,7 +344,7 @@ impl Writer {
     }
 
     fn external_events(&self, db_head: u64) -> Result<Vec<Arc<StreamEvent>>, StoreError> {
-        let published = self.head.load(Ordering::Acquire);
+        let published = self.signals.head.load(Ordering::Acquire);
         if db_head <= published {
             return Ok(Vec::new());
         }
@@ -383,6 +394,32 @@ mod tests {
         let mut opts = StoreOptions::new(dir.path().join("w.db"));
         opts.durability = Durability::Normal;
         (dir, Store::open(opts).unwrap())
+    }
+
+    /// The scheduler sleeps on `changes`: a run that found nothing to do
+    /// must not wake it again, or an idle desk would tick every second.
+    #[tokio::test]
+    async fn only_a_commit_that_changed_rows_moves_the_change_counter() {
+        let (_dir, store) = store();
+        let mut changes = store.changes();
+        changes.borrow_and_update();
+        store
+            .write(|ctx| outbox::due(ctx, ctx.now, 10))
+            .await
+            .unwrap();
+        assert!(!changes.has_changed().unwrap(), "a read-only job");
+        store
+            .write(|ctx| outbox::enqueue_text(ctx, 5, "hi", None))
+            .await
+            .unwrap();
+        assert!(changes.has_changed().unwrap(), "a queued message");
+        changes.borrow_and_update();
+        // Seen; quiet again.
+        store
+            .write(|ctx| outbox::due(ctx, ctx.now, 10))
+            .await
+            .unwrap();
+        assert!(!changes.has_changed().unwrap());
     }
 
     #[tokio::test]

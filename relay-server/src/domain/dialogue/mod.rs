@@ -24,7 +24,7 @@ use super::desk::{Desk, StopRule};
 use super::i18n::Lang;
 use super::intake::{self, Inbound, Sender};
 use super::{DomainError, notify, outbox, ticket, wording};
-use crate::store::{self, WriteCtx, conversations, rows};
+use crate::store::{self, Db, WriteCtx, conversations, rows};
 
 /// A customer pressed an inline button.
 #[derive(Debug, Clone)]
@@ -508,8 +508,20 @@ fn kb_answer(
 /// the customer's words: they never agreed to our keeping them.
 const CONSENT_WAIT: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 
-/// Once a second: held notifications that are due, follow-ups, and
-/// conversations the customer walked away from. Returns how many things
+/// When `tick` next has something to do.
+pub fn next_due(db: &impl Db, desk: &Desk) -> Result<Option<Timestamp>, DomainError> {
+    let consent = Stage::Consent.as_str();
+    let never = conversations::least_recently_touched(db, consent, false)?;
+    let idle = conversations::least_recently_touched(db, consent, true)?;
+    Ok(Timestamp::earliest([
+        notify::next_release(db)?,
+        never.map(|t| t + CONSENT_WAIT),
+        idle.map(|t| t + desk.bot.abandon_after),
+    ]))
+}
+
+/// Held notifications that are due, follow-ups, and conversations the
+/// customer walked away from. Returns how many things
 /// it did.
 pub fn tick(ctx: &mut WriteCtx<'_>, desk: &Desk) -> Result<usize, DomainError> {
     let mut done = notify::release_due(ctx, desk)?;
