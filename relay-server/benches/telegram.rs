@@ -477,15 +477,18 @@ async fn cpu() {
     tokio::time::sleep(idle_window).await;
     let idle = (p.cpu() - c0) / idle_window.as_secs_f64();
     let c0 = p.cpu();
+    let s0 = sim.stats();
     let start = Instant::now();
     for i in 0..BURST {
         sim.send_text(1 + i % USERS, &format!("b-{i}"));
     }
     p.wait_filed(USERS + BURST).await;
     let burst = (p.cpu() - c0, start.elapsed());
+    let s1 = sim.stats();
     tokio::time::sleep(Duration::from_secs(3)).await;
     let n = (RATE * STEADY_SECS) as i64;
     let c0 = p.cpu();
+    let s2 = sim.stats();
     let start = Instant::now();
     let mut tick = tokio::time::interval(Duration::from_micros(1_000_000 / RATE));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
@@ -495,6 +498,7 @@ async fn cpu() {
     }
     p.wait_filed(USERS + BURST + n).await;
     let steady = (p.cpu() - c0, start.elapsed());
+    let s3 = sim.stats();
     let per_k = |cpu: f64, n: i64| cpu / n as f64 * 1000.0;
     println!("cpu: idle {:.3}% of a core ({idle_window:?})", idle * 100.0);
     println!(
@@ -509,6 +513,14 @@ async fn cpu() {
         steady.1,
         per_k(steady.0, n),
         per_k(steady.0, n) / per_k(burst.0, BURST)
+    );
+    // How many answers the messages came in, and what the bot sent back.
+    println!(
+        "cpu: getUpdates answered: {} in the burst, {} in the steady part; messages sent: {} and {}",
+        s1.get_updates - s0.get_updates,
+        s3.get_updates - s2.get_updates,
+        s1.sent - s0.sent,
+        s3.sent - s2.sent,
     );
 }
 
