@@ -197,7 +197,7 @@ pub fn reassign_due(ctx: &mut WriteCtx<'_>, desk: &Desk) -> Result<usize, Domain
         let after = desk
             .queues
             .config(&t.queue)
-            .and_then(|q| q.reassign_after_ms)
+            .and_then(|q| q.reassign_after)
             .unwrap_or_default();
         let q = t.queue.clone();
         let cands = store::agents::candidates(ctx, &q)?;

@@ -49,7 +49,7 @@ fn apply(
     rule: &Automation,
     t: &mut Ticket,
 ) -> Result<(), DomainError> {
-    let waited = hours::short_duration(rule.after);
+    let waited = hours::short(rule.after);
     match rule.action {
         Do::Remind => {
             let customer = rows::load_customer(ctx, t.customer_id)?

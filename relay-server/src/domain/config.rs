@@ -45,54 +45,55 @@ impl Desk {
 }
 
 /// The longest SLA target accepted (a typo such as "400d" is refused).
-const MAX_TARGET_MS: i64 = 90 * 86_400_000;
+const MAX_TARGET: Duration = Duration::from_secs(90 * 86_400);
 
-fn duration(what: &str, s: &str) -> Result<i64, String> {
-    let ms = hours::duration_ms(s).map_err(|e| format!("{what}: {e}"))?;
-    if ms > MAX_TARGET_MS {
+fn duration(what: &str, s: &str) -> Result<Duration, String> {
+    let d = hours::duration(s).map_err(|e| format!("{what}: {e}"))?;
+    if d > MAX_TARGET {
         return Err(format!("{what}: {s:?} is longer than 90 days"));
     }
-    Ok(ms)
+    Ok(d)
 }
 
-fn optional(what: &str, s: &str) -> Result<Option<i64>, String> {
+fn optional(what: &str, s: &str) -> Result<Option<Duration>, String> {
     if s.trim().is_empty() || s.trim() == "0" {
         return Ok(None);
     }
     duration(what, s).map(Some)
 }
 
-fn target(what: &str, s: &str) -> Result<i64, String> {
-    let ms = duration(what, s)?;
-    if ms < 1000 {
+fn target(what: &str, s: &str) -> Result<Duration, String> {
+    let d = duration(what, s)?;
+    if d < Duration::from_secs(1) {
         return Err(format!("{what}: a target must be at least 1s"));
     }
-    Ok(ms)
+    Ok(d)
 }
 
 fn policy(at: &str, base: &Policy, t: &TargetSettings) -> Result<Policy, String> {
     Ok(Policy {
-        first_reply_ms: match &t.first_reply {
+        first_reply: match &t.first_reply {
             Some(s) => target(&format!("{at}.first_reply"), s)?,
-            None => base.first_reply_ms,
+            None => base.first_reply,
         },
-        next_reply_ms: match &t.next_reply {
+        next_reply: match &t.next_reply {
             Some(s) => target(&format!("{at}.next_reply"), s)?,
-            None => base.next_reply_ms,
+            None => base.next_reply,
         },
-        update_ms: match &t.update_every {
+        update: match &t.update_every {
             Some(s) => optional(&format!("{at}.update_every"), s)?,
-            None => base.update_ms,
+            None => base.update,
         },
-        resolution_ms: match &t.resolution {
+        resolution: match &t.resolution {
             Some(s) => target(&format!("{at}.resolution"), s)?,
-            None => base.resolution_ms,
+            None => base.resolution,
         },
     })
 }
 
-fn minutes(ms: i64) -> u32 {
-    u32::try_from((ms + 59_999) / 60_000).unwrap_or(u32::MAX)
+/// Whole minutes, rounded up.
+fn minutes(d: Duration) -> u32 {
+    u32::try_from(d.as_millis().div_ceil(60_000)).unwrap_or(u32::MAX)
 }
 
 impl Queues {
@@ -132,10 +133,10 @@ impl Queues {
             }
             let at = format!("queues.{id}");
             let base = Policy {
-                first_reply_ms: target(&format!("{at}.first_reply"), &q.first_reply)?,
-                next_reply_ms: target(&format!("{at}.next_reply"), &q.next_reply)?,
-                update_ms: optional(&format!("{at}.update_every"), &q.update_every)?,
-                resolution_ms: target(&format!("{at}.resolution"), &q.resolution)?,
+                first_reply: target(&format!("{at}.first_reply"), &q.first_reply)?,
+                next_reply: target(&format!("{at}.next_reply"), &q.next_reply)?,
+                update: optional(&format!("{at}.update_every"), &q.update_every)?,
+                resolution: target(&format!("{at}.resolution"), &q.resolution)?,
             };
             let mut policies = [base; 4];
             for (name, t) in &q.priorities {
@@ -163,7 +164,7 @@ impl Queues {
                     .collect::<Result<Vec<_>, _>>()?,
                 None => default_warn.clone(),
             };
-            warn_before.retain(|w| *w > 0);
+            warn_before.retain(|w| !w.is_zero());
             warn_before.sort_unstable_by(|a, b| b.cmp(a));
             warn_before.dedup();
             let actions = |what: &str, list: &[String]| {
@@ -175,9 +176,9 @@ impl Queues {
                 wire: Queue {
                     id: QueueId::new(id),
                     name: q.name.clone(),
-                    first_reply_minutes: minutes(base.first_reply_ms),
-                    next_reply_minutes: minutes(base.next_reply_ms),
-                    resolution_minutes: minutes(base.resolution_ms),
+                    first_reply_minutes: minutes(base.first_reply),
+                    next_reply_minutes: minutes(base.next_reply),
+                    resolution_minutes: minutes(base.resolution),
                 },
                 policies,
                 calendar,
@@ -191,7 +192,7 @@ impl Queues {
                     settings::AssignMode::Manual => AssignMode::Manual,
                 },
                 overflow: (!q.overflow.is_empty()).then(|| QueueId::new(&q.overflow)),
-                reassign_after_ms: optional(&format!("{at}.reassign_after"), &q.reassign_after)?,
+                reassign_after: optional(&format!("{at}.reassign_after"), &q.reassign_after)?,
             });
         }
         // Queues named by other queues must exist.

@@ -47,18 +47,18 @@ pub fn fire_due(ctx: &mut WriteCtx<'_>, desk: &Desk) -> Result<usize, DomainErro
             };
             let mut clocks = sla::load(ctx, id, &q.calendar)?;
             let raised = clocks.iter_mut().find_map(|c| {
-                let (level, lead_ms) = c.alert_due(&q.warn_before, ctx.now)?;
-                Some((c.clone(), level, lead_ms))
+                let (level, lead) = c.alert_due(&q.warn_before, ctx.now)?;
+                Some((c.clone(), level, lead))
             });
             store::sla::set_alert(ctx, id, sla::next_alert(&clocks, &q.warn_before))?;
-            let Some((clock, level, lead_ms)) = raised else {
+            let Some((clock, level, lead)) = raised else {
                 break;
             };
             store::sla::save_clock(ctx, id, &clock.stored())?;
             let r = Raised {
                 target: clock.target,
                 level,
-                lead_ms,
+                lead,
                 due: clock.due.unwrap_or(ctx.now),
                 actions: match level {
                     SlaLevel::Warning => q.on_warning.clone(),
@@ -76,7 +76,8 @@ pub fn fire_due(ctx: &mut WriteCtx<'_>, desk: &Desk) -> Result<usize, DomainErro
 struct Raised {
     target: SlaTarget,
     level: SlaLevel,
-    lead_ms: Option<i64>,
+    /// How long before the due time a warning comes.
+    lead: Option<std::time::Duration>,
     due: Timestamp,
     actions: Vec<Action>,
 }
@@ -94,7 +95,9 @@ fn alert(ctx: &mut WriteCtx<'_>, desk: &Desk, mut t: Ticket, r: Raised) -> Resul
         target: r.target,
         level: r.level,
         due: r.due,
-        lead_ms: r.lead_ms,
+        lead_ms: r
+            .lead
+            .map(|l| i64::try_from(l.as_millis()).unwrap_or(i64::MAX)),
         assignee: t.assignee,
         actions: r.actions.iter().map(Action::label).collect(),
     };
@@ -117,7 +120,7 @@ fn alert_text(ctx: &WriteCtx<'_>, a: &SlaAlert) -> Result<String, DomainError> {
             "⚠️ SLA warning: #{} ({}) {what} due in {} ({when} UTC) · {who}",
             a.number,
             a.queue,
-            hours::short_duration(a.due.since(ctx.now))
+            hours::short(a.due.since(ctx.now))
         ),
         SlaLevel::Breach => format!(
             "🔴 SLA breach: #{} ({}) {what} was due {when} UTC · {who}",

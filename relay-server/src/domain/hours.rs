@@ -184,9 +184,14 @@ impl Calendar {
             .map(move |&(a, b)| (instant(date, a, &self.tz).0, instant(date, b, &self.tz).0))
     }
 
-    /// Business time between `from` and `to`, in milliseconds (0 when
-    /// `to` is not after `from`).
-    pub fn business_ms(&self, from: Timestamp, to: Timestamp) -> i64 {
+    /// Business time between `from` and `to` (zero when `to` is not
+    /// after `from`).
+    pub fn business_time(&self, from: Timestamp, to: Timestamp) -> Duration {
+        Duration::from_millis(self.business_ms(from, to).unsigned_abs())
+    }
+
+    /// `business_time` in the milliseconds timestamps count in.
+    fn business_ms(&self, from: Timestamp, to: Timestamp) -> i64 {
         if to.0 <= from.0 {
             return 0;
         }
@@ -211,11 +216,12 @@ impl Calendar {
         total
     }
 
-    /// The instant at which `ms` of business time have passed since
-    /// `from`. With `ms` 0 that is `from` itself, open or not. A calendar
-    /// that does not open within ten years counts wall time instead.
-    pub fn add_business(&self, from: Timestamp, ms: i64) -> Timestamp {
-        if ms <= 0 {
+    /// The instant at which `business` time has passed since `from`.
+    /// With zero that is `from` itself, open or not. A calendar that does
+    /// not open within ten years counts wall time instead.
+    pub fn add_business(&self, from: Timestamp, business: Duration) -> Timestamp {
+        let ms = i64::try_from(business.as_millis()).unwrap_or(i64::MAX);
+        if ms == 0 {
             return from;
         }
         if self.always_open() {
@@ -332,11 +338,11 @@ impl Quiet {
     }
 }
 
-/// "90s", "15m", "72h", "2d" (or "0") in milliseconds.
-pub fn duration_ms(s: &str) -> Result<i64, String> {
+/// "90s", "15m", "72h", "2d" (or "0"), up to ten years.
+pub fn duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
     if s == "0" {
-        return Ok(0);
+        return Ok(Duration::ZERO);
     }
     let bad = || format!("{s:?} is not a duration (a number and s, m, h or d: \"15m\")");
     let unit = s.chars().last().ok_or_else(bad)?;
@@ -344,32 +350,23 @@ pub fn duration_ms(s: &str) -> Result<i64, String> {
         .trim()
         .parse()
         .map_err(|_| bad())?;
-    let ms = match unit {
-        's' => 1000,
-        'm' => 60_000,
-        'h' => 3_600_000,
-        'd' => 86_400_000,
+    let secs: u64 = match unit {
+        's' => 1,
+        'm' => 60,
+        'h' => 3600,
+        'd' => 86_400,
         _ => return Err(bad()),
     };
-    if !(0..=3650 * 86_400_000 / ms).contains(&n) {
+    let n = u64::try_from(n).map_err(|_| bad())?;
+    if n > 3650 * 86_400 / secs {
         return Err(bad());
     }
-    Ok(n * ms)
-}
-
-/// "90s", "15m", "72h", "2d" (or "0").
-pub fn duration(s: &str) -> Result<Duration, String> {
-    duration_ms(s).map(|ms| Duration::from_millis(ms as u64))
+    Ok(Duration::from_secs(n * secs))
 }
 
 /// A duration as people write it: "45s", "20m", "1h 30m", "2d 4h".
-pub fn short_duration(d: Duration) -> String {
-    short(i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
-
-/// A duration as people write it: "45s", "20m", "1h 30m", "2d 4h".
-pub fn short(ms: i64) -> String {
-    let s = ms.max(0) / 1000;
+pub fn short(d: Duration) -> String {
+    let s = d.as_secs();
     let (d, h, m) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60);
     match (d, h, m) {
         (0, 0, 0) => format!("{s}s"),
@@ -482,11 +479,11 @@ mod tests {
 
     #[test]
     fn durations_read_like_people_write_them() {
-        assert_eq!(duration_ms("90s"), Ok(90_000));
-        assert_eq!(duration_ms("72h"), Ok(72 * 3_600_000));
-        assert_eq!(duration_ms("0"), Ok(0));
+        assert_eq!(duration("90s"), Ok(Duration::from_millis(90_000)));
+        assert_eq!(duration("72h"), Ok(Duration::from_millis(72 * 3_600_000)));
+        assert_eq!(duration("0"), Ok(Duration::ZERO));
         for bad in ["", "h", "15", "15x", "-3m", "1.5h"] {
-            assert!(duration_ms(bad).is_err(), "{bad:?}");
+            assert!(duration(bad).is_err(), "{bad:?}");
         }
     }
 

@@ -282,12 +282,7 @@ pub fn announce(ctx: &mut WriteCtx<'_>, desk: &Desk, t: &Ticket) -> Result<(), D
     let due = t
         .sla
         .first_reply_due
-        .map(|d| {
-            format!(
-                ", first reply due in {}",
-                hours::short_duration(d.since(ctx.now))
-            )
-        })
+        .map(|d| format!(", first reply due in {}", hours::short(d.since(ctx.now))))
         .unwrap_or_default();
     outbox::staff_post(
         ctx,

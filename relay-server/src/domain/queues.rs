@@ -2,6 +2,7 @@
 //! calendars, warning lead times, escalation actions and assignment rules.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use shared::{Priority, Queue, QueueId, SlaTarget};
 
@@ -12,25 +13,37 @@ use super::hours::Calendar;
 /// next start then recomputes every open ticket's deadlines.
 pub const SLA_RULES_VERSION: u32 = 1;
 
-/// SLA budgets of one queue and priority, in business milliseconds.
+/// SLA budgets of one queue and priority, in business time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Policy {
-    pub first_reply_ms: i64,
-    pub next_reply_ms: i64,
+    pub first_reply: Duration,
+    pub next_reply: Duration,
     /// `None`: no periodic-update clock.
-    pub update_ms: Option<i64>,
-    pub resolution_ms: i64,
+    pub update: Option<Duration>,
+    pub resolution: Duration,
 }
 
 impl Policy {
     /// The budget of a target; `None` when the policy has no such clock.
-    pub fn budget(&self, target: SlaTarget) -> Option<i64> {
+    pub fn budget(&self, target: SlaTarget) -> Option<Duration> {
         match target {
-            SlaTarget::FirstReply => Some(self.first_reply_ms),
-            SlaTarget::NextReply => Some(self.next_reply_ms),
-            SlaTarget::Update => self.update_ms,
-            SlaTarget::Resolution => Some(self.resolution_ms),
+            SlaTarget::FirstReply => Some(self.first_reply),
+            SlaTarget::NextReply => Some(self.next_reply),
+            SlaTarget::Update => self.update,
+            SlaTarget::Resolution => Some(self.resolution),
         }
+    }
+
+    /// How the fingerprint spells it (kept as it was when the budgets were
+    /// milliseconds, so that this change alone recomputes nothing).
+    fn fingerprint(&self) -> String {
+        format!(
+            "Policy {{ first_reply_ms: {}, next_reply_ms: {}, update_ms: {:?}, resolution_ms: {} }}",
+            self.first_reply.as_millis(),
+            self.next_reply.as_millis(),
+            self.update.map(|u| u.as_millis()),
+            self.resolution.as_millis()
+        )
     }
 }
 
@@ -95,8 +108,8 @@ pub struct QueueConfig {
     pub wire: Queue,
     pub(super) policies: [Policy; 4],
     pub calendar: Arc<Calendar>,
-    /// Lead times of warnings, longest first, in milliseconds.
-    pub warn_before: Vec<i64>,
+    /// Lead times of warnings, longest first.
+    pub warn_before: Vec<Duration>,
     pub on_warning: Vec<Action>,
     pub on_breach: Vec<Action>,
     /// New tickets are posted to the staff chat.
@@ -106,7 +119,7 @@ pub struct QueueConfig {
     pub overflow: Option<QueueId>,
     /// An assignee who owes a reply this long (business time) loses the
     /// ticket to another agent.
-    pub reassign_after_ms: Option<i64>,
+    pub reassign_after: Option<Duration>,
 }
 
 impl QueueConfig {
@@ -155,12 +168,14 @@ impl Queues {
             SLA_RULES_VERSION
         );
         for q in &self.configs {
+            let policies: Vec<String> = q.policies.iter().map(Policy::fingerprint).collect();
+            let leads: Vec<u128> = q.warn_before.iter().map(Duration::as_millis).collect();
             out.push_str(&format!(
-                "\n{} {:?} {} {:?}",
+                "\n{} [{}] {} {:?}",
                 q.wire.id,
-                q.policies,
+                policies.join(", "),
                 q.calendar.fingerprint(),
-                q.warn_before
+                leads
             ));
         }
         out
@@ -178,15 +193,16 @@ mod tests {
             .unwrap()
             .queues;
         let l1 = q.config(&QueueId::new("L1")).unwrap();
-        assert_eq!(l1.policy(Priority::Normal).first_reply_ms, 15 * 60_000);
-        assert_eq!(l1.policy(Priority::Normal).resolution_ms, 4 * 3_600_000);
+        let min = |m: u64| Duration::from_secs(60 * m);
+        assert_eq!(l1.policy(Priority::Normal).first_reply, min(15));
+        assert_eq!(l1.policy(Priority::Normal).resolution, min(4 * 60));
         let l2 = q.config(&QueueId::new("L2")).unwrap();
-        assert_eq!(l2.policy(Priority::Normal).first_reply_ms, 30 * 60_000);
-        assert_eq!(l2.policy(Priority::Normal).resolution_ms, 24 * 3_600_000);
+        assert_eq!(l2.policy(Priority::Normal).first_reply, min(30));
+        assert_eq!(l2.policy(Priority::Normal).resolution, min(24 * 60));
         let vip = q.config(&QueueId::new("VIP")).unwrap();
-        assert_eq!(vip.policy(Priority::Normal).first_reply_ms, 5 * 60_000);
+        assert_eq!(vip.policy(Priority::Normal).first_reply, min(5));
         assert!(vip.announce);
-        assert_eq!(vip.warn_before, vec![5 * 60_000, 60_000]);
+        assert_eq!(vip.warn_before, vec![min(5), min(1)]);
         let sec = q.config(&QueueId::new("SECURITY")).unwrap();
         assert!(sec.announce);
         assert!(sec.on_breach.contains(&Action::AlertLead));

@@ -10,6 +10,8 @@
 //! ticket inside a write job, and `recompute_all` after a calendar or
 //! policy change.
 
+use std::time::Duration;
+
 use shared::*;
 
 use super::DomainError;
@@ -73,7 +75,7 @@ pub fn want(t: &Facts, target: SlaTarget, policy: &Policy) -> Want {
             (Some(_), Some(since)) if !finished && !pending => Want::Run(since),
             _ => Want::Off,
         },
-        SlaTarget::Update => match (policy.update_ms, t.first_reply_at) {
+        SlaTarget::Update => match (policy.update, t.first_reply_at) {
             (Some(_), Some(first))
                 if t.status == TicketStatus::Open && t.waiting_since.is_none() =>
             {
@@ -90,9 +92,9 @@ pub fn want(t: &Facts, target: SlaTarget, policy: &Policy) -> Want {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Clock {
     pub target: SlaTarget,
-    pub budget_ms: i64,
+    pub budget: Duration,
     /// Business time used before `running_since`.
-    pub used_ms: i64,
+    pub used: Duration,
     /// Start of this cycle (a new customer message starts a new next-reply
     /// cycle, a new human reply a new update cycle).
     pub started_at: Timestamp,
@@ -110,14 +112,14 @@ pub struct Clock {
 }
 
 impl Clock {
-    fn start(target: SlaTarget, budget_ms: i64, start: Timestamp, cal: &Calendar) -> Clock {
+    fn start(target: SlaTarget, budget: Duration, start: Timestamp, cal: &Calendar) -> Clock {
         Clock {
             target,
-            budget_ms,
-            used_ms: 0,
+            budget,
+            used: Duration::ZERO,
             started_at: start,
             running_since: Some(start),
-            due: Some(cal.add_business(start, budget_ms)),
+            due: Some(cal.add_business(start, budget)),
             stopped_at: None,
             breached_at: None,
             warned: 0,
@@ -132,13 +134,9 @@ impl Clock {
         self.stopped_at.is_some()
     }
 
-    /// Business time left (negative once overdue) at `now`.
-    pub fn remaining_ms(&self, cal: &Calendar, now: Timestamp) -> i64 {
-        let ran = match self.running_since {
-            Some(since) => cal.business_ms(since, now),
-            None => 0,
-        };
-        self.budget_ms - self.used_ms - ran
+    /// Business time left before the budget is used up (zero once it is).
+    fn left(&self) -> Duration {
+        self.budget.saturating_sub(self.used)
     }
 
     /// The clock after the ticket's state asked for `want`, with the
@@ -147,12 +145,12 @@ impl Clock {
         clock: Option<Clock>,
         target: SlaTarget,
         want: Want,
-        budget: Option<i64>,
+        budget: Option<Duration>,
         cal: &Calendar,
         now: Timestamp,
     ) -> Option<Clock> {
         let want = if budget.is_none() { Want::Off } else { want };
-        let budget = budget.unwrap_or(0);
+        let budget = budget.unwrap_or_default();
         let mut c = match (clock, want) {
             (None, Want::Off) => return None,
             (Some(mut c), Want::Off) => {
@@ -165,7 +163,7 @@ impl Clock {
                 Clock::start(target, budget, start.min(now), cal)
             }
         };
-        c.budget_ms = budget;
+        c.budget = budget;
         match want {
             Want::Pause(_) => c.pause(cal, now),
             Want::Run(_) => {
@@ -184,13 +182,13 @@ impl Clock {
     /// have changed).
     pub fn reschedule(&mut self, cal: &Calendar) {
         if let Some(since) = self.running_since {
-            self.due = Some(cal.add_business(since, self.budget_ms - self.used_ms));
+            self.due = Some(cal.add_business(since, self.left()));
         }
     }
 
     /// Warnings whose time is again ahead (the due time moved later) are
     /// raised again when it comes.
-    pub fn rearm(&mut self, warn_before: &[i64], now: Timestamp) {
+    pub fn rearm(&mut self, warn_before: &[Duration], now: Timestamp) {
         if self.breached_at.is_none() {
             let stage = self.stage(now, self.leads(warn_before));
             self.warned = self.warned.min(stage as u8);
@@ -203,7 +201,7 @@ impl Clock {
             self.reschedule(cal);
         }
         if let Some(since) = self.running_since.take() {
-            self.used_ms += cal.business_ms(since, now);
+            self.used += cal.business_time(since, now);
             self.note_late_breach(now);
             self.due = None;
         }
@@ -229,32 +227,32 @@ impl Clock {
     }
 
     /// The lead times this clock uses: those shorter than its budget.
-    pub fn leads<'a>(&self, warn_before: &'a [i64]) -> &'a [i64] {
+    pub fn leads<'a>(&self, warn_before: &'a [Duration]) -> &'a [Duration] {
         let skip = warn_before
             .iter()
-            .take_while(|l| **l >= self.budget_ms)
+            .take_while(|l| **l >= self.budget)
             .count();
         &warn_before[skip..]
     }
 
     /// How many of `leads` (longest first) have passed at `now`.
-    fn stage(&self, now: Timestamp, leads: &[i64]) -> usize {
+    fn stage(&self, now: Timestamp, leads: &[Duration]) -> usize {
         match self.due {
-            Some(due) => leads.iter().take_while(|l| due.0 - **l <= now.0).count(),
+            Some(due) => leads.iter().take_while(|l| due - **l <= now).count(),
             None => 0,
         }
     }
 
     /// When the timer must look at this clock next: its next warning or
     /// its breach; `None` when it is not running or already breached.
-    pub fn next_alert(&self, warn_before: &[i64]) -> Option<Timestamp> {
+    pub fn next_alert(&self, warn_before: &[Duration]) -> Option<Timestamp> {
         if !self.running() || self.breached_at.is_some() {
             return None;
         }
         let due = self.due?;
         let leads = self.leads(warn_before);
         Some(match leads.get(self.warned as usize) {
-            Some(lead) => Timestamp(due.0 - lead),
+            Some(lead) => due - *lead,
             None => due,
         })
     }
@@ -263,9 +261,9 @@ impl Clock {
     /// the breach, or the latest warning passed (older ones are skipped).
     pub fn alert_due(
         &mut self,
-        warn_before: &[i64],
+        warn_before: &[Duration],
         now: Timestamp,
-    ) -> Option<(SlaLevel, Option<i64>)> {
+    ) -> Option<(SlaLevel, Option<Duration>)> {
         if !self.running() || self.breached_at.is_some() {
             return None;
         }
@@ -308,8 +306,9 @@ impl Clock {
             target: self.target,
             status,
             due: self.due.filter(|_| self.running()),
+            // Negative for a clock paused after its due time.
             remaining_ms: (!self.running() && !self.stopped())
-                .then_some(self.budget_ms - self.used_ms),
+                .then(|| millis(self.budget) - millis(self.used)),
             at: match status {
                 SlaStatus::Missed => self.breached_at,
                 SlaStatus::Met => self.stopped_at,
@@ -338,7 +337,7 @@ pub fn deadlines(clocks: &[Clock]) -> SlaDeadlines {
 
 /// When the timer must look at a ticket next: the earliest warning or
 /// breach of its clocks.
-pub fn next_alert(clocks: &[Clock], warn_before: &[i64]) -> Option<Timestamp> {
+pub fn next_alert(clocks: &[Clock], warn_before: &[Duration]) -> Option<Timestamp> {
     clocks
         .iter()
         .filter_map(|c| c.next_alert(warn_before))
@@ -368,8 +367,8 @@ impl Clock {
     pub fn unscheduled(c: &StoredClock) -> Clock {
         Clock {
             target: c.target,
-            budget_ms: c.budget_ms,
-            used_ms: c.used_ms,
+            budget: ms(c.budget_ms),
+            used: ms(c.used_ms),
             started_at: c.started_at,
             running_since: c.running_since,
             due: None,
@@ -390,8 +389,8 @@ impl Clock {
     pub fn stored(&self) -> StoredClock {
         StoredClock {
             target: self.target,
-            budget_ms: self.budget_ms,
-            used_ms: self.used_ms,
+            budget_ms: millis(self.budget),
+            used_ms: millis(self.used),
             started_at: self.started_at,
             running_since: self.running_since,
             stopped_at: self.stopped_at,
@@ -399,6 +398,15 @@ impl Clock {
             warned: self.warned,
         }
     }
+}
+
+/// The store keeps business time in milliseconds.
+fn ms(stored: i64) -> Duration {
+    Duration::from_millis(stored.max(0).unsigned_abs())
+}
+
+fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
 /// A ticket's stored clocks, due times on `cal`.

@@ -61,7 +61,7 @@ pub fn schedule_reassign(
         t.waiting_since,
         queues
             .config(&t.queue)
-            .and_then(|q| q.reassign_after_ms.map(|ms| (q, ms))),
+            .and_then(|q| q.reassign_after.map(|after| (q, after))),
     ) {
         (Some(_), Some(since), Some((q, after)))
             if matches!(t.status, TicketStatus::New | TicketStatus::Open) =>

@@ -26,7 +26,7 @@ const TELEGRAM_DOWNLOAD_MAX: u64 = 20 * 1024 * 1024;
 /// Uploads of one agent waiting to be sent, at most.
 const MAX_WAITING_UPLOADS: u64 = 20;
 /// An upload not sent within this long is removed.
-const STALE_UPLOAD_MS: i64 = 24 * 3_600_000;
+const STALE_UPLOAD: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 
 fn refuse(status: StatusCode, why: impl Into<String>) -> Response {
     let body = serde_json::json!({ "error": why.into() }).to_string();
@@ -97,7 +97,7 @@ pub async fn upload(
     // Uploads not sent within a day are forgotten; an agent has a bounded
     // number waiting, so no token can fill the disk.
     let files = app.files.clone();
-    let before = shared::Timestamp(app.store.now().0 - STALE_UPLOAD_MS);
+    let before = app.store.now() - STALE_UPLOAD;
     let agent_id = agent.id;
     let waiting = app
         .store

@@ -18,7 +18,6 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use shared::Timestamp;
 use shared::{Attachment, AttachmentKind};
 use teloxide::payloads::{SendDocumentSetters, SendMessageSetters, SendPhotoSetters};
 use teloxide::requests::{Request, Requester};
@@ -177,7 +176,7 @@ async fn record(store: &Store, d: &Due, outcome: Outcome, shutdown: &Cancellatio
             Arc::new(move |ctx| outbox::delivered(ctx, id, tg)),
         ),
         Outcome::RetryAfter(s) => {
-            let at = Timestamp(now.0 + s as i64 * 1000);
+            let at = now + Duration::from_secs(s);
             let why = format!("Telegram asked to wait {s} s");
             (
                 Hold::Chat(Duration::from_secs(s)),
@@ -186,7 +185,7 @@ async fn record(store: &Store, d: &Due, outcome: Outcome, shutdown: &Cancellatio
         }
         Outcome::Transient(why) | Outcome::Unknown(why) if attempts < MAX_ATTEMPTS => {
             let wait = Duration::from_secs(1 << attempts.min(8)).min(Duration::from_secs(300));
-            let at = Timestamp(now.0 + wait.as_millis() as i64);
+            let at = now + wait;
             tracing::warn!(
                 chat,
                 attempts,
@@ -218,9 +217,10 @@ async fn record(store: &Store, d: &Due, outcome: Outcome, shutdown: &Cancellatio
         ),
         Outcome::BotDown(why) => {
             tracing::error!("telegram: {why}; sending paused for a minute");
-            let at = Timestamp(now.0 + 60_000);
+            let pause = Duration::from_secs(60);
+            let at = now + pause;
             (
-                Hold::All(Duration::from_secs(60)),
+                Hold::All(pause),
                 Arc::new(move |ctx| outbox::retry(ctx, id, at, &why, false, false)),
             )
         }
@@ -294,8 +294,7 @@ pub async fn run(
                 });
             // A row waiting for a later try: look again when it is due.
             if let Some(at) = later {
-                let ms = u64::try_from(at.0 - ts.0).unwrap_or(0);
-                wake = wake.min(now + Duration::from_millis(ms));
+                wake = wake.min(now + at.since(ts));
             }
             // The first message whose chat may receive now.
             let mut next = None;

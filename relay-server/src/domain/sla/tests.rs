@@ -630,7 +630,7 @@ async fn a_week_across_lunch_breaks_a_holiday_a_weekend_and_three_zones() {
 fn a_clock_paused_and_resumed_keeps_its_budget() {
     let c = Calendar::parse("Europe/Kyiv", &["mon-fri 09:00-18:00".into()], &[]).unwrap();
     let start = at("2026-11-23T07:00:00Z"); // Mon 09:00 Kyiv
-    let budget = 4 * 60 * MIN;
+    let budget = std::time::Duration::from_secs(4 * 3600);
     let mut clock = Clock::step(
         None,
         SlaTarget::Resolution,
