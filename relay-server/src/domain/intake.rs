@@ -102,15 +102,14 @@ pub fn file(
     let (mut ticket, new_ticket) = match open_ticket_of(ctx, customer.id, msg.chat_id)? {
         Some(t) => (t, false),
         None => {
-            let t = open_ticket(
-                ctx,
-                desk,
-                customer.id,
-                msg.chat_id,
-                msg.queue.as_ref(),
-                msg.topic.clone(),
-                msg.priority,
-            )?;
+            let asked = Asked {
+                customer,
+                chat_id: msg.chat_id,
+                queue: msg.queue.as_ref(),
+                topic: msg.topic.clone(),
+                priority: msg.priority,
+            };
+            let t = open_ticket(ctx, desk, asked)?;
             (t, true)
         }
     };
@@ -284,6 +283,17 @@ pub fn upsert_customer(ctx: &mut WriteCtx<'_>, s: &Sender) -> Result<Customer, D
     Ok(c)
 }
 
+/// What a new ticket starts from: who asked, in which chat, and what is
+/// known of the request (a queue named by a stop word or the caller, the
+/// topic, the priority).
+pub struct Asked<'a> {
+    pub customer: &'a Customer,
+    pub chat_id: i64,
+    pub queue: Option<&'a QueueId>,
+    pub topic: Option<String>,
+    pub priority: Priority,
+}
+
 /// Opens a ticket for a customer's chat: in `queue` when one is named (a
 /// stop word's), else where the routing rules, then the topic, send it.
 /// Its SLA clocks start, it is assigned when its queue does that, and a
@@ -291,21 +301,23 @@ pub fn upsert_customer(ctx: &mut WriteCtx<'_>, s: &Sender) -> Result<Customer, D
 pub fn open_ticket(
     ctx: &mut WriteCtx<'_>,
     desk: &Desk,
-    customer: CustomerId,
-    chat_id: i64,
-    queue: Option<&QueueId>,
-    topic: Option<String>,
-    priority: Priority,
+    asked: Asked<'_>,
 ) -> Result<Ticket, DomainError> {
-    let who = rows::load_customer(ctx, customer)?
-        .ok_or_else(|| DomainError::not_found(format!("customer {customer} does not exist")))?;
+    let Asked {
+        customer,
+        chat_id,
+        queue,
+        topic,
+        priority,
+    } = asked;
     let (queue, priority) = desk.route(&super::routing::Facts {
-        customer: &who,
+        customer,
         topic: topic.as_deref(),
         source: super::routing::Source::of_chat(chat_id),
         explicit: queue,
         priority,
     });
+    let customer = customer.id;
     let queue = desk
         .queues
         .get(&queue)

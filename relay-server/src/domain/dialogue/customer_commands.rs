@@ -15,19 +15,16 @@ use crate::store::{self, WriteCtx};
 
 pub fn run(
     ctx: &mut WriteCtx<'_>,
-    desk: &Desk,
-    customer: &Customer,
-    chat: i64,
+    talk: &Talk<'_>,
     cmd: &str,
     arg: Option<&str>,
 ) -> Result<(), DomainError> {
-    let talk = Talk::new(desk, customer, chat);
     match cmd {
-        "start" => start(ctx, &talk, arg),
+        "start" => start(ctx, talk, arg),
         "help" => talk.say(ctx, "help.text", &[]),
-        "status" => status(ctx, &talk),
-        "tickets" => tickets(ctx, &talk),
-        "end" => end(ctx, &talk),
+        "status" => status(ctx, talk),
+        "tickets" => tickets(ctx, talk),
+        "end" => end(ctx, talk),
         "language" => {
             let buttons = Lang::ALL
                 .iter()
@@ -43,7 +40,7 @@ pub fn run(
             let ask = talk.t("language.ask", &[]);
             talk.send(ctx, &ask, Some(&Keyboard::pairs(buttons)))
         }
-        "timezone" => timezone(ctx, &talk, arg),
+        "timezone" => timezone(ctx, talk, arg),
         other => talk.say(ctx, "command.unknown", &[("command", &format!("/{other}"))]),
     }
 }
@@ -74,7 +71,7 @@ fn start(
     }
     if desk.bot.consent && customer.consent_at.is_none() {
         conv.stage = Stage::Consent;
-        super::ask_consent(ctx, desk, customer, &mut conv)?;
+        super::ask_consent(ctx, talk, &mut conv)?;
         return conv.save(ctx);
     }
     if !desk.bot.guided {
@@ -83,10 +80,10 @@ fn start(
     }
     if conv.topic.is_some() {
         conv.step = 0;
-        return super::advance(ctx, desk, customer, conv);
+        return super::advance(ctx, talk, conv);
     }
     conv.stage = Stage::Topic;
-    super::ask_topic(ctx, desk, talk.lang, &mut conv, "start.welcome")?;
+    super::ask_topic(ctx, talk, &mut conv, "start.welcome")?;
     conv.save(ctx)
 }
 

@@ -21,9 +21,8 @@ use conversation::{Conversation, Stage};
 use ticketing::Opening;
 
 use super::desk::{Desk, StopRule};
-use super::i18n::Lang;
 use super::intake::{self, Inbound, Sender};
-use super::{DomainError, notify, outbox, ticket, wording};
+use super::{DomainError, notify, ticket, wording};
 use crate::store::{self, Db, WriteCtx, conversations, rows};
 
 /// A customer pressed an inline button.
@@ -52,10 +51,11 @@ pub fn message(ctx: &mut WriteCtx<'_>, desk: &Desk, msg: &Inbound) -> Result<(),
     intake::check(msg)?;
     let customer = intake::upsert_customer(ctx, &msg.sender)?;
     let chat = msg.chat_id;
+    let talk = Talk::new(desk, &customer, chat);
     if msg.attachments.is_empty()
         && let Some((cmd, arg)) = command(&msg.text)
     {
-        return customer_commands::run(ctx, desk, &customer, chat, &cmd, arg.as_deref());
+        return customer_commands::run(ctx, &talk, &cmd, arg.as_deref());
     }
     if desk.bot.consent && customer.consent_at.is_none() {
         conversation::add_draft(ctx, msg, None)?;
@@ -63,14 +63,14 @@ pub fn message(ctx: &mut WriteCtx<'_>, desk: &Desk, msg: &Inbound) -> Result<(),
         let first = !conv.exists || conv.stage != Stage::Consent;
         conv.stage = Stage::Consent;
         if first || conv.may_remind(ctx.now) {
-            ask_consent(ctx, desk, &customer, &mut conv)?;
+            ask_consent(ctx, &talk, &mut conv)?;
         }
         return conv.save(ctx);
     }
     if let Some(mut t) = intake::open_ticket_of(ctx, customer.id, chat)? {
         intake::add_inbound(ctx, desk, &customer, &mut t, msg, true)?;
         if desk.bot.guided {
-            ticketing::offhours_notice(ctx, desk, &customer, chat, &mut t)?;
+            ticketing::offhours_notice(ctx, &talk, &mut t)?;
         }
         return Ok(());
     }
@@ -80,9 +80,9 @@ pub fn message(ctx: &mut WriteCtx<'_>, desk: &Desk, msg: &Inbound) -> Result<(),
         return Ok(());
     }
     if desk.bot.says_not_fixed(&msg.text)
-        && let Some(mut t) = ticketing::recently_resolved(ctx, desk, customer.id, chat)?
+        && let Some(mut t) = ticketing::recently_resolved(ctx, &talk)?
     {
-        ticketing::reopen(ctx, desk, &customer, &mut t)?;
+        ticketing::reopen(ctx, &talk, &mut t)?;
         intake::add_inbound(ctx, desk, &customer, &mut t, msg, true)?;
         return Ok(());
     }
@@ -90,15 +90,15 @@ pub fn message(ctx: &mut WriteCtx<'_>, desk: &Desk, msg: &Inbound) -> Result<(),
     let question = current_question(ctx, desk, &conv)?;
     conversation::add_draft(ctx, msg, question.as_deref())?;
     if let Some(rule) = desk.bot.stop_rule(&msg.text) {
-        return hand_off(ctx, desk, &customer, &conv, rule);
+        return hand_off(ctx, &talk, &conv, rule);
     }
     match (conv.exists, conv.stage) {
         (true, Stage::Question) => {
             conv.step += 1;
-            advance(ctx, desk, &customer, conv)
+            advance(ctx, &talk, conv)
         }
-        (true, Stage::Screenshot) => finish(ctx, desk, &customer, &conv, plain()),
-        _ => triage(ctx, desk, &customer, conv, &msg.text),
+        (true, Stage::Screenshot) => finish(ctx, &talk, &conv, plain()),
+        _ => triage(ctx, &talk, conv, &msg.text),
     }
 }
 
@@ -142,8 +142,7 @@ fn questions(
 /// Stop words: a ticket now, in the rule's queue, no more questions.
 fn hand_off(
     ctx: &mut WriteCtx<'_>,
-    desk: &Desk,
-    customer: &Customer,
+    talk: &Talk<'_>,
     conv: &Conversation,
     rule: &StopRule,
 ) -> Result<(), DomainError> {
@@ -153,52 +152,41 @@ fn hand_off(
         handoff: true,
         ..plain()
     };
-    finish(ctx, desk, customer, conv, how)
+    finish(ctx, talk, conv, how)
 }
 
 fn finish(
     ctx: &mut WriteCtx<'_>,
-    desk: &Desk,
-    customer: &Customer,
+    talk: &Talk<'_>,
     conv: &Conversation,
     how: Opening,
 ) -> Result<(), DomainError> {
-    ticketing::open(ctx, desk, customer, conv, how).map(|_| ())
+    ticketing::open(ctx, talk, conv, how).map(|_| ())
 }
 
 /// A new question (or a message instead of a button): a knowledge-base
 /// answer if one fits and none was offered yet, else the topic buttons.
 fn triage(
     ctx: &mut WriteCtx<'_>,
-    desk: &Desk,
-    customer: &Customer,
+    talk: &Talk<'_>,
     mut conv: Conversation,
     text: &str,
 ) -> Result<(), DomainError> {
-    let lang = Lang::of(customer);
     if conv.topic.is_some() && conv.stage != Stage::Kb {
         conv.step = 0;
-        return advance(ctx, desk, customer, conv);
+        return advance(ctx, talk, conv);
     }
     if conv.article.is_none()
-        && let Some(a) = desk.bot.kb.best(text, lang)
+        && let Some(a) = talk.desk.bot.kb.best(text, talk.lang)
     {
         let body: String = a.body.chars().take(3000).collect();
-        let reply = desk
-            .bot
-            .t(lang, "kb.answer", &[("title", &a.title), ("body", &body)]);
+        let reply = talk.t("kb.answer", &[("title", &a.title), ("body", &body)]);
         let markup = Keyboard::column(vec![
-            Button::new(
-                desk.bot.t(lang, "button.kb_yes", &[]),
-                Choice::KbHelped { yes: true },
-            ),
-            Button::new(
-                desk.bot.t(lang, "button.kb_no", &[]),
-                Choice::KbHelped { yes: false },
-            ),
+            Button::new(talk.t("button.kb_yes", &[]), Choice::KbHelped { yes: true }),
+            Button::new(talk.t("button.kb_no", &[]), Choice::KbHelped { yes: false }),
         ]);
-        outbox::to_chat(ctx, conv.chat_id, &reply, Some(&markup))?;
-        store::kb::offered(ctx, customer.id, &a.id, text)?;
+        talk.send(ctx, &reply, Some(&markup))?;
+        store::kb::offered(ctx, talk.customer.id, &a.id, text)?;
         conv.stage = Stage::Kb;
         conv.article = Some(a.id.clone());
         conv.prompted_at = ctx.now;
@@ -208,7 +196,7 @@ fn triage(
     conv.stage = Stage::Topic;
     if !again || conv.may_remind(ctx.now) {
         let key = if again { "topic.remind" } else { "topic.ask" };
-        ask_topic(ctx, desk, lang, &mut conv, key)?;
+        ask_topic(ctx, talk, &mut conv, key)?;
     }
     conv.save(ctx)
 }
@@ -216,15 +204,13 @@ fn triage(
 /// The next clarifying question, the screenshot offer, or the ticket.
 fn advance(
     ctx: &mut WriteCtx<'_>,
-    desk: &Desk,
-    customer: &Customer,
+    talk: &Talk<'_>,
     mut conv: Conversation,
 ) -> Result<(), DomainError> {
-    let lang = Lang::of(customer);
+    let desk = talk.desk;
     let qs = questions(ctx, desk, &conv)?;
     if let Some(q) = qs.get(conv.step) {
-        let text = desk.bot.t(lang, &format!("question.{q}"), &[]);
-        outbox::to_chat(ctx, conv.chat_id, &text, None)?;
+        talk.say(ctx, &format!("question.{q}"), &[])?;
         conv.stage = Stage::Question;
         conv.prompted_at = ctx.now;
         return conv.save(ctx);
@@ -235,63 +221,54 @@ fn advance(
         .any(|d| !d.attachments.is_empty());
     if topic.is_some_and(|t| t.screenshot) && conv.stage != Stage::Screenshot && !has_file {
         let markup = Keyboard::column(vec![Button::new(
-            desk.bot.t(lang, "button.skip", &[]),
+            talk.t("button.skip", &[]),
             Choice::SkipScreenshot,
         )]);
-        let text = desk.bot.t(lang, "screenshot.ask", &[]);
-        outbox::to_chat(ctx, conv.chat_id, &text, Some(&markup))?;
+        talk.send(ctx, &talk.t("screenshot.ask", &[]), Some(&markup))?;
         conv.stage = Stage::Screenshot;
         conv.prompted_at = ctx.now;
         return conv.save(ctx);
     }
-    finish(ctx, desk, customer, &conv, plain())
+    finish(ctx, talk, &conv, plain())
 }
 
 fn ask_consent(
     ctx: &mut WriteCtx<'_>,
-    desk: &Desk,
-    customer: &Customer,
+    talk: &Talk<'_>,
     conv: &mut Conversation,
 ) -> Result<(), DomainError> {
-    let lang = Lang::of(customer);
-    let text = desk
-        .bot
-        .t(lang, "consent.ask", &[("name", &customer.first_name)]);
+    let text = talk.t("consent.ask", &[("name", &talk.customer.first_name)]);
     let markup = Keyboard::rows(vec![vec![
+        Button::new(talk.t("button.agree", &[]), Choice::Consent { yes: true }),
         Button::new(
-            desk.bot.t(lang, "button.agree", &[]),
-            Choice::Consent { yes: true },
-        ),
-        Button::new(
-            desk.bot.t(lang, "button.disagree", &[]),
+            talk.t("button.disagree", &[]),
             Choice::Consent { yes: false },
         ),
     ]]);
-    outbox::to_chat(ctx, conv.chat_id, &text, Some(&markup))?;
+    talk.send(ctx, &text, Some(&markup))?;
     conv.prompted_at = ctx.now;
     Ok(())
 }
 
 fn ask_topic(
     ctx: &mut WriteCtx<'_>,
-    desk: &Desk,
-    lang: Lang,
+    talk: &Talk<'_>,
     conv: &mut Conversation,
     key: &str,
 ) -> Result<(), DomainError> {
+    let desk = talk.desk;
     let buttons = desk
         .bot
         .topics
         .iter()
         .map(|t| {
             Button::new(
-                wording::topic_label(desk, lang, Some(&t.key)),
+                wording::topic_label(desk, talk.lang, Some(&t.key)),
                 Choice::Topic { key: t.key.clone() },
             )
         })
         .collect();
-    let text = desk.bot.t(lang, key, &[]);
-    outbox::to_chat(ctx, conv.chat_id, &text, Some(&Keyboard::pairs(buttons)))?;
+    talk.send(ctx, &talk.t(key, &[]), Some(&Keyboard::pairs(buttons)))?;
     conv.prompted_at = ctx.now;
     Ok(())
 }
@@ -311,6 +288,7 @@ pub fn press(ctx: &mut WriteCtx<'_>, desk: &Desk, p: &Press) -> Result<(), Domai
     if desk.bot.consent && customer.consent_at.is_none() {
         return Ok(());
     }
+    let talk = Talk::new(desk, &customer, chat);
     match &p.choice {
         Choice::Topic { key } => {
             let Some(mut conv) = Conversation::load(ctx, chat)? else {
@@ -321,22 +299,20 @@ pub fn press(ctx: &mut WriteCtx<'_>, desk: &Desk, p: &Press) -> Result<(), Domai
             }
             conv.topic = Some(key.clone());
             conv.step = 0;
-            advance(ctx, desk, &customer, conv)
+            advance(ctx, &talk, conv)
         }
         Choice::SkipScreenshot => match Conversation::load(ctx, chat)? {
-            Some(conv) if conv.stage == Stage::Screenshot => {
-                finish(ctx, desk, &customer, &conv, plain())
-            }
+            Some(conv) if conv.stage == Stage::Screenshot => finish(ctx, &talk, &conv, plain()),
             _ => Ok(()),
         },
-        Choice::KbHelped { yes } => kb_answer(ctx, desk, &customer, chat, *yes),
+        Choice::KbHelped { yes } => kb_answer(ctx, &talk, *yes),
         choice => match choice
             .ticket()
             .map(|id| own_ticket(ctx, customer.id, chat, id))
             .transpose()?
             .flatten()
         {
-            Some(ticket) => ticket_button(ctx, desk, &customer, chat, ticket, choice),
+            Some(ticket) => ticket_button(ctx, &talk, ticket, choice),
             None => Ok(()),
         },
     }
@@ -346,32 +322,20 @@ pub fn press(ctx: &mut WriteCtx<'_>, desk: &Desk, p: &Press) -> Result<(), Domai
 /// rating, "not fixed", the follow-up's answer.
 fn ticket_button(
     ctx: &mut WriteCtx<'_>,
-    desk: &Desk,
-    customer: &Customer,
-    chat: i64,
+    talk: &Talk<'_>,
     mut ticket: Ticket,
     choice: &Choice,
 ) -> Result<(), DomainError> {
-    let lang = Lang::of(customer);
+    let desk = talk.desk;
     let n = ticket.number.to_string();
     let finished = matches!(ticket.status, TicketStatus::Resolved | TicketStatus::Closed);
     match *choice {
         Choice::Status { .. } => {
-            let text = notify::status_text(ctx, &Talk::new(desk, customer, chat), &ticket)?;
-            outbox::to_chat(ctx, chat, &text, None)
+            let text = notify::status_text(ctx, talk, &ticket)?;
+            talk.send(ctx, &text, None)
         }
-        Choice::Details { .. } if !finished => outbox::to_chat(
-            ctx,
-            chat,
-            &desk.bot.t(lang, "details.ask", &[("number", &n)]),
-            None,
-        ),
-        Choice::Details { .. } => outbox::to_chat(
-            ctx,
-            chat,
-            &desk.bot.t(lang, "details.closed", &[("number", &n)]),
-            None,
-        ),
+        Choice::Details { .. } if !finished => talk.say(ctx, "details.ask", &[("number", &n)]),
+        Choice::Details { .. } => talk.say(ctx, "details.closed", &[("number", &n)]),
         Choice::Rate { stars: rating, .. } if finished => {
             if !(1..=5).contains(&rating) {
                 return Ok(());
@@ -387,21 +351,16 @@ fn ticket_button(
                     TicketChange::Csat { rating },
                 )?;
             }
-            outbox::to_chat(ctx, chat, &desk.bot.t(lang, "csat.thanks", &[]), None)
+            talk.say(ctx, "csat.thanks", &[])
         }
         Choice::Reopen { .. } if finished => {
             if ticket
                 .resolved_at
                 .is_some_and(|at| ctx.now.since(at) <= desk.bot.reopen_window)
             {
-                ticketing::reopen(ctx, desk, customer, &mut ticket)
+                ticketing::reopen(ctx, talk, &mut ticket)
             } else {
-                outbox::to_chat(
-                    ctx,
-                    chat,
-                    &desk.bot.t(lang, "reopen.too_late", &[("number", &n)]),
-                    None,
-                )
+                talk.say(ctx, "reopen.too_late", &[("number", &n)])
             }
         }
         Choice::Followup { ok, .. } if finished => {
@@ -410,9 +369,9 @@ fn ticket_button(
             }
             store::tickets::set_followup_answer(ctx, ticket.id, ok)?;
             if ok {
-                outbox::to_chat(ctx, chat, &desk.bot.t(lang, "followup.thanks", &[]), None)
+                talk.say(ctx, "followup.thanks", &[])
             } else {
-                ticketing::reopen(ctx, desk, customer, &mut ticket)
+                ticketing::reopen(ctx, talk, &mut ticket)
             }
         }
         _ => Ok(()),
@@ -437,11 +396,10 @@ fn consent(
     yes: bool,
 ) -> Result<(), DomainError> {
     let conv = Conversation::load(ctx, chat)?;
-    let lang = Lang::of(&customer);
     if !yes {
         if customer.consent_at.is_none() {
             Conversation::end(ctx, chat)?;
-            outbox::to_chat(ctx, chat, &desk.bot.t(lang, "consent.declined", &[]), None)?;
+            Talk::new(desk, &customer, chat).say(ctx, "consent.declined", &[])?;
         }
         return Ok(());
     }
@@ -453,7 +411,8 @@ fn consent(
     ctx.append(Event::CustomerUpserted {
         customer: customer.clone(),
     })?;
-    outbox::to_chat(ctx, chat, &desk.bot.t(lang, "consent.thanks", &[]), None)?;
+    let talk = Talk::new(desk, &customer, chat);
+    talk.say(ctx, "consent.thanks", &[])?;
     let mut conv = conv.unwrap_or_else(|| Conversation::new(&customer, chat, Stage::Topic));
     let drafts = conversation::drafts(ctx, chat)?;
     let said: Vec<&str> = drafts.iter().map(|d| d.text.as_str()).collect();
@@ -462,35 +421,29 @@ fn consent(
         if drafts.is_empty() {
             return Conversation::end(ctx, chat);
         }
-        return finish(ctx, desk, &customer, &conv, plain());
+        return finish(ctx, &talk, &conv, plain());
     }
     if let Some(rule) = desk.bot.stop_rule(&said) {
-        return hand_off(ctx, desk, &customer, &conv, rule);
+        return hand_off(ctx, &talk, &conv, rule);
     }
     // Starts over from the customer's words as if they had just arrived.
     conv.exists = false;
     conv.stage = Stage::Topic;
-    triage(ctx, desk, &customer, conv, &said)
+    triage(ctx, &talk, conv, &said)
 }
 
-fn kb_answer(
-    ctx: &mut WriteCtx<'_>,
-    desk: &Desk,
-    customer: &Customer,
-    chat: i64,
-    helped: bool,
-) -> Result<(), DomainError> {
+fn kb_answer(ctx: &mut WriteCtx<'_>, talk: &Talk<'_>, helped: bool) -> Result<(), DomainError> {
+    let (desk, chat) = (talk.desk, talk.chat);
     let Some(mut conv) = Conversation::load(ctx, chat)? else {
         return Ok(());
     };
     let Some(article) = conv.article.clone().filter(|_| conv.stage == Stage::Kb) else {
         return Ok(());
     };
-    store::kb::answered(ctx, customer.id, &article, helped)?;
-    let lang = Lang::of(customer);
+    store::kb::answered(ctx, talk.customer.id, &article, helped)?;
     if helped {
         Conversation::end(ctx, chat)?;
-        return outbox::to_chat(ctx, chat, &desk.bot.t(lang, "kb.glad", &[]), None);
+        return talk.say(ctx, "kb.glad", &[]);
     }
     // "No, talk to a person": a ticket now, in the article's topic.
     let topic = desk.bot.kb.get(&article).and_then(|a| a.topic.clone());
@@ -501,7 +454,7 @@ fn kb_answer(
         kb_declined: Some(article),
         ..plain()
     };
-    finish(ctx, desk, customer, &conv, how)
+    finish(ctx, talk, &conv, how)
 }
 
 /// A conversation waiting for consent longer than this is dropped with
@@ -545,7 +498,7 @@ pub fn tick(ctx: &mut WriteCtx<'_>, desk: &Desk) -> Result<usize, DomainError> {
                     abandoned: true,
                     ..plain()
                 };
-                ticketing::open(ctx, desk, &c, &conv, how)?;
+                ticketing::open(ctx, &Talk::new(desk, &c, chat), &conv, how)?;
             }
             _ => Conversation::end(ctx, chat)?,
         }

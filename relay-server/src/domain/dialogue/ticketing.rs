@@ -7,9 +7,9 @@ use std::time::Duration;
 use shared::*;
 
 use super::conversation::{self, Conversation};
-use crate::domain::desk::Desk;
 use crate::domain::i18n::Lang;
 use crate::domain::intake::{self, Inbound, Sender};
+use crate::domain::talk::Talk;
 use crate::domain::ticket;
 use crate::domain::wording::{eta, ticket_buttons, topic_label};
 use crate::domain::{DomainError, hours, outbox};
@@ -32,22 +32,21 @@ pub struct Opening {
 /// engineers what the bot learned, the customer gets a receipt.
 pub fn open(
     ctx: &mut WriteCtx<'_>,
-    desk: &Desk,
-    customer: &Customer,
+    talk: &Talk<'_>,
     conv: &Conversation,
     how: Opening,
 ) -> Result<Ticket, DomainError> {
+    let (desk, customer) = (talk.desk, talk.customer);
     let topic = conv.topic.as_deref().and_then(|k| desk.bot.topic(k));
     let queue = how.queue.clone().or_else(|| topic.map(|t| t.queue.clone()));
-    let mut ticket = intake::open_ticket(
-        ctx,
-        desk,
-        customer.id,
-        conv.chat_id,
-        queue.as_ref(),
-        topic.map(|t| t.key.clone()),
-        how.priority,
-    )?;
+    let asked = intake::Asked {
+        customer,
+        chat_id: conv.chat_id,
+        queue: queue.as_ref(),
+        topic: topic.map(|t| t.key.clone()),
+        priority: how.priority,
+    };
+    let mut ticket = intake::open_ticket(ctx, desk, asked)?;
     let drafts = conversation::drafts(ctx, conv.chat_id)?;
     let mut answers = Vec::new();
     for d in &drafts {
@@ -116,8 +115,8 @@ pub fn open(
     }
     Conversation::end(ctx, conv.chat_id)?;
     if desk.bot.guided {
-        receipt(ctx, desk, customer, &mut ticket, how.handoff)?;
-        offhours_notice(ctx, desk, customer, conv.chat_id, &mut ticket)?;
+        receipt(ctx, talk, &mut ticket, how.handoff)?;
+        offhours_notice(ctx, talk, &mut ticket)?;
     }
     intake::opened(ctx, desk, &mut ticket)?;
     Ok(ticket)
@@ -127,19 +126,17 @@ pub fn open(
 /// [Status] [Add details].
 fn receipt(
     ctx: &mut WriteCtx<'_>,
-    desk: &Desk,
-    customer: &Customer,
+    talk: &Talk<'_>,
     ticket: &mut Ticket,
     handoff: bool,
 ) -> Result<(), DomainError> {
-    let lang = Lang::of(customer);
+    let (desk, customer, lang) = (talk.desk, talk.customer, talk.lang);
     let mut text = String::new();
     if handoff {
-        text.push_str(&desk.bot.t(lang, "receipt.handoff", &[]));
+        text.push_str(&talk.t("receipt.handoff", &[]));
         text.push('\n');
     }
-    text.push_str(&desk.bot.t(
-        lang,
+    text.push_str(&talk.t(
         "receipt.created",
         &[
             ("number", &ticket.number.to_string()),
@@ -156,11 +153,10 @@ fn receipt(
 /// when a person will be back, in the customer's time zone.
 pub fn offhours_notice(
     ctx: &mut WriteCtx<'_>,
-    desk: &Desk,
-    customer: &Customer,
-    chat: i64,
+    talk: &Talk<'_>,
     ticket: &mut Ticket,
 ) -> Result<(), DomainError> {
+    let (desk, customer, chat) = (talk.desk, talk.customer, talk.chat);
     let hours = &desk.bot.hours;
     if hours.is_open(ctx.now) {
         return Ok(());
@@ -168,15 +164,13 @@ pub fn offhours_notice(
     if !conversation::notice_due(ctx, chat, "offhours", Duration::from_secs(12 * 3600))? {
         return Ok(());
     }
-    let lang = Lang::of(customer);
     let zone = desk.bot.zone_of(customer.time_zone.as_deref());
     let zone_name = customer
         .time_zone
         .clone()
         .unwrap_or_else(|| desk.bot.default_zone_name.clone());
     let text = match hours.next_open(ctx.now) {
-        Some(at) => desk.bot.t(
-            lang,
+        Some(at) => talk.t(
             "offhours.notice",
             &[
                 ("time", &hours::local(at, &zone)),
@@ -184,8 +178,7 @@ pub fn offhours_notice(
                 ("number", &ticket.number.to_string()),
             ],
         ),
-        None => desk.bot.t(
-            lang,
+        None => talk.t(
             "offhours.unknown",
             &[("number", &ticket.number.to_string())],
         ),
@@ -198,15 +191,13 @@ pub fn offhours_notice(
 /// window.
 pub fn recently_resolved(
     ctx: &WriteCtx<'_>,
-    desk: &Desk,
-    customer: CustomerId,
-    chat_id: i64,
+    talk: &Talk<'_>,
 ) -> Result<Option<Ticket>, DomainError> {
-    let t = store::tickets::latest_of(ctx, customer, chat_id)?;
+    let t = store::tickets::latest_of(ctx, talk.customer.id, talk.chat)?;
     Ok(t.filter(|t| {
         matches!(t.status, TicketStatus::Resolved | TicketStatus::Closed)
             && t.resolved_at
-                .is_some_and(|at| ctx.now.since(at) <= desk.bot.reopen_window)
+                .is_some_and(|at| ctx.now.since(at) <= talk.desk.bot.reopen_window)
     }))
 }
 
@@ -214,10 +205,10 @@ pub fn recently_resolved(
 /// told, the pending follow-up is dropped.
 pub fn reopen(
     ctx: &mut WriteCtx<'_>,
-    desk: &Desk,
-    customer: &Customer,
+    talk: &Talk<'_>,
     ticket: &mut Ticket,
 ) -> Result<(), DomainError> {
+    let desk = talk.desk;
     let from = ticket.status;
     ticket.status = TicketStatus::Open;
     ticket.resolved_at = None;
@@ -234,11 +225,7 @@ pub fn reopen(
         },
     )?;
     crate::store::scheduled::drop_all(ctx, ticket.id)?;
-    let text = desk.bot.t(
-        Lang::of(customer),
-        "reopen.done",
-        &[("number", &ticket.number.to_string())],
-    );
+    let text = talk.t("reopen.done", &[("number", &ticket.number.to_string())]);
     outbox::bot_message(ctx, &desk.queues, ticket, &text, None)?;
     Ok(())
 }
