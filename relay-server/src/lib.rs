@@ -74,15 +74,24 @@ async fn run_timers(store: Store, desk: Arc<Desk>, token: CancellationToken) {
     let mut last = tokio::time::Instant::now();
     let mut wake = last;
     loop {
-        tokio::select! {
+        let changed = tokio::select! {
             _ = token.cancelled() => break,
-            _ = tokio::time::sleep_until(wake) => {}
+            _ = tokio::time::sleep_until(wake) => false,
             changed = changes.changed() => {
                 if changed.is_err() {
                     break;
                 }
-                wake = wake.min(last + TIMER_EVERY);
-                continue;
+                true
+            }
+        };
+        if changed {
+            // Within a second; what else is written meanwhile is seen by
+            // that run, so the commits in between need not wake us (under
+            // load that would be every commit).
+            wake = wake.min(last + TIMER_EVERY);
+            tokio::select! {
+                _ = token.cancelled() => break,
+                _ = tokio::time::sleep_until(wake) => {}
             }
         }
         last = tokio::time::Instant::now();
