@@ -259,12 +259,17 @@ pub async fn serve(
             }
         })
     };
-    let served = match tls {
+    let limits = http::accept::Limits {
+        total: settings.limits.max_connections,
+        per_address: settings.limits.connections_per_address,
+        header_timeout: Duration::from_secs(settings.limits.header_timeout_secs),
+    }
+    .within(http::accept::open_files_limit());
+    let router = http::router(app.clone());
+    match tls {
         Some(acceptor) => {
             let listener = tls::TlsListener::new(listener, acceptor, shutdown.clone())?;
-            axum::serve(listener, http::router(app.clone()))
-                .with_graceful_shutdown(shutdown.clone().cancelled_owned())
-                .await
+            http::accept::serve(listener, router, limits, shutdown.clone()).await
         }
         None => {
             // Small frames both ways: do not let Nagle hold them back.
@@ -273,11 +278,9 @@ pub async fn serve(
                     tracing::debug!("cannot set TCP_NODELAY: {e}");
                 }
             });
-            axum::serve(listener, http::router(app.clone()))
-                .with_graceful_shutdown(shutdown.clone().cancelled_owned())
-                .await
+            http::accept::serve(listener, router, limits, shutdown.clone()).await
         }
-    };
+    }
     tracing::info!("no longer accepting connections; closing sessions");
     app.sessions.close();
     if tokio::time::timeout(SESSION_GRACE, app.sessions.wait())
@@ -297,5 +300,5 @@ pub async fn serve(
     }
     store.close().await;
     tracing::info!("store closed; bye");
-    Ok(served?)
+    Ok(())
 }

@@ -51,6 +51,7 @@ pub struct Settings {
     pub log: String,
     pub telegram: TelegramSettings,
     pub sync: SyncSettings,
+    pub limits: LimitSettings,
     pub queues: Vec<QueueSettings>,
     /// Business-hours calendars queues can name.
     #[serde(default)]
@@ -294,6 +295,15 @@ impl TelegramSettings {
     }
 }
 
+/// Connections the server takes (docs/configuration.md, `limits.*`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitSettings {
+    pub max_connections: usize,
+    pub connections_per_address: usize,
+    pub header_timeout_secs: u64,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SyncSettings {
@@ -485,6 +495,16 @@ impl Settings {
         }
         if s.hello_timeout_secs == 0 || s.send_timeout_secs == 0 {
             return Err("sync timeouts must be at least 1 second".into());
+        }
+        let l = &self.limits;
+        if l.max_connections == 0 || l.connections_per_address == 0 {
+            return Err(
+                "limits.max_connections and limits.connections_per_address must be at least 1"
+                    .into(),
+            );
+        }
+        if l.header_timeout_secs == 0 {
+            return Err("limits.header_timeout_secs must be at least 1 second".into());
         }
         Ok(())
     }

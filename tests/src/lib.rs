@@ -74,6 +74,8 @@ pub fn cli(db: &Path, args: &[&str]) -> Output {
         .args(args)
         .env("RELAY_LOG", "warn")
         .env_remove("RELAY_CONFIG")
+        // The harness's own variable, not a setting (RELAY_* are settings).
+        .env_remove("RELAY_SERVER_BIN")
         .output()
         .expect("run relay-server")
 }
@@ -134,13 +136,32 @@ impl Server {
 
     /// Like [`Server::start`] on a given address (to restart on the same port).
     pub fn start_on(db: &Path, listen: &str, env: &[(&str, &str)]) -> Server {
+        Server::launch(db, listen, env, None)
+    }
+
+    /// Like [`Server::start`], with the process's open-files limit
+    /// (`ulimit -n`) lowered to `open_files`.
+    pub fn start_with_open_files(db: &Path, open_files: u32, env: &[(&str, &str)]) -> Server {
+        Server::launch(db, "127.0.0.1:0", env, Some(open_files))
+    }
+
+    fn launch(db: &Path, listen: &str, env: &[(&str, &str)], open_files: Option<u32>) -> Server {
         let log = db.with_extension("log");
         let stderr = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(&log)
             .expect("log file");
-        let mut cmd = Proc::new(relay_server_bin());
+        let mut cmd = match open_files {
+            None => Proc::new(relay_server_bin()),
+            Some(n) => {
+                let mut sh = Proc::new("sh");
+                sh.arg("-c")
+                    .arg(format!("ulimit -n {n} && exec \"$0\" \"$@\""))
+                    .arg(relay_server_bin());
+                sh
+            }
+        };
         cmd.arg("--db")
             .arg(db)
             .args(["serve", "--listen", listen])
@@ -152,6 +173,7 @@ impl Server {
             // pass "true".
             .env("RELAY_ASSIGNMENT__AUTO", "false")
             .env_remove("RELAY_CONFIG")
+            .env_remove("RELAY_SERVER_BIN")
             .stdout(Stdio::piped())
             .stderr(stderr);
         for (k, v) in env {

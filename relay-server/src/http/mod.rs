@@ -1,5 +1,6 @@
 //! The HTTP surface: the WebSocket endpoint, files and a health check.
 
+pub mod accept;
 mod files;
 
 use std::sync::Arc;
