@@ -86,6 +86,11 @@ pub enum StoreError {
     Corrupt(String),
     #[error("cannot create the database directory {}: {reason}", dir.display())]
     CreateDir { dir: PathBuf, reason: String },
+    #[error("cannot create the database file {}: {reason}", path.display())]
+    CreateFile {
+        path: PathBuf,
+        reason: std::io::Error,
+    },
     #[error("cannot open the database {}: {}", path.display(), sqlite_reason(reason, path))]
     Open {
         path: PathBuf,
@@ -284,7 +289,26 @@ fn create_conn(path: &Path, durability: Durability) -> Result<Connection, StoreE
             reason: dir_failure(dir, &e),
         })?;
     }
+    create_private(path).map_err(|reason| StoreError::CreateFile {
+        path: path.to_owned(),
+        reason,
+    })?;
     open_conn(path, OpenFlags::default(), durability)
+}
+
+/// A new database file is created readable by its owner only (0600): it
+/// holds customers' private messages. SQLite gives the WAL and shared-memory
+/// files the database file's permissions. An existing file keeps its own.
+fn create_private(path: &Path) -> std::io::Result<()> {
+    let mut new = std::fs::OpenOptions::new();
+    new.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut new, 0o600);
+    match new.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 impl Store {
@@ -404,5 +428,28 @@ impl Store {
         if let Some(handle) = handle {
             let _ = tokio::task::spawn_blocking(move || handle.join()).await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// It holds customers' private messages: other users of the machine
+    /// may not read it (whatever the umask).
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_new_database_and_its_wal_are_private_to_their_owner() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let store =
+            super::Store::open(super::StoreOptions::new(dir.path().join("desk.db"))).unwrap();
+        store
+            .write(|ctx| super::outbox::enqueue_text(ctx, 5, "hi", None))
+            .await
+            .unwrap();
+        for file in ["desk.db", "desk.db-wal", "desk.db-shm"] {
+            let meta = std::fs::metadata(dir.path().join(file)).unwrap();
+            assert_eq!(meta.permissions().mode() & 0o777, 0o600, "{file}");
+        }
+        store.close().await;
     }
 }
