@@ -60,21 +60,23 @@ impl Timestamp {
     }
 }
 
-fn millis(d: std::time::Duration) -> i64 {
+/// A duration in the milliseconds the wire's `*_ms` fields and timestamps
+/// count in (saturating).
+pub fn duration_ms(d: std::time::Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
 impl std::ops::Add<std::time::Duration> for Timestamp {
     type Output = Timestamp;
     fn add(self, d: std::time::Duration) -> Timestamp {
-        Timestamp(self.0.saturating_add(millis(d)))
+        Timestamp(self.0.saturating_add(duration_ms(d)))
     }
 }
 
 impl std::ops::Sub<std::time::Duration> for Timestamp {
     type Output = Timestamp;
     fn sub(self, d: std::time::Duration) -> Timestamp {
-        Timestamp(self.0.saturating_sub(millis(d)))
+        Timestamp(self.0.saturating_sub(duration_ms(d)))
     }
 }
 

@@ -95,9 +95,7 @@ fn alert(ctx: &mut WriteCtx<'_>, desk: &Desk, mut t: Ticket, r: Raised) -> Resul
         target: r.target,
         level: r.level,
         due: r.due,
-        lead_ms: r
-            .lead
-            .map(|l| i64::try_from(l.as_millis()).unwrap_or(i64::MAX)),
+        lead_ms: r.lead.map(duration_ms),
         assignee: t.assignee,
         actions: r.actions.iter().map(Action::label).collect(),
     };

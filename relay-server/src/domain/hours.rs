@@ -220,7 +220,7 @@ impl Calendar {
     /// With zero that is `from` itself, open or not. A calendar that does
     /// not open within ten years counts wall time instead.
     pub fn add_business(&self, from: Timestamp, business: Duration) -> Timestamp {
-        let ms = i64::try_from(business.as_millis()).unwrap_or(i64::MAX);
+        let ms = shared::duration_ms(business);
         if ms == 0 {
             return from;
         }

@@ -308,7 +308,7 @@ impl Clock {
             due: self.due.filter(|_| self.running()),
             // Negative for a clock paused after its due time.
             remaining_ms: (!self.running() && !self.stopped())
-                .then(|| millis(self.budget) - millis(self.used)),
+                .then(|| duration_ms(self.budget) - duration_ms(self.used)),
             at: match status {
                 SlaStatus::Missed => self.breached_at,
                 SlaStatus::Met => self.stopped_at,
@@ -389,8 +389,8 @@ impl Clock {
     pub fn stored(&self) -> StoredClock {
         StoredClock {
             target: self.target,
-            budget_ms: millis(self.budget),
-            used_ms: millis(self.used),
+            budget_ms: duration_ms(self.budget),
+            used_ms: duration_ms(self.used),
             started_at: self.started_at,
             running_since: self.running_since,
             stopped_at: self.stopped_at,
@@ -403,10 +403,6 @@ impl Clock {
 /// The store keeps business time in milliseconds.
 fn ms(stored: i64) -> Duration {
     Duration::from_millis(stored.max(0).unsigned_abs())
-}
-
-fn millis(d: Duration) -> i64 {
-    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
 /// A ticket's stored clocks, due times on `cal`.
