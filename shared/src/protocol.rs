@@ -44,6 +44,9 @@ pub mod close {
     pub const TOO_BIG: u16 = 1009;
     /// Internal server error.
     pub const INTERNAL: u16 = 1011;
+    /// The server is at a limit (every read connection busy); reconnect
+    /// after a short wait.
+    pub const TRY_AGAIN_LATER: u16 = 1013;
     /// Missing or wrong token.
     pub const UNAUTHORIZED: u16 = 4001;
     /// `hello.protocol` differs from the server's.
@@ -284,6 +287,9 @@ pub enum ErrorCode {
     Conflict,
     /// The server failed; the command was not applied.
     Internal,
+    /// The server is at a limit (every read connection busy); nothing was
+    /// done. Try again shortly.
+    Busy,
 }
 
 /// Every frame the server sends.

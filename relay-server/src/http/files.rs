@@ -19,6 +19,7 @@ use tokio::io::AsyncWriteExt;
 use crate::App;
 use crate::domain::agents;
 use crate::files::{FileStore, clean_name, mime_of};
+use crate::store::read::ReadFor;
 use crate::store::rows;
 
 /// Telegram lets bots download files up to this size.
@@ -51,7 +52,9 @@ async fn agent(app: &App, headers: &HeaderMap) -> Result<Agent, Response> {
     match app
         .store
         .readers()
-        .read(move |c| rows::agent_by_token_hash(c, &hash))
+        .read_for(ReadFor::Client, move |c| {
+            rows::agent_by_token_hash(c, &hash)
+        })
         .await
     {
         Ok(Some(a)) => Ok(a),
@@ -223,7 +226,7 @@ pub async fn download(
     let found = app
         .store
         .readers()
-        .read(move |c| {
+        .read_for(ReadFor::Client, move |c| {
             let Some((ticket, attachment)) = rows::attachment(c, &id)? else {
                 return Ok(None);
             };

@@ -80,6 +80,8 @@ pub enum StoreError {
         "database schema is at version {found} but {needed} is needed; run `relay-server migrate`"
     )]
     SchemaTooOld { found: u32, needed: u32 },
+    #[error("the server is busy: every read connection is in use; try again shortly")]
+    Busy,
     #[error("a write job panicked: {0}")]
     Panicked(String),
     #[error("corrupt row: {0}")]
@@ -429,6 +431,22 @@ impl Store {
             let _ = tokio::task::spawn_blocking(move || handle.join()).await;
         }
     }
+}
+
+/// How SQLite means to run `sql` (EXPLAIN QUERY PLAN), on the schema and
+/// connection settings the server uses; parameters bound to NULL.
+#[cfg(test)]
+pub(crate) fn query_plan(sql: &str) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plan.db");
+    let mut conn = create_conn(&path, Durability::Normal).unwrap();
+    migrations::migrate(&mut conn).unwrap();
+    let mut st = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+    let unbound = vec![rusqlite::types::Value::Null; st.parameter_count()];
+    st.query_map(rusqlite::params_from_iter(unbound), |r| r.get(3))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
 }
 
 #[cfg(test)]

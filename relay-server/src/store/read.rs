@@ -3,12 +3,13 @@
 //! what they send is exactly the state at the seq they report.
 
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, params};
 use shared::digest::Digester;
 use shared::*;
-use tokio::sync::mpsc;
+use tokio::sync::{Semaphore, mpsc};
 
 use super::rows::{self, AGENT_COLS, CUSTOMER_COLS, MESSAGE_COLS, TICKET_COLS};
 use super::{Db, Durability, StoreError, open_conn};
@@ -23,13 +24,37 @@ impl super::sealed::Conn for Reader {
 }
 impl Db for Reader {}
 
-/// Idle read connections kept open.
-const POOL_SIZE: usize = 4;
+/// Read connections that serve clients (snapshots, replays, history,
+/// digests) at once. A client's read waits for one; past
+/// [`CLIENT_READ_WAIT`] it gets [`StoreError::Busy`].
+pub const CLIENT_READERS: usize = 8;
+/// Read connections for the server's own work (Telegram intake, the sender,
+/// timers), so a burst of clients never holds them up.
+pub const SERVICE_READERS: usize = 4;
+/// How long a client's read waits for a connection before "busy".
+pub const CLIENT_READ_WAIT: Duration = Duration::from_secs(10);
 
+/// The read connections: at most `CLIENT_READERS + SERVICE_READERS` open,
+/// each kept for reuse. (Opening one per read is not only slow: SQLite
+/// keeps a closed connection's descriptor while other connections of the
+/// process hold locks on the file, so a burst of reads leaves descriptors
+/// open for good.)
 pub struct Readers {
     path: PathBuf,
     durability: Durability,
     pool: Mutex<Vec<Reader>>,
+    clients: Arc<Semaphore>,
+    service: Arc<Semaphore>,
+    client_wait: Duration,
+}
+
+/// Whose read it is: which share of the connections it waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadFor {
+    /// A client's: waits at most [`CLIENT_READ_WAIT`].
+    Client,
+    /// The server's own: waits as long as it takes.
+    Service,
 }
 
 impl Readers {
@@ -38,6 +63,9 @@ impl Readers {
             path,
             durability,
             pool: Mutex::new(Vec::new()),
+            clients: Arc::new(Semaphore::new(CLIENT_READERS)),
+            service: Arc::new(Semaphore::new(SERVICE_READERS)),
+            client_wait: CLIENT_READ_WAIT,
         }
     }
 
@@ -58,21 +86,48 @@ impl Readers {
         if !conn.0.is_autocommit() {
             return;
         }
-        if let Ok(mut p) = self.pool.lock()
-            && p.len() < POOL_SIZE
-        {
+        if let Ok(mut p) = self.pool.lock() {
             p.push(conn);
         }
     }
 
-    /// Runs `f` on a read connection on the blocking pool.
-    pub async fn read<T, F>(self: &std::sync::Arc<Self>, f: F) -> Result<T, StoreError>
+    /// Runs `f` on a read connection on the blocking pool, for the server's
+    /// own work.
+    pub async fn read<T, F>(self: &Arc<Self>, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&Reader) -> Result<T, StoreError> + Send + 'static,
     {
+        self.read_for(ReadFor::Service, f).await
+    }
+
+    /// Runs `f` on a read connection on the blocking pool, once one of
+    /// `who`'s share is free.
+    pub async fn read_for<T, F>(self: &Arc<Self>, who: ReadFor, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Reader) -> Result<T, StoreError> + Send + 'static,
+    {
+        let permit = match who {
+            ReadFor::Service => self
+                .service
+                .clone()
+                .acquire_owned()
+                .await
+                .map_err(|_| StoreError::Closed)?,
+            ReadFor::Client => {
+                let wait = self.clients.clone().acquire_owned();
+                match tokio::time::timeout(self.client_wait, wait).await {
+                    Ok(p) => p.map_err(|_| StoreError::Closed)?,
+                    Err(_) => return Err(StoreError::Busy),
+                }
+            }
+        };
         let this = self.clone();
+        // The permit goes with the work: if the caller stops waiting, the
+        // connection is still counted until the work ends.
         tokio::task::spawn_blocking(move || {
+            let _permit = permit;
             let conn = this.take()?;
             let out = f(&conn);
             this.give_back(conn);
@@ -80,6 +135,12 @@ impl Readers {
         })
         .await
         .map_err(|e| StoreError::Panicked(e.to_string()))?
+    }
+
+    /// Read connections kept for reuse.
+    #[cfg(test)]
+    fn idle(&self) -> usize {
+        self.pool.lock().map_or(0, |p| p.len())
     }
 }
 
@@ -217,23 +278,33 @@ fn customers_of_open(
         .collect::<Result<Vec<_>, _>>()?)
 }
 
-/// The last `tail` messages of each open ticket with id in `from..=to`,
-/// by ticket then id.
+/// The last `tail` messages of each open ticket with id in `from..=to`, by
+/// ticket then id. Each ticket's tail is found through `messages_ticket`
+/// (its `tail`-th newest id, then the range from there), so what is read is
+/// what is sent: a ticket's older history is never loaded or sorted.
+fn tails_of_open_sql() -> String {
+    format!(
+        "SELECT {MESSAGE_COLS} FROM (
+             SELECT m.* FROM tickets t CROSS JOIN messages m ON m.ticket_id = t.id AND m.id >= coalesce(
+                 (SELECT x.id FROM messages x WHERE x.ticket_id = t.id
+                  ORDER BY x.id DESC LIMIT 1 OFFSET ?3 - 1), 0)
+             WHERE t.status <> 'closed' AND t.id BETWEEN ?1 AND ?2)
+         ORDER BY ticket_id, id"
+    )
+}
+
 fn tails_of_open(
     db: &impl Db,
     from: TicketId,
     to: TicketId,
     tail: u32,
 ) -> Result<Vec<Message>, StoreError> {
+    if tail == 0 {
+        return Ok(Vec::new());
+    }
     let conn = db.conn();
     Ok(conn
-        .prepare_cached(&format!(
-            "SELECT {MESSAGE_COLS} FROM (
-                 SELECT m.*, row_number() OVER (PARTITION BY m.ticket_id ORDER BY m.id DESC) AS rn
-                 FROM messages m JOIN tickets t ON t.id = m.ticket_id
-                 WHERE t.status <> 'closed' AND t.id BETWEEN ?1 AND ?2)
-             WHERE rn <= ?3 ORDER BY ticket_id, id"
-        ))?
+        .prepare_cached(&tails_of_open_sql())?
         .query_map(params![from.0, to.0, tail], rows::message)?
         .collect::<Result<Vec<_>, _>>()?)
 }
@@ -434,4 +505,120 @@ pub fn customers_by_telegram(
         ))?
         .query_row([telegram_user_id], rows::customer)
         .optional()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Condvar, Mutex};
+
+    use super::*;
+    use crate::store::{Store, StoreOptions};
+
+    /// A gate the blocking reads wait at until it opens.
+    #[derive(Default)]
+    struct Gate {
+        open: Mutex<bool>,
+        turn: Condvar,
+        waiting: AtomicUsize,
+    }
+
+    impl Gate {
+        fn wait(&self) {
+            self.waiting.fetch_add(1, Ordering::SeqCst);
+            let mut open = self.open.lock().unwrap();
+            while !*open {
+                open = self.turn.wait(open).unwrap();
+            }
+        }
+        fn open(&self) {
+            *self.open.lock().unwrap() = true;
+            self.turn.notify_all();
+        }
+    }
+
+    /// Reads by clients share a bounded set of connections: one past them
+    /// waits, and past `CLIENT_READ_WAIT` is told "busy" while the server's
+    /// own reads still go through. However many reads came at once, at
+    /// most `CLIENT_READERS + SERVICE_READERS` connections stay open.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn client_reads_share_a_bounded_pool_and_are_told_busy_past_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("desk.db");
+        let store = Store::open(StoreOptions::new(path.clone())).unwrap();
+        let readers = Arc::new(Readers {
+            client_wait: std::time::Duration::from_millis(300),
+            ..Readers::new(path, Durability::Normal)
+        });
+        let gate = Arc::new(Gate::default());
+        let held: Vec<_> = (0..CLIENT_READERS)
+            .map(|_| {
+                let (readers, gate) = (readers.clone(), gate.clone());
+                tokio::spawn(async move {
+                    readers
+                        .read_for(ReadFor::Client, move |c| {
+                            gate.wait();
+                            head_seq(c)
+                        })
+                        .await
+                })
+            })
+            .collect();
+        while gate.waiting.load(Ordering::SeqCst) < CLIENT_READERS {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        let late = readers.read_for(ReadFor::Client, head_seq).await;
+        assert!(matches!(late, Err(StoreError::Busy)), "{late:?}");
+        readers.read(head_seq).await.expect("the server's own read");
+        gate.open();
+        for h in held {
+            h.await.unwrap().expect("a held read ends well");
+        }
+        let burst: Vec<_> = (0..300)
+            .map(|i| {
+                let readers = readers.clone();
+                let who = if i % 3 == 0 {
+                    ReadFor::Service
+                } else {
+                    ReadFor::Client
+                };
+                tokio::spawn(async move {
+                    readers
+                        .read_for(who, |c| {
+                            std::thread::sleep(std::time::Duration::from_millis(2));
+                            head_seq(c)
+                        })
+                        .await
+                })
+            })
+            .collect();
+        for h in burst {
+            h.await.unwrap().expect("every read of the burst is served");
+        }
+        assert!(
+            readers.idle() <= CLIENT_READERS + SERVICE_READERS,
+            "{}",
+            readers.idle()
+        );
+        store.close().await;
+    }
+
+    /// A snapshot reads each ticket's tail through the index, ticket by
+    /// ticket: a long ticket's history is never read, or gathered for a
+    /// window function (what used to hold it all in memory). The only sort
+    /// is of the rows sent.
+    #[test]
+    fn a_snapshot_reads_only_each_tickets_tail() {
+        let plan = crate::store::query_plan(&super::tails_of_open_sql());
+        assert!(plan[0].starts_with("SEARCH t "), "{plan:?}");
+        assert_eq!(
+            plan[1], "SEARCH m USING INDEX messages_ticket (ticket_id=? AND id>?)",
+            "{plan:?}"
+        );
+        assert!(
+            plan.iter()
+                .all(|s| !s.contains("SCAN") && !s.contains("CO-ROUTINE")),
+            "{plan:?}"
+        );
+    }
 }

@@ -382,27 +382,12 @@ fn one(
 mod tests {
     use super::*;
 
-    /// How SQLite means to run `sql` (EXPLAIN QUERY PLAN), on the schema
-    /// and connection settings the server uses.
-    fn plan(sql: &str) -> Vec<String> {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("plan.db");
-        let mut conn = super::super::create_conn(&path, super::super::Durability::Normal).unwrap();
-        super::super::migrations::migrate(&mut conn).unwrap();
-        let mut st = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
-        let unbound = vec![rusqlite::types::Value::Null; st.parameter_count()];
-        st.query_map(rusqlite::params_from_iter(unbound), |r| r.get(3))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap()
-    }
-
     /// The scheduler asks these every time it runs: they read the partial
     /// index on (status, status_since), not every ticket.
     #[test]
     fn the_automation_queries_read_the_status_index() {
         for sql in [AUTOMATION_DUE, NEXT_AUTOMATION] {
-            let plan = plan(sql);
+            let plan = crate::store::query_plan(sql);
             assert!(
                 plan[0].contains("USING COVERING INDEX tickets_status_since (status=?"),
                 "{plan:?}"

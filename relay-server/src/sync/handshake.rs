@@ -8,7 +8,8 @@ use futures_util::stream::SplitStream;
 use shared::{Agent, ClientMessage, PROTOCOL_VERSION, Seq, close};
 
 use crate::domain::agents::token_hash;
-use crate::store::{Store, rows};
+use crate::store::read::ReadFor;
+use crate::store::{Store, StoreError, rows};
 
 /// A client that said a good hello.
 pub struct Greeted {
@@ -93,9 +94,14 @@ pub async fn greet(
     let lookup = hash.clone();
     let agent = store
         .readers()
-        .read(move |conn| rows::agent_by_token_hash(conn, &lookup))
+        .read_for(ReadFor::Client, move |conn| {
+            rows::agent_by_token_hash(conn, &lookup)
+        })
         .await
-        .map_err(|e| Some((close::INTERNAL, format!("cannot check the token: {e}"))))?;
+        .map_err(|e| match e {
+            StoreError::Busy => Some((close::TRY_AGAIN_LATER, e.to_string())),
+            e => Some((close::INTERNAL, format!("cannot check the token: {e}"))),
+        })?;
     match agent {
         Some(agent) => Ok(Greeted {
             agent,

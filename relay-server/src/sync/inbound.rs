@@ -17,7 +17,8 @@ use super::handshake::is_too_big;
 use crate::App;
 use crate::domain::DomainError;
 use crate::domain::commands;
-use crate::store::read::Reader;
+use crate::store::StoreError;
+use crate::store::read::{ReadFor, Reader};
 use crate::store::{read, rows};
 
 /// What the reader hands the connection's sender.
@@ -105,7 +106,7 @@ async fn handle(app: &Arc<App>, token_hash: &Arc<str>, text: &str) -> Answer {
                 match app
                     .store
                     .readers()
-                    .read(move |c| read::digest(c, tail))
+                    .read_for(ReadFor::Client, move |c| read::digest(c, tail))
                     .await
                 {
                     Ok((seq, digest, tickets)) => frames::encode(&ServerMessage::Digest {
@@ -113,6 +114,9 @@ async fn handle(app: &Arc<App>, token_hash: &Arc<str>, text: &str) -> Answer {
                         digest,
                         tickets,
                     }),
+                    Err(e @ StoreError::Busy) => {
+                        frames::error(None, ErrorCode::Busy, e.to_string())
+                    }
                     Err(e) => {
                         frames::error(None, ErrorCode::Internal, format!("digest failed: {e}"))
                     }
@@ -259,7 +263,7 @@ where
     let page = app
         .store
         .readers()
-        .read(move |c| {
+        .read_for(ReadFor::Client, move |c| {
             if rows::agent_by_token_hash(c, &token)?.is_none() {
                 return Ok(Err(DomainError::forbidden(
                     "this token was revoked or replaced",
@@ -280,6 +284,7 @@ where
             result,
         }),
         Ok(Err(DomainError { code, message })) => frames::error(Some(id), code, message),
+        Err(e @ StoreError::Busy) => frames::error(Some(id), ErrorCode::Busy, e.to_string()),
         Err(e) => frames::error(Some(id), ErrorCode::Internal, format!("cannot read: {e}")),
     }
 }

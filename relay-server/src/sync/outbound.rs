@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::frames;
-use crate::store::read::Reader;
+use crate::store::read::{ReadFor, Reader};
 use crate::store::{Store, StoreError};
 
 /// Why sending stopped.
@@ -72,7 +72,11 @@ impl Outbound {
     {
         let (tx, mut rx) = mpsc::channel::<String>(4);
         let readers = store.readers().clone();
-        let task = tokio::spawn(async move { readers.read(move |c| produce(c, &tx)).await });
+        let task = tokio::spawn(async move {
+            readers
+                .read_for(ReadFor::Client, move |c| produce(c, &tx))
+                .await
+        });
         // The producer stops (and its read transaction ends) as soon as
         // `rx` is dropped: on a send failure or at shutdown.
         loop {

@@ -20,8 +20,8 @@ use super::handshake::{Greeted, greet};
 use super::inbound::{self, ToClient};
 use super::outbound::{Outbound, SendError};
 use crate::App;
-use crate::store::read::{self, SnapshotSpec};
-use crate::store::{StreamEvent, rows};
+use crate::store::read::{self, ReadFor, SnapshotSpec};
+use crate::store::{StoreError, StreamEvent, rows};
 
 /// Most live events put in one frame.
 const LIVE_BATCH: usize = 512;
@@ -77,6 +77,10 @@ pub async fn serve(app: Arc<App>, socket: WebSocket) {
         Ok(end) => end,
         Err(SendError::Gone) => (0, "client gone".into()),
         Err(SendError::Shutdown) => (close::GOING_AWAY, "server shutting down".into()),
+        Err(SendError::Store(e @ StoreError::Busy)) => {
+            tracing::warn!(agent = %session.greeted.agent.name, "session ended: {e}");
+            (close::TRY_AGAIN_LATER, e.to_string())
+        }
         Err(SendError::Store(e)) => {
             tracing::error!("session failed: {e}");
             (close::INTERNAL, "internal error".into())
@@ -273,7 +277,9 @@ impl Session {
             .app
             .store
             .readers()
-            .read(move |c| rows::agent_by_token_hash(c, &hash))
+            .read_for(ReadFor::Client, move |c| {
+                rows::agent_by_token_hash(c, &hash)
+            })
             .await?;
         Ok(match agent {
             Some(a) if a.id == me => {
