@@ -1,8 +1,9 @@
 //! Wire types of the support desk: what the relay server and its clients
 //! (agent-tui, tests, other-language clients) exchange over the WebSocket.
 //!
-//! Only plain serde types live here, plus the state digest, which is part of
-//! the protocol's contract. No I/O, no runtime, no database.
+//! Only plain serde types live here, plus the state digest and the strict
+//! reading of client frames (`parse`), which are part of the protocol's
+//! contract. No I/O, no runtime, no database.
 
 pub mod digest;
 pub mod event;
@@ -10,6 +11,7 @@ pub mod event;
 pub mod fixtures;
 pub mod ids;
 pub mod model;
+pub mod parse;
 pub mod protocol;
 
 pub use event::{Event, EventEnvelope, TicketChange};

@@ -40,6 +40,12 @@ pub const UPLOAD_FILE_PREFIX: &str = "upload:";
 pub mod close {
     /// The server is shutting down; reconnect later.
     pub const GOING_AWAY: u16 = 1001;
+    /// The client broke the WebSocket protocol (RFC 6455): reserved bits or
+    /// opcodes, an unmasked frame, a control frame over 125 bytes or
+    /// fragmented, a continuation out of place.
+    pub const PROTOCOL_ERROR: u16 = 1002;
+    /// A text frame was not valid UTF-8.
+    pub const INVALID_DATA: u16 = 1007;
     /// A frame was over [`super::MAX_CLIENT_FRAME_BYTES`].
     pub const TOO_BIG: u16 = 1009;
     /// Internal server error.

@@ -96,6 +96,28 @@ async fn bad_frames_and_commands_are_refused_and_change_nothing() {
         )
         .await;
     assert!(expect_error(&e, ErrorCode::UnknownType).contains("frobnicate"));
+    // Strict: a kind is a name, not serde's variant index ("kind": 0 was
+    // applied as a reply), and an enum value is a string, not a map.
+    let e = a
+        .raw(
+            format!(
+                r#"{{"type":"command","id":"x0","command":{{"kind":0,"ticket_id":{},"text":"hi"}}}}"#,
+                mine.0
+            ),
+            Some("x0"),
+        )
+        .await;
+    assert!(expect_error(&e, ErrorCode::BadFrame).contains("kind must be a string"));
+    let e = a
+        .raw(
+            format!(
+                r#"{{"type":"command","id":"xm","command":{{"kind":"set_status","ticket_id":{},"status":{{"resolved":null}}}}}}"#,
+                mine.0
+            ),
+            Some("xm"),
+        )
+        .await;
+    assert!(expect_error(&e, ErrorCode::BadFrame).contains("command.status is an object"));
     let e = a
         .raw(
             r#"{"type":"command","id":"x2","command":{"kind":"reply"}}"#.into(),
@@ -307,6 +329,179 @@ async fn bad_frames_and_commands_are_refused_and_change_nothing() {
         !a.mirror.tickets.contains_key(&mine),
         "closed tickets leave the mirror"
     );
+}
+
+/// A WebSocket client that writes frames byte by byte, to break RFC 6455
+/// the ways a buggy or hostile client does.
+mod raw_ws {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+
+    pub struct Raw(TcpStream);
+
+    impl Raw {
+        /// Upgrades a TCP connection to `addr`'s WebSocket path.
+        pub async fn open(addr: &str) -> Raw {
+            let mut s = TcpStream::connect(addr).await.unwrap();
+            let request = format!(
+                "GET {} HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+                 Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+                shared::WS_PATH
+            );
+            s.write_all(request.as_bytes()).await.unwrap();
+            let mut head = Vec::new();
+            while !head.ends_with(b"\r\n\r\n") {
+                head.push(s.read_u8().await.unwrap());
+            }
+            let head = String::from_utf8(head).unwrap();
+            assert!(head.starts_with("HTTP/1.1 101"), "{head}");
+            Raw(s)
+        }
+
+        /// Writes one frame: the first byte as given (FIN, RSV, opcode),
+        /// the payload masked or not.
+        pub async fn frame(&mut self, first: u8, payload: &[u8], masked: bool) {
+            let mut f = vec![first];
+            let mask_bit = if masked { 0x80 } else { 0 };
+            match payload.len() {
+                n @ 0..=125 => f.push(mask_bit | n as u8),
+                n => {
+                    f.push(mask_bit | 126);
+                    f.extend((n as u16).to_be_bytes());
+                }
+            }
+            let key = [0x11, 0x22, 0x33, 0x44];
+            if masked {
+                f.extend(key);
+                f.extend(payload.iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
+            } else {
+                f.extend(payload);
+            }
+            self.0.write_all(&f).await.unwrap();
+        }
+
+        pub async fn text(&mut self, text: &str) {
+            self.frame(0x81, text.as_bytes(), true).await;
+        }
+
+        /// Reads frames until the server's close; its code and reason (or
+        /// `None` when the connection ended without one).
+        pub async fn close(&mut self) -> Option<(u16, String)> {
+            loop {
+                let first = self.0.read_u8().await.ok()?;
+                let len = match self.0.read_u8().await.ok()? & 0x7f {
+                    126 => self.0.read_u16().await.ok()? as usize,
+                    127 => self.0.read_u64().await.ok()? as usize,
+                    n => n as usize,
+                };
+                let mut payload = vec![0; len];
+                self.0.read_exact(&mut payload).await.ok()?;
+                if first & 0x0f == 0x8 {
+                    let code = u16::from_be_bytes([payload[0], payload[1]]);
+                    return Some((code, String::from_utf8_lossy(&payload[2..]).into_owned()));
+                }
+            }
+        }
+    }
+}
+
+/// RFC 6455 asks for 1007 on invalid UTF-8 and 1002 on a broken frame;
+/// the server used to drop the TCP connection without a close frame (and
+/// answer a ping over 125 bytes with 1009). Before and after `hello`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn websocket_protocol_violations_get_the_close_rfc_6455_asks_for() {
+    let (_dir, db) = fresh_db(1);
+    let token = add_agent(&db, "alice", "agent", "L1");
+    let server = Server::start(&db, &[]);
+    let hello = hello(&token, PROTOCOL_VERSION);
+    type Breach = (&'static str, u8, Vec<u8>, bool, u16, &'static str);
+    let breaches: Vec<Breach> = vec![
+        (
+            "invalid UTF-8",
+            0x81,
+            b"{\"type\":\"digest\"\xff}".to_vec(),
+            true,
+            close::INVALID_DATA,
+            "UTF-8",
+        ),
+        (
+            "reserved data opcode",
+            0x83,
+            b"{}".to_vec(),
+            true,
+            close::PROTOCOL_ERROR,
+            "opcode 0x3",
+        ),
+        (
+            "reserved control opcode",
+            0x8b,
+            Vec::new(),
+            true,
+            close::PROTOCOL_ERROR,
+            "opcode 0xb",
+        ),
+        (
+            "RSV1 without an extension",
+            0xc1,
+            b"{}".to_vec(),
+            true,
+            close::PROTOCOL_ERROR,
+            "reserved bits",
+        ),
+        (
+            "unmasked frame",
+            0x81,
+            b"{\"type\":\"digest\"}".to_vec(),
+            false,
+            close::PROTOCOL_ERROR,
+            "masked",
+        ),
+        (
+            "ping over 125 bytes",
+            0x89,
+            vec![b'p'; 126],
+            true,
+            close::PROTOCOL_ERROR,
+            "125 bytes",
+        ),
+        (
+            "fragmented ping",
+            0x09,
+            b"p".to_vec(),
+            true,
+            close::PROTOCOL_ERROR,
+            "fragmented",
+        ),
+        (
+            "stray continuation",
+            0x80,
+            b"x".to_vec(),
+            true,
+            close::PROTOCOL_ERROR,
+            "continuation",
+        ),
+    ];
+    for after_hello in [false, true] {
+        for (what, first, payload, masked, code, says) in &breaches {
+            let mut ws = raw_ws::Raw::open(&server.addr).await;
+            if after_hello {
+                ws.text(&hello).await;
+            }
+            ws.frame(*first, payload, *masked).await;
+            let got = ws.close().await;
+            let (got_code, reason) = got
+                .unwrap_or_else(|| panic!("{what} (after hello: {after_hello}): no close frame"));
+            assert_eq!(
+                got_code, *code,
+                "{what} (after hello: {after_hello}): {reason}"
+            );
+            assert!(reason.contains(says), "{what}: {reason}");
+        }
+    }
+    // The server is well and nothing was written.
+    let mut a = Client::connect(&server.ws_url(), &token, None).await;
+    let (mine, servers) = a.settle().await;
+    assert_eq!(mine, servers);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

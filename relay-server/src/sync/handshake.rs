@@ -22,10 +22,36 @@ pub struct Greeted {
 /// Why the connection is closed before it starts: (close code, reason).
 pub type Refusal = (u16, String);
 
-/// Whether a receive error is the frame-size limit.
-pub fn is_too_big(e: &axum::Error) -> bool {
-    let text = e.to_string();
-    text.contains("too long") || text.contains("Space limit") || text.contains("too big")
+/// The close a receive error calls for (RFC 6455 section 7.4.1), or none
+/// when the peer is simply gone.
+pub fn close_for(e: &axum::Error) -> Option<Refusal> {
+    use tungstenite::error::{Error as WsError, ProtocolError as P};
+    let error = std::error::Error::source(e)?.downcast_ref::<WsError>()?;
+    let reason = match error {
+        WsError::Capacity(_) => {
+            return Some((close::TOO_BIG, super::inbound::TOO_BIG_REASON.into()));
+        }
+        WsError::Utf8(_) => {
+            return Some((close::INVALID_DATA, "text frame is not valid UTF-8".into()));
+        }
+        WsError::Protocol(p) => match p {
+            P::NonZeroReservedBits => "reserved bits set; no extension was negotiated".to_owned(),
+            P::UnmaskedFrameFromClient => "client frames must be masked".to_owned(),
+            P::ControlFrameTooBig => "control frame payload over 125 bytes".to_owned(),
+            P::FragmentedControlFrame => "control frames must not be fragmented".to_owned(),
+            P::UnknownControlFrameType(op) | P::UnknownDataFrameType(op) | P::InvalidOpcode(op) => {
+                format!("reserved opcode {op:#x}")
+            }
+            P::UnexpectedContinueFrame => {
+                "continuation frame without a message to continue".to_owned()
+            }
+            P::ExpectedFragment(_) => "new message before the last one's final fragment".to_owned(),
+            P::InvalidCloseSequence => "close frame with an invalid code or payload".to_owned(),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    Some((close::PROTOCOL_ERROR, reason))
 }
 
 pub async fn greet(
@@ -48,13 +74,7 @@ pub async fn greet(
                 )));
             }
             Ok(None) => return Err(None),
-            Ok(Some(Err(e))) if is_too_big(&e) => {
-                return Err(Some((
-                    close::TOO_BIG,
-                    super::inbound::TOO_BIG_REASON.into(),
-                )));
-            }
-            Ok(Some(Err(_))) => return Err(None),
+            Ok(Some(Err(e))) => return Err(close_for(&e)),
             Ok(Some(Ok(Message::Text(t)))) => t,
             Ok(Some(Ok(Message::Close(_)))) => return Err(None),
             Ok(Some(Ok(_))) => {
@@ -65,8 +85,7 @@ pub async fn greet(
             }
         };
     };
-    let (protocol, token, resume_from, client) = match serde_json::from_str::<ClientMessage>(&frame)
-    {
+    let (protocol, token, resume_from, client) = match shared::parse::client_frame(&frame) {
         Ok(ClientMessage::Hello {
             protocol,
             token,
@@ -79,7 +98,17 @@ pub async fn greet(
                 "first frame must be hello".into(),
             )));
         }
-        Err(e) => return Err(Some((close::BAD_HANDSHAKE, format!("bad hello: {e}")))),
+        Err(r) => {
+            return Err(Some((
+                close::BAD_HANDSHAKE,
+                format!(
+                    "bad hello: {}",
+                    r.message
+                        .strip_prefix("bad hello frame: ")
+                        .unwrap_or(&r.message)
+                ),
+            )));
+        }
     };
     if protocol != PROTOCOL_VERSION {
         return Err(Some((

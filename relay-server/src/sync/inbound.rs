@@ -13,7 +13,7 @@ use shared::*;
 use tokio::sync::mpsc;
 
 use super::frames;
-use super::handshake::is_too_big;
+use super::handshake::{Refusal, close_for};
 use crate::App;
 use crate::domain::DomainError;
 use crate::domain::commands;
@@ -54,7 +54,7 @@ pub async fn run(
             }
         }
     });
-    let mut too_big = false;
+    let mut violation: Option<Refusal> = None;
     while let Some(msg) = stream.next().await {
         let answer = match msg {
             Ok(Message::Text(text)) => handle(&app, &token_hash, &text).await,
@@ -66,7 +66,7 @@ pub async fn run(
             Ok(Message::Close(_)) => break,
             Ok(_) => continue,
             Err(e) => {
-                too_big = is_too_big(&e);
+                violation = close_for(&e);
                 break;
             }
         };
@@ -77,10 +77,8 @@ pub async fn run(
     drop(pending_tx);
     // Commands already queued are applied; let their answers out first.
     let _ = responder.await;
-    if too_big {
-        let _ = out
-            .send(ToClient::Close(close::TOO_BIG, TOO_BIG_REASON.into()))
-            .await;
+    if let Some((code, reason)) = violation {
+        let _ = out.send(ToClient::Close(code, reason)).await;
     }
 }
 
@@ -89,9 +87,9 @@ pub const TOO_BIG_REASON: &str = "frame over the 1 MiB (1048576 bytes) limit";
 
 /// Turns one text frame into its answer.
 async fn handle(app: &Arc<App>, token_hash: &Arc<str>, text: &str) -> Answer {
-    let msg = match serde_json::from_str::<ClientMessage>(text) {
+    let msg = match shared::parse::client_frame(text) {
         Ok(m) => m,
-        Err(e) => return ready(diagnose(text, e)),
+        Err(r) => return ready(frames::error(r.id, r.code, r.message)),
     };
     match msg {
         ClientMessage::Hello { .. } => ready(frames::error(
@@ -208,42 +206,6 @@ async fn handle(app: &Arc<App>, token_hash: &Arc<str>, text: &str) -> Answer {
                 )),
             }
         }
-    }
-}
-
-/// Explains why a frame did not parse, with the most useful code.
-fn diagnose(text: &str, e: serde_json::Error) -> String {
-    let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else {
-        return frames::error(None, ErrorCode::BadFrame, format!("malformed JSON: {e}"));
-    };
-    let id = value.get("id").and_then(|v| v.as_str()).map(CommandId::new);
-    let kind = value
-        .get("command")
-        .and_then(|c| c.get("kind"))
-        .and_then(|k| k.as_str());
-    match value.get("type").and_then(|t| t.as_str()) {
-        None => frames::error(
-            None,
-            ErrorCode::BadFrame,
-            "a frame must be a JSON object with a string \"type\"",
-        ),
-        Some(t @ ("hello" | "command" | "digest")) => {
-            if let Some(kind) = kind.filter(|k| t == "command" && !COMMAND_KINDS.contains(k)) {
-                let known = COMMAND_KINDS.join(", ");
-                frames::error(
-                    id,
-                    ErrorCode::UnknownType,
-                    format!("unknown command kind {kind:?}; known: {known}"),
-                )
-            } else {
-                frames::error(id, ErrorCode::BadFrame, format!("bad {t} frame: {e}"))
-            }
-        }
-        Some(other) => frames::error(
-            id,
-            ErrorCode::UnknownType,
-            format!("unknown message type {other:?}"),
-        ),
     }
 }
 
