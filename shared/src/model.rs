@@ -338,6 +338,11 @@ pub enum DeliveryState {
     Queued,
     Sent,
     Failed,
+    /// Telegram's answers to two tries were lost (or the server stopped
+    /// twice while sending it), so it was not sent a third time: the
+    /// customer may have it, even twice, or not at all. The engineer
+    /// decides whether to send it again.
+    Uncertain,
 }
 
 impl DeliveryState {
@@ -346,11 +351,12 @@ impl DeliveryState {
             DeliveryState::Queued => "queued",
             DeliveryState::Sent => "sent",
             DeliveryState::Failed => "failed",
+            DeliveryState::Uncertain => "uncertain",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Queued, Self::Sent, Self::Failed]
+        [Self::Queued, Self::Sent, Self::Failed, Self::Uncertain]
             .into_iter()
             .find(|v| v.as_str() == s)
     }

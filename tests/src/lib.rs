@@ -268,7 +268,12 @@ pub struct Client {
     /// Snapshot parts received since connecting.
     pub snapshot_parts: usize,
     next_id: u64,
+    /// Which `Client` of this test process: ids stay unique across
+    /// reconnects of the same agent.
+    instance: u64,
 }
+
+static CLIENTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 impl Client {
     /// Connects and brings the mirror up to date with the server.
@@ -290,6 +295,7 @@ impl Client {
             closed: None,
             snapshot_parts: 0,
             next_id: 0,
+            instance: CLIENTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         };
         c.settle().await;
         c
@@ -333,7 +339,10 @@ impl Client {
     /// A new command id.
     pub fn next_id(&mut self) -> String {
         self.next_id += 1;
-        format!("c-{}-{}", self.welcome.agent.id, self.next_id)
+        format!(
+            "c-{}-{}-{}",
+            self.welcome.agent.id, self.instance, self.next_id
+        )
     }
 
     /// Sends a command and waits for its answer (ok or error).

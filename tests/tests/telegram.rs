@@ -353,3 +353,50 @@ async fn a_lost_answer_is_resent_and_flagged_as_possibly_twice() {
         "the documented ambiguity: delivered, answer lost, sent again"
     );
 }
+
+/// Both the send and its one resend reach Telegram and both answers are
+/// lost: two copies, and the message says it may not have arrived: no
+/// third copy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_lost_answers_stop_at_two_copies_and_say_uncertain() {
+    let (sim, _dir, _server, mut agent) = desk(&[(67, "Wei", "zh")]).await;
+    sim.send_text(67, "发票在哪里？");
+    agent
+        .until("the ticket", WAIT, |m| ticket_of(m, 67).is_some())
+        .await;
+    let t = ticket_of(&agent.mirror, 67).unwrap();
+    sim.inject(Fault::DropAfter { count: 2 });
+    let mid = agent.reply(t, "在“账户 → 发票”里").await;
+    agent
+        .until("uncertain", WAIT, |m| {
+            m.messages[&t][&mid]
+                .delivery
+                .as_ref()
+                .is_some_and(|d| d.state == DeliveryState::Uncertain)
+        })
+        .await;
+    let reason = agent.mirror.messages[&t][&mid]
+        .delivery
+        .clone()
+        .unwrap()
+        .reason
+        .unwrap();
+    assert!(reason.contains("not sent a third time"), "{reason}");
+    // A later reply to the same chat goes out (the chat is not stuck), and
+    // by then a third copy would have gone first: per-chat order.
+    let later = agent.reply(t, "还有问题吗？").await;
+    agent
+        .until("the later reply sent", WAIT, |m| {
+            m.messages[&t][&later]
+                .delivery
+                .as_ref()
+                .is_some_and(|d| d.state == DeliveryState::Sent)
+        })
+        .await;
+    let copies = sim
+        .sent(67)
+        .iter()
+        .filter(|s| s.text.as_deref() == Some("在“账户 → 发票”里"))
+        .count();
+    assert_eq!(copies, 2, "both tries reached Telegram; no third");
+}

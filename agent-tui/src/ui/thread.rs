@@ -134,6 +134,15 @@ pub fn lines(app: &App, chat: &ChatTab, width: u16) -> Vec<Line<'static>> {
                     ),
                     t.error(),
                 ),
+                DeliveryState::Uncertain => Span::styled(
+                    format!(
+                        " · MAY NOT HAVE ARRIVED: {}",
+                        d.reason
+                            .as_deref()
+                            .unwrap_or("Telegram's answers were lost")
+                    ),
+                    t.sla(sla::Level::Warning),
+                ),
             });
         }
         out.push(Line::from(head));

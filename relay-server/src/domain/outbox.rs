@@ -27,30 +27,62 @@ fn set_delivery(
     Ok(())
 }
 
+/// Said of a message not sent a third time: two tries' answers were lost.
+pub const UNCERTAIN: &str = "Telegram's answers to two tries were lost, so it was not sent a third time: the customer may have it (even twice) or not at all; send it again if it matters";
+
+/// Tries whose answer may be lost before a message is no longer sent: one
+/// lost answer is resent (the customer may get two copies, and is told
+/// so); a second one stops, so there are never more than two.
+const MAX_LOST_ANSWERS: u32 = 2;
+
 /// Telegram accepted the message.
 pub fn delivered(
     ctx: &mut WriteCtx<'_>,
     id: i64,
     telegram_message_id: i64,
 ) -> Result<(), DomainError> {
-    if let Some((m, ambiguous)) = outbox::take(ctx, id)? {
-        let note = ambiguous.then_some(MAYBE_TWICE);
+    if let Some((m, lost)) = outbox::take(ctx, id)? {
+        let note = (lost > 0).then_some(MAYBE_TWICE);
         set_delivery(ctx, m, DeliveryState::Sent, note, Some(telegram_message_id))?;
     }
     Ok(())
 }
 
 /// The message can't be delivered; the reason is shown to the engineer.
+/// If an earlier try's answer was lost, it may have arrived all the same:
+/// then it is `uncertain`, not `failed`.
 pub fn failed(ctx: &mut WriteCtx<'_>, id: i64, reason: &str) -> Result<(), DomainError> {
-    if let Some((m, _)) = outbox::take(ctx, id)? {
-        set_delivery(ctx, m, DeliveryState::Failed, Some(reason), None)?;
+    if let Some((m, lost)) = outbox::take(ctx, id)? {
+        if lost > 0 {
+            let why = format!(
+                "{reason}; an earlier try's answer from Telegram was lost, so the customer may have it all the same"
+            );
+            set_delivery(ctx, m, DeliveryState::Uncertain, Some(&why), None)?;
+        } else {
+            set_delivery(ctx, m, DeliveryState::Failed, Some(reason), None)?;
+        }
     }
     Ok(())
 }
 
+/// Stops sending a message whose tries' answers were lost twice.
+fn uncertain(ctx: &mut WriteCtx<'_>, id: i64) -> Result<(), DomainError> {
+    match outbox::take(ctx, id)? {
+        Some((m, _)) => set_delivery(ctx, m, DeliveryState::Uncertain, Some(UNCERTAIN), None),
+        None => {
+            tracing::warn!(
+                outbox = id,
+                "telegram: a bot message's answers were lost twice; not sent again"
+            );
+            Ok(())
+        }
+    }
+}
+
 /// Not sent this time (or maybe sent: `ambiguous`); try again at `at`.
 /// `counts`: false when the try was not the message's fault (a 429, the
-/// bot's token refused): it does not use up one of its tries.
+/// bot's token refused): it does not use up one of its tries. A second
+/// try whose answer was lost ends it: `uncertain`.
 pub fn retry(
     ctx: &mut WriteCtx<'_>,
     id: i64,
@@ -59,15 +91,48 @@ pub fn retry(
     ambiguous: bool,
     counts: bool,
 ) -> Result<(), DomainError> {
-    outbox::retry(ctx, id, at, error, ambiguous, counts)?;
+    let lost = outbox::retry(ctx, id, at, error, ambiguous, counts)?;
+    if lost >= MAX_LOST_ANSWERS {
+        uncertain(ctx, id)?;
+    }
     Ok(())
 }
 
-/// After a crash: rows left `sending` were handed to Telegram with no
-/// answer recorded. Telegram may have them; they are sent again and, once
-/// sent, marked "may have arrived twice". Returns how many.
-pub fn recover(ctx: &mut WriteCtx<'_>) -> Result<u32, DomainError> {
-    Ok(outbox::recover(ctx)?)
+/// What a starting sender needs to know of the one before it.
+#[derive(Debug, Default)]
+pub struct Restart {
+    /// Chats of the rows left `sending`: a request may have gone out to
+    /// them just before the stop.
+    pub interrupted: Vec<i64>,
+    /// Other chats a request went out to recently, with when.
+    pub recent: Vec<(i64, Timestamp)>,
+}
+
+/// After a stop: rows left `sending` were handed to Telegram with no
+/// answer recorded. Telegram may have them: each is sent again once (and,
+/// once sent, marked "may have arrived twice"); one whose resend was cut
+/// short as well is `uncertain`. Also reads which chats were sent to
+/// within `window`, for the pacer.
+pub fn recover(
+    ctx: &mut WriteCtx<'_>,
+    window: std::time::Duration,
+) -> Result<Restart, DomainError> {
+    let rows = outbox::recover(ctx)?;
+    for row in &rows {
+        if row.lost >= MAX_LOST_ANSWERS {
+            uncertain(ctx, row.id)?;
+        }
+    }
+    let since = ctx.now - window;
+    Ok(Restart {
+        interrupted: rows.iter().map(|r| r.chat_id).collect(),
+        recent: outbox::recent_sends(ctx, since)?,
+    })
+}
+
+/// A request went out to `chat` at `at`.
+pub fn note_send(ctx: &mut WriteCtx<'_>, chat: i64, at: Timestamp) -> Result<(), DomainError> {
+    Ok(outbox::note_send(ctx, chat, at)?)
 }
 
 /// The customer in a private chat blocked (or unblocked) the bot. Blocked:
@@ -268,6 +333,87 @@ mod tests {
             m.delivery.and_then(|d| d.reason).as_deref(),
             Some(MAYBE_TWICE)
         );
+    }
+
+    /// A crash loop resent the oldest maybe-sent reply after every restart:
+    /// 7 copies, flagged "twice". A second lost answer ends it instead.
+    #[tokio::test]
+    async fn a_second_lost_answer_stops_the_resends_and_says_it_may_not_have_arrived() {
+        let mut desk = Desk0::new(settings(), at("2026-11-23T10:00:00Z")).await;
+        let (_, row) = replied(&mut desk).await;
+        let (id, message) = (row.id, row.message_id.unwrap());
+        let now = crate::store::Clock::now(&*desk.clock);
+        // A rate limit is not a lost answer: it counts for nothing here.
+        desk.write(move |ctx, _| retry(ctx, id, now, "Telegram asked to wait 3 s", false, false))
+            .await
+            .unwrap();
+        desk.write(move |ctx, _| retry(ctx, id, now, "connection reset", true, true))
+            .await
+            .unwrap();
+        assert!(desk.due().await.iter().any(|d| d.id == id), "resent once");
+        desk.write(move |ctx, _| retry(ctx, id, now, "timed out", true, true))
+            .await
+            .unwrap();
+        assert!(
+            desk.due().await.iter().all(|d| d.id != id),
+            "not sent a third time"
+        );
+        let d = desk.message(message).await.delivery.unwrap();
+        assert_eq!(d.state, DeliveryState::Uncertain);
+        assert_eq!(d.reason.as_deref(), Some(UNCERTAIN));
+    }
+
+    /// The server killed while sending, then again while resending.
+    #[tokio::test]
+    async fn a_resend_cut_short_by_a_second_crash_is_not_sent_again() {
+        let mut desk = Desk0::new(settings(), at("2026-11-23T10:00:00Z")).await;
+        let (_, row) = replied(&mut desk).await;
+        let (id, message) = (row.id, row.message_id.unwrap());
+        for crash in 1..=3 {
+            let marked = desk
+                .write(move |ctx, _| Ok(crate::store::outbox::mark_sending(ctx, &[id])?))
+                .await
+                .unwrap();
+            let found = desk
+                .write(|ctx, _| recover(ctx, std::time::Duration::from_secs(60)))
+                .await
+                .unwrap()
+                .interrupted
+                .len();
+            match crash {
+                1 => {
+                    assert_eq!((marked, found), (1, 1));
+                    assert!(desk.due().await.iter().any(|d| d.id == id));
+                }
+                2 => {
+                    assert_eq!((marked, found), (1, 1));
+                    assert!(desk.due().await.iter().all(|d| d.id != id));
+                }
+                _ => assert_eq!((marked, found), (0, 0), "nothing left to send"),
+            }
+        }
+        let d = desk.message(message).await.delivery.unwrap();
+        assert_eq!(d.state, DeliveryState::Uncertain);
+    }
+
+    /// Giving up after a lost answer: it may have arrived, so not "failed".
+    #[tokio::test]
+    async fn giving_up_after_a_lost_answer_is_uncertain_not_failed() {
+        let mut desk = Desk0::new(settings(), at("2026-11-23T10:00:00Z")).await;
+        let (_, row) = replied(&mut desk).await;
+        let (id, message) = (row.id, row.message_id.unwrap());
+        let now = crate::store::Clock::now(&*desk.clock);
+        desk.write(move |ctx, _| retry(ctx, id, now, "connection reset", true, true))
+            .await
+            .unwrap();
+        desk.write(move |ctx, _| failed(ctx, id, "gave up after 8 attempts: HTTP 502"))
+            .await
+            .unwrap();
+        let d = desk.message(message).await.delivery.unwrap();
+        assert_eq!(d.state, DeliveryState::Uncertain);
+        let reason = d.reason.unwrap();
+        assert!(reason.starts_with("gave up after 8 attempts"), "{reason}");
+        assert!(reason.contains("may have it all the same"), "{reason}");
     }
 
     #[tokio::test]

@@ -57,6 +57,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "uploads",
         include_str!("../../migrations/0011_uploads.sql"),
     ),
+    (
+        12,
+        "chat_sends",
+        include_str!("../../migrations/0012_chat_sends.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.

@@ -73,10 +73,10 @@ pub fn mark_sending(ctx: &WriteCtx<'_>, ids: &[i64]) -> Result<usize, StoreError
     Ok(n)
 }
 
-/// Removes a row; returns its message (if it has one) and whether a try's
-/// answer was lost.
-pub fn take(ctx: &WriteCtx<'_>, id: i64) -> Result<Option<(MessageId, bool)>, StoreError> {
-    let row: Option<(Option<i64>, bool)> = ctx
+/// Removes a row; returns its message (if it has one) and how many of its
+/// tries' answers were lost.
+pub fn take(ctx: &WriteCtx<'_>, id: i64) -> Result<Option<(MessageId, u32)>, StoreError> {
+    let row: Option<(Option<i64>, u32)> = ctx
         .conn
         .prepare_cached("SELECT message_id, ambiguous FROM outbox WHERE id = ?1")?
         .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -88,8 +88,9 @@ pub fn take(ctx: &WriteCtx<'_>, id: i64) -> Result<Option<(MessageId, bool)>, St
 }
 
 /// Back to waiting, to be tried at `at`. `ambiguous`: this try may have
-/// reached Telegram. `counts`: false when the try was not the message's
-/// fault; it does not use up one of its tries.
+/// reached Telegram (the row counts such tries). `counts`: false when the
+/// try was not the message's fault; it does not use up one of its tries.
+/// Returns how many tries' answers are now lost (0 for a gone row).
 pub fn retry(
     ctx: &mut WriteCtx<'_>,
     id: i64,
@@ -97,28 +98,76 @@ pub fn retry(
     error: &str,
     ambiguous: bool,
     counts: bool,
-) -> Result<(), StoreError> {
+) -> Result<u32, StoreError> {
+    let lost = ctx
+        .conn
+        .prepare_cached(
+            "UPDATE outbox SET state = 'pending', next_attempt_at = ?2, last_error = ?3, ambiguous = ambiguous + ?4,
+                 attempts = CASE WHEN ?5 THEN attempts ELSE max(attempts - 1, 0) END
+             WHERE id = ?1 RETURNING ambiguous",
+        )?
+        .query_row(params![id, at.0, error, ambiguous, counts], |r| r.get(0))
+        .optional()?;
+    ctx.outbox_queued = true;
+    Ok(lost.unwrap_or(0))
+}
+
+/// A row a stopped server left `sending`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Interrupted {
+    pub id: i64,
+    pub chat_id: i64,
+    /// Tries whose answer is lost, this one included.
+    pub lost: u32,
+}
+
+/// Rows left `sending` by a stopped server back to waiting, each counted
+/// as one more try whose answer was lost.
+pub fn recover(ctx: &mut WriteCtx<'_>) -> Result<Vec<Interrupted>, StoreError> {
+    let rows = ctx
+        .conn
+        .prepare(
+            "UPDATE outbox SET state = 'pending', ambiguous = ambiguous + 1,
+                 last_error = 'the server stopped while sending'
+             WHERE state = 'sending' RETURNING id, chat_id, ambiguous",
+        )?
+        .query_map([], |r| {
+            Ok(Interrupted {
+                id: r.get(0)?,
+                chat_id: r.get(1)?,
+                lost: r.get(2)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    ctx.outbox_queued |= !rows.is_empty();
+    Ok(rows)
+}
+
+/// A request went out to `chat` at `at` (recorded with its outcome).
+pub fn note_send(ctx: &WriteCtx<'_>, chat: i64, at: Timestamp) -> Result<(), StoreError> {
     ctx.conn
         .prepare_cached(
-            "UPDATE outbox SET state = 'pending', next_attempt_at = ?2, last_error = ?3, ambiguous = max(ambiguous, ?4),
-                 attempts = CASE WHEN ?5 THEN attempts ELSE max(attempts - 1, 0) END
-             WHERE id = ?1",
+            "INSERT INTO chat_sends (chat_id, sent_at) VALUES (?1, ?2)
+             ON CONFLICT (chat_id) DO UPDATE SET sent_at = max(sent_at, excluded.sent_at)",
         )?
-        .execute(params![id, at.0, error, ambiguous, counts])?;
-    ctx.outbox_queued = true;
+        .execute(params![chat, at.0])?;
     Ok(())
 }
 
-/// Rows left `sending` by a stopped server back to waiting, flagged as
-/// possibly received. Returns how many.
-pub fn recover(ctx: &mut WriteCtx<'_>) -> Result<u32, StoreError> {
-    let n = ctx.conn.execute(
-        "UPDATE outbox SET state = 'pending', ambiguous = 1, last_error = 'the server stopped while sending'
-         WHERE state = 'sending'",
-        [],
-    )?;
-    ctx.outbox_queued |= n > 0;
-    Ok(n as u32)
+/// Chats a request went out to after `since`, with when; older records
+/// are removed (they no longer limit anything).
+pub fn recent_sends(
+    ctx: &WriteCtx<'_>,
+    since: Timestamp,
+) -> Result<Vec<(i64, Timestamp)>, StoreError> {
+    ctx.conn
+        .prepare_cached("DELETE FROM chat_sends WHERE sent_at <= ?1")?
+        .execute([since.0])?;
+    Ok(ctx
+        .conn
+        .prepare_cached("SELECT chat_id, sent_at FROM chat_sends ORDER BY sent_at")?
+        .query_map([], |r| Ok((r.get(0)?, Timestamp(r.get(1)?))))?
+        .collect::<Result<_, _>>()?)
 }
 
 /// The rows still waiting for a chat, oldest first.

@@ -71,21 +71,45 @@ impl Pacer {
         while self.recent.len() > self.per_second {
             self.recent.pop_front();
         }
-        let spacing = if chat < 0 {
-            self.per_group.max(self.per_chat)
-        } else {
-            self.per_chat
-        };
-        self.next_chat.insert(chat, now + spacing);
+        self.next_chat.insert(chat, now + self.spacing(chat));
         if self.next_chat.len() > 100_000 {
             self.next_chat.retain(|_, t| *t > now);
         }
         Ok(())
     }
 
-    /// The longest spacing the pacer keeps (a group's). A process that
-    /// starts after another stopped waits this long before its first send,
-    /// since it can't know what the other sent just before.
+    /// The spacing between two sends to `chat`: a group's (negative ids)
+    /// or a private chat's.
+    fn spacing(&self, chat: i64) -> Duration {
+        if chat < 0 {
+            self.per_group.max(self.per_chat)
+        } else {
+            self.per_chat
+        }
+    }
+
+    /// Picks up where a stopped process left off: `recent` are its sends
+    /// (chat, when), oldest first; `interrupted` the chats it may have sent
+    /// to just before it stopped, at an unknown moment. Only those chats
+    /// wait, each for its own kind's spacing; the overall window counts
+    /// the recent sends. Everyone else may be sent to at once.
+    pub fn resume(&mut self, recent: &[(i64, Instant)], interrupted: &[i64], now: Instant) {
+        for &(chat, at) in recent {
+            self.hold_chat(chat, at + self.spacing(chat));
+            self.recent.push_back(at);
+        }
+        for &chat in interrupted {
+            self.hold_chat(chat, now + self.spacing(chat));
+            self.recent.push_back(now);
+        }
+        self.recent.make_contiguous().sort();
+        while self.recent.len() > self.per_second {
+            self.recent.pop_front();
+        }
+    }
+
+    /// The longest spacing the pacer keeps (a group's): how far back a
+    /// starting process looks for the sends of the one before.
     pub fn longest_spacing(&self) -> Duration {
         self.per_group
             .max(self.per_chat)
@@ -98,7 +122,8 @@ impl Pacer {
         *t = (*t).max(until);
     }
 
-    /// Nothing more to anyone before `until` (a storm, or a restart).
+    /// Nothing more to anyone before `until` (a storm, or the bot's token
+    /// refused).
     pub fn hold_all(&mut self, until: Instant) {
         self.hold_until = Some(self.hold_until.map_or(until, |t| t.max(until)));
     }
@@ -198,5 +223,52 @@ mod tests {
         assert_eq!(p.admit(5, t).unwrap_err() - t, Duration::from_secs(7));
         p.hold_all(t + Duration::from_secs(9));
         assert_eq!(p.admit(6, t).unwrap_err() - t, Duration::from_secs(9));
+    }
+
+    /// A restart used to hold every send for a group's spacing (about
+    /// 3.2 s), group chats or not. Now only the chats sent to just before
+    /// wait, each for its own kind's spacing.
+    #[test]
+    fn a_restart_holds_only_the_chats_sent_to_just_before() {
+        let mut p = Pacer::new(30, Duration::from_secs(1), 19);
+        let t = Instant::now();
+        let recent = [
+            (10, t - Duration::from_millis(800)),
+            (-500, t - Duration::from_millis(2000)),
+            (11, t - Duration::from_secs(5)),
+        ];
+        p.resume(&recent, &[12], t);
+        // A chat nobody wrote to lately: at once (after the overall
+        // spacing from the interrupted send, counted as now).
+        let soon = t + Duration::from_millis(50);
+        assert_eq!(p.admit(99, soon), Ok(()));
+        // Sent 0.8 s ago: the rest of its second.
+        assert_eq!(
+            p.admit(10, soon).unwrap_err(),
+            t + Duration::from_millis(200)
+        );
+        // Long enough ago: at once.
+        assert_eq!(p.admit(11, soon + Duration::from_millis(50)), Ok(()));
+        // A group sent to 2 s ago: the rest of 60/19 s.
+        let group_at = p.admit(-500, soon).unwrap_err();
+        assert_eq!(group_at, t - Duration::from_millis(2000) + p.per_group);
+        // Interrupted mid-send: a full spacing from now.
+        assert_eq!(p.admit(12, t).unwrap_err(), t + Duration::from_secs(1));
+    }
+
+    /// The overall window counts the last process's sends.
+    #[test]
+    fn a_restart_keeps_the_overall_window_of_the_last_seconds_sends() {
+        let mut p = Pacer::new(3, Duration::from_secs(1), 20);
+        let t = Instant::now();
+        let recent: Vec<_> = (0..3)
+            .map(|i| (100 + i, t - Duration::from_millis(300 - 100 * i as u64)))
+            .collect();
+        p.resume(&recent, &[], t);
+        let at = p.admit(7, t).unwrap_err();
+        assert_eq!(
+            at,
+            t - Duration::from_millis(300) + Duration::from_secs(1) + MARGIN
+        );
     }
 }

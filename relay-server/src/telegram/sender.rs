@@ -166,7 +166,13 @@ enum Hold {
 
 /// Records an outcome (retrying until it is on disk: a row left `sending`
 /// would block its chat); returns what the pacer should hold.
-async fn record(store: &Store, d: &Due, outcome: Outcome, shutdown: &CancellationToken) -> Hold {
+async fn record(
+    store: &Store,
+    d: &Due,
+    sent_at: shared::Timestamp,
+    outcome: Outcome,
+    shutdown: &CancellationToken,
+) -> Hold {
     let (id, chat, attempts) = (d.id, d.chat_id, d.attempts + 1);
     let now = store.now();
     let ambiguous = matches!(outcome, Outcome::Unknown(_));
@@ -228,7 +234,13 @@ async fn record(store: &Store, d: &Due, outcome: Outcome, shutdown: &Cancellatio
     let mut wait = Duration::from_millis(200);
     loop {
         let job = job.clone();
-        match store.write(move |ctx| job(ctx)).await {
+        match store
+            .write(move |ctx| {
+                outbox::note_send(ctx, chat, sent_at)?;
+                job(ctx)
+            })
+            .await
+        {
             Ok(()) => return hold,
             Err(e) => {
                 tracing::error!(
@@ -253,21 +265,36 @@ pub async fn run(
     files: FileStore,
     shutdown: CancellationToken,
 ) {
-    match store.write(outbox::recover).await {
-        Ok(0) => {}
-        Ok(n) => tracing::warn!(
-            "telegram: {n} message(s) were being sent when the server stopped; sending again, flagged as possibly twice"
-        ),
-        Err(e) => tracing::error!("telegram: cannot check interrupted sends: {e}"),
-    }
     let mut pacer = Pacer::new(
         settings.global_per_sec,
         Duration::from_millis(settings.per_chat_interval_ms),
         settings.group_per_min,
     );
-    // What a previous process sent in its last moments is unknown: wait one
-    // full spacing so no chat or group gets two messages too close.
-    pacer.hold_all(Instant::now() + pacer.longest_spacing());
+    // The chats the last process sent to in its last moments keep their
+    // spacing; nobody else waits.
+    let window = pacer.longest_spacing();
+    match store.write(move |ctx| outbox::recover(ctx, window)).await {
+        Ok(restart) => {
+            if !restart.interrupted.is_empty() {
+                tracing::warn!(
+                    "telegram: {} message(s) were being sent when the server stopped; sending each again once, flagged",
+                    restart.interrupted.len()
+                );
+            }
+            let (now, ts) = (Instant::now(), store.now());
+            let recent: Vec<(i64, Instant)> = restart
+                .recent
+                .iter()
+                .map(|&(chat, at)| (chat, now - ts.since(at).min(window)))
+                .collect();
+            pacer.resume(&recent, &restart.interrupted, now);
+        }
+        Err(e) => {
+            tracing::error!("telegram: cannot check interrupted sends: {e}");
+            // What the last process sent just before is unknown.
+            pacer.hold_all(Instant::now() + window);
+        }
+    }
     let token: Arc<str> = settings.token.clone().into();
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<(i64, Hold)>();
     let mut in_flight: HashSet<i64> = HashSet::new();
@@ -333,6 +360,7 @@ pub async fn run(
                             while let Err(at) = pacer.admit(d.chat_id, Instant::now()) {
                                 tokio::time::sleep_until(at.into()).await;
                             }
+                            let sent_at = store.now();
                             in_flight.insert(d.chat_id);
                             let (bot, store, token, done, stop, files) = (
                                 bot.clone(),
@@ -344,7 +372,7 @@ pub async fn run(
                             );
                             tokio::spawn(async move {
                                 let outcome = send(&bot, &d, &token, &files).await;
-                                let hold = record(&store, &d, outcome, &stop).await;
+                                let hold = record(&store, &d, sent_at, outcome, &stop).await;
                                 let _ = done.send((d.chat_id, hold));
                             });
                         }

@@ -1,0 +1,8 @@
+-- 0012: when a request last went out to each chat, so a server that starts
+-- after another stopped keeps Telegram's spacing only where a recent send
+-- exists (it used to hold every send for a group's spacing, ~3 s). Rows
+-- older than a minute mean nothing and are pruned at start.
+CREATE TABLE chat_sends (
+    chat_id INTEGER PRIMARY KEY,
+    sent_at INTEGER NOT NULL
+);
