@@ -131,12 +131,34 @@ impl Connection {
         resume_from: Option<Seq>,
         tls: &ClientTls,
     ) -> Result<(Connection, Welcome), ClientError> {
+        Connection::connect_as(url, token, resume_from, tls, false).await
+    }
+
+    /// Connects as a read-only monitor (a wallboard, a script): the same
+    /// stream, without making the agent online or changing anything.
+    pub async fn connect_monitor(
+        url: &str,
+        token: &str,
+        resume_from: Option<Seq>,
+        tls: &ClientTls,
+    ) -> Result<(Connection, Welcome), ClientError> {
+        Connection::connect_as(url, token, resume_from, tls, true).await
+    }
+
+    async fn connect_as(
+        url: &str,
+        token: &str,
+        resume_from: Option<Seq>,
+        tls: &ClientTls,
+        monitor: bool,
+    ) -> Result<(Connection, Welcome), ClientError> {
         let mut c = Connection::open_with(url, tls).await?;
         c.send(&ClientMessage::Hello {
             protocol: PROTOCOL_VERSION,
             token: token.to_owned(),
             resume_from,
             client: Some(format!("relay-client/{}", env!("CARGO_PKG_VERSION"))),
+            monitor,
         })
         .await?;
         match c.recv().await? {

@@ -314,6 +314,22 @@ pub struct SyncSettings {
     pub hello_timeout_secs: u64,
     pub send_timeout_secs: u64,
     pub max_inflight_commands: usize,
+    /// Origins (`scheme://host[:port]`) a browser page may open the
+    /// WebSocket from; an upgrade with any other `Origin` is refused.
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
+}
+
+impl SyncSettings {
+    /// Whether a WebSocket upgrade with this `Origin` header (if any) may go
+    /// on. Origins compare without regard to case.
+    pub fn origin_allowed(&self, origin: Option<&str>) -> bool {
+        origin.is_none_or(|o| {
+            self.allowed_origins
+                .iter()
+                .any(|allowed| allowed.eq_ignore_ascii_case(o))
+        })
+    }
 }
 
 /// A settings problem, said in one line.
@@ -496,6 +512,16 @@ impl Settings {
         if s.hello_timeout_secs == 0 || s.send_timeout_secs == 0 {
             return Err("sync timeouts must be at least 1 second".into());
         }
+        for o in &s.allowed_origins {
+            let rest = o
+                .strip_prefix("https://")
+                .or_else(|| o.strip_prefix("http://"));
+            if rest.is_none_or(|host| host.is_empty() || host.contains(['/', ' ', '?', '#'])) {
+                return Err(format!(
+                    "sync.allowed_origins: {o:?} is not an origin; write scheme://host[:port], e.g. \"https://desk.example.com\" (no path, no trailing slash)"
+                ));
+            }
+        }
         let l = &self.limits;
         if l.max_connections == 0 || l.connections_per_address == 0 {
             return Err(
@@ -563,6 +589,43 @@ mod tests {
         assert_eq!(s.listen, "0.0.0.0:9000");
         assert_eq!(s.sync.snapshot_tail, 7);
         assert_eq!(s.db, "123");
+    }
+
+    #[test]
+    fn allowed_origins_must_be_origins() {
+        let dir = tempfile::tempdir().unwrap();
+        for bad in [
+            "desk.example.com",
+            "https://desk.example.com/",
+            "https://",
+            "ftp://x",
+        ] {
+            let e = Settings::load(
+                Some(&write(
+                    &dir,
+                    &format!("[sync]\nallowed_origins = [{bad:?}]\n"),
+                )),
+                env(&[]),
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(
+                e.contains("sync.allowed_origins") && e.contains("scheme://host"),
+                "{e}"
+            );
+        }
+        let s = Settings::load(
+            Some(&write(
+                &dir,
+                "[sync]\nallowed_origins = [\"https://desk.example.com:8443\"]\n",
+            )),
+            env(&[]),
+        )
+        .unwrap();
+        assert!(s.sync.origin_allowed(None));
+        assert!(s.sync.origin_allowed(Some("https://desk.example.com:8443")));
+        assert!(!s.sync.origin_allowed(Some("https://desk.example.com")));
+        assert!(!s.sync.origin_allowed(Some("null")));
     }
 
     #[test]

@@ -80,6 +80,12 @@ pub enum ClientMessage {
         /// Free-form client name and version, for logs.
         #[serde(default)]
         client: Option<String>,
+        /// A read-only monitor (a wallboard, a script): it gets the same
+        /// stream, but its connection does not make the agent online,
+        /// writes nothing (no presence events, no auto-assignment) and
+        /// every command that would change something is `forbidden`.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        monitor: bool,
     },
     /// A command; answered by `ok` or `error` carrying the same `id`.
     Command { id: CommandId, command: Command },

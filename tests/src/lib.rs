@@ -285,7 +285,19 @@ impl Client {
         let (conn, welcome) = Connection::connect(url, token, from)
             .await
             .expect("connect");
-        let mut mirror = mirror;
+        Client::with(conn, welcome, mirror).await
+    }
+
+    /// Connects as a read-only monitor and brings the mirror up to date.
+    pub async fn connect_monitor(url: &str, token: &str) -> Client {
+        let (conn, welcome) =
+            Connection::connect_monitor(url, token, None, &relay_client::ClientTls::default())
+                .await
+                .expect("connect as a monitor");
+        Client::with(conn, welcome, Mirror::default()).await
+    }
+
+    async fn with(conn: Connection, welcome: Welcome, mut mirror: Mirror) -> Client {
         mirror.me = Some(welcome.agent.id);
         let mut c = Client {
             conn,

@@ -291,6 +291,7 @@ async fn large_snapshots_are_split_into_bounded_parts() {
         token: alice.clone(),
         resume_from: None,
         client: None,
+        monitor: false,
     })
     .await
     .unwrap();

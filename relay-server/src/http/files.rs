@@ -16,6 +16,7 @@ use teloxide::prelude::Requester;
 use teloxide::types::FileId;
 use tokio::io::AsyncWriteExt;
 
+use super::refuse;
 use crate::App;
 use crate::domain::agents;
 use crate::files::{FileStore, clean_name, mime_of};
@@ -28,11 +29,6 @@ const TELEGRAM_DOWNLOAD_MAX: u64 = 20 * 1024 * 1024;
 const MAX_WAITING_UPLOADS: u64 = 20;
 /// An upload not sent within this long is removed.
 const STALE_UPLOAD: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
-
-fn refuse(status: StatusCode, why: impl Into<String>) -> Response {
-    let body = serde_json::json!({ "error": why.into() }).to_string();
-    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
-}
 
 /// The agent whose token the request carries.
 async fn agent(app: &App, headers: &HeaderMap) -> Result<Agent, Response> {

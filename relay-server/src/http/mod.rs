@@ -29,6 +29,12 @@ pub fn router(app: Arc<App>) -> Router {
         .with_state(app)
 }
 
+/// A refusal: `{"error": why}` with `status`.
+fn refuse(status: StatusCode, why: impl Into<String>) -> Response {
+    let body = serde_json::json!({ "error": why.into() }).to_string();
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
 /// `200 {"status":"ok","seq":N}` while serving, `503` while shutting down.
 async fn healthz(State(app): State<Arc<App>>) -> Response {
     let (status, word) = if app.shutdown.is_cancelled() {
@@ -40,7 +46,21 @@ async fn healthz(State(app): State<Arc<App>>) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
-async fn websocket(ws: WebSocketUpgrade, State(app): State<Arc<App>>) -> Response {
+async fn websocket(
+    headers: axum::http::HeaderMap,
+    ws: WebSocketUpgrade,
+    State(app): State<Arc<App>>,
+) -> Response {
+    let origin = headers
+        .get(header::ORIGIN)
+        .map(|o| o.to_str().unwrap_or("?"));
+    if !app.sync.origin_allowed(origin) {
+        tracing::warn!(origin = ?origin, "WebSocket upgrade refused: origin not allowed");
+        return refuse(
+            StatusCode::FORBIDDEN,
+            "origin not allowed: this page's origin is not in sync.allowed_origins",
+        );
+    }
     ws.max_message_size(MAX_CLIENT_FRAME_BYTES)
         .max_frame_size(MAX_CLIENT_FRAME_BYTES)
         .on_upgrade(move |socket| {

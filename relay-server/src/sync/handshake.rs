@@ -17,6 +17,8 @@ pub struct Greeted {
     pub token_hash: String,
     pub resume_from: Option<Seq>,
     pub client: Option<String>,
+    /// A read-only monitor connection.
+    pub monitor: bool,
 }
 
 /// Why the connection is closed before it starts: (close code, reason).
@@ -85,13 +87,15 @@ pub async fn greet(
             }
         };
     };
-    let (protocol, token, resume_from, client) = match shared::parse::client_frame(&frame) {
+    let (protocol, token, resume_from, client, monitor) = match shared::parse::client_frame(&frame)
+    {
         Ok(ClientMessage::Hello {
             protocol,
             token,
             resume_from,
             client,
-        }) => (protocol, token, resume_from, client),
+            monitor,
+        }) => (protocol, token, resume_from, client, monitor),
         Ok(_) => {
             return Err(Some((
                 close::BAD_HANDSHAKE,
@@ -137,6 +141,7 @@ pub async fn greet(
             token_hash: hash,
             resume_from,
             client,
+            monitor,
         }),
         None => Err(Some((close::UNAUTHORIZED, "invalid token".into()))),
     }

@@ -42,6 +42,7 @@ const MAX_HISTORY: u32 = 100;
 pub async fn run(
     app: Arc<App>,
     token_hash: Arc<str>,
+    monitor: bool,
     mut stream: SplitStream<WebSocket>,
     out: mpsc::Sender<ToClient>,
 ) {
@@ -57,7 +58,7 @@ pub async fn run(
     let mut violation: Option<Refusal> = None;
     while let Some(msg) = stream.next().await {
         let answer = match msg {
-            Ok(Message::Text(text)) => handle(&app, &token_hash, &text).await,
+            Ok(Message::Text(text)) => handle(&app, &token_hash, monitor, &text).await,
             Ok(Message::Binary(_)) => ready(frames::error(
                 None,
                 ErrorCode::BadFrame,
@@ -86,7 +87,7 @@ pub async fn run(
 pub const TOO_BIG_REASON: &str = "frame over the 1 MiB (1048576 bytes) limit";
 
 /// Turns one text frame into its answer.
-async fn handle(app: &Arc<App>, token_hash: &Arc<str>, text: &str) -> Answer {
+async fn handle(app: &Arc<App>, token_hash: &Arc<str>, monitor: bool, text: &str) -> Answer {
     let msg = match shared::parse::client_frame(text) {
         Ok(m) => m,
         Err(r) => return ready(frames::error(r.id, r.code, r.message)),
@@ -172,6 +173,15 @@ async fn handle(app: &Arc<App>, token_hash: &Arc<str>, text: &str) -> Answer {
                 })
                 .await
             })
+        }
+        ClientMessage::Command { id, command }
+            if monitor && !matches!(command, Command::Preview { .. }) =>
+        {
+            ready(frames::error(
+                Some(id),
+                ErrorCode::Forbidden,
+                "this is a monitor connection: it only reads (load_older, history, preview, digest)",
+            ))
         }
         ClientMessage::Command { id, command } => {
             let desk = app.desk.clone();

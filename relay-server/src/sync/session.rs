@@ -57,12 +57,16 @@ pub async fn serve(app: Arc<App>, socket: WebSocket) {
             return;
         }
     };
-    tracing::info!(agent = %greeted.agent.name, client = ?greeted.client, resume_from = ?greeted.resume_from, "agent connected");
+    tracing::info!(agent = %greeted.agent.name, client = ?greeted.client, resume_from = ?greeted.resume_from, monitor = greeted.monitor, "agent connected");
     let agent_id = greeted.agent.id;
-    app.connections.opened(&app.store, agent_id).await;
+    // A monitor looks on: the agent's presence is its workstations'.
+    let monitor = greeted.monitor;
+    if !monitor {
+        app.connections.opened(&app.store, agent_id).await;
+    }
     let (to_client, from_reader) = mpsc::channel(64);
     let token: Arc<str> = greeted.token_hash.clone().into();
-    let reader = tokio::spawn(inbound::run(app.clone(), token, stream, to_client));
+    let reader = tokio::spawn(inbound::run(app.clone(), token, monitor, stream, to_client));
     let mut session = Session {
         app: app.clone(),
         greeted,
@@ -89,7 +93,9 @@ pub async fn serve(app: Arc<App>, socket: WebSocket) {
     if code != 0 {
         session.out.close(code, &reason).await;
     }
-    app.connections.closed(&app.store, agent_id).await;
+    if !monitor {
+        app.connections.closed(&app.store, agent_id).await;
+    }
     tracing::info!(agent = %session.greeted.agent.name, code, %reason, "agent disconnected");
 }
 
@@ -108,6 +114,10 @@ impl Session {
         mut from_reader: mpsc::Receiver<ToClient>,
     ) -> Result<(u16, String), SendError> {
         let mut live = self.app.store.subscribe();
+        // The agent as it is now: connecting may have just made it online.
+        if !self.still_authorized().await? {
+            return Ok((close::REVOKED, "token revoked or agent removed".into()));
+        }
         let head = self.app.store.head();
         let resume = self
             .greeted
