@@ -64,6 +64,23 @@ enum Cmd {
     },
     /// Create the database or bring its schema up to date, then exit.
     Migrate,
+    /// Write a backup of the database to FILE (a new file, mode 0600) with
+    /// SQLite's online backup, while the server runs: the copy is the state
+    /// at one event seq, which it prints. The file also holds customers'
+    /// private messages: keep it as safe as the database. See
+    /// docs/operations.md.
+    Backup {
+        /// The backup file to create.
+        file: PathBuf,
+    },
+    /// Replace the database with a backup. Stop the server first (a
+    /// database in use is refused); the database replaced is kept beside it
+    /// as desk.db.before-restore-N. Then start the server: agents' clients
+    /// get a fresh snapshot. See docs/operations.md.
+    Restore {
+        /// The backup file to restore from.
+        file: PathBuf,
+    },
     /// Manage agents (support engineers) and their tokens.
     #[command(subcommand)]
     Agent(AgentCmd),
@@ -156,6 +173,36 @@ fn run(cli: Cli) -> Result<()> {
                         store::latest_schema()
                     ),
                 }
+                Ok(())
+            }
+            Cmd::Backup { file } => {
+                let db = settings.db_path()?;
+                let c = store::backup::backup(&db, &file)?;
+                println!(
+                    "backed up {} at seq {} ({} open tickets, schema {}, {} bytes) to {}",
+                    db.display(),
+                    c.seq,
+                    c.open_tickets,
+                    c.schema,
+                    c.bytes,
+                    file.display()
+                );
+                Ok(())
+            }
+            Cmd::Restore { file } => {
+                let db = settings.db_path()?;
+                let r = store::backup::restore(&file, &db)?;
+                if let Some(kept) = &r.kept {
+                    println!("kept the database it replaces as {}", kept.display());
+                }
+                println!(
+                    "restored {} at seq {} ({} open tickets, schema {}) from {}",
+                    db.display(),
+                    r.copied.seq,
+                    r.copied.open_tickets,
+                    r.copied.schema,
+                    file.display()
+                );
                 Ok(())
             }
             Cmd::Agent(cmd) => agent(settings, cmd).await,

@@ -8,6 +8,7 @@
 
 pub mod agents;
 pub mod audit;
+pub mod backup;
 pub mod commands;
 pub mod conversations;
 pub mod customers;
@@ -82,6 +83,8 @@ pub enum StoreError {
     SchemaTooOld { found: u32, needed: u32 },
     #[error("the server is busy: every read connection is in use; try again shortly")]
     Busy,
+    #[error("{}: {reason}", path.display())]
+    Copy { path: PathBuf, reason: String },
     #[error("a write job panicked: {0}")]
     Panicked(String),
     #[error("corrupt row: {0}")]
