@@ -137,7 +137,7 @@ fn run(cli: Cli) -> Result<()> {
                 tracing_subscriber::EnvFilter::try_from_env("AGENT_TUI_LOG_LEVEL")
                     .unwrap_or_else(|_| "info".into()),
             )
-            .with_writer(std::sync::Mutex::new(file))
+            .with_writer(pii::MaskedFile::new(file))
             .with_ansi(false)
             .init();
     }

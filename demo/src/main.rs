@@ -66,13 +66,13 @@ async fn run(cli: Cli) -> Result<()> {
         let log = std::fs::File::create(dir.join("desk-demo.log"))?;
         tracing_subscriber::fmt()
             .with_env_filter(filter())
-            .with_writer(std::sync::Mutex::new(log))
+            .with_writer(pii::MaskedFile::new(log))
             .with_ansi(false)
             .init();
     } else {
         tracing_subscriber::fmt()
             .with_env_filter(filter())
-            .with_writer(std::io::stderr)
+            .with_writer(pii::MaskedStderr)
             .init();
     }
     let result = demo(&cli, &dir, tui).await;

@@ -1,4 +1,4 @@
--- 0012: when a request last went out to each chat, so a server that starts
+-- 0012: when a send to each chat was last answered, so a server that starts
 -- after another stopped keeps Telegram's spacing only where a recent send
 -- exists (it used to hold every send for a group's spacing, ~3 s). Rows
 -- older than a minute mean nothing and are pruned at start.

@@ -245,7 +245,9 @@ fn init_logging(default: &str) {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(ansi)
-        .with_writer(std::io::stderr)
+        // Card numbers, e-mail addresses and phone numbers never reach
+        // the log (docs/privacy.md).
+        .with_writer(pii::MaskedStderr)
         .init();
 }
 

@@ -166,13 +166,7 @@ enum Hold {
 
 /// Records an outcome (retrying until it is on disk: a row left `sending`
 /// would block its chat); returns what the pacer should hold.
-async fn record(
-    store: &Store,
-    d: &Due,
-    sent_at: shared::Timestamp,
-    outcome: Outcome,
-    shutdown: &CancellationToken,
-) -> Hold {
+async fn record(store: &Store, d: &Due, outcome: Outcome, shutdown: &CancellationToken) -> Hold {
     let (id, chat, attempts) = (d.id, d.chat_id, d.attempts + 1);
     let now = store.now();
     let ambiguous = matches!(outcome, Outcome::Unknown(_));
@@ -236,7 +230,10 @@ async fn record(
         let job = job.clone();
         match store
             .write(move |ctx| {
-                outbox::note_send(ctx, chat, sent_at)?;
+                // Spacing counts from the answer (as the pacer does): the
+                // request may have reached Telegram up to then.
+                let answered = ctx.now;
+                outbox::note_send(ctx, chat, answered)?;
                 job(ctx)
             })
             .await
@@ -360,7 +357,6 @@ pub async fn run(
                             while let Err(at) = pacer.admit(d.chat_id, Instant::now()) {
                                 tokio::time::sleep_until(at.into()).await;
                             }
-                            let sent_at = store.now();
                             in_flight.insert(d.chat_id);
                             let (bot, store, token, done, stop, files) = (
                                 bot.clone(),
@@ -372,7 +368,7 @@ pub async fn run(
                             );
                             tokio::spawn(async move {
                                 let outcome = send(&bot, &d, &token, &files).await;
-                                let hold = record(&store, &d, sent_at, outcome, &stop).await;
+                                let hold = record(&store, &d, outcome, &stop).await;
                                 let _ = done.send((d.chat_id, hold));
                             });
                         }
