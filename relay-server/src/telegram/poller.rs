@@ -142,6 +142,9 @@ pub async fn run(
         for u in &updates {
             match serde_json::to_string(u) {
                 Ok(body) => {
+                    // The whole update, for tracing problems; the log
+                    // writer masks cards, e-mails and phones in it.
+                    tracing::trace!(update = %body, "telegram: update received");
                     rows.push((i64::from(u.id.0), body));
                     actions.push((i64::from(u.id.0), process::decide_update(u)));
                 }

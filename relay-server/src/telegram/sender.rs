@@ -99,6 +99,7 @@ fn classify(e: RequestError, token: &str) -> Outcome {
 }
 
 async fn send(bot: &Bot, d: &Due, token: &str, files: &FileStore) -> Outcome {
+    tracing::trace!(chat = d.chat_id, outbox = d.id, text = %d.text, "telegram: sending");
     if let Some(a) = d.attachments.first() {
         return send_file(bot, d, a, token, files).await;
     }
