@@ -5,6 +5,7 @@
 //! The binary (`main.rs`) only parses flags, sets up logging and settings.
 
 pub mod domain;
+pub mod export;
 pub mod files;
 pub mod http;
 pub mod seed;

@@ -97,6 +97,21 @@ enum Cmd {
 
 #[derive(Subcommand)]
 enum CustomerCmd {
+    /// Export everything the desk holds about a customer (a data access
+    /// request): their profile and consent, every ticket with its messages
+    /// and CSAT, as DIR/export.json, and the files of their messages this
+    /// server keeps, in DIR/files/. DIR is created readable by its owner
+    /// only. See docs/privacy.md.
+    Export {
+        /// Their Telegram user id.
+        telegram_user_id: i64,
+        /// The directory to write to (new, or empty).
+        #[arg(long, value_name = "DIR")]
+        to: PathBuf,
+        /// Include engineers' internal notes about them too.
+        #[arg(long)]
+        notes: bool,
+    },
     /// Mark a Telegram user as VIP: their new tickets route by the
     /// `vip = true` rules of [[routing]] (the VIP queue by default). Works
     /// before they ever write.
@@ -206,6 +221,50 @@ fn run(cli: Cli) -> Result<()> {
                 Ok(())
             }
             Cmd::Agent(cmd) => agent(settings, cmd).await,
+            Cmd::Customer(CustomerCmd::Export {
+                telegram_user_id,
+                to,
+                notes,
+            }) => {
+                let store = relay_server::open_store(&settings)?;
+                let now = store.now();
+                let gathered = store
+                    .readers()
+                    .read(move |c| {
+                        Ok(relay_server::domain::privacy::export(
+                            c,
+                            telegram_user_id,
+                            notes,
+                            now,
+                        ))
+                    })
+                    .await;
+                store.close().await;
+                let export = gathered??;
+                let files = relay_server::file_store(&settings)?;
+                let w = relay_server::export::write(&export, &files, &to)
+                    .with_context(|| format!("cannot write the export to {}", to.display()))?;
+                println!(
+                    "exported customer {} (Telegram {}): {} tickets, {} messages{}, {} files saved{} to {}",
+                    export.customer.id,
+                    telegram_user_id,
+                    export.tickets.len(),
+                    w.messages,
+                    if export.notes_left_out > 0 {
+                        format!(" ({} internal notes left out; --notes includes them)", export.notes_left_out)
+                    } else {
+                        String::new()
+                    },
+                    w.files_saved,
+                    if w.files_missing > 0 {
+                        format!(" ({} not kept here, listed in export.json)", w.files_missing)
+                    } else {
+                        String::new()
+                    },
+                    w.json.display()
+                );
+                Ok(())
+            }
             Cmd::Customer(CustomerCmd::Vip {
                 telegram_user_id,
                 off,

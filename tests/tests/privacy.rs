@@ -137,3 +137,121 @@ async fn card_numbers_emails_and_phones_never_reach_the_logs() {
         "what the trace log carries, masked: {seen:?}"
     );
 }
+
+/// A customer asks for their data: `customer export` writes their profile,
+/// every ticket (closed ones too) with its messages, and the files this
+/// server keeps; engineers' notes only when asked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customers_data_export_holds_their_tickets_and_messages() {
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    sim.add_user(SimUser::new(41, "Mariia", "uk"));
+    sim.add_user(SimUser::new(42, "Someone Else", "en"));
+    let (dir, db) = fresh_db(0);
+    let token = add_agent(&db, "alice", "supervisor", "L1");
+    let server = Server::start_direct_bot(&db, "127.0.0.1:0", &sim);
+    let mut agent = Client::connect(&server.ws_url(), &token, None).await;
+    sim.send_text(41, "Замовлення 1 не прийшло");
+    sim.send_text(42, "not hers");
+    agent
+        .until("two tickets", WAIT, |m| {
+            ticket_of(m, 41).is_some() && ticket_of(m, 42).is_some()
+        })
+        .await;
+    let first = ticket_of(&agent.mirror, 41).unwrap();
+    agent.reply(first, "Перевіряю").await;
+    expect_ok(
+        &agent
+            .cmd(Command::Note {
+                ticket_id: first,
+                text: "internal: courier lost it".into(),
+            })
+            .await,
+    );
+    expect_ok(
+        &agent
+            .cmd(Command::SetStatus {
+                ticket_id: first,
+                status: TicketStatus::Closed,
+            })
+            .await,
+    );
+    sim.send_text(41, "І ще питання");
+    agent
+        .until("a second ticket", WAIT, |m| {
+            ticket_of(m, 41).is_some_and(|t| t != first)
+        })
+        .await;
+    drop(server);
+
+    let out = dir.path().join("export-41");
+    let said = cli_ok(
+        &db,
+        &["customer", "export", "41", "--to", out.to_str().unwrap()],
+    );
+    assert!(
+        said.contains("2 tickets") && said.contains("1 internal notes left out"),
+        "{said}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("export.json")).unwrap()).unwrap();
+    assert_eq!(json["format"], "relay-server customer export 1");
+    assert_eq!(json["customer"]["telegram_user_id"], 41);
+    let texts: Vec<&str> = json["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|t| t["messages"].as_array().unwrap())
+        .map(|m| m["text"].as_str().unwrap())
+        .collect();
+    for t in ["Замовлення 1 не прийшло", "Перевіряю", "І ще питання"]
+    {
+        assert!(texts.contains(&t), "{t} in {texts:?}");
+    }
+    assert!(
+        !texts
+            .iter()
+            .any(|t| t.contains("not hers") || t.contains("courier"))
+    );
+    assert_eq!(json["tickets"][0]["ticket"]["status"], "closed");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&out), 0o700);
+        assert_eq!(mode(&out.join("export.json")), 0o600);
+    }
+    // With --notes, the engineers' notes too; never over an existing export.
+    let with_notes = dir.path().join("export-41-notes");
+    cli_ok(
+        &db,
+        &[
+            "customer",
+            "export",
+            "41",
+            "--notes",
+            "--to",
+            with_notes.to_str().unwrap(),
+        ],
+    );
+    let body = std::fs::read_to_string(with_notes.join("export.json")).unwrap();
+    assert!(body.contains("internal: courier lost it"));
+    let again = cli(
+        &db,
+        &["customer", "export", "41", "--to", out.to_str().unwrap()],
+    );
+    assert!(!again.status.success());
+    let unknown = cli(
+        &db,
+        &[
+            "customer",
+            "export",
+            "999",
+            "--to",
+            dir.path().join("x").to_str().unwrap(),
+        ],
+    );
+    assert!(!unknown.status.success());
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr).contains("no customer with Telegram user id 999")
+    );
+}

@@ -19,6 +19,7 @@ pub mod kb;
 pub mod notify;
 pub mod outbox;
 pub mod presence;
+pub mod privacy;
 pub mod queues;
 pub mod routing;
 pub mod rules;

@@ -108,3 +108,30 @@ pub fn set_vip(ctx: &WriteCtx<'_>, id: CustomerId, vip: bool) -> Result<(), Stor
         .execute(params![id.0, vip])?;
     Ok(())
 }
+
+/// Every ticket of a customer, closed ones included, oldest first.
+pub fn all_tickets(db: &impl Db, id: CustomerId) -> Result<Vec<shared::Ticket>, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached(&format!(
+            "SELECT {} FROM tickets WHERE customer_id = ?1 ORDER BY id",
+            super::rows::TICKET_COLS
+        ))?
+        .query_map([id.0], super::rows::ticket)?
+        .collect::<Result<_, _>>()?)
+}
+
+/// Every message of a ticket, oldest first.
+pub fn all_messages(
+    db: &impl Db,
+    ticket: shared::TicketId,
+) -> Result<Vec<shared::Message>, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached(&format!(
+            "SELECT {} FROM messages WHERE ticket_id = ?1 ORDER BY id",
+            super::rows::MESSAGE_COLS
+        ))?
+        .query_map([ticket.0], super::rows::message)?
+        .collect::<Result<_, _>>()?)
+}
