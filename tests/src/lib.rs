@@ -393,6 +393,25 @@ impl Client {
         }
     }
 
+    /// Pumps until message `mid` of ticket `t` is in delivery state `state`.
+    pub async fn until_delivery(
+        &mut self,
+        t: TicketId,
+        mid: MessageId,
+        state: DeliveryState,
+        within: Duration,
+    ) {
+        let what = format!("message {mid} {}", state.as_str());
+        self.until(&what, within, |m| {
+            m.messages
+                .get(&t)
+                .and_then(|ms| ms.get(&mid))
+                .and_then(|m| m.delivery.as_ref())
+                .is_some_and(|d| d.state == state)
+        })
+        .await
+    }
+
     /// Sends a reply that must be accepted; returns the new message's id.
     pub async fn reply(&mut self, ticket_id: TicketId, text: &str) -> MessageId {
         match self

@@ -92,12 +92,7 @@ async fn card_numbers_emails_and_phones_never_reach_the_logs() {
     let reply = format!("Отримали: {}", CORPUS.join("; "));
     let mid = agent.reply(t, &reply).await;
     agent
-        .until("the reply sent", WAIT, |m| {
-            m.messages[&t][&mid]
-                .delivery
-                .as_ref()
-                .is_some_and(|d| d.state == DeliveryState::Sent)
-        })
+        .until_delivery(t, mid, DeliveryState::Sent, WAIT)
         .await;
     assert!(
         ws.pump_until(WAIT, |a| a

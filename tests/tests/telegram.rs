@@ -47,12 +47,7 @@ async fn a_customer_writes_and_the_engineers_reply_arrives_exactly_once() {
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].text.as_deref(), Some(reply));
     agent
-        .until("sent to Telegram", WAIT, |m| {
-            m.messages[&t][&mid]
-                .delivery
-                .as_ref()
-                .is_some_and(|d| d.state == DeliveryState::Sent)
-        })
+        .until_delivery(t, mid, DeliveryState::Sent, WAIT)
         .await;
     assert_eq!(
         agent.mirror.messages[&t][&mid].telegram_message_id,
@@ -266,12 +261,7 @@ async fn a_block_during_sending_fails_that_reply_and_an_unblock_lets_new_ones_th
     } = first
     {
         agent
-            .until("the reply to fail", WAIT, |m| {
-                m.messages[&t][&mid]
-                    .delivery
-                    .as_ref()
-                    .is_some_and(|d| d.state == DeliveryState::Failed)
-            })
+            .until_delivery(t, mid, DeliveryState::Failed, WAIT)
             .await;
         let reason = agent.mirror.messages[&t][&mid]
             .delivery
@@ -329,12 +319,7 @@ async fn a_lost_answer_is_resent_and_flagged_as_possibly_twice() {
     sim.inject(Fault::DropAfter { count: 1 });
     let mid = agent.reply(t, "Settings → Export").await;
     agent
-        .until("sent", WAIT, |m| {
-            m.messages[&t][&mid]
-                .delivery
-                .as_ref()
-                .is_some_and(|d| d.state == DeliveryState::Sent)
-        })
+        .until_delivery(t, mid, DeliveryState::Sent, WAIT)
         .await;
     let delivery = agent.mirror.messages[&t][&mid].delivery.clone().unwrap();
     assert!(
@@ -368,12 +353,7 @@ async fn two_lost_answers_stop_at_two_copies_and_say_uncertain() {
     sim.inject(Fault::DropAfter { count: 2 });
     let mid = agent.reply(t, "在“账户 → 发票”里").await;
     agent
-        .until("uncertain", WAIT, |m| {
-            m.messages[&t][&mid]
-                .delivery
-                .as_ref()
-                .is_some_and(|d| d.state == DeliveryState::Uncertain)
-        })
+        .until_delivery(t, mid, DeliveryState::Uncertain, WAIT)
         .await;
     let reason = agent.mirror.messages[&t][&mid]
         .delivery
@@ -386,12 +366,7 @@ async fn two_lost_answers_stop_at_two_copies_and_say_uncertain() {
     // by then a third copy would have gone first: per-chat order.
     let later = agent.reply(t, "还有问题吗？").await;
     agent
-        .until("the later reply sent", WAIT, |m| {
-            m.messages[&t][&later]
-                .delivery
-                .as_ref()
-                .is_some_and(|d| d.state == DeliveryState::Sent)
-        })
+        .until_delivery(t, later, DeliveryState::Sent, WAIT)
         .await;
     let copies = sim
         .sent(67)

@@ -301,12 +301,7 @@ async fn a_reply_cut_short_by_repeated_crashes_is_sent_at_most_twice_and_said_un
     sim.clear_faults();
     let mut agent = Client::connect(&s.ws_url(), &token, None).await;
     agent
-        .until("uncertain", Duration::from_secs(30), |m| {
-            m.messages[&t][&mid]
-                .delivery
-                .as_ref()
-                .is_some_and(|d| d.state == DeliveryState::Uncertain)
-        })
+        .until_delivery(t, mid, DeliveryState::Uncertain, Duration::from_secs(30))
         .await;
     assert_eq!(outbox_state(&db, text), None, "nothing left to send");
     // More restarts send nothing more.
@@ -356,12 +351,7 @@ async fn a_restart_keeps_each_chats_spacing_from_the_last_process() {
         let before = agent.reply(t8, &format!("before {round}")).await;
         // The answer is on disk once the agent sees it; then kill at once.
         agent
-            .until("sent before the kill", Duration::from_secs(30), |m| {
-                m.messages[&t8][&before]
-                    .delivery
-                    .as_ref()
-                    .is_some_and(|d| d.state == DeliveryState::Sent)
-            })
+            .until_delivery(t8, before, DeliveryState::Sent, Duration::from_secs(30))
             .await;
         s.kill();
         s = server(&db, &sim);
