@@ -289,6 +289,39 @@ fn chat_tabs_badges_and_offline_pending_reply() {
     shot(&mut a, "chat_offline");
 }
 
+/// A reply whose sends' answers were lost twice says so, in the warning
+/// colour, where the delivery state goes; not "sent", not "FAILED".
+#[test]
+fn a_reply_that_may_not_have_arrived_says_so() {
+    let mut a = scene(Colors::Basic);
+    let t1 = TicketId(1);
+    let m = add_message(
+        &mut a.mirror,
+        t1,
+        9001,
+        MessageKind::Outbound,
+        "Your refund is approved.",
+        NOW.minus(60),
+    );
+    a.mirror
+        .messages
+        .get_mut(&t1)
+        .unwrap()
+        .get_mut(&m)
+        .unwrap()
+        .delivery = Some(Delivery {
+        state: DeliveryState::Uncertain,
+        reason: Some("Telegram's answers to two tries were lost".into()),
+        updated_at: NOW.minus(30),
+    });
+    press(&mut a, "enter");
+    for (w, h) in SIZES {
+        let screen = text_of(&render(&mut a, w, h));
+        assert!(screen.contains("Your refund is approved."), "{screen}");
+        assert!(screen.contains("MAY NOT HAVE ARRIVED"), "{screen}");
+    }
+}
+
 #[test]
 fn narrow_customer_panel() {
     let mut a = scene(Colors::Basic);
