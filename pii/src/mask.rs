@@ -4,15 +4,19 @@
 //! sent); a desk may also mask what it stores (`[privacy] mask_stored`).
 //!
 //! The rules (docs/privacy.md):
-//! - a **card number** is a run of 13-19 digits, alone or in groups split
-//!   by single spaces or dashes, that passes the Luhn check: the first 6
-//!   and last 4 digits stay, the others become `*`, separators are kept;
+//! - a **card number** is a run of 13-19 digits starting with 2-6, alone
+//!   or in groups split by single spaces or dashes, that passes the Luhn
+//!   check: the first 6 and last 4 digits stay, the others become `*`,
+//!   separators are kept (digits after it, an expiry or a CVV, stay);
 //! - an **e-mail address** is `local@domain.tld`: it becomes `[email]`;
 //! - a **phone number** is `+` and 8-15 digits (groups split by single
 //!   spaces, dashes, dots or a bracketed area code), or 9-15 digits in at
 //!   least three groups split by spaces, dashes or brackets: it becomes
 //!   `[phone]`. A run of digits without separators or `+` (an id, a count,
 //!   a timestamp) is left alone unless it is a card number.
+//!
+//! A number counts as one when it starts a word; an escape (`\n`) or a
+//! terminal colour code just before it does not hide it.
 
 use std::borrow::Cow;
 
@@ -85,14 +89,39 @@ fn email_around(bytes: &[u8], at: usize) -> Option<(usize, usize)> {
     ok.then_some((start, end))
 }
 
+/// Whether the byte before `i` ends a word, as far as a number starting
+/// at `i` is concerned: the start of the text, a byte that is not a letter,
+/// digit or `_`, or a letter that is really an escape (`\n`, `\t`, `\r`
+/// in a JSON or debug-printed string) or the end of a terminal colour code
+/// (`ESC[0m`).
+fn boundary_before(bytes: &[u8], i: usize) -> bool {
+    if i == 0 {
+        return true;
+    }
+    let prev = bytes[i - 1];
+    if !(prev.is_ascii_alphanumeric() || prev == b'_') {
+        return true;
+    }
+    if matches!(prev, b'n' | b't' | b'r') && i >= 2 && bytes[i - 2] == b'\\' {
+        return true;
+    }
+    if prev == b'm' {
+        let mut k = i - 1;
+        while k > 0 && (bytes[k - 1].is_ascii_digit() || bytes[k - 1] == b';') {
+            k -= 1;
+        }
+        return k >= 2 && bytes[k - 1] == b'[' && bytes[k - 2] == 0x1b;
+    }
+    false
+}
+
 /// Whether a number may start at `i`: a digit, `+` or `(` before a digit,
 /// not in the middle of a word or of a longer number.
 fn starts_number(bytes: &[u8], i: usize) -> bool {
     let first = bytes[i];
     let next_digit = |k: usize| bytes.get(k).is_some_and(u8::is_ascii_digit);
     let opens = first.is_ascii_digit() || (matches!(first, b'+' | b'(') && next_digit(i + 1));
-    let after_word = i > 0 && (bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_');
-    opens && !after_word
+    opens && boundary_before(bytes, i)
 }
 
 /// The length of a separator at `j` that leads on to more digits (0 when
@@ -109,11 +138,16 @@ fn separator(bytes: &[u8], j: usize) -> usize {
 }
 
 /// A card number or a phone number starting at `i`: (start, end, masked).
+/// The longest one wins; when the whole run of digit groups is neither
+/// (a card followed by its expiry or CVV, a phone by an extension), each
+/// shorter run ending at a group boundary is tried.
 fn number_at(text: &str, i: usize) -> Option<(usize, usize, String)> {
     let bytes = text.as_bytes();
     let plus = bytes[i] == b'+';
     let mut j = if plus { i + 1 } else { i };
-    let (mut digits, mut groups, mut dots, mut end) = (0usize, 0usize, false, j);
+    // Where each digit group ends: (end, digits so far, groups so far, dots so far).
+    let mut ends: Vec<(usize, usize, usize, bool)> = Vec::new();
+    let (mut digits, mut groups, mut dots) = (0usize, 0usize, false);
     while j < bytes.len() {
         if bytes[j].is_ascii_digit() {
             if j == i || !bytes[j - 1].is_ascii_digit() {
@@ -121,7 +155,9 @@ fn number_at(text: &str, i: usize) -> Option<(usize, usize, String)> {
             }
             digits += 1;
             j += 1;
-            end = j;
+            if !bytes.get(j).is_some_and(u8::is_ascii_digit) {
+                ends.push((j, digits, groups, dots));
+            }
             continue;
         }
         let n = separator(bytes, j);
@@ -131,16 +167,38 @@ fn number_at(text: &str, i: usize) -> Option<(usize, usize, String)> {
         dots |= bytes[j] == b'.';
         j += n;
     }
+    let &(last, ..) = ends.last()?;
     // A number glued to a following letter ("123abc", a timestamp's "T")
     // is part of a word.
     if bytes
-        .get(end)
+        .get(last)
         .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
     {
         return None;
     }
+    ends.iter()
+        .rev()
+        .find_map(|&(end, digits, groups, dots)| classify(text, i, end, plus, digits, groups, dots))
+}
+
+/// Whether `text[i..end]` is a card number or a phone number; masked.
+fn classify(
+    text: &str,
+    i: usize,
+    end: usize,
+    plus: bool,
+    digits: usize,
+    groups: usize,
+    dots: bool,
+) -> Option<(usize, usize, String)> {
     let span = &text[i..end];
-    if (13..=19).contains(&digits) && !dots && !plus && luhn(span) {
+    // Card numbers start with 2-6 (Mastercard, Amex, JCB, Diners, Visa,
+    // Discover, UnionPay); ids and millisecond timestamps start with 1.
+    let issuer = span
+        .bytes()
+        .find(u8::is_ascii_digit)
+        .is_some_and(|d| (b'2'..=b'6').contains(&d));
+    if (13..=19).contains(&digits) && !dots && !plus && issuer && luhn(span) {
         return Some((i, end, card(span)));
     }
     // An ISO date ("2026-11-26 10") is not a phone number.
@@ -262,6 +320,41 @@ mod tests {
             "+15 min",
             "3 x 4 = 12",
         ] {
+            assert_eq!(mask(kept), kept);
+        }
+    }
+
+    /// Found by review: a card right after an escaped newline or a colour
+    /// code, or followed by its expiry or CVV, or a phone by more digits.
+    #[test]
+    fn numbers_after_escapes_and_colour_codes_and_before_more_digits() {
+        for (raw, masked) in [
+            (
+                r#""Card:\n4111111111111111""#,
+                r#""Card:\n411111******1111""#,
+            ),
+            (r#""\n+380501234567""#, r#""\n[phone]""#),
+            (
+                "\u{1b}[0m4111 1111 1111 1111",
+                "\u{1b}[0m4111 11** **** 1111",
+            ),
+            (
+                "text=\u{1b}[3m4111111111111111\u{1b}[0m",
+                "text=\u{1b}[3m411111******1111\u{1b}[0m",
+            ),
+            ("4111111111111111 123", "411111******1111 123"),
+            ("4111 1111 1111 1111 12/27", "4111 11** **** 1111 12/27"),
+            ("+380501234567 1234", "[phone] 1234"),
+        ] {
+            assert_eq!(mask(raw), masked, "{raw}");
+        }
+    }
+
+    /// Millisecond timestamps and supergroup ids pass Luhn one time in ten;
+    /// they start with 1, which no card does.
+    #[test]
+    fn timestamps_and_supergroup_ids_are_not_cards() {
+        for kept in ["at=1795720283120", "chat=-1001234567896", "1000000000009"] {
             assert_eq!(mask(kept), kept);
         }
     }

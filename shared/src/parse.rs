@@ -89,6 +89,14 @@ fn check_fields(value: &Value, path: &str) -> Result<(), (ErrorCode, String)> {
                 }
                 check_fields(field, &here)?;
             }
+            // serde would read a command written as an array as well,
+            // its first element the kind (a variant index, too).
+            _ if name == "command" => {
+                return Err((
+                    ErrorCode::BadFrame,
+                    format!("{here} must be an object with a string kind"),
+                ));
+            }
             Value::Object(_) => {
                 return Err((
                     ErrorCode::BadFrame,
@@ -160,6 +168,23 @@ mod tests {
         );
         assert_eq!(code, ErrorCode::BadFrame);
         assert!(msg.contains("command.command.kind"), "{msg}");
+    }
+
+    /// serde reads `[0, 4, "hi"]` as a `reply` (kind by index, then the
+    /// fields in order).
+    #[test]
+    fn a_command_written_as_an_array_is_refused() {
+        for text in [
+            r#"{"type":"command","id":"a1","command":[0,4,"hi"]}"#,
+            r#"{"type":"command","id":"a1","command":["reply",4,"hi"]}"#,
+            r#"{"type":"command","id":"a2","command":{"kind":"preview","ticket_id":4,"command":[0,4,"hi"]}}"#,
+            r#"{"type":"command","id":"a3","command":"reply"}"#,
+        ] {
+            let (id, code, msg) = refused(text);
+            assert!(id.is_some(), "{text}");
+            assert_eq!(code, ErrorCode::BadFrame, "{text}");
+            assert!(msg.contains("must be an object"), "{text}: {msg}");
+        }
     }
 
     /// `{"resolved": null}` is serde's map form of `"resolved"`.

@@ -158,6 +158,10 @@ pub fn restore(from: &Path, db: &Path) -> Result<Restored, StoreError> {
     }
     let kept = if had_one {
         let to = aside(db);
+        create_private(&to).map_err(|reason| StoreError::CreateFile {
+            path: to.clone(),
+            reason,
+        })?;
         let mut keep = Connection::open(&to)?;
         copy(&dest, &mut keep, &to)?;
         keep.query_row("PRAGMA journal_mode=DELETE", [], |_| Ok(()))?;
@@ -248,6 +252,12 @@ mod tests {
         assert_eq!(rows(&db), 2, "the state of the backup");
         let kept = r.kept.expect("the replaced database is kept");
         assert_eq!(rows(&kept), 3);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&kept).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "it holds every customer's messages");
+        }
         // The server opens it as usual.
         let again = Store::open(StoreOptions::new(db.clone())).unwrap();
         again.close().await;
