@@ -516,9 +516,21 @@ impl Settings {
             let rest = o
                 .strip_prefix("https://")
                 .or_else(|| o.strip_prefix("http://"));
-            if rest.is_none_or(|host| host.is_empty() || host.contains(['/', ' ', '?', '#'])) {
+            if rest
+                .is_none_or(|host| host.is_empty() || host.contains(['/', ' ', '?', '#', '*', '@']))
+            {
                 return Err(format!(
-                    "sync.allowed_origins: {o:?} is not an origin; write scheme://host[:port], e.g. \"https://desk.example.com\" (no path, no trailing slash)"
+                    "sync.allowed_origins: {o:?} is not an origin; write scheme://host[:port], e.g. \"https://desk.example.com\" (no path, no trailing slash, no wildcard)"
+                ));
+            }
+            // Browsers leave the default port out of Origin.
+            if o.ends_with(if o.starts_with("https://") {
+                ":443"
+            } else {
+                ":80"
+            }) {
+                return Err(format!(
+                    "sync.allowed_origins: {o:?} names the default port, which browsers leave out of Origin; write it without the port"
                 ));
             }
         }
@@ -599,6 +611,7 @@ mod tests {
             "https://desk.example.com/",
             "https://",
             "ftp://x",
+            "https://*.example.com",
         ] {
             let e = Settings::load(
                 Some(&write(
@@ -614,6 +627,16 @@ mod tests {
                 "{e}"
             );
         }
+        let e = Settings::load(
+            Some(&write(
+                &dir,
+                "[sync]\nallowed_origins = [\"https://desk.example.com:443\"]\n",
+            )),
+            env(&[]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("default port"), "{e}");
         let s = Settings::load(
             Some(&write(
                 &dir,
