@@ -64,19 +64,21 @@ enum Cmd {
     },
     /// Create the database or bring its schema up to date, then exit.
     Migrate,
-    /// Write a backup of the database to FILE (a new file, mode 0600) with
-    /// SQLite's online backup, while the server runs: the copy is the state
-    /// at one event seq, which it prints. The file also holds customers'
-    /// private messages: keep it as safe as the database. See
-    /// docs/operations.md.
+    /// Write a backup of the database to FILE, while the server runs.
+    ///
+    /// FILE must be new; it is created with mode 0600. SQLite's online
+    /// backup copies the state at one event seq, which it prints. The file
+    /// holds customers' private messages: keep it as safe as the database.
+    /// See docs/operations.md.
     Backup {
         /// The backup file to create.
         file: PathBuf,
     },
-    /// Replace the database with a backup. Stop the server first (a
-    /// database in use is refused); the database replaced is kept beside it
-    /// as desk.db.before-restore-N. Then start the server: agents' clients
-    /// get a fresh snapshot. See docs/operations.md.
+    /// Replace the database with a backup (stop the server first).
+    ///
+    /// A database in use is refused; the database replaced is kept beside
+    /// it as desk.db.before-restore-N. Then start the server: agents'
+    /// clients get a fresh snapshot. See docs/operations.md.
     Restore {
         /// The backup file to restore from.
         file: PathBuf,
@@ -97,11 +99,12 @@ enum Cmd {
 
 #[derive(Subcommand)]
 enum CustomerCmd {
-    /// Export everything the desk holds about a customer (a data access
-    /// request): their profile and consent, every ticket with its messages
-    /// and CSAT, as DIR/export.json, and the files of their messages this
-    /// server keeps, in DIR/files/. DIR is created readable by its owner
-    /// only. See docs/privacy.md.
+    /// Export everything the desk holds about a customer (a data access request).
+    ///
+    /// Their profile and consent, every ticket with its messages and CSAT,
+    /// as DIR/export.json, and the files of their messages this server
+    /// keeps, in DIR/files/. DIR is created readable by its owner only.
+    /// See docs/privacy.md.
     Export {
         /// Their Telegram user id.
         telegram_user_id: i64,
