@@ -48,9 +48,7 @@ async fn agent(app: &App, headers: &HeaderMap) -> Result<Agent, Response> {
     match app
         .store
         .readers()
-        .read_for(ReadFor::Client, move |c| {
-            rows::agent_by_token_hash(c, &hash)
-        })
+        .read_for(ReadFor::Token, move |c| rows::agent_by_token_hash(c, &hash))
         .await
     {
         Ok(Some(a)) => Ok(a),

@@ -31,10 +31,15 @@ pub const CLIENT_READERS: usize = 8;
 /// Read connections for the server's own work (Telegram intake, the sender,
 /// timers), so a burst of clients never holds them up.
 pub const SERVICE_READERS: usize = 4;
+/// Read connections for checking a client's token (at the handshake and
+/// during a session, one quick row each), so slow snapshots holding the
+/// clients' share never cut healthy sessions off.
+pub const TOKEN_READERS: usize = 2;
 /// How long a client's read waits for a connection before "busy".
 pub const CLIENT_READ_WAIT: Duration = Duration::from_secs(10);
 
-/// The read connections: at most `CLIENT_READERS + SERVICE_READERS` open,
+/// The read connections: at most `CLIENT_READERS + SERVICE_READERS +
+/// TOKEN_READERS` open,
 /// each kept for reuse. (Opening one per read is not only slow: SQLite
 /// keeps a closed connection's descriptor while other connections of the
 /// process hold locks on the file, so a burst of reads leaves descriptors
@@ -45,6 +50,7 @@ pub struct Readers {
     pool: Mutex<Vec<Reader>>,
     clients: Arc<Semaphore>,
     service: Arc<Semaphore>,
+    tokens: Arc<Semaphore>,
     client_wait: Duration,
 }
 
@@ -55,6 +61,9 @@ pub enum ReadFor {
     Client,
     /// The server's own: waits as long as it takes.
     Service,
+    /// A client's token check: its own small share, waits at most
+    /// [`CLIENT_READ_WAIT`].
+    Token,
 }
 
 impl Readers {
@@ -65,6 +74,7 @@ impl Readers {
             pool: Mutex::new(Vec::new()),
             clients: Arc::new(Semaphore::new(CLIENT_READERS)),
             service: Arc::new(Semaphore::new(SERVICE_READERS)),
+            tokens: Arc::new(Semaphore::new(TOKEN_READERS)),
             client_wait: CLIENT_READ_WAIT,
         }
     }
@@ -115,8 +125,13 @@ impl Readers {
                 .acquire_owned()
                 .await
                 .map_err(|_| StoreError::Closed)?,
-            ReadFor::Client => {
-                let wait = self.clients.clone().acquire_owned();
+            ReadFor::Client | ReadFor::Token => {
+                let share = if who == ReadFor::Client {
+                    &self.clients
+                } else {
+                    &self.tokens
+                };
+                let wait = share.clone().acquire_owned();
                 match tokio::time::timeout(self.client_wait, wait).await {
                     Ok(p) => p.map_err(|_| StoreError::Closed)?,
                     Err(_) => return Err(StoreError::Busy),
@@ -569,6 +584,11 @@ mod tests {
         }
         let late = readers.read_for(ReadFor::Client, head_seq).await;
         assert!(matches!(late, Err(StoreError::Busy)), "{late:?}");
+        // Token checks have a share of their own: sessions stay up.
+        readers
+            .read_for(ReadFor::Token, head_seq)
+            .await
+            .expect("a token check while snapshots hold the clients' share");
         readers.read(head_seq).await.expect("the server's own read");
         gate.open();
         for h in held {
@@ -596,7 +616,7 @@ mod tests {
             h.await.unwrap().expect("every read of the burst is served");
         }
         assert!(
-            readers.idle() <= CLIENT_READERS + SERVICE_READERS,
+            readers.idle() <= CLIENT_READERS + SERVICE_READERS + TOKEN_READERS,
             "{}",
             readers.idle()
         );

@@ -127,7 +127,7 @@ pub async fn greet(
     let lookup = hash.clone();
     let agent = store
         .readers()
-        .read_for(ReadFor::Client, move |conn| {
+        .read_for(ReadFor::Token, move |conn| {
             rows::agent_by_token_hash(conn, &lookup)
         })
         .await

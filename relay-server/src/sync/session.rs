@@ -287,9 +287,7 @@ impl Session {
             .app
             .store
             .readers()
-            .read_for(ReadFor::Client, move |c| {
-                rows::agent_by_token_hash(c, &hash)
-            })
+            .read_for(ReadFor::Token, move |c| rows::agent_by_token_hash(c, &hash))
             .await?;
         Ok(match agent {
             Some(a) if a.id == me => {
