@@ -47,6 +47,36 @@ fn copy(from: &Connection, to: &mut Connection, path: &Path) -> Result<(), Store
     }
 }
 
+/// Opens a database to read (the source of a copy).
+fn open_read_only(path: &Path) -> Result<Connection, StoreError> {
+    Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|reason| StoreError::Open {
+        path: path.to_owned(),
+        reason,
+    })
+}
+
+/// Creates `path` readable by its owner only, if missing.
+fn private(path: &Path) -> Result<(), StoreError> {
+    create_private(path).map_err(|reason| StoreError::CreateFile {
+        path: path.to_owned(),
+        reason,
+    })
+}
+
+/// Copies `from` into the new file `to` (0600), left as a single file:
+/// nothing in a WAL beside it.
+fn copy_to_file(from: &Connection, to: &Path) -> Result<Connection, StoreError> {
+    private(to)?;
+    let mut dest = Connection::open(to)?;
+    copy(from, &mut dest, to)?;
+    dest.query_row("PRAGMA journal_mode=DELETE", [], |_| Ok(()))?;
+    Ok(dest)
+}
+
 /// Checks a copy and says what it holds.
 fn inspect(conn: &Connection, path: &Path) -> Result<Copied, StoreError> {
     let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
@@ -81,26 +111,9 @@ pub fn backup(db: &Path, to: &Path) -> Result<Copied, StoreError> {
     if to.exists() {
         return Err(failed(to, "the file exists; give a new file name"));
     }
-    let from = Connection::open_with_flags(
-        db,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(|reason| StoreError::Open {
-        path: db.to_owned(),
-        reason,
-    })?;
+    let from = open_read_only(db)?;
     from.busy_timeout(std::time::Duration::from_secs(10))?;
-    create_private(to).map_err(|reason| StoreError::CreateFile {
-        path: to.to_owned(),
-        reason,
-    })?;
-    let result = (|| {
-        let mut dest = Connection::open(to)?;
-        copy(&from, &mut dest, to)?;
-        // A single file: nothing left in a WAL beside it.
-        dest.query_row("PRAGMA journal_mode=DELETE", [], |_| Ok(()))?;
-        inspect(&dest, to)
-    })();
+    let result = copy_to_file(&from, to).and_then(|dest| inspect(&dest, to));
     if result.is_err() {
         let _ = std::fs::remove_file(to);
     }
@@ -121,14 +134,7 @@ pub struct Restored {
 /// newer schema than this build knows is refused; an older one is brought
 /// up to date by the next `migrate` or `serve`.
 pub fn restore(from: &Path, db: &Path) -> Result<Restored, StoreError> {
-    let source = Connection::open_with_flags(
-        from,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(|reason| StoreError::Open {
-        path: from.to_owned(),
-        reason,
-    })?;
+    let source = open_read_only(from)?;
     let copied = inspect(&source, from)?;
     if copied.schema > migrations::latest() {
         return Err(StoreError::SchemaTooNew {
@@ -140,10 +146,7 @@ pub fn restore(from: &Path, db: &Path) -> Result<Restored, StoreError> {
         std::fs::create_dir_all(dir).map_err(|e| failed(dir, e))?;
     }
     let had_one = std::fs::metadata(db).is_ok_and(|m| m.len() > 0);
-    create_private(db).map_err(|reason| StoreError::CreateFile {
-        path: db.to_owned(),
-        reason,
-    })?;
+    private(db)?;
     let mut dest = Connection::open(db)?;
     // Exclusive: fails at once while any other process has it open.
     dest.busy_timeout(std::time::Duration::ZERO)?;
@@ -158,13 +161,7 @@ pub fn restore(from: &Path, db: &Path) -> Result<Restored, StoreError> {
     }
     let kept = if had_one {
         let to = aside(db);
-        create_private(&to).map_err(|reason| StoreError::CreateFile {
-            path: to.clone(),
-            reason,
-        })?;
-        let mut keep = Connection::open(&to)?;
-        copy(&dest, &mut keep, &to)?;
-        keep.query_row("PRAGMA journal_mode=DELETE", [], |_| Ok(()))?;
+        copy_to_file(&dest, &to)?;
         Some(to)
     } else {
         None
