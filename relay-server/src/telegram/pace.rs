@@ -108,6 +108,14 @@ impl Pacer {
         }
     }
 
+    /// The spacing of a private chat, or Telegram's one-second overall
+    /// window if longer: what a starting process waits before its first
+    /// send, since the last moments of the one before are not all on
+    /// record (a send answered but not yet committed).
+    pub fn private_spacing(&self) -> Duration {
+        self.per_chat.max(Duration::from_secs(1) + MARGIN)
+    }
+
     /// The longest spacing the pacer keeps (a group's): how far back a
     /// starting process looks for the sends of the one before.
     pub fn longest_spacing(&self) -> Duration {
@@ -122,7 +130,7 @@ impl Pacer {
         *t = (*t).max(until);
     }
 
-    /// Nothing more to anyone before `until` (a storm, or the bot's token
+    /// Nothing more to anyone before `until` (a storm, a restart, or the bot's token
     /// refused).
     pub fn hold_all(&mut self, until: Instant) {
         self.hold_until = Some(self.hold_until.map_or(until, |t| t.max(until)));

@@ -286,6 +286,10 @@ pub async fn run(
                 .map(|&(chat, at)| (chat, now - ts.since(at).min(window)))
                 .collect();
             pacer.resume(&recent, &restart.interrupted, now);
+            // What the last process sent in its last second is not all on
+            // record (an answer not yet committed): a private chat's
+            // spacing for everyone, not a group's ~3.2 s.
+            pacer.hold_all(now + pacer.private_spacing());
         }
         Err(e) => {
             tracing::error!("telegram: cannot check interrupted sends: {e}");
