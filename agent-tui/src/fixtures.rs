@@ -29,6 +29,7 @@ fn queue(id: &str, first: u32, next: u32, resolution: u32) -> Queue {
     Queue {
         id: QueueId::new(id),
         name: id.into(),
+        restricted: id == "SECURITY",
         first_reply_minutes: first,
         next_reply_minutes: next,
         resolution_minutes: resolution,

@@ -141,6 +141,36 @@ impl Mirror {
                     }
                 }
             }
+            Event::Withheld => {}
+            Event::TicketShown {
+                ticket,
+                customer,
+                messages,
+                last_read,
+            } => {
+                self.customers.insert(customer.id, customer.clone());
+                if Digester::covers(ticket) {
+                    self.tickets.insert(ticket.id, ticket.clone());
+                    self.messages.insert(
+                        ticket.id,
+                        messages.iter().map(|m| (m.id, m.clone())).collect(),
+                    );
+                    match last_read {
+                        Some(r) => self.read.insert(ticket.id, *r),
+                        None => self.read.remove(&ticket.id),
+                    };
+                }
+            }
+            Event::TicketHidden { ticket_id } => {
+                if let Some(gone) = self.tickets.remove(ticket_id) {
+                    self.messages.remove(ticket_id);
+                    self.read.remove(ticket_id);
+                    let customer = gone.customer_id;
+                    if !self.tickets.values().any(|t| t.customer_id == customer) {
+                        self.customers.remove(&customer);
+                    }
+                }
+            }
             Event::ReadMarkerMoved { marker } => {
                 if Some(marker.agent_id) == self.me && self.tickets.contains_key(&marker.ticket_id)
                 {

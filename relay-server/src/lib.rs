@@ -4,6 +4,7 @@
 //! stops accepting, closes sessions, finishes queued writes and returns.
 //! The binary (`main.rs`) only parses flags, sets up logging and settings.
 
+pub mod audit_log;
 pub mod domain;
 pub mod export;
 pub mod files;
@@ -213,6 +214,18 @@ pub async fn serve(
             .then(|| settings.telegram.token.clone()),
         fetches: tokio::sync::Semaphore::new(4),
     });
+    // What agents may read follows the restricted queues as configured:
+    // clients that synced before a change get a snapshot (before any
+    // session can resume).
+    let fingerprint = app.desk.access().fingerprint();
+    match store
+        .write(move |ctx| store::access::record_fingerprint(ctx, &fingerprint))
+        .await
+    {
+        Ok(true) => tracing::info!("restricted queues changed: clients resync with a snapshot"),
+        Ok(false) => {}
+        Err(e) => return Err(LaunchError::Store(e)),
+    }
     // Nobody is connected yet (before any session can say otherwise).
     if let Err(e) = store.write(domain::presence::all_offline).await {
         tracing::error!("presence: cannot reset at start: {e}");

@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 use relay_server::domain::agents::{self, NewAgent};
 use relay_server::settings::Settings;
 use relay_server::store::{self, read};
-use shared::{QueueId, Role};
+use shared::{QueueId, Role, Timestamp};
 use tokio_util::sync::CancellationToken;
 
 /// The support desk's relay server: keeps the ticket database and streams
@@ -89,6 +89,34 @@ enum Cmd {
     /// Manage customers.
     #[command(subcommand)]
     Customer(CustomerCmd),
+    /// List the audit log: who read a ticket (history, older messages),
+    /// exported or erased a customer's data, shared a ticket or changed its
+    /// owner. Oldest first, times in UTC. Records hold ids, never content.
+    /// See docs/privacy.md.
+    Audit {
+        /// Only records this recent, e.g. 24h, 7d (default: all kept).
+        #[arg(long, value_name = "DURATION")]
+        since: Option<String>,
+        /// Only what this agent (login name) did.
+        #[arg(long, value_name = "NAME")]
+        agent: Option<String>,
+        /// Only records about this customer (Telegram user id).
+        #[arg(long, value_name = "TELEGRAM_ID")]
+        customer: Option<i64>,
+        /// Only records about this ticket (its number, e.g. 10042).
+        #[arg(long, value_name = "NUMBER")]
+        ticket: Option<u64>,
+        /// Only this action: read_history, read_older, export, erase,
+        /// assign, share, unshare, mydata, forgetme.
+        #[arg(long)]
+        action: Option<String>,
+        /// The newest this many records.
+        #[arg(long, default_value_t = 200)]
+        limit: u32,
+        /// JSON lines instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// File sample customer messages (several languages) to try the desk without Telegram.
     Seed {
         /// How many customers write in (each opens a ticket with 1-3 messages).
@@ -242,11 +270,38 @@ fn run(cli: Cli) -> Result<()> {
                         ))
                     })
                     .await;
-                store.close().await;
-                let export = gathered??;
+                let export = match gathered {
+                    Ok(Ok(e)) => e,
+                    Ok(Err(e)) => {
+                        store.close().await;
+                        return Err(e.into());
+                    }
+                    Err(e) => {
+                        store.close().await;
+                        return Err(e.into());
+                    }
+                };
                 let files = relay_server::file_store(&settings)?;
-                let w = relay_server::export::write(&export, &files, &to)
-                    .with_context(|| format!("cannot write the export to {}", to.display()))?;
+                let written = relay_server::export::write(&export, &files, &to)
+                    .with_context(|| format!("cannot write the export to {}", to.display()));
+                if let Ok(w) = &written {
+                    let entry = store::access::AuditEntry {
+                        at: now,
+                        actor: store::access::Actor::Cli,
+                        action: "export".into(),
+                        ticket: None,
+                        customer: Some(export.customer.id),
+                        detail: format!(
+                            "{} tickets, {} messages, {} files",
+                            export.tickets.len(),
+                            w.messages,
+                            w.files_saved
+                        ),
+                    };
+                    store.write(move |ctx| store::access::log(ctx, &entry)).await?;
+                }
+                store.close().await;
+                let w = written?;
                 println!(
                     "exported customer {} (Telegram {}): {} tickets, {} messages{}, {} files saved{} to {}",
                     export.customer.id,
@@ -286,6 +341,47 @@ fn run(cli: Cli) -> Result<()> {
                     c.telegram_user_id,
                     if c.vip { "VIP" } else { "not VIP" }
                 );
+                Ok(())
+            }
+            Cmd::Audit {
+                since,
+                agent,
+                customer,
+                ticket,
+                action,
+                limit,
+                json,
+            } => {
+                let store = relay_server::open_store(&settings)?;
+                let since = match since {
+                    Some(s) => {
+                        let d = relay_server::domain::hours::duration(&s)
+                            .map_err(|e| anyhow::anyhow!("--since {s:?}: {e}"))?;
+                        Some(Timestamp(store.now().0.saturating_sub(shared::duration_ms(d))))
+                    }
+                    None => None,
+                };
+                let q = store::access::AuditQuery {
+                    since,
+                    agent,
+                    telegram_user_id: customer,
+                    ticket_number: ticket,
+                    action,
+                    limit: limit.max(1),
+                };
+                let rows = store
+                    .readers()
+                    .read(move |c| store::access::query(c, &q))
+                    .await;
+                store.close().await;
+                let rows = rows?;
+                if json {
+                    print!("{}", relay_server::audit_log::json_lines(&rows));
+                } else if rows.is_empty() {
+                    println!("no audit records match");
+                } else {
+                    print!("{}", relay_server::audit_log::table(&rows));
+                }
                 Ok(())
             }
             Cmd::Seed { customers } => {

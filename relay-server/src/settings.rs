@@ -90,6 +90,8 @@ pub struct QueueSettings {
     #[serde(default)]
     pub announce: bool,
     #[serde(default)]
+    pub restricted: bool,
+    #[serde(default)]
     pub assignment: AssignMode,
     #[serde(default)]
     pub overflow: String,

@@ -19,8 +19,8 @@ const FLOORS: &[(&str, &[&str])] = &[
     (
         "values",
         &[
-            "hours", "i18n", "kb", "validate", "buttons", "queues", "rules", "routing", "desk",
-            "config",
+            "hours", "i18n", "kb", "validate", "buttons", "queues", "access", "rules", "routing",
+            "desk", "config",
         ],
     ),
     ("clocks", &["sla"]),

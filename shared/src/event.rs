@@ -60,6 +60,25 @@ pub enum Event {
     /// ticket range (sorted by ticket id), so a config change over a large
     /// desk is a few events.
     SlaRecomputed { tickets: Vec<TicketSla> },
+    /// Never stored: sent to a client in place of an event it may not
+    /// read (about a ticket outside its view), so its `seq` stays gap-free.
+    Withheld,
+    /// Never stored: a ticket came into this client's view (it was
+    /// created in one of its queues, assigned or shared to its agent, or
+    /// moved into one of its queues). Carries what a snapshot would: the
+    /// ticket, its customer, the last `snapshot_tail` messages and this
+    /// agent's read position. Replaces the event that caused it.
+    TicketShown {
+        ticket: Ticket,
+        customer: Customer,
+        messages: Vec<Message>,
+        last_read: Option<MessageId>,
+    },
+    /// Never stored: a ticket left this client's view (moved to a queue
+    /// the agent may not read, unassigned from it, its share withdrawn).
+    /// The client drops the ticket, its messages, and its customer unless
+    /// another ticket it holds is theirs. Replaces the event that caused it.
+    TicketHidden { ticket_id: TicketId },
 }
 
 impl Event {
@@ -74,6 +93,8 @@ impl Event {
             }
             Event::ReadMarkerMoved { marker } => Some(marker.ticket_id),
             Event::SlaAlert { alert } => Some(alert.ticket_id),
+            Event::TicketShown { ticket, .. } => Some(ticket.id),
+            Event::TicketHidden { ticket_id } => Some(*ticket_id),
             _ => None,
         }
     }
@@ -111,6 +132,12 @@ pub enum TicketChange {
     /// The customer rated the resolution (1-5 stars).
     Csat {
         rating: u8,
+    },
+    /// A supervisor shared the ticket with an agent (`shared: true`) or
+    /// withdrew the share.
+    Shared {
+        agent_id: AgentId,
+        shared: bool,
     },
     /// A clock breached: the ticket streams with it `missed`. (Deadlines
     /// moved by a config change come as `Event::SlaRecomputed`.)

@@ -253,6 +253,10 @@ pub struct Ticket {
     /// The customer's rating of the resolution, 1-5 stars, if given.
     #[serde(default)]
     pub csat: Option<u8>,
+    /// Agents a supervisor shared the ticket with: they read it although
+    /// it is outside their queues. Sorted.
+    #[serde(default)]
+    pub shared_with: Vec<AgentId>,
 }
 
 /// A Telegram user who wrote to the bot.
@@ -518,6 +522,10 @@ pub fn language_name(code: &str) -> String {
 pub struct Queue {
     pub id: QueueId,
     pub name: String,
+    /// Only the queue's members (and whom a ticket is assigned or shared
+    /// to) read its tickets; supervisors outside it do not.
+    #[serde(default)]
+    pub restricted: bool,
     pub first_reply_minutes: u32,
     pub next_reply_minutes: u32,
     pub resolution_minutes: u32,

@@ -7,7 +7,7 @@ use crate::model::*;
 use serde::{Deserialize, Serialize};
 
 /// Version of this protocol. A client must send exactly this in `hello`.
-pub const PROTOCOL_VERSION: u32 = 2;
+pub const PROTOCOL_VERSION: u32 = 3;
 
 /// Largest frame (text message) the server accepts from a client.
 pub const MAX_CLIENT_FRAME_BYTES: usize = 1024 * 1024;
@@ -181,6 +181,13 @@ pub enum Command {
         ticket_id: TicketId,
         command: Box<Command>,
     },
+    /// Supervisors: let an agent read and work a ticket outside their
+    /// queues (`shared: true`), or withdraw that (`false`).
+    Share {
+        ticket_id: TicketId,
+        agent_id: AgentId,
+        shared: bool,
+    },
 }
 
 fn yes() -> bool {
@@ -220,6 +227,7 @@ pub const COMMAND_KINDS: &[&str] = &[
     "set_presence",
     "attach",
     "preview",
+    "share",
 ];
 
 impl Command {
@@ -238,7 +246,8 @@ impl Command {
             | Command::LoadOlder { ticket_id, .. }
             | Command::History { ticket_id, .. }
             | Command::Attach { ticket_id, .. }
-            | Command::Preview { ticket_id, .. } => *ticket_id,
+            | Command::Preview { ticket_id, .. }
+            | Command::Share { ticket_id, .. } => *ticket_id,
             Command::SetPresence { .. } => return None,
         })
     }

@@ -257,6 +257,21 @@ pub fn fresh_db(customers: u32) -> (tempfile::TempDir, PathBuf) {
     (dir, db)
 }
 
+/// The newest open ticket in `queue`, read from the database (for a
+/// ticket a client may not see).
+pub fn latest_ticket_in(db: &Path, queue: &str) -> TicketId {
+    let conn = rusqlite::Connection::open(db).expect("open the database");
+    TicketId(
+        conn.query_row(
+            "SELECT max(id) FROM tickets WHERE queue = ?1 AND status <> 'closed'",
+            [queue],
+            |r| r.get::<_, Option<i64>>(0),
+        )
+        .expect("query")
+        .unwrap_or_else(|| panic!("no ticket in {queue}")),
+    )
+}
+
 /// A WebSocket client that mirrors the server and collects answers.
 pub struct Client {
     pub conn: Connection,
@@ -267,10 +282,73 @@ pub struct Client {
     pub closed: Option<(u16, String)>,
     /// Snapshot parts received since connecting.
     pub snapshot_parts: usize,
+    /// Every ticket and customer the server ever sent this client.
+    pub received: Received,
     next_id: u64,
     /// Which `Client` of this test process: ids stay unique across
     /// reconnects of the same agent.
     instance: u64,
+}
+
+/// What a client was ever sent, whatever it later dropped: tickets (as
+/// records, or through their messages, markers and alerts), customers, and
+/// the kinds of events.
+#[derive(Debug, Default)]
+pub struct Received {
+    pub tickets: std::collections::HashSet<TicketId>,
+    pub customers: std::collections::HashSet<CustomerId>,
+    pub kinds: HashMap<String, usize>,
+}
+
+impl Received {
+    fn note(&mut self, m: &ServerMessage) {
+        match m {
+            ServerMessage::Snapshot(p) => {
+                self.tickets.extend(p.tickets.iter().map(|t| t.id));
+                self.tickets.extend(p.messages.iter().map(|m| m.ticket_id));
+                self.tickets
+                    .extend(p.read_markers.iter().map(|r| r.ticket_id));
+                self.customers.extend(p.customers.iter().map(|c| c.id));
+            }
+            ServerMessage::Events { events } => {
+                for e in events {
+                    let json = serde_json::to_value(&e.event).expect("encode");
+                    *self
+                        .kinds
+                        .entry(json["kind"].as_str().unwrap_or("?").to_owned())
+                        .or_default() += 1;
+                    if let Some(t) = e.event.ticket_id()
+                        && !matches!(e.event, Event::TicketHidden { .. })
+                    {
+                        self.tickets.insert(t);
+                    }
+                    match &e.event {
+                        Event::CustomerUpserted { customer }
+                        | Event::TicketShown { customer, .. } => {
+                            self.customers.insert(customer.id);
+                        }
+                        Event::SlaRecomputed { tickets } => {
+                            self.tickets.extend(tickets.iter().map(|t| t.ticket_id));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            ServerMessage::Ok {
+                result: CommandResult::Tickets { tickets, .. },
+                ..
+            } => {
+                self.tickets.extend(tickets.iter().map(|t| t.id));
+            }
+            ServerMessage::Ok {
+                result: CommandResult::Messages { messages, .. },
+                ..
+            } => {
+                self.tickets.extend(messages.iter().map(|m| m.ticket_id));
+            }
+            _ => {}
+        }
+    }
 }
 
 static CLIENTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
@@ -306,6 +384,7 @@ impl Client {
             answers: HashMap::new(),
             closed: None,
             snapshot_parts: 0,
+            received: Received::default(),
             next_id: 0,
             instance: CLIENTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         };
@@ -323,6 +402,7 @@ impl Client {
             .expect("server went silent");
         match got {
             Ok(Incoming::Message(m)) => {
+                self.received.note(&m);
                 self.mirror.apply(&m).expect("mirror applies the stream");
                 if matches!(m, ServerMessage::Snapshot(_)) {
                     self.snapshot_parts += 1;

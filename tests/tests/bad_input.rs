@@ -81,7 +81,9 @@ async fn bad_frames_and_commands_are_refused_and_change_nothing() {
     let (before, _) = a.settle().await;
     let seq_before = a.mirror.seq;
     let mine = a.ticket_in("L1");
-    let theirs = a.ticket_in("L2");
+    // An L2 ticket is not in an L1 agent's view at all.
+    assert!(a.mirror.tickets.values().all(|t| t.queue.as_str() == "L1"));
+    let theirs = latest_ticket_in(&db, "L2");
 
     let e = a.raw("{not json".into(), None).await;
     assert!(expect_error(&e, ErrorCode::BadFrame).starts_with("malformed JSON"));
@@ -143,9 +145,9 @@ async fn bad_frames_and_commands_are_refused_and_change_nothing() {
                 ticket_id: theirs,
                 text: "hi".into(),
             },
-            ErrorCode::Forbidden,
+            ErrorCode::NotFound,
         ),
-        (Command::Take { ticket_id: theirs }, ErrorCode::Forbidden),
+        (Command::Take { ticket_id: theirs }, ErrorCode::NotFound),
         (
             Command::Reply {
                 ticket_id: TicketId(999_999),

@@ -41,7 +41,7 @@ async fn desk(
             "--role",
             "supervisor",
             "--queues",
-            "L1",
+            "L1,SECURITY",
             "--display-name",
             "Alice",
         ],

@@ -219,7 +219,7 @@ async fn snapshots_of_a_long_ticket_cost_the_memory_of_what_they_send() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_burst_of_snapshots_leaves_no_database_descriptors_behind() {
     let (_dir, db) = fresh_db(20);
-    let token = add_agent(&db, "alice", "supervisor", "L1");
+    let token = add_agent(&db, "alice", "supervisor", "L1,SECURITY");
     let server = Server::start(&db, &[("RELAY_LIMITS__CONNECTIONS_PER_ADDRESS", "1000")]);
     let url = server.ws_url();
     for burst in 0..2 {

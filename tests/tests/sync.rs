@@ -6,7 +6,7 @@ use shared::*;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_command_from_one_client_appears_at_both() {
     let (_dir, db) = fresh_db(10);
-    let alice = add_agent(&db, "alice", "agent", "L1,L2");
+    let alice = add_agent(&db, "alice", "agent", "L1,L2,VIP,SECURITY");
     let bob = add_agent(&db, "bob", "supervisor", "L1");
     let server = Server::start(&db, &[]);
     let mut a = Client::connect(&server.ws_url(), &alice, None).await;
@@ -358,7 +358,7 @@ async fn a_client_behind_the_live_stream_catches_up_from_the_log() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_far_behind_the_live_stream_gets_a_snapshot_on_the_same_connection() {
     let (_dir, db) = fresh_db(5);
-    let alice = add_agent(&db, "alice", "supervisor", "L1");
+    let alice = add_agent(&db, "alice", "supervisor", "L1,SECURITY");
     let env = [
         ("RELAY_SYNC__FANOUT_CAPACITY", "16"),
         ("RELAY_SYNC__RESUME_LIMIT", "20"),

@@ -105,6 +105,26 @@ impl App {
             }
             ServerMessage::Events { events } => {
                 for e in &events {
+                    if let Event::TicketHidden { ticket_id } = &e.event
+                        && e.seq.0 == self.mirror.seq.0 + 1
+                        && let Some(t) = self.mirror.tickets.get(ticket_id)
+                    {
+                        let gone = format!(
+                            "#{} left your view: moved to a queue you do not read, or no longer yours",
+                            t.number
+                        );
+                        // An alert that came with it (a breach that moved
+                        // the ticket) stays readable.
+                        match &mut self.flash {
+                            Some(f)
+                                if f.at == self.now
+                                    && f.text.contains(&format!("#{}", t.number)) =>
+                            {
+                                f.text = format!("{} · {gone}", f.text);
+                            }
+                            _ => self.warn(gone),
+                        }
+                    }
                     match self.mirror.apply_event(e) {
                         Ok(true) => self.on_event(&e.event),
                         Ok(false) => {}
@@ -155,6 +175,7 @@ impl App {
                     self.forget_closed_chats();
                 }
             }
+            Event::TicketHidden { .. } => self.forget_closed_chats(),
             // The server's own warnings and breaches, for my tickets and
             // unassigned ones (and for leads, those escalated to them).
             Event::SlaAlert { alert } => {
@@ -178,7 +199,8 @@ impl App {
         }
     }
 
-    /// Closed tickets leave the mirror: close their chats (drafts stay).
+    /// Closed tickets (and ones that left this agent's view) leave the
+    /// mirror: close their chats (drafts stay).
     fn forget_closed_chats(&mut self) {
         let before = self.chats.len();
         let current = self.current_ticket();
@@ -312,5 +334,6 @@ fn kind(c: &Command) -> &'static str {
         Command::SetPresence { .. } => "presence",
         Command::Preview { .. } => "preview",
         Command::Attach { .. } => "file",
+        Command::Share { .. } => "share",
     }
 }

@@ -80,15 +80,24 @@ fn execute(
         };
     };
     let mut ticket = rows::load_ticket(ctx, ticket_id)?
+        .filter(|t| desk.access().may_read(agent, t))
+        // A ticket one may not read is answered as one that does not exist.
         .ok_or_else(|| DomainError::not_found(format!("ticket {ticket_id} does not exist")))?;
-    // Marking read is allowed on any ticket one can see; changes need the queue.
+    // Marking read is allowed on any ticket one can read, and a note on one
+    // shared with one; other changes need the queue (or the assignment).
     let read_only = matches!(
         cmd,
         Command::MarkRead { .. } | Command::LoadOlder { .. } | Command::History { .. }
     );
-    if !read_only && !may_act(agent, &ticket) {
+    let shared_note = matches!(cmd, Command::Note { .. }) && ticket.shared_with.contains(&agent.id);
+    if !read_only && !shared_note && !may_act(agent, &ticket) {
+        let shared = if ticket.shared_with.contains(&agent.id) {
+            "; it was shared with you to read and add notes"
+        } else {
+            ""
+        };
         return Err(DomainError::forbidden(format!(
-            "ticket #{} is in queue {}, which is not one of yours",
+            "ticket #{} is in queue {}, which is not one of yours{shared}",
             ticket.number, ticket.queue
         )));
     }
@@ -98,12 +107,55 @@ fn execute(
             ticket.number
         )));
     }
+    let owner = ticket.assignee;
     let mut op = Op {
         ctx: &mut *ctx,
         desk,
         agent,
         ticket: &mut ticket,
     };
+    let done = run(&mut op, cmd)?;
+    if ticket.assignee != owner {
+        audit(
+            ctx,
+            agent,
+            &ticket,
+            "assign",
+            format!("from {} to {}", who(owner), who(ticket.assignee)),
+        )?;
+    }
+    Ok(done)
+}
+
+fn who(agent: Option<AgentId>) -> String {
+    agent.map_or_else(|| "nobody".to_owned(), |a| format!("agent {a}"))
+}
+
+/// Keeps an audit record of `agent`'s access to `ticket` (ids only).
+fn audit(
+    ctx: &WriteCtx<'_>,
+    agent: &Agent,
+    ticket: &Ticket,
+    action: &str,
+    detail: String,
+) -> Result<(), DomainError> {
+    store::access::log(
+        ctx,
+        &store::access::AuditEntry {
+            at: ctx.now,
+            actor: store::access::Actor::Agent(agent.id),
+            action: action.to_owned(),
+            ticket: Some(ticket.id),
+            customer: Some(ticket.customer_id),
+            detail,
+        },
+    )?;
+    Ok(())
+}
+
+/// Runs a ticket command's change.
+fn run(op: &mut Op<'_, '_>, cmd: &Command) -> Result<CommandResult, DomainError> {
+    let agent = op.agent;
     match cmd {
         Command::Reply { text, .. } => op.reply(text),
         Command::Attach {
@@ -126,6 +178,9 @@ fn execute(
         Command::LoadOlder { .. } | Command::History { .. } | Command::Preview { .. } => Err(
             DomainError::invalid("load_older, history and preview are reads and change nothing"),
         ),
+        Command::Share {
+            agent_id, shared, ..
+        } => op.share(*agent_id, *shared),
         Command::SetPresence { .. } => unreachable!("has no ticket"),
     }
 }
@@ -429,6 +484,36 @@ impl Op<'_, '_> {
             }
         }
         assign::set_assignee(self.ctx, self.desk, self.ticket, to, Some(self.agent.id))?;
+        applied(None)
+    }
+
+    /// Lets another agent read and work the ticket, or withdraws that.
+    fn share(&mut self, with: AgentId, shared: bool) -> Result<CommandResult, DomainError> {
+        if self.agent.role != Role::Supervisor {
+            return Err(DomainError::forbidden("only supervisors share tickets"));
+        }
+        let target = rows::load_agent(self.ctx, with)?
+            .ok_or_else(|| DomainError::not_found(format!("agent {with} does not exist")))?;
+        if self.ticket.shared_with.contains(&with) == shared {
+            return UNCHANGED;
+        }
+        if shared {
+            self.ticket.shared_with.push(with);
+            self.ticket.shared_with.sort();
+        } else {
+            self.ticket.shared_with.retain(|a| *a != with);
+        }
+        self.save(TicketChange::Shared {
+            agent_id: with,
+            shared,
+        })?;
+        audit(
+            self.ctx,
+            self.agent,
+            self.ticket,
+            if shared { "share" } else { "unshare" },
+            format!("with agent {} ({})", target.id, target.name),
+        )?;
         applied(None)
     }
 

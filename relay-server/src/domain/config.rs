@@ -176,6 +176,7 @@ impl Queues {
                 wire: Queue {
                     id: QueueId::new(id),
                     name: q.name.clone(),
+                    restricted: q.restricted,
                     first_reply_minutes: minutes(base.first_reply),
                     next_reply_minutes: minutes(base.next_reply),
                     resolution_minutes: minutes(base.resolution),

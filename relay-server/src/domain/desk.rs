@@ -79,6 +79,11 @@ pub fn mentions(text: &str, phrase: &str) -> bool {
 }
 
 impl Desk {
+    /// Who may read what, by the queues' configuration.
+    pub fn access(&self) -> super::access::Access {
+        super::access::Access::new(&self.queues)
+    }
+
     /// The queue and priority of a new ticket.
     pub fn route(&self, f: &Facts<'_>) -> (QueueId, Priority) {
         if let Some(q) = f.explicit {

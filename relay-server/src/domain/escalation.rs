@@ -100,10 +100,12 @@ fn alert(ctx: &mut WriteCtx<'_>, desk: &Desk, mut t: Ticket, r: Raised) -> Resul
         actions: r.actions.iter().map(Action::label).collect(),
     };
     let text = alert_text(ctx, &alert)?;
+    // The alert streams before its actions: one that moves the ticket out
+    // of its assignee's view must still reach them.
+    ctx.append(Event::SlaAlert { alert })?;
     for a in &r.actions {
         act(ctx, desk, &mut t, a, &text)?;
     }
-    ctx.append(Event::SlaAlert { alert })?;
     Ok(())
 }
 

@@ -344,6 +344,7 @@ pub fn open_ticket(
         message_count: 0,
         last_message_id: None,
         csat: None,
+        shared_with: Vec::new(),
     };
     ticket.id = store::tickets::insert(
         ctx,

@@ -3,6 +3,7 @@
 //! appends the events for what it changed; none knows about WebSockets or
 //! Telegram.
 
+pub mod access;
 pub mod agents;
 pub mod assign;
 pub mod automation;

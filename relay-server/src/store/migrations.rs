@@ -62,6 +62,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "chat_sends",
         include_str!("../../migrations/0012_chat_sends.sql"),
     ),
+    (
+        13,
+        "access",
+        include_str!("../../migrations/0013_access.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.

@@ -6,6 +6,7 @@
 //! subscribers in `seq` order. Async code never touches SQLite directly: it
 //! queues jobs for the writer or runs reads on the blocking pool.
 
+pub mod access;
 pub mod agents;
 pub mod audit;
 pub mod backup;
@@ -23,6 +24,7 @@ pub mod scheduled;
 pub mod sla;
 pub mod tickets;
 pub mod updates;
+pub mod view;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -31,7 +33,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
-use shared::{AgentId, Seq, Timestamp};
+use shared::{AgentId, Event, Seq, Timestamp};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 pub use crate::settings::Durability;
@@ -183,11 +185,15 @@ impl StoreOptions {
 #[derive(Debug)]
 pub struct StreamEvent {
     pub seq: Seq,
+    pub at: Timestamp,
     /// The envelope as JSON, exactly as stored.
     pub json: Box<str>,
     /// Set when the event changes or removes this agent (sessions recheck
     /// their credentials).
     pub agent: Option<AgentId>,
+    /// The event itself, for deciding who may read it; `None` when another
+    /// process wrote one this build cannot parse (then nobody is sent it).
+    pub event: Option<Event>,
 }
 
 pub(crate) enum WriterMsg {

@@ -9,7 +9,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, params};
 use shared::digest::Digester;
 use shared::*;
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::Semaphore;
 
 use super::rows::{self, AGENT_COLS, CUSTOMER_COLS, MESSAGE_COLS, TICKET_COLS};
 use super::{Db, Durability, StoreError, open_conn};
@@ -207,16 +207,25 @@ pub fn history(
     db: &impl Db,
     ticket: TicketId,
     limit: u32,
+    may_read: &dyn Fn(&Ticket) -> bool,
 ) -> Result<(Vec<Ticket>, bool), StoreError> {
     let conn = db.conn();
-    let mut out = conn
-        .prepare_cached(&format!(
-            "SELECT {TICKET_COLS} FROM tickets
-             WHERE customer_id = (SELECT customer_id FROM tickets WHERE id = ?1)
-             ORDER BY id DESC LIMIT ?2"
-        ))?
-        .query_map(params![ticket.0, limit + 1], rows::ticket)?
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut out = Vec::new();
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {TICKET_COLS} FROM tickets
+         WHERE customer_id = (SELECT customer_id FROM tickets WHERE id = ?1)
+         ORDER BY id DESC"
+    ))?;
+    let mut rows = stmt.query(params![ticket.0])?;
+    while let Some(row) = rows.next()? {
+        let t = rows::ticket(row)?;
+        if may_read(&t) {
+            out.push(t);
+            if out.len() > limit as usize {
+                break;
+            }
+        }
+    }
     let more = out.len() > limit as usize;
     out.truncate(limit as usize);
     Ok((out, more))
@@ -259,25 +268,66 @@ pub fn macros_for(db: &impl Db, agent: AgentId) -> Result<Vec<Macro>, StoreError
         .collect::<Result<Vec<_>, _>>()?)
 }
 
-fn read_markers(db: &impl Db, agent: AgentId) -> Result<Vec<ReadMarker>, StoreError> {
+/// This agent's read positions in the open tickets `may_read` lets through.
+pub(super) fn read_markers(
+    db: &impl Db,
+    agent: AgentId,
+    may_read: impl Fn(&Ticket) -> bool,
+) -> Result<Vec<ReadMarker>, StoreError> {
     let conn = db.conn();
-    Ok(conn
+    let cols = TICKET_COLS
+        .split(',')
+        .map(|c| format!("t.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let rows = conn
+        .prepare_cached(&format!(
+            "SELECT {cols}, r.last_read FROM read_markers r JOIN tickets t ON t.id = r.ticket_id
+             WHERE r.agent_id = ?1 AND t.status <> 'closed'"
+        ))?
+        .query_map([agent.0], |r| Ok((rows::ticket(r)?, MessageId(r.get(24)?))))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows
+        .into_iter()
+        .filter(|(t, _)| may_read(t))
+        .map(|(t, last_read)| ReadMarker {
+            agent_id: agent,
+            ticket_id: t.id,
+            last_read,
+        })
+        .collect())
+}
+
+/// This agent's read position in one ticket.
+pub(super) fn read_marker(
+    db: &impl Db,
+    agent: AgentId,
+    ticket: TicketId,
+) -> Result<Option<MessageId>, StoreError> {
+    use rusqlite::OptionalExtension;
+    Ok(db
+        .conn()
         .prepare_cached(
-            "SELECT r.ticket_id, r.last_read FROM read_markers r JOIN tickets t ON t.id = r.ticket_id
-             WHERE r.agent_id = ?1 AND t.status <> 'closed'",
+            "SELECT last_read FROM read_markers WHERE agent_id = ?1 AND ticket_id = ?2",
         )?
-        .query_map([agent.0], |r| {
-            Ok(ReadMarker {
-                agent_id: agent,
-                ticket_id: TicketId(r.get(0)?),
-                last_read: MessageId(r.get(1)?),
-            })
-        })?
-        .collect::<Result<Vec<_>, _>>()?)
+        .query_row(params![agent.0, ticket.0], |r| r.get(0).map(MessageId))
+        .optional()?)
+}
+
+/// The last `tail` messages of one ticket, oldest first.
+pub(super) fn tail_of(
+    db: &impl Db,
+    ticket: TicketId,
+    tail: u32,
+) -> Result<Vec<Message>, StoreError> {
+    if tail == 0 {
+        return Ok(Vec::new());
+    }
+    Ok(older(db, ticket, None, tail)?.0)
 }
 
 /// Customers of the open tickets with ids in `from..=to`.
-fn customers_of_open(
+pub(super) fn customers_of_open(
     db: &impl Db,
     from: TicketId,
     to: TicketId,
@@ -308,7 +358,7 @@ fn tails_of_open_sql() -> String {
     )
 }
 
-fn tails_of_open(
+pub(super) fn tails_of_open(
     db: &impl Db,
     from: TicketId,
     to: TicketId,
@@ -324,162 +374,13 @@ fn tails_of_open(
         .collect::<Result<Vec<_>, _>>()?)
 }
 
-/// What a snapshot is built for.
-pub struct SnapshotSpec {
-    pub agent: AgentId,
-    pub queues: Vec<Queue>,
-    /// Messages per ticket.
-    pub tail: u32,
-    /// Tickets per part, at most.
-    pub chunk: usize,
-    /// A part stops taking tickets once it holds about this many bytes.
-    pub budget: usize,
-}
-
-/// Rough encoded size of a message, for splitting snapshots.
-fn approx_size(m: &Message) -> usize {
-    300 + m.text.len() + m.attachments.len() * 200
-}
-
-/// Builds a snapshot in one read transaction and hands each part, encoded
-/// as a `snapshot` frame, to `out` as it is made (so memory stays at one
-/// part). Parts hold at most `chunk` tickets and about `budget` bytes.
-/// Returns the seq the snapshot is at. Blocking: call on the blocking pool.
-pub fn stream_snapshot(
+/// The state digest (see `shared::digest`) at the current seq, over the
+/// open tickets `may_read` lets through.
+pub fn digest(
     db: &impl Db,
-    spec: SnapshotSpec,
-    out: &mpsc::Sender<String>,
-) -> Result<Seq, StoreError> {
-    let conn = db.conn();
-    in_read_tx(conn, |conn| {
-        let seq = head_seq(conn)?;
-        let mut part = SnapshotPart {
-            seq,
-            part: 0,
-            queues: spec.queues,
-            agents: agents(conn)?,
-            macros: macros_for(conn, spec.agent)?,
-            read_markers: read_markers(conn, spec.agent)?,
-            ..Default::default()
-        };
-        let chunk = spec.chunk.max(1);
-        let emit = |part: &mut SnapshotPart, last: bool| -> Result<(), StoreError> {
-            part.last = last;
-            let next = part.part + 1;
-            let frame =
-                serde_json::to_string(&ServerMessage::Snapshot(Box::new(std::mem::take(part))))?;
-            out.blocking_send(frame).map_err(|_| StoreError::Closed)?;
-            part.seq = seq;
-            part.part = next;
-            Ok(())
-        };
-        let mut after = TicketId(0);
-        loop {
-            let tickets = open_tickets(conn, after, chunk)?;
-            let done = tickets.len() < chunk;
-            let (Some(first), Some(last)) = (tickets.first(), tickets.last()) else {
-                emit(&mut part, true)?;
-                return Ok(seq);
-            };
-            after = last.id;
-            let mut customers: std::collections::HashMap<CustomerId, Customer> =
-                customers_of_open(conn, first.id, last.id)?
-                    .into_iter()
-                    .map(|c| (c.id, c))
-                    .collect();
-            let mut messages = tails_of_open(conn, first.id, last.id, spec.tail)?
-                .into_iter()
-                .peekable();
-            let mut bytes = 0;
-            let count = tickets.len();
-            for (i, t) in tickets.into_iter().enumerate() {
-                bytes += 600;
-                if let Some(c) = customers.remove(&t.customer_id) {
-                    bytes += 300;
-                    part.customers.push(c);
-                }
-                while let Some(m) = messages.next_if(|m| m.ticket_id == t.id) {
-                    bytes += approx_size(&m);
-                    part.messages.push(m);
-                }
-                part.tickets.push(t);
-                let end_of_batch = i + 1 == count;
-                if bytes >= spec.budget && !(end_of_batch && done) {
-                    emit(&mut part, false)?;
-                    bytes = 0;
-                }
-            }
-            if done {
-                emit(&mut part, true)?;
-                return Ok(seq);
-            }
-            if !part.tickets.is_empty() {
-                emit(&mut part, false)?;
-            }
-        }
-    })
-}
-
-/// Sends the events in (`after`, `upto`] as `events` frames of at most
-/// `chunk` events and about `budget` bytes each, built from the stored JSON
-/// without re-encoding. Blocking: call on the blocking pool.
-pub fn stream_events(
-    db: &impl Db,
-    after: Seq,
-    upto: Seq,
-    chunk: usize,
-    budget: usize,
-    out: &mpsc::Sender<String>,
-) -> Result<(), StoreError> {
-    let conn = db.conn();
-    let mut stmt = conn
-        .prepare_cached("SELECT seq, body FROM events WHERE seq > ?1 AND seq <= ?2 ORDER BY seq")?;
-    let mut rows = stmt.query(params![after.0, upto.0])?;
-    let mut frame = String::new();
-    let mut n = 0usize;
-    let mut expected = after.0 + 1;
-    while let Some(row) = rows.next()? {
-        let seq: u64 = row.get(0)?;
-        if seq != expected {
-            return Err(StoreError::Corrupt(format!(
-                "event log has a gap: expected {expected}, found {seq}"
-            )));
-        }
-        expected += 1;
-        let body = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
-        if n == 0 {
-            frame.push_str(r#"{"type":"events","events":["#);
-        } else {
-            frame.push(',');
-        }
-        frame.push_str(body);
-        n += 1;
-        if n == chunk || frame.len() >= budget {
-            frame.push_str("]}");
-            if out.blocking_send(std::mem::take(&mut frame)).is_err() {
-                return Err(StoreError::Closed);
-            }
-            n = 0;
-        }
-    }
-    if expected != upto.0 + 1 {
-        return Err(StoreError::Corrupt(format!(
-            "event log ends at {} before {}",
-            expected - 1,
-            upto
-        )));
-    }
-    if n > 0 {
-        frame.push_str("]}");
-        if out.blocking_send(frame).is_err() {
-            return Err(StoreError::Closed);
-        }
-    }
-    Ok(())
-}
-
-/// The state digest (see `shared::digest`) at the current seq.
-pub fn digest(db: &impl Db, tail_len: u32) -> Result<(Seq, String, u32), StoreError> {
+    tail_len: u32,
+    may_read: impl Fn(&Ticket) -> bool,
+) -> Result<(Seq, String, u32), StoreError> {
     let conn = db.conn();
     in_read_tx(conn, |conn| {
         let seq = head_seq(conn)?;
@@ -491,9 +392,14 @@ pub fn digest(db: &impl Db, tail_len: u32) -> Result<(Seq, String, u32), StoreEr
                 let messages = tails_of_open(conn, first.id, last.id, tail_len)?;
                 let mut messages = messages.iter().peekable();
                 for t in &tickets {
-                    d.ticket(t);
+                    let readable = may_read(t);
+                    if readable {
+                        d.ticket(t);
+                    }
                     while let Some(m) = messages.next_if(|m| m.ticket_id == t.id) {
-                        d.message(m);
+                        if readable {
+                            d.message(m);
+                        }
                     }
                 }
             }

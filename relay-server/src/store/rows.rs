@@ -9,7 +9,7 @@ use super::{Db, StoreError};
 pub const TICKET_COLS: &str = "id, number, customer_id, status, queue, priority, tags, assignee, topic, \
      created_at, updated_at, first_reply_at, resolved_at, closed_at, waiting_since, \
      first_reply_due, next_reply_due, resolution_due, message_count, last_message_id, csat, \
-     update_due, sla_targets";
+     update_due, sla_targets, shared_with";
 
 pub const MESSAGE_COLS: &str = "id, ticket_id, kind, author_kind, author_id, text, attachments, \
      telegram_message_id, created_at, edited_at, delivery_state, delivery_reason, delivery_updated_at";
@@ -85,6 +85,7 @@ pub fn ticket(row: &Row<'_>) -> rusqlite::Result<Ticket> {
         message_count: row.get(18)?,
         last_message_id: row.get::<_, Option<i64>>(19)?.map(MessageId),
         csat: row.get(20)?,
+        shared_with: json_col(row, 23)?,
     })
 }
 
@@ -244,7 +245,8 @@ pub fn save_ticket(db: &impl Db, t: &Ticket) -> Result<(), StoreError> {
             "UPDATE tickets SET status = ?2, queue = ?3, priority = ?4, tags = ?5, assignee = ?6, topic = ?7,
                  updated_at = ?8, first_reply_at = ?9, resolved_at = ?10, closed_at = ?11, waiting_since = ?12,
                  first_reply_due = ?13, next_reply_due = ?14, resolution_due = ?15, message_count = ?16,
-                 last_message_id = ?17, csat = ?18, update_due = ?19, sla_targets = ?20
+                 last_message_id = ?17, csat = ?18, update_due = ?19, sla_targets = ?20,
+                 shared_with = ?21
              WHERE id = ?1",
         )?
         .execute(params![
@@ -268,6 +270,7 @@ pub fn save_ticket(db: &impl Db, t: &Ticket) -> Result<(), StoreError> {
             t.csat,
             t.sla.update_due.map(|v| v.0),
             serde_json::to_string(&t.sla.targets)?,
+            serde_json::to_string(&t.shared_with)?,
         ])?;
     if n == 1 {
         Ok(())

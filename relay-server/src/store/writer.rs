@@ -71,8 +71,10 @@ impl WriteCtx<'_> {
         self.next_seq += 1;
         self.events.push(Arc::new(StreamEvent {
             seq,
+            at: self.now,
             json: json.into_boxed_str(),
             agent,
+            event: Some(envelope.event),
         }));
         Ok(seq)
     }
@@ -354,17 +356,21 @@ impl Writer {
         );
         let mut out = Vec::new();
         let mut stmt = self.conn.prepare_cached(
-            "SELECT seq, body FROM events WHERE seq > ?1 AND seq <= ?2 ORDER BY seq",
+            "SELECT seq, at, body FROM events WHERE seq > ?1 AND seq <= ?2 ORDER BY seq",
         )?;
         let rows = stmt.query_map(params![published, db_head], |r| {
-            Ok((r.get::<_, u64>(0)?, r.get::<_, String>(1)?))
+            Ok((
+                r.get::<_, u64>(0)?,
+                Timestamp(r.get(1)?),
+                r.get::<_, String>(2)?,
+            ))
         })?;
         for row in rows {
-            let (seq, json) = row?;
+            let (seq, at, json) = row?;
             // Only sniffed: an event this build cannot parse (another
             // version wrote it) is still published, never a reason to fail.
-            let agent = match serde_json::from_str::<EventEnvelope>(&json) {
-                Ok(env) => agent_of(&env.event),
+            let event = match serde_json::from_str::<EventEnvelope>(&json) {
+                Ok(env) => Some(env.event),
                 Err(e) => {
                     tracing::warn!(
                         seq,
@@ -375,8 +381,10 @@ impl Writer {
             };
             out.push(Arc::new(StreamEvent {
                 seq: Seq(seq),
-                agent,
+                at,
+                agent: event.as_ref().and_then(agent_of),
                 json: json.into_boxed_str(),
+                event,
             }));
         }
         Ok(out)

@@ -18,6 +18,7 @@ use crate::App;
 use crate::domain::DomainError;
 use crate::domain::commands;
 use crate::store::StoreError;
+use crate::store::access::{Actor, AuditEntry};
 use crate::store::read::{ReadFor, Reader};
 use crate::store::{read, rows};
 
@@ -100,19 +101,31 @@ async fn handle(app: &Arc<App>, token_hash: &Arc<str>, monitor: bool, text: &str
         )),
         ClientMessage::Digest => {
             let app = app.clone();
+            let token = token_hash.clone();
             Box::pin(async move {
                 let tail = app.sync.snapshot_tail;
+                let access = app.desk.access();
                 match app
                     .store
                     .readers()
-                    .read_for(ReadFor::Client, move |c| read::digest(c, tail))
+                    .read_for(ReadFor::Client, move |c| {
+                        let Some(agent) = rows::agent_by_token_hash(c, &token)? else {
+                            return Ok(None);
+                        };
+                        read::digest(c, tail, |t| access.may_read(&agent, t)).map(Some)
+                    })
                     .await
                 {
-                    Ok((seq, digest, tickets)) => frames::encode(&ServerMessage::Digest {
+                    Ok(Some((seq, digest, tickets))) => frames::encode(&ServerMessage::Digest {
                         seq,
                         digest,
                         tickets,
                     }),
+                    Ok(None) => frames::error(
+                        None,
+                        ErrorCode::Forbidden,
+                        "this token was revoked or replaced",
+                    ),
                     Err(e @ StoreError::Busy) => {
                         frames::error(None, ErrorCode::Busy, e.to_string())
                     }
@@ -146,7 +159,7 @@ async fn handle(app: &Arc<App>, token_hash: &Arc<str>, monitor: bool, text: &str
             let app = app.clone();
             let token = token_hash.clone();
             Box::pin(async move {
-                read_command(&app, &token, id, ticket_id, move |c| {
+                read_command(&app, &token, id, ticket_id, "read_older", move |c, _| {
                     let (messages, more) = read::older(c, ticket_id, before, limit)?;
                     Ok(CommandResult::Messages { messages, more })
                 })
@@ -167,10 +180,17 @@ async fn handle(app: &Arc<App>, token_hash: &Arc<str>, monitor: bool, text: &str
             let app = app.clone();
             let token = token_hash.clone();
             Box::pin(async move {
-                read_command(&app, &token, id, ticket_id, move |c| {
-                    let (tickets, more) = read::history(c, ticket_id, limit)?;
-                    Ok(CommandResult::Tickets { tickets, more })
-                })
+                read_command(
+                    &app,
+                    &token,
+                    id,
+                    ticket_id,
+                    "read_history",
+                    move |c, may_read| {
+                        let (tickets, more) = read::history(c, ticket_id, limit, may_read)?;
+                        Ok(CommandResult::Tickets { tickets, more })
+                    },
+                )
                 .await
             })
         }
@@ -220,41 +240,70 @@ async fn handle(app: &Arc<App>, token_hash: &Arc<str>, monitor: bool, text: &str
 }
 
 /// Answers a read-only command (`load_older`, `history`): checks the token
-/// and that the ticket exists, then runs `read` on a reader connection.
+/// and that the ticket exists and its agent may read it (one it may not
+/// read is answered as one that does not exist), then runs `read` on a
+/// reader connection with the agent's access rule, and keeps an audit
+/// record of the read.
 async fn read_command<F>(
     app: &App,
     token_hash: &Arc<str>,
     id: CommandId,
     ticket: TicketId,
+    action: &'static str,
     read: F,
 ) -> String
 where
-    F: FnOnce(&Reader) -> Result<CommandResult, crate::store::StoreError> + Send + 'static,
+    F: FnOnce(&Reader, &dyn Fn(&Ticket) -> bool) -> Result<CommandResult, StoreError>
+        + Send
+        + 'static,
 {
     let token = token_hash.clone();
+    let access = app.desk.access();
     let page = app
         .store
         .readers()
         .read_for(ReadFor::Client, move |c| {
-            if rows::agent_by_token_hash(c, &token)?.is_none() {
+            let Some(agent) = rows::agent_by_token_hash(c, &token)? else {
                 return Ok(Err(DomainError::forbidden(
                     "this token was revoked or replaced",
                 )));
-            }
-            if rows::load_ticket(c, ticket)?.is_none() {
+            };
+            let may_read = |t: &Ticket| access.may_read(&agent, t);
+            let Some(t) = rows::load_ticket(c, ticket)?.filter(|t| may_read(t)) else {
                 return Ok(Err(DomainError::not_found(format!(
                     "ticket {ticket} does not exist"
                 ))));
-            }
-            read(c).map(Ok)
+            };
+            let entry = AuditEntry {
+                at: Timestamp(0),
+                actor: Actor::Agent(agent.id),
+                action: action.to_owned(),
+                ticket: Some(t.id),
+                customer: Some(t.customer_id),
+                detail: String::new(),
+            };
+            read(c, &may_read).map(|r| Ok((r, entry)))
         })
         .await;
     match page {
-        Ok(Ok(result)) => frames::encode(&ServerMessage::Ok {
-            id,
-            seq: None,
-            result,
-        }),
+        Ok(Ok((result, entry))) => {
+            // The audit record is written behind the answer, never delaying it.
+            let _ = app
+                .store
+                .enqueue(move |ctx| {
+                    let entry = AuditEntry {
+                        at: ctx.now,
+                        ..entry
+                    };
+                    crate::store::access::log(ctx, &entry)
+                })
+                .await;
+            frames::encode(&ServerMessage::Ok {
+                id,
+                seq: None,
+                result,
+            })
+        }
         Ok(Err(DomainError { code, message })) => frames::error(Some(id), code, message),
         Err(e @ StoreError::Busy) => frames::error(Some(id), ErrorCode::Busy, e.to_string()),
         Err(e) => frames::error(Some(id), ErrorCode::Internal, format!("cannot read: {e}")),

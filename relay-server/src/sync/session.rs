@@ -20,7 +20,9 @@ use super::handshake::{Greeted, greet};
 use super::inbound::{self, ToClient};
 use super::outbound::{Outbound, SendError};
 use crate::App;
-use crate::store::read::{self, ReadFor, SnapshotSpec};
+use crate::domain::access::View;
+use crate::store::read::ReadFor;
+use crate::store::view::{self, Seen, SnapshotSpec, SyncSpec, Viewer};
 use crate::store::{StoreError, StreamEvent, rows};
 
 /// Most live events put in one frame.
@@ -67,11 +69,13 @@ pub async fn serve(app: Arc<App>, socket: WebSocket) {
     let (to_client, from_reader) = mpsc::channel(64);
     let token: Arc<str> = greeted.token_hash.clone().into();
     let reader = tokio::spawn(inbound::run(app.clone(), token, monitor, stream, to_client));
+    let view = View::new(greeted.agent.clone(), app.desk.access());
     let mut session = Session {
         app: app.clone(),
         greeted,
         out,
         snapshots: Vec::new(),
+        view: Some(view),
     };
     let ended = session.run(from_reader).await;
     // Stop reading commands before anything else: a revoked or closing
@@ -105,6 +109,8 @@ struct Session {
     out: Outbound,
     /// When this session needed a catch-up snapshot, within `SLOW_WINDOW`.
     snapshots: Vec<Instant>,
+    /// What the client holds and may read; taken while a read uses it.
+    view: Option<View>,
 }
 
 impl Session {
@@ -118,34 +124,32 @@ impl Session {
         if !self.still_authorized().await? {
             return Ok((close::REVOKED, "token revoked or agent removed".into()));
         }
-        let head = self.app.store.head();
-        let resume = self
-            .greeted
-            .resume_from
-            // Seq 0 means "never synced": some state (queues, built-in
-            // macros) only comes with a snapshot.
-            .filter(|r| r.0 >= 1 && *r <= head && head.0 - r.0 <= self.app.sync.resume_limit);
-        let welcome = ServerMessage::Welcome {
-            protocol: PROTOCOL_VERSION,
-            server_version: env!("CARGO_PKG_VERSION").to_owned(),
-            agent: self.greeted.agent.clone(),
-            sync: if resume.is_some() {
-                SyncMode::Events
-            } else {
-                SyncMode::Snapshot
-            },
-            snapshot_tail: self.app.sync.snapshot_tail,
-            time_zone: Some(self.app.desk.bot.default_zone_name.clone()),
-            telegram: self.app.telegram,
-        };
-        self.out.send(frames::encode(&welcome)).await?;
-        let mut cursor = match resume {
-            Some(from) => {
-                self.replay(from, head).await?;
-                head
+        let welcome = {
+            let agent = self.greeted.agent.clone();
+            let snapshot_tail = self.app.sync.snapshot_tail;
+            let time_zone = Some(self.app.desk.bot.default_zone_name.clone());
+            let telegram = self.app.telegram;
+            move |sync| {
+                frames::encode(&ServerMessage::Welcome {
+                    protocol: PROTOCOL_VERSION,
+                    server_version: env!("CARGO_PKG_VERSION").to_owned(),
+                    agent,
+                    sync,
+                    snapshot_tail,
+                    time_zone,
+                    telegram,
+                })
             }
-            None => self.snapshot().await?,
         };
+        let spec = SyncSpec {
+            resume_from: self.greeted.resume_from,
+            resume_limit: self.app.sync.resume_limit,
+            snapshot: self.snapshot_spec(),
+            replay_chunk: REPLAY_CHUNK,
+        };
+        let mut cursor = self
+            .with_view(move |c, v, tx| view::sync(c, spec, v, welcome, tx))
+            .await?;
         // The token may have been replaced while the first sync was read.
         if !self.still_authorized().await? {
             return Ok((close::REVOKED, "token revoked or agent removed".into()));
@@ -187,7 +191,8 @@ impl Session {
         }
     }
 
-    /// Sends live events past the cursor, filling any gap from the log.
+    /// Sends live events past the cursor (as this agent may read them),
+    /// filling any gap from the log.
     async fn forward(
         &mut self,
         cursor: &mut Seq,
@@ -200,22 +205,97 @@ impl Session {
         // A hole (events not published live) is filled from the log; what
         // it held is not inspected, so credentials are rechecked after it.
         let filled = first.seq.0 > cursor.0 + 1;
-        if filled {
-            self.replay(*cursor, Seq(first.seq.0 - 1)).await?;
+        if filled && !self.replay(*cursor, Seq(first.seq.0 - 1)).await? {
+            *cursor = self.snapshot().await?;
+            return self.recheck().await;
         }
-        self.out
-            .send(frames::events(fresh.iter().map(|e| &*e.json)))
-            .await?;
-        *cursor = fresh.last().map_or(*cursor, |e| e.seq);
+        let mut frame: Vec<std::borrow::Cow<'_, str>> = Vec::with_capacity(fresh.len());
+        let mut resync = false;
+        for e in &fresh {
+            let json = match self.render(e).await? {
+                Some(json) => json,
+                None => {
+                    resync = true;
+                    break;
+                }
+            };
+            frame.push(json);
+            *cursor = e.seq;
+        }
+        if !frame.is_empty() {
+            self.out
+                .send(frames::events(frame.iter().map(|j| &**j)))
+                .await?;
+        }
+        if resync {
+            // What the agent may read changed as a whole (its role or
+            // queues): a snapshot replaces what the client holds.
+            *cursor = self.snapshot().await?;
+            return self.recheck().await;
+        }
         let me = self.greeted.agent.id;
-        if (filled || fresh.iter().any(|e| e.agent == Some(me))) && !self.still_authorized().await?
-        {
-            return Ok(Some((
-                close::REVOKED,
-                "token revoked or agent removed".into(),
-            )));
+        if filled || fresh.iter().any(|e| e.agent == Some(me)) {
+            return self.recheck().await;
         }
         Ok(None)
+    }
+
+    /// One live event as this client may be sent it; `None` when it needs a
+    /// fresh snapshot instead.
+    async fn render<'e>(
+        &mut self,
+        e: &'e StreamEvent,
+    ) -> Result<Option<std::borrow::Cow<'e, str>>, SendError> {
+        use std::borrow::Cow;
+        let Some(event) = &e.event else {
+            return Ok(Some(Cow::Owned(view::withheld(e.seq, e.at))));
+        };
+        let again = |event: Event| {
+            Cow::Owned(
+                serde_json::to_string(&EventEnvelope {
+                    seq: e.seq,
+                    at: e.at,
+                    event,
+                })
+                .expect("events always encode"),
+            )
+        };
+        let v = self
+            .view
+            .as_mut()
+            .expect("the view is back after every read");
+        Ok(Some(match v.see(event) {
+            Seen::Pass => Cow::Borrowed(&*e.json),
+            Seen::Withhold => Cow::Owned(view::withheld(e.seq, e.at)),
+            Seen::Hide(ticket_id) => again(Event::TicketHidden { ticket_id }),
+            Seen::Rewrite(event) => again(*event),
+            Seen::Resync => return Ok(None),
+            Seen::Show(ticket) => {
+                v.hold(&ticket);
+                let agent = v.agent_id();
+                let tail = self.app.sync.snapshot_tail;
+                let shown = self
+                    .app
+                    .store
+                    .readers()
+                    .read_for(ReadFor::Client, move |c| {
+                        view::shown(c, *ticket, agent, tail)
+                    })
+                    .await?;
+                again(shown)
+            }
+        }))
+    }
+
+    async fn recheck(&mut self) -> Result<Option<(u16, String)>, SendError> {
+        if self.still_authorized().await? {
+            Ok(None)
+        } else {
+            Ok(Some((
+                close::REVOKED,
+                "token revoked or agent removed".into(),
+            )))
+        }
     }
 
     /// The client fell behind the fanout: catch up from the log or with a
@@ -228,8 +308,7 @@ impl Session {
         let head = self.app.store.head();
         let behind = head.0.saturating_sub(cursor.0);
         tracing::info!(agent = %self.greeted.agent.name, missed, behind, "client lagged behind the live stream; catching up");
-        if behind <= self.app.sync.resume_limit {
-            self.replay(*cursor, head).await?;
+        if behind <= self.app.sync.resume_limit && self.replay(*cursor, head).await? {
             *cursor = head;
         } else {
             let now = Instant::now();
@@ -254,29 +333,68 @@ impl Session {
         Ok(None)
     }
 
-    async fn replay(&mut self, after: Seq, upto: Seq) -> Result<(), SendError> {
-        if upto <= after {
-            return Ok(());
-        }
-        self.out
+    /// Runs `read` with this session's view on a client read connection,
+    /// forwarding the frames it makes.
+    async fn with_view<T, F>(&mut self, read: F) -> Result<T, SendError>
+    where
+        T: Send + 'static,
+        F: FnOnce(
+                &crate::store::read::Reader,
+                &mut View,
+                &mpsc::Sender<String>,
+            ) -> Result<T, StoreError>
+            + Send
+            + 'static,
+    {
+        let mut v = self.view.take().expect("the view is back after every read");
+        let (got, v) = match self
+            .out
             .stream(&self.app.store, move |c, tx| {
-                read::stream_events(c, after, upto, REPLAY_CHUNK, FRAME_BUDGET, tx)
+                let got = read(c, &mut v, tx);
+                Ok((got, v))
             })
             .await
+        {
+            Ok(done) => done,
+            Err(e) => {
+                // The view went with the failed read: what the client holds
+                // is unknown, so only a snapshot can follow.
+                self.view = Some(View::new(
+                    self.greeted.agent.clone(),
+                    self.app.desk.access(),
+                ));
+                return Err(e);
+            }
+        };
+        self.view = Some(v);
+        Ok(got?)
     }
 
-    async fn snapshot(&mut self) -> Result<Seq, SendError> {
-        let spec = SnapshotSpec {
-            agent: self.greeted.agent.id,
+    /// Sends the events in (`after`, `upto`]; false when one of them needs
+    /// a fresh snapshot instead (the ones before it were sent).
+    async fn replay(&mut self, after: Seq, upto: Seq) -> Result<bool, SendError> {
+        if upto <= after {
+            return Ok(true);
+        }
+        let tail = self.app.sync.snapshot_tail;
+        self.with_view(move |c, v, tx| {
+            view::replay(c, after, upto, v, tail, REPLAY_CHUNK, FRAME_BUDGET, tx)
+        })
+        .await
+    }
+
+    fn snapshot_spec(&self) -> SnapshotSpec {
+        SnapshotSpec {
             queues: self.app.desk.queues.all().to_vec(),
             tail: self.app.sync.snapshot_tail,
             chunk: self.app.sync.snapshot_chunk,
             budget: FRAME_BUDGET,
-        };
-        self.out
-            .stream(&self.app.store, move |c, tx| {
-                read::stream_snapshot(c, spec, tx)
-            })
+        }
+    }
+
+    async fn snapshot(&mut self) -> Result<Seq, SendError> {
+        let spec = self.snapshot_spec();
+        self.with_view(move |c, v, tx| view::stream_snapshot(c, spec, v, tx))
             .await
     }
 
