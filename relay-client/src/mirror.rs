@@ -142,6 +142,14 @@ impl Mirror {
                 }
             }
             Event::Withheld => {}
+            Event::CustomerErased {
+                customer_id,
+                tickets,
+            } => {
+                self.customers.remove(customer_id);
+                self.drop_tickets(tickets);
+            }
+            Event::TicketsRemoved { tickets } => self.drop_tickets(tickets),
             Event::TicketShown {
                 ticket,
                 customer,
@@ -179,6 +187,14 @@ impl Mirror {
             }
         }
         Ok(true)
+    }
+
+    fn drop_tickets(&mut self, tickets: &[TicketId]) {
+        for t in tickets {
+            self.tickets.remove(t);
+            self.messages.remove(t);
+            self.read.remove(t);
+        }
     }
 
     /// Applies whatever in a server frame changes state. Returns true when

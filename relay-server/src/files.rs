@@ -55,6 +55,19 @@ impl FileStore {
         self.cache.join(name)
     }
 
+    /// Deletes the cached copies and uploads of these file ids (an erased
+    /// customer's attachments). Returns how many files were there.
+    pub fn forget(&self, file_ids: &[String]) -> usize {
+        let mut n = 0;
+        for id in file_ids {
+            let path = self.uploaded(id).unwrap_or_else(|| self.cache_path(id));
+            if std::fs::remove_file(&path).is_ok() {
+                n += 1;
+            }
+        }
+        n
+    }
+
     /// A temporary file beside `path`, renamed over it once complete.
     pub fn partial(path: &Path) -> PathBuf {
         let mut p = path.as_os_str().to_owned();

@@ -143,6 +143,24 @@ enum CustomerCmd {
         #[arg(long)]
         notes: bool,
     },
+    /// Erase a customer's data (a right-to-erasure request).
+    ///
+    /// Without --yes, prints what would go and changes nothing. With it:
+    /// their tickets, messages, dialogue, Telegram updates and attachments
+    /// (in the files directory) are deleted; the events that carried their
+    /// data are kept as content-free `withheld` entries; their name in
+    /// other tickets' messages becomes "[erased customer]"; agents'
+    /// clients drop them, live or on resume. Then the database is compacted
+    /// (VACUUM, WAL emptied) so no deleted text stays in its files. A
+    /// content-free audit record stays. Works while the server runs.
+    /// See docs/privacy.md.
+    Erase {
+        /// Their Telegram user id.
+        telegram_user_id: i64,
+        /// Erase (without it, only the preview).
+        #[arg(long)]
+        yes: bool,
+    },
     /// Mark a Telegram user as VIP: their new tickets route by the
     /// `vip = true` rules of [[routing]] (the VIP queue by default). Works
     /// before they ever write.
@@ -320,6 +338,69 @@ fn run(cli: Cli) -> Result<()> {
                         String::new()
                     },
                     w.json.display()
+                );
+                Ok(())
+            }
+            Cmd::Customer(CustomerCmd::Erase {
+                telegram_user_id,
+                yes,
+            }) => {
+                let store = relay_server::open_store(&settings)?;
+                let db = settings.db_path()?;
+                let done = if yes {
+                    store
+                        .write(move |ctx| {
+                            relay_server::domain::privacy::erase(
+                                ctx,
+                                telegram_user_id,
+                                store::access::Actor::Cli,
+                            )
+                        })
+                        .await
+                } else {
+                    store
+                        .readers()
+                        .read(move |c| {
+                            Ok(relay_server::domain::privacy::erase_preview(
+                                c,
+                                telegram_user_id,
+                            ))
+                        })
+                        .await?
+                };
+                store.close().await;
+                let e = done?;
+                let what = format!(
+                    "customer {} (Telegram {}): {} tickets, {} messages, {} events, {} attachments",
+                    e.customer,
+                    e.telegram_user_id,
+                    e.tickets,
+                    e.messages,
+                    e.events,
+                    e.files.len()
+                );
+                if !yes {
+                    println!("would erase {what}, and their dialogue, Telegram updates and name in other tickets");
+                    println!("nothing erased; run again with --yes to erase");
+                    return Ok(());
+                }
+                let files = relay_server::file_store(&settings)?;
+                let removed = files.forget(&e.files);
+                let c = store::erase::compact(&db)?;
+                println!(
+                    "erased {what} ({removed} files removed), {} other rows, {} mentions in other tickets",
+                    e.rows, e.mentions
+                );
+                println!(
+                    "compacted {}: {} -> {} bytes{}",
+                    db.display(),
+                    c.before,
+                    c.after,
+                    if c.wal_truncated {
+                        ", WAL emptied"
+                    } else {
+                        "; the WAL is held by a reader and is emptied at the next checkpoint"
+                    }
                 );
                 Ok(())
             }

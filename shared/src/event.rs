@@ -60,6 +60,16 @@ pub enum Event {
     /// ticket range (sorted by ticket id), so a config change over a large
     /// desk is a few events.
     SlaRecomputed { tickets: Vec<TicketSla> },
+    /// A customer's data was erased (on their request or by retention):
+    /// drop the customer and these tickets with their messages. Events
+    /// that carried their data are `withheld` in the log from now on.
+    CustomerErased {
+        customer_id: CustomerId,
+        tickets: Vec<TicketId>,
+    },
+    /// Tickets were removed by retention (closed longer than the desk
+    /// keeps them): drop them with their messages.
+    TicketsRemoved { tickets: Vec<TicketId> },
     /// Never stored: sent to a client in place of an event it may not
     /// read (about a ticket outside its view), so its `seq` stays gap-free.
     Withheld,

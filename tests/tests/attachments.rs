@@ -89,10 +89,14 @@ async fn a_customers_photo_opens_and_an_engineers_file_reaches_telegram_once() {
     let url = format!("http://{}/v1/files/{}", server.addr, photo.file_id);
     let anon = http_get(&server.addr, &url, None);
     assert!(anon.starts_with("HTTP/1.1 401"), "{anon}");
-    // Another agent may read it, as they may read the thread.
-    let bob = add_agent(&db, "bob", "agent", "L2");
+    // Another agent of the queue may read it, as they may read the thread;
+    // one who may not read the thread gets what a missing file gets.
+    let bob = add_agent(&db, "bob", "agent", "L1");
     let other = http_get(&server.addr, &url, Some(&bob));
     assert!(other.starts_with("HTTP/1.1 200"), "{other}");
+    let carol = add_agent(&db, "carol", "agent", "L2");
+    let outside = http_get(&server.addr, &url, Some(&carol));
+    assert!(outside.starts_with("HTTP/1.1 404"), "{outside}");
     let none = http_get(
         &server.addr,
         &format!("http://{}/v1/files/nope", server.addr),

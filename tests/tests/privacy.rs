@@ -250,3 +250,180 @@ async fn a_customers_data_export_holds_their_tickets_and_messages() {
         String::from_utf8_lossy(&unknown.stderr).contains("no customer with Telegram user id 999")
     );
 }
+
+/// Every file under `dir` (recursively) whose bytes contain `needle`.
+fn files_holding(dir: &std::path::Path, needle: &str) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files_holding(&p, needle));
+        } else if let Ok(bytes) = std::fs::read(&p)
+            && bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
+        {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// `customer erase`: a preview first, then the customer's texts, names and
+/// files are gone from the database, its WAL and the files directory (the
+/// bytes are searched), a live client and a resumed one drop them, their
+/// name in another customer's ticket is pseudonymised, and an audit record
+/// without content stays.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_erased_customer_leaves_no_byte_behind() {
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    let mut z = SimUser::new(77, "Zbigniew", "en");
+    z.last_name = Some("Quastorff".into());
+    z.username = Some("zquastorff".into());
+    sim.add_user(z);
+    sim.add_user(SimUser::new(78, "Olena", "uk"));
+    let (dir, db) = fresh_db(0);
+    let token = add_agent(&db, "alice", "supervisor", "L1,SECURITY");
+    let server = Server::start_direct_bot(&db, "127.0.0.1:0", &sim);
+    let mut live = Client::connect(&server.ws_url(), &token, None).await;
+    sim.send_text(77, "my order XYZZY-PLUGH-77 never came");
+    sim.send_photo(77, Some("caption-QWERTY-77"));
+    sim.send_text(78, "hello");
+    live.until("both tickets", WAIT, |m| {
+        ticket_of(m, 77).is_some_and(|t| m.messages.get(&t).is_some_and(|ms| ms.len() >= 2))
+            && ticket_of(m, 78).is_some()
+    })
+    .await;
+    let theirs = ticket_of(&live.mirror, 77).unwrap();
+    let other = ticket_of(&live.mirror, 78).unwrap();
+    live.reply(theirs, "Looking into FROBOZZ-77 now").await;
+    expect_ok(
+        &live
+            .cmd(Command::Note {
+                ticket_id: other,
+                text: "Zbigniew Quastorff (@zquastorff) wrote about the same courier".into(),
+            })
+            .await,
+    );
+    // The photo goes through the relay's file cache.
+    let photo = live.mirror.messages[&theirs]
+        .values()
+        .find_map(|m| m.attachments.first().cloned())
+        .expect("the photo");
+    let got = http_get(&server.addr, &photo.file_id, &token);
+    assert!(
+        got.starts_with("HTTP/1.1 200"),
+        "{}",
+        &got[..got.len().min(200)]
+    );
+    let files_dir = dir.path().join("files");
+    assert!(std::fs::read_dir(files_dir.join("cache")).unwrap().count() > 0);
+    // A second workstation goes away before the erase, to resume after it.
+    let away = Client::connect(&server.ws_url(), &token, None).await;
+    let (kept, at) = (away.mirror.clone(), away.mirror.seq);
+    assert!(kept.tickets.contains_key(&theirs));
+    drop(away);
+
+    let secrets = [
+        "XYZZY-PLUGH-77",
+        "FROBOZZ-77",
+        "caption-QWERTY-77",
+        "Zbigniew",
+        "Quastorff",
+        "zquastorff",
+    ];
+    let preview = cli_ok(&db, &["customer", "erase", "77"]);
+    assert!(
+        preview.contains("would erase") && preview.contains("1 tickets"),
+        "{preview}"
+    );
+    assert!(preview.contains("nothing erased"));
+    assert!(!files_holding(dir.path(), "XYZZY-PLUGH-77").is_empty());
+
+    let said = cli_ok(&db, &["customer", "erase", "77", "--yes"]);
+    assert!(said.contains("erased customer"), "{said}");
+    assert!(said.contains("WAL emptied"), "{said}");
+    // The live client drops them at once.
+    live.until("the customer erased", WAIT, |m| {
+        !m.tickets.contains_key(&theirs) && !m.messages.contains_key(&theirs)
+    })
+    .await;
+    assert!(
+        live.mirror
+            .customers
+            .values()
+            .all(|c| c.telegram_user_id != 77)
+    );
+    let (server_digest, mine) = live.settle().await;
+    assert_eq!(server_digest, mine);
+    // The other customer's ticket keeps its note, pseudonymised.
+    let note = live.mirror.messages[&other]
+        .values()
+        .find(|m| m.kind == MessageKind::Note)
+        .unwrap();
+    assert_eq!(
+        note.text,
+        "[erased customer] ([erased customer]) wrote about the same courier"
+    );
+    // A client resuming from before the erase: nothing of them in its
+    // mirror, and the replay carried no text of theirs.
+    let mut back = Client::connect(&server.ws_url(), &token, Some((kept, at))).await;
+    assert_eq!(back.welcome.sync, SyncMode::Events);
+    assert!(!back.mirror.tickets.contains_key(&theirs));
+    assert!(
+        back.mirror
+            .customers
+            .values()
+            .all(|c| c.telegram_user_id != 77)
+    );
+    let (server_digest, mine) = back.settle().await;
+    assert_eq!(server_digest, mine);
+    // The bytes: the database, its WAL and the files, while the server runs
+    // and after it stopped.
+    for s in secrets {
+        assert_eq!(
+            files_holding(dir.path(), s),
+            Vec::<std::path::PathBuf>::new(),
+            "{s}"
+        );
+    }
+    drop(back);
+    drop(live);
+    drop(server);
+    for s in secrets {
+        assert_eq!(
+            files_holding(dir.path(), s),
+            Vec::<std::path::PathBuf>::new(),
+            "{s}"
+        );
+    }
+    // What stays: a content-free audit record, and the other customer.
+    let audit = cli_ok(&db, &["audit", "--action", "erase", "--json"]);
+    assert!(
+        audit.contains("\"actor\":{\"id\":null,\"kind\":\"cli\""),
+        "{audit}"
+    );
+    for s in secrets {
+        assert!(!audit.contains(s));
+    }
+    let again = cli(&db, &["customer", "erase", "77", "--yes"]);
+    assert!(!again.status.success());
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("no customer with Telegram user id 77")
+    );
+}
+
+/// A bare HTTP/1.1 GET of `/v1/files/{file_id}` with the agent's token.
+fn http_get(addr: &str, file_id: &str, token: &str) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "GET /v1/files/{file_id} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).unwrap();
+    String::from_utf8_lossy(&out).into_owned()
+}

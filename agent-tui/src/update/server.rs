@@ -176,6 +176,15 @@ impl App {
                 }
             }
             Event::TicketHidden { .. } => self.forget_closed_chats(),
+            // Erased or removed: nothing of them stays, drafts included.
+            Event::CustomerErased {
+                customer_id,
+                tickets,
+            } => {
+                self.history.remove(customer_id);
+                self.forget_tickets(tickets);
+            }
+            Event::TicketsRemoved { tickets } => self.forget_tickets(tickets),
             // The server's own warnings and breaches, for my tickets and
             // unassigned ones (and for leads, those escalated to them).
             Event::SlaAlert { alert } => {
@@ -197,6 +206,18 @@ impl App {
             }
             _ => {}
         }
+    }
+
+    fn forget_tickets(&mut self, tickets: &[TicketId]) {
+        for t in tickets {
+            if self.drafts.remove(t).is_some() {
+                self.persist_rev += 1;
+            }
+        }
+        for h in self.history.values_mut() {
+            h.retain(|t| !tickets.contains(&t.id));
+        }
+        self.forget_closed_chats();
     }
 
     /// Closed tickets (and ones that left this agent's view) leave the

@@ -219,6 +219,15 @@ impl Viewer for View {
                     Seen::Pass
                 }
             }
+            // Ids only, of records that no longer exist: every client
+            // gets them (a resumed one may hold them from before, and what
+            // it held can no longer be told from the tables).
+            Event::CustomerErased { tickets, .. } | Event::TicketsRemoved { tickets } => {
+                for t in tickets {
+                    self.release(*t);
+                }
+                Seen::Pass
+            }
             Event::AgentUpserted { .. }
             | Event::AgentRemoved { .. }
             | Event::MacroUpserted { .. }

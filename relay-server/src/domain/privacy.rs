@@ -1,11 +1,13 @@
 //! What the desk holds about one customer, gathered for them (a data
-//! export: `relay-server customer export`). docs/privacy.md.
+//! export: `relay-server customer export`), and erasing it (`relay-server
+//! customer erase`). docs/privacy.md.
 
 use serde::Serialize;
-use shared::{Customer, Message, MessageKind, Ticket, Timestamp};
+use shared::{Customer, CustomerId, Event, Message, MessageKind, Ticket, Timestamp};
 
 use super::DomainError;
-use crate::store::{Db, customers, read};
+use crate::store::access::{self, Actor, AuditEntry};
+use crate::store::{Db, WriteCtx, customers, erase, read};
 
 /// The format's name and version, first in every export.
 pub const FORMAT: &str = "relay-server customer export 1";
@@ -63,4 +65,110 @@ pub fn export(
         tickets,
         notes_left_out: left_out,
     })
+}
+
+/// What erasing a customer removes (the preview), or removed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Erasure {
+    pub customer: CustomerId,
+    pub telegram_user_id: i64,
+    pub tickets: u64,
+    pub messages: u64,
+    /// Events rewritten as `withheld`.
+    pub events: u64,
+    /// Attachments (Telegram file ids and `upload:` ids) to delete from the
+    /// files directory.
+    pub files: Vec<String>,
+    /// Other rows: dialogue, drafts, notices, self-service, Telegram updates.
+    pub rows: u64,
+    /// Messages of other tickets where their name was replaced.
+    pub mentions: u64,
+}
+
+/// What others see where an erased customer's name was.
+pub const PSEUDONYM: &str = "[erased customer]";
+
+fn unknown(telegram_user_id: i64) -> DomainError {
+    DomainError::not_found(format!(
+        "no customer with Telegram user id {telegram_user_id}"
+    ))
+}
+
+/// What `erase` would remove, changing nothing.
+pub fn erase_preview(db: &impl Db, telegram_user_id: i64) -> Result<Erasure, DomainError> {
+    let (customer, _, _) = erase::customer_by_telegram(db, telegram_user_id)?
+        .ok_or_else(|| unknown(telegram_user_id))?;
+    let tickets = erase::tickets_of(db, customer)?;
+    let f = erase::count(db, &tickets)?;
+    Ok(Erasure {
+        customer,
+        telegram_user_id,
+        tickets: tickets.len() as u64,
+        messages: f.messages,
+        events: f.events,
+        files: f.files,
+        rows: 0,
+        mentions: 0,
+    })
+}
+
+/// Erases a customer: their tickets, messages and every row about them;
+/// the events that carried their data become `withheld`; their name in
+/// other tickets' messages becomes [`PSEUDONYM`]; clients are told with
+/// `customer_erased`. A content-free audit record stays. The caller
+/// deletes the returned files and compacts the database.
+pub fn erase(
+    ctx: &mut WriteCtx<'_>,
+    telegram_user_id: i64,
+    by: Actor,
+) -> Result<Erasure, DomainError> {
+    let (customer, name, username) = erase::customer_by_telegram(ctx, telegram_user_id)?
+        .ok_or_else(|| unknown(telegram_user_id))?;
+    let tickets = erase::tickets_of(ctx, customer)?;
+    let f = erase::forget_tickets(ctx, &tickets)?;
+    let mut names = vec![name];
+    if let Some(u) = username.filter(|u| !u.is_empty()) {
+        names.push(format!("@{u}"));
+    }
+    let rows = erase::forget_customer(ctx, customer, telegram_user_id, &names, PSEUDONYM)?;
+    ctx.append(Event::CustomerErased {
+        customer_id: customer,
+        tickets: tickets.clone(),
+    })?;
+    // Clients holding a message that named them get it pseudonymised.
+    for id in &rows.mentions {
+        if let Some(message) = crate::store::rows::load_message(ctx, *id)? {
+            ctx.append(Event::MessageUpdated { message })?;
+        }
+    }
+    let out = Erasure {
+        customer,
+        telegram_user_id,
+        tickets: tickets.len() as u64,
+        messages: f.messages,
+        events: f.events + rows.events,
+        files: f.files,
+        rows: rows.rows,
+        mentions: rows.mentions.len() as u64,
+    };
+    access::log(
+        ctx,
+        &AuditEntry {
+            at: ctx.now,
+            actor: by,
+            action: "erase".into(),
+            ticket: None,
+            customer: Some(customer),
+            detail: format!(
+                "{} tickets, {} messages, {} events withheld, {} files, {} other rows, {} mentions",
+                out.tickets,
+                out.messages,
+                out.events,
+                out.files.len(),
+                out.rows,
+                out.mentions
+            ),
+        },
+    )?;
+    Ok(out)
 }

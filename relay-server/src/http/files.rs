@@ -228,12 +228,12 @@ pub async fn download(
         })
         .await;
     let (ticket, attachment) = match found {
-        Ok(Some(x)) => x,
-        Ok(None) => return refuse(StatusCode::NOT_FOUND, "no message has this attachment"),
+        // A file of a ticket the agent may not read is answered like one
+        // that does not exist (docs/privacy.md, "Who may read what").
+        Ok(Some(x)) if app.desk.access().may_read(&agent, &x.0) => x,
+        Ok(_) => return refuse(StatusCode::NOT_FOUND, "no message has this attachment"),
         Err(e) => return refuse(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
     };
-    // Reading a thread's files is like reading its messages (load_older,
-    // history): any agent may. Changes are what queues restrict.
     tracing::debug!(agent = %agent.name, ticket = ticket.number, "file requested");
     let path = match app.files.uploaded(&file_id) {
         Some(p) => p,

@@ -13,6 +13,7 @@ pub mod backup;
 pub mod commands;
 pub mod conversations;
 pub mod customers;
+pub mod erase;
 pub mod events;
 pub mod kb;
 pub mod messages;

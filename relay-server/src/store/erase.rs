@@ -1,0 +1,287 @@
+//! Forgetting: a customer's data erased on request, and tickets removed or
+//! anonymized by retention. Rows go; events that carried their data are
+//! rewritten as `withheld` (the log keeps its seqs, so clients resume as
+//! before, but the text is gone); what other tickets said about the
+//! customer by name is pseudonymised.
+
+use rusqlite::{OptionalExtension, params};
+use shared::*;
+
+use super::{Db, StoreError, WriteCtx};
+
+/// What forgetting tickets removed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Forgotten {
+    pub tickets: Vec<TicketId>,
+    pub messages: u64,
+    /// Events rewritten as `withheld`.
+    pub events: u64,
+    /// File ids of the attachments of the messages removed (for the file
+    /// cache and the uploads directory).
+    pub files: Vec<String>,
+}
+
+/// Every ticket of a customer, closed ones included.
+pub fn tickets_of(db: &impl Db, customer: CustomerId) -> Result<Vec<TicketId>, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached("SELECT id FROM tickets WHERE customer_id = ?1 ORDER BY id")?
+        .query_map([customer.0], |r| r.get(0).map(TicketId))?
+        .collect::<Result<_, _>>()?)
+}
+
+/// The Telegram chats a customer's tickets and dialogue used.
+fn chats_of(db: &impl Db, customer: CustomerId) -> Result<Vec<i64>, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached(
+            "SELECT chat_id FROM tickets WHERE customer_id = ?1
+             UNION SELECT chat_id FROM conversations WHERE customer_id = ?1",
+        )?
+        .query_map([customer.0], |r| r.get(0))?
+        .collect::<Result<_, _>>()?)
+}
+
+/// The `withheld` body that replaces an event's.
+const TOMBSTONE: &str =
+    r#"json_object('seq', seq, 'at', at, 'event', json_object('kind', 'withheld'))"#;
+
+/// Counts what forgetting `tickets` would remove, changing nothing.
+pub fn count(db: &impl Db, tickets: &[TicketId]) -> Result<Forgotten, StoreError> {
+    let mut out = Forgotten {
+        tickets: tickets.to_vec(),
+        ..Default::default()
+    };
+    for t in tickets {
+        let (m, e): (u64, u64) = db.conn().prepare_cached(
+            "SELECT (SELECT count(*) FROM messages WHERE ticket_id = ?1),
+                    (SELECT count(*) FROM events WHERE ticket_id = ?1 AND instr(body, '\"kind\":\"withheld\"') = 0)",
+        )?
+        .query_row([t.0], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        out.messages += m;
+        out.events += e;
+        out.files.extend(files_of(db, *t)?);
+    }
+    Ok(out)
+}
+
+fn files_of(db: &impl Db, ticket: TicketId) -> Result<Vec<String>, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached(
+            "SELECT json_extract(a.value, '$.file_id') FROM messages m, json_each(m.attachments) a
+             WHERE m.ticket_id = ?1",
+        )?
+        .query_map([ticket.0], |r| r.get::<_, Option<String>>(0))?
+        .filter_map(|r| r.transpose())
+        .collect::<Result<_, _>>()?)
+}
+
+/// Deletes `tickets` with their messages and everything hanging off them,
+/// and rewrites their events as `withheld`. Open ones are closed first, so
+/// their assignees' load stays right.
+pub fn forget_tickets(ctx: &WriteCtx<'_>, tickets: &[TicketId]) -> Result<Forgotten, StoreError> {
+    let out = count(ctx, tickets)?;
+    let conn = ctx.conn;
+    for t in tickets {
+        let id = t.0;
+        conn.prepare_cached(
+            "UPDATE tickets SET status = 'closed' WHERE id = ?1 AND status <> 'closed'",
+        )?
+        .execute([id])?;
+        conn.prepare_cached(&format!(
+            "UPDATE events SET body = {TOMBSTONE} WHERE ticket_id = ?1 AND instr(body, '\"kind\":\"withheld\"') = 0"
+        ))?
+        .execute([id])?;
+        for sql in [
+            "DELETE FROM outbox WHERE message_id IN (SELECT id FROM messages WHERE ticket_id = ?1)",
+            "DELETE FROM uploads WHERE message_id IN (SELECT id FROM messages WHERE ticket_id = ?1)",
+            "DELETE FROM scheduled WHERE ticket_id = ?1",
+            "DELETE FROM sla_clocks WHERE ticket_id = ?1",
+            "DELETE FROM read_markers WHERE ticket_id = ?1",
+            "DELETE FROM automation_runs WHERE ticket_id = ?1",
+            "DELETE FROM messages WHERE ticket_id = ?1",
+            "DELETE FROM tickets WHERE id = ?1",
+        ] {
+            conn.prepare_cached(sql)?.execute([id])?;
+        }
+    }
+    Ok(out)
+}
+
+/// Empties the texts and attachments of `tickets`' messages (the tickets
+/// stay, for the figures), and rewrites their message events as `withheld`.
+pub fn anonymize_tickets(
+    ctx: &WriteCtx<'_>,
+    tickets: &[TicketId],
+) -> Result<Forgotten, StoreError> {
+    let mut out = count(ctx, tickets)?;
+    let conn = ctx.conn;
+    out.events = 0;
+    for t in tickets {
+        out.events += conn
+            .prepare_cached(&format!(
+                "UPDATE events SET body = {TOMBSTONE}
+                 WHERE ticket_id = ?1 AND instr(body, '\"kind\":\"withheld\"') = 0
+                   AND (instr(body, '\"kind\":\"message_added\"') OR instr(body, '\"kind\":\"message_updated\"'))"
+            ))?
+            .execute([t.0])? as u64;
+        conn.prepare_cached(
+            "UPDATE messages SET text = '', attachments = '[]' WHERE ticket_id = ?1",
+        )?
+        .execute([t.0])?;
+        conn.prepare_cached("DELETE FROM scheduled WHERE ticket_id = ?1")?
+            .execute([t.0])?;
+    }
+    Ok(out)
+}
+
+/// What erasing a customer removed besides their tickets.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CustomerRows {
+    /// Rows of the dialogue, drafts, notices, sends, self-service answers
+    /// and stored Telegram updates.
+    pub rows: u64,
+    /// Events about the customer record rewritten as `withheld`.
+    pub events: u64,
+    /// Messages of other tickets where their name was replaced.
+    pub mentions: Vec<MessageId>,
+}
+
+/// Deletes the customer and every row about them that is not a ticket's
+/// (call [`forget_tickets`] first). `names`: how others may have written
+/// their name (full name, @username), replaced by `pseudonym` in other
+/// tickets' messages and events.
+pub fn forget_customer(
+    ctx: &WriteCtx<'_>,
+    customer: CustomerId,
+    telegram_user_id: i64,
+    names: &[String],
+    pseudonym: &str,
+) -> Result<CustomerRows, StoreError> {
+    let conn = ctx.conn;
+    let mut out = CustomerRows::default();
+    let chats = chats_of(ctx, customer)?;
+    for chat in chats.iter().copied().chain([telegram_user_id]) {
+        for sql in [
+            "DELETE FROM drafts WHERE chat_id = ?1",
+            "DELETE FROM notices WHERE chat_id = ?1",
+            "DELETE FROM chat_sends WHERE chat_id = ?1",
+            "DELETE FROM outbox WHERE chat_id = ?1",
+            "DELETE FROM conversations WHERE chat_id = ?1",
+        ] {
+            out.rows += conn.prepare_cached(sql)?.execute([chat])? as u64;
+        }
+    }
+    out.rows += conn
+        .prepare_cached("DELETE FROM self_service WHERE customer_id = ?1")?
+        .execute([customer.0])? as u64;
+    // Telegram's updates name the sender (and carry the text): found by the
+    // sender's or the chat's id, exactly (`"id":N,` or `"id":N}`).
+    let a = format!("\"id\":{telegram_user_id},");
+    let b = format!("\"id\":{telegram_user_id}}}");
+    out.rows += conn
+        .prepare_cached("DELETE FROM tg_updates WHERE instr(body, ?1) OR instr(body, ?2)")?
+        .execute(params![a, b])? as u64;
+    out.events += conn
+        .prepare_cached(&format!(
+            "UPDATE events SET body = {TOMBSTONE}
+             WHERE ticket_id IS NULL AND instr(body, '\"kind\":\"customer_upserted\"')
+               AND json_extract(body, '$.event.customer.id') = ?1"
+        ))?
+        .execute([customer.0])? as u64;
+    conn.prepare_cached("DELETE FROM customers WHERE id = ?1")?
+        .execute([customer.0])?;
+    for name in names.iter().filter(|n| n.chars().count() >= 3) {
+        let ids: Vec<MessageId> = conn
+            .prepare_cached(
+                "UPDATE messages SET text = replace(text, ?1, ?2) WHERE instr(text, ?1) RETURNING id",
+            )?
+            .query_map(params![name, pseudonym], |r| r.get(0).map(MessageId))?
+            .collect::<Result<_, _>>()?;
+        for id in ids {
+            if !out.mentions.contains(&id) {
+                out.mentions.push(id);
+            }
+        }
+        // Names as they are in stored JSON (quotes and backslashes escaped).
+        let json = serde_json::to_string(name)?;
+        let json = &json[1..json.len() - 1];
+        let pseudo = serde_json::to_string(pseudonym)?;
+        let pseudo = &pseudo[1..pseudo.len() - 1];
+        conn.prepare_cached(
+            "UPDATE events SET body = replace(body, ?1, ?2)
+             WHERE instr(body, ?1) AND instr(body, '\"kind\":\"message_')",
+        )?
+        .execute(params![json, pseudo])?;
+    }
+    Ok(out)
+}
+
+/// The customer with this Telegram user id: (id, full name, username).
+pub fn customer_by_telegram(
+    db: &impl Db,
+    telegram_user_id: i64,
+) -> Result<Option<(CustomerId, String, Option<String>)>, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached(
+            "SELECT id, first_name, last_name, username FROM customers WHERE telegram_user_id = ?1",
+        )?
+        .query_row([telegram_user_id], |r| {
+            let first: String = r.get(1)?;
+            let last: Option<String> = r.get(2)?;
+            Ok((
+                CustomerId(r.get(0)?),
+                match last {
+                    Some(l) if !l.is_empty() => format!("{first} {l}"),
+                    _ => first,
+                },
+                r.get(3)?,
+            ))
+        })
+        .optional()?)
+}
+
+/// What compacting the database did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Compacted {
+    /// The file's size before and after, in bytes.
+    pub before: u64,
+    pub after: u64,
+    /// Whether the WAL was emptied (false: a reader held it; the old pages
+    /// go at the next checkpoint).
+    pub wal_truncated: bool,
+}
+
+/// Rebuilds the database so no freed page keeps deleted text (`VACUUM`),
+/// then moves the WAL into it and empties the WAL (`wal_checkpoint(TRUNCATE)`,
+/// retried for a few seconds while readers hold it). Runs on its own
+/// connection; a running server keeps serving (its writes wait).
+pub fn compact(path: &std::path::Path) -> Result<Compacted, StoreError> {
+    let size = || std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let before = size();
+    let conn = super::open_conn(
+        path,
+        rusqlite::OpenFlags::default(),
+        super::Durability::Full,
+    )?;
+    conn.execute_batch("PRAGMA secure_delete = ON; VACUUM;")?;
+    let mut wal_truncated = false;
+    for _ in 0..50 {
+        let (busy, log, done): (i64, i64, i64) =
+            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?;
+        if busy == 0 && log == done {
+            wal_truncated = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    Ok(Compacted {
+        before,
+        after: size(),
+        wal_truncated,
+    })
+}
