@@ -16,6 +16,7 @@ fn actor(r: &AuditRow) -> String {
             None => format!("customer {id}"),
         },
         Actor::Cli => "command line".to_owned(),
+        Actor::System => "retention".to_owned(),
     }
 }
 
@@ -85,6 +86,7 @@ pub fn json_lines(rows: &[AuditRow]) -> String {
             Actor::Agent(a) => ("agent", Some(a.0)),
             Actor::Customer(c) => ("customer", Some(c.0)),
             Actor::Cli => ("cli", None),
+            Actor::System => ("system", None),
         };
         let v = serde_json::json!({
             "at": r.entry.at.0,

@@ -67,6 +67,70 @@ const TIMER_EVERY: Duration = Duration::from_secs(1);
 /// wall clock that jumps.
 const TIMER_AT_LEAST: Duration = Duration::from_secs(30);
 
+/// Runs retention until nothing is past its time: batch after batch, each
+/// one short write job, then deletes the files of what went. Returns what
+/// it removed.
+pub async fn prune_all(
+    store: &Store,
+    desk: &Arc<Desk>,
+    files: &files::FileStore,
+) -> Result<domain::retention::Pruned, domain::DomainError> {
+    let mut total = domain::retention::Pruned::default();
+    let mut pending = domain::retention::Pending::default();
+    while pending.any() {
+        let d = desk.clone();
+        let (batch, left) = store
+            .write(move |ctx| {
+                let mut left = pending;
+                let batch = domain::retention::prune(
+                    ctx,
+                    &d.retention,
+                    domain::retention::BATCH,
+                    &mut left,
+                )?;
+                Ok::<_, domain::DomainError>((batch, left))
+            })
+            .await?;
+        pending = left;
+        files.forget(&batch.files);
+        total.add(batch);
+        // Let other writes in between batches.
+        tokio::task::yield_now().await;
+    }
+    Ok(total)
+}
+
+/// Retention in the background: a minute after start, then every
+/// `retention.every`.
+async fn run_retention(
+    store: Store,
+    desk: Arc<Desk>,
+    files: files::FileStore,
+    token: CancellationToken,
+) {
+    let mut wait = Duration::from_secs(60);
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = token.cancelled() => return,
+        }
+        wait = desk.retention.every;
+        match prune_all(&store, &desk, &files).await {
+            Ok(p) if p.is_empty() => tracing::debug!("retention: nothing past its time"),
+            Ok(p) => tracing::info!(
+                anonymized_tickets = p.anonymized_tickets,
+                anonymized_customers = p.anonymized_customers,
+                deleted_tickets = p.deleted_tickets,
+                deleted_customers = p.deleted_customers,
+                rows = p.rows,
+                files = p.files.len(),
+                "retention: pruned"
+            ),
+            Err(e) => tracing::warn!("retention failed: {e}"),
+        }
+    }
+}
+
 /// The scheduler's loop: runs `timers::tick`, then sleeps until the next
 /// deadline the store holds, or until a commit changes what is stored
 /// (a new ticket has its own deadlines), whichever comes first; never
@@ -245,6 +309,12 @@ pub async fn serve(
             run_timers(store, desk, token).await
         })
     };
+    let retention = tokio::spawn(run_retention(
+        store.clone(),
+        app.desk.clone(),
+        app.files.clone(),
+        shutdown.clone(),
+    ));
     // Events other processes (the `agent` CLI) append are published within a second.
     // The bot: durable intake, update processing, the paced outbox.
     let bot_tasks = TaskTracker::new();
@@ -305,6 +375,7 @@ pub async fn serve(
     }
     poller.abort();
     timers.abort();
+    retention.abort();
     bot_tasks.close();
     if tokio::time::timeout(SESSION_GRACE, bot_tasks.wait())
         .await

@@ -117,6 +117,16 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Run retention now: delete or anonymize what is past its time
+    /// ([retention] in the config), in small batches, while the server
+    /// runs or not. The server also runs it every retention.every. With
+    /// --compact, then rebuild the database (VACUUM) so no removed text
+    /// stays in its free pages. See docs/privacy.md, "Retention".
+    Prune {
+        /// Also compact the database afterwards.
+        #[arg(long)]
+        compact: bool,
+    },
     /// File sample customer messages (several languages) to try the desk without Telegram.
     Seed {
         /// How many customers write in (each opens a ticket with 1-3 messages).
@@ -462,6 +472,38 @@ fn run(cli: Cli) -> Result<()> {
                     println!("no audit records match");
                 } else {
                     print!("{}", relay_server::audit_log::table(&rows));
+                }
+                Ok(())
+            }
+            Cmd::Prune { compact } => {
+                let store = relay_server::open_store(&settings)?;
+                let desk = Arc::new(relay_server::desk(&settings)?);
+                let files = relay_server::file_store(&settings)?;
+                let pruned = relay_server::prune_all(&store, &desk, &files).await;
+                let counts = store
+                    .readers()
+                    .read(store::retention::row_counts)
+                    .await;
+                store.close().await;
+                let p = pruned?;
+                println!(
+                    "pruned: {} tickets and {} customers anonymized, {} tickets and {} customers deleted, {} other rows, {} files",
+                    p.anonymized_tickets,
+                    p.anonymized_customers,
+                    p.deleted_tickets,
+                    p.deleted_customers,
+                    p.rows,
+                    p.files.len()
+                );
+                let kept: Vec<String> = counts?
+                    .into_iter()
+                    .map(|(t, n)| format!("{t} {n}"))
+                    .collect();
+                println!("rows kept: {}", kept.join(", "));
+                if compact {
+                    let db = settings.db_path()?;
+                    let c = store::erase::compact(&db)?;
+                    println!("compacted {}: {} -> {} bytes", db.display(), c.before, c.after);
                 }
                 Ok(())
             }

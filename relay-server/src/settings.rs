@@ -65,6 +65,34 @@ pub struct Settings {
     pub automations: Vec<AutomationSettings>,
     pub bot: BotSettings,
     pub files: FilesSettings,
+    pub retention: RetentionSettings,
+}
+
+/// How long each kind of record is kept (`[retention]`; durations such as
+/// "30d"; "" keeps forever). docs/privacy.md, "Retention".
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionSettings {
+    /// Closed tickets' message texts and files are emptied this long after
+    /// closing (the ticket stays for the figures).
+    pub anonymize_closed_after: String,
+    /// Closed tickets are deleted this long after closing, and customers
+    /// with no ticket left who were quiet as long.
+    pub delete_closed_after: String,
+    /// The event log keeps this much; a client resuming from before it
+    /// gets a snapshot.
+    pub events: String,
+    /// Telegram updates once processed, ignored or failed (at most 6d).
+    pub telegram_updates: String,
+    /// Answers to command ids (a retried command applies once within it).
+    pub applied_commands: String,
+    pub notices: String,
+    pub self_service: String,
+    /// Dialogues and held words that never became a ticket.
+    pub stale_dialogue: String,
+    pub audit_log: String,
+    /// How often retention runs.
+    pub every: String,
 }
 
 /// A queue, its SLA targets and its rules (see `[[queues]]` in the

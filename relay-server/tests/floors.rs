@@ -38,6 +38,7 @@ const FLOORS: &[(&str, &[&str])] = &[
             "automation",
             "timers",
             "privacy",
+            "retention",
         ],
     ),
 ];

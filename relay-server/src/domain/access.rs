@@ -430,4 +430,74 @@ mod tests {
             }
         )));
     }
+
+    /// What `store::view::sync` says first (the welcome's mode) for a
+    /// client resuming from `from`.
+    async fn resumes_with(d: &crate::domain::testkit::Desk0, from: Seq) -> SyncMode {
+        use crate::store::view::{SnapshotSpec, SyncSpec, sync};
+        let lead = d.store.readers().read({
+            let id = d.lead_id;
+            move |c| crate::store::rows::load_agent(c, id)
+        });
+        let lead = lead.await.unwrap().unwrap();
+        let mut v = View::new(lead, d.desk.access());
+        let spec = SyncSpec {
+            resume_from: Some(from),
+            resume_limit: 1_000_000,
+            snapshot: SnapshotSpec {
+                queues: d.desk.queues.all().to_vec(),
+                tail: 20,
+                chunk: 100,
+                budget: 1 << 20,
+            },
+            replay_chunk: 100,
+        };
+        let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
+        let mode = std::sync::Arc::new(std::sync::Mutex::new(None));
+        let m = mode.clone();
+        d.store
+            .readers()
+            .read(move |c| {
+                sync(
+                    c,
+                    spec,
+                    &mut v,
+                    move |sync| {
+                        *m.lock().unwrap() = Some(sync);
+                        String::new()
+                    },
+                    &tx,
+                )
+            })
+            .await
+            .unwrap();
+        rx.close();
+        mode.lock().unwrap().take().unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_resume_from_before_the_kept_log_gets_a_snapshot() {
+        use crate::domain::testkit::{Desk0, at, settings};
+        let d = Desk0::new(settings(), at("2026-01-05T10:00:00Z")).await;
+        d.customer_writes(1, "en", "hello").await;
+        let early = d.store.head();
+        assert!(early.0 > 2);
+        assert_eq!(resumes_with(&d, Seq(1)).await, SyncMode::Events);
+        d.advance(std::time::Duration::from_secs(31 * 86_400));
+        d.customer_writes(2, "en", "a month later").await;
+        d.write(|ctx, desk| {
+            let mut pending = crate::domain::retention::Pending::default();
+            while pending.any() {
+                crate::domain::retention::prune(ctx, &desk.retention, 500, &mut pending)?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+        // Events after seq 1 are gone: only a snapshot can follow. From
+        // `early` nothing missed was removed: it still resumes.
+        assert_eq!(resumes_with(&d, Seq(1)).await, SyncMode::Snapshot);
+        assert_eq!(resumes_with(&d, early).await, SyncMode::Events);
+        assert_eq!(resumes_with(&d, d.store.head()).await, SyncMode::Events);
+    }
 }

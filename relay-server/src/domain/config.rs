@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use shared::{Priority, Queue, QueueId};
 
-use super::desk::{BotPolicy, Desk, StopRule, Topic};
+use super::desk::{BotPolicy, Desk, Retention, StopRule, Topic};
 use super::hours::{self, Calendar, Quiet};
 use super::i18n::Texts;
 use super::kb::Kb;
@@ -27,7 +27,13 @@ impl Desk {
         let queues = Queues::build(&s.queues, &s.calendars, &s.sla)?;
         let bot = BotPolicy::build(&s.bot, &queues, true)?;
         let rules = Rules::build(s, &queues)?;
-        Ok(Desk { queues, bot, rules })
+        let retention = retention(&s.retention)?;
+        Ok(Desk {
+            queues,
+            bot,
+            rules,
+            retention,
+        })
     }
 
     /// These queues with the default bot policy, no routing rules and no
@@ -40,8 +46,65 @@ impl Desk {
         let mut rules = Rules::build(&s, &all).expect("built-in rules are valid");
         rules.routes.clear();
         rules.automations.clear();
-        Desk { queues, bot, rules }
+        let retention = retention(&s.retention).expect("built-in retention is valid");
+        Desk {
+            queues,
+            bot,
+            rules,
+            retention,
+        }
     }
+}
+
+/// `[retention]`: each a duration of at least a minute, or "" (forever).
+fn retention(r: &crate::settings::RetentionSettings) -> Result<Retention, String> {
+    let keep = |what: &str, s: &str| -> Result<Option<Duration>, String> {
+        if s.trim().is_empty() {
+            return Ok(None);
+        }
+        let d = hours::duration(s).map_err(|e| format!("retention.{what}: {e}"))?;
+        if d < Duration::from_secs(60) {
+            return Err(format!(
+                "retention.{what}: {s:?} is under a minute; use \"\" to keep forever"
+            ));
+        }
+        Ok(Some(d))
+    };
+    let out = Retention {
+        anonymize_closed_after: keep("anonymize_closed_after", &r.anonymize_closed_after)?,
+        delete_closed_after: keep("delete_closed_after", &r.delete_closed_after)?,
+        events: keep("events", &r.events)?,
+        telegram_updates: keep("telegram_updates", &r.telegram_updates)?,
+        applied_commands: keep("applied_commands", &r.applied_commands)?,
+        notices: keep("notices", &r.notices)?,
+        self_service: keep("self_service", &r.self_service)?,
+        stale_dialogue: keep("stale_dialogue", &r.stale_dialogue)?,
+        audit_log: keep("audit_log", &r.audit_log)?,
+        every: keep("every", &r.every)?.ok_or("retention.every: must be set")?,
+    };
+    // Telegram restarts update ids at random after a week without updates:
+    // an old row must never be mistaken for a new update.
+    match out.telegram_updates {
+        Some(d) if d <= Duration::from_secs(6 * 86_400) => {}
+        _ => {
+            return Err(
+                "retention.telegram_updates must be at most 6d (Telegram reuses update ids after a week)"
+                    .into(),
+            );
+        }
+    }
+    if let (Some(a), Some(d)) = (out.anonymize_closed_after, out.delete_closed_after)
+        && d < a
+    {
+        return Err("retention.delete_closed_after is shorter than anonymize_closed_after".into());
+    }
+    // A command retried within the log's span must still find its answer.
+    if let (Some(c), Some(e)) = (out.applied_commands, out.events)
+        && e < c
+    {
+        return Err("retention.events is shorter than applied_commands: a retried command's answer would name an event the log no longer has".into());
+    }
+    Ok(out)
 }
 
 /// The longest SLA target accepted (a typo such as "400d" is refused).

@@ -19,6 +19,23 @@ pub struct Desk {
     pub queues: Queues,
     pub bot: BotPolicy,
     pub rules: Rules,
+    pub retention: Retention,
+}
+
+/// How long each kind of record is kept (`[retention]`); `None`: forever.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Retention {
+    pub anonymize_closed_after: Option<Duration>,
+    pub delete_closed_after: Option<Duration>,
+    pub events: Option<Duration>,
+    pub telegram_updates: Option<Duration>,
+    pub applied_commands: Option<Duration>,
+    pub notices: Option<Duration>,
+    pub self_service: Option<Duration>,
+    pub stale_dialogue: Option<Duration>,
+    pub audit_log: Option<Duration>,
+    /// How often it runs.
+    pub every: Duration,
 }
 
 /// A topic button.

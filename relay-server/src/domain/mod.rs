@@ -22,6 +22,7 @@ pub mod outbox;
 pub mod presence;
 pub mod privacy;
 pub mod queues;
+pub mod retention;
 pub mod routing;
 pub mod rules;
 pub mod sla;

@@ -45,6 +45,8 @@ pub enum Actor {
     Customer(CustomerId),
     /// An operator at the server's command line.
     Cli,
+    /// The server itself (retention).
+    System,
 }
 
 /// An audit record as listed, with the names it refers to resolved.
@@ -77,6 +79,7 @@ impl Actor {
             Actor::Agent(a) => ("agent", Some(a.0)),
             Actor::Customer(c) => ("customer", Some(c.0)),
             Actor::Cli => ("cli", None),
+            Actor::System => ("system", None),
         }
     }
 }
@@ -146,6 +149,7 @@ pub fn query(db: &impl Db, q: &AuditQuery) -> Result<Vec<AuditRow>, StoreError> 
                 let actor = match (kind.as_str(), id) {
                     ("agent", Some(a)) => Actor::Agent(AgentId(a)),
                     ("customer", Some(c)) => Actor::Customer(CustomerId(c)),
+                    ("system", _) => Actor::System,
                     _ => Actor::Cli,
                 };
                 Ok(AuditRow {

@@ -186,8 +186,7 @@ pub fn forget_customer(
     out.events += conn
         .prepare_cached(&format!(
             "UPDATE events SET body = {TOMBSTONE}
-             WHERE ticket_id IS NULL AND instr(body, '\"kind\":\"customer_upserted\"')
-               AND json_extract(body, '$.event.customer.id') = ?1"
+             WHERE customer_id = ?1 AND instr(body, '\"kind\":\"withheld\"') = 0"
         ))?
         .execute([customer.0])? as u64;
     conn.prepare_cached("DELETE FROM customers WHERE id = ?1")?

@@ -20,6 +20,7 @@ pub mod messages;
 mod migrations;
 pub mod outbox;
 pub mod read;
+pub mod retention;
 pub mod rows;
 pub mod scheduled;
 pub mod sla;

@@ -101,11 +101,3 @@ pub fn count_failure(ctx: &WriteCtx<'_>, id: i64, why: &str, max: u32) -> Result
         .execute(params![id, why, max])?;
     Ok(())
 }
-
-/// Deletes updates applied or ignored before `before`; returns how many.
-pub fn prune(ctx: &WriteCtx<'_>, before: Timestamp) -> Result<usize, StoreError> {
-    Ok(ctx.conn.execute(
-        "DELETE FROM tg_updates WHERE state IN ('done', 'ignored') AND received_at < ?1",
-        [before.0],
-    )?)
-}

@@ -99,8 +99,13 @@ pub fn sync<V: Viewer>(
             // Seq 0 means "never synced": some state (queues, built-in
             // macros) only comes with a snapshot.
             .filter(|r| r.0 >= 1 && *r <= head && head.0 - r.0 <= spec.resume_limit);
+        // Also a snapshot when retention took events after `r`, when the
+        // restricted queues changed since, or when an event since changed
+        // what the agent may read.
         if let Some(r) = resume
-            && (super::access::changed_since(conn)? >= r || view_changed(conn, r, head, view)?)
+            && (super::retention::first_event(conn)?.0 > r.0 + 1
+                || super::access::changed_since(conn)? >= r
+                || view_changed(conn, r, head, view)?)
         {
             resume = None;
         }

@@ -57,6 +57,10 @@ impl WriteCtx<'_> {
         let seq = Seq(self.next_seq);
         let agent = agent_of(&event);
         let ticket = event.ticket_id().map(|t| t.0);
+        let customer = match &event {
+            Event::CustomerUpserted { customer } => Some(customer.id.0),
+            _ => None,
+        };
         let envelope = EventEnvelope {
             seq,
             at: self.now,
@@ -65,9 +69,9 @@ impl WriteCtx<'_> {
         let json = serde_json::to_string(&envelope)?;
         self.conn
             .prepare_cached(
-                "INSERT INTO events (seq, at, ticket_id, body) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO events (seq, at, ticket_id, customer_id, body) VALUES (?1, ?2, ?3, ?4, ?5)",
             )?
-            .execute(params![seq.0, self.now.0, ticket, json])?;
+            .execute(params![seq.0, self.now.0, ticket, customer, json])?;
         self.next_seq += 1;
         self.events.push(Arc::new(StreamEvent {
             seq,

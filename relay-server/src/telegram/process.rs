@@ -117,7 +117,6 @@ pub async fn run(
     shutdown: CancellationToken,
 ) {
     let mut backoff = Duration::ZERO;
-    let mut last_prune = tokio::time::Instant::now() - PRUNE_EVERY;
     while !shutdown.is_cancelled() {
         if !backoff.is_zero() {
             tokio::select! {
@@ -131,10 +130,6 @@ pub async fn run(
                 backoff = (backoff * 2).clamp(Duration::from_secs(1), Duration::from_secs(30));
                 continue;
             }
-        }
-        if last_prune.elapsed() >= PRUNE_EVERY {
-            last_prune = tokio::time::Instant::now();
-            prune(&store).await;
         }
         tokio::select! {
             _ = wake.notified() => {}
@@ -250,21 +245,6 @@ pub(super) fn answer_presses(bot: &Bot, batch: &[(i64, Action)]) {
                 }
             });
         }
-    }
-}
-
-/// Updates applied (or ignored) more than this long ago are deleted. Telegram
-/// restarts update ids at random after a week without updates; old rows must
-/// not be mistaken for new ones.
-const KEEP: Duration = Duration::from_secs(6 * 24 * 3600);
-const PRUNE_EVERY: Duration = Duration::from_secs(3600);
-
-async fn prune(store: &Store) {
-    let result = store.write(|ctx| updates::prune(ctx, ctx.now - KEEP)).await;
-    match result {
-        Ok(0) => {}
-        Ok(n) => tracing::info!("telegram: pruned {n} old updates"),
-        Err(e) => tracing::warn!("telegram: cannot prune old updates: {e}"),
     }
 }
 
