@@ -41,10 +41,27 @@ impl Access {
 
     /// Whether `agent` may read `ticket` (and its messages and customer).
     pub fn may_read(&self, agent: &Agent, ticket: &Ticket) -> bool {
-        ticket.assignee == Some(agent.id)
-            || ticket.shared_with.contains(&agent.id)
-            || agent.queues.contains(&ticket.queue)
-            || (agent.role == Role::Supervisor && !self.restricted.contains(&ticket.queue))
+        self.may_read_parts(agent, &ticket.queue, ticket.assignee, &ticket.shared_with)
+    }
+
+    /// `may_read` from the ticket's fields it looks at.
+    pub fn may_read_parts(
+        &self,
+        agent: &Agent,
+        queue: &QueueId,
+        assignee: Option<AgentId>,
+        shared_with: &[AgentId],
+    ) -> bool {
+        assignee == Some(agent.id)
+            || shared_with.contains(&agent.id)
+            || agent.queues.contains(queue)
+            || (agent.role == Role::Supervisor && !self.restricted.contains(queue))
+    }
+
+    /// Whether `agent` reads every ticket (a supervisor in every restricted
+    /// queue): then nothing needs to be tracked per ticket.
+    pub fn reads_all(&self, agent: &Agent) -> bool {
+        agent.role == Role::Supervisor && self.restricted.iter().all(|q| agent.queues.contains(q))
     }
 
     /// The restricted queues as text: a different one means what agents
@@ -88,6 +105,9 @@ impl Access {
 pub struct View {
     agent: Agent,
     access: Access,
+    /// The agent reads every ticket: `held` and `customers` stay empty and
+    /// everything is held.
+    all: bool,
     /// Open tickets the client holds, with their customers.
     held: HashMap<TicketId, CustomerId>,
     /// How many held tickets each customer has.
@@ -98,6 +118,7 @@ impl View {
     /// A view holding nothing yet (before a snapshot or a resume).
     pub fn new(agent: Agent, access: Access) -> Self {
         View {
+            all: access.reads_all(&agent),
             agent,
             access,
             held: HashMap::new(),
@@ -124,15 +145,39 @@ impl View {
             }
         }
     }
-
-    fn holds(&self, ticket: TicketId) -> bool {
-        self.held.contains_key(&ticket)
-    }
 }
 
 impl Viewer for View {
+    fn holds(&self, ticket: TicketId) -> bool {
+        self.all || self.held.contains_key(&ticket)
+    }
+
+    fn holds_customer(&self, customer: CustomerId) -> bool {
+        self.all || self.customers.contains_key(&customer)
+    }
+
+    fn reads_all(&self) -> bool {
+        self.all
+    }
+
     fn may_read(&self, ticket: &Ticket) -> bool {
         self.access.may_read(&self.agent, ticket)
+    }
+
+    fn may_read_parts(
+        &self,
+        queue: &QueueId,
+        assignee: Option<AgentId>,
+        shared_with: &[AgentId],
+    ) -> bool {
+        self.access
+            .may_read_parts(&self.agent, queue, assignee, shared_with)
+    }
+
+    fn hold_open(&mut self, ticket: TicketId, customer: CustomerId) {
+        if !self.all && self.held.insert(ticket, customer).is_none() {
+            *self.customers.entry(customer).or_default() += 1;
+        }
     }
 
     fn agent_id(&self) -> AgentId {
@@ -149,9 +194,7 @@ impl Viewer for View {
             self.release(ticket.id);
             return;
         }
-        if self.held.insert(ticket.id, ticket.customer_id).is_none() {
-            *self.customers.entry(ticket.customer_id).or_default() += 1;
-        }
+        self.hold_open(ticket.id, ticket.customer_id);
     }
 
     fn changes_view(&self, event: &Event) -> bool {
@@ -161,7 +204,7 @@ impl Viewer for View {
     fn see(&mut self, event: &Event) -> Seen {
         match event {
             Event::CustomerUpserted { customer } => {
-                pass_if(self.customers.contains_key(&customer.id))
+                pass_if(self.holds_customer(customer.id))
             }
             Event::TicketCreated { ticket } | Event::TicketUpdated { ticket, .. } => {
                 match (self.may_read(ticket), self.holds(ticket.id)) {
@@ -173,7 +216,7 @@ impl Viewer for View {
                     // tail (a closed one is only dropped: pass it).
                     (true, false) if Digester::covers(ticket) => {
                         if matches!(event, Event::TicketCreated { .. })
-                            && self.customers.contains_key(&ticket.customer_id)
+                            && self.holds_customer(ticket.customer_id)
                         {
                             self.hold(ticket);
                             Seen::Pass
@@ -213,6 +256,7 @@ impl Viewer for View {
             Event::AgentUpserted { agent } if agent.id == self.agent.id => {
                 if agent.role != self.agent.role || agent.queues != self.agent.queues {
                     self.agent = agent.clone();
+                    self.all = self.access.reads_all(agent);
                     Seen::Resync
                 } else {
                     self.agent = agent.clone();
@@ -413,6 +457,29 @@ mod tests {
             }),
             Seen::Pass
         );
+    }
+
+    #[test]
+    fn a_supervisor_of_every_restricted_queue_is_sent_everything_as_it_is() {
+        let lead = agent(2, Role::Supervisor, &["L1", "SECURITY"]);
+        assert!(access().reads_all(&lead));
+        assert!(!access().reads_all(&agent(3, Role::Supervisor, &["L1"])));
+        let mut v = View::new(lead, access());
+        let customer = Customer {
+            id: CustomerId(101),
+            ..shared::fixtures::customer(101)
+        };
+        assert_eq!(v.see(&Event::CustomerUpserted { customer }), Seen::Pass);
+        let t = ticket(1, "SECURITY");
+        assert_eq!(v.see(&Event::TicketCreated { ticket: t.clone() }), Seen::Pass);
+        let msg = Event::MessageAdded {
+            message: Message {
+                ticket_id: TicketId(77),
+                ..shared::fixtures::message(1)
+            },
+        };
+        assert_eq!(v.see(&msg), Seen::Pass);
+        assert_eq!(v.held(), 0, "nothing tracked per ticket");
     }
 
     #[test]

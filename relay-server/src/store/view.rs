@@ -35,6 +35,15 @@ pub enum Seen {
 /// The access rules of one connection, and what its client holds.
 pub trait Viewer: Send + 'static {
     fn may_read(&self, ticket: &Ticket) -> bool;
+    /// `may_read` from the fields it looks at.
+    fn may_read_parts(
+        &self,
+        queue: &QueueId,
+        assignee: Option<AgentId>,
+        shared_with: &[AgentId],
+    ) -> bool;
+    /// The client holds this open ticket of this customer.
+    fn hold_open(&mut self, ticket: TicketId, customer: CustomerId);
     fn agent_id(&self) -> AgentId;
     /// The client now holds `ticket` (or drops it, when it is closed).
     fn hold(&mut self, ticket: &Ticket);
@@ -45,6 +54,60 @@ pub trait Viewer: Send + 'static {
     /// What the client may be sent of `event`; updates what it holds
     /// (for `Show`, the caller calls `hold` once it sent the ticket).
     fn see(&mut self, event: &Event) -> Seen;
+    /// Whether the client holds this ticket (what `see` decides a message,
+    /// an alert or a read marker of it by).
+    fn holds(&self, ticket: TicketId) -> bool;
+    /// Whether the client holds a ticket of this customer.
+    fn holds_customer(&self, customer: CustomerId) -> bool;
+    /// The agent reads every ticket (nothing is tracked per ticket).
+    fn reads_all(&self) -> bool;
+}
+
+/// The `kind` of a stored envelope, read off its start (`{"seq":..,"at":..,
+/// "event":{"kind":"..."`), without parsing it.
+fn kind_of(body: &str) -> Option<&str> {
+    const KEY: &str = r#""event":{"kind":""#;
+    let rest = &body[body.find(KEY)? + KEY.len()..];
+    Some(&rest[..rest.find('"')?])
+}
+
+/// What `see` would decide for an event of this kind, when its stored
+/// columns suffice (the common kinds: messages, alerts, customers, the
+/// team's records); `None`: parse it.
+fn quick<V: Viewer>(
+    view: &V,
+    body: &str,
+    kind: &str,
+    ticket: Option<i64>,
+    customer: Option<i64>,
+) -> Option<Seen> {
+    let what = if kind == "ticket_updated" {
+        change_of(body)
+    } else {
+        None
+    };
+    let pass_if = |yes: bool| Some(if yes { Seen::Pass } else { Seen::Withhold });
+    match kind {
+        "message_added" | "message_updated" | "sla_alert" => {
+            pass_if(ticket.is_some_and(|t| view.holds(TicketId(t))))
+        }
+        "customer_upserted" => {
+            pass_if(customer.is_some_and(|c| view.holds_customer(CustomerId(c))))
+        }
+        // A change of a held ticket that cannot move it in or out of view
+        // nor close it (the ticket's own fields hold no quotes to confuse
+        // the search: its `change` is the envelope's last object).
+        "ticket_updated"
+            if ticket.is_some_and(|t| view.holds(TicketId(t)))
+                && matches!(what, Some("thread" | "tags" | "priority" | "sla" | "csat")) =>
+        {
+            Some(Seen::Pass)
+        }
+        "presence_changed" | "macro_upserted" | "macro_removed" | "agent_removed" | "withheld" => {
+            Some(Seen::Pass)
+        }
+        _ => None,
+    }
 }
 
 /// What a snapshot is built for.
@@ -139,8 +202,9 @@ pub fn sync<V: Viewer>(
 }
 
 /// Whether an event in (`after`, `upto`] changed what `view`'s agent may
-/// read. Only events that can (queue, assignee and share changes, agent
-/// upserts) are parsed.
+/// read. Only events that can are parsed: queue, assignee and share changes
+/// (found by their kind at the body's start and their `change` at its
+/// end, never by scanning whole bodies in SQL), and agent upserts.
 fn view_changed<V: Viewer>(
     db: &impl Db,
     after: Seq,
@@ -150,12 +214,18 @@ fn view_changed<V: Viewer>(
     let conn = db.conn();
     let mut stmt = conn.prepare_cached(
         r#"SELECT body FROM events WHERE seq > ?1 AND seq <= ?2 AND (
-               instr(body, '"what":"queue"') OR instr(body, '"what":"assignee"')
-               OR instr(body, '"what":"shared"') OR instr(body, '"kind":"agent_upserted"'))"#,
+               instr(substr(body, 1, 96), '"kind":"ticket_updated"')
+               OR instr(substr(body, 1, 96), '"kind":"agent_upserted"'))"#,
     )?;
     let mut rows = stmt.query(params![after.0, upto.0])?;
     while let Some(row) = rows.next()? {
         let body = row.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
+        if kind_of(body) == Some("ticket_updated")
+            && (view.reads_all()
+                || !matches!(change_of(body), Some("queue" | "assignee" | "shared")))
+        {
+            continue;
+        }
         let env: EventEnvelope = serde_json::from_str(body)?;
         if view.changes_view(&env.event) {
             return Ok(true);
@@ -164,23 +234,40 @@ fn view_changed<V: Viewer>(
     Ok(false)
 }
 
+/// The `what` of a `ticket_updated` envelope's change: its last object.
+fn change_of(body: &str) -> Option<&str> {
+    const KEY: &str = r#""change":{"what":""#;
+    let rest = &body[body.rfind(KEY)? + KEY.len()..];
+    Some(&rest[..rest.find('"')?])
+}
+
 /// Makes `view` hold every open ticket it may read (what a client that is
 /// resumed holds, when nothing changed what it may read since).
 fn hold_readable<V: Viewer>(db: &impl Db, view: &mut V) -> Result<(), StoreError> {
     view.forget_all();
-    let mut after = TicketId(0);
-    loop {
-        let tickets = open_tickets(db, after, 1000)?;
-        for t in &tickets {
-            if view.may_read(t) {
-                view.hold(t);
-            }
-        }
-        match tickets.last() {
-            Some(t) if tickets.len() == 1000 => after = t.id,
-            _ => return Ok(()),
+    if view.reads_all() {
+        return Ok(());
+    }
+    // Only the fields the rule reads: a resume over a large desk must not
+    // load every open ticket whole.
+    let mut stmt = db.conn().prepare_cached(
+        "SELECT id, customer_id, queue, assignee, shared_with FROM tickets WHERE status <> 'closed'",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let queue = QueueId(r.get(2)?);
+        let assignee = r.get::<_, Option<i64>>(3)?.map(AgentId);
+        let shared = r.get_ref(4)?.as_str().map_err(rusqlite::Error::from)?;
+        let shared_with: Vec<AgentId> = if shared == "[]" {
+            Vec::new()
+        } else {
+            serde_json::from_str(shared)?
+        };
+        if view.may_read_parts(&queue, assignee, &shared_with) {
+            view.hold_open(TicketId(r.get(0)?), CustomerId(r.get(1)?));
         }
     }
+    Ok(())
 }
 
 /// A `ticket_shown` for `ticket`: what a snapshot holds of it.
@@ -253,8 +340,9 @@ pub fn replay<V: Viewer>(
     out: &mpsc::Sender<String>,
 ) -> Result<bool, StoreError> {
     let conn = db.conn();
-    let mut stmt = conn
-        .prepare_cached("SELECT seq, body FROM events WHERE seq > ?1 AND seq <= ?2 ORDER BY seq")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT seq, at, ticket_id, customer_id, body FROM events WHERE seq > ?1 AND seq <= ?2 ORDER BY seq",
+    )?;
     let mut rows = stmt.query(params![after.0, upto.0])?;
     let mut frame = String::new();
     let mut n = 0usize;
@@ -267,14 +355,25 @@ pub fn replay<V: Viewer>(
             )));
         }
         expected += 1;
-        let body = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
-        let env: EventEnvelope = serde_json::from_str(body)?;
-        let Some(json) = render(db, view, &env, body, tail)? else {
-            if n > 0 {
-                frame.push_str("]}");
-                send(out, frame)?;
+        let body = row.get_ref(4)?.as_str().map_err(rusqlite::Error::from)?;
+        let (ticket, customer): (Option<i64>, Option<i64>) = (row.get(2)?, row.get(3)?);
+        let fast = kind_of(body).and_then(|k| quick(view, body, k, ticket, customer));
+        let json = match fast {
+            Some(Seen::Pass) => std::borrow::Cow::Borrowed(body),
+            Some(_) => std::borrow::Cow::Owned(withheld(Seq(seq), Timestamp(row.get(1)?))),
+            None => {
+                let env: EventEnvelope = serde_json::from_str(body)?;
+                match render(db, view, &env, body, tail)? {
+                    Some(json) => std::borrow::Cow::Owned(json),
+                    None => {
+                        if n > 0 {
+                            frame.push_str("]}");
+                            send(out, frame)?;
+                        }
+                        return Ok(false);
+                    }
+                }
             }
-            return Ok(false);
         };
         if n == 0 {
             frame.push_str(r#"{"type":"events","events":["#);
