@@ -203,9 +203,7 @@ impl Viewer for View {
 
     fn see(&mut self, event: &Event) -> Seen {
         match event {
-            Event::CustomerUpserted { customer } => {
-                pass_if(self.holds_customer(customer.id))
-            }
+            Event::CustomerUpserted { customer } => pass_if(self.holds_customer(customer.id)),
             Event::TicketCreated { ticket } | Event::TicketUpdated { ticket, .. } => {
                 match (self.may_read(ticket), self.holds(ticket.id)) {
                     (true, true) => {
@@ -471,7 +469,10 @@ mod tests {
         };
         assert_eq!(v.see(&Event::CustomerUpserted { customer }), Seen::Pass);
         let t = ticket(1, "SECURITY");
-        assert_eq!(v.see(&Event::TicketCreated { ticket: t.clone() }), Seen::Pass);
+        assert_eq!(
+            v.see(&Event::TicketCreated { ticket: t.clone() }),
+            Seen::Pass
+        );
         let msg = Event::MessageAdded {
             message: Message {
                 ticket_id: TicketId(77),

@@ -6,6 +6,20 @@ use shared::*;
 
 use super::{Db, StoreError, WriteCtx};
 
+/// The ticket ids `sql` (with `?1` the cut-off and `?2` the limit) lists.
+fn ticket_ids(
+    db: &impl Db,
+    sql: &str,
+    before: Timestamp,
+    limit: usize,
+) -> Result<Vec<TicketId>, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached(sql)?
+        .query_map(params![before.0, limit as i64], |r| r.get(0).map(TicketId))?
+        .collect::<Result<_, _>>()?)
+}
+
 /// Closed tickets closed before `before` whose messages still hold text,
 /// oldest first, at most `limit`.
 pub fn closed_to_anonymize(
@@ -13,15 +27,14 @@ pub fn closed_to_anonymize(
     before: Timestamp,
     limit: usize,
 ) -> Result<Vec<TicketId>, StoreError> {
-    Ok(db
-        .conn()
-        .prepare_cached(
-            "SELECT id FROM tickets
-             WHERE status = 'closed' AND anonymized_at IS NULL AND closed_at < ?1
-             ORDER BY closed_at LIMIT ?2",
-        )?
-        .query_map(params![before.0, limit as i64], |r| r.get(0).map(TicketId))?
-        .collect::<Result<_, _>>()?)
+    ticket_ids(
+        db,
+        "SELECT id FROM tickets
+         WHERE status = 'closed' AND anonymized_at IS NULL AND closed_at < ?1
+         ORDER BY closed_at LIMIT ?2",
+        before,
+        limit,
+    )
 }
 
 /// Marks tickets anonymized (their texts were emptied).
@@ -78,14 +91,13 @@ pub fn closed_before(
     before: Timestamp,
     limit: usize,
 ) -> Result<Vec<TicketId>, StoreError> {
-    Ok(db
-        .conn()
-        .prepare_cached(
-            "SELECT id FROM tickets WHERE status = 'closed' AND closed_at < ?1
-             ORDER BY closed_at LIMIT ?2",
-        )?
-        .query_map(params![before.0, limit as i64], |r| r.get(0).map(TicketId))?
-        .collect::<Result<_, _>>()?)
+    ticket_ids(
+        db,
+        "SELECT id FROM tickets WHERE status = 'closed' AND closed_at < ?1
+         ORDER BY closed_at LIMIT ?2",
+        before,
+        limit,
+    )
 }
 
 /// Customers with no ticket left who were created before `before` and
