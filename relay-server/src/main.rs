@@ -298,17 +298,13 @@ fn run(cli: Cli) -> Result<()> {
                         ))
                     })
                     .await;
-                let export = match gathered {
-                    Ok(Ok(e)) => e,
-                    Ok(Err(e)) => {
-                        store.close().await;
-                        return Err(e.into());
-                    }
-                    Err(e) => {
-                        store.close().await;
-                        return Err(e.into());
-                    }
-                };
+                let export = gathered
+                    .map_err(anyhow::Error::from)
+                    .and_then(|r| r.map_err(anyhow::Error::from));
+                if export.is_err() {
+                    store.close().await;
+                }
+                let export = export?;
                 let files = relay_server::file_store(&settings)?;
                 let written = relay_server::export::write(&export, &files, &to)
                     .with_context(|| format!("cannot write the export to {}", to.display()));

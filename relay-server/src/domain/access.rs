@@ -508,7 +508,7 @@ mod tests {
             move |c| crate::store::rows::load_agent(c, id)
         });
         let lead = lead.await.unwrap().unwrap();
-        let mut v = View::new(lead, d.desk.access());
+        let mut v = View::new(lead, d.desk.access().clone());
         let spec = SyncSpec {
             resume_from: Some(from),
             resume_limit: 1_000_000,

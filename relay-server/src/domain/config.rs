@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use shared::{Priority, Queue, QueueId};
 
+use super::access::Access;
 use super::desk::{BotPolicy, Desk, Retention, StopRule, Topic};
 use super::hours::{self, Calendar, Quiet};
 use super::i18n::Texts;
@@ -29,6 +30,7 @@ impl Desk {
         let rules = Rules::build(s, &queues)?;
         let retention = retention(&s.retention)?;
         Ok(Desk {
+            access: Access::new(&queues),
             queues,
             bot,
             rules,
@@ -48,6 +50,7 @@ impl Desk {
         rules.automations.clear();
         let retention = retention(&s.retention).expect("built-in retention is valid");
         Desk {
+            access: Access::new(&queues),
             queues,
             bot,
             rules,

@@ -20,6 +20,8 @@ pub struct Desk {
     pub bot: BotPolicy,
     pub rules: Rules,
     pub retention: Retention,
+    /// Who may read what, by the queues' configuration (built once).
+    pub access: super::access::Access,
 }
 
 /// How long each kind of record is kept (`[retention]`); `None`: forever.
@@ -97,8 +99,8 @@ pub fn mentions(text: &str, phrase: &str) -> bool {
 
 impl Desk {
     /// Who may read what, by the queues' configuration.
-    pub fn access(&self) -> super::access::Access {
-        super::access::Access::new(&self.queues)
+    pub fn access(&self) -> &super::access::Access {
+        &self.access
     }
 
     /// The queue and priority of a new ticket.

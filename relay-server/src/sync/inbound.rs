@@ -104,7 +104,7 @@ async fn handle(app: &Arc<App>, token_hash: &Arc<str>, monitor: bool, text: &str
             let token = token_hash.clone();
             Box::pin(async move {
                 let tail = app.sync.snapshot_tail;
-                let access = app.desk.access();
+                let access = app.desk.access().clone();
                 match app
                     .store
                     .readers()
@@ -258,7 +258,7 @@ where
         + 'static,
 {
     let token = token_hash.clone();
-    let access = app.desk.access();
+    let access = app.desk.access().clone();
     let page = app
         .store
         .readers()

@@ -69,7 +69,7 @@ pub async fn serve(app: Arc<App>, socket: WebSocket) {
     let (to_client, from_reader) = mpsc::channel(64);
     let token: Arc<str> = greeted.token_hash.clone().into();
     let reader = tokio::spawn(inbound::run(app.clone(), token, monitor, stream, to_client));
-    let view = View::new(greeted.agent.clone(), app.desk.access());
+    let view = View::new(greeted.agent.clone(), app.desk.access().clone());
     let mut session = Session {
         app: app.clone(),
         greeted,
@@ -361,7 +361,7 @@ impl Session {
                 // is unknown, so only a snapshot can follow.
                 self.view = Some(View::new(
                     self.greeted.agent.clone(),
-                    self.app.desk.access(),
+                    self.app.desk.access().clone(),
                 ));
                 return Err(e);
             }
