@@ -216,6 +216,7 @@ fn send(s: &Shared, method: &str, p: &Params) -> Response {
         file: p.uploads.first().map(|u| crate::state::SentFile {
             file_name: u.file_name.clone(),
             size: u.size as u64,
+            text: u.text.clone(),
         }),
         reply_markup: markup.clone(),
         reply_to,
@@ -301,6 +302,29 @@ async fn other(s: &Shared, method: &str, p: &Params) -> Response {
                 Err((code, d)) => err(code, d),
             }
         }
+        "deletemessage" => match (p.int("chat_id"), p.int("message_id")) {
+            (Some(chat), Some(id)) => match s.delete_messages(chat, &[id]) {
+                Ok(_) => ok(json!(true)),
+                Err((code, d)) => err(code, d),
+            },
+            (None, _) => err(400, "Bad Request: chat_id is empty"),
+            (_, None) => err(400, "Bad Request: message identifier is not specified"),
+        },
+        "deletemessages" => {
+            let ids: Option<Vec<i64>> = p
+                .json("message_ids")
+                .and_then(|v| serde_json::from_value(v).ok());
+            match (p.int("chat_id"), ids) {
+                (Some(chat), Some(ids)) if (1..=100).contains(&ids.len()) => {
+                    match s.delete_messages(chat, &ids) {
+                        Ok(_) => ok(json!(true)),
+                        Err((code, d)) => err(code, d),
+                    }
+                }
+                (None, _) => err(400, "Bad Request: chat_id is empty"),
+                _ => err(400, "Bad Request: message_ids must be 1-100 message identifiers"),
+            }
+        }
         "answercallbackquery" => match p.str("callback_query_id") {
             Some(id) => match s.answer_callback(&id) {
                 Ok(()) => ok(json!(true)),
@@ -343,8 +367,7 @@ async fn other(s: &Shared, method: &str, p: &Params) -> Response {
         "getwebhookinfo" => ok(
             json!({"url": s.webhook().unwrap_or_default(), "has_custom_certificate": false, "pending_update_count": 0}),
         ),
-        "deletemessage"
-        | "setmycommands"
+        "setmycommands"
         | "deletemycommands"
         | "setchatmenubutton"
         | "setmydescription"

@@ -26,6 +26,7 @@ pub fn router(state: Arc<Shared>) -> Router {
         .route("/control/groups/{id}/text", post(group_text))
         .route("/control/groups/{id}/join", post(group_join))
         .route("/control/chats/{id}/sent", get(sent))
+        .route("/control/chats/{id}/deleted", get(deleted))
         .route("/control/faults", post(fault).delete(clear))
         .route("/control/stats", get(stats))
         .with_state(state)
@@ -152,6 +153,10 @@ async fn group_join(
 
 async fn sent(State(s): State<Arc<Shared>>, Path(id): Path<i64>) -> Response {
     Json(s.sent(id)).into_response()
+}
+
+async fn deleted(State(s): State<Arc<Shared>>, Path(id): Path<i64>) -> Response {
+    Json(json!({"message_ids": s.deleted(id)})).into_response()
 }
 
 async fn fault(State(s): State<Arc<Shared>>, Json(f): Json<Fault>) -> Response {

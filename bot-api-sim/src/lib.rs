@@ -166,6 +166,12 @@ impl Simulator {
         self.state.group_join(chat_id, title, user_id)
     }
 
+    /// The ids of the messages the bot deleted in a chat (deleteMessage,
+    /// deleteMessages), ascending.
+    pub fn deleted(&self, chat_id: i64) -> Vec<i64> {
+        self.state.deleted(chat_id)
+    }
+
     /// Everything the bot sent to a chat, oldest first (edits applied).
     pub fn sent(&self, chat_id: i64) -> Vec<Sent> {
         self.state.sent(chat_id)

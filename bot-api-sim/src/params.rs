@@ -6,12 +6,17 @@ use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::header::CONTENT_TYPE;
 use serde_json::{Map, Value};
 
-/// An uploaded file: its name and size (contents are not kept).
+/// An uploaded file: its name and size; its contents only when they are
+/// text of at most [`KEEP_TEXT`] bytes (a JSON export a test reads back).
 #[derive(Debug, Clone)]
 pub struct Upload {
     pub file_name: Option<String>,
     pub size: usize,
+    pub text: Option<String>,
 }
+
+/// Uploaded text files up to this size are kept for drivers to read.
+pub const KEEP_TEXT: usize = 1 << 20;
 
 /// The parameters of one call.
 #[derive(Debug, Default)]
@@ -59,9 +64,13 @@ impl Params {
                 let file_name = field.file_name().map(str::to_owned);
                 let bytes = field.bytes().await.map_err(|e| e.body_text())?;
                 if file_name.is_some() {
+                    let text = (bytes.len() <= KEEP_TEXT)
+                        .then(|| std::str::from_utf8(&bytes).ok().map(str::to_owned))
+                        .flatten();
                     p.uploads.push(Upload {
                         file_name,
                         size: bytes.len(),
+                        text,
                     });
                 } else {
                     p.values

@@ -63,6 +63,9 @@ pub struct Sent {
 pub struct SentFile {
     pub file_name: Option<String>,
     pub size: u64,
+    /// The contents of a text file of at most 1 MiB (a data export).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
 }
 
 impl Sent {
@@ -137,7 +140,24 @@ struct Chat {
     /// Messages customers sent here, by id (for edits).
     inbound: HashMap<i64, Value>,
     sent: Vec<Sent>,
+    /// Messages (either side's) the bot deleted.
+    deleted: HashSet<i64>,
 }
+
+impl Chat {
+    fn new(json: Value) -> Chat {
+        Chat {
+            json,
+            next_message_id: 1,
+            inbound: HashMap::new(),
+            sent: Vec::new(),
+            deleted: HashSet::new(),
+        }
+    }
+}
+
+/// How long a bot may delete a message in a private chat.
+const DELETE_WINDOW_SECS: i64 = 48 * 3600;
 
 struct World {
     users: HashMap<i64, SimUser>,
@@ -253,12 +273,7 @@ impl Shared {
         let fresh = chat.clone();
         w.chats
             .entry(user.id)
-            .or_insert_with(|| Chat {
-                json: fresh,
-                next_message_id: 1,
-                inbound: HashMap::new(),
-                sent: Vec::new(),
-            })
+            .or_insert_with(|| Chat::new(fresh))
             .json = chat;
         w.users.insert(user.id, user);
     }
@@ -268,15 +283,7 @@ impl Shared {
             return u.clone();
         }
         let u = SimUser::new(id, &format!("User{id}"), "en");
-        w.chats.insert(
-            id,
-            Chat {
-                json: updates::private_chat(&u),
-                next_message_id: 1,
-                inbound: HashMap::new(),
-                sent: Vec::new(),
-            },
-        );
+        w.chats.insert(id, Chat::new(updates::private_chat(&u)));
         w.users.insert(id, u.clone());
         u
     }
@@ -427,12 +434,9 @@ impl Shared {
     }
 
     fn group(w: &mut World, chat_id: i64, title: &str, forum: bool) {
-        w.chats.entry(chat_id).or_insert_with(|| Chat {
-            json: updates::group_chat(chat_id, title, forum),
-            next_message_id: 1,
-            inbound: HashMap::new(),
-            sent: Vec::new(),
-        });
+        w.chats
+            .entry(chat_id)
+            .or_insert_with(|| Chat::new(updates::group_chat(chat_id, title, forum)));
     }
 
     pub fn group_text(
@@ -484,6 +488,67 @@ impl Shared {
         });
         self.push_update(&mut w, "message", msg);
         id
+    }
+
+    /// The ids of the messages (the customer's and the bot's) the bot
+    /// deleted in a chat, in order.
+    pub fn deleted(&self, chat_id: i64) -> Vec<i64> {
+        let mut ids: Vec<i64> = self
+            .world()
+            .chats
+            .get(&chat_id)
+            .map(|c| c.deleted.iter().copied().collect())
+            .unwrap_or_default();
+        ids.sort_unstable();
+        ids
+    }
+
+    /// deleteMessages (and deleteMessage, with one id): deletes what may be
+    /// deleted, as Telegram does in a private chat: a message of either
+    /// side younger than 48 hours. Returns how many went; the error of the
+    /// first refused id when none did.
+    pub fn delete_messages(&self, chat: i64, ids: &[i64]) -> Result<usize, (u16, &'static str)> {
+        let now = now_secs();
+        let started = self.started.elapsed().as_secs() as i64;
+        let mut w = self.world();
+        let c = w.chats.get_mut(&chat).ok_or((400, "Bad Request: chat not found"))?;
+        let mut first_refusal = None;
+        let mut n = 0;
+        for id in ids {
+            let sent_at = c
+                .inbound
+                .get(id)
+                .and_then(|m| m["date"].as_i64())
+                .or_else(|| {
+                    c.sent
+                        .iter()
+                        .find(|s| s.message_id == *id)
+                        .map(|s| now - started + (s.at_ms / 1000) as i64)
+                });
+            let refusal = match sent_at {
+                _ if c.deleted.contains(id) => Some("Bad Request: message to delete not found"),
+                None => Some("Bad Request: message to delete not found"),
+                Some(at) if now - at > DELETE_WINDOW_SECS => {
+                    Some("Bad Request: message can't be deleted")
+                }
+                Some(_) => None,
+            };
+            match refusal {
+                Some(r) => {
+                    first_refusal.get_or_insert(r);
+                }
+                None => {
+                    c.deleted.insert(*id);
+                    n += 1;
+                }
+            }
+        }
+        drop(w);
+        self.sent_ready.notify_waiters();
+        match (n, first_refusal) {
+            (0, Some(r)) => Err((400, r)),
+            _ => Ok(n),
+        }
     }
 
     pub fn sent(&self, chat_id: i64) -> Vec<Sent> {

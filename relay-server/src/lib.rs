@@ -100,6 +100,67 @@ pub async fn prune_all(
     Ok(total)
 }
 
+/// What an erasure left to do outside its transaction (`erasure_followups`):
+/// deletes the erased messages' files, then empties the WAL so no page of
+/// what went stays on disk (the erasure overwrote it with zeros in the
+/// database). A follow-up stays until the WAL could be emptied (a reader
+/// holding it for seconds); the next run tries again. Returns how many
+/// erasures were finished.
+pub async fn finish_erasures(
+    store: &Store,
+    files: &files::FileStore,
+) -> Result<usize, StoreError> {
+    let due = store.readers().read(store::erase::followups).await?;
+    if due.is_empty() {
+        return Ok(0);
+    }
+    for (_, f) in &due {
+        files.forget(f);
+    }
+    let path = store.path().to_owned();
+    let emptied = tokio::task::spawn_blocking(move || store::erase::scrub(&path))
+        .await
+        .map_err(|e| StoreError::Panicked(e.to_string()))??;
+    if !emptied {
+        tracing::warn!("erasure: the WAL is held by a reader; emptying it again shortly");
+        return Ok(0);
+    }
+    let ids: Vec<i64> = due.iter().map(|(id, _)| *id).collect();
+    let n = ids.len();
+    store
+        .write(move |ctx| store::erase::followup_done(ctx, &ids))
+        .await?;
+    Ok(n)
+}
+
+/// Finishes erasures in the background: when one is published (from a
+/// customer's `/forgetme`, or `customer erase` in another process), and
+/// every minute while one is left.
+async fn run_erasures(store: Store, files: files::FileStore, token: CancellationToken) {
+    let mut events = store.subscribe();
+    loop {
+        match finish_erasures(&store, &files).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(erasures = n, "erasure: files deleted and WAL emptied"),
+            Err(e) => tracing::warn!("erasure: cannot finish: {e}"),
+        }
+        let wait = tokio::time::sleep(Duration::from_secs(60));
+        tokio::pin!(wait);
+        loop {
+            tokio::select! {
+                _ = &mut wait => break,
+                _ = token.cancelled() => return,
+                e = events.recv() => match e {
+                    Ok(e) if matches!(e.event, Some(shared::Event::CustomerErased { .. })) => break,
+                    Ok(_) => {}
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => break,
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                },
+            }
+        }
+    }
+}
+
 /// Retention in the background: a minute after start, then every
 /// `retention.every`.
 async fn run_retention(
@@ -315,6 +376,11 @@ pub async fn serve(
         app.files.clone(),
         shutdown.clone(),
     ));
+    let erasures = tokio::spawn(run_erasures(
+        store.clone(),
+        app.files.clone(),
+        shutdown.clone(),
+    ));
     // Events other processes (the `agent` CLI) append are published within a second.
     // The bot: durable intake, update processing, the paced outbox.
     let bot_tasks = TaskTracker::new();
@@ -376,6 +442,7 @@ pub async fn serve(
     poller.abort();
     timers.abort();
     retention.abort();
+    erasures.abort();
     bot_tasks.close();
     if tokio::time::timeout(SESSION_GRACE, bot_tasks.wait())
         .await

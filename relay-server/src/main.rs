@@ -374,8 +374,17 @@ fn run(cli: Cli) -> Result<()> {
                         })
                         .await?
                 };
+                // The files, and the WAL emptied (the compaction below
+                // rebuilds the database file as well).
+                let files = relay_server::file_store(&settings)?;
+                let finished = if yes && done.is_ok() {
+                    relay_server::finish_erasures(&store, &files).await
+                } else {
+                    Ok(0)
+                };
                 store.close().await;
                 let e = done?;
+                finished?;
                 let what = format!(
                     "customer {} (Telegram {}): {} tickets, {} messages, {} events, {} attachments",
                     e.customer,
@@ -390,13 +399,17 @@ fn run(cli: Cli) -> Result<()> {
                     println!("nothing erased; run again with --yes to erase");
                     return Ok(());
                 }
-                let files = relay_server::file_store(&settings)?;
-                let removed = files.forget(&e.files);
                 let c = store::erase::compact(&db)?;
                 println!(
-                    "erased {what} ({removed} files removed), {} other rows, {} mentions in other tickets",
+                    "erased {what} (files removed), {} other rows, {} mentions in other tickets",
                     e.rows, e.mentions
                 );
+                if e.telegram_messages > 0 {
+                    println!(
+                        "{} messages of their chat from the last 48 hours are queued for deletion in Telegram; the running server deletes them",
+                        e.telegram_messages
+                    );
+                }
                 println!(
                     "compacted {}: {} -> {} bytes{}",
                     db.display(),

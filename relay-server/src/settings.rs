@@ -66,6 +66,16 @@ pub struct Settings {
     pub bot: BotSettings,
     pub files: FilesSettings,
     pub retention: RetentionSettings,
+    pub privacy: PrivacySettings,
+}
+
+/// `[privacy]` (docs/privacy.md).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrivacySettings {
+    /// Card numbers, e-mail addresses and phone numbers in what customers
+    /// write are masked before it is stored.
+    pub mask_stored: bool,
 }
 
 /// How long each kind of record is kept (`[retention]`; durations such as
@@ -212,6 +222,8 @@ pub struct BotSettings {
     /// `None`: as the mode says (guided asks, direct does not).
     #[serde(default)]
     pub consent: Option<bool>,
+    /// The version of the consent text, recorded with every answer.
+    pub consent_version: String,
     pub kb_dir: String,
     pub locales_dir: String,
     pub reopen_window: String,

@@ -130,7 +130,8 @@ async fn a_customers_photo_opens_and_an_engineers_file_reaches_telegram_once() {
         got[0].file,
         Some(bot_api_sim::SentFile {
             file_name: Some("invoice.pdf".into()),
-            size: 3000
+            size: 3000,
+            text: None,
         })
     );
     assert!(

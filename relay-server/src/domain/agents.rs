@@ -1,7 +1,6 @@
 //! Agent administration: add, list, remove, and tokens. A token is shown
 //! once; only its SHA-256 is stored.
 
-use sha2::{Digest, Sha256};
 use shared::*;
 
 use super::desk::Desk;
@@ -11,10 +10,7 @@ use crate::store::{self, Db, WriteCtx, rows};
 
 /// Hash under which a token is stored and looked up.
 pub fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    super::sha256_hex(token)
 }
 
 /// A fresh random token: `rst_` and 48 hex digits (192 bits).

@@ -29,6 +29,11 @@ pub enum Choice {
     Reopen { ticket: TicketId },
     /// The follow-up's answer: is it still fixed?
     Followup { ticket: TicketId, ok: bool },
+    /// Withdraws the customer's consent to keeping the conversation.
+    WithdrawConsent,
+    /// The answer to "erase your data?" (`/forgetme`), asked at `asked`
+    /// (minutes since the Unix epoch): an old button is not honoured.
+    Forget { asked: i64, yes: bool },
 }
 
 impl Choice {

@@ -35,6 +35,7 @@ impl Desk {
             bot,
             rules,
             retention,
+            mask_stored: s.privacy.mask_stored,
         })
     }
 
@@ -55,6 +56,7 @@ impl Desk {
             bot,
             rules,
             retention,
+            mask_stored: false,
         }
     }
 }
@@ -486,6 +488,13 @@ impl BotPolicy {
         Ok(BotPolicy {
             guided: s.mode == BotMode::Guided,
             consent: s.consent.unwrap_or(s.mode == BotMode::Guided),
+            consent_version: {
+                let v = s.consent_version.trim();
+                if v.is_empty() || v.chars().count() > 64 {
+                    return Err("bot.consent_version: give a version of 1-64 characters, such as \"1\" or \"2026-11\"".into());
+                }
+                v.to_owned()
+            },
             kb,
             texts,
             reopen_window: hours::duration(&s.reopen_window)

@@ -22,6 +22,9 @@ pub struct Desk {
     pub retention: Retention,
     /// Who may read what, by the queues' configuration (built once).
     pub access: super::access::Access,
+    /// Card numbers, e-mails and phones masked in what customers write
+    /// before it is stored (`[privacy] mask_stored`).
+    pub mask_stored: bool,
 }
 
 /// How long each kind of record is kept (`[retention]`); `None`: forever.
@@ -63,6 +66,8 @@ pub struct StopRule {
 pub struct BotPolicy {
     pub guided: bool,
     pub consent: bool,
+    /// `bot.consent_version`, recorded with every answer.
+    pub consent_version: String,
     pub kb: Kb,
     pub texts: Texts,
     pub reopen_window: Duration,

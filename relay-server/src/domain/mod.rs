@@ -34,9 +34,18 @@ pub mod timers;
 pub mod validate;
 pub mod wording;
 
+use sha2::{Digest, Sha256};
 use shared::ErrorCode;
 
 use crate::store::StoreError;
+
+/// SHA-256 of a text, as 64 hex digits.
+pub fn sha256_hex(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
 
 /// A rule said no, or the store failed. Carries the wire error code.
 #[derive(Debug, Clone, thiserror::Error)]

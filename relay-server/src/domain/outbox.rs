@@ -7,7 +7,7 @@ use shared::*;
 use super::DomainError;
 use super::buttons::Keyboard;
 use super::desk::Desk;
-use crate::store::{WriteCtx, customers, messages, outbox, rows};
+use crate::store::{WriteCtx, customers, deletions, messages, outbox, rows};
 
 /// Said of a message sent again after an earlier try's answer was lost
 /// (the one ambiguity no Telegram client can avoid: see docs/telegram.md).
@@ -35,12 +35,15 @@ pub const UNCERTAIN: &str = "Telegram's answers to two tries were lost, so it wa
 /// so); a second one stops, so there are never more than two.
 const MAX_LOST_ANSWERS: u32 = 2;
 
-/// Telegram accepted the message.
+/// Telegram accepted the message (in `chat`, as `telegram_message_id`;
+/// kept for 48 hours, so an erasure can delete it).
 pub fn delivered(
     ctx: &mut WriteCtx<'_>,
     id: i64,
+    chat: i64,
     telegram_message_id: i64,
 ) -> Result<(), DomainError> {
+    deletions::note(ctx, chat, telegram_message_id, ctx.now)?;
     if let Some((m, lost)) = outbox::take(ctx, id)? {
         let note = (lost > 0).then_some(MAYBE_TWICE);
         set_delivery(ctx, m, DeliveryState::Sent, note, Some(telegram_message_id))?;
@@ -295,7 +298,7 @@ mod tests {
             desk.message(message).await.delivery.map(|d| d.state),
             Some(DeliveryState::Queued)
         );
-        desk.write(move |ctx, _| delivered(ctx, row.id, 555))
+        desk.write(move |ctx, _| delivered(ctx, row.id, CHAT, 555))
             .await
             .unwrap();
         let m = desk.message(message).await;
@@ -321,7 +324,7 @@ mod tests {
             desk.message(message).await.delivery.map(|d| d.state),
             Some(DeliveryState::Queued)
         );
-        desk.write(move |ctx, _| delivered(ctx, id, 556))
+        desk.write(move |ctx, _| delivered(ctx, id, CHAT, 556))
             .await
             .unwrap();
         let m = desk.message(message).await;

@@ -7,7 +7,7 @@ use shared::{Customer, CustomerId, Event, Message, MessageKind, Ticket, Timestam
 
 use super::DomainError;
 use crate::store::access::{self, Actor, AuditEntry};
-use crate::store::{Db, WriteCtx, customers, erase, read};
+use crate::store::{Db, WriteCtx, consent, customers, deletions, erase, read};
 
 /// The format's name and version, first in every export.
 pub const FORMAT: &str = "relay-server customer export 1";
@@ -21,6 +21,9 @@ pub struct Export {
     /// time zone, VIP, blocked, and when they agreed to the terms
     /// (`consent_at`).
     pub customer: Customer,
+    /// Every answer to the consent question and every withdrawal, oldest
+    /// first, with the version and wording of the text.
+    pub consent_log: Vec<consent::Record>,
     /// Every ticket, oldest first, closed ones included, each with its
     /// messages (and its CSAT rating in `ticket.csat`).
     pub tickets: Vec<ExportedTicket>,
@@ -61,6 +64,7 @@ pub fn export(
     Ok(Export {
         format: FORMAT,
         exported_at: now,
+        consent_log: consent::of(db, customer.id)?,
         customer,
         tickets,
         notes_left_out: left_out,
@@ -83,6 +87,9 @@ pub struct Erasure {
     pub rows: u64,
     /// Messages of other tickets where their name was replaced.
     pub mentions: u64,
+    /// Messages of their chat (theirs and the bot's) from the last 48 hours
+    /// queued for deletion in Telegram.
+    pub telegram_messages: u64,
 }
 
 /// What others see where an erased customer's name was.
@@ -109,14 +116,17 @@ pub fn erase_preview(db: &impl Db, telegram_user_id: i64) -> Result<Erasure, Dom
         files: f.files,
         rows: 0,
         mentions: 0,
+        telegram_messages: 0,
     })
 }
 
 /// Erases a customer: their tickets, messages and every row about them;
 /// the events that carried their data become `withheld`; their name in
 /// other tickets' messages becomes [`PSEUDONYM`]; clients are told with
-/// `customer_erased`. A content-free audit record stays. The caller
-/// deletes the returned files and compacts the database.
+/// `customer_erased`; their chat's messages of the last 48 hours are
+/// queued for deletion in Telegram. A content-free audit record stays.
+/// What is deleted is overwritten with zeros; the files to delete and the
+/// WAL to empty are left as a follow-up (`relay_server::finish_erasures`).
 pub fn erase(
     ctx: &mut WriteCtx<'_>,
     telegram_user_id: i64,
@@ -124,6 +134,25 @@ pub fn erase(
 ) -> Result<Erasure, DomainError> {
     let (customer, name, username) = erase::customer_by_telegram(ctx, telegram_user_id)?
         .ok_or_else(|| unknown(telegram_user_id))?;
+    erase::zero_freed_space(ctx, true)?;
+    let done = erase_zeroed(ctx, customer, telegram_user_id, name, username, by);
+    erase::zero_freed_space(ctx, false)?;
+    done
+}
+
+fn erase_zeroed(
+    ctx: &mut WriteCtx<'_>,
+    customer: CustomerId,
+    telegram_user_id: i64,
+    name: String,
+    username: Option<String>,
+    by: Actor,
+) -> Result<Erasure, DomainError> {
+    let mut chats = erase::chats_of(ctx, customer)?;
+    if !chats.contains(&telegram_user_id) {
+        chats.push(telegram_user_id);
+    }
+    let telegram_messages = deletions::queue(ctx, &chats, ctx.now)?;
     let tickets = erase::tickets_of(ctx, customer)?;
     let f = erase::forget_tickets(ctx, &tickets)?;
     let mut names = vec![name];
@@ -150,7 +179,9 @@ pub fn erase(
         files: f.files,
         rows: rows.rows,
         mentions: rows.mentions.len() as u64,
+        telegram_messages,
     };
+    erase::add_followup(ctx, &out.files)?;
     access::log(
         ctx,
         &AuditEntry {
@@ -160,13 +191,14 @@ pub fn erase(
             ticket: None,
             customer: Some(customer),
             detail: format!(
-                "{} tickets, {} messages, {} events withheld, {} files, {} other rows, {} mentions",
+                "{} tickets, {} messages, {} events withheld, {} files, {} other rows, {} mentions, {} Telegram messages to delete",
                 out.tickets,
                 out.messages,
                 out.events,
                 out.files.len(),
                 out.rows,
-                out.mentions
+                out.mentions,
+                out.telegram_messages
             ),
         },
     )?;

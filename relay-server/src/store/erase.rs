@@ -31,7 +31,7 @@ pub fn tickets_of(db: &impl Db, customer: CustomerId) -> Result<Vec<TicketId>, S
 }
 
 /// The Telegram chats a customer's tickets and dialogue used.
-fn chats_of(db: &impl Db, customer: CustomerId) -> Result<Vec<i64>, StoreError> {
+pub fn chats_of(db: &impl Db, customer: CustomerId) -> Result<Vec<i64>, StoreError> {
     Ok(db
         .conn()
         .prepare_cached(
@@ -173,9 +173,12 @@ pub fn forget_customer(
             out.rows += conn.prepare_cached(sql)?.execute([chat])? as u64;
         }
     }
-    out.rows += conn
-        .prepare_cached("DELETE FROM self_service WHERE customer_id = ?1")?
-        .execute([customer.0])? as u64;
+    for sql in [
+        "DELETE FROM self_service WHERE customer_id = ?1",
+        "DELETE FROM consent_log WHERE customer_id = ?1",
+    ] {
+        out.rows += conn.prepare_cached(sql)?.execute([customer.0])? as u64;
+    }
     // Telegram's updates name the sender (and carry the text): found by the
     // sender's or the chat's id, exactly (`"id":N,` or `"id":N}`).
     let a = format!("\"id\":{telegram_user_id},");
@@ -215,6 +218,73 @@ pub fn forget_customer(
         .execute(params![json, pseudo])?;
     }
     Ok(out)
+}
+
+/// Deleted rows and rewritten cells are overwritten with zeros from here
+/// to the end of the write job's connection use (`secure_delete`), so an
+/// erasure leaves no old bytes in free space; the WAL's copies go at the
+/// next `wal_checkpoint(TRUNCATE)` ([`scrub`]).
+pub fn zero_freed_space(ctx: &WriteCtx<'_>, on: bool) -> Result<(), StoreError> {
+    ctx.conn
+        .execute_batch(if on { "PRAGMA secure_delete = ON" } else { "PRAGMA secure_delete = OFF" })?;
+    Ok(())
+}
+
+/// Files to delete and the WAL to empty after an erasure (done outside
+/// the transaction: by the server, or by the CLI right after).
+pub fn add_followup(ctx: &WriteCtx<'_>, files: &[String]) -> Result<(), StoreError> {
+    ctx.conn
+        .prepare_cached("INSERT INTO erasure_followups (files, created_at) VALUES (?1, ?2)")?
+        .execute(params![serde_json::to_string(files)?, ctx.now.0])?;
+    Ok(())
+}
+
+/// The follow-ups waiting: (id, files).
+pub fn followups(db: &impl Db) -> Result<Vec<(i64, Vec<String>)>, StoreError> {
+    let rows: Vec<(i64, String)> = db
+        .conn()
+        .prepare_cached("SELECT id, files FROM erasure_followups ORDER BY id")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    rows.into_iter()
+        .map(|(id, f)| Ok((id, serde_json::from_str(&f)?)))
+        .collect()
+}
+
+pub fn followup_done(ctx: &WriteCtx<'_>, ids: &[i64]) -> Result<(), StoreError> {
+    for id in ids {
+        ctx.conn
+            .prepare_cached("DELETE FROM erasure_followups WHERE id = ?1")?
+            .execute([id])?;
+    }
+    Ok(())
+}
+
+/// Empties the WAL into the database (`wal_checkpoint(TRUNCATE)`), retried
+/// for a few seconds while readers hold it: after an erasure written with
+/// [`zero_freed_space`], no byte of what went is left in either file.
+/// Runs on its own connection. Returns whether the WAL was emptied.
+pub fn scrub(path: &std::path::Path) -> Result<bool, StoreError> {
+    let conn = super::open_conn(
+        path,
+        rusqlite::OpenFlags::default(),
+        super::Durability::Full,
+    )?;
+    checkpoint_truncate(&conn)
+}
+
+fn checkpoint_truncate(conn: &rusqlite::Connection) -> Result<bool, StoreError> {
+    for _ in 0..50 {
+        let (busy, log, done): (i64, i64, i64) =
+            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?;
+        if busy == 0 && log == done {
+            return Ok(true);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    Ok(false)
 }
 
 /// The customer with this Telegram user id: (id, full name, username).
@@ -266,18 +336,7 @@ pub fn compact(path: &std::path::Path) -> Result<Compacted, StoreError> {
         super::Durability::Full,
     )?;
     conn.execute_batch("PRAGMA secure_delete = ON; VACUUM;")?;
-    let mut wal_truncated = false;
-    for _ in 0..50 {
-        let (busy, log, done): (i64, i64, i64) =
-            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })?;
-        if busy == 0 && log == done {
-            wal_truncated = true;
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    let wal_truncated = checkpoint_truncate(&conn)?;
     Ok(Compacted {
         before,
         after: size(),

@@ -67,6 +67,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "access",
         include_str!("../../migrations/0013_access.sql"),
     ),
+    (
+        14,
+        "privacy",
+        include_str!("../../migrations/0014_privacy.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.

@@ -11,8 +11,10 @@ pub mod agents;
 pub mod audit;
 pub mod backup;
 pub mod commands;
+pub mod consent;
 pub mod conversations;
 pub mod customers;
+pub mod deletions;
 pub mod erase;
 pub mod events;
 pub mod kb;
@@ -223,6 +225,7 @@ struct Inner {
     /// Moves after every commit that changed a row (ours or, once
     /// polled, another process's).
     changed: tokio::sync::watch::Receiver<u64>,
+    path: PathBuf,
 }
 
 /// Prepared statements kept per connection.
@@ -359,8 +362,14 @@ impl Store {
                 clock: opts.clock,
                 outbox,
                 changed,
+                path: opts.path,
             }),
         })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
     }
 
     /// The newest committed and published seq.
@@ -441,6 +450,17 @@ impl Store {
         if let Some(handle) = handle {
             let _ = tokio::task::spawn_blocking(move || handle.join()).await;
         }
+    }
+}
+
+/// A store on a fresh database in a temporary directory, for tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    pub fn store() -> (tempfile::TempDir, super::Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut opts = super::StoreOptions::new(dir.path().join("t.db"));
+        opts.durability = super::Durability::Normal;
+        (dir, super::Store::open(opts).unwrap())
     }
 }
 

@@ -20,6 +20,9 @@ pub struct Due {
     pub attempts: u32,
     /// Files to send with it (an engineer's upload): the text is their caption.
     pub attachments: Vec<Attachment>,
+    /// The chat's customer's data export, built when sent (`/mydata`): the
+    /// text is its caption.
+    pub export: bool,
 }
 
 /// The next message of each chat, when it is due and nothing is being
@@ -29,7 +32,7 @@ pub fn due(db: &impl Db, now: Timestamp, limit: usize) -> Result<Vec<Due>, Store
         .conn()
         .prepare_cached(
             "SELECT o.id, o.message_id, o.chat_id, coalesce(m.text, o.text), o.markup, o.attempts,
-                    coalesce(m.attachments, '[]')
+                    coalesce(m.attachments, '[]'), o.kind IS 'export'
              FROM outbox o LEFT JOIN messages m ON m.id = o.message_id
              WHERE o.id IN (SELECT min(id) FROM outbox GROUP BY chat_id)
                AND o.state = 'pending' AND o.next_attempt_at <= ?1
@@ -44,6 +47,7 @@ pub fn due(db: &impl Db, now: Timestamp, limit: usize) -> Result<Vec<Due>, Store
                 markup: r.get(4)?,
                 attempts: r.get(5)?,
                 attachments: super::rows::json_col(r, 6)?,
+                export: r.get(7)?,
             })
         })?
         .collect::<Result<Vec<_>, _>>()?)
@@ -210,6 +214,18 @@ pub fn enqueue_text(
             "INSERT INTO outbox (chat_id, text, markup, next_attempt_at, created_at) VALUES (?1, ?2, ?3, ?4, ?4)",
         )?
         .execute(params![chat, text, markup, ctx.now.0])?;
+    ctx.outbox_queued = true;
+    Ok(())
+}
+
+/// Queues the chat's customer's data export (`/mydata`), sent as a JSON
+/// document with `caption`.
+pub fn enqueue_export(ctx: &mut WriteCtx<'_>, chat: i64, caption: &str) -> Result<(), StoreError> {
+    ctx.conn
+        .prepare_cached(
+            "INSERT INTO outbox (chat_id, text, kind, next_attempt_at, created_at) VALUES (?1, ?2, 'export', ?3, ?3)",
+        )?
+        .execute(params![chat, caption, ctx.now.0])?;
     ctx.outbox_queued = true;
     Ok(())
 }

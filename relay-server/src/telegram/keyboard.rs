@@ -33,6 +33,8 @@ pub fn data(choice: &Choice) -> String {
         Choice::Rate { ticket, stars } => format!("csat:{ticket}:{stars}"),
         Choice::Reopen { ticket } => format!("reopen:{ticket}"),
         Choice::Followup { ticket, ok } => format!("followup:{ticket}:{}", yes_no(*ok)),
+        Choice::WithdrawConsent => "withdraw".into(),
+        Choice::Forget { asked, yes } => format!("forget:{asked}:{}", yes_no(*yes)),
     }
 }
 
@@ -94,6 +96,14 @@ pub fn parse(data: &str) -> Result<Choice, BadCallback> {
         "followup" => Ok(Choice::Followup {
             ticket: ticket(arg)?,
             ok: yes_no(value)?,
+        }),
+        "withdraw" if arg.is_none() => Ok(Choice::WithdrawConsent),
+        "forget" => Ok(Choice::Forget {
+            asked: arg
+                .and_then(|s| s.parse::<i64>().ok())
+                .filter(|m| *m > 0)
+                .ok_or_else(|| bad("expected when it was asked"))?,
+            yes: yes_no(value)?,
         }),
         _ => Err(bad("unknown kind of button")),
     }
@@ -158,6 +168,15 @@ mod tests {
                 ticket: t,
                 ok: false,
             },
+            Choice::WithdrawConsent,
+            Choice::Forget {
+                asked: 29_400_000,
+                yes: true,
+            },
+            Choice::Forget {
+                asked: 29_400_000,
+                yes: false,
+            },
         ]
     }
 
@@ -203,6 +222,9 @@ mod tests {
             ("topic:", "expected a word"),
             ("shot:now", "unknown kind of button"),
             ("\u{202e}status:1", "unknown kind of button"),
+            ("withdraw:yes", "unknown kind of button"),
+            ("forget:0:yes", "expected when it was asked"),
+            ("forget:29000000:maybe", "expected yes or no"),
         ] {
             assert_eq!(parse(d).map_err(|e| e.why), Err(why), "{d:?}");
         }

@@ -4,11 +4,13 @@
 //! types and requests; the loops are ours (its listener acknowledges an
 //! update before the handler has stored it, which loses messages on a crash).
 
+mod cleaner;
 mod convert;
 pub mod keyboard;
 mod pace;
 mod poller;
 mod process;
+mod redact;
 mod sender;
 
 use std::sync::Arc;
@@ -74,6 +76,12 @@ pub fn start(
         store.clone(),
         desk,
         wake,
+        shutdown.clone(),
+    ));
+    tasks.spawn(cleaner::run(
+        bot.clone(),
+        store.clone(),
+        settings.token.clone(),
         shutdown.clone(),
     ));
     tasks.spawn(sender::run(bot, store, settings, files, shutdown));

@@ -140,12 +140,21 @@ pub async fn run(
         let mut rows = Vec::with_capacity(updates.len());
         let mut actions = Vec::with_capacity(updates.len());
         for u in &updates {
-            match serde_json::to_string(u) {
-                Ok(body) => {
+            let masked = desk.mask_stored.then(|| super::redact::masked(u)).flatten();
+            if desk.mask_stored && masked.is_none() {
+                tracing::warn!(update = u.id.0, "telegram: an update could not be masked; stored as it came");
+            }
+            let encoded = match masked {
+                Some((body, u)) => Ok((body, Some(u))),
+                None => serde_json::to_string(u).map(|body| (body, None)),
+            };
+            match encoded {
+                Ok((body, masked)) => {
                     // The whole update, for tracing problems; the log
                     // writer masks cards, e-mails and phones in it.
                     tracing::trace!(update = %body, "telegram: update received");
                     rows.push((i64::from(u.id.0), body));
+                    let u = masked.as_ref().unwrap_or(u);
                     actions.push((i64::from(u.id.0), process::decide_update(u)));
                 }
                 Err(e) => {

@@ -98,8 +98,11 @@ fn classify(e: RequestError, token: &str) -> Outcome {
     }
 }
 
-async fn send(bot: &Bot, d: &Due, token: &str, files: &FileStore) -> Outcome {
+async fn send(bot: &Bot, d: &Due, token: &str, files: &FileStore, store: &Store) -> Outcome {
     tracing::trace!(chat = d.chat_id, outbox = d.id, text = %d.text, "telegram: sending");
+    if d.export {
+        return send_export(bot, d, token, store).await;
+    }
     if let Some(a) = d.attachments.first() {
         return send_file(bot, d, a, token, files).await;
     }
@@ -153,6 +156,43 @@ async fn send_file(bot: &Bot, d: &Due, a: &Attachment, token: &str, files: &File
     }
 }
 
+/// Telegram's limit on a file a bot sends, with room to spare.
+const MAX_DOCUMENT: usize = 45 << 20;
+
+/// The customer's data export (`/mydata`), built now from the database and
+/// sent as a JSON document: no copy of it waits on disk.
+async fn send_export(bot: &Bot, d: &Due, token: &str, store: &Store) -> Outcome {
+    let (chat, now) = (d.chat_id, store.now());
+    let built = store
+        .readers()
+        .read(move |c| Ok(crate::domain::privacy::export(c, chat, false, now)))
+        .await;
+    let export = match built {
+        Ok(Ok(e)) => e,
+        Ok(Err(e)) => return Outcome::Failed(format!("no data export: {e}")),
+        Err(e) => return Outcome::Transient(format!("cannot read the data export: {e}")),
+    };
+    let body = match serde_json::to_vec_pretty(&export) {
+        Ok(b) if b.len() <= MAX_DOCUMENT => b,
+        Ok(b) => {
+            return Outcome::Failed(format!(
+                "the data export is {} bytes, more than Telegram lets a bot send; use `relay-server customer export`",
+                b.len()
+            ));
+        }
+        Err(e) => return Outcome::Failed(format!("cannot encode the data export: {e}")),
+    };
+    let file = InputFile::memory(body).file_name("my-data.json");
+    let mut r = bot.send_document(ChatId(chat), file);
+    if !d.text.is_empty() {
+        r = r.caption(d.text.clone());
+    }
+    match r.send().await {
+        Ok(m) => Outcome::Delivered(i64::from(m.id.0)),
+        Err(e) => classify(e, token),
+    }
+}
+
 /// A write that records a send's outcome.
 type RecordJob = Arc<dyn Fn(&mut WriteCtx<'_>) -> Result<(), DomainError> + Send + Sync>;
 
@@ -174,7 +214,7 @@ async fn record(store: &Store, d: &Due, outcome: Outcome, shutdown: &Cancellatio
     let (hold, job): (Hold, RecordJob) = match outcome {
         Outcome::Delivered(tg) => (
             Hold::None,
-            Arc::new(move |ctx| outbox::delivered(ctx, id, tg)),
+            Arc::new(move |ctx| outbox::delivered(ctx, id, chat, tg)),
         ),
         Outcome::RetryAfter(s) => {
             let at = now + Duration::from_secs(s);
@@ -372,7 +412,7 @@ pub async fn run(
                                 files.clone(),
                             );
                             tokio::spawn(async move {
-                                let outcome = send(&bot, &d, &token, &files).await;
+                                let outcome = send(&bot, &d, &token, &files, &store).await;
                                 let hold = record(&store, &d, outcome, &stop).await;
                                 let _ = done.send((d.chat_id, hold));
                             });

@@ -1,5 +1,6 @@
 //! The customer's commands: /start (with a deep-link payload), /help,
-//! /status, /tickets, /end, /language, /timezone.
+//! /status, /tickets, /end, /language, /timezone, and the privacy
+//! requests /consent, /mydata, /forgetme.
 
 use shared::*;
 
@@ -41,6 +42,9 @@ pub fn run(
             talk.send(ctx, &ask, Some(&Keyboard::pairs(buttons)))
         }
         "timezone" => timezone(ctx, talk, arg),
+        "consent" => super::privacy::consent_status(ctx, talk),
+        "mydata" => super::privacy::mydata(ctx, talk),
+        "forgetme" => super::privacy::forget_ask(ctx, talk),
         other => talk.say(ctx, "command.unknown", &[("command", &format!("/{other}"))]),
     }
 }

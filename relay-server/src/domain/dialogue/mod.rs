@@ -8,6 +8,7 @@
 
 mod conversation;
 mod customer_commands;
+mod privacy;
 pub mod ticketing;
 
 #[cfg(test)]
@@ -49,8 +50,24 @@ fn command(text: &str) -> Option<(String, Option<String>)> {
 /// A message in a private chat.
 pub fn message(ctx: &mut WriteCtx<'_>, desk: &Desk, msg: &Inbound) -> Result<(), DomainError> {
     intake::check(msg)?;
+    // `[privacy] mask_stored`: masked before anything of it is stored.
+    let masked;
+    let msg = if desk.mask_stored
+        && let std::borrow::Cow::Owned(text) = pii::mask(&msg.text)
+    {
+        masked = Inbound {
+            text,
+            ..msg.clone()
+        };
+        &masked
+    } else {
+        msg
+    };
     let customer = intake::upsert_customer(ctx, &msg.sender)?;
     let chat = msg.chat_id;
+    if let Some(id) = msg.telegram_message_id {
+        store::deletions::note(ctx, chat, id, ctx.now)?;
+    }
     let talk = Talk::new(desk, &customer, chat);
     if msg.attachments.is_empty()
         && let Some((cmd, arg)) = command(&msg.text)
@@ -283,6 +300,10 @@ pub fn press(ctx: &mut WriteCtx<'_>, desk: &Desk, p: &Press) -> Result<(), Domai
         Choice::Language { code } => {
             return customer_commands::set_language(ctx, desk, customer, chat, code);
         }
+        Choice::WithdrawConsent => return privacy::withdraw(ctx, desk, customer, chat),
+        Choice::Forget { asked, yes } => {
+            return privacy::forget(ctx, desk, customer, chat, *asked, *yes);
+        }
         _ => {}
     }
     if desk.bot.consent && customer.consent_at.is_none() {
@@ -399,7 +420,9 @@ fn consent(
     if !yes {
         if customer.consent_at.is_none() {
             Conversation::end(ctx, chat)?;
-            Talk::new(desk, &customer, chat).say(ctx, "consent.declined", &[])?;
+            let talk = Talk::new(desk, &customer, chat);
+            privacy::log_consent(ctx, &talk, store::consent::Action::Declined)?;
+            talk.say(ctx, "consent.declined", &[])?;
         }
         return Ok(());
     }
@@ -412,6 +435,7 @@ fn consent(
         customer: customer.clone(),
     })?;
     let talk = Talk::new(desk, &customer, chat);
+    privacy::log_consent(ctx, &talk, store::consent::Action::Agreed)?;
     talk.say(ctx, "consent.thanks", &[])?;
     let mut conv = conv.unwrap_or_else(|| Conversation::new(&customer, chat, Stage::Topic));
     let drafts = conversation::drafts(ctx, chat)?;
