@@ -322,7 +322,10 @@ async fn other(s: &Shared, method: &str, p: &Params) -> Response {
                     }
                 }
                 (None, _) => err(400, "Bad Request: chat_id is empty"),
-                _ => err(400, "Bad Request: message_ids must be 1-100 message identifiers"),
+                _ => err(
+                    400,
+                    "Bad Request: message_ids must be 1-100 message identifiers",
+                ),
             }
         }
         "answercallbackquery" => match p.str("callback_query_id") {

@@ -511,7 +511,10 @@ impl Shared {
         let now = now_secs();
         let started = self.started.elapsed().as_secs() as i64;
         let mut w = self.world();
-        let c = w.chats.get_mut(&chat).ok_or((400, "Bad Request: chat not found"))?;
+        let c = w
+            .chats
+            .get_mut(&chat)
+            .ok_or((400, "Bad Request: chat not found"))?;
         let mut first_refusal = None;
         let mut n = 0;
         for id in ids {

@@ -106,10 +106,7 @@ pub async fn prune_all(
 /// database). A follow-up stays until the WAL could be emptied (a reader
 /// holding it for seconds); the next run tries again. Returns how many
 /// erasures were finished.
-pub async fn finish_erasures(
-    store: &Store,
-    files: &files::FileStore,
-) -> Result<usize, StoreError> {
+pub async fn finish_erasures(store: &Store, files: &files::FileStore) -> Result<usize, StoreError> {
     let due = store.readers().read(store::erase::followups).await?;
     if due.is_empty() {
         return Ok(0);

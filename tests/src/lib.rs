@@ -9,6 +9,9 @@ use std::process::{Child, Command as Proc, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
+mod guided;
+
+pub use guided::{Chat, guided_desk, kb_dir};
 use relay_client::{Connection, Incoming, Mirror, Welcome};
 use shared::*;
 
@@ -659,4 +662,23 @@ pub fn agent_tui_command(url: &str, token: &str, dir: &Path) -> String {
         dir.join("tui.log").display(),
         config.display(),
     )
+}
+
+/// Every file under `dir` (recursively) whose bytes contain `needle`.
+pub fn files_holding(dir: &std::path::Path, needle: &str) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files_holding(&p, needle));
+        } else if let Ok(bytes) = std::fs::read(&p)
+            && bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
+        {
+            out.push(p);
+        }
+    }
+    out
 }

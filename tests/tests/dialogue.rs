@@ -6,7 +6,6 @@
 use std::time::Duration;
 
 use bot_api_sim::Sent;
-use bot_api_sim::{SimConfig, SimUser, Simulator};
 use e2e::*;
 use relay_server::domain::i18n::{self, Lang};
 use shared::*;
@@ -15,107 +14,6 @@ const WAIT: Duration = Duration::from_secs(30);
 
 fn t(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
     i18n::text(lang, key, args)
-}
-
-/// The sample knowledge base shipped in the repository.
-fn kb_dir() -> String {
-    concat!(env!("CARGO_MANIFEST_DIR"), "/../relay-server/kb").to_owned()
-}
-
-/// A guided bot (no quiet hours unless `env` says so) with one engineer.
-async fn desk(
-    env: &[(&str, &str)],
-    customers: &[(i64, &str, Lang)],
-) -> (Simulator, tempfile::TempDir, Server, Client) {
-    let sim = Simulator::start(SimConfig::default()).await.unwrap();
-    for (id, name, lang) in customers {
-        sim.add_user(SimUser::new(*id, name, lang.code()));
-    }
-    let (dir, db) = fresh_db(0);
-    let token = cli_ok(
-        &db,
-        &[
-            "agent",
-            "add",
-            "alice",
-            "--role",
-            "supervisor",
-            "--queues",
-            "L1,SECURITY",
-            "--display-name",
-            "Alice",
-        ],
-    )
-    .lines()
-    .find_map(|l| l.strip_prefix("token: ").map(str::to_owned))
-    .expect("token");
-    let (tg_token, tg_url, kb) = (sim.token(), sim.api_url(), kb_dir());
-    let mut vars = vec![
-        ("TELEGRAM_BOT_TOKEN", tg_token.as_str()),
-        ("TELEGRAM_API_URL", tg_url.as_str()),
-        ("RELAY_TELEGRAM__POLL_TIMEOUT_SECS", "1"),
-        ("RELAY_BOT__KB_DIR", kb.as_str()),
-        ("RELAY_BOT__QUIET_HOURS", ""),
-    ];
-    vars.extend_from_slice(env);
-    let server = Server::start(&db, &vars);
-    let agent = Client::connect(&server.ws_url(), &token, None).await;
-    (sim, dir, server, agent)
-}
-
-/// What the bot said in one chat, read in order.
-struct Chat<'a> {
-    sim: &'a Simulator,
-    id: i64,
-    seen: usize,
-}
-
-impl<'a> Chat<'a> {
-    fn new(sim: &'a Simulator, id: i64) -> Self {
-        Chat { sim, id, seen: 0 }
-    }
-
-    /// The bot's next message.
-    async fn next(&mut self) -> Sent {
-        let all = match self.sim.wait_sent(self.id, self.seen + 1, WAIT).await {
-            Ok(all) => all,
-            Err(all) => panic!(
-                "chat {}: no message after {:?}",
-                self.id,
-                all.iter().map(|s| s.text.clone()).collect::<Vec<_>>()
-            ),
-        };
-        self.seen += 1;
-        all[self.seen - 1].clone()
-    }
-
-    /// The bot's next message, which must be `text`.
-    async fn expect(&mut self, text: &str) -> Sent {
-        let s = self.next().await;
-        assert_eq!(s.text.as_deref(), Some(text), "chat {}", self.id);
-        s
-    }
-
-    fn press(&self, msg: &Sent, data: &str) {
-        self.sim
-            .press(self.id, msg.message_id, data)
-            .expect("press");
-    }
-
-    /// Nothing more arrives for `d`.
-    async fn silent_for(&self, d: Duration) {
-        tokio::time::sleep(d).await;
-        let all = self.sim.sent(self.id);
-        assert_eq!(
-            all.len(),
-            self.seen,
-            "unexpected: {:?}",
-            all[self.seen..]
-                .iter()
-                .map(|s| s.text.clone())
-                .collect::<Vec<_>>()
-        );
-    }
 }
 
 fn data(s: &Sent) -> Vec<String> {
@@ -165,7 +63,7 @@ fn up_to_eta(lang: Lang, key: &str, number: u64, topic: &str) -> String {
 /// rating, the follow-up, and a reopen: in `lang`.
 async fn whole_path(lang: Lang, name: &str, answers: [&str; 2]) {
     let user = 7001;
-    let (sim, _dir, _server, mut agent) = desk(
+    let (sim, _dir, _server, mut agent) = guided_desk(
         &[("RELAY_BOT__FOLLOWUP_AFTER", "4s")],
         &[(user, name, lang)],
     )
@@ -346,7 +244,7 @@ async fn the_whole_path_in_chinese() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stop_words_go_straight_to_a_person_in_the_right_queue() {
     let (sim, _dir, _server, mut agent) =
-        desk(&[], &[(7101, "Андрій", Lang::Uk), (7102, "Tom", Lang::En)]).await;
+        guided_desk(&[], &[(7101, "Андрій", Lang::Uk), (7102, "Tom", Lang::En)]).await;
     // Consent first, with the words held until it is given.
     let mut uk = Chat::new(&sim, 7101);
     let said = "Мій акаунт зламали, бачу чужі входи!";
@@ -398,7 +296,7 @@ async fn stop_words_go_straight_to_a_person_in_the_right_queue() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_knowledge_base_answers_first_and_a_person_is_one_tap_away() {
     let (sim, _dir, _server, mut agent) =
-        desk(&[], &[(7201, "Maria", Lang::En), (7202, "Иван", Lang::Ru)]).await;
+        guided_desk(&[], &[(7201, "Maria", Lang::En), (7202, "Иван", Lang::Ru)]).await;
     for (user, name, lang, question) in [
         (
             7201,
@@ -459,7 +357,7 @@ async fn the_knowledge_base_answers_first_and_a_person_is_one_tap_away() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn commands_language_time_zone_and_declined_consent() {
-    let (sim, _dir, _server, mut agent) = desk(&[], &[(7301, "Wang", Lang::En)]).await;
+    let (sim, _dir, _server, mut agent) = guided_desk(&[], &[(7301, "Wang", Lang::En)]).await;
     let mut chat = Chat::new(&sim, 7301);
     // Declined: nothing kept, asked again next time.
     sim.send_text(7301, "hello?");
@@ -577,7 +475,7 @@ async fn out_of_hours_quiet_hours_and_a_walked_away_customer() {
         open
     };
     let quiet = format!("{}-{}", hhmm(now - 3600), hhmm(now + 3600));
-    let (sim, _dir, _server, mut agent) = desk(
+    let (sim, _dir, _server, mut agent) = guided_desk(
         &[
             ("RELAY_BOT__HOURS__OPEN", open.as_str()),
             ("RELAY_BOT__QUIET_HOURS", quiet.as_str()),
@@ -627,7 +525,7 @@ async fn out_of_hours_quiet_hours_and_a_walked_away_customer() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn still_not_fixed_within_the_window_reopens_and_edits_before_the_ticket_are_kept() {
-    let (sim, _dir, _server, mut agent) = desk(
+    let (sim, _dir, _server, mut agent) = guided_desk(
         &[("RELAY_BOT__CONSENT", "false")],
         &[(7501, "Dmitry", Lang::Ru)],
     )

@@ -251,25 +251,6 @@ async fn a_customers_data_export_holds_their_tickets_and_messages() {
     );
 }
 
-/// Every file under `dir` (recursively) whose bytes contain `needle`.
-fn files_holding(dir: &std::path::Path, needle: &str) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return out;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(files_holding(&p, needle));
-        } else if let Ok(bytes) = std::fs::read(&p)
-            && bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
-        {
-            out.push(p);
-        }
-    }
-    out
-}
-
 /// `customer erase`: a preview first, then the customer's texts, names and
 /// files are gone from the database, its WAL and the files directory (the
 /// bytes are searched), a live client and a resumed one drop them, their
@@ -287,8 +268,10 @@ async fn an_erased_customer_leaves_no_byte_behind() {
     let token = add_agent(&db, "alice", "supervisor", "L1,SECURITY");
     let server = Server::start_direct_bot(&db, "127.0.0.1:0", &sim);
     let mut live = Client::connect(&server.ws_url(), &token, None).await;
-    sim.send_text(77, "my order XYZZY-PLUGH-77 never came");
-    sim.send_photo(77, Some("caption-QWERTY-77"));
+    let mut theirs_in_telegram = vec![
+        sim.send_text(77, "my order XYZZY-PLUGH-77 never came"),
+        sim.send_photo(77, Some("caption-QWERTY-77")),
+    ];
     sim.send_text(78, "hello");
     live.until("both tickets", WAIT, |m| {
         ticket_of(m, 77).is_some_and(|t| m.messages.get(&t).is_some_and(|ms| ms.len() >= 2))
@@ -298,6 +281,8 @@ async fn an_erased_customer_leaves_no_byte_behind() {
     let theirs = ticket_of(&live.mirror, 77).unwrap();
     let other = ticket_of(&live.mirror, 78).unwrap();
     live.reply(theirs, "Looking into FROBOZZ-77 now").await;
+    let reply = sim.wait_sent(77, 1, WAIT).await.expect("the reply sent");
+    theirs_in_telegram.push(reply[0].message_id);
     expect_ok(
         &live
             .cmd(Command::Note {
@@ -344,6 +329,24 @@ async fn an_erased_customer_leaves_no_byte_behind() {
     let said = cli_ok(&db, &["customer", "erase", "77", "--yes"]);
     assert!(said.contains("erased customer"), "{said}");
     assert!(said.contains("WAL emptied"), "{said}");
+    assert!(
+        said.contains("3 messages of their chat from the last 48 hours are queued for deletion"),
+        "{said}"
+    );
+    // The running server deletes them in Telegram: both sides of the chat.
+    let deadline = std::time::Instant::now() + WAIT;
+    while sim.deleted(77) != theirs_in_telegram {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "deleted {:?} of {theirs_in_telegram:?}",
+            sim.deleted(77)
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        sim.deleted(78).is_empty(),
+        "another customer's chat untouched"
+    );
     // The live client drops them at once.
     live.until("the customer erased", WAIT, |m| {
         !m.tickets.contains_key(&theirs) && !m.messages.contains_key(&theirs)

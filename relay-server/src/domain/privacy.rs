@@ -125,8 +125,9 @@ pub fn erase_preview(db: &impl Db, telegram_user_id: i64) -> Result<Erasure, Dom
 /// other tickets' messages becomes [`PSEUDONYM`]; clients are told with
 /// `customer_erased`; their chat's messages of the last 48 hours are
 /// queued for deletion in Telegram. A content-free audit record stays.
-/// What is deleted is overwritten with zeros; the files to delete and the
-/// WAL to empty are left as a follow-up (`relay_server::finish_erasures`).
+/// What is deleted is overwritten with zeros (`secure_delete`); the files
+/// to delete and the WAL to empty are left as a follow-up
+/// (`relay_server::finish_erasures`).
 pub fn erase(
     ctx: &mut WriteCtx<'_>,
     telegram_user_id: i64,
@@ -134,20 +135,6 @@ pub fn erase(
 ) -> Result<Erasure, DomainError> {
     let (customer, name, username) = erase::customer_by_telegram(ctx, telegram_user_id)?
         .ok_or_else(|| unknown(telegram_user_id))?;
-    erase::zero_freed_space(ctx, true)?;
-    let done = erase_zeroed(ctx, customer, telegram_user_id, name, username, by);
-    erase::zero_freed_space(ctx, false)?;
-    done
-}
-
-fn erase_zeroed(
-    ctx: &mut WriteCtx<'_>,
-    customer: CustomerId,
-    telegram_user_id: i64,
-    name: String,
-    username: Option<String>,
-    by: Actor,
-) -> Result<Erasure, DomainError> {
     let mut chats = erase::chats_of(ctx, customer)?;
     if !chats.contains(&telegram_user_id) {
         chats.push(telegram_user_id);

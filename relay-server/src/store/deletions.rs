@@ -181,14 +181,20 @@ mod tests {
             })
             .await
             .unwrap();
-        assert_eq!(left, 1, "chat 6 only: chat 5's ids are forgotten, groups never kept");
+        assert_eq!(
+            left, 1,
+            "chat 6 only: chat 5's ids are forgotten, groups never kept"
+        );
         assert_eq!(due.len(), 2);
         assert_eq!(due[0].message_ids, (1..=100).collect::<Vec<_>>());
         assert_eq!(due[1].message_ids, (101..=150).collect::<Vec<_>>());
         assert_eq!(due[0].deadline, Timestamp(now.0 - 3_600_000 + WINDOW_MS));
         // Past the deadline they are pruned, with the old ids.
         let later = Timestamp(now.0 + WINDOW_MS + 1);
-        let gone = store.write(move |ctx| prune(ctx, later, 100)).await.unwrap();
+        let gone = store
+            .write(move |ctx| prune(ctx, later, 100))
+            .await
+            .unwrap();
         assert_eq!(gone, 3);
     }
 }

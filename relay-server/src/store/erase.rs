@@ -220,16 +220,6 @@ pub fn forget_customer(
     Ok(out)
 }
 
-/// Deleted rows and rewritten cells are overwritten with zeros from here
-/// to the end of the write job's connection use (`secure_delete`), so an
-/// erasure leaves no old bytes in free space; the WAL's copies go at the
-/// next `wal_checkpoint(TRUNCATE)` ([`scrub`]).
-pub fn zero_freed_space(ctx: &WriteCtx<'_>, on: bool) -> Result<(), StoreError> {
-    ctx.conn
-        .execute_batch(if on { "PRAGMA secure_delete = ON" } else { "PRAGMA secure_delete = OFF" })?;
-    Ok(())
-}
-
 /// Files to delete and the WAL to empty after an erasure (done outside
 /// the transaction: by the server, or by the CLI right after).
 pub fn add_followup(ctx: &WriteCtx<'_>, files: &[String]) -> Result<(), StoreError> {
@@ -262,7 +252,8 @@ pub fn followup_done(ctx: &WriteCtx<'_>, ids: &[i64]) -> Result<(), StoreError> 
 
 /// Empties the WAL into the database (`wal_checkpoint(TRUNCATE)`), retried
 /// for a few seconds while readers hold it: after an erasure written with
-/// [`zero_freed_space`], no byte of what went is left in either file.
+/// `secure_delete` (every connection of ours), no byte of what went is
+/// left in either file.
 /// Runs on its own connection. Returns whether the WAL was emptied.
 pub fn scrub(path: &std::path::Path) -> Result<bool, StoreError> {
     let conn = super::open_conn(

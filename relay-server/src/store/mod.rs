@@ -260,9 +260,13 @@ fn open_conn(
         Durability::Full => "FULL",
         Durability::Normal => "NORMAL",
     };
+    // secure_delete: what a write deletes or overwrites (a sent message's
+    // outbox row, held dialogue words, an erased customer's rows) is
+    // zeroed in the file, not left in free space: after an erasure and a
+    // WAL checkpoint no byte of it stays (docs/privacy.md).
     conn.execute_batch(&format!(
         "PRAGMA journal_mode=WAL; PRAGMA synchronous={sync}; PRAGMA foreign_keys=ON; PRAGMA cache_size=-{cache_kib};
-         PRAGMA temp_store=MEMORY;"
+         PRAGMA temp_store=MEMORY; PRAGMA secure_delete=ON;"
     ))?;
     // Without the query planner stability guarantee, a cached statement on
     // a table with a partial index is recompiled whenever its parameters

@@ -60,7 +60,12 @@ pub async fn run(bot: Bot, store: Store, token: String, shutdown: CancellationTo
         let now = store.now();
         let read = store
             .readers()
-            .read(move |c| Ok((deletions::due(c, now, 20)?, deletions::next_due_after(c, now)?)))
+            .read(move |c| {
+                Ok((
+                    deletions::due(c, now, 20)?,
+                    deletions::next_due_after(c, now)?,
+                ))
+            })
             .await;
         let (due, later) = read.unwrap_or_else(|e| {
             tracing::error!("telegram: cannot read the deletions: {e}");
@@ -76,7 +81,11 @@ pub async fn run(bot: Bot, store: Store, token: String, shutdown: CancellationTo
             let (id, n, chat) = (d.id, d.message_ids.len(), d.chat_id);
             let written = match next {
                 Next::Finish(None) => {
-                    tracing::info!(chat, messages = n, "telegram: an erased customer's messages deleted");
+                    tracing::info!(
+                        chat,
+                        messages = n,
+                        "telegram: an erased customer's messages deleted"
+                    );
                     store.write(move |ctx| deletions::finish(ctx, id)).await
                 }
                 Next::Finish(Some(why)) => {
@@ -84,7 +93,10 @@ pub async fn run(bot: Bot, store: Store, token: String, shutdown: CancellationTo
                     store.write(move |ctx| deletions::finish(ctx, id)).await
                 }
                 Next::Retry(after, why) => {
-                    tracing::warn!(chat, "telegram: deleting messages failed, retrying in {after:?}: {why}");
+                    tracing::warn!(
+                        chat,
+                        "telegram: deleting messages failed, retrying in {after:?}: {why}"
+                    );
                     wait = wait.min(after);
                     let at = store.now() + after;
                     store

@@ -142,7 +142,10 @@ pub async fn run(
         for u in &updates {
             let masked = desk.mask_stored.then(|| super::redact::masked(u)).flatten();
             if desk.mask_stored && masked.is_none() {
-                tracing::warn!(update = u.id.0, "telegram: an update could not be masked; stored as it came");
+                tracing::warn!(
+                    update = u.id.0,
+                    "telegram: an update could not be masked; stored as it came"
+                );
             }
             let encoded = match masked {
                 Some((body, u)) => Ok((body, Some(u))),

@@ -66,10 +66,18 @@ mod tests {
         let u: Update = serde_json::from_str(&raw.to_string()).unwrap();
         let (body, back) = masked(&u).unwrap();
         assert!(!matches!(u.kind, UpdateKind::Error(_)));
-        for raw in ["4111 1111 1111 1111", "olena@example.com", "123 45 67", "5500005555555559"] {
+        for raw in [
+            "4111 1111 1111 1111",
+            "olena@example.com",
+            "123 45 67",
+            "5500005555555559",
+        ] {
             assert!(!body.contains(raw), "{raw} in {body}");
         }
-        assert!(body.contains("4111 11** **** 1111"), "first six and last four stay");
+        assert!(
+            body.contains("4111 11** **** 1111"),
+            "first six and last four stay"
+        );
         assert!(body.contains("4111111111"), "the chat id is not a card");
         assert!(body.contains("1764201234"), "dates stay");
         let UpdateKind::Message(m) = back.kind else {

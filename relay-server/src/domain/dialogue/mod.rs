@@ -437,6 +437,9 @@ fn consent(
     let talk = Talk::new(desk, &customer, chat);
     privacy::log_consent(ctx, &talk, store::consent::Action::Agreed)?;
     talk.say(ctx, "consent.thanks", &[])?;
+    if let Some(mut t) = intake::open_ticket_of(ctx, customer.id, chat)? {
+        return ticketing::join_open(ctx, &talk, &mut t);
+    }
     let mut conv = conv.unwrap_or_else(|| Conversation::new(&customer, chat, Stage::Topic));
     let drafts = conversation::drafts(ctx, chat)?;
     let said: Vec<&str> = drafts.iter().map(|d| d.text.as_str()).collect();

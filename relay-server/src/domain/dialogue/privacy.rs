@@ -104,7 +104,11 @@ pub fn mydata(ctx: &mut WriteCtx<'_>, talk: &Talk<'_>) -> Result<(), DomainError
         let next = last + MYDATA_EVERY;
         if ctx.now < next {
             let left = next.since(ctx.now).as_secs().div_ceil(60).max(1);
-            return talk.say(ctx, "privacy.mydata_wait", &[("minutes", &left.to_string())]);
+            return talk.say(
+                ctx,
+                "privacy.mydata_wait",
+                &[("minutes", &left.to_string())],
+            );
         }
     }
     store::conversations::set_notice(ctx, talk.chat, MYDATA)?;
@@ -148,11 +152,7 @@ pub fn forget(
     }
     // Their words held in a dialogue go with them.
     Conversation::end(ctx, chat)?;
-    privacy::erase(
-        ctx,
-        customer.telegram_user_id,
-        Actor::Customer(customer.id),
-    )?;
+    privacy::erase(ctx, customer.telegram_user_id, Actor::Customer(customer.id))?;
     // After the erasure (which empties the chat's outbox): the last word,
     // in their language.
     talk.say(ctx, "privacy.forget_done", &[])

@@ -88,3 +88,53 @@ async fn words_before_consent_go_on_to_the_topics_once_consent_is_given() {
     let out = outbox(&store).await;
     assert!(out.last().unwrap().contains("О какой функции"), "{out:?}");
 }
+
+#[tokio::test]
+async fn a_forgetme_button_is_honoured_for_fifteen_minutes_only() {
+    use crate::domain::i18n::{Lang, text};
+    let (_dir, store, desk) = store().await;
+    say(&store, &desk, "Hallo?", "ru").await;
+    let now = store.now().0.div_euclid(60_000);
+    let exists = || async {
+        store
+            .readers()
+            .read(|c| crate::store::read::customers_by_telegram(c, CHAT))
+            .await
+            .unwrap()
+            .is_some()
+    };
+    let expired = text(Lang::Ru, "privacy.forget_expired", &[]);
+    for asked in [now - 16, now + 2] {
+        tap(&store, &desk, Choice::Forget { asked, yes: true }).await;
+        assert_eq!(outbox(&store).await.last(), Some(&expired), "{asked}");
+        assert!(
+            exists().await,
+            "nothing erased for a button asked at {asked}"
+        );
+    }
+    tap(
+        &store,
+        &desk,
+        Choice::Forget {
+            asked: now,
+            yes: false,
+        },
+    )
+    .await;
+    let cancelled = text(Lang::Ru, "privacy.forget_cancelled", &[]);
+    assert_eq!(outbox(&store).await.last(), Some(&cancelled));
+    assert!(exists().await);
+    tap(
+        &store,
+        &desk,
+        Choice::Forget {
+            asked: now - 14,
+            yes: true,
+        },
+    )
+    .await;
+    assert!(!exists().await, "erased");
+    // The chat's queue was emptied by the erasure; the last word stays.
+    let done = text(Lang::Ru, "privacy.forget_done", &[]);
+    assert_eq!(outbox(&store).await, [done]);
+}

@@ -7,6 +7,7 @@ use std::time::Duration;
 use shared::*;
 
 use super::conversation::{self, Conversation};
+use crate::domain::desk::Desk;
 use crate::domain::i18n::Lang;
 use crate::domain::intake::{self, Inbound, Sender};
 use crate::domain::talk::Talk;
@@ -47,42 +48,7 @@ pub fn open(
         priority: how.priority,
     };
     let mut ticket = intake::open_ticket(ctx, desk, asked)?;
-    let drafts = conversation::drafts(ctx, conv.chat_id)?;
-    let mut answers = Vec::new();
-    for d in &drafts {
-        let msg = Inbound {
-            sender: Sender {
-                telegram_user_id: customer.telegram_user_id,
-                first_name: customer.first_name.clone(),
-                last_name: customer.last_name.clone(),
-                username: customer.username.clone(),
-                language: customer.language.clone(),
-            },
-            chat_id: conv.chat_id,
-            text: d.text.clone(),
-            attachments: d.attachments.clone(),
-            telegram_message_id: d.telegram_message_id,
-            sent_at: d.sent_at,
-            queue: None,
-            topic: None,
-            priority: Priority::Normal,
-        };
-        let id = intake::add_inbound(ctx, desk, customer, &mut ticket, &msg, false)?;
-        if let Some(at) = d.edited_at {
-            // Edited while held: shown as edited.
-            store::messages::set_edited_at(ctx, id, at)?;
-            if let Some(message) = rows::load_message(ctx, id)? {
-                ctx.append(Event::MessageUpdated { message })?;
-            }
-        }
-        if let Some(q) = &d.question {
-            let asked = desk.bot.t(Lang::En, &format!("question.{q}"), &[]);
-            answers.push(format!(
-                "{asked} → {}",
-                d.text.lines().next().unwrap_or_default()
-            ));
-        }
-    }
+    let answers = file_drafts(ctx, desk, customer, &mut ticket, conv.chat_id)?;
     let mut note = vec![format!(
         "Bot intake: topic {}.",
         topic.map_or("not chosen", |t| t.key.as_str())
@@ -120,6 +86,65 @@ pub fn open(
     }
     intake::opened(ctx, desk, &mut ticket)?;
     Ok(ticket)
+}
+
+/// Files the words held during the dialogue into `ticket`, in order;
+/// returns the answers to clarifying questions ("question → answer").
+fn file_drafts(
+    ctx: &mut WriteCtx<'_>,
+    desk: &Desk,
+    customer: &Customer,
+    ticket: &mut Ticket,
+    chat: i64,
+) -> Result<Vec<String>, DomainError> {
+    let drafts = conversation::drafts(ctx, chat)?;
+    let mut answers = Vec::new();
+    for d in &drafts {
+        let msg = Inbound {
+            sender: Sender {
+                telegram_user_id: customer.telegram_user_id,
+                first_name: customer.first_name.clone(),
+                last_name: customer.last_name.clone(),
+                username: customer.username.clone(),
+                language: customer.language.clone(),
+            },
+            chat_id: chat,
+            text: d.text.clone(),
+            attachments: d.attachments.clone(),
+            telegram_message_id: d.telegram_message_id,
+            sent_at: d.sent_at,
+            queue: None,
+            topic: None,
+            priority: Priority::Normal,
+        };
+        let id = intake::add_inbound(ctx, desk, customer, ticket, &msg, false)?;
+        if let Some(at) = d.edited_at {
+            // Edited while held: shown as edited.
+            store::messages::set_edited_at(ctx, id, at)?;
+            if let Some(message) = rows::load_message(ctx, id)? {
+                ctx.append(Event::MessageUpdated { message })?;
+            }
+        }
+        if let Some(q) = &d.question {
+            let asked = desk.bot.t(Lang::En, &format!("question.{q}"), &[]);
+            answers.push(format!(
+                "{asked} → {}",
+                d.text.lines().next().unwrap_or_default()
+            ));
+        }
+    }
+    Ok(answers)
+}
+
+/// Consent given again (after a withdrawal) while a ticket is open: what
+/// they wrote meanwhile joins it, and the dialogue ends.
+pub fn join_open(
+    ctx: &mut WriteCtx<'_>,
+    talk: &Talk<'_>,
+    ticket: &mut Ticket,
+) -> Result<(), DomainError> {
+    file_drafts(ctx, talk.desk, talk.customer, ticket, talk.chat)?;
+    Conversation::end(ctx, talk.chat)
 }
 
 /// "Ticket #12345 created. Topic: payment. ETA: about 15 min." with
