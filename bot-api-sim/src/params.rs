@@ -7,7 +7,8 @@ use axum::http::header::CONTENT_TYPE;
 use serde_json::{Map, Value};
 
 /// An uploaded file: its name and size; its contents only when they are
-/// text of at most [`KEEP_TEXT`] bytes (a JSON export a test reads back).
+/// text (UTF-8 without control characters) of at most [`KEEP_TEXT`] bytes
+/// (a JSON export a test reads back).
 #[derive(Debug, Clone)]
 pub struct Upload {
     pub file_name: Option<String>,
@@ -64,9 +65,12 @@ impl Params {
                 let file_name = field.file_name().map(str::to_owned);
                 let bytes = field.bytes().await.map_err(|e| e.body_text())?;
                 if file_name.is_some() {
+                    // Text: UTF-8 with no control characters but line breaks and tabs.
                     let text = (bytes.len() <= KEEP_TEXT)
-                        .then(|| std::str::from_utf8(&bytes).ok().map(str::to_owned))
-                        .flatten();
+                        .then(|| std::str::from_utf8(&bytes).ok())
+                        .flatten()
+                        .filter(|t| !t.chars().any(|c| c.is_control() && !"\n\r\t".contains(c)))
+                        .map(str::to_owned);
                     p.uploads.push(Upload {
                         file_name,
                         size: bytes.len(),

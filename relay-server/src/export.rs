@@ -39,12 +39,29 @@ struct Document<'a> {
 /// Creates `dir` (owner only) and writes the export into it. `dir` must
 /// not exist, or be empty.
 pub fn write(export: &Export, files: &FileStore, dir: &Path) -> std::io::Result<Written> {
-    if dir.exists() && std::fs::read_dir(dir)?.next().is_some() {
+    let existed = dir.exists();
+    if existed && std::fs::read_dir(dir)?.next().is_some() {
         return Err(std::io::Error::new(
             std::io::ErrorKind::AlreadyExists,
             format!("{} is not empty; give a new directory", dir.display()),
         ));
     }
+    let written = write_into(export, files, dir);
+    if written.is_err() {
+        // A half-written export is not left behind (it holds personal data).
+        if existed {
+            for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let _ =
+                    std::fs::remove_dir_all(e.path()).or_else(|_| std::fs::remove_file(e.path()));
+            }
+        } else {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+    written
+}
+
+fn write_into(export: &Export, files: &FileStore, dir: &Path) -> std::io::Result<Written> {
     private_dir(dir)?;
     private_dir(&dir.join("files"))?;
     let mut entries = Vec::new();

@@ -107,7 +107,7 @@ enum Cmd {
         #[arg(long, value_name = "NUMBER")]
         ticket: Option<u64>,
         /// Only this action: read_history, read_older, export, erase,
-        /// assign, share, unshare, mydata, forgetme.
+        /// assign, share, unshare, mydata, forgetme, retention.
         #[arg(long)]
         action: Option<String>,
         /// The newest this many records.

@@ -236,9 +236,11 @@ async fn a_customer_gets_their_data_and_then_erases_it_from_the_chat() {
     )
     .await;
     // A content-free audit record, by the customer.
-    let audit = cli_ok(&server.db, &["audit", "--action", "erase", "--json"]);
-    assert!(audit.contains("\"kind\":\"customer\""), "{audit}");
-    assert!(!audit.contains("SECRET") && !audit.contains("Мирослава"));
+    for action in ["forgetme", "mydata"] {
+        let audit = cli_ok(&server.db, &["audit", "--action", action, "--json"]);
+        assert!(audit.contains("\"kind\":\"customer\""), "{action}: {audit}");
+        assert!(!audit.contains("SECRET") && !audit.contains("Мирослава"));
+    }
     // Writing again starts afresh: consent first.
     sim.send_text(7401, "Привіт знову");
     chat.expect(&t(uk, "consent.ask", &[("name", "Мирослава")]))

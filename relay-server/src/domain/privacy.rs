@@ -173,8 +173,13 @@ pub fn erase(
         ctx,
         &AuditEntry {
             at: ctx.now,
+            // The customer's own request (`/forgetme`) or an operator's.
+            action: if matches!(by, Actor::Customer(_)) {
+                "forgetme".into()
+            } else {
+                "erase".into()
+            },
             actor: by,
-            action: "erase".into(),
             ticket: None,
             customer: Some(customer),
             detail: format!(

@@ -115,7 +115,10 @@ pub fn backup(db: &Path, to: &Path) -> Result<Copied, StoreError> {
     from.busy_timeout(std::time::Duration::from_secs(10))?;
     let result = copy_to_file(&from, to).and_then(|dest| inspect(&dest, to));
     if result.is_err() {
-        let _ = std::fs::remove_file(to);
+        // Nothing of a failed backup stays: the file and any journal of it.
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", to.display()));
+        }
     }
     result
 }
@@ -154,9 +157,17 @@ pub fn restore(from: &Path, db: &Path) -> Result<Restored, StoreError> {
         "PRAGMA locking_mode=EXCLUSIVE; BEGIN EXCLUSIVE; SELECT count(*) FROM sqlite_master; COMMIT;",
     );
     if let Err(e) = exclusive {
+        let busy = matches!(
+            e.sqlite_error_code(),
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+        );
         return Err(failed(
             db,
-            format!("the database is in use (is relay-server running? stop it first): {e}"),
+            if busy {
+                format!("the database is in use (is relay-server running? stop it first): {e}")
+            } else {
+                format!("cannot replace it: {e}")
+            },
         ));
     }
     let kept = if had_one {
@@ -273,5 +284,23 @@ mod tests {
             .unwrap();
         let e = restore(&empty, &db).unwrap_err().to_string();
         assert!(e.contains("not a relay-server database"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn a_restore_over_a_file_that_is_not_a_database_says_so_not_in_use() {
+        let dir = tempfile::tempdir().unwrap();
+        let (db, copy) = (dir.path().join("desk.db"), dir.path().join("copy.db"));
+        store_with_rows(&db, 1).await.close().await;
+        backup(&db, &copy).unwrap();
+        let notes = dir.path().join("notes.txt");
+        std::fs::write(&notes, "my notes, not a database ".repeat(100)).unwrap();
+        let e = restore(&copy, &notes).unwrap_err().to_string();
+        assert!(!e.contains("in use"), "{e}");
+        assert!(e.contains("not a database"), "{e}");
+        assert_eq!(
+            std::fs::read_to_string(&notes).unwrap(),
+            "my notes, not a database ".repeat(100),
+            "left as it was"
+        );
     }
 }

@@ -16,7 +16,7 @@ use super::conversation::Conversation;
 use crate::domain::buttons::{Button, Choice, Keyboard};
 use crate::domain::desk::Desk;
 use crate::domain::{DomainError, hours, privacy};
-use crate::store::access::Actor;
+use crate::store::access::{self, Actor, AuditEntry};
 use crate::store::consent::{self, Action, Record};
 use crate::store::{self, WriteCtx};
 
@@ -114,6 +114,17 @@ pub fn mydata(ctx: &mut WriteCtx<'_>, talk: &Talk<'_>) -> Result<(), DomainError
     store::conversations::set_notice(ctx, talk.chat, MYDATA)?;
     let caption = talk.t("privacy.mydata_caption", &[]);
     store::outbox::enqueue_export(ctx, talk.chat, &caption)?;
+    access::log(
+        ctx,
+        &AuditEntry {
+            at: ctx.now,
+            actor: Actor::Customer(talk.customer.id),
+            action: MYDATA.into(),
+            ticket: None,
+            customer: Some(talk.customer.id),
+            detail: "their data export, sent in the chat".into(),
+        },
+    )?;
     Ok(())
 }
 

@@ -138,3 +138,66 @@ async fn a_forgetme_button_is_honoured_for_fifteen_minutes_only() {
     let done = text(Lang::Ru, "privacy.forget_done", &[]);
     assert_eq!(outbox(&store).await, [done]);
 }
+
+/// `/consent` in each language: the date they agreed, in their own time
+/// zone (set with /timezone), the wording's version, and the withdraw
+/// button; withdrawing is answered in their language too.
+#[tokio::test]
+async fn consent_status_in_every_language_with_the_time_in_their_zone() {
+    use crate::domain::i18n::{Lang, text};
+    for (lang, zone) in [
+        (Lang::En, "America/New_York"),
+        (Lang::Uk, "Europe/Kyiv"),
+        (Lang::Ru, "Asia/Almaty"),
+        (Lang::Zh, "Asia/Shanghai"),
+    ] {
+        let (_dir, store, desk) = store().await;
+        let code = lang.code();
+        say(&store, &desk, &format!("/timezone {zone}"), code).await;
+        say(&store, &desk, "hello", code).await;
+        let (d, p) = (
+            desk.clone(),
+            Press {
+                sender: sender(code),
+                chat_id: CHAT,
+                choice: Choice::Consent { yes: true },
+            },
+        );
+        store.write(move |ctx| press(ctx, &d, &p)).await.unwrap();
+        let agreed = store
+            .readers()
+            .read(|c| crate::store::read::customers_by_telegram(c, CHAT))
+            .await
+            .unwrap()
+            .unwrap()
+            .consent_at
+            .unwrap();
+        say(&store, &desk, "/consent", code).await;
+        // The local time computed here independently of the bot's code.
+        let local = jiff::Timestamp::from_millisecond(agreed.0)
+            .unwrap()
+            .to_zoned(jiff::tz::TimeZone::get(zone).unwrap())
+            .strftime("%Y-%m-%d %H:%M")
+            .to_string();
+        let want = text(
+            lang,
+            "privacy.consent_agreed",
+            &[("date", &local), ("zone", zone), ("version", "1")],
+        );
+        let out = outbox(&store).await;
+        println!("{code}: {}", out.last().unwrap());
+        assert_eq!(out.last(), Some(&want), "{code}");
+        let (d, p) = (
+            desk.clone(),
+            Press {
+                sender: sender(code),
+                chat_id: CHAT,
+                choice: Choice::WithdrawConsent,
+            },
+        );
+        store.write(move |ctx| press(ctx, &d, &p)).await.unwrap();
+        let out = outbox(&store).await;
+        println!("{code}: {}", out.last().unwrap());
+        assert_eq!(out.last(), Some(&text(lang, "privacy.withdrawn", &[])));
+    }
+}
