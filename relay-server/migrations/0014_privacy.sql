@@ -19,13 +19,15 @@ CREATE INDEX consent_log_customer ON consent_log(customer_id, id);
 -- The ids of the messages of private chats (the customer's and the bot's)
 -- from the last 48 hours, the time Telegram lets a bot delete them in:
 -- what an erasure asks Telegram to delete. Ids only; pruned after 48 h.
+-- Keyed by time first: every message appends at the end of the tree (one
+-- insert, no index to keep), and pruning takes a range; an erasure, rare,
+-- reads the table for its chat.
 CREATE TABLE tg_recent (
+    at         INTEGER NOT NULL,
     chat_id    INTEGER NOT NULL,
     message_id INTEGER NOT NULL,
-    at         INTEGER NOT NULL,
-    PRIMARY KEY (chat_id, message_id)
+    PRIMARY KEY (at, chat_id, message_id)
 ) WITHOUT ROWID;
-CREATE INDEX tg_recent_at ON tg_recent(at);
 
 -- Deletions to ask Telegram for (deleteMessages, at most 100 ids each),
 -- until `deadline` (48 h after the oldest message), when Telegram no

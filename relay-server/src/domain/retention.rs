@@ -21,7 +21,7 @@ pub const BATCH: usize = 500;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pending([bool; STEPS]);
 
-const STEPS: usize = 13;
+const STEPS: usize = 14;
 
 impl Default for Pending {
     fn default() -> Self {
@@ -157,12 +157,20 @@ pub fn prune(
             Some(Duration::from_secs(86_400)),
         ),
     ];
+    let last = 4 + ages.len();
     for (i, (what, keep)) in ages.into_iter().enumerate() {
         if let Some(keep) = pending.due(4 + i, keep) {
             let n = rows::prune(ctx, what, cutoff(now, keep), batch)?;
             pending.done(4 + i, n, batch);
             out.rows += n;
         }
+    }
+    // The ids of private chats' messages past Telegram's 48 hours, and
+    // deletions past their deadline.
+    if pending.due(last, Some(Duration::from_secs(1))).is_some() {
+        let n = crate::store::deletions::prune(ctx, now, batch)?;
+        pending.done(last, n, batch);
+        out.rows += n;
     }
     if out.deleted_tickets
         + out.deleted_customers
@@ -243,8 +251,18 @@ mod tests {
             .await;
             closed.push(t);
         }
+        // The ids of the chats' messages, for deletion on erasure (48 h).
+        d.write(|ctx, _| {
+            for chat in 1..5 {
+                crate::store::deletions::note(ctx, chat, 10, ctx.now)?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
         let before = counts(&d).await;
         assert_eq!(before["tickets"], 4);
+        assert_eq!(before["tg_recent"], 4);
         // Nothing is past its time yet.
         assert!(prune_all(&d).await.is_empty());
 
@@ -258,6 +276,7 @@ mod tests {
         let after = counts(&d).await;
         assert!(after["events"] < before["events"], "{after:?}");
         assert_eq!(after["applied_commands"], 0);
+        assert_eq!(after["tg_recent"], 0, "past Telegram's 48 hours");
         assert_eq!(after["sla_clocks"], 2, "only the open ticket's clocks");
         assert_eq!(d.message(MessageId(2)).await.text, "secret 2");
 

@@ -21,10 +21,9 @@ pub fn note(ctx: &WriteCtx<'_>, chat: i64, message: i64, at: Timestamp) -> Resul
     }
     ctx.conn
         .prepare_cached(
-            "INSERT INTO tg_recent (chat_id, message_id, at) VALUES (?1, ?2, ?3)
-             ON CONFLICT (chat_id, message_id) DO NOTHING",
+            "INSERT OR IGNORE INTO tg_recent (at, chat_id, message_id) VALUES (?1, ?2, ?3)",
         )?
-        .execute(params![chat, message, at.0])?;
+        .execute(params![at.0, chat, message])?;
     Ok(())
 }
 
@@ -38,7 +37,8 @@ pub fn queue(ctx: &WriteCtx<'_>, chats: &[i64], now: Timestamp) -> Result<u64, S
         let ids: Vec<(i64, i64)> = ctx
             .conn
             .prepare_cached(
-                "SELECT message_id, at FROM tg_recent WHERE chat_id = ?1 AND at > ?2 ORDER BY at",
+                "SELECT message_id, min(at) FROM tg_recent WHERE chat_id = ?1 AND at > ?2
+                 GROUP BY message_id ORDER BY 2, 1",
             )?
             .query_map(params![chat, since], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
@@ -134,8 +134,8 @@ pub fn prune(ctx: &WriteCtx<'_>, now: Timestamp, limit: usize) -> Result<usize, 
     let n = ctx
         .conn
         .prepare_cached(
-            "DELETE FROM tg_recent WHERE (chat_id, message_id) IN
-                 (SELECT chat_id, message_id FROM tg_recent WHERE at < ?1 LIMIT ?2)",
+            "DELETE FROM tg_recent WHERE (at, chat_id, message_id) IN
+                 (SELECT at, chat_id, message_id FROM tg_recent WHERE at < ?1 LIMIT ?2)",
         )?
         .execute(params![now.0 - WINDOW_MS, limit as i64])?;
     Ok(n + ctx

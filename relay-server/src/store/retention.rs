@@ -279,6 +279,10 @@ pub fn row_counts(db: &impl Db) -> Result<Vec<(&'static str, u64)>, StoreError> 
         "chat_sends",
         "audit_log",
         "outbox",
+        "consent_log",
+        "tg_recent",
+        "tg_deletions",
+        "erasure_followups",
     ] {
         let n: u64 = db
             .conn()
