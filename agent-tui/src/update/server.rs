@@ -125,6 +125,11 @@ impl App {
                             _ => self.warn(gone),
                         }
                     }
+                    if let Event::CustomerErased { tickets, .. } = &e.event
+                        && e.seq.0 == self.mirror.seq.0 + 1
+                    {
+                        self.tell_erased(tickets);
+                    }
                     match self.mirror.apply_event(e) {
                         Ok(true) => self.on_event(&e.event),
                         Ok(false) => {}
@@ -205,6 +210,23 @@ impl App {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// An erased customer's tickets vanish from the screen: an engineer
+    /// who held one open, or had a draft for it, is told why.
+    fn tell_erased(&mut self, tickets: &[TicketId]) {
+        let held: Vec<String> = tickets
+            .iter()
+            .filter(|t| self.chats.iter().any(|c| c.ticket == **t) || self.drafts.contains_key(t))
+            .filter_map(|t| self.mirror.tickets.get(t))
+            .map(|t| format!("#{}", t.number))
+            .collect();
+        if !held.is_empty() {
+            self.warn(format!(
+                "{} erased at the customer's request; draft discarded",
+                held.join(", ")
+            ));
         }
     }
 

@@ -753,3 +753,47 @@ fn recomputed_deadlines_reach_the_queue_and_the_customers_history() {
     assert_eq!(a.mirror.tickets[&TicketId(1)].sla, sla);
     assert_eq!(a.history[&t.customer_id][0].sla, sla);
 }
+
+#[test]
+fn an_erased_customers_open_chat_closes_with_a_reason_and_its_draft_goes() {
+    let mut a = with_tickets();
+    press(&mut a, "enter");
+    let open = a.current_ticket().unwrap();
+    press(&mut a, "i");
+    typed(&mut a, "checking your order");
+    let number = a.mirror.tickets[&open].number;
+    let customer = a.mirror.tickets[&open].customer_id;
+    a.handle(Input::Net(NetEvent::Frame(ServerMessage::Events {
+        events: vec![EventEnvelope {
+            seq: Seq(a.mirror.seq.0 + 1),
+            at: NOW,
+            event: Event::CustomerErased {
+                customer_id: customer,
+                tickets: vec![open],
+            },
+        }],
+    })));
+    assert!(a.chats.is_empty());
+    assert_eq!(a.screen, Screen::Queues);
+    assert!(!a.drafts.contains_key(&open));
+    let flash = a.flash.as_ref().map(|f| f.text.clone()).unwrap_or_default();
+    assert_eq!(
+        flash,
+        format!("#{number} erased at the customer's request; draft discarded")
+    );
+    // A customer whose tickets nobody held goes quietly.
+    let other = *a.rows.first().unwrap();
+    let c2 = a.mirror.tickets[&other].customer_id;
+    a.flash = None;
+    a.handle(Input::Net(NetEvent::Frame(ServerMessage::Events {
+        events: vec![EventEnvelope {
+            seq: Seq(a.mirror.seq.0 + 1),
+            at: NOW,
+            event: Event::CustomerErased {
+                customer_id: c2,
+                tickets: vec![other],
+            },
+        }],
+    })));
+    assert!(a.flash.is_none());
+}
