@@ -104,6 +104,8 @@ actions! {
     SendAndClose = "send_and_close", Compose, "Send the reply, then close the ticket with a summary";
     Assign = "assign", Normal, "Assign the ticket to a colleague who serves its queue";
     Unassign = "unassign", Normal, "Unassign the ticket (back to its queue)";
+    Share = "share", Normal, "Share the ticket with a colleague outside its queue (supervisors)";
+    Unshare = "unshare", Normal, "Withdraw a share of the ticket (supervisors)";
     Transfer = "transfer", Normal, "Transfer the ticket to another queue, with a note";
     Escalate = "escalate", Normal, "Escalate to the expert queue with a note; the customer is told";
     SetStatus = "set_status", Normal, "Set the ticket's status (the customer is told)";
@@ -165,6 +167,8 @@ impl Action {
             Take => &["take"],
             Assign => &["assign"],
             Unassign => &["unassign"],
+            Share => &["share"],
+            Unshare => &["unshare"],
             Transfer => &["transfer", "move"],
             Escalate => &["escalate"],
             SetStatus => &["status"],
@@ -192,7 +196,8 @@ impl Action {
         match self {
             // The customer is told who took their request, or where it went.
             Take | Assign | Escalate => Reach::Customer,
-            Unassign | Transfer => Reach::Owner,
+            // Who may read it: never a default pick.
+            Unassign | Transfer | Share | Unshare => Reach::Owner,
             // Every status change but back to new tells the customer.
             SetStatus | CloseTicket | Send | SendAndClose | AttachFile => Reach::Customer,
             SetPriority | AddTags | RemoveTag | Note => Reach::Ticket,
@@ -207,6 +212,8 @@ impl Action {
             self,
             Take | Assign
                 | Unassign
+                | Share
+                | Unshare
                 | Transfer
                 | Escalate
                 | SetStatus

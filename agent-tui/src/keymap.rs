@@ -248,6 +248,8 @@ fn defaults() -> Vec<(Action, &'static [&'static str])> {
         (SendAndClose, &["ctrl-s"]),
         (Assign, &[]),
         (Unassign, &[]),
+        (Share, &[]),
+        (Unshare, &[]),
         (Transfer, &[]),
         (Escalate, &[]),
         (SetStatus, &[]),

@@ -96,6 +96,8 @@ fn scene(colors: Colors) -> App {
         t.sla.first_reply_due = None;
         t.sla.next_reply_due = Some(NOW.plus(2400));
         t.tags = vec!["billing".into()];
+        // Shared with a colleague (the customer panel names them).
+        t.shared_with = vec![AgentId(2)];
     });
     // Warning: 3 minutes left.
     let t2 = add_ticket(m, 2, |t| {

@@ -91,6 +91,10 @@ pub fn draw(f: &mut Frame, app: &App, ticket: TicketId, area: Rect) {
     if !tk.tags.is_empty() {
         lines.push(plain(format!("Tags: {}", tk.tags.join(", "))));
     }
+    if !tk.shared_with.is_empty() {
+        let names: Vec<String> = tk.shared_with.iter().map(|a| app.agent_name(*a)).collect();
+        lines.push(plain(format!("Shared with: {}", names.join(", "))));
+    }
     lines.push(Line::raw(""));
     lines.push(Line::styled(" Earlier tickets", t.title()));
     let others: Vec<&Ticket> = match app.history.get(&tk.customer_id) {

@@ -109,6 +109,31 @@ pub fn palette_items(app: &App, ticket: Option<TicketId>) -> Vec<PaletteItem> {
                 Arg::None,
             );
         }
+        // Supervisors share a ticket with agents who do not read it
+        // already (their queues, their own tickets), and withdraw shares.
+        if app.me.as_ref().is_some_and(|m| m.role == Role::Supervisor) {
+            for a in app.mirror.agents.values() {
+                if t.shared_with.contains(&a.id) {
+                    add(
+                        format!("Unshare #{n} from {}", a.display_name),
+                        Unshare,
+                        Arg::Agent(a.id),
+                    );
+                } else if a.role != Role::Supervisor
+                    && !a.queues.contains(&t.queue)
+                    && t.assignee != Some(a.id)
+                {
+                    add(
+                        format!(
+                            "Share #{n} with {} (they read and note it; the customer is not told)",
+                            a.display_name
+                        ),
+                        Share,
+                        Arg::Agent(a.id),
+                    );
+                }
+            }
+        }
         if t.queue != app.escalate_to {
             add(
                 format!(
@@ -243,6 +268,11 @@ impl App {
                 ticket_id: t,
                 agent_id: None,
             }),
+            (Share | Unshare, Arg::Agent(a)) => Some(Command::Share {
+                ticket_id: t,
+                agent_id: *a,
+                shared: action == Share,
+            }),
             (SetStatus, Arg::Status(status)) => Some(Command::SetStatus {
                 ticket_id: t,
                 status: *status,
@@ -303,7 +333,9 @@ impl App {
                 p.input.insert_str(&start);
                 self.overlay = Some(Overlay::Prompt(p));
             }
-            Assign | SetStatus | SetPriority | RemoveTag | Transfer if matches!(arg, Arg::None) => {
+            Assign | Share | Unshare | SetStatus | SetPriority | RemoveTag | Transfer
+                if matches!(arg, Arg::None) =>
+            {
                 let verb = action.verbs().first().copied().unwrap_or_default();
                 self.open_palette(Some(t), &format!("{verb} "));
             }
@@ -731,6 +763,8 @@ fn action_words(action: Action, arg: &Arg, app: &App) -> String {
     match (action, arg) {
         (Action::Take, _) => "take it".into(),
         (Action::Assign, Arg::Agent(a)) => format!("assign to {}", app.agent_name(*a)),
+        (Action::Share, Arg::Agent(a)) => format!("share with {}", app.agent_name(*a)),
+        (Action::Unshare, Arg::Agent(a)) => format!("withdraw {}'s share", app.agent_name(*a)),
         (Action::SetStatus, Arg::Status(s)) => format!("set status: {}", status_label(*s)),
         (a, _) => a.help().to_lowercase(),
     }

@@ -154,8 +154,9 @@ impl App {
                     self.focus = Focus::Compose;
                 }
             }
-            Take | Assign | Unassign | Transfer | Escalate | SetStatus | SetPriority | AddTags
-            | RemoveTag | Note | CloseTicket | AskDetails | OpenAttachment | AttachFile => {
+            Take | Assign | Unassign | Share | Unshare | Transfer | Escalate | SetStatus
+            | SetPriority | AddTags | RemoveTag | Note | CloseTicket | AskDetails
+            | OpenAttachment | AttachFile => {
                 self.run_action(ticket, action, Arg::None, false, fx)
             }
             Customer => self.customer_toggled = !self.customer_toggled,

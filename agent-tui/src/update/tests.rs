@@ -797,3 +797,62 @@ fn an_erased_customers_open_chat_closes_with_a_reason_and_its_draft_goes() {
     })));
     assert!(a.flash.is_none());
 }
+
+#[test]
+fn a_supervisor_shares_a_ticket_from_the_palette_and_withdraws_the_share() {
+    let mut a = with_tickets();
+    // Boris works VIP only: he does not read ticket 1 (L1); Bohdan does.
+    let mut boris = a.mirror.agents[&AgentId(2)].clone();
+    boris.id = AgentId(3);
+    boris.display_name = "Boris".into();
+    boris.queues = vec![QueueId::new("VIP")];
+    a.mirror.agents.insert(boris.id, boris);
+    press(&mut a, "enter");
+    // An agent is offered no share.
+    press(&mut a, "ctrl-p");
+    typed(&mut a, "share");
+    assert!(
+        palette_labels(&a).iter().all(|l| !l.contains("Share #")),
+        "{:?}",
+        palette_labels(&a)
+    );
+    press(&mut a, "esc");
+    a.me.as_mut().unwrap().role = Role::Supervisor;
+    press(&mut a, "ctrl-p");
+    typed(&mut a, "share");
+    let labels = palette_labels(&a);
+    assert!(
+        labels[0].starts_with("Share #10001 with Boris"),
+        "{labels:?}"
+    );
+    assert!(labels.iter().all(|l| !l.contains("with Bohdan")), "{labels:?}");
+    // The one share the query can mean: run on Enter, nothing told to the customer.
+    let fx = press(&mut a, "enter");
+    assert_eq!(
+        sent(&fx),
+        vec![Command::Share {
+            ticket_id: TicketId(1),
+            agent_id: AgentId(3),
+            shared: true
+        }]
+    );
+    // Once shared, the palette offers to withdraw it.
+    a.mirror
+        .tickets
+        .get_mut(&TicketId(1))
+        .unwrap()
+        .shared_with
+        .push(AgentId(3));
+    press(&mut a, "ctrl-p");
+    typed(&mut a, "unshare");
+    assert_eq!(palette_pick(&a).as_deref(), Some("Unshare #10001 from Boris"));
+    let fx = press(&mut a, "enter");
+    assert_eq!(
+        sent(&fx),
+        vec![Command::Share {
+            ticket_id: TicketId(1),
+            agent_id: AgentId(3),
+            shared: false
+        }]
+    );
+}
