@@ -156,9 +156,7 @@ impl App {
             }
             Take | Assign | Unassign | Share | Unshare | Transfer | Escalate | SetStatus
             | SetPriority | AddTags | RemoveTag | Note | CloseTicket | AskDetails
-            | OpenAttachment | AttachFile => {
-                self.run_action(ticket, action, Arg::None, false, fx)
-            }
+            | OpenAttachment | AttachFile => self.run_action(ticket, action, Arg::None, false, fx),
             Customer => self.customer_toggled = !self.customer_toggled,
             Alerts => self.overlay = Some(Overlay::Alerts(AlertList::default())),
             Send => {

@@ -825,7 +825,10 @@ fn a_supervisor_shares_a_ticket_from_the_palette_and_withdraws_the_share() {
         labels[0].starts_with("Share #10001 with Boris"),
         "{labels:?}"
     );
-    assert!(labels.iter().all(|l| !l.contains("with Bohdan")), "{labels:?}");
+    assert!(
+        labels.iter().all(|l| !l.contains("with Bohdan")),
+        "{labels:?}"
+    );
     // The one share the query can mean: run on Enter, nothing told to the customer.
     let fx = press(&mut a, "enter");
     assert_eq!(
@@ -845,7 +848,10 @@ fn a_supervisor_shares_a_ticket_from_the_palette_and_withdraws_the_share() {
         .push(AgentId(3));
     press(&mut a, "ctrl-p");
     typed(&mut a, "unshare");
-    assert_eq!(palette_pick(&a).as_deref(), Some("Unshare #10001 from Boris"));
+    assert_eq!(
+        palette_pick(&a).as_deref(),
+        Some("Unshare #10001 from Boris")
+    );
     let fx = press(&mut a, "enter");
     assert_eq!(
         sent(&fx),
