@@ -141,19 +141,8 @@ async fn run_erasures(store: Store, files: files::FileStore, token: Cancellation
             Ok(n) => tracing::info!(erasures = n, "erasure: files deleted and WAL emptied"),
             Err(e) => tracing::warn!("erasure: cannot finish: {e}"),
         }
-        let wait = tokio::time::sleep(Duration::from_secs(60));
-        tokio::pin!(wait);
-        loop {
-            tokio::select! {
-                _ = &mut wait => break,
-                _ = token.cancelled() => return,
-                e = events.recv() => match e {
-                    Ok(e) if matches!(e.event, Some(shared::Event::CustomerErased { .. })) => break,
-                    Ok(_) => {}
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => break,
-                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
-                },
-            }
+        if !Store::until_erasure(&mut events, Duration::from_secs(60), &token).await {
+            return;
         }
     }
 }

@@ -754,6 +754,21 @@ fn recomputed_deadlines_reach_the_queue_and_the_customers_history() {
     assert_eq!(a.history[&t.customer_id][0].sla, sla);
 }
 
+/// The server says the customer of `ticket` was erased.
+fn erase_customer_of(a: &mut App, ticket: TicketId) {
+    let customer_id = a.mirror.tickets[&ticket].customer_id;
+    a.handle(Input::Net(NetEvent::Frame(ServerMessage::Events {
+        events: vec![EventEnvelope {
+            seq: Seq(a.mirror.seq.0 + 1),
+            at: NOW,
+            event: Event::CustomerErased {
+                customer_id,
+                tickets: vec![ticket],
+            },
+        }],
+    })));
+}
+
 #[test]
 fn an_erased_customers_open_chat_closes_with_a_reason_and_its_draft_goes() {
     let mut a = with_tickets();
@@ -762,17 +777,7 @@ fn an_erased_customers_open_chat_closes_with_a_reason_and_its_draft_goes() {
     press(&mut a, "i");
     typed(&mut a, "checking your order");
     let number = a.mirror.tickets[&open].number;
-    let customer = a.mirror.tickets[&open].customer_id;
-    a.handle(Input::Net(NetEvent::Frame(ServerMessage::Events {
-        events: vec![EventEnvelope {
-            seq: Seq(a.mirror.seq.0 + 1),
-            at: NOW,
-            event: Event::CustomerErased {
-                customer_id: customer,
-                tickets: vec![open],
-            },
-        }],
-    })));
+    erase_customer_of(&mut a, open);
     assert!(a.chats.is_empty());
     assert_eq!(a.screen, Screen::Queues);
     assert!(!a.drafts.contains_key(&open));
@@ -783,19 +788,10 @@ fn an_erased_customers_open_chat_closes_with_a_reason_and_its_draft_goes() {
     );
     // A customer whose tickets nobody held goes quietly.
     let other = *a.rows.first().unwrap();
-    let c2 = a.mirror.tickets[&other].customer_id;
     a.flash = None;
-    a.handle(Input::Net(NetEvent::Frame(ServerMessage::Events {
-        events: vec![EventEnvelope {
-            seq: Seq(a.mirror.seq.0 + 1),
-            at: NOW,
-            event: Event::CustomerErased {
-                customer_id: c2,
-                tickets: vec![other],
-            },
-        }],
-    })));
+    erase_customer_of(&mut a, other);
     assert!(a.flash.is_none());
+    assert!(!a.mirror.tickets.contains_key(&other));
 }
 
 #[test]

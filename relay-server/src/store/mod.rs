@@ -391,6 +391,30 @@ impl Store {
         self.inner.fanout.subscribe()
     }
 
+    /// Waits until `wait` passes or an erasure (`customer_erased`) is
+    /// published on `events` (or missed in a lag): true; false when `stop`
+    /// fires or the store closes. The workers that finish erasures sleep on it.
+    pub async fn until_erasure(
+        events: &mut broadcast::Receiver<Arc<StreamEvent>>,
+        wait: Duration,
+        stop: &tokio_util::sync::CancellationToken,
+    ) -> bool {
+        let sleep = tokio::time::sleep(wait);
+        tokio::pin!(sleep);
+        loop {
+            tokio::select! {
+                _ = &mut sleep => return true,
+                _ = stop.cancelled() => return false,
+                e = events.recv() => match e {
+                    Ok(e) if matches!(e.event, Some(Event::CustomerErased { .. })) => return true,
+                    Ok(_) => {}
+                    Err(broadcast::error::RecvError::Lagged(_)) => return true,
+                    Err(broadcast::error::RecvError::Closed) => return false,
+                },
+            }
+        }
+    }
+
     /// Notified after each commit that queued an outbox row or moved one's
     /// next try (the sender waits on it instead of polling).
     pub fn outbox_changed(&self) -> Arc<tokio::sync::Notify> {

@@ -112,19 +112,8 @@ pub async fn run(bot: Bot, store: Store, token: String, shutdown: CancellationTo
         if due.len() == 20 {
             continue;
         }
-        let sleep = tokio::time::sleep(wait);
-        tokio::pin!(sleep);
-        loop {
-            tokio::select! {
-                _ = &mut sleep => break,
-                _ = shutdown.cancelled() => return,
-                e = events.recv() => match e {
-                    Ok(e) if matches!(e.event, Some(shared::Event::CustomerErased { .. })) => break,
-                    Ok(_) => {}
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => break,
-                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
-                },
-            }
+        if !Store::until_erasure(&mut events, wait, &shutdown).await {
+            return;
         }
     }
 }
