@@ -160,9 +160,12 @@ enum CustomerCmd {
     /// (in the files directory) are deleted; the events that carried their
     /// data are kept as content-free `withheld` entries; their name in
     /// other tickets' messages becomes "[erased customer]"; agents'
-    /// clients drop them, live or on resume. Then the database is compacted
-    /// (VACUUM, WAL emptied) so no deleted text stays in its files. A
-    /// content-free audit record stays. Works while the server runs.
+    /// clients drop them, live or on resume; the messages of their chat
+    /// from the last 48 hours (theirs and the bot's) are queued for
+    /// deletion in Telegram, which the running server does. Then the
+    /// database is compacted (VACUUM, WAL emptied) so no deleted text stays
+    /// in its files. A content-free audit record stays. Works while the
+    /// server runs. Customers can ask for it themselves with /forgetme.
     /// See docs/privacy.md.
     Erase {
         /// Their Telegram user id.
