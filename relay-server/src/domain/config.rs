@@ -287,6 +287,10 @@ impl Queues {
         Ok(Queues {
             list: configs.iter().map(|c| c.wire.clone()).collect(),
             configs,
+            calendars: cals
+                .into_iter()
+                .map(|(name, c)| (name.to_owned(), c))
+                .collect(),
         })
     }
 

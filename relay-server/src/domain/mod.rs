@@ -13,6 +13,7 @@ pub mod config;
 pub mod desk;
 pub mod dialogue;
 pub mod escalation;
+pub mod groups;
 pub mod hours;
 pub mod i18n;
 pub mod intake;

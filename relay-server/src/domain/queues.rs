@@ -134,9 +134,26 @@ impl QueueConfig {
 pub struct Queues {
     pub(super) list: Vec<Queue>,
     pub(super) configs: Vec<QueueConfig>,
+    /// Every calendar under `[calendars]`, by name.
+    pub(super) calendars: std::collections::BTreeMap<String, Arc<Calendar>>,
 }
 
 impl Queues {
+    /// The calendar `name` (under `[calendars]`), else `queue`'s, else
+    /// always open: what an organisation's clocks run on.
+    pub fn calendar_for(&self, name: &str, queue: &str) -> Arc<Calendar> {
+        self.calendars
+            .get(name)
+            .cloned()
+            .or_else(|| {
+                self.configs
+                    .iter()
+                    .find(|q| q.wire.id.as_str() == queue)
+                    .map(|q| q.calendar.clone())
+            })
+            .unwrap_or_else(|| Arc::new(Calendar::always()))
+    }
+
     pub fn get(&self, id: &QueueId) -> Option<&Queue> {
         self.list.iter().find(|q| &q.id == id)
     }

@@ -173,6 +173,11 @@ impl Desk0 {
             .unwrap()
     }
 
+    /// The desk's clock now.
+    pub fn now(&self) -> Timestamp {
+        self.store.now()
+    }
+
     pub fn advance(&self, by: std::time::Duration) {
         self.clock.advance_ms(by.as_millis() as i64);
     }

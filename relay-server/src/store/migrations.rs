@@ -72,6 +72,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "privacy",
         include_str!("../../migrations/0014_privacy.sql"),
     ),
+    (
+        15,
+        "groups",
+        include_str!("../../migrations/0015_groups.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.

@@ -1,0 +1,372 @@
+//! A message in a customer group: stored with who wrote it (customer
+//! side, staff, a bot), placed in its conversation ([`threads`]), and the
+//! conversation's clock moved: a customer's message that is not a
+//! pleasantry makes it owed (from then, due after the organisation's
+//! reply SLA on its calendar); a staff message answers it. Bots' messages
+//! never count as an answer. docs/groups.md.
+
+use std::time::Duration;
+
+use shared::Timestamp;
+
+use super::pleasantry::is_pleasantry;
+use super::threads::{self, Incoming, Known, Place, Side};
+use crate::domain::DomainError;
+use crate::domain::desk::Desk;
+use crate::store::WriteCtx;
+use crate::store::groups::{self as rows, NewMessage};
+
+/// A message in a group, as Telegram gave it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupMessage {
+    pub chat_id: i64,
+    pub title: String,
+    pub forum: bool,
+    pub message_id: i64,
+    /// The forum topic it is in (not the General topic).
+    pub topic: Option<i64>,
+    pub reply_to: Option<i64>,
+    pub author_id: i64,
+    pub author_name: String,
+    /// Written by a bot (another bot, or this one through a channel).
+    pub author_is_bot: bool,
+    pub text: String,
+    pub sticker: bool,
+    /// When it was sent (Telegram's date).
+    pub sent_at: Timestamp,
+}
+
+/// When a conversation owed since `since` is due: the organisation's reply
+/// SLA in business time on its calendar (its own, else its queue's).
+/// `None` for a group bound to no organisation (nobody's SLA yet).
+fn due(
+    ctx: &WriteCtx<'_>,
+    desk: &Desk,
+    chat_id: i64,
+    since: Timestamp,
+) -> Result<Option<Timestamp>, DomainError> {
+    let Some(org) = rows::group(ctx, chat_id)?
+        .and_then(|g| g.organisation)
+        .map(|id| rows::organisation(ctx, id))
+        .transpose()?
+        .flatten()
+    else {
+        return Ok(None);
+    };
+    let calendar = desk.queues.calendar_for(&org.calendar, &org.queue);
+    let sla = Duration::from_millis(u64::try_from(org.reply_sla_ms).unwrap_or(0));
+    Ok(Some(calendar.add_business(since, sla)))
+}
+
+/// Files a group message. A message stored before (Telegram delivering it
+/// again) changes nothing.
+pub fn message(ctx: &mut WriteCtx<'_>, desk: &Desk, m: &GroupMessage) -> Result<(), DomainError> {
+    rows::seen_group(ctx, m.chat_id, &m.title, m.forum, None)?;
+    if rows::has_message(ctx, m.chat_id, m.message_id)? {
+        return Ok(());
+    }
+    // A message is never dated after it arrived.
+    let at = Timestamp(m.sent_at.0.min(ctx.now.0));
+    let side = if m.author_is_bot {
+        Side::Bot
+    } else if rows::is_staff(ctx, m.chat_id, m.author_id)? {
+        Side::Staff
+    } else {
+        Side::Customer
+    };
+    let pleasantry = side == Side::Customer && is_pleasantry(&m.text, m.sticker);
+    let window_start = Timestamp(at.0 - threads::WINDOW.as_millis() as i64);
+    let known = Known {
+        replied: match m.reply_to {
+            Some(r) => rows::conversation_of_message(ctx, m.chat_id, r)?,
+            None => None,
+        },
+        topic: match m.topic {
+            Some(t) => rows::topic_conversation(ctx, m.chat_id, t)?,
+            None => None,
+        },
+        authors_recent: match m.topic {
+            None => rows::authors_recent(ctx, m.chat_id, m.author_id, window_start)?,
+            Some(_) => None,
+        },
+        latest_owed: match (m.topic, side) {
+            (None, Side::Staff) => rows::latest_owed(ctx, m.chat_id)?,
+            _ => None,
+        },
+    };
+    let incoming = Incoming {
+        in_topic: m.topic.is_some(),
+        side,
+        pleasantry,
+    };
+    let conversation = match threads::place(incoming, known) {
+        Place::Join(c) => Some(c),
+        Place::Open => Some(rows::open_conversation(
+            ctx,
+            m.chat_id,
+            m.topic,
+            m.author_id,
+            at,
+        )?),
+        Place::Alone => None,
+    };
+    rows::add_message(
+        ctx,
+        &NewMessage {
+            chat_id: m.chat_id,
+            message_id: m.message_id,
+            conversation,
+            thread_id: m.topic,
+            reply_to: m.reply_to,
+            author_id: m.author_id,
+            author_name: &m.author_name,
+            side: side.as_str(),
+            text: &m.text,
+            sent_at: at,
+        },
+    )?;
+    let Some(mut c) = conversation
+        .map(|id| rows::conversation(ctx, id))
+        .transpose()?
+        .flatten()
+    else {
+        return Ok(());
+    };
+    c.last_at = Timestamp(c.last_at.0.max(at.0));
+    match side {
+        Side::Customer if !pleasantry && c.owed_since.is_none() => {
+            c.owed_since = Some(at);
+            c.owed_message_id = Some(m.message_id);
+            c.due_at = due(ctx, desk, m.chat_id, at)?;
+        }
+        Side::Staff => {
+            c.owed_since = None;
+            c.owed_message_id = None;
+            c.due_at = None;
+        }
+        _ => {}
+    }
+    rows::save_conversation(ctx, &c)?;
+    Ok(())
+}
+
+/// An edit of a group message: its text is kept up to date.
+pub fn edit(
+    ctx: &mut WriteCtx<'_>,
+    chat_id: i64,
+    message_id: i64,
+    text: &str,
+) -> Result<bool, DomainError> {
+    Ok(rows::edit_message(ctx, chat_id, message_id, text)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::testkit::{Desk0, at, settings};
+    use crate::store::groups::Organisation;
+
+    const GROUP: i64 = -1_001_234;
+    const ANNA: i64 = 501;
+    const BORIS: i64 = 502;
+    const STAFF: i64 = 900;
+
+    fn msg(id: i64, author: i64, text: &str, sent: Timestamp) -> GroupMessage {
+        GroupMessage {
+            chat_id: GROUP,
+            title: "Acme support".into(),
+            forum: false,
+            message_id: id,
+            topic: None,
+            reply_to: None,
+            author_id: author,
+            author_name: format!("user {author}"),
+            author_is_bot: false,
+            text: text.into(),
+            sticker: false,
+            sent_at: sent,
+        }
+    }
+
+    async fn desk() -> Desk0 {
+        desk_on("", at("2026-03-02T09:00:00Z")).await
+    }
+
+    /// A desk whose organisation Acme (L1, 15 min) runs on `calendar`
+    /// ("office": Kyiv, Monday-Friday 09-18), at `start`.
+    async fn desk_on(calendar: &'static str, start: Timestamp) -> Desk0 {
+        let mut s = settings();
+        s.calendars.insert(
+            "office".into(),
+            crate::settings::HoursSettings {
+                time_zone: "Europe/Kyiv".into(),
+                open: vec!["mon-fri 09:00-18:00".into()],
+                holidays: vec![],
+            },
+        );
+        let d = Desk0::new(s, start).await;
+        d.write(move |ctx, _| {
+            let org = rows::add_organisation(
+                ctx,
+                &Organisation {
+                    id: 0,
+                    name: "Acme".into(),
+                    vip: false,
+                    queue: "L1".into(),
+                    calendar: calendar.into(),
+                    reply_sla_ms: 15 * 60_000,
+                    language: "en".into(),
+                },
+            )?;
+            rows::seen_group(ctx, GROUP, "Acme support", false, None)?;
+            rows::bind(ctx, GROUP, Some(org))?;
+            rows::link_staff(ctx, shared::AgentId(1), STAFF)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+        d
+    }
+
+    async fn file(d: &Desk0, m: GroupMessage) {
+        d.write(move |ctx, desk| message(ctx, desk, &m))
+            .await
+            .unwrap();
+    }
+
+    async fn conversations(d: &Desk0) -> Vec<rows::Conversation> {
+        d.store
+            .readers()
+            .read(|c| rows::conversations(c, GROUP, 100))
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_question_is_owed_until_staff_answer_and_thanks_owe_nothing() {
+        let d = desk().await;
+        let t0 = d.now();
+        file(
+            &d,
+            msg(1, ANNA, "Hi! The export fails since this morning", t0),
+        )
+        .await;
+        file(&d, msg(2, ANNA, "It says error 502", t0)).await;
+        let c = conversations(&d).await;
+        assert_eq!(c.len(), 1, "one burst, one conversation");
+        assert_eq!(c[0].owed_since, Some(t0));
+        assert_eq!(c[0].owed_message_id, Some(1));
+        assert_eq!(
+            c[0].due_at,
+            Some(Timestamp(t0.0 + 15 * 60_000)),
+            "24/7 queue: 15 min"
+        );
+        // Another customer, another conversation.
+        file(&d, msg(3, BORIS, "Also: can we add a user?", t0)).await;
+        assert_eq!(conversations(&d).await.len(), 2);
+        // Staff answer Anna by replying.
+        let mut reply = msg(4, STAFF, "Looking into it", t0);
+        reply.reply_to = Some(2);
+        file(&d, reply).await;
+        let c = conversations(&d).await;
+        let anna = c.iter().find(|c| c.opened_by == ANNA).unwrap();
+        assert_eq!(anna.owed_since, None, "answered");
+        let boris = c.iter().find(|c| c.opened_by == BORIS).unwrap();
+        assert!(boris.owed_since.is_some(), "still waiting");
+        // Thanks: nothing owed again.
+        file(&d, msg(5, ANNA, "thanks!", t0)).await;
+        let c = conversations(&d).await;
+        assert!(
+            c.iter()
+                .find(|c| c.opened_by == ANNA)
+                .unwrap()
+                .owed_since
+                .is_none()
+        );
+        // Staff writing without a reply answers the latest owed (Boris).
+        file(&d, msg(6, STAFF, "Boris, yes: Settings > Users", t0)).await;
+        assert!(
+            conversations(&d)
+                .await
+                .iter()
+                .all(|c| c.owed_since.is_none())
+        );
+        // Telegram delivering a message again changes nothing.
+        file(
+            &d,
+            msg(1, ANNA, "Hi! The export fails since this morning", t0),
+        )
+        .await;
+        assert!(
+            conversations(&d)
+                .await
+                .iter()
+                .all(|c| c.owed_since.is_none())
+        );
+    }
+
+    #[tokio::test]
+    async fn the_clock_runs_on_the_organisations_calendar() {
+        // Friday 17:55 in Kyiv (15:55 UTC): 5 minutes today, 10 on Monday.
+        let d = desk_on("office", at("2026-03-06T15:55:00Z")).await;
+        file(&d, msg(1, ANNA, "Invoices missing", d.now())).await;
+        let c = conversations(&d).await;
+        assert_eq!(
+            c[0].due_at,
+            Some(at("2026-03-09T07:10:00Z")),
+            "Monday 09:10 Kyiv"
+        );
+        // An unbound group keeps who owes, with no due time.
+        d.write(|ctx, _| Ok(rows::bind(ctx, GROUP, None)?))
+            .await
+            .unwrap();
+        file(&d, msg(2, BORIS, "Hello, anyone?", d.now())).await;
+        let boris = conversations(&d)
+            .await
+            .into_iter()
+            .find(|c| c.opened_by == BORIS)
+            .unwrap();
+        assert!(boris.owed_since.is_some() && boris.due_at.is_none());
+    }
+
+    #[tokio::test]
+    async fn a_thanks_alone_opens_nothing_and_bots_never_answer() {
+        let d = desk().await;
+        let t0 = d.now();
+        file(&d, msg(1, ANNA, "👍", t0)).await;
+        assert!(conversations(&d).await.is_empty());
+        file(&d, msg(2, ANNA, "Is the API down?", t0)).await;
+        let mut bot = msg(3, 777, "Your ticket #10001 was created", t0);
+        bot.author_is_bot = true;
+        bot.reply_to = Some(2);
+        file(&d, bot).await;
+        let c = conversations(&d).await;
+        assert_eq!(c.len(), 1);
+        assert!(c[0].owed_since.is_some(), "a bot's reply is no answer");
+    }
+
+    #[tokio::test]
+    async fn a_burst_ends_after_the_window_and_topics_are_conversations() {
+        let mut d = desk().await;
+        let t0 = d.now();
+        file(&d, msg(1, ANNA, "Export fails", t0)).await;
+        d.advance(threads::WINDOW + Duration::from_secs(60));
+        let t1 = d.now();
+        file(&d, msg(2, ANNA, "Another thing: invoices are late", t1)).await;
+        assert_eq!(conversations(&d).await.len(), 2);
+        // In a forum, each topic is one conversation whoever writes.
+        let mut a = msg(10, ANNA, "Billing question", t1);
+        a.topic = Some(77);
+        let mut b = msg(11, BORIS, "Same here", t1);
+        b.topic = Some(77);
+        file(&d, a).await;
+        file(&d, b).await;
+        let topic: Vec<_> = conversations(&d)
+            .await
+            .into_iter()
+            .filter(|c| c.thread_id == Some(77))
+            .collect();
+        assert_eq!(topic.len(), 1);
+        assert_eq!(topic[0].owed_message_id, Some(10));
+    }
+}

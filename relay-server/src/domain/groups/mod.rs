@@ -1,0 +1,7 @@
+//! Customer groups (docs/groups.md): organisations and their Telegram
+//! groups, who is staff, the conversations inside a group, and who owes a
+//! reply. The bot watches; it opens no ticket per message.
+
+pub mod intake;
+pub mod pleasantry;
+pub mod threads;

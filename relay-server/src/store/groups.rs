@@ -1,0 +1,436 @@
+//! Customer groups: organisations, the groups the bot is in, staff links,
+//! group messages and the conversations they form (docs/groups.md).
+
+use rusqlite::{OptionalExtension, params};
+use shared::{AgentId, Timestamp};
+
+use super::{Db, StoreError, WriteCtx};
+
+/// A client company.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Organisation {
+    pub id: i64,
+    pub name: String,
+    pub vip: bool,
+    pub queue: String,
+    /// A name under `[calendars]`; empty: its queue's calendar.
+    pub calendar: String,
+    pub reply_sla_ms: i64,
+    pub language: String,
+}
+
+/// A group the bot is in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    pub chat_id: i64,
+    pub title: String,
+    pub forum: bool,
+    pub organisation: Option<i64>,
+    pub bot_status: String,
+    pub seen_at: Timestamp,
+}
+
+/// A conversation inside a group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conversation {
+    pub id: i64,
+    pub chat_id: i64,
+    pub thread_id: Option<i64>,
+    pub opened_by: i64,
+    pub opened_at: Timestamp,
+    pub last_at: Timestamp,
+    pub owed_since: Option<Timestamp>,
+    pub owed_message_id: Option<i64>,
+    pub due_at: Option<Timestamp>,
+}
+
+/// A group message to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMessage<'a> {
+    pub chat_id: i64,
+    pub message_id: i64,
+    pub conversation: Option<i64>,
+    pub thread_id: Option<i64>,
+    pub reply_to: Option<i64>,
+    pub author_id: i64,
+    pub author_name: &'a str,
+    pub side: &'a str,
+    pub text: &'a str,
+    pub sent_at: Timestamp,
+}
+
+pub fn add_organisation(ctx: &WriteCtx<'_>, o: &Organisation) -> Result<i64, StoreError> {
+    ctx.conn
+        .prepare_cached(
+            "INSERT INTO organisations (name, vip, queue, calendar, reply_sla_ms, language, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?
+        .execute(params![
+            o.name,
+            o.vip,
+            o.queue,
+            o.calendar,
+            o.reply_sla_ms,
+            o.language,
+            ctx.now.0
+        ])?;
+    Ok(ctx.conn.last_insert_rowid())
+}
+
+fn organisation_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Organisation> {
+    Ok(Organisation {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        vip: r.get(2)?,
+        queue: r.get(3)?,
+        calendar: r.get(4)?,
+        reply_sla_ms: r.get(5)?,
+        language: r.get(6)?,
+    })
+}
+
+const ORGANISATION: &str =
+    "SELECT id, name, vip, queue, calendar, reply_sla_ms, language FROM organisations";
+
+pub fn organisations(db: &impl Db) -> Result<Vec<Organisation>, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached(&format!("{ORGANISATION} ORDER BY name"))?
+        .query_map([], organisation_row)?
+        .collect::<Result<_, _>>()?)
+}
+
+pub fn organisation(db: &impl Db, id: i64) -> Result<Option<Organisation>, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached(&format!("{ORGANISATION} WHERE id = ?1"))?
+        .query_row([id], organisation_row)
+        .optional()?)
+}
+
+pub fn organisation_named(db: &impl Db, name: &str) -> Result<Option<Organisation>, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached(&format!("{ORGANISATION} WHERE name = ?1"))?
+        .query_row([name], organisation_row)
+        .optional()?)
+}
+
+/// The bot is in a group (first seen, or seen again with a new title or
+/// status). Binding stays as it was.
+pub fn seen_group(
+    ctx: &WriteCtx<'_>,
+    chat_id: i64,
+    title: &str,
+    forum: bool,
+    bot_status: Option<&str>,
+) -> Result<(), StoreError> {
+    ctx.conn
+        .prepare_cached(
+            "INSERT INTO groups (chat_id, title, forum, bot_status, seen_at)
+             VALUES (?1, ?2, ?3, coalesce(?4, 'member'), ?5)
+             ON CONFLICT (chat_id) DO UPDATE SET title = excluded.title, forum = excluded.forum,
+                 bot_status = coalesce(?4, bot_status), seen_at = excluded.seen_at",
+        )?
+        .execute(params![chat_id, title, forum, bot_status, ctx.now.0])?;
+    Ok(())
+}
+
+fn group_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Group> {
+    Ok(Group {
+        chat_id: r.get(0)?,
+        title: r.get(1)?,
+        forum: r.get(2)?,
+        organisation: r.get(3)?,
+        bot_status: r.get(4)?,
+        seen_at: Timestamp(r.get(5)?),
+    })
+}
+
+const GROUP: &str =
+    "SELECT chat_id, title, forum, organisation_id, bot_status, seen_at FROM groups";
+
+pub fn groups(db: &impl Db) -> Result<Vec<Group>, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached(&format!(
+            "{GROUP} ORDER BY organisation_id IS NOT NULL, title"
+        ))?
+        .query_map([], group_row)?
+        .collect::<Result<_, _>>()?)
+}
+
+pub fn group(db: &impl Db, chat_id: i64) -> Result<Option<Group>, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached(&format!("{GROUP} WHERE chat_id = ?1"))?
+        .query_row([chat_id], group_row)
+        .optional()?)
+}
+
+/// Binds a group to an organisation (or unbinds it: `None`). False when
+/// the bot was never in that group.
+pub fn bind(
+    ctx: &WriteCtx<'_>,
+    chat_id: i64,
+    organisation: Option<i64>,
+) -> Result<bool, StoreError> {
+    Ok(ctx
+        .conn
+        .prepare_cached("UPDATE groups SET organisation_id = ?2 WHERE chat_id = ?1")?
+        .execute(params![chat_id, organisation])?
+        > 0)
+}
+
+/// Links an agent's Telegram account (replacing an earlier link of either).
+pub fn link_staff(
+    ctx: &WriteCtx<'_>,
+    agent: AgentId,
+    telegram_user_id: i64,
+) -> Result<(), StoreError> {
+    ctx.conn
+        .prepare_cached("DELETE FROM staff_links WHERE agent_id = ?1 OR telegram_user_id = ?2")?
+        .execute(params![agent.0, telegram_user_id])?;
+    ctx.conn
+        .prepare_cached(
+            "INSERT INTO staff_links (telegram_user_id, agent_id, linked_at) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![telegram_user_id, agent.0, ctx.now.0])?;
+    Ok(())
+}
+
+/// Whether this person is staff in this group: a per-group override, else
+/// a linked agent's account.
+pub fn is_staff(db: &impl Db, chat_id: i64, telegram_user_id: i64) -> Result<bool, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached(
+            "SELECT coalesce(
+                 (SELECT staff FROM group_people WHERE chat_id = ?1 AND telegram_user_id = ?2),
+                 EXISTS (SELECT 1 FROM staff_links WHERE telegram_user_id = ?2))",
+        )?
+        .query_row(params![chat_id, telegram_user_id], |r| r.get(0))?)
+}
+
+/// A per-group override: this person is staff here (or customer side).
+pub fn set_person(
+    ctx: &WriteCtx<'_>,
+    chat_id: i64,
+    telegram_user_id: i64,
+    staff: bool,
+) -> Result<(), StoreError> {
+    ctx.conn
+        .prepare_cached(
+            "INSERT INTO group_people (chat_id, telegram_user_id, staff) VALUES (?1, ?2, ?3)
+             ON CONFLICT (chat_id, telegram_user_id) DO UPDATE SET staff = excluded.staff",
+        )?
+        .execute(params![chat_id, telegram_user_id, staff])?;
+    Ok(())
+}
+
+/// The conversation a stored message belongs to.
+pub fn conversation_of_message(
+    db: &impl Db,
+    chat_id: i64,
+    message_id: i64,
+) -> Result<Option<i64>, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached(
+            "SELECT conversation_id FROM group_messages WHERE chat_id = ?1 AND message_id = ?2",
+        )?
+        .query_row(params![chat_id, message_id], |r| r.get::<_, Option<i64>>(0))
+        .optional()?
+        .flatten())
+}
+
+/// The latest conversation of a forum topic.
+pub fn topic_conversation(
+    db: &impl Db,
+    chat_id: i64,
+    thread_id: i64,
+) -> Result<Option<i64>, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached(
+            "SELECT max(id) FROM group_conversations WHERE chat_id = ?1 AND thread_id = ?2",
+        )?
+        .query_row(params![chat_id, thread_id], |r| r.get(0))?)
+}
+
+/// The conversation `author` last wrote in, outside forum topics, at or
+/// after `since`.
+pub fn authors_recent(
+    db: &impl Db,
+    chat_id: i64,
+    author: i64,
+    since: Timestamp,
+) -> Result<Option<i64>, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached(
+            "SELECT conversation_id FROM group_messages
+             WHERE chat_id = ?1 AND author_id = ?2 AND sent_at >= ?3
+               AND conversation_id IS NOT NULL AND thread_id IS NULL
+             ORDER BY sent_at DESC LIMIT 1",
+        )?
+        .query_row(params![chat_id, author, since.0], |r| r.get(0))
+        .optional()?)
+}
+
+/// The owed conversation outside forum topics with the newest activity.
+pub fn latest_owed(db: &impl Db, chat_id: i64) -> Result<Option<i64>, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached(
+            "SELECT id FROM group_conversations
+             WHERE chat_id = ?1 AND thread_id IS NULL AND owed_since IS NOT NULL
+             ORDER BY last_at DESC LIMIT 1",
+        )?
+        .query_row([chat_id], |r| r.get(0))
+        .optional()?)
+}
+
+pub fn open_conversation(
+    ctx: &WriteCtx<'_>,
+    chat_id: i64,
+    thread_id: Option<i64>,
+    opened_by: i64,
+    at: Timestamp,
+) -> Result<i64, StoreError> {
+    ctx.conn
+        .prepare_cached(
+            "INSERT INTO group_conversations (chat_id, thread_id, opened_by, opened_at, last_at)
+             VALUES (?1, ?2, ?3, ?4, ?4)",
+        )?
+        .execute(params![chat_id, thread_id, opened_by, at.0])?;
+    Ok(ctx.conn.last_insert_rowid())
+}
+
+fn conversation_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Conversation> {
+    let ts = |i: usize| -> rusqlite::Result<Option<Timestamp>> {
+        Ok(r.get::<_, Option<i64>>(i)?.map(Timestamp))
+    };
+    Ok(Conversation {
+        id: r.get(0)?,
+        chat_id: r.get(1)?,
+        thread_id: r.get(2)?,
+        opened_by: r.get(3)?,
+        opened_at: Timestamp(r.get(4)?),
+        last_at: Timestamp(r.get(5)?),
+        owed_since: ts(6)?,
+        owed_message_id: r.get(7)?,
+        due_at: ts(8)?,
+    })
+}
+
+const CONVERSATION: &str =
+    "SELECT id, chat_id, thread_id, opened_by, opened_at, last_at, owed_since,
+     owed_message_id, due_at FROM group_conversations";
+
+pub fn conversation(db: &impl Db, id: i64) -> Result<Option<Conversation>, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached(&format!("{CONVERSATION} WHERE id = ?1"))?
+        .query_row([id], conversation_row)
+        .optional()?)
+}
+
+/// A group's conversations, newest first.
+pub fn conversations(
+    db: &impl Db,
+    chat_id: i64,
+    limit: usize,
+) -> Result<Vec<Conversation>, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached(&format!(
+            "{CONVERSATION} WHERE chat_id = ?1 ORDER BY last_at DESC, id DESC LIMIT ?2"
+        ))?
+        .query_map(params![chat_id, limit as i64], conversation_row)?
+        .collect::<Result<_, _>>()?)
+}
+
+/// Saves what changed in a conversation: its last activity and who owes.
+pub fn save_conversation(ctx: &WriteCtx<'_>, c: &Conversation) -> Result<(), StoreError> {
+    ctx.conn
+        .prepare_cached(
+            "UPDATE group_conversations SET last_at = ?2, owed_since = ?3, owed_message_id = ?4,
+                 due_at = ?5 WHERE id = ?1",
+        )?
+        .execute(params![
+            c.id,
+            c.last_at.0,
+            c.owed_since.map(|t| t.0),
+            c.owed_message_id,
+            c.due_at.map(|t| t.0)
+        ])?;
+    Ok(())
+}
+
+/// Stores a group message; false if it was stored before (a redelivery).
+pub fn add_message(ctx: &WriteCtx<'_>, m: &NewMessage<'_>) -> Result<bool, StoreError> {
+    Ok(ctx
+        .conn
+        .prepare_cached(
+            "INSERT OR IGNORE INTO group_messages (chat_id, message_id, conversation_id, thread_id,
+                 reply_to, author_id, author_name, side, text, sent_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )?
+        .execute(params![
+            m.chat_id,
+            m.message_id,
+            m.conversation,
+            m.thread_id,
+            m.reply_to,
+            m.author_id,
+            m.author_name,
+            m.side,
+            m.text,
+            m.sent_at.0
+        ])?
+        > 0)
+}
+
+/// Whether a message was stored already.
+pub fn has_message(db: &impl Db, chat_id: i64, message_id: i64) -> Result<bool, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM group_messages WHERE chat_id = ?1 AND message_id = ?2)",
+        )?
+        .query_row(params![chat_id, message_id], |r| r.get(0))?)
+}
+
+/// An edit of a stored message: its new text.
+pub fn edit_message(
+    ctx: &WriteCtx<'_>,
+    chat_id: i64,
+    message_id: i64,
+    text: &str,
+) -> Result<bool, StoreError> {
+    Ok(ctx
+        .conn
+        .prepare_cached(
+            "UPDATE group_messages SET text = ?3, edited_at = ?4 WHERE chat_id = ?1 AND message_id = ?2",
+        )?
+        .execute(params![chat_id, message_id, text, ctx.now.0])?
+        > 0)
+}
+
+/// A group message as listed: (message id, side, author name, text).
+pub fn messages_of(
+    db: &impl Db,
+    conversation: i64,
+) -> Result<Vec<(i64, String, String, String)>, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached(
+            "SELECT message_id, side, author_name, text FROM group_messages
+             WHERE conversation_id = ?1 ORDER BY sent_at, message_id",
+        )?
+        .query_map([conversation], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?
+        .collect::<Result<_, _>>()?)
+}
