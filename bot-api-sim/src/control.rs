@@ -120,6 +120,8 @@ struct GroupText {
     text: String,
     #[serde(default)]
     thread: Option<i64>,
+    #[serde(default)]
+    reply_to: Option<i64>,
 }
 
 async fn group_text(
@@ -130,8 +132,8 @@ async fn group_text(
     if id > -1_000_000_000_000 {
         return bad("supergroup ids are below -1000000000000, as Telegram's");
     }
-    Json(json!({"message_id": s.group_text(id, &b.title, b.user_id, &b.text, b.thread)}))
-        .into_response()
+    let id = s.group_reply(id, &b.title, b.user_id, &b.text, b.thread, b.reply_to);
+    Json(json!({"message_id": id})).into_response()
 }
 
 #[derive(Deserialize)]

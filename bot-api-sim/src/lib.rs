@@ -161,6 +161,20 @@ impl Simulator {
         self.state.group_text(chat_id, title, user_id, text, thread)
     }
 
+    /// A member replies to message `reply_to` in a group; returns the
+    /// message id.
+    pub fn group_reply(
+        &self,
+        chat_id: i64,
+        title: &str,
+        user_id: i64,
+        text: &str,
+        reply_to: i64,
+    ) -> i64 {
+        self.state
+            .group_reply(chat_id, title, user_id, text, None, Some(reply_to))
+    }
+
     /// A user joins a group.
     pub fn group_join(&self, chat_id: i64, title: &str, user_id: i64) -> i64 {
         self.state.group_join(chat_id, title, user_id)

@@ -447,6 +447,19 @@ impl Shared {
         text: &str,
         thread: Option<i64>,
     ) -> i64 {
+        self.group_reply(chat_id, title, user_id, text, thread, None)
+    }
+
+    /// A member writes in a group, replying to `reply_to` if given.
+    pub fn group_reply(
+        &self,
+        chat_id: i64,
+        title: &str,
+        user_id: i64,
+        text: &str,
+        thread: Option<i64>,
+        reply_to: Option<i64>,
+    ) -> i64 {
         let mut w = self.world();
         let u = Self::user_or_default(&mut w, user_id);
         Self::group(&mut w, chat_id, title, thread.is_some());
@@ -461,6 +474,10 @@ impl Shared {
         if let Some(t) = thread {
             msg["message_thread_id"] = json!(t);
             msg["is_topic_message"] = json!(true);
+        }
+        if let Some(r) = reply_to {
+            msg["reply_to_message"] =
+                json!({"message_id": r, "date": now_secs(), "chat": msg["chat"].clone()});
         }
         if let Some(e) = updates::entities(text) {
             msg["entities"] = e;

@@ -8,6 +8,7 @@ pub mod audit_log;
 pub mod domain;
 pub mod export;
 pub mod files;
+pub mod group_list;
 pub mod http;
 pub mod seed;
 pub mod settings;

@@ -89,6 +89,15 @@ enum Cmd {
     /// Manage customers.
     #[command(subcommand)]
     Customer(CustomerCmd),
+    /// Organisations: the client companies whose Telegram groups the bot
+    /// watches (docs/groups.md).
+    #[command(subcommand)]
+    Org(OrgCmd),
+    /// The customer groups the bot is in: list them, bind one to an
+    /// organisation, show its conversations and who owes a reply
+    /// (docs/groups.md).
+    #[command(subcommand)]
+    Group(GroupCmd),
     /// List the audit log: who read a ticket (history, older messages),
     /// exported or erased a customer's data, shared a ticket or changed its
     /// owner. Oldest first, times in UTC. Records hold ids, never content.
@@ -132,6 +141,62 @@ enum Cmd {
         /// How many customers write in (each opens a ticket with 1-3 messages).
         #[arg(long, default_value_t = 20)]
         customers: u32,
+    },
+}
+
+#[derive(Subcommand)]
+enum OrgCmd {
+    /// Add an organisation.
+    Add {
+        /// Its name, as engineers know the client (unique).
+        name: String,
+        /// The queue its conversations belong to.
+        #[arg(long, default_value = "L1")]
+        queue: String,
+        /// A calendar under [calendars] its clocks run on (default: its
+        /// queue's).
+        #[arg(long, default_value = "")]
+        calendar: String,
+        /// How long a customer's message in its groups may wait for staff,
+        /// in business time, e.g. 15m (default: [groups] reply_sla).
+        #[arg(long)]
+        reply_sla: Option<String>,
+        /// The language its groups are written to in: en, uk, ru or zh.
+        #[arg(long, default_value = "en")]
+        language: String,
+        /// A VIP client.
+        #[arg(long)]
+        vip: bool,
+    },
+    /// List organisations.
+    List,
+}
+
+#[derive(Subcommand)]
+enum GroupCmd {
+    /// List the groups the bot is in (unbound ones first).
+    List,
+    /// Bind a group to an organisation: its conversations get the
+    /// organisation's reply SLA and calendar.
+    Bind {
+        /// The group's Telegram chat id (negative; see `group list`).
+        #[arg(allow_negative_numbers = true)]
+        chat_id: i64,
+        /// The organisation's name.
+        organisation: String,
+    },
+    /// Unbind a group (it keeps its messages; nobody's SLA runs).
+    Unbind {
+        #[arg(allow_negative_numbers = true)]
+        chat_id: i64,
+    },
+    /// A group's conversations, newest first, and who owes a reply.
+    Show {
+        #[arg(allow_negative_numbers = true)]
+        chat_id: i64,
+        /// At most this many.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
     },
 }
 
@@ -212,6 +277,13 @@ enum AgentCmd {
     Remove { name: String },
     /// Replace an agent's token and print the new one; the old one stops working.
     Token { name: String },
+    /// Link an agent's own Telegram account: what they write in customer
+    /// groups counts as staff's and answers customers (docs/groups.md).
+    Link {
+        name: String,
+        /// Their Telegram user id.
+        telegram_user_id: i64,
+    },
 }
 
 fn main() {
@@ -283,6 +355,8 @@ fn run(cli: Cli) -> Result<()> {
                 Ok(())
             }
             Cmd::Agent(cmd) => agent(settings, cmd).await,
+            Cmd::Org(cmd) => org(settings, cmd).await,
+            Cmd::Group(cmd) => group(settings, cmd).await,
             Cmd::Customer(CustomerCmd::Export {
                 telegram_user_id,
                 to,
@@ -389,8 +463,11 @@ fn run(cli: Cli) -> Result<()> {
                 let e = done?;
                 finished?;
                 let what = format!(
-                    "customer {} (Telegram {}): {} tickets, {} messages, {} events, {} attachments",
-                    e.customer,
+                    "{} (Telegram {}): {} tickets, {} messages, {} events, {} attachments",
+                    e.customer.map_or_else(
+                        || "a person known from customer groups".to_owned(),
+                        |c| format!("customer {c}")
+                    ),
                     e.telegram_user_id,
                     e.tickets,
                     e.messages,
@@ -588,6 +665,102 @@ async fn signals(token: CancellationToken) {
     token.cancel();
 }
 
+async fn org(settings: Settings, cmd: OrgCmd) -> Result<()> {
+    use relay_server::domain::groups::orgs::{self, NewOrganisation};
+    let store = relay_server::open_store(&settings)?;
+    let desk = Arc::new(relay_server::desk(&settings)?);
+    let result = match cmd {
+        OrgCmd::Add {
+            name,
+            queue,
+            calendar,
+            reply_sla,
+            language,
+            vip,
+        } => {
+            let sla = reply_sla.unwrap_or_else(|| settings.groups.reply_sla.clone());
+            let new = NewOrganisation {
+                name,
+                vip,
+                queue,
+                calendar,
+                reply_sla: relay_server::domain::hours::duration(&sla)
+                    .map_err(|e| anyhow::anyhow!("reply SLA {sla:?}: {e}"))?,
+                language,
+            };
+            store
+                .write(move |ctx| orgs::add(ctx, &desk, &new))
+                .await
+                .map(|o| {
+                    println!(
+                        "added organisation {} (id {}, queue {}, reply SLA {sla})",
+                        o.name, o.id, o.queue
+                    )
+                })
+                .map_err(anyhow::Error::from)
+        }
+        OrgCmd::List => store
+            .readers()
+            .read(store::groups::organisations)
+            .await
+            .map(|l| print!("{}", relay_server::group_list::organisations(&l)))
+            .map_err(anyhow::Error::from),
+    };
+    store.close().await;
+    result
+}
+
+async fn group(settings: Settings, cmd: GroupCmd) -> Result<()> {
+    use relay_server::domain::groups::orgs;
+    let store = relay_server::open_store(&settings)?;
+    let result = match cmd {
+        GroupCmd::List => store
+            .readers()
+            .read(|c| Ok((store::groups::groups(c)?, store::groups::organisations(c)?)))
+            .await
+            .map(|(g, o)| print!("{}", relay_server::group_list::groups(&g, &o)))
+            .map_err(anyhow::Error::from),
+        GroupCmd::Bind {
+            chat_id,
+            organisation,
+        } => {
+            let name = organisation.clone();
+            store
+                .write(move |ctx| orgs::bind(ctx, chat_id, Some(&name)))
+                .await
+                .map(|()| println!("group {chat_id} is bound to {organisation}"))
+                .map_err(anyhow::Error::from)
+        }
+        GroupCmd::Unbind { chat_id } => store
+            .write(move |ctx| orgs::bind(ctx, chat_id, None))
+            .await
+            .map(|()| println!("group {chat_id} is bound to no organisation"))
+            .map_err(anyhow::Error::from),
+        GroupCmd::Show { chat_id, limit } => {
+            let now = store.now();
+            store
+                .readers()
+                .read(move |c| {
+                    Ok((
+                        store::groups::group(c, chat_id)?,
+                        store::groups::conversations(c, chat_id, limit)?,
+                    ))
+                })
+                .await
+                .map_err(anyhow::Error::from)
+                .and_then(|(g, list)| {
+                    let g =
+                        g.ok_or_else(|| anyhow::anyhow!("the bot is not in group {chat_id}"))?;
+                    println!("{} ({})", g.title, g.chat_id);
+                    print!("{}", relay_server::group_list::conversations(&list, now));
+                    Ok(())
+                })
+        }
+    };
+    store.close().await;
+    result
+}
+
 async fn agent(settings: Settings, cmd: AgentCmd) -> Result<()> {
     let store = relay_server::open_store(&settings)?;
     let desk = Arc::new(relay_server::desk(&settings)?);
@@ -662,6 +835,20 @@ async fn agent_cmd(
                 .await?;
             println!("token: {token}");
             eprintln!("store the token now: it is shown only once; the old one no longer works");
+        }
+        AgentCmd::Link {
+            name,
+            telegram_user_id,
+        } => {
+            let who = name.clone();
+            store
+                .write(move |ctx| {
+                    relay_server::domain::groups::orgs::link(ctx, &who, telegram_user_id)
+                })
+                .await?;
+            println!(
+                "linked {name} to Telegram user {telegram_user_id}: their messages in customer groups count as staff's"
+            );
         }
     }
     Ok::<(), anyhow::Error>(())

@@ -67,6 +67,15 @@ pub struct Settings {
     pub files: FilesSettings,
     pub retention: RetentionSettings,
     pub privacy: PrivacySettings,
+    pub groups: GroupsSettings,
+}
+
+/// `[groups]`: customer groups (docs/groups.md).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupsSettings {
+    /// The group-reply SLA a new organisation gets unless told otherwise.
+    pub reply_sla: String,
 }
 
 /// `[privacy]` (docs/privacy.md).

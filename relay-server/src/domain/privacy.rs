@@ -74,7 +74,8 @@ pub fn export(
 /// What erasing a customer removes (the preview), or removed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Erasure {
-    pub customer: CustomerId,
+    /// `None`: someone known only from customer groups (no private chat).
+    pub customer: Option<CustomerId>,
     pub telegram_user_id: i64,
     pub tickets: u64,
     pub messages: u64,
@@ -102,16 +103,36 @@ fn unknown(telegram_user_id: i64) -> DomainError {
 }
 
 /// What `erase` would remove, changing nothing.
+/// Someone known only from customer groups: their group messages.
+fn group_only(db: &impl Db, telegram_user_id: i64) -> Result<Erasure, DomainError> {
+    let messages = erase::group_messages_of(db, telegram_user_id)?;
+    if messages == 0 {
+        return Err(unknown(telegram_user_id));
+    }
+    Ok(Erasure {
+        customer: None,
+        telegram_user_id,
+        tickets: 0,
+        messages,
+        events: 0,
+        files: Vec::new(),
+        rows: 0,
+        mentions: 0,
+        telegram_messages: 0,
+    })
+}
+
 pub fn erase_preview(db: &impl Db, telegram_user_id: i64) -> Result<Erasure, DomainError> {
-    let (customer, _, _) = erase::customer_by_telegram(db, telegram_user_id)?
-        .ok_or_else(|| unknown(telegram_user_id))?;
+    let Some((customer, _, _)) = erase::customer_by_telegram(db, telegram_user_id)? else {
+        return group_only(db, telegram_user_id);
+    };
     let tickets = erase::tickets_of(db, customer)?;
     let f = erase::count(db, &tickets)?;
     Ok(Erasure {
-        customer,
+        customer: Some(customer),
         telegram_user_id,
         tickets: tickets.len() as u64,
-        messages: f.messages,
+        messages: f.messages + erase::group_messages_of(db, telegram_user_id)?,
         events: f.events,
         files: f.files,
         rows: 0,
@@ -133,8 +154,28 @@ pub fn erase(
     telegram_user_id: i64,
     by: Actor,
 ) -> Result<Erasure, DomainError> {
-    let (customer, name, username) = erase::customer_by_telegram(ctx, telegram_user_id)?
-        .ok_or_else(|| unknown(telegram_user_id))?;
+    let Some((customer, name, username)) = erase::customer_by_telegram(ctx, telegram_user_id)?
+    else {
+        // Known only from customer groups.
+        let mut out = group_only(ctx, telegram_user_id)?;
+        out.rows = erase::forget_person(ctx, telegram_user_id)?;
+        access::log(
+            ctx,
+            &AuditEntry {
+                at: ctx.now,
+                action: "erase".into(),
+                actor: by,
+                ticket: None,
+                customer: None,
+                detail: format!(
+                    "Telegram user {telegram_user_id}: {} group messages",
+                    out.messages
+                ),
+            },
+        )?;
+        return Ok(out);
+    };
+    let group_messages = erase::group_messages_of(ctx, telegram_user_id)?;
     let mut chats = erase::chats_of(ctx, customer)?;
     if !chats.contains(&telegram_user_id) {
         chats.push(telegram_user_id);
@@ -158,10 +199,10 @@ pub fn erase(
         }
     }
     let out = Erasure {
-        customer,
+        customer: Some(customer),
         telegram_user_id,
         tickets: tickets.len() as u64,
-        messages: f.messages,
+        messages: f.messages + group_messages,
         events: f.events + rows.events,
         files: f.files,
         rows: rows.rows,

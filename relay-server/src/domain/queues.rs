@@ -139,6 +139,11 @@ pub struct Queues {
 }
 
 impl Queues {
+    /// Whether `[calendars]` has one named so.
+    pub fn has_calendar(&self, name: &str) -> bool {
+        self.calendars.contains_key(name)
+    }
+
     /// The calendar `name` (under `[calendars]`), else `queue`'s, else
     /// always open: what an organisation's clocks run on.
     pub fn calendar_for(&self, name: &str, queue: &str) -> Arc<Calendar> {

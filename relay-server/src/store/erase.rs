@@ -179,13 +179,7 @@ pub fn forget_customer(
     ] {
         out.rows += conn.prepare_cached(sql)?.execute([customer.0])? as u64;
     }
-    // Telegram's updates name the sender (and carry the text): found by the
-    // sender's or the chat's id, exactly (`"id":N,` or `"id":N}`).
-    let a = format!("\"id\":{telegram_user_id},");
-    let b = format!("\"id\":{telegram_user_id}}}");
-    out.rows += conn
-        .prepare_cached("DELETE FROM tg_updates WHERE instr(body, ?1) OR instr(body, ?2)")?
-        .execute(params![a, b])? as u64;
+    out.rows += forget_person(ctx, telegram_user_id)?;
     out.events += conn
         .prepare_cached(&format!(
             "UPDATE events SET body = {TOMBSTONE}
@@ -276,6 +270,35 @@ fn checkpoint_truncate(conn: &rusqlite::Connection) -> Result<bool, StoreError> 
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     Ok(false)
+}
+
+/// What a Telegram user wrote in customer groups, per-group overrides
+/// naming them, and every stored Telegram update from them or their chat
+/// (found by the sender's or the chat's id, exactly: `"id":N,` or
+/// `"id":N}`). Returns the rows deleted.
+pub fn forget_person(ctx: &WriteCtx<'_>, telegram_user_id: i64) -> Result<u64, StoreError> {
+    let conn = ctx.conn;
+    let mut n = 0;
+    for sql in [
+        "DELETE FROM group_messages WHERE author_id = ?1",
+        "DELETE FROM group_people WHERE telegram_user_id = ?1",
+    ] {
+        n += conn.prepare_cached(sql)?.execute([telegram_user_id])? as u64;
+    }
+    let a = format!("\"id\":{telegram_user_id},");
+    let b = format!("\"id\":{telegram_user_id}}}");
+    n += conn
+        .prepare_cached("DELETE FROM tg_updates WHERE instr(body, ?1) OR instr(body, ?2)")?
+        .execute(params![a, b])? as u64;
+    Ok(n)
+}
+
+/// How many messages a Telegram user wrote in customer groups.
+pub fn group_messages_of(db: &impl Db, telegram_user_id: i64) -> Result<u64, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached("SELECT count(*) FROM group_messages WHERE author_id = ?1")?
+        .query_row([telegram_user_id], |r| r.get(0))?)
 }
 
 /// The customer with this Telegram user id: (id, full name, username).

@@ -1,8 +1,9 @@
 //! teloxide's types into the domain's.
 
 use shared::{Attachment, AttachmentKind, Priority, Timestamp};
-use teloxide::types::{Message, User};
+use teloxide::types::{ChatKind, Message, MessageKind, PublicChatKind, User};
 
+use crate::domain::groups::intake::GroupMessage;
 use crate::domain::intake::{Inbound, Sender};
 
 pub fn sender(u: &User) -> Sender {
@@ -124,5 +125,55 @@ pub fn inbound(m: &Message) -> Option<Inbound> {
         queue: None,
         topic: None,
         priority: Priority::Normal,
+    })
+}
+
+/// Whether a chat is a forum (a supergroup with topics).
+pub fn is_forum(chat: &teloxide::types::Chat) -> bool {
+    matches!(&chat.kind, ChatKind::Public(p) if matches!(&p.kind, PublicChatKind::Supergroup(s) if s.is_forum))
+}
+
+/// A message someone wrote in a group, as the domain files it; `None` for
+/// service messages (members joining, a pinned message, a topic created).
+pub fn group_message(m: &Message) -> Option<GroupMessage> {
+    if !matches!(m.kind, MessageKind::Common(_)) {
+        return None;
+    }
+    let from = m.from.as_ref()?;
+    let topic = m
+        .is_topic_message
+        .then(|| m.thread_id.map(|t| i64::from(t.0.0)))
+        .flatten();
+    // In a topic, a message that replies to nothing "replies" to the
+    // topic's first message: that is no reply.
+    let reply_to = m
+        .reply_to_message()
+        .map(|r| i64::from(r.id.0))
+        .filter(|r| Some(*r) != topic);
+    let sticker = m.sticker().is_some();
+    let mut text = clean(m.text().or(m.caption()).unwrap_or_default());
+    if text.trim().is_empty() {
+        text = match attachments(m).first() {
+            Some(a) => format!("[{}]", format!("{:?}", a.kind).to_lowercase()),
+            None => describe(m),
+        };
+    }
+    let name = match &from.last_name {
+        Some(l) if !l.is_empty() => format!("{} {l}", from.first_name),
+        _ => from.first_name.clone(),
+    };
+    Some(GroupMessage {
+        chat_id: m.chat.id.0,
+        title: m.chat.title().unwrap_or_default().to_owned(),
+        forum: is_forum(&m.chat),
+        message_id: i64::from(m.id.0),
+        topic,
+        reply_to,
+        author_id: from.id.0 as i64,
+        author_name: name,
+        author_is_bot: from.is_bot,
+        text,
+        sticker,
+        sent_at: Timestamp(m.date.timestamp_millis()),
     })
 }

@@ -17,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 use super::{convert, keyboard};
 use crate::domain::desk::Desk;
 use crate::domain::dialogue::{self, Press};
+use crate::domain::groups::{self, intake::GroupMessage};
 use crate::domain::intake::Inbound;
 use crate::domain::{DomainError, intake, outbox};
 use crate::store::updates::{self, Applied};
@@ -36,6 +37,21 @@ const IDLE: Duration = Duration::from_secs(10);
 #[derive(Clone)]
 pub(super) enum Action {
     File(Box<Inbound>),
+    /// A message in a customer group.
+    Group(Box<GroupMessage>),
+    GroupEdit {
+        chat: i64,
+        message: i64,
+        text: String,
+    },
+    /// The bot's own membership of a group changed (added, made admin,
+    /// removed).
+    GroupMembership {
+        chat: i64,
+        title: String,
+        forum: bool,
+        status: &'static str,
+    },
     /// An inline button; the id is answered once the press is applied.
     Press(Box<Press>, String),
     Edit {
@@ -105,6 +121,36 @@ pub(super) fn decide_update(update: &Update) -> Action {
             user: u.from.id.0 as i64,
             blocked: u.new_chat_member.is_banned() || u.new_chat_member.is_left(),
         },
+        UpdateKind::Message(m) if m.chat.is_group() || m.chat.is_supergroup() => {
+            match convert::group_message(m) {
+                Some(g) => Action::Group(Box::new(g)),
+                None => Action::Ignore,
+            }
+        }
+        UpdateKind::EditedMessage(m) if m.chat.is_group() || m.chat.is_supergroup() => {
+            Action::GroupEdit {
+                chat: m.chat.id.0,
+                message: i64::from(m.id.0),
+                text: convert::clean(m.text().or(m.caption()).unwrap_or_default()),
+            }
+        }
+        UpdateKind::MyChatMember(u) if u.chat.is_group() || u.chat.is_supergroup() => {
+            let m = &u.new_chat_member;
+            Action::GroupMembership {
+                chat: u.chat.id.0,
+                title: u.chat.title().unwrap_or_default().to_owned(),
+                forum: convert::is_forum(&u.chat),
+                status: if m.is_banned() {
+                    "kicked"
+                } else if m.is_left() {
+                    "left"
+                } else if m.is_administrator() || m.is_owner() {
+                    "administrator"
+                } else {
+                    "member"
+                },
+            }
+        }
         _ => Action::Ignore,
     }
 }
@@ -290,6 +336,18 @@ fn apply(ctx: &mut WriteCtx<'_>, desk: &Desk, action: &Action) -> Result<bool, D
         Action::Blocked { user, blocked } => {
             outbox::customer_blocked(ctx, *user, *blocked).map(|_| true)
         }
+        Action::Group(m) => groups::intake::message(ctx, desk, m).map(|_| true),
+        Action::GroupEdit {
+            chat,
+            message,
+            text,
+        } => groups::intake::edit(ctx, *chat, *message, text),
+        Action::GroupMembership {
+            chat,
+            title,
+            forum,
+            status,
+        } => groups::intake::membership(ctx, *chat, title, *forum, status).map(|_| true),
         Action::Ignore => Ok(false),
         Action::Invalid(why) | Action::Refused(why, _) => Err(DomainError::invalid(why.clone())),
     }

@@ -150,6 +150,20 @@ pub fn message(ctx: &mut WriteCtx<'_>, desk: &Desk, m: &GroupMessage) -> Result<
     Ok(())
 }
 
+/// The bot's membership of a group changed: added (`member`,
+/// `administrator`), or removed (`left`, `kicked`). A group it is added to
+/// is listed, unbound, for a supervisor to bind.
+pub fn membership(
+    ctx: &mut WriteCtx<'_>,
+    chat_id: i64,
+    title: &str,
+    forum: bool,
+    status: &str,
+) -> Result<(), DomainError> {
+    rows::seen_group(ctx, chat_id, title, forum, Some(status))?;
+    Ok(())
+}
+
 /// An edit of a group message: its text is kept up to date.
 pub fn edit(
     ctx: &mut WriteCtx<'_>,

@@ -3,5 +3,6 @@
 //! reply. The bot watches; it opens no ticket per message.
 
 pub mod intake;
+pub mod orgs;
 pub mod pleasantry;
 pub mod threads;

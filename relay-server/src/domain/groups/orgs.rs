@@ -1,0 +1,116 @@
+//! Organisations and binding their groups; linking an agent's Telegram
+//! account (docs/groups.md). Checked against the desk's configuration:
+//! the queue and calendar must exist.
+
+use std::time::Duration;
+
+use shared::{AgentId, QueueId};
+
+use crate::domain::DomainError;
+use crate::domain::desk::Desk;
+use crate::domain::i18n::Lang;
+use crate::store::groups::{self as rows, Organisation};
+use crate::store::{WriteCtx, agents};
+
+/// What an organisation is made of.
+#[derive(Debug, Clone)]
+pub struct NewOrganisation {
+    pub name: String,
+    pub vip: bool,
+    pub queue: String,
+    pub calendar: String,
+    pub reply_sla: Duration,
+    pub language: String,
+}
+
+pub fn add(
+    ctx: &mut WriteCtx<'_>,
+    desk: &Desk,
+    o: &NewOrganisation,
+) -> Result<Organisation, DomainError> {
+    let name = o.name.trim();
+    if name.is_empty() || name.chars().count() > 64 {
+        return Err(DomainError::invalid(
+            "an organisation's name is 1-64 characters",
+        ));
+    }
+    if rows::organisation_named(ctx, name)?.is_some() {
+        return Err(DomainError::invalid(format!(
+            "organisation {name:?} exists already"
+        )));
+    }
+    if desk.queues.get(&QueueId::new(&o.queue)).is_none() {
+        return Err(DomainError::invalid(format!(
+            "queue {:?} is not configured",
+            o.queue
+        )));
+    }
+    if !o.calendar.is_empty() && !desk.queues.has_calendar(&o.calendar) {
+        return Err(DomainError::invalid(format!(
+            "no calendar {:?} under [calendars]",
+            o.calendar
+        )));
+    }
+    if !Lang::ALL.iter().any(|l| l.code() == o.language) {
+        return Err(DomainError::invalid(format!(
+            "language {:?}: one of en, uk, ru, zh",
+            o.language
+        )));
+    }
+    if o.reply_sla < Duration::from_secs(60) {
+        return Err(DomainError::invalid(
+            "the group-reply SLA is at least a minute",
+        ));
+    }
+    let mut org = Organisation {
+        id: 0,
+        name: name.to_owned(),
+        vip: o.vip,
+        queue: o.queue.clone(),
+        calendar: o.calendar.clone(),
+        reply_sla_ms: o.reply_sla.as_millis() as i64,
+        language: o.language.clone(),
+    };
+    org.id = rows::add_organisation(ctx, &org)?;
+    Ok(org)
+}
+
+/// Binds the group to the organisation named (`None`: unbinds it).
+pub fn bind(
+    ctx: &mut WriteCtx<'_>,
+    chat_id: i64,
+    organisation: Option<&str>,
+) -> Result<(), DomainError> {
+    let org = match organisation {
+        Some(name) => Some(
+            rows::organisation_named(ctx, name)?
+                .ok_or_else(|| DomainError::not_found(format!("no organisation {name:?}")))?
+                .id,
+        ),
+        None => None,
+    };
+    if !rows::bind(ctx, chat_id, org)? {
+        return Err(DomainError::not_found(format!(
+            "the bot is not in group {chat_id} (add it to the group first; `relay-server group list` shows where it is)"
+        )));
+    }
+    Ok(())
+}
+
+/// Links an agent's Telegram account: their messages in customer groups
+/// are staff's, and answer customers.
+pub fn link(
+    ctx: &mut WriteCtx<'_>,
+    agent_name: &str,
+    telegram_user_id: i64,
+) -> Result<AgentId, DomainError> {
+    if telegram_user_id <= 0 {
+        return Err(DomainError::invalid(
+            "a Telegram user id is a positive number",
+        ));
+    }
+    let agent = agents::by_name(ctx, agent_name)?
+        .ok_or_else(|| DomainError::not_found(format!("no agent {agent_name:?}")))?;
+    rows::link_staff(ctx, agent.id, telegram_user_id)?;
+    Ok(agent.id)
+}

@@ -1,0 +1,131 @@
+//! Customer groups end to end (issue 15, first part): the bot in a client's
+//! group through the simulator, the real relay-server binary, and its CLI:
+//! the group listed unbound, bound to an organisation, an engineer's
+//! Telegram account linked; customers' questions owe a reply, thanks owe
+//! nothing, a linked engineer's reply in Telegram answers; an erased
+//! customer's group messages go.
+
+use std::time::{Duration, Instant};
+
+use bot_api_sim::{SimConfig, SimUser, Simulator};
+use e2e::*;
+
+const WAIT: Duration = Duration::from_secs(30);
+const GROUP: i64 = -1_001_000_000_501;
+const TITLE: &str = "Acme ⇄ Support";
+const OLGA: i64 = 7601;
+const PETR: i64 = 7602;
+const ENGINEER: i64 = 7690;
+
+/// Polls `relay-server group show` until it prints what `done` wants.
+fn until_shown(db: &std::path::Path, what: &str, done: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let out = cli_ok(db, &["group", "show", &GROUP.to_string()]);
+        if done(&out) {
+            return out;
+        }
+        assert!(Instant::now() < deadline, "{what}: {out}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn owed_lines(shown: &str) -> usize {
+    shown
+        .lines()
+        .filter(|l| l.contains("due ") || l.contains("waiting since"))
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customers_question_in_a_group_is_owed_until_an_engineer_answers_in_telegram() {
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    for (id, name) in [(OLGA, "Olga"), (PETR, "Petr"), (ENGINEER, "Ira")] {
+        sim.add_user(SimUser::new(id, name, "en"));
+    }
+    let (_dir, db) = fresh_db(0);
+    add_agent(&db, "ira", "agent", "L1");
+    let _server = Server::start_direct_bot(&db, "127.0.0.1:0", &sim);
+
+    // The bot sees the group: listed, unbound.
+    let first = sim.group_text(
+        GROUP,
+        TITLE,
+        OLGA,
+        "Hello! Our export fails with error 502",
+        None,
+    );
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let list = cli_ok(&db, &["group", "list"]);
+        if list.contains("UNBOUND") {
+            assert!(
+                list.contains(TITLE) && list.contains(&GROUP.to_string()),
+                "{list}"
+            );
+            break;
+        }
+        assert!(Instant::now() < deadline, "{list}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Unbound: waiting, but nobody's SLA.
+    until_shown(&db, "waiting without an SLA", |s| {
+        s.contains("no SLA: group unbound")
+    });
+
+    // Bound to Acme with a 20-minute reply SLA; the engineer's account linked.
+    let said = cli_ok(
+        &db,
+        &["org", "add", "Acme", "--queue", "L1", "--reply-sla", "20m"],
+    );
+    assert!(said.contains("added organisation Acme"), "{said}");
+    let bad = cli(&db, &["org", "add", "Acme", "--queue", "L1"]);
+    assert!(!bad.status.success(), "a second Acme is refused");
+    let bad = cli(&db, &["org", "add", "Beta", "--queue", "NOPE"]);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("queue \"NOPE\" is not configured"));
+    cli_ok(&db, &["group", "bind", &GROUP.to_string(), "Acme"]);
+    assert!(cli_ok(&db, &["group", "list"]).contains("Acme"));
+    let linked = cli_ok(&db, &["agent", "link", "ira", &ENGINEER.to_string()]);
+    assert!(linked.contains("linked ira"), "{linked}");
+
+    // Petr asks; thanks from Olga owe nothing more.
+    let petr = sim.group_text(GROUP, TITLE, PETR, "Also, how do we add a user?", None);
+    sim.group_text(GROUP, TITLE, OLGA, "thanks 🙏", None);
+    let shown = until_shown(&db, "Petr's question owed with a due time", |s| {
+        s.lines()
+            .any(|l| l.contains(&PETR.to_string()) && l.contains("due "))
+    });
+    assert_eq!(
+        owed_lines(&shown),
+        2,
+        "Olga's and Petr's questions: {shown}"
+    );
+
+    // The engineer answers Olga by replying in Telegram, then Petr
+    // without a reply (the newest owed conversation).
+    sim.group_reply(GROUP, TITLE, ENGINEER, "Olga, we are on it", first);
+    until_shown(&db, "Olga answered", |s| owed_lines(s) == 1);
+    sim.group_text(
+        GROUP,
+        TITLE,
+        ENGINEER,
+        "Petr: Settings > Users > Invite",
+        None,
+    );
+    let shown = until_shown(&db, "everyone answered", |s| owed_lines(s) == 0);
+    assert_eq!(shown.matches("answered").count(), 2, "{shown}");
+    let _ = petr;
+
+    // Olga, known only from the group, can be erased: her messages go, to
+    // the byte.
+    let said = cli_ok(&db, &["customer", "erase", &OLGA.to_string(), "--yes"]);
+    assert!(
+        said.contains("a person known from customer groups"),
+        "{said}"
+    );
+    assert!(said.contains("2 messages"), "{said}");
+    assert_eq!(
+        files_holding(db.parent().unwrap(), "error 502"),
+        Vec::<std::path::PathBuf>::new()
+    );
+}
