@@ -77,3 +77,7 @@ CREATE TABLE group_messages (
     PRIMARY KEY (chat_id, message_id)
 ) WITHOUT ROWID;
 CREATE INDEX group_messages_author ON group_messages(chat_id, author_id, sent_at);
+CREATE INDEX group_messages_conversation ON group_messages(conversation_id) WHERE conversation_id IS NOT NULL;
+-- Retention, and erasure by author.
+CREATE INDEX group_messages_sent ON group_messages(sent_at);
+CREATE INDEX group_messages_by ON group_messages(author_id);

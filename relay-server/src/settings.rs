@@ -110,6 +110,8 @@ pub struct RetentionSettings {
     /// Dialogues and held words that never became a ticket.
     pub stale_dialogue: String,
     pub audit_log: String,
+    /// Messages of customer groups, and their conversations once quiet.
+    pub group_messages: String,
     /// How often retention runs.
     pub every: String,
 }

@@ -85,6 +85,7 @@ fn retention(r: &crate::settings::RetentionSettings) -> Result<Retention, String
         self_service: keep("self_service", &r.self_service)?,
         stale_dialogue: keep("stale_dialogue", &r.stale_dialogue)?,
         audit_log: keep("audit_log", &r.audit_log)?,
+        group_messages: keep("group_messages", &r.group_messages)?,
         every: keep("every", &r.every)?.ok_or("retention.every: must be set")?,
     };
     // Telegram restarts update ids at random after a week without updates:

@@ -39,6 +39,7 @@ pub struct Retention {
     pub self_service: Option<Duration>,
     pub stale_dialogue: Option<Duration>,
     pub audit_log: Option<Duration>,
+    pub group_messages: Option<Duration>,
     /// How often it runs.
     pub every: Duration,
 }

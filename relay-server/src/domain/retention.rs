@@ -21,7 +21,7 @@ pub const BATCH: usize = 500;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pending([bool; STEPS]);
 
-const STEPS: usize = 14;
+const STEPS: usize = 15;
 
 impl Default for Pending {
     fn default() -> Self {
@@ -149,6 +149,7 @@ pub fn prune(
         (Prunable::SelfService, r.self_service),
         (Prunable::StaleDialogue, r.stale_dialogue),
         (Prunable::AuditLog, r.audit_log),
+        (Prunable::GroupMessages, r.group_messages),
         // A send answered a minute ago no longer spaces the next one.
         (Prunable::ChatSends, Some(Duration::from_secs(60))),
         // A ticket closed a day ago needs no clocks or read markers.
@@ -256,6 +257,22 @@ mod tests {
             for chat in 1..5 {
                 crate::store::deletions::note(ctx, chat, 10, ctx.now)?;
             }
+            // A message in a customer group.
+            crate::store::groups::add_message(
+                ctx,
+                &crate::store::groups::NewMessage {
+                    chat_id: -100,
+                    message_id: 1,
+                    conversation: None,
+                    thread_id: None,
+                    reply_to: None,
+                    author_id: 7,
+                    author_name: "Olga",
+                    side: "customer",
+                    text: "group secret",
+                    sent_at: ctx.now,
+                },
+            )?;
             Ok(())
         })
         .await
@@ -277,6 +294,7 @@ mod tests {
         assert!(after["events"] < before["events"], "{after:?}");
         assert_eq!(after["applied_commands"], 0);
         assert_eq!(after["tg_recent"], 0, "past Telegram's 48 hours");
+        assert_eq!(after["group_messages"], 1, "kept for a year");
         assert_eq!(after["sla_clocks"], 2, "only the open ticket's clocks");
         assert_eq!(d.message(MessageId(2)).await.text, "secret 2");
 
@@ -306,6 +324,7 @@ mod tests {
         let after = counts(&d).await;
         assert_eq!(after["tickets"], 1);
         assert_eq!(after["customers"], 1);
+        assert_eq!(after["group_messages"], 0, "past a year");
         assert!(d.events().await.iter().any(|e| matches!(
             e,
             Event::TicketsRemoved { tickets } if tickets.len() <= 2
@@ -340,6 +359,7 @@ mod tests {
             &mut s.retention.self_service,
             &mut s.retention.stale_dialogue,
             &mut s.retention.audit_log,
+            &mut s.retention.group_messages,
         ] {
             k.clear();
         }

@@ -153,6 +153,26 @@ pub fn prune(
         Prunable::AuditLog => {
             "DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < ?1 LIMIT ?2)"
         }
+        // Old group messages, then conversations with nothing left and
+        // nothing owed.
+        Prunable::GroupMessages => {
+            let n = ctx
+                .conn
+                .prepare_cached(
+                    "DELETE FROM group_messages WHERE (chat_id, message_id) IN
+                         (SELECT chat_id, message_id FROM group_messages WHERE sent_at < ?1 LIMIT ?2)",
+                )?
+                .execute(params![before.0, limit as i64])?;
+            return Ok(n + ctx
+                .conn
+                .prepare_cached(
+                    "DELETE FROM group_conversations WHERE id IN (SELECT id FROM group_conversations c
+                         WHERE c.last_at < ?1 AND c.owed_since IS NULL
+                           AND NOT EXISTS (SELECT 1 FROM group_messages m WHERE m.conversation_id = c.id)
+                         LIMIT ?2)",
+                )?
+                .execute(params![before.0, limit as i64])?);
+        }
         Prunable::ChatSends => {
             "DELETE FROM chat_sends WHERE chat_id IN
                  (SELECT chat_id FROM chat_sends WHERE sent_at < ?1 LIMIT ?2)"
@@ -253,6 +273,7 @@ pub enum Prunable {
     Notices,
     SelfService,
     AuditLog,
+    GroupMessages,
     ChatSends,
     ClosedTicketState,
     StaleDialogue,
@@ -283,6 +304,8 @@ pub fn row_counts(db: &impl Db) -> Result<Vec<(&'static str, u64)>, StoreError> 
         "tg_recent",
         "tg_deletions",
         "erasure_followups",
+        "group_messages",
+        "group_conversations",
     ] {
         let n: u64 = db
             .conn()
