@@ -55,10 +55,13 @@ CREATE TABLE group_conversations (
     last_at         INTEGER NOT NULL,
     owed_since      INTEGER,
     owed_message_id INTEGER,
-    due_at          INTEGER
+    due_at          INTEGER,
+    -- when the last unanswered-chat alert went out (repeated until answered)
+    alerted_at      INTEGER
 );
 CREATE INDEX group_conversations_topic ON group_conversations(chat_id, thread_id);
 CREATE INDEX group_conversations_due ON group_conversations(due_at) WHERE due_at IS NOT NULL;
+CREATE INDEX group_conversations_alerted ON group_conversations(alerted_at) WHERE alerted_at IS NOT NULL;
 
 -- Every message of a group, with who wrote it and its conversation.
 CREATE TABLE group_messages (

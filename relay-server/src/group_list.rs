@@ -123,10 +123,11 @@ mod tests {
             owed_since: Some(Timestamp(1_700_000_000_000)),
             owed_message_id: Some(9),
             due_at: Some(Timestamp(1_700_000_900_000)),
+            alerted_at: None,
         };
-        let due = conversations(&[base.clone()], Timestamp(1_700_000_100_000));
+        let due = conversations(std::slice::from_ref(&base), Timestamp(1_700_000_100_000));
         assert!(due.contains("due 2023-11-14 22:28"), "{due}");
-        let late = conversations(&[base.clone()], Timestamp(1_700_001_000_000));
+        let late = conversations(std::slice::from_ref(&base), Timestamp(1_700_001_000_000));
         assert!(late.contains("OVERDUE since 2023-11-14 22:28"), "{late}");
         let answered = Conversation {
             owed_since: None,

@@ -1,7 +1,8 @@
 //! The desk's one scheduler: every clock-driven rule, run by the server
 //! whatever the bot's mode (and by tests with a clock they drive): SLA warnings and breaches with their escalations, reassignment
 //! of unanswered tickets, tickets of agents gone offline back to the
-//! queue, the backlog handed out, automations, and the dialogue's timers
+//! queue, the backlog handed out, automations, customer groups'
+//! unanswered-chat alerts, and the dialogue's timers
 //! (messages held for quiet hours, follow-ups, conversations walked away
 //! from).
 //!
@@ -10,7 +11,7 @@
 //! waking every second.
 
 use super::desk::Desk;
-use super::{DomainError, assign, automation, dialogue, escalation, presence};
+use super::{DomainError, assign, automation, dialogue, escalation, groups, presence};
 use crate::store::{Db, WriteCtx};
 use shared::Timestamp;
 
@@ -18,6 +19,8 @@ use shared::Timestamp;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Ticked {
     pub alerts: usize,
+    /// Unanswered-chat alerts of customer groups.
+    pub group_alerts: usize,
     pub reassigned: usize,
     pub returned: usize,
     pub assigned: usize,
@@ -50,6 +53,7 @@ pub fn tick(ctx: &mut WriteCtx<'_>, desk: &Desk) -> Result<Ticked, DomainError> 
     }
     Ok(Ticked {
         alerts: step(ctx, "SLA alerts", |c| escalation::fire_due(c, desk)),
+        group_alerts: step(ctx, "group alerts", |c| groups::alerts::fire_due(c, desk)),
         reassigned: step(ctx, "reassignment", |c| assign::reassign_due(c, desk)),
         returned: step(ctx, "offline agents' tickets", |c| {
             presence::return_offline(c, desk)
@@ -70,6 +74,7 @@ pub fn tick(ctx: &mut WriteCtx<'_>, desk: &Desk) -> Result<Ticked, DomainError> 
 pub fn next_due(db: &impl Db, desk: &Desk) -> Result<Option<Timestamp>, DomainError> {
     Ok(Timestamp::earliest([
         escalation::next_due(db)?,
+        groups::alerts::next_due(db)?,
         assign::next_reassign(db)?,
         presence::next_return(db, desk)?,
         automation::next_due(db, desk)?,

@@ -42,6 +42,8 @@ pub struct Conversation {
     pub owed_since: Option<Timestamp>,
     pub owed_message_id: Option<i64>,
     pub due_at: Option<Timestamp>,
+    /// When the last unanswered-chat alert went out.
+    pub alerted_at: Option<Timestamp>,
 }
 
 /// A group message to store.
@@ -321,12 +323,13 @@ fn conversation_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Conversation> {
         owed_since: ts(6)?,
         owed_message_id: r.get(7)?,
         due_at: ts(8)?,
+        alerted_at: ts(9)?,
     })
 }
 
 const CONVERSATION: &str =
     "SELECT id, chat_id, thread_id, opened_by, opened_at, last_at, owed_since,
-     owed_message_id, due_at FROM group_conversations";
+     owed_message_id, due_at, alerted_at FROM group_conversations";
 
 pub fn conversation(db: &impl Db, id: i64) -> Result<Option<Conversation>, StoreError> {
     Ok(db
@@ -356,14 +359,15 @@ pub fn save_conversation(ctx: &WriteCtx<'_>, c: &Conversation) -> Result<(), Sto
     ctx.conn
         .prepare_cached(
             "UPDATE group_conversations SET last_at = ?2, owed_since = ?3, owed_message_id = ?4,
-                 due_at = ?5 WHERE id = ?1",
+                 due_at = ?5, alerted_at = ?6 WHERE id = ?1",
         )?
         .execute(params![
             c.id,
             c.last_at.0,
             c.owed_since.map(|t| t.0),
             c.owed_message_id,
-            c.due_at.map(|t| t.0)
+            c.due_at.map(|t| t.0),
+            c.alerted_at.map(|t| t.0)
         ])?;
     Ok(())
 }
@@ -433,4 +437,58 @@ pub fn messages_of(
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         })?
         .collect::<Result<_, _>>()?)
+}
+
+/// Owed conversations whose alert is due at `now`: past their due time and
+/// never alerted, or alerted `repeat` ago or more. Oldest due first.
+pub fn alerts_due(
+    db: &impl Db,
+    now: Timestamp,
+    repeat: std::time::Duration,
+    limit: usize,
+) -> Result<Vec<i64>, StoreError> {
+    let again = now.0 - repeat.as_millis() as i64;
+    Ok(db
+        .conn()
+        .prepare_cached(
+            "SELECT id FROM group_conversations
+             WHERE due_at IS NOT NULL AND due_at <= ?1 AND (alerted_at IS NULL OR alerted_at <= ?2)
+             ORDER BY due_at LIMIT ?3",
+        )?
+        .query_map(params![now.0, again, limit as i64], |r| r.get(0))?
+        .collect::<Result<_, _>>()?)
+}
+
+/// When the next alert is due: a due time not yet alerted, or a repeat.
+pub fn next_alert(
+    db: &impl Db,
+    repeat: std::time::Duration,
+) -> Result<Option<Timestamp>, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached(
+            "SELECT min(t) FROM (
+                 SELECT min(due_at) AS t FROM group_conversations
+                     WHERE due_at IS NOT NULL AND alerted_at IS NULL
+                 UNION ALL
+                 SELECT min(alerted_at) + ?1 FROM group_conversations
+                     WHERE due_at IS NOT NULL AND alerted_at IS NOT NULL)",
+        )?
+        .query_row([repeat.as_millis() as i64], |r| r.get::<_, Option<i64>>(0))?
+        .map(Timestamp))
+}
+
+/// A stored group message's author name and text.
+pub fn message(
+    db: &impl Db,
+    chat_id: i64,
+    message_id: i64,
+) -> Result<Option<(String, String)>, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached(
+            "SELECT author_name, text FROM group_messages WHERE chat_id = ?1 AND message_id = ?2",
+        )?
+        .query_row(params![chat_id, message_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
 }

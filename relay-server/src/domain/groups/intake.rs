@@ -138,11 +138,13 @@ pub fn message(ctx: &mut WriteCtx<'_>, desk: &Desk, m: &GroupMessage) -> Result<
             c.owed_since = Some(at);
             c.owed_message_id = Some(m.message_id);
             c.due_at = due(ctx, desk, m.chat_id, at)?;
+            c.alerted_at = None;
         }
         Side::Staff => {
             c.owed_since = None;
             c.owed_message_id = None;
             c.due_at = None;
+            c.alerted_at = None;
         }
         _ => {}
     }
@@ -184,6 +186,7 @@ mod tests {
     const ANNA: i64 = 501;
     const BORIS: i64 = 502;
     const STAFF: i64 = 900;
+    const STAFF_CHAT: i64 = -1_000_000_000_777;
 
     fn msg(id: i64, author: i64, text: &str, sent: Timestamp) -> GroupMessage {
         GroupMessage {
@@ -210,6 +213,7 @@ mod tests {
     /// ("office": Kyiv, Monday-Friday 09-18), at `start`.
     async fn desk_on(calendar: &'static str, start: Timestamp) -> Desk0 {
         let mut s = settings();
+        s.staff.chat_id = STAFF_CHAT;
         s.calendars.insert(
             "office".into(),
             crate::settings::HoursSettings {
@@ -343,6 +347,57 @@ mod tests {
         assert!(boris.owed_since.is_some() && boris.due_at.is_none());
     }
 
+    /// What the staff chat was sent, oldest first.
+    async fn staff_posts(d: &Desk0) -> Vec<String> {
+        d.store
+            .readers()
+            .read(|c| crate::store::outbox::texts_for(c, STAFF_CHAT))
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn an_unanswered_question_alerts_the_staff_chat_until_staff_answer() {
+        let d = desk().await;
+        let t0 = d.now();
+        file(&d, msg(1, ANNA, "The export fails with error 502", t0)).await;
+        let desk = d.desk.clone();
+        assert_eq!(
+            d.store
+                .readers()
+                .read(move |c| Ok(crate::domain::timers::next_due(c, &desk)))
+                .await
+                .unwrap()
+                .unwrap(),
+            Some(Timestamp(t0.0 + 15 * 60_000)),
+            "the scheduler wakes at the due time"
+        );
+        d.advance(Duration::from_secs(14 * 60));
+        assert_eq!(d.tick().await.group_alerts, 0);
+        d.advance(Duration::from_secs(60));
+        assert_eq!(d.tick().await.group_alerts, 1);
+        let posts = staff_posts(&d).await;
+        assert_eq!(
+            posts,
+            [
+                "🔴 Unanswered in Acme · Acme support: user 501 waiting 15m (since 2026-03-02 09:00 UTC): «The export fails with error 502»"
+            ]
+        );
+        // Not again until REPEAT has passed; then "again".
+        d.advance(Duration::from_secs(5 * 60));
+        assert_eq!(d.tick().await.group_alerts, 0);
+        d.advance(super::super::alerts::REPEAT);
+        assert_eq!(d.tick().await.group_alerts, 1);
+        assert!(staff_posts(&d).await[1].starts_with("🔴 Unanswered (again) in Acme"));
+        // Staff answer: no more alerts.
+        let mut reply = msg(2, STAFF, "On it", d.now());
+        reply.reply_to = Some(1);
+        file(&d, reply).await;
+        d.advance(Duration::from_secs(3600));
+        assert_eq!(d.tick().await.group_alerts, 0);
+        assert_eq!(staff_posts(&d).await.len(), 2);
+    }
+
     #[tokio::test]
     async fn a_thanks_alone_opens_nothing_and_bots_never_answer() {
         let d = desk().await;
@@ -361,7 +416,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_burst_ends_after_the_window_and_topics_are_conversations() {
-        let mut d = desk().await;
+        let d = desk().await;
         let t0 = d.now();
         file(&d, msg(1, ANNA, "Export fails", t0)).await;
         d.advance(threads::WINDOW + Duration::from_secs(60));

@@ -2,6 +2,7 @@
 //! groups, who is staff, the conversations inside a group, and who owes a
 //! reply. The bot watches; it opens no ticket per message.
 
+pub mod alerts;
 pub mod intake;
 pub mod orgs;
 pub mod pleasantry;
