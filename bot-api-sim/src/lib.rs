@@ -175,6 +175,12 @@ impl Simulator {
             .group_reply(chat_id, title, user_id, text, None, Some(reply_to))
     }
 
+    /// The group `from` is upgraded to a supergroup `to` (both service
+    /// messages, as Telegram sends them).
+    pub fn group_migrate(&self, from: i64, to: i64, title: &str, user_id: i64) {
+        self.state.group_migrate(from, to, title, user_id)
+    }
+
     /// A user joins a group.
     pub fn group_join(&self, chat_id: i64, title: &str, user_id: i64) -> i64 {
         self.state.group_join(chat_id, title, user_id)

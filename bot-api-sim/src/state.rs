@@ -491,6 +491,35 @@ impl Shared {
         id
     }
 
+    /// The group is upgraded to a supergroup with the new id `to`: as
+    /// Telegram does, the old chat gets a service message with
+    /// `migrate_to_chat_id` and the new one a first message with
+    /// `migrate_from_chat_id`. Later messages go to `to`.
+    pub fn group_migrate(&self, from: i64, to: i64, title: &str, user_id: i64) {
+        let mut w = self.world();
+        let u = Self::user_or_default(&mut w, user_id);
+        Self::group(&mut w, from, title, false);
+        let id = Self::next_message_id(&mut w, from);
+        let old = json!({
+            "message_id": id,
+            "from": updates::user(&u),
+            "chat": w.chats[&from].json.clone(),
+            "date": now_secs(),
+            "migrate_to_chat_id": to,
+        });
+        self.push_update(&mut w, "message", old);
+        Self::group(&mut w, to, title, false);
+        let id = Self::next_message_id(&mut w, to);
+        let new = json!({
+            "message_id": id,
+            "from": updates::user(&u),
+            "chat": w.chats[&to].json.clone(),
+            "date": now_secs(),
+            "migrate_from_chat_id": from,
+        });
+        self.push_update(&mut w, "message", new);
+    }
+
     pub fn group_join(&self, chat_id: i64, title: &str, user_id: i64) -> i64 {
         let mut w = self.world();
         let u = Self::user_or_default(&mut w, user_id);

@@ -2,8 +2,9 @@
 //! group through the simulator, the real relay-server binary, and its CLI:
 //! the group listed unbound, bound to an organisation, an engineer's
 //! Telegram account linked; customers' questions owe a reply, thanks owe
-//! nothing, a linked engineer's reply in Telegram answers; an erased
-//! customer's group messages go.
+//! nothing, a linked engineer's reply in Telegram answers; the group
+//! upgraded to a supergroup keeps its conversations; an erased customer's
+//! group messages go.
 
 use std::time::{Duration, Instant};
 
@@ -115,6 +116,38 @@ async fn a_customers_question_in_a_group_is_owed_until_an_engineer_answers_in_te
     let shown = until_shown(&db, "everyone answered", |s| owed_lines(s) == 0);
     assert_eq!(shown.matches("answered").count(), 2, "{shown}");
     let _ = petr;
+
+    // The group is upgraded to a supergroup mid-conversation: Petr's new
+    // question in the new chat is owed there, under the same organisation.
+    const NEW: i64 = -1_001_000_000_502;
+    sim.group_migrate(GROUP, NEW, TITLE, OLGA);
+    sim.group_text(
+        NEW,
+        TITLE,
+        PETR,
+        "After the upgrade: still no invite email",
+        None,
+    );
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let out = cli_ok(&db, &["group", "show", &NEW.to_string()]);
+        let list = cli_ok(&db, &["group", "list"]);
+        if out.contains("due ") {
+            assert!(
+                list.contains(&NEW.to_string()) && list.contains("Acme"),
+                "{list}"
+            );
+            assert!(
+                !list.contains(&GROUP.to_string()),
+                "the old id is gone: {list}"
+            );
+            // The conversations from before the upgrade came along.
+            assert!(out.matches("answered").count() >= 2, "{out}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "{out}\n{list}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
 
     // Olga, known only from the group, can be erased: her messages go, to
     // the byte.

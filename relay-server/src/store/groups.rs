@@ -184,6 +184,47 @@ pub fn bind(
         > 0)
 }
 
+/// A group upgraded to a supergroup got a new chat id: its binding,
+/// conversations (their messages and clocks) and overrides move to it.
+/// If the new id was seen already, the two merge (the old binding wins
+/// where the new one has none). False when `from` is unknown.
+pub fn move_group(ctx: &WriteCtx<'_>, from: i64, to: i64) -> Result<bool, StoreError> {
+    let Some(old) = group(ctx, from)? else {
+        return Ok(false);
+    };
+    let conn = ctx.conn;
+    conn.prepare_cached(
+        "INSERT INTO groups (chat_id, title, forum, organisation_id, bot_status, seen_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (chat_id) DO UPDATE SET
+             organisation_id = coalesce(organisation_id, excluded.organisation_id)",
+    )?
+    .execute(params![
+        to,
+        old.title,
+        old.forum,
+        old.organisation,
+        old.bot_status,
+        ctx.now.0
+    ])?;
+    // Messages stay under the chat id they were sent in (the supergroup
+    // numbers its messages afresh: moved, they could shadow new ones); they
+    // keep their conversation, which moves.
+    for sql in [
+        "UPDATE group_conversations SET chat_id = ?2 WHERE chat_id = ?1",
+        "UPDATE OR IGNORE group_people SET chat_id = ?2 WHERE chat_id = ?1",
+    ] {
+        conn.prepare_cached(sql)?.execute(params![from, to])?;
+    }
+    for sql in [
+        "DELETE FROM group_people WHERE chat_id = ?1",
+        "DELETE FROM groups WHERE chat_id = ?1",
+    ] {
+        conn.prepare_cached(sql)?.execute([from])?;
+    }
+    Ok(true)
+}
+
 /// Links an agent's Telegram account (replacing an earlier link of either).
 pub fn link_staff(
     ctx: &WriteCtx<'_>,

@@ -39,6 +39,11 @@ pub(super) enum Action {
     File(Box<Inbound>),
     /// A message in a customer group.
     Group(Box<GroupMessage>),
+    /// A group became a supergroup with a new chat id.
+    GroupMigrated {
+        from: i64,
+        to: i64,
+    },
     GroupEdit {
         chat: i64,
         message: i64,
@@ -120,6 +125,14 @@ pub(super) fn decide_update(update: &Update) -> Action {
         UpdateKind::MyChatMember(u) if u.chat.is_private() => Action::Blocked {
             user: u.from.id.0 as i64,
             blocked: u.new_chat_member.is_banned() || u.new_chat_member.is_left(),
+        },
+        UpdateKind::Message(m) if m.migrate_to_chat_id().is_some() => Action::GroupMigrated {
+            from: m.chat.id.0,
+            to: m.migrate_to_chat_id().map_or(0, |c| c.0),
+        },
+        UpdateKind::Message(m) if m.migrate_from_chat_id().is_some() => Action::GroupMigrated {
+            from: m.migrate_from_chat_id().map_or(0, |c| c.0),
+            to: m.chat.id.0,
         },
         UpdateKind::Message(m) if m.chat.is_group() || m.chat.is_supergroup() => {
             match convert::group_message(m) {
@@ -337,6 +350,7 @@ fn apply(ctx: &mut WriteCtx<'_>, desk: &Desk, action: &Action) -> Result<bool, D
             outbox::customer_blocked(ctx, *user, *blocked).map(|_| true)
         }
         Action::Group(m) => groups::intake::message(ctx, desk, m).map(|_| true),
+        Action::GroupMigrated { from, to } => groups::intake::migrated(ctx, *from, *to),
         Action::GroupEdit {
             chat,
             message,

@@ -166,6 +166,22 @@ pub fn membership(
     Ok(())
 }
 
+/// A group was upgraded to a supergroup (`migrate_to_chat_id`, and
+/// `migrate_from_chat_id` in the new one; either or both may arrive):
+/// everything of it moves to the new chat id, conversations and their
+/// clocks included. The second notice finds nothing left to move.
+pub fn migrated(ctx: &mut WriteCtx<'_>, from: i64, to: i64) -> Result<bool, DomainError> {
+    let moved = rows::move_group(ctx, from, to)?;
+    if moved {
+        tracing::info!(
+            from,
+            to,
+            "group upgraded to a supergroup: its conversations moved"
+        );
+    }
+    Ok(moved)
+}
+
 /// An edit of a group message: its text is kept up to date.
 pub fn edit(
     ctx: &mut WriteCtx<'_>,
@@ -396,6 +412,40 @@ mod tests {
         d.advance(Duration::from_secs(3600));
         assert_eq!(d.tick().await.group_alerts, 0);
         assert_eq!(staff_posts(&d).await.len(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_group_upgraded_to_a_supergroup_keeps_its_conversation_and_clock() {
+        let d = desk().await;
+        let t0 = d.now();
+        file(&d, msg(1, ANNA, "Export fails", t0)).await;
+        let before = conversations(&d).await;
+        const NEW: i64 = -1_009_999_000_001;
+        // Both notices arrive; the second finds nothing left to move.
+        assert!(d.write(|ctx, _| migrated(ctx, GROUP, NEW)).await.unwrap());
+        assert!(!d.write(|ctx, _| migrated(ctx, GROUP, NEW)).await.unwrap());
+        let (group, moved) = d
+            .store
+            .readers()
+            .read(|c| Ok((rows::group(c, NEW)?, rows::conversations(c, NEW, 10)?)))
+            .await
+            .unwrap();
+        assert!(group.unwrap().organisation.is_some(), "still bound");
+        assert_eq!(moved.len(), 1);
+        assert_eq!(moved[0].due_at, before[0].due_at, "the clock runs on");
+        // Message 1 of the new chat is a new message, not the old one; a
+        // staff reply there answers the moved conversation.
+        let mut m = msg(1, STAFF, "We are on it", t0);
+        m.chat_id = NEW;
+        file(&d, m).await;
+        let after = d
+            .store
+            .readers()
+            .read(|c| rows::conversations(c, NEW, 10))
+            .await
+            .unwrap();
+        assert_eq!(after.len(), 1);
+        assert!(after[0].owed_since.is_none(), "answered in the supergroup");
     }
 
     #[tokio::test]
