@@ -162,3 +162,99 @@ async fn a_customers_question_in_a_group_is_owed_until_an_engineer_answers_in_te
         Vec::<std::path::PathBuf>::new()
     );
 }
+
+/// SIGKILL during group traffic: every group message Telegram handed over
+/// is filed exactly once, and the conversations' clocks stand.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_during_group_traffic_loses_and_doubles_no_message() {
+    const CRASH: i64 = -1_001_000_000_601;
+    let sim = std::sync::Arc::new(Simulator::start(SimConfig::default()).await.unwrap());
+    let people: Vec<i64> = (7701..=7704).collect();
+    for id in &people {
+        sim.add_user(SimUser::new(*id, &format!("Client {id}"), "en"));
+    }
+    sim.add_user(SimUser::new(ENGINEER, "Ira", "en"));
+    let (_dir, db) = fresh_db(0);
+    add_agent(&db, "ira", "agent", "L1");
+    cli_ok(&db, &["agent", "link", "ira", &ENGINEER.to_string()]);
+    let start = |db: &std::path::Path| {
+        let (token, url) = (sim.token(), sim.api_url());
+        Server::start(
+            db,
+            &[
+                ("TELEGRAM_BOT_TOKEN", token.as_str()),
+                ("TELEGRAM_API_URL", url.as_str()),
+                ("RELAY_TELEGRAM__POLL_TIMEOUT_SECS", "1"),
+                ("RELAY_DURABILITY", "full"),
+                ("RELAY_BOT__MODE", "direct"),
+                ("RELAY_BOT__CONSENT", "false"),
+            ],
+        )
+    };
+    // The load: 400 messages, clients and now and then the engineer.
+    let load = {
+        let s = sim.clone();
+        let people = people.clone();
+        tokio::spawn(async move {
+            let mut ids = Vec::new();
+            for k in 0..100 {
+                for (n, who) in people.iter().enumerate() {
+                    let author = if (k + n) % 7 == 0 { ENGINEER } else { *who };
+                    ids.push(s.group_text(
+                        CRASH,
+                        "Crash test",
+                        author,
+                        &format!("g-{k}-{n}"),
+                        None,
+                    ));
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            ids
+        })
+    };
+    for after_ms in [600u64, 900, 1200] {
+        let mut s = start(&db);
+        tokio::time::sleep(Duration::from_millis(after_ms)).await;
+        s.kill();
+    }
+    let sent = load.await.unwrap();
+    let _last = start(&db);
+    let stored = |db: &std::path::Path| -> Vec<i64> {
+        let c = rusqlite::Connection::open(db).unwrap();
+        let mut st = c
+            .prepare("SELECT message_id FROM group_messages WHERE chat_id = ?1 ORDER BY message_id")
+            .unwrap();
+        st.query_map([CRASH], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut want = sent.clone();
+    want.sort_unstable();
+    loop {
+        let got = stored(&db);
+        if got.len() >= want.len() {
+            assert_eq!(got, want, "every message once");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} of {} filed",
+            got.len(),
+            want.len()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Nothing was filed twice and no update is left unapplied.
+    let c = rusqlite::Connection::open(&db).unwrap();
+    let waiting: i64 = c
+        .query_row(
+            "SELECT count(*) FROM tg_updates WHERE state = 'new'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(waiting, 0);
+}
