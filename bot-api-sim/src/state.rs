@@ -498,26 +498,21 @@ impl Shared {
     pub fn group_migrate(&self, from: i64, to: i64, title: &str, user_id: i64) {
         let mut w = self.world();
         let u = Self::user_or_default(&mut w, user_id);
-        Self::group(&mut w, from, title, false);
-        let id = Self::next_message_id(&mut w, from);
-        let old = json!({
-            "message_id": id,
-            "from": updates::user(&u),
-            "chat": w.chats[&from].json.clone(),
-            "date": now_secs(),
-            "migrate_to_chat_id": to,
-        });
-        self.push_update(&mut w, "message", old);
-        Self::group(&mut w, to, title, false);
-        let id = Self::next_message_id(&mut w, to);
-        let new = json!({
-            "message_id": id,
-            "from": updates::user(&u),
-            "chat": w.chats[&to].json.clone(),
-            "date": now_secs(),
-            "migrate_from_chat_id": from,
-        });
-        self.push_update(&mut w, "message", new);
+        for (chat, field, other) in [
+            (from, "migrate_to_chat_id", to),
+            (to, "migrate_from_chat_id", from),
+        ] {
+            Self::group(&mut w, chat, title, false);
+            let id = Self::next_message_id(&mut w, chat);
+            let mut msg = json!({
+                "message_id": id,
+                "from": updates::user(&u),
+                "chat": w.chats[&chat].json.clone(),
+                "date": now_secs(),
+            });
+            msg[field] = json!(other);
+            self.push_update(&mut w, "message", msg);
+        }
     }
 
     pub fn group_join(&self, chat_id: i64, title: &str, user_id: i64) -> i64 {

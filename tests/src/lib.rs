@@ -208,6 +208,21 @@ impl Server {
     /// (messages go straight into tickets; tests/dialogue.rs has the
     /// guided conversation), on `listen`.
     pub fn start_direct_bot(db: &Path, listen: &str, sim: &bot_api_sim::Simulator) -> Server {
+        Server::direct_bot(db, listen, sim, "normal")
+    }
+
+    /// Like [`Server::start_direct_bot`] on any port, with every commit
+    /// synced (`durability = "full"`): for tests that SIGKILL it.
+    pub fn start_durable_direct_bot(db: &Path, sim: &bot_api_sim::Simulator) -> Server {
+        Server::direct_bot(db, "127.0.0.1:0", sim, "full")
+    }
+
+    fn direct_bot(
+        db: &Path,
+        listen: &str,
+        sim: &bot_api_sim::Simulator,
+        durability: &str,
+    ) -> Server {
         let (token, url) = (sim.token(), sim.api_url());
         Server::start_on(
             db,
@@ -219,6 +234,7 @@ impl Server {
                 ("RELAY_BOT__MODE", "direct"),
                 ("RELAY_BOT__CONSENT", "false"),
                 ("RELAY_ASSIGNMENT__AUTO", "true"),
+                ("RELAY_DURABILITY", durability),
             ],
         )
     }

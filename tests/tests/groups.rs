@@ -177,20 +177,7 @@ async fn sigkill_during_group_traffic_loses_and_doubles_no_message() {
     let (_dir, db) = fresh_db(0);
     add_agent(&db, "ira", "agent", "L1");
     cli_ok(&db, &["agent", "link", "ira", &ENGINEER.to_string()]);
-    let start = |db: &std::path::Path| {
-        let (token, url) = (sim.token(), sim.api_url());
-        Server::start(
-            db,
-            &[
-                ("TELEGRAM_BOT_TOKEN", token.as_str()),
-                ("TELEGRAM_API_URL", url.as_str()),
-                ("RELAY_TELEGRAM__POLL_TIMEOUT_SECS", "1"),
-                ("RELAY_DURABILITY", "full"),
-                ("RELAY_BOT__MODE", "direct"),
-                ("RELAY_BOT__CONSENT", "false"),
-            ],
-        )
-    };
+    let start = |db: &std::path::Path| Server::start_durable_direct_bot(db, &sim);
     // The load: 400 messages, clients and now and then the engineer.
     let load = {
         let s = sim.clone();

@@ -371,6 +371,15 @@ fn macro_picker_fuzzy_fill_and_fields() {
 }
 
 /// The palette's entries as the engineer sees them, in order.
+/// Boris (agent 3) works VIP only.
+fn add_boris(a: &mut App) {
+    let mut boris = a.mirror.agents[&AgentId(2)].clone();
+    boris.id = AgentId(3);
+    boris.display_name = "Boris".into();
+    boris.queues = vec![QueueId::new("VIP")];
+    a.mirror.agents.insert(boris.id, boris);
+}
+
 fn palette_labels(a: &App) -> Vec<String> {
     let Some(Overlay::Palette(p)) = &a.overlay else {
         panic!("no palette")
@@ -570,11 +579,7 @@ fn the_palette_never_defaults_to_what_reaches_the_customer() {
     assert!(palette_pick(&a).is_some());
     press(&mut a, "esc");
     // Assigning is offered only to colleagues who serve the ticket's queue.
-    let mut boris = a.mirror.agents[&AgentId(2)].clone();
-    boris.id = AgentId(3);
-    boris.display_name = "Boris".into();
-    boris.queues = vec![QueueId::new("VIP")];
-    a.mirror.agents.insert(boris.id, boris);
+    add_boris(&mut a);
     press(&mut a, "ctrl-p");
     typed(&mut a, "assign");
     let labels = palette_labels(&a);
@@ -798,11 +803,7 @@ fn an_erased_customers_open_chat_closes_with_a_reason_and_its_draft_goes() {
 fn a_supervisor_shares_a_ticket_from_the_palette_and_withdraws_the_share() {
     let mut a = with_tickets();
     // Boris works VIP only: he does not read ticket 1 (L1); Bohdan does.
-    let mut boris = a.mirror.agents[&AgentId(2)].clone();
-    boris.id = AgentId(3);
-    boris.display_name = "Boris".into();
-    boris.queues = vec![QueueId::new("VIP")];
-    a.mirror.agents.insert(boris.id, boris);
+    add_boris(&mut a);
     press(&mut a, "enter");
     // An agent is offered no share.
     press(&mut a, "ctrl-p");
