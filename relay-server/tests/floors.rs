@@ -28,7 +28,7 @@ const FLOORS: &[(&str, &[&str])] = &[
     ("delivery", &["outbox"]),
     ("notifications", &["wording", "talk", "notify"]),
     ("policies", &["assign", "presence", "agents"]),
-    ("intake", &["intake"]),
+    ("intake", &["intake", "groups"]),
     (
         "flows",
         &[
