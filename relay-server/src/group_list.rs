@@ -77,7 +77,9 @@ pub fn groups(list: &[Group], orgs: &[Organisation]) -> String {
     out
 }
 
-pub fn conversations(list: &[Conversation], now: Timestamp) -> String {
+/// `names`: who opened each conversation, in the same order (else their
+/// Telegram id is shown).
+pub fn conversations(list: &[Conversation], names: &[String], now: Timestamp) -> String {
     if list.is_empty() {
         return "no conversations in this group yet\n".into();
     }
@@ -85,7 +87,15 @@ pub fn conversations(list: &[Conversation], now: Timestamp) -> String {
         "{:<6} {:<8} {:<14} {:<18} {}\n",
         "id", "topic", "opened by", "last (UTC)", "owed"
     );
-    for c in list {
+    for (i, c) in list.iter().enumerate() {
+        let opener: String = names
+            .get(i)
+            .filter(|n| !n.is_empty())
+            .cloned()
+            .unwrap_or_else(|| c.opened_by.to_string())
+            .chars()
+            .take(14)
+            .collect();
         let owed = match (c.owed_since, c.due_at) {
             (None, _) => "answered".to_owned(),
             (Some(since), None) => format!("waiting since {} (no SLA: group unbound)", utc(since)),
@@ -99,7 +109,7 @@ pub fn conversations(list: &[Conversation], now: Timestamp) -> String {
             "{:<6} {:<8} {:<14} {:<18} {}",
             c.id,
             c.thread_id.map_or_else(String::new, |t| t.to_string()),
-            c.opened_by,
+            opener,
             utc(c.last_at),
             owed
         );
@@ -125,15 +135,28 @@ mod tests {
             due_at: Some(Timestamp(1_700_000_900_000)),
             alerted_at: None,
         };
-        let due = conversations(std::slice::from_ref(&base), Timestamp(1_700_000_100_000));
+        let due = conversations(
+            std::slice::from_ref(&base),
+            &["Olga".into()],
+            Timestamp(1_700_000_100_000),
+        );
         assert!(due.contains("due 2023-11-14 22:28"), "{due}");
-        let late = conversations(std::slice::from_ref(&base), Timestamp(1_700_001_000_000));
+        assert!(due.contains("Olga"), "{due}");
+        let late = conversations(
+            std::slice::from_ref(&base),
+            &[],
+            Timestamp(1_700_001_000_000),
+        );
         assert!(late.contains("OVERDUE since 2023-11-14 22:28"), "{late}");
         let answered = Conversation {
             owed_since: None,
             due_at: None,
             ..base
         };
-        assert!(conversations(&[answered], Timestamp(0)).contains("answered"));
+        let shown = conversations(&[answered], &[], Timestamp(0));
+        assert!(
+            shown.contains("answered") && shown.contains("501"),
+            "{shown}"
+        );
     }
 }

@@ -713,6 +713,7 @@ async fn org(settings: Settings, cmd: OrgCmd) -> Result<()> {
 async fn group(settings: Settings, cmd: GroupCmd) -> Result<()> {
     use relay_server::domain::groups::orgs;
     let store = relay_server::open_store(&settings)?;
+    let desk = Arc::new(relay_server::desk(&settings)?);
     let result = match cmd {
         GroupCmd::List => store
             .readers()
@@ -726,13 +727,13 @@ async fn group(settings: Settings, cmd: GroupCmd) -> Result<()> {
         } => {
             let name = organisation.clone();
             store
-                .write(move |ctx| orgs::bind(ctx, chat_id, Some(&name)))
+                .write(move |ctx| orgs::bind(ctx, &desk, chat_id, Some(&name)))
                 .await
                 .map(|()| println!("group {chat_id} is bound to {organisation}"))
                 .map_err(anyhow::Error::from)
         }
         GroupCmd::Unbind { chat_id } => store
-            .write(move |ctx| orgs::bind(ctx, chat_id, None))
+            .write(move |ctx| orgs::bind(ctx, &desk, chat_id, None))
             .await
             .map(|()| println!("group {chat_id} is bound to no organisation"))
             .map_err(anyhow::Error::from),
@@ -741,18 +742,23 @@ async fn group(settings: Settings, cmd: GroupCmd) -> Result<()> {
             store
                 .readers()
                 .read(move |c| {
-                    Ok((
-                        store::groups::group(c, chat_id)?,
-                        store::groups::conversations(c, chat_id, limit)?,
-                    ))
+                    let list = store::groups::conversations(c, chat_id, limit)?;
+                    let names = list
+                        .iter()
+                        .map(|x| store::groups::opener_name(c, x.id).map(Option::unwrap_or_default))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    Ok((store::groups::group(c, chat_id)?, list, names))
                 })
                 .await
                 .map_err(anyhow::Error::from)
-                .and_then(|(g, list)| {
+                .and_then(|(g, list, names)| {
                     let g =
                         g.ok_or_else(|| anyhow::anyhow!("the bot is not in group {chat_id}"))?;
                     println!("{} ({})", g.title, g.chat_id);
-                    print!("{}", relay_server::group_list::conversations(&list, now));
+                    print!(
+                        "{}",
+                        relay_server::group_list::conversations(&list, &names, now)
+                    );
                     Ok(())
                 })
         }

@@ -395,6 +395,29 @@ pub fn conversations(
         .collect::<Result<_, _>>()?)
 }
 
+/// A group's owed conversations.
+pub fn owed_in(db: &impl Db, chat_id: i64) -> Result<Vec<Conversation>, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached(&format!(
+            "{CONVERSATION} WHERE chat_id = ?1 AND owed_since IS NOT NULL"
+        ))?
+        .query_map([chat_id], conversation_row)?
+        .collect::<Result<_, _>>()?)
+}
+
+/// The name of who opened a conversation (its first message's author).
+pub fn opener_name(db: &impl Db, conversation: i64) -> Result<Option<String>, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached(
+            "SELECT author_name FROM group_messages WHERE conversation_id = ?1
+             ORDER BY sent_at, message_id LIMIT 1",
+        )?
+        .query_row([conversation], |r| r.get(0))
+        .optional()?)
+}
+
 /// Saves what changed in a conversation: its last activity and who owes.
 pub fn save_conversation(ctx: &WriteCtx<'_>, c: &Conversation) -> Result<(), StoreError> {
     ctx.conn

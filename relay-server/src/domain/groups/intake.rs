@@ -39,7 +39,7 @@ pub struct GroupMessage {
 /// When a conversation owed since `since` is due: the organisation's reply
 /// SLA in business time on its calendar (its own, else its queue's).
 /// `None` for a group bound to no organisation (nobody's SLA yet).
-fn due(
+pub(super) fn due(
     ctx: &WriteCtx<'_>,
     desk: &Desk,
     chat_id: i64,
@@ -350,17 +350,21 @@ mod tests {
             Some(at("2026-03-09T07:10:00Z")),
             "Monday 09:10 Kyiv"
         );
-        // An unbound group keeps who owes, with no due time.
-        d.write(|ctx, _| Ok(rows::bind(ctx, GROUP, None)?))
+        // An unbound group keeps who owes, with no due time ...
+        d.write(|ctx, desk| super::super::orgs::bind(ctx, desk, GROUP, None))
             .await
             .unwrap();
         file(&d, msg(2, BORIS, "Hello, anyone?", d.now())).await;
-        let boris = conversations(&d)
+        let boris =
+            |c: Vec<rows::Conversation>| c.into_iter().find(|c| c.opened_by == BORIS).unwrap();
+        let b = boris(conversations(&d).await);
+        assert!(b.owed_since.is_some() && b.due_at.is_none());
+        // ... until it is bound: then it is due from when it started waiting.
+        d.write(|ctx, desk| super::super::orgs::bind(ctx, desk, GROUP, Some("Acme")))
             .await
-            .into_iter()
-            .find(|c| c.opened_by == BORIS)
             .unwrap();
-        assert!(boris.owed_since.is_some() && boris.due_at.is_none());
+        let b = boris(conversations(&d).await);
+        assert_eq!(b.due_at, Some(at("2026-03-09T07:10:00Z")));
     }
 
     /// What the staff chat was sent, oldest first.

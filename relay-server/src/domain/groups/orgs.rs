@@ -75,9 +75,12 @@ pub fn add(
     Ok(org)
 }
 
-/// Binds the group to the organisation named (`None`: unbinds it).
+/// Binds the group to the organisation named (`None`: unbinds it). What
+/// was already waiting gets its due time from the organisation's SLA,
+/// counted from when it started waiting (unbound: no due time).
 pub fn bind(
     ctx: &mut WriteCtx<'_>,
+    desk: &Desk,
     chat_id: i64,
     organisation: Option<&str>,
 ) -> Result<(), DomainError> {
@@ -93,6 +96,13 @@ pub fn bind(
         return Err(DomainError::not_found(format!(
             "the bot is not in group {chat_id} (add it to the group first; `relay-server group list` shows where it is)"
         )));
+    }
+    for mut c in rows::owed_in(ctx, chat_id)? {
+        c.due_at = match c.owed_since {
+            Some(since) => super::intake::due(ctx, desk, chat_id, since)?,
+            None => None,
+        };
+        rows::save_conversation(ctx, &c)?;
     }
     Ok(())
 }
