@@ -185,6 +185,17 @@ enum GroupCmd {
         /// The organisation's name.
         organisation: String,
     },
+    /// Count one person as staff, or as the client's side, in one group
+    /// (over the agent links).
+    Person {
+        #[arg(allow_negative_numbers = true)]
+        chat_id: i64,
+        /// Their Telegram user id.
+        telegram_user_id: i64,
+        /// staff: their messages answer clients; customer: they owe answers.
+        #[arg(long, value_parser = ["staff", "customer"])]
+        side: String,
+    },
     /// Unbind a group (it keeps its messages; nobody's SLA runs).
     Unbind {
         #[arg(allow_negative_numbers = true)]
@@ -730,6 +741,22 @@ async fn group(settings: Settings, cmd: GroupCmd) -> Result<()> {
                 .write(move |ctx| orgs::bind(ctx, &desk, chat_id, Some(&name)))
                 .await
                 .map(|()| println!("group {chat_id} is bound to {organisation}"))
+                .map_err(anyhow::Error::from)
+        }
+        GroupCmd::Person {
+            chat_id,
+            telegram_user_id,
+            side,
+        } => {
+            let staff = side == "staff";
+            store
+                .write(move |ctx| orgs::set_side(ctx, chat_id, telegram_user_id, staff))
+                .await
+                .map(|()| {
+                    println!(
+                        "in group {chat_id}, Telegram user {telegram_user_id} counts as {side}"
+                    )
+                })
                 .map_err(anyhow::Error::from)
         }
         GroupCmd::Unbind { chat_id } => store

@@ -453,6 +453,36 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_per_group_override_makes_a_client_staff_and_an_engineer_a_client() {
+        let d = desk().await;
+        let t0 = d.now();
+        d.write(|ctx, _| {
+            super::super::orgs::set_side(ctx, GROUP, BORIS, true)?;
+            super::super::orgs::set_side(ctx, GROUP, STAFF, false)
+        })
+        .await
+        .unwrap();
+        file(&d, msg(1, ANNA, "Export fails", t0)).await;
+        file(&d, msg(2, BORIS, "Anna, restart the sync", t0)).await;
+        assert!(
+            conversations(&d).await[0].owed_since.is_none(),
+            "Boris answers here"
+        );
+        file(&d, msg(3, STAFF, "Also asking: is the API down", t0)).await;
+        let c = conversations(&d).await;
+        assert!(
+            c.iter()
+                .any(|c| c.opened_by == STAFF && c.owed_since.is_some()),
+            "the engineer asks as a client here"
+        );
+        let unknown = d
+            .write(|ctx, _| super::super::orgs::set_side(ctx, -5, BORIS, true))
+            .await
+            .unwrap_err();
+        assert!(unknown.message.contains("not in group -5"));
+    }
+
+    #[tokio::test]
     async fn a_thanks_alone_opens_nothing_and_bots_never_answer() {
         let d = desk().await;
         let t0 = d.now();

@@ -107,6 +107,24 @@ pub fn bind(
     Ok(())
 }
 
+/// A per-group override: in this group, this person counts as staff (a
+/// client's own admin answering for the team, say) or as the client's side
+/// (an engineer asking as a user). False when the bot is not in the group.
+pub fn set_side(
+    ctx: &mut WriteCtx<'_>,
+    chat_id: i64,
+    telegram_user_id: i64,
+    staff: bool,
+) -> Result<(), DomainError> {
+    if rows::group(ctx, chat_id)?.is_none() {
+        return Err(DomainError::not_found(format!(
+            "the bot is not in group {chat_id}"
+        )));
+    }
+    rows::set_person(ctx, chat_id, telegram_user_id, staff)?;
+    Ok(())
+}
+
 /// Links an agent's Telegram account: their messages in customer groups
 /// are staff's, and answer customers.
 pub fn link(
