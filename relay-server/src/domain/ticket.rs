@@ -34,6 +34,21 @@ pub fn save(
     change: TicketChange,
 ) -> Result<(), DomainError> {
     ticket.updated_at = ctx.now;
+    // A resolved or closed ticket that comes back to life counts on its
+    // assignee's load again: if they are full, it goes back to its queue
+    // (where someone with room gets it) rather than over their capacity.
+    if let TicketChange::Status { from, to } = &change
+        && matches!(from, TicketStatus::Resolved | TicketStatus::Closed)
+        && matches!(
+            to,
+            TicketStatus::New | TicketStatus::Open | TicketStatus::PendingOnCustomer
+        )
+        && let Some(agent) = ticket.assignee
+        && let Some((_, holding, capacity)) = store::agents::load_of(ctx, agent)?
+        && holding >= capacity
+    {
+        ticket.assignee = None;
+    }
     sla::track(ctx, queues, ticket)?;
     rows::save_ticket(ctx, ticket)?;
     if matches!(change, TicketChange::Status { .. }) {
