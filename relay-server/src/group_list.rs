@@ -8,9 +8,7 @@ use shared::Timestamp;
 use crate::store::groups::{Conversation, Group, Organisation};
 
 fn utc(t: Timestamp) -> String {
-    jiff::Timestamp::from_millisecond(t.0)
-        .map(|x| x.strftime("%Y-%m-%d %H:%M").to_string())
-        .unwrap_or_else(|_| t.0.to_string())
+    crate::domain::hours::local(t, &jiff::tz::TimeZone::UTC)
 }
 
 fn minutes(ms: i64) -> String {
