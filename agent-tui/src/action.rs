@@ -96,6 +96,9 @@ actions! {
     Take = "take", Normal, "Take the ticket (assign it to me)";
     Customer = "customer", Normal, "Show or hide the customer panel";
     Alerts = "alerts", Normal, "List alerts";
+    Groups = "groups", Normal, "Customer groups: their conversations, who waits and for how long";
+    GroupAck = "group_ack", Normal, "Acknowledge a group conversation's alert (stops its repeats)";
+    GroupTicket = "group_ticket", Normal, "Turn the group conversation into a ticket (the group is told its number)";
     Send = "send", Compose, "Send the reply (or the note)";
     Newline = "newline", Compose, "New line";
     NextField = "next_field", Compose, "Next fill-in field of a macro";
@@ -185,6 +188,8 @@ impl Action {
             Help => &["help"],
             Quit => &["quit"],
             OpenAttachment => &["open", "file"],
+            Groups => &["groups"],
+            GroupTicket => &["ticket"],
             AttachFile => &["attach", "send"],
             _ => &[],
         }

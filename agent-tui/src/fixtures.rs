@@ -259,3 +259,150 @@ pub fn busy(n: usize) -> Mirror {
     m.seq = Seq(msg as u64);
     m
 }
+
+/// Two client groups (Acme, a forum; Globex, a plain group) and their
+/// conversations: one overdue, one due soon, one acknowledged, one
+/// answered by a colleague in Telegram, one turned into ticket 1.
+pub fn add_groups(m: &mut Mirror) {
+    let org = |id: i64, name: &str| Organisation {
+        id: OrganisationId(id),
+        name: name.into(),
+        vip: id == 1,
+        queue: QueueId::new("L1"),
+        language: "en".into(),
+        reply_sla_minutes: 15,
+    };
+    m.organisations.insert(OrganisationId(1), org(1, "Acme"));
+    m.organisations.insert(OrganisationId(2), org(2, "Globex"));
+    for (chat, title, o, forum) in [
+        (-1001, "Acme ⇄ Support", 1, true),
+        (-1002, "Globex ops", 2, false),
+    ] {
+        m.groups.insert(
+            chat,
+            Group {
+                chat_id: chat,
+                title: title.into(),
+                forum,
+                organisation_id: Some(OrganisationId(o)),
+                queue: Some(QueueId::new("L1")),
+                bot_status: "administrator".into(),
+            },
+        );
+    }
+    let mut next_msg = 1;
+    let mut conv = |m: &mut Mirror,
+                    id: i64,
+                    chat: i64,
+                    topic: Option<i64>,
+                    owed: Option<(i64, i64)>,
+                    said: &[(i64, &str, GroupSide, &str, i64)]| {
+        let c = GroupConversation {
+            id: ConversationId(id),
+            chat_id: chat,
+            queue: Some(QueueId::new("L1")),
+            thread_id: topic,
+            opened_by_id: said[0].0,
+            opened_by: said[0].1.into(),
+            opened_at: NOW.minus(said[0].4),
+            last_at: NOW.minus(said[said.len() - 1].4),
+            owed_since: owed.map(|(since, _)| NOW.minus(since)),
+            due_at: owed.map(|(_, due)| NOW.plus(due)),
+            alerted_at: None,
+            acked_by: None,
+            ticket_id: None,
+            message_count: said.len() as u32,
+        };
+        m.conversations.insert(c.id, c);
+        for (author, name, side, text, ago) in said {
+            let msg = GroupMessage {
+                id: GroupMessageId(next_msg),
+                chat_id: chat,
+                conversation_id: Some(ConversationId(id)),
+                telegram_message_id: Some(100 + next_msg),
+                reply_to: None,
+                author_id: *author,
+                author_name: (*name).into(),
+                side: *side,
+                agent_id: None,
+                text: (*text).into(),
+                sent_at: NOW.minus(*ago),
+                edited_at: None,
+                delivery: None,
+                queue: Some(QueueId::new("L1")),
+            };
+            next_msg += 1;
+            m.group_messages
+                .entry(ConversationId(id))
+                .or_default()
+                .insert(msg.id, msg);
+        }
+    };
+    use GroupSide::*;
+    conv(
+        m,
+        1,
+        -1001,
+        Some(7),
+        Some((1500, -600)),
+        &[
+            (
+                501,
+                "Olga Petrenko",
+                Customer,
+                "Hello! Our export fails with error 502 since this morning",
+                1500,
+            ),
+            (502, "Борис", Customer, "Same here, the CSV export", 1400),
+        ],
+    );
+    conv(
+        m,
+        2,
+        -1002,
+        None,
+        Some((720, 180)),
+        &[(
+            601,
+            "王芳",
+            Customer,
+            "Can we add three more users to our plan?",
+            720,
+        )],
+    );
+    conv(
+        m,
+        3,
+        -1002,
+        None,
+        None,
+        &[
+            (602, "Hans", Customer, "Is the API down?", 3000),
+            (
+                900,
+                "Ira",
+                Staff,
+                "No, a network blip on your side; it is fine now",
+                2900,
+            ),
+            (602, "Hans", Customer, "thanks!", 2800),
+        ],
+    );
+    conv(
+        m,
+        4,
+        -1001,
+        Some(9),
+        Some((2400, -1500)),
+        &[(
+            503,
+            "Mark",
+            Customer,
+            "The invoice for October is missing",
+            2400,
+        )],
+    );
+    if let Some(c) = m.conversations.get_mut(&ConversationId(4)) {
+        c.acked_by = Some(AgentId(2));
+    }
+}

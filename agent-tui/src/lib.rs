@@ -13,6 +13,7 @@ pub mod compose;
 pub mod config;
 pub mod fixtures;
 pub mod fuzzy;
+pub mod groups;
 pub mod keymap;
 pub mod net;
 pub mod overlay;

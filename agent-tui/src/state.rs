@@ -48,6 +48,10 @@ pub enum Screen {
     Queues,
     /// The chat tab at this index.
     Chat(usize),
+    /// Customer groups: their conversations, who waits and since when.
+    Groups,
+    /// One group conversation's thread.
+    Group(ConversationId),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,6 +142,10 @@ pub struct App {
     pub tab_counts: Vec<usize>,
     pub queue_sel: usize,
     pub queue_offset: usize,
+    /// The Groups screen's rows (conversations, in its order) and selection.
+    pub group_rows: Vec<ConversationId>,
+    pub group_sel: usize,
+    pub group_offset: usize,
     pub chats: Vec<ChatTab>,
     pub drafts: BTreeMap<TicketId, Compose>,
     /// The customer panel key was pressed: on wide terminals this hides
@@ -206,6 +214,9 @@ impl App {
             tab_counts: Vec::new(),
             queue_sel: 0,
             queue_offset: 0,
+            group_rows: Vec::new(),
+            group_sel: 0,
+            group_offset: 0,
             chats: Vec::new(),
             drafts: BTreeMap::new(),
             customer_toggled: false,
@@ -248,20 +259,31 @@ impl App {
         match self.screen {
             Screen::Chat(i) => self.chats.get(i).map(|c| c.ticket),
             Screen::Queues => self.rows.get(self.queue_sel).copied(),
+            Screen::Groups | Screen::Group(_) => None,
+        }
+    }
+
+    /// The group conversation in front of the engineer: the open one, or
+    /// the selected row of the Groups screen.
+    pub fn current_conversation(&self) -> Option<ConversationId> {
+        match self.screen {
+            Screen::Group(c) => Some(c),
+            Screen::Groups => self.group_rows.get(self.group_sel).copied(),
+            _ => None,
         }
     }
 
     pub fn current_chat(&self) -> Option<&ChatTab> {
         match self.screen {
             Screen::Chat(i) => self.chats.get(i),
-            Screen::Queues => None,
+            _ => None,
         }
     }
 
     pub fn current_chat_mut(&mut self) -> Option<&mut ChatTab> {
         match self.screen {
             Screen::Chat(i) => self.chats.get_mut(i),
-            Screen::Queues => None,
+            _ => None,
         }
     }
 
@@ -294,6 +316,12 @@ impl App {
             self.queue_offset = 0;
         }
         self.rows = views::rows(&self.mirror, self.me.as_ref(), &self.tabs[self.queue_tab]);
+        let chosen = self.group_rows.get(self.group_sel).copied();
+        self.group_rows = crate::groups::rows(&self.mirror);
+        self.group_sel = chosen
+            .and_then(|s| self.group_rows.iter().position(|r| *r == s))
+            .unwrap_or(self.group_sel)
+            .min(self.group_rows.len().saturating_sub(1));
         self.queue_sel = selected
             .and_then(|s| self.rows.iter().position(|r| *r == s))
             .unwrap_or(self.queue_sel)
@@ -310,6 +338,14 @@ impl App {
             self.queue_offset = self.queue_sel + 1 - h;
         }
         self.queue_offset = self.queue_offset.min(self.rows.len().saturating_sub(h));
+        if self.group_sel < self.group_offset {
+            self.group_offset = self.group_sel;
+        } else if self.group_sel >= self.group_offset + h {
+            self.group_offset = self.group_sel + 1 - h;
+        }
+        self.group_offset = self
+            .group_offset
+            .min(self.group_rows.len().saturating_sub(h));
     }
 
     /// Sends the pending commands not sent on this connection, if online.

@@ -445,3 +445,21 @@ fn too_small_says_so() {
     assert!(text.contains("needs at least 80x24"), "{text}");
     assert!(text.contains("60x20"), "{text}");
 }
+
+#[test]
+fn groups_list_and_conversation() {
+    let mut a = scene(Colors::Basic);
+    add_groups(&mut a.mirror);
+    a.rows_dirty = true;
+    a.refresh_rows();
+    press(&mut a, "w");
+    assert_eq!(a.screen, Screen::Groups);
+    shot(&mut a, "groups_list");
+    press(&mut a, "enter");
+    assert_eq!(a.screen, Screen::Group(ConversationId(1)));
+    shot(&mut a, "group_conversation");
+    // Replying asks for the text, names where it goes.
+    press(&mut a, "r");
+    typed(&mut a, "Looking into it now");
+    shot(&mut a, "group_reply_prompt");
+}

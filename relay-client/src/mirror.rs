@@ -31,6 +31,12 @@ pub struct Mirror {
     pub read: HashMap<TicketId, MessageId>,
     /// Whose mirror this is (from `welcome`); read markers of others are ignored.
     pub me: Option<AgentId>,
+    /// Customer groups: organisations, the groups this agent reads (by
+    /// chat id), their live conversations and the messages known of each.
+    pub organisations: BTreeMap<OrganisationId, Organisation>,
+    pub groups: BTreeMap<i64, Group>,
+    pub conversations: BTreeMap<ConversationId, GroupConversation>,
+    pub group_messages: HashMap<ConversationId, BTreeMap<GroupMessageId, GroupMessage>>,
     next_part: u32,
 }
 
@@ -56,6 +62,16 @@ impl Mirror {
                 .into_iter()
                 .map(|r| (r.ticket_id, r.last_read))
                 .collect();
+            self.organisations = p.organisations.into_iter().map(|o| (o.id, o)).collect();
+            self.groups = p.groups.into_iter().map(|g| (g.chat_id, g)).collect();
+            self.conversations = p
+                .group_conversations
+                .into_iter()
+                .map(|c| (c.id, c))
+                .collect();
+            for m in p.group_messages {
+                self.add_group_message(m);
+            }
         } else if p.part != self.next_part {
             return Err(MirrorError::SnapshotOrder {
                 expected: self.next_part,
@@ -185,8 +201,54 @@ impl Mirror {
                     self.read.insert(marker.ticket_id, marker.last_read);
                 }
             }
+            Event::OrganisationUpserted { organisation } => {
+                self.organisations
+                    .insert(organisation.id, organisation.clone());
+            }
+            Event::GroupUpserted { group } | Event::GroupBound { group, .. } => {
+                for c in self.conversations.values_mut() {
+                    if c.chat_id == group.chat_id {
+                        c.queue = group.queue.clone();
+                    }
+                }
+                self.groups.insert(group.chat_id, group.clone());
+            }
+            Event::GroupMigrated { from, to } => {
+                self.groups.remove(from);
+                for c in self.conversations.values_mut() {
+                    if c.chat_id == *from {
+                        c.chat_id = *to;
+                    }
+                }
+            }
+            Event::GroupConversationUpdated { conversation } => {
+                self.conversations
+                    .insert(conversation.id, conversation.clone());
+            }
+            Event::GroupMessageAdded { message } | Event::GroupMessageUpdated { message } => {
+                self.add_group_message(message.clone());
+            }
+            // News, like SLA alerts.
+            Event::GroupAlert { .. } => {}
+            Event::GroupPersonErased { telegram_user_id } => {
+                for messages in self.group_messages.values_mut() {
+                    messages.retain(|_, m| m.author_id != *telegram_user_id);
+                }
+                for c in self.conversations.values_mut() {
+                    if c.opened_by_id == *telegram_user_id {
+                        c.opened_by.clear();
+                    }
+                }
+            }
         }
         Ok(true)
+    }
+
+    /// Keeps a group message of a conversation (one in none is not shown).
+    fn add_group_message(&mut self, m: GroupMessage) {
+        if let Some(c) = m.conversation_id {
+            self.group_messages.entry(c).or_default().insert(m.id, m);
+        }
     }
 
     fn drop_tickets(&mut self, tickets: &[TicketId]) {

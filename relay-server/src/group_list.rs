@@ -132,6 +132,10 @@ mod tests {
             owed_message_id: Some(9),
             due_at: Some(Timestamp(1_700_000_900_000)),
             alerted_at: None,
+            alerts: 0,
+            warned_at: None,
+            acked_by: None,
+            ticket_id: None,
         };
         let due = conversations(
             std::slice::from_ref(&base),

@@ -76,6 +76,9 @@ pub struct Settings {
 pub struct GroupsSettings {
     /// The group-reply SLA a new organisation gets unless told otherwise.
     pub reply_sla: String,
+    /// The workstations are warned this long before a conversation's
+    /// answer is due ("" for no warning).
+    pub warn_before: String,
 }
 
 /// `[privacy]` (docs/privacy.md).

@@ -1,5 +1,6 @@
 //! The event log: every state change the server makes, in order.
 
+use crate::groups::*;
 use crate::ids::*;
 use crate::model::*;
 use serde::{Deserialize, Serialize};
@@ -89,9 +90,52 @@ pub enum Event {
     /// The client drops the ticket, its messages, and its customer unless
     /// another ticket it holds is theirs. Replaces the event that caused it.
     TicketHidden { ticket_id: TicketId },
+    /// An organisation was added or changed.
+    OrganisationUpserted { organisation: Organisation },
+    /// The bot is in a group (new, renamed, its standing changed).
+    GroupUpserted { group: Group },
+    /// A group was bound to an organisation, moved to another, or unbound
+    /// (`group.organisation_id: null`); `from_queue` is the queue it had.
+    /// Who reads its conversations may have changed: a client that may
+    /// read it now and could not before (or the reverse) is sent a fresh
+    /// snapshot instead.
+    GroupBound {
+        group: Group,
+        from_queue: Option<QueueId>,
+    },
+    /// A group upgraded to a supergroup got a new chat id; its
+    /// conversations moved to `to` (their messages keep the chat id they
+    /// were sent in).
+    GroupMigrated { from: i64, to: i64 },
+    /// A conversation started or changed (its clock, last activity,
+    /// acknowledgement, ticket).
+    GroupConversationUpdated { conversation: GroupConversation },
+    /// A message was added to a group.
+    GroupMessageAdded { message: GroupMessage },
+    /// A group message changed (edited, delivered, failed).
+    GroupMessageUpdated { message: GroupMessage },
+    /// A conversation's answer is due soon, or overdue.
+    GroupAlert { alert: GroupAlert },
+    /// A person known from groups was erased: drop their group messages;
+    /// conversations they opened stay, without their name. Events that
+    /// carried their data are `withheld` in the log from now on.
+    GroupPersonErased { telegram_user_id: i64 },
 }
 
 impl Event {
+    /// The Telegram user whose personal data a group event carries (the
+    /// author of a message, who opened a conversation, who is waiting).
+    pub fn group_person(&self) -> Option<i64> {
+        match self {
+            Event::GroupMessageAdded { message } | Event::GroupMessageUpdated { message } => {
+                Some(message.author_id)
+            }
+            Event::GroupConversationUpdated { conversation } => Some(conversation.opened_by_id),
+            Event::GroupAlert { alert } => Some(alert.who_id),
+            _ => None,
+        }
+    }
+
     /// The ticket this event is about, if any.
     pub fn ticket_id(&self) -> Option<TicketId> {
         match self {

@@ -31,6 +31,12 @@ int_id! {
     MacroId(i64);
     /// Position in the server's event log: gap-free, starts at 1.
     Seq(u64);
+    /// An organisation (a client company with its groups).
+    OrganisationId(i64);
+    /// A conversation inside a customer group (a topic, a reply chain, a burst).
+    ConversationId(i64);
+    /// A message of a customer group (the desk's id, not Telegram's).
+    GroupMessageId(i64);
 }
 
 /// Milliseconds since the Unix epoch, UTC.

@@ -9,12 +9,14 @@ pub mod digest;
 pub mod event;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
+pub mod groups;
 pub mod ids;
 pub mod model;
 pub mod parse;
 pub mod protocol;
 
 pub use event::{Event, EventEnvelope, TicketChange};
+pub use groups::*;
 pub use ids::*;
 pub use model::*;
 pub use protocol::*;

@@ -2,12 +2,13 @@
 //! docs/protocol.md describes it for implementers in other languages.
 
 use crate::event::EventEnvelope;
+use crate::groups::*;
 use crate::ids::*;
 use crate::model::*;
 use serde::{Deserialize, Serialize};
 
 /// Version of this protocol. A client must send exactly this in `hello`.
-pub const PROTOCOL_VERSION: u32 = 3;
+pub const PROTOCOL_VERSION: u32 = 4;
 
 /// Largest frame (text message) the server accepts from a client.
 pub const MAX_CLIENT_FRAME_BYTES: usize = 1024 * 1024;
@@ -188,6 +189,20 @@ pub enum Command {
         agent_id: AgentId,
         shared: bool,
     },
+    /// Answer in a customer group: posted by the bot as a reply to the
+    /// client's waiting message (else the conversation's last one), in its
+    /// forum topic. It answers the conversation (the clock stops) at once.
+    GroupReply {
+        conversation_id: ConversationId,
+        text: String,
+    },
+    /// Acknowledge a conversation's unanswered-chat alert: it is not
+    /// repeated. The clock keeps running until staff answer.
+    GroupAck { conversation_id: ConversationId },
+    /// Turn a group conversation into a ticket of its organisation's queue,
+    /// for the client who opened it. The group is told the ticket's number;
+    /// replies to the ticket go into the group, in the conversation.
+    GroupTicket { conversation_id: ConversationId },
 }
 
 fn yes() -> bool {
@@ -228,10 +243,14 @@ pub const COMMAND_KINDS: &[&str] = &[
     "attach",
     "preview",
     "share",
+    "group_reply",
+    "group_ack",
+    "group_ticket",
 ];
 
 impl Command {
-    /// The ticket the command is about; `None` for `set_presence`.
+    /// The ticket the command is about; `None` for `set_presence` and the
+    /// group commands.
     pub fn ticket_id(&self) -> Option<TicketId> {
         Some(match self {
             Command::Reply { ticket_id, .. }
@@ -248,7 +267,10 @@ impl Command {
             | Command::Attach { ticket_id, .. }
             | Command::Preview { ticket_id, .. }
             | Command::Share { ticket_id, .. } => *ticket_id,
-            Command::SetPresence { .. } => return None,
+            Command::SetPresence { .. }
+            | Command::GroupReply { .. }
+            | Command::GroupAck { .. }
+            | Command::GroupTicket { .. } => return None,
         })
     }
 }
@@ -269,6 +291,9 @@ pub enum CommandResult {
     Messages { messages: Vec<Message>, more: bool },
     /// `history`'s page, newest first; `more` says whether older ones exist.
     Tickets { tickets: Vec<Ticket>, more: bool },
+    /// `group_ticket`'s answer: the ticket the conversation became (or
+    /// had become before).
+    Ticket { ticket_id: TicketId, number: u64 },
     /// `preview`'s answer: the texts the customer would be sent, in order
     /// (empty when the command sends nothing), and the language they are in.
     Preview {
@@ -378,6 +403,18 @@ pub struct SnapshotPart {
     pub macros: Vec<Macro>,
     #[serde(default)]
     pub read_markers: Vec<ReadMarker>,
+    /// First part only: organisations and the groups this agent may read.
+    #[serde(default)]
+    pub organisations: Vec<Organisation>,
+    #[serde(default)]
+    pub groups: Vec<Group>,
+    /// First part only: the readable groups' conversations that are owed
+    /// or were active in the last 7 days, with their last `snapshot_tail`
+    /// messages.
+    #[serde(default)]
+    pub group_conversations: Vec<GroupConversation>,
+    #[serde(default)]
+    pub group_messages: Vec<GroupMessage>,
     pub tickets: Vec<Ticket>,
     pub customers: Vec<Customer>,
     pub messages: Vec<Message>,

@@ -6,7 +6,7 @@ use crossterm::event::KeyCode;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
-use shared::{CommandId, QueueId, TicketId};
+use shared::{CommandId, ConversationId, QueueId, TicketId};
 
 use super::{DrawCtx, Outcome};
 use crate::action::{Action, Arg};
@@ -44,6 +44,10 @@ pub enum PromptKind {
     AttachFile {
         ticket: TicketId,
     },
+    /// An answer posted into a customer group's conversation.
+    GroupReply {
+        conversation: ConversationId,
+    },
     /// A palette entry that messages the customer, confirmed once its
     /// text has been seen.
     Confirm {
@@ -56,6 +60,7 @@ pub enum PromptKind {
 impl PromptKind {
     pub fn ticket(&self) -> Option<TicketId> {
         Some(match self {
+            PromptKind::GroupReply { .. } => return None,
             PromptKind::Transfer { ticket, .. }
             | PromptKind::Escalate { ticket, .. }
             | PromptKind::Tags { ticket }
@@ -123,6 +128,12 @@ impl Prompt {
                     && self.input.text.trim().is_empty()
                 {
                     self.error = Some("write a summary first (Esc cancels the close)".into());
+                    return Outcome::Keep;
+                }
+                if matches!(self.kind, PromptKind::GroupReply { .. })
+                    && self.input.text.trim().is_empty()
+                {
+                    self.error = Some("write the answer first (Esc cancels)".into());
                     return Outcome::Keep;
                 }
                 return Outcome::Submit(self.clone());

@@ -52,7 +52,32 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         " Queues "
     };
     let mut spans = vec![Span::styled(queues, t.tab(app.screen == Screen::Queues))];
-    let room = usize::from(area.width).saturating_sub(conn_w + text::width(queues) + 1);
+    // Customer groups, when this engineer reads any: how many wait.
+    let groups = if app.mirror.groups.is_empty() {
+        String::new()
+    } else {
+        let (waiting, overdue) = crate::groups::counts(&app.mirror, app.now);
+        match (waiting, overdue) {
+            (0, _) => " Groups ".to_owned(),
+            (w, 0) => format!(" Groups {w} "),
+            (w, o) => format!(" Groups {w} {o}! "),
+        }
+    };
+    if !groups.is_empty() {
+        let in_groups = matches!(app.screen, Screen::Groups | Screen::Group(_));
+        let (_, overdue) = crate::groups::counts(&app.mirror, app.now);
+        let style = if in_groups {
+            t.tab(true)
+        } else if overdue > 0 {
+            t.sla(crate::sla::Level::Breached)
+        } else {
+            Style::new()
+        };
+        spans.push(Span::raw("│"));
+        spans.push(Span::styled(groups.clone(), style));
+    }
+    let room = usize::from(area.width)
+        .saturating_sub(conn_w + text::width(queues) + text::width(&groups) + 2);
     let per_tab = if app.chats.is_empty() {
         0
     } else {

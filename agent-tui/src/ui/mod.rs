@@ -3,6 +3,7 @@
 
 pub mod compose;
 pub mod customer;
+pub mod groups;
 pub mod header;
 pub mod popup;
 pub mod queue;
@@ -113,6 +114,8 @@ pub fn draw(f: &mut Frame, app: &App) {
             }
             None => queue::draw(f, app, body),
         },
+        Screen::Groups => groups::draw_list(f, app, body),
+        Screen::Group(c) => groups::draw_conversation(f, app, c, body),
     }
     status::draw(f, app, foot);
     if let Some(o) = &app.overlay {

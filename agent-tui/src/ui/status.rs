@@ -72,12 +72,25 @@ fn hints(app: &App, room: usize) -> String {
             (Customer, "customer"),
             (Back, "queues"),
         ],
+        (Screen::Groups, _) => &[
+            (Open, "open"),
+            (GroupAck, "acknowledge"),
+            (GroupTicket, "ticket"),
+            (Back, "queues"),
+        ],
+        (Screen::Group(_), _) => &[
+            (Compose, "reply in the group"),
+            (GroupAck, "acknowledge"),
+            (GroupTicket, "ticket"),
+            (Back, "groups"),
+        ],
         (Screen::Queues, _) => &[
             (Open, "open"),
             (NextWaiting, "next waiting"),
             (Take, "take"),
             (Palette, "palette"),
             (NextQueue, "queue"),
+            (Groups, "groups"),
         ],
     };
     let help = format!("{} help", app.keymap.hint(Help));

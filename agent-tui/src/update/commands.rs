@@ -429,6 +429,18 @@ impl App {
                 Some(t) => self.open_macros(t, false),
                 None => self.warn("open a chat to use macros"),
             },
+            Action::Groups => {
+                self.screen = crate::state::Screen::Groups;
+                self.focus = crate::state::Focus::Normal;
+                self.rows_dirty = true;
+            }
+            Action::GroupAck | Action::GroupTicket => {
+                let key = self.keymap.hint(action);
+                let groups = self.keymap.hint(Action::Groups);
+                self.warn(format!(
+                    "on the Groups screen ({groups}), select the conversation and press {key}"
+                ));
+            }
             other => tracing::debug!(?other, "not a palette action"),
         }
     }
@@ -454,6 +466,23 @@ impl App {
         if let Some(Overlay::Prompt(p)) = &mut self.overlay {
             p.preview = preview;
         }
+    }
+
+    /// Asks for an answer to post into a group conversation.
+    pub(super) fn group_reply_prompt(&mut self, conversation: ConversationId) {
+        let Some(c) = self.mirror.conversations.get(&conversation) else {
+            return self.warn("this conversation is no longer here");
+        };
+        let place = crate::groups::place(&self.mirror, c);
+        let to = if c.opened_by.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", c.opened_by)
+        };
+        self.prompt(
+            format!("Answer{to} in {place}"),
+            PromptKind::GroupReply { conversation },
+        );
     }
 
     fn prompt(&mut self, title: String, kind: PromptKind) {
@@ -513,6 +542,13 @@ impl App {
                 action,
                 arg,
             } => self.run_action(Some(ticket), action, arg, false, fx),
+            PromptKind::GroupReply { conversation } => self.command(
+                Command::GroupReply {
+                    conversation_id: conversation,
+                    text,
+                },
+                fx,
+            ),
             PromptKind::AttachFile { ticket } => {
                 let path = crate::overlay::prompt::expand_home(&text);
                 match std::fs::metadata(&path) {

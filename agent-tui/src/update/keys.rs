@@ -78,7 +78,8 @@ impl App {
             AckAlerts => self.ack_alerts(),
             Help => self.overlay = Some(Overlay::Help(overlay::Help::default())),
             Back => match self.screen {
-                Screen::Chat(_) => self.screen = Screen::Queues,
+                Screen::Chat(_) | Screen::Groups => self.screen = Screen::Queues,
+                Screen::Group(_) => self.screen = Screen::Groups,
                 // Never quit by one key too many: quitting is ctrl-c.
                 Screen::Queues => {
                     let quit = self.keymap.hint(Quit);
@@ -113,6 +114,12 @@ impl App {
                     }
                 }
                 Screen::Chat(_) => self.focus = Focus::Compose,
+                Screen::Groups => {
+                    if let Some(c) = self.current_conversation() {
+                        self.screen = Screen::Group(c);
+                    }
+                }
+                Screen::Group(c) => self.group_reply_prompt(c),
             },
             CloseChat => {
                 if let Screen::Chat(i) = self.screen {
@@ -128,8 +135,8 @@ impl App {
                 // Queues, chat 1, ..., chat N, round.
                 let n = self.chats.len() + 1;
                 let pos = match self.screen {
-                    Screen::Queues => 0,
                     Screen::Chat(i) => i + 1,
+                    _ => 0,
                 };
                 let next = if action == NextChat {
                     (pos + 1) % n
@@ -144,6 +151,9 @@ impl App {
                 self.focus = Focus::Normal;
             }
             Compose => {
+                if let Some(c) = self.current_conversation() {
+                    return self.group_reply_prompt(c);
+                }
                 if self.screen == Screen::Queues {
                     match ticket {
                         Some(t) => self.open_chat(t),
@@ -158,6 +168,19 @@ impl App {
             | SetPriority | AddTags | RemoveTag | Note | CloseTicket | AskDetails
             | OpenAttachment | AttachFile => self.run_action(ticket, action, Arg::None, false, fx),
             Customer => self.customer_toggled = !self.customer_toggled,
+            Groups => {
+                self.screen = Screen::Groups;
+                self.focus = Focus::Normal;
+                self.rows_dirty = true;
+            }
+            GroupAck => match self.current_conversation() {
+                Some(c) => self.command(Command::GroupAck { conversation_id: c }, fx),
+                None => self.warn("open the Groups screen to acknowledge a conversation"),
+            },
+            GroupTicket => match self.current_conversation() {
+                Some(c) => self.command(Command::GroupTicket { conversation_id: c }, fx),
+                None => self.warn("open a group conversation to make a ticket of it"),
+            },
             Alerts => self.overlay = Some(Overlay::Alerts(AlertList::default())),
             Send => {
                 self.send_compose(fx);
@@ -188,8 +211,8 @@ impl App {
 
     fn page(&self) -> isize {
         let rows = match self.screen {
-            Screen::Queues => self.viewport.list_rows,
-            Screen::Chat(_) => self.viewport.thread_rows,
+            Screen::Queues | Screen::Groups => self.viewport.list_rows,
+            Screen::Chat(_) | Screen::Group(_) => self.viewport.thread_rows,
         };
         isize::from(rows.max(2) as i16 - 1)
     }
@@ -202,6 +225,12 @@ impl App {
                 self.queue_sel = step(self.queue_sel, self.rows.len(), delta);
                 self.clamp_offset();
             }
+            Screen::Groups => {
+                self.group_sel = step(self.group_sel, self.group_rows.len(), delta);
+                self.clamp_offset();
+            }
+            // The thread shows its newest messages.
+            Screen::Group(_) => {}
             Screen::Chat(i) => {
                 let Some(chat) = self.chats.get(i).cloned() else {
                     return;

@@ -200,6 +200,26 @@ impl App {
                     self.warn(crate::alerts::server_alert_text(alert, self.now));
                 }
             }
+            // A group conversation's answer is due soon or overdue.
+            Event::GroupAlert { alert } => {
+                let what = match alert.level {
+                    SlaLevel::Warning => {
+                        format!("due in {}", crate::sla::age(alert.due.ms_since(self.now)))
+                    }
+                    SlaLevel::Breach => format!(
+                        "UNANSWERED {}",
+                        crate::sla::age(self.now.ms_since(alert.owed_since))
+                    ),
+                };
+                self.warn(format!(
+                    "{} · {}: {} waits, {what}: «{}» ({} groups)",
+                    alert.organisation,
+                    alert.group_title,
+                    alert.who,
+                    alert.excerpt,
+                    self.keymap.hint(crate::action::Action::Groups)
+                ));
+            }
             // Deadlines moved with a config change: the customers'
             // history too (the list comes sorted by ticket id).
             Event::SlaRecomputed { tickets } => {
@@ -378,5 +398,8 @@ fn kind(c: &Command) -> &'static str {
         Command::Preview { .. } => "preview",
         Command::Attach { .. } => "file",
         Command::Share { .. } => "share",
+        Command::GroupReply { .. } => "group reply",
+        Command::GroupAck { .. } => "acknowledgement",
+        Command::GroupTicket { .. } => "ticket from the group",
     }
 }

@@ -58,6 +58,19 @@ impl Access {
             || (agent.role == Role::Supervisor && !self.restricted.contains(queue))
     }
 
+    /// Whether `agent` may read a group's conversations and messages: the
+    /// queue of its organisation is one of theirs, or they are a supervisor
+    /// and it is not restricted. An unbound group (`None`): supervisors.
+    pub fn may_read_group(&self, agent: &Agent, queue: Option<&QueueId>) -> bool {
+        match queue {
+            Some(q) => {
+                agent.queues.contains(q)
+                    || (agent.role == Role::Supervisor && !self.restricted.contains(q))
+            }
+            None => agent.role == Role::Supervisor,
+        }
+    }
+
     /// Whether `agent` reads every ticket (a supervisor in every restricted
     /// queue): then nothing needs to be tracked per ticket.
     pub fn reads_all(&self, agent: &Agent) -> bool {
@@ -95,6 +108,10 @@ impl Access {
                 self.may_read(agent, &before) != self.may_read(agent, ticket)
             }
             Event::AgentUpserted { agent: a } => a.id == agent.id,
+            Event::GroupBound { group, from_queue } => {
+                self.may_read_group(agent, from_queue.as_ref())
+                    != self.may_read_group(agent, group.queue.as_ref())
+            }
             _ => false,
         }
     }
@@ -135,6 +152,11 @@ impl View {
         self.held.len()
     }
 
+    /// Whether the agent reads the groups of `queue` (`None`: unbound).
+    pub fn reads_group(&self, queue: Option<&QueueId>) -> bool {
+        self.access.may_read_group(&self.agent, queue)
+    }
+
     fn release(&mut self, ticket: TicketId) {
         if let Some(c) = self.held.remove(&ticket)
             && let Some(n) = self.customers.get_mut(&c)
@@ -158,6 +180,10 @@ impl Viewer for View {
 
     fn reads_all(&self) -> bool {
         self.all
+    }
+
+    fn reads_group(&self, queue: Option<&QueueId>) -> bool {
+        View::reads_group(self, queue)
     }
 
     fn may_read(&self, ticket: &Ticket) -> bool {
@@ -274,7 +300,22 @@ impl Viewer for View {
             | Event::AgentRemoved { .. }
             | Event::MacroUpserted { .. }
             | Event::MacroRemoved { .. }
-            | Event::PresenceChanged { .. } => Seen::Pass,
+            | Event::PresenceChanged { .. }
+            | Event::OrganisationUpserted { .. }
+            | Event::GroupMigrated { .. }
+            | Event::GroupPersonErased { .. } => Seen::Pass,
+            Event::GroupUpserted { group } => pass_if(self.reads_group(group.queue.as_ref())),
+            Event::GroupBound { .. } if self.access.changes_view(&self.agent, event) => {
+                Seen::Resync
+            }
+            Event::GroupBound { group, .. } => pass_if(self.reads_group(group.queue.as_ref())),
+            Event::GroupConversationUpdated { conversation } => {
+                pass_if(self.reads_group(conversation.queue.as_ref()))
+            }
+            Event::GroupMessageAdded { message } | Event::GroupMessageUpdated { message } => {
+                pass_if(self.reads_group(message.queue.as_ref()))
+            }
+            Event::GroupAlert { alert } => pass_if(self.reads_group(alert.queue.as_ref())),
             // Never in the log; nothing to decide.
             Event::Withheld | Event::TicketShown { .. } | Event::TicketHidden { .. } => {
                 Seen::Withhold
@@ -517,6 +558,7 @@ mod tests {
                 tail: 20,
                 chunk: 100,
                 budget: 1 << 20,
+                now: d.now(),
             },
             replay_chunk: 100,
         };

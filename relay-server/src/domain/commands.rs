@@ -76,6 +76,30 @@ fn execute(
                     Ok(CommandResult::Unchanged)
                 }
             }
+            Command::GroupReply {
+                conversation_id,
+                text,
+            } => {
+                super::groups::workstation::reply(ctx, agent, *conversation_id, text)?;
+                Ok(CommandResult::Applied { message_id: None })
+            }
+            Command::GroupAck { conversation_id } => {
+                if super::groups::workstation::ack(ctx, agent, *conversation_id)? {
+                    Ok(CommandResult::Applied { message_id: None })
+                } else {
+                    Ok(CommandResult::Unchanged)
+                }
+            }
+            Command::GroupTicket { conversation_id } => {
+                // Who may work the conversation may make it a ticket.
+                super::groups::workstation::check(ctx, agent, *conversation_id)?;
+                let made =
+                    super::groups::tickets::make(ctx, desk, *conversation_id, Some(agent.id))?;
+                Ok(CommandResult::Ticket {
+                    ticket_id: made.ticket,
+                    number: made.number,
+                })
+            }
             _ => Err(DomainError::invalid("this command needs a ticket")),
         };
     };
@@ -181,7 +205,10 @@ fn run(op: &mut Op<'_, '_>, cmd: &Command) -> Result<CommandResult, DomainError>
         Command::Share {
             agent_id, shared, ..
         } => op.share(*agent_id, *shared),
-        Command::SetPresence { .. } => unreachable!("has no ticket"),
+        Command::SetPresence { .. }
+        | Command::GroupReply { .. }
+        | Command::GroupAck { .. }
+        | Command::GroupTicket { .. } => unreachable!("has no ticket"),
     }
 }
 
@@ -378,6 +405,9 @@ impl Op<'_, '_> {
         }
         let id = msg.id;
         self.ctx.append(Event::MessageAdded { message: msg })?;
+        if kind == MessageKind::Outbound {
+            super::groups::tickets::echo_reply(self.ctx, self.ticket.id, id, self.agent, text)?;
+        }
         self.ticket.message_count += 1;
         self.ticket.last_message_id = Some(id);
         Ok(id)

@@ -29,6 +29,10 @@ impl Desk {
         let bot = BotPolicy::build(&s.bot, &queues, true)?;
         let rules = Rules::build(s, &queues)?;
         let retention = retention(&s.retention)?;
+        let group_warn = match s.groups.warn_before.trim() {
+            "" => None,
+            w => Some(hours::duration(w).map_err(|e| format!("groups.warn_before: {e}"))?),
+        };
         Ok(Desk {
             access: Access::new(&queues),
             queues,
@@ -36,6 +40,7 @@ impl Desk {
             rules,
             retention,
             mask_stored: s.privacy.mask_stored,
+            group_warn,
         })
     }
 
@@ -57,6 +62,7 @@ impl Desk {
             rules,
             retention,
             mask_stored: false,
+            group_warn: Some(std::time::Duration::from_secs(300)),
         }
     }
 }

@@ -25,6 +25,9 @@ pub struct Desk {
     /// Card numbers, e-mails and phones masked in what customers write
     /// before it is stored (`[privacy] mask_stored`).
     pub mask_stored: bool,
+    /// `[groups] warn_before`: how long before a group conversation's
+    /// answer is due the workstations are warned (`None`: not warned).
+    pub group_warn: Option<Duration>,
 }
 
 /// How long each kind of record is kept (`[retention]`); `None`: forever.

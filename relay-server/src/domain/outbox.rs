@@ -7,7 +7,7 @@ use shared::*;
 use super::DomainError;
 use super::buttons::Keyboard;
 use super::desk::Desk;
-use crate::store::{WriteCtx, customers, deletions, messages, outbox, rows};
+use crate::store::{WriteCtx, customers, deletions, group_view, messages, outbox, rows};
 
 /// Said of a message sent again after an earlier try's answer was lost
 /// (the one ambiguity no Telegram client can avoid: see docs/telegram.md).
@@ -15,15 +15,23 @@ pub const MAYBE_TWICE: &str = "an earlier try's answer from Telegram was lost, s
 
 fn set_delivery(
     ctx: &mut WriteCtx<'_>,
-    message: MessageId,
+    taken: outbox::Taken,
     state: DeliveryState,
     reason: Option<&str>,
     telegram_id: Option<i64>,
 ) -> Result<(), DomainError> {
-    messages::set_delivery(ctx, message, state, reason, telegram_id)?;
-    let m = rows::load_message(ctx, message)?
-        .ok_or_else(|| DomainError::not_found(format!("message {message} vanished")))?;
-    ctx.append(Event::MessageUpdated { message: m })?;
+    if let Some(message) = taken.message {
+        messages::set_delivery(ctx, message, state, reason, telegram_id)?;
+        let m = rows::load_message(ctx, message)?
+            .ok_or_else(|| DomainError::not_found(format!("message {message} vanished")))?;
+        ctx.append(Event::MessageUpdated { message: m })?;
+    }
+    if let Some(g) = taken.group_message {
+        group_view::set_delivery(ctx, g, state, reason, telegram_id)?;
+        if let Some(message) = group_view::message(ctx, g)? {
+            ctx.append(Event::GroupMessageUpdated { message })?;
+        }
+    }
     Ok(())
 }
 
@@ -44,9 +52,15 @@ pub fn delivered(
     telegram_message_id: i64,
 ) -> Result<(), DomainError> {
     deletions::note(ctx, chat, telegram_message_id, ctx.now)?;
-    if let Some((m, lost)) = outbox::take(ctx, id)? {
-        let note = (lost > 0).then_some(MAYBE_TWICE);
-        set_delivery(ctx, m, DeliveryState::Sent, note, Some(telegram_message_id))?;
+    if let Some(taken) = outbox::take(ctx, id)? {
+        let note = (taken.lost > 0).then_some(MAYBE_TWICE);
+        set_delivery(
+            ctx,
+            taken,
+            DeliveryState::Sent,
+            note,
+            Some(telegram_message_id),
+        )?;
     }
     Ok(())
 }
@@ -55,14 +69,14 @@ pub fn delivered(
 /// If an earlier try's answer was lost, it may have arrived all the same:
 /// then it is `uncertain`, not `failed`.
 pub fn failed(ctx: &mut WriteCtx<'_>, id: i64, reason: &str) -> Result<(), DomainError> {
-    if let Some((m, lost)) = outbox::take(ctx, id)? {
-        if lost > 0 {
+    if let Some(taken) = outbox::take(ctx, id)? {
+        if taken.lost > 0 {
             let why = format!(
                 "{reason}; an earlier try's answer from Telegram was lost, so the customer may have it all the same"
             );
-            set_delivery(ctx, m, DeliveryState::Uncertain, Some(&why), None)?;
+            set_delivery(ctx, taken, DeliveryState::Uncertain, Some(&why), None)?;
         } else {
-            set_delivery(ctx, m, DeliveryState::Failed, Some(reason), None)?;
+            set_delivery(ctx, taken, DeliveryState::Failed, Some(reason), None)?;
         }
     }
     Ok(())
@@ -71,8 +85,10 @@ pub fn failed(ctx: &mut WriteCtx<'_>, id: i64, reason: &str) -> Result<(), Domai
 /// Stops sending a message whose tries' answers were lost twice.
 fn uncertain(ctx: &mut WriteCtx<'_>, id: i64) -> Result<(), DomainError> {
     match outbox::take(ctx, id)? {
-        Some((m, _)) => set_delivery(ctx, m, DeliveryState::Uncertain, Some(UNCERTAIN), None),
-        None => {
+        Some(taken) if taken.message.is_some() || taken.group_message.is_some() => {
+            set_delivery(ctx, taken, DeliveryState::Uncertain, Some(UNCERTAIN), None)
+        }
+        _ => {
             tracing::warn!(
                 outbox = id,
                 "telegram: a bot message's answers were lost twice; not sent again"

@@ -159,6 +159,7 @@ pub fn erase(
         // Known only from customer groups.
         let mut out = group_only(ctx, telegram_user_id)?;
         out.rows = erase::forget_person(ctx, telegram_user_id)?;
+        ctx.append(Event::GroupPersonErased { telegram_user_id })?;
         access::log(
             ctx,
             &AuditEntry {
@@ -192,6 +193,7 @@ pub fn erase(
         customer_id: customer,
         tickets: tickets.clone(),
     })?;
+    ctx.append(Event::GroupPersonErased { telegram_user_id })?;
     // Clients holding a message that named them get it pseudonymised.
     for id in &rows.mentions {
         if let Some(message) = crate::store::rows::load_message(ctx, *id)? {

@@ -74,7 +74,7 @@ pub fn tick(ctx: &mut WriteCtx<'_>, desk: &Desk) -> Result<Ticked, DomainError> 
 pub fn next_due(db: &impl Db, desk: &Desk) -> Result<Option<Timestamp>, DomainError> {
     Ok(Timestamp::earliest([
         escalation::next_due(db)?,
-        groups::alerts::next_due(db)?,
+        groups::alerts::next_due(db, desk)?,
         assign::next_reassign(db)?,
         presence::next_return(db, desk)?,
         automation::next_due(db, desk)?,

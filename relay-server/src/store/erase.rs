@@ -273,7 +273,7 @@ fn checkpoint_truncate(conn: &rusqlite::Connection) -> Result<bool, StoreError> 
 }
 
 /// What a Telegram user wrote in customer groups, per-group overrides
-/// naming them, and every stored Telegram update from them or their chat
+/// naming them, the events that carried either (as `withheld`), and every stored Telegram update from them or their chat
 /// (found by the sender's or the chat's id, exactly: `"id":N,` or
 /// `"id":N}`). Returns the rows deleted.
 pub fn forget_person(ctx: &WriteCtx<'_>, telegram_user_id: i64) -> Result<u64, StoreError> {
@@ -285,6 +285,12 @@ pub fn forget_person(ctx: &WriteCtx<'_>, telegram_user_id: i64) -> Result<u64, S
     ] {
         n += conn.prepare_cached(sql)?.execute([telegram_user_id])? as u64;
     }
+    // Events that carried what they wrote, or their name.
+    n += conn
+        .prepare_cached(&format!(
+            "UPDATE events SET body = {TOMBSTONE}, person = NULL WHERE person = ?1"
+        ))?
+        .execute([telegram_user_id])? as u64;
     let a = format!("\"id\":{telegram_user_id},");
     let b = format!("\"id\":{telegram_user_id}}}");
     n += conn

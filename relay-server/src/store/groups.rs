@@ -44,6 +44,27 @@ pub struct Conversation {
     pub due_at: Option<Timestamp>,
     /// When the last unanswered-chat alert went out.
     pub alerted_at: Option<Timestamp>,
+    /// Breach alerts sent since it became owed.
+    pub alerts: u32,
+    /// When the warning before the due time went out.
+    pub warned_at: Option<Timestamp>,
+    /// The engineer who acknowledged the alert (not repeated).
+    pub acked_by: Option<AgentId>,
+    /// The ticket it was turned into.
+    pub ticket_id: Option<shared::TicketId>,
+}
+
+impl Conversation {
+    /// Staff answered (or it is owed no more): the clock and its alerts stop.
+    pub fn answered(&mut self) {
+        self.owed_since = None;
+        self.owed_message_id = None;
+        self.due_at = None;
+        self.alerted_at = None;
+        self.alerts = 0;
+        self.warned_at = None;
+        self.acked_by = None;
+    }
 }
 
 /// A group message to store.
@@ -213,6 +234,10 @@ pub fn move_group(ctx: &WriteCtx<'_>, from: i64, to: i64) -> Result<bool, StoreE
     for sql in [
         "UPDATE group_conversations SET chat_id = ?2 WHERE chat_id = ?1",
         "UPDATE OR IGNORE group_people SET chat_id = ?2 WHERE chat_id = ?1",
+        // Tickets made from its conversations talk in the new chat; what
+        // waits to be sent goes there.
+        "UPDATE tickets SET chat_id = ?2 WHERE chat_id = ?1 AND group_conversation IS NOT NULL",
+        "UPDATE outbox SET chat_id = ?2, reply_to = NULL WHERE chat_id = ?1 AND state = 'pending'",
     ] {
         conn.prepare_cached(sql)?.execute(params![from, to])?;
     }
@@ -365,12 +390,17 @@ fn conversation_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Conversation> {
         owed_message_id: r.get(7)?,
         due_at: ts(8)?,
         alerted_at: ts(9)?,
+        alerts: r.get(10)?,
+        warned_at: ts(11)?,
+        acked_by: r.get::<_, Option<i64>>(12)?.map(AgentId),
+        ticket_id: r.get::<_, Option<i64>>(13)?.map(shared::TicketId),
     })
 }
 
 const CONVERSATION: &str =
     "SELECT id, chat_id, thread_id, opened_by, opened_at, last_at, owed_since,
-     owed_message_id, due_at, alerted_at FROM group_conversations";
+     owed_message_id, due_at, alerted_at, alerts, warned_at, acked_by, ticket_id
+     FROM group_conversations";
 
 pub fn conversation(db: &impl Db, id: i64) -> Result<Option<Conversation>, StoreError> {
     Ok(db
@@ -423,7 +453,8 @@ pub fn save_conversation(ctx: &WriteCtx<'_>, c: &Conversation) -> Result<(), Sto
     ctx.conn
         .prepare_cached(
             "UPDATE group_conversations SET last_at = ?2, owed_since = ?3, owed_message_id = ?4,
-                 due_at = ?5, alerted_at = ?6 WHERE id = ?1",
+                 due_at = ?5, alerted_at = ?6, alerts = ?7, warned_at = ?8, acked_by = ?9,
+                 ticket_id = ?10 WHERE id = ?1",
         )?
         .execute(params![
             c.id,
@@ -431,14 +462,19 @@ pub fn save_conversation(ctx: &WriteCtx<'_>, c: &Conversation) -> Result<(), Sto
             c.owed_since.map(|t| t.0),
             c.owed_message_id,
             c.due_at.map(|t| t.0),
-            c.alerted_at.map(|t| t.0)
+            c.alerted_at.map(|t| t.0),
+            c.alerts,
+            c.warned_at.map(|t| t.0),
+            c.acked_by.map(|a| a.0),
+            c.ticket_id.map(|t| t.0),
         ])?;
     Ok(())
 }
 
-/// Stores a group message; false if it was stored before (a redelivery).
-pub fn add_message(ctx: &WriteCtx<'_>, m: &NewMessage<'_>) -> Result<bool, StoreError> {
-    Ok(ctx
+/// Stores a group message; its desk id, or `None` if it was stored before
+/// (a redelivery).
+pub fn add_message(ctx: &WriteCtx<'_>, m: &NewMessage<'_>) -> Result<Option<i64>, StoreError> {
+    let added = ctx
         .conn
         .prepare_cached(
             "INSERT OR IGNORE INTO group_messages (chat_id, message_id, conversation_id, thread_id,
@@ -457,7 +493,8 @@ pub fn add_message(ctx: &WriteCtx<'_>, m: &NewMessage<'_>) -> Result<bool, Store
             m.text,
             m.sent_at.0
         ])?
-        > 0)
+        > 0;
+    Ok(added.then(|| ctx.conn.last_insert_rowid()))
 }
 
 /// Whether a message was stored already.
@@ -516,30 +553,62 @@ pub fn alerts_due(
         .conn()
         .prepare_cached(
             "SELECT id FROM group_conversations
-             WHERE due_at IS NOT NULL AND due_at <= ?1 AND (alerted_at IS NULL OR alerted_at <= ?2)
+             WHERE due_at IS NOT NULL AND due_at <= ?1 AND acked_by IS NULL
+               AND (alerted_at IS NULL OR alerted_at <= ?2)
              ORDER BY due_at LIMIT ?3",
         )?
         .query_map(params![now.0, again, limit as i64], |r| r.get(0))?
         .collect::<Result<_, _>>()?)
 }
 
-/// When the next alert is due: a due time not yet alerted, or a repeat.
+/// When the next alert is due: a due time not yet alerted, a repeat (not
+/// after an acknowledgement), or a warning `warn` before a due time.
 pub fn next_alert(
     db: &impl Db,
     repeat: std::time::Duration,
+    warn: std::time::Duration,
 ) -> Result<Option<Timestamp>, StoreError> {
     Ok(db
         .conn()
         .prepare_cached(
             "SELECT min(t) FROM (
                  SELECT min(due_at) AS t FROM group_conversations
-                     WHERE due_at IS NOT NULL AND alerted_at IS NULL
+                     WHERE due_at IS NOT NULL AND alerted_at IS NULL AND acked_by IS NULL
                  UNION ALL
                  SELECT min(alerted_at) + ?1 FROM group_conversations
-                     WHERE due_at IS NOT NULL AND alerted_at IS NOT NULL)",
+                     WHERE due_at IS NOT NULL AND alerted_at IS NOT NULL AND acked_by IS NULL
+                 UNION ALL
+                 SELECT min(due_at) - ?2 FROM group_conversations
+                     WHERE due_at IS NOT NULL AND warned_at IS NULL AND alerted_at IS NULL
+                       AND acked_by IS NULL)",
         )?
-        .query_row([repeat.as_millis() as i64], |r| r.get::<_, Option<i64>>(0))?
+        .query_row(
+            params![repeat.as_millis() as i64, warn.as_millis() as i64],
+            |r| r.get::<_, Option<i64>>(0),
+        )?
         .map(Timestamp))
+}
+
+/// Owed conversations due within `warn` of `now` that were neither warned
+/// nor alerted yet. Soonest first.
+pub fn warnings_due(
+    db: &impl Db,
+    now: Timestamp,
+    warn: std::time::Duration,
+    limit: usize,
+) -> Result<Vec<i64>, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached(
+            "SELECT id FROM group_conversations
+             WHERE due_at IS NOT NULL AND warned_at IS NULL AND alerted_at IS NULL
+               AND acked_by IS NULL AND due_at - ?2 <= ?1 AND due_at > ?1
+             ORDER BY due_at LIMIT ?3",
+        )?
+        .query_map(params![now.0, warn.as_millis() as i64, limit as i64], |r| {
+            r.get(0)
+        })?
+        .collect::<Result<_, _>>()?)
 }
 
 /// A stored group message's author name and text.
@@ -554,5 +623,16 @@ pub fn message(
             "SELECT author_name, text FROM group_messages WHERE chat_id = ?1 AND message_id = ?2",
         )?
         .query_row(params![chat_id, message_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
+}
+
+/// Who wrote a stored group message (their Telegram user id).
+pub fn author_of(db: &impl Db, chat_id: i64, message_id: i64) -> Result<Option<i64>, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached(
+            "SELECT author_id FROM group_messages WHERE chat_id = ?1 AND message_id = ?2",
+        )?
+        .query_row(params![chat_id, message_id], |r| r.get(0))
         .optional()?)
 }

@@ -77,6 +77,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "groups",
         include_str!("../../migrations/0015_groups.sql"),
     ),
+    (
+        16,
+        "group desk",
+        include_str!("../../migrations/0016_group_desk.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.

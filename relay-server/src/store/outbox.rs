@@ -23,6 +23,10 @@ pub struct Due {
     /// The chat's customer's data export, built when sent (`/mydata`): the
     /// text is its caption.
     pub export: bool,
+    /// The forum topic it goes to.
+    pub thread_id: Option<i64>,
+    /// The message it replies to (sent even if that one is gone).
+    pub reply_to: Option<i64>,
 }
 
 /// The next message of each chat, when it is due and nothing is being
@@ -32,7 +36,7 @@ pub fn due(db: &impl Db, now: Timestamp, limit: usize) -> Result<Vec<Due>, Store
         .conn()
         .prepare_cached(
             "SELECT o.id, o.message_id, o.chat_id, coalesce(m.text, o.text), o.markup, o.attempts,
-                    coalesce(m.attachments, '[]'), o.kind IS 'export'
+                    coalesce(m.attachments, '[]'), o.kind IS 'export', o.thread_id, o.reply_to
              FROM outbox o LEFT JOIN messages m ON m.id = o.message_id
              WHERE o.id IN (SELECT min(id) FROM outbox GROUP BY chat_id)
                AND o.state = 'pending' AND o.next_attempt_at <= ?1
@@ -48,6 +52,8 @@ pub fn due(db: &impl Db, now: Timestamp, limit: usize) -> Result<Vec<Due>, Store
                 attempts: r.get(5)?,
                 attachments: super::rows::json_col(r, 6)?,
                 export: r.get(7)?,
+                thread_id: r.get(8)?,
+                reply_to: r.get(9)?,
             })
         })?
         .collect::<Result<Vec<_>, _>>()?)
@@ -77,18 +83,34 @@ pub fn mark_sending(ctx: &WriteCtx<'_>, ids: &[i64]) -> Result<usize, StoreError
     Ok(n)
 }
 
-/// Removes a row; returns its message (if it has one) and how many of its
-/// tries' answers were lost.
-pub fn take(ctx: &WriteCtx<'_>, id: i64) -> Result<Option<(MessageId, u32)>, StoreError> {
-    let row: Option<(Option<i64>, u32)> = ctx
+/// What a removed outbox row delivered.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Taken {
+    /// The thread message it delivers.
+    pub message: Option<MessageId>,
+    /// The group message it delivers (a workstation reply into a group).
+    pub group_message: Option<i64>,
+    /// How many of its tries' answers were lost.
+    pub lost: u32,
+}
+
+/// Removes a row; returns what it delivered (`None`: it was gone).
+pub fn take(ctx: &WriteCtx<'_>, id: i64) -> Result<Option<Taken>, StoreError> {
+    let row = ctx
         .conn
-        .prepare_cached("SELECT message_id, ambiguous FROM outbox WHERE id = ?1")?
-        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .prepare_cached("SELECT message_id, group_message, ambiguous FROM outbox WHERE id = ?1")?
+        .query_row([id], |r| {
+            Ok(Taken {
+                message: r.get::<_, Option<i64>>(0)?.map(MessageId),
+                group_message: r.get(1)?,
+                lost: r.get(2)?,
+            })
+        })
         .optional()?;
     ctx.conn
         .prepare_cached("DELETE FROM outbox WHERE id = ?1")?
         .execute([id])?;
-    Ok(row.and_then(|(m, a)| m.map(|m| (MessageId(m), a))))
+    Ok(row)
 }
 
 /// Back to waiting, to be tried at `at`. `ambiguous`: this try may have
@@ -185,7 +207,9 @@ pub fn pending_for_chat(db: &impl Db, chat: i64) -> Result<Vec<i64>, StoreError>
         .collect::<Result<_, _>>()?)
 }
 
-/// Queues a thread message for its ticket's chat.
+/// Queues a thread message for its ticket's chat (for a ticket made from
+/// a group conversation: the group, in its topic, as a reply to the
+/// client's last message there).
 pub fn enqueue_message(
     ctx: &mut WriteCtx<'_>,
     message: MessageId,
@@ -194,8 +218,15 @@ pub fn enqueue_message(
 ) -> Result<(), StoreError> {
     ctx.conn
         .prepare_cached(
-            "INSERT INTO outbox (message_id, chat_id, markup, next_attempt_at, created_at)
-             SELECT ?1, chat_id, ?2, ?3, ?3 FROM tickets WHERE id = ?4",
+            "INSERT INTO outbox (message_id, chat_id, markup, next_attempt_at, created_at,
+                 thread_id, reply_to)
+             SELECT ?1, t.chat_id, ?2, ?3, ?3, c.thread_id,
+                 (SELECT m.message_id FROM group_messages m
+                  WHERE m.conversation_id = c.id AND m.chat_id = t.chat_id
+                    AND m.message_id IS NOT NULL AND m.side = 'customer'
+                  ORDER BY m.id DESC LIMIT 1)
+             FROM tickets t LEFT JOIN group_conversations c ON c.id = t.group_conversation
+             WHERE t.id = ?4",
         )?
         .execute(params![message.0, markup, ctx.now.0, ticket.0])?;
     ctx.outbox_queued = true;

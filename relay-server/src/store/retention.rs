@@ -159,8 +159,8 @@ pub fn prune(
             let n = ctx
                 .conn
                 .prepare_cached(
-                    "DELETE FROM group_messages WHERE (chat_id, message_id) IN
-                         (SELECT chat_id, message_id FROM group_messages WHERE sent_at < ?1 LIMIT ?2)",
+                    "DELETE FROM group_messages WHERE id IN
+                         (SELECT id FROM group_messages WHERE sent_at < ?1 LIMIT ?2)",
                 )?
                 .execute(params![before.0, limit as i64])?;
             return Ok(n + ctx

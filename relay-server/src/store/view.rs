@@ -61,6 +61,9 @@ pub trait Viewer: Send + 'static {
     fn holds_customer(&self, customer: CustomerId) -> bool;
     /// The agent reads every ticket (nothing is tracked per ticket).
     fn reads_all(&self) -> bool;
+    /// Whether the agent reads the customer groups of `queue` (`None`:
+    /// unbound groups).
+    fn reads_group(&self, queue: Option<&QueueId>) -> bool;
 }
 
 /// The `kind` of a stored envelope, read off its start (`{"seq":..,"at":..,
@@ -119,7 +122,15 @@ pub struct SnapshotSpec {
     pub chunk: usize,
     /// A part stops taking tickets once it holds about this many bytes.
     pub budget: usize,
+    /// The time now: group conversations active in the last
+    /// [`GROUP_DAYS`] days come with the snapshot.
+    pub now: Timestamp,
 }
+
+/// Group conversations active this many days (or owed) come with a snapshot.
+pub const GROUP_DAYS: i64 = 7;
+/// At most this many group conversations come with a snapshot.
+pub const GROUP_CONVERSATIONS: usize = 500;
 
 /// How a connection that just said `hello` is brought up to date.
 pub struct SyncSpec {
@@ -215,7 +226,8 @@ fn view_changed<V: Viewer>(
     let mut stmt = conn.prepare_cached(
         r#"SELECT body FROM events WHERE seq > ?1 AND seq <= ?2 AND (
                instr(substr(body, 1, 96), '"kind":"ticket_updated"')
-               OR instr(substr(body, 1, 96), '"kind":"agent_upserted"'))"#,
+               OR instr(substr(body, 1, 96), '"kind":"agent_upserted"')
+               OR instr(substr(body, 1, 96), '"kind":"group_bound"'))"#,
     )?;
     let mut rows = stmt.query(params![after.0, upto.0])?;
     while let Some(row) = rows.next()? {
@@ -418,6 +430,32 @@ pub fn stream_snapshot<V: Viewer>(
     })
 }
 
+/// The customer groups `view` may read, with their live conversations
+/// (owed, or active in the last [`GROUP_DAYS`] days) and their tails.
+fn groups_into<V: Viewer>(
+    conn: &impl Db,
+    spec: &SnapshotSpec,
+    view: &V,
+    part: &mut SnapshotPart,
+) -> Result<(), StoreError> {
+    use super::group_view as g;
+    part.organisations = g::organisations(conn)?;
+    part.groups = g::groups(conn)?
+        .into_iter()
+        .filter(|x| view.reads_group(x.queue.as_ref()))
+        .collect();
+    let since = Timestamp(spec.now.0 - GROUP_DAYS * 86_400_000);
+    part.group_conversations = g::live_conversations(conn, since, GROUP_CONVERSATIONS)?
+        .into_iter()
+        .filter(|c| view.reads_group(c.queue.as_ref()))
+        .collect();
+    for c in &part.group_conversations {
+        part.group_messages
+            .extend(g::tail(conn, c.id.0, spec.tail)?);
+    }
+    Ok(())
+}
+
 /// Hands each part of the snapshot at `seq` (the open tickets `view` may
 /// read, their customers and tails), encoded as a `snapshot` frame, to
 /// `out` as it is made (so memory stays at one part). Parts hold at most
@@ -434,12 +472,13 @@ fn snapshot_at<V: Viewer>(
     let mut part = SnapshotPart {
         seq,
         part: 0,
-        queues: spec.queues,
+        queues: spec.queues.clone(),
         agents: super::read::agents(conn)?,
         macros: super::read::macros_for(conn, agent)?,
         read_markers: read_markers(conn, agent, |t| view.may_read(t))?,
         ..Default::default()
     };
+    groups_into(conn, &spec, view, &mut part)?;
     let chunk = spec.chunk.max(1);
     let emit = |part: &mut SnapshotPart, last: bool| -> Result<(), StoreError> {
         part.last = last;

@@ -61,6 +61,7 @@ impl WriteCtx<'_> {
             Event::CustomerUpserted { customer } => Some(customer.id.0),
             _ => None,
         };
+        let person = event.group_person();
         let envelope = EventEnvelope {
             seq,
             at: self.now,
@@ -69,9 +70,9 @@ impl WriteCtx<'_> {
         let json = serde_json::to_string(&envelope)?;
         self.conn
             .prepare_cached(
-                "INSERT INTO events (seq, at, ticket_id, customer_id, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO events (seq, at, ticket_id, customer_id, body, person) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?
-            .execute(params![seq.0, self.now.0, ticket, customer, json])?;
+            .execute(params![seq.0, self.now.0, ticket, customer, json, person])?;
         self.next_seq += 1;
         self.events.push(Arc::new(StreamEvent {
             seq,

@@ -389,6 +389,7 @@ impl Session {
             tail: self.app.sync.snapshot_tail,
             chunk: self.app.sync.snapshot_chunk,
             budget: FRAME_BUDGET,
+            now: self.app.store.now(),
         }
     }
 

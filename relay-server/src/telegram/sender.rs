@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use shared::{Attachment, AttachmentKind};
 use teloxide::payloads::{SendDocumentSetters, SendMessageSetters, SendPhotoSetters};
 use teloxide::requests::{Request, Requester};
-use teloxide::types::{ChatId, InputFile};
+use teloxide::types::{ChatId, InputFile, MessageId, ReplyParameters, ThreadId};
 use teloxide::{ApiError, Bot, RequestError};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -107,6 +107,12 @@ async fn send(bot: &Bot, d: &Due, token: &str, files: &FileStore, store: &Store)
         return send_file(bot, d, a, token, files).await;
     }
     let mut request = bot.send_message(ChatId(d.chat_id), d.text.clone());
+    if let Some(thread) = thread_of(d) {
+        request = request.message_thread_id(thread);
+    }
+    if let Some(reply) = reply_of(d) {
+        request = request.reply_parameters(reply);
+    }
     if let Some(markup) = &d.markup {
         match super::keyboard::stored(markup) {
             Ok(k) => request = request.reply_markup(k),
@@ -117,6 +123,20 @@ async fn send(bot: &Bot, d: &Due, token: &str, files: &FileStore, store: &Store)
         Ok(m) => Outcome::Delivered(i64::from(m.id.0)),
         Err(e) => classify(e, token),
     }
+}
+
+/// The forum topic a message goes to.
+fn thread_of(d: &Due) -> Option<ThreadId> {
+    let id = i32::try_from(d.thread_id?).ok()?;
+    Some(ThreadId(MessageId(id)))
+}
+
+/// The message it answers; sent all the same if that one was deleted.
+fn reply_of(d: &Due) -> Option<ReplyParameters> {
+    let id = i32::try_from(d.reply_to?).ok()?;
+    let mut p = ReplyParameters::new(MessageId(id));
+    p.allow_sending_without_reply = Some(true);
+    Some(p)
 }
 
 /// An engineer's file: sendPhoto or sendDocument (multipart), the text as
@@ -140,12 +160,24 @@ async fn send_file(bot: &Bot, d: &Due, a: &Attachment, token: &str, files: &File
             if let Some(c) = caption {
                 r = r.caption(c);
             }
+            if let Some(t) = thread_of(d) {
+                r = r.message_thread_id(t);
+            }
+            if let Some(p) = reply_of(d) {
+                r = r.reply_parameters(p);
+            }
             r.send().await
         }
         _ => {
             let mut r = bot.send_document(chat, input);
             if let Some(c) = caption {
                 r = r.caption(c);
+            }
+            if let Some(t) = thread_of(d) {
+                r = r.message_thread_id(t);
+            }
+            if let Some(p) = reply_of(d) {
+                r = r.reply_parameters(p);
             }
             r.send().await
         }

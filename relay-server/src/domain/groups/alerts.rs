@@ -1,67 +1,115 @@
 //! The unanswered-chat alert: a conversation in a customer group past its
-//! due time is posted to the staff chat, and again every [`REPEAT`] until
-//! staff answer in it. docs/groups.md, "Who owes a reply".
+//! due time is posted to the staff chat and to the responsible engineers'
+//! workstations (`group_alert`), and again every [`REPEAT`] until staff
+//! answer in it or an engineer acknowledges it. The workstations are
+//! warned `[groups] warn_before` ahead. docs/groups.md, "Who owes a reply".
 
 use std::time::Duration;
 
-use shared::Timestamp;
+use shared::{GroupAlert, SlaLevel, Timestamp};
 
 use crate::domain::desk::Desk;
 use crate::domain::outbox::staff_post;
 use crate::domain::{DomainError, hours};
 use crate::store::groups as rows;
-use crate::store::{Db, WriteCtx};
+use crate::store::{Db, WriteCtx, group_view};
 
 /// An alert is repeated this often until the conversation is answered.
 pub const REPEAT: Duration = Duration::from_secs(15 * 60);
 /// Alerts per timer run at most (the rest wait a second).
 const BATCH: usize = 200;
 
-/// When the next alert is due.
-pub fn next_due(db: &impl Db) -> Result<Option<Timestamp>, DomainError> {
-    Ok(rows::next_alert(db, REPEAT)?)
+fn warn_lead(desk: &Desk) -> Duration {
+    desk.group_warn.unwrap_or(Duration::ZERO)
 }
 
-/// Raises every alert now due. Returns how many.
+/// When the next alert (or warning) is due.
+pub fn next_due(db: &impl Db, desk: &Desk) -> Result<Option<Timestamp>, DomainError> {
+    Ok(rows::next_alert(db, REPEAT, warn_lead(desk))?)
+}
+
+/// Raises every alert and warning now due. Returns how many.
 pub fn fire_due(ctx: &mut WriteCtx<'_>, desk: &Desk) -> Result<usize, DomainError> {
+    let mut n = 0;
+    if let Some(lead) = desk.group_warn.filter(|l| !l.is_zero()) {
+        for id in rows::warnings_due(ctx, ctx.now, lead, BATCH)? {
+            let Some(mut c) = rows::conversation(ctx, id)? else {
+                continue;
+            };
+            c.warned_at = Some(ctx.now);
+            rows::save_conversation(ctx, &c)?;
+            let alert = alert(ctx, &c, SlaLevel::Warning)?;
+            ctx.append(shared::Event::GroupAlert { alert })?;
+            n += 1;
+        }
+    }
     let due = rows::alerts_due(ctx, ctx.now, REPEAT, BATCH)?;
     for id in &due {
         let Some(mut c) = rows::conversation(ctx, *id)? else {
             continue;
         };
-        let text = alert_text(ctx, &c)?;
-        staff_post(ctx, desk, &text)?;
+        let alert = alert(ctx, &c, SlaLevel::Breach)?;
+        staff_post(ctx, desk, &staff_text(&alert, ctx.now))?;
         c.alerted_at = Some(ctx.now);
+        c.alerts += 1;
         rows::save_conversation(ctx, &c)?;
+        super::publish::conversation(ctx, c.id)?;
+        ctx.append(shared::Event::GroupAlert { alert })?;
+        n += 1;
     }
-    Ok(due.len())
+    Ok(n)
 }
 
-/// "🔴 Unanswered in Acme · Acme ⇄ Support: Olga waiting 17m (since 09:02
-/// UTC): «Hello! Our export fails…»".
-fn alert_text(ctx: &WriteCtx<'_>, c: &rows::Conversation) -> Result<String, DomainError> {
-    let group = rows::group(ctx, c.chat_id)?;
-    let org = match group.as_ref().and_then(|g| g.organisation) {
-        Some(id) => rows::organisation(ctx, id)?.map(|o| o.name),
+/// The alert for a conversation as it stands.
+fn alert(
+    ctx: &WriteCtx<'_>,
+    c: &rows::Conversation,
+    level: SlaLevel,
+) -> Result<GroupAlert, DomainError> {
+    let group = group_view::group(ctx, c.chat_id)?;
+    let organisation = match group.as_ref().and_then(|g| g.organisation_id) {
+        Some(id) => rows::organisation(ctx, id.0)?.map(|o| o.name),
         None => None,
     };
-    let title = group.map_or_else(|| c.chat_id.to_string(), |g| g.title);
-    let since = c.owed_since.unwrap_or(c.opened_at);
     let (who, said) = match c.owed_message_id {
         Some(m) => rows::message(ctx, c.chat_id, m)?.unwrap_or_default(),
         None => Default::default(),
     };
-    let excerpt: String = said.chars().take(80).collect();
-    let more = if said.chars().count() > 80 { "…" } else { "" };
-    let again = if c.alerted_at.is_some() {
-        " (again)"
-    } else {
-        ""
+    let who_id = match c.owed_message_id {
+        Some(m) => rows::author_of(ctx, c.chat_id, m)?.unwrap_or(c.opened_by),
+        None => c.opened_by,
     };
-    Ok(format!(
-        "🔴 Unanswered{again} in {} · {title}: {who} waiting {} (since {} UTC): «{excerpt}{more}»",
-        org.as_deref().unwrap_or("an unbound group"),
-        hours::short(ctx.now.since(since)),
-        hours::local(since, &jiff::tz::TimeZone::UTC),
-    ))
+    let mut excerpt: String = said.chars().take(80).collect();
+    if said.chars().count() > 80 {
+        excerpt.push('…');
+    }
+    Ok(GroupAlert {
+        conversation_id: shared::ConversationId(c.id),
+        chat_id: c.chat_id,
+        queue: group.as_ref().and_then(|g| g.queue.clone()),
+        organisation: organisation.unwrap_or_else(|| "an unbound group".into()),
+        group_title: group.map_or_else(|| c.chat_id.to_string(), |g| g.title),
+        level,
+        due: c.due_at.unwrap_or(ctx.now),
+        owed_since: c.owed_since.unwrap_or(c.opened_at),
+        who_id,
+        who,
+        excerpt,
+        repeat: c.alerts,
+    })
+}
+
+/// "🔴 Unanswered in Acme · Acme ⇄ Support: Olga waiting 17m (since 09:02
+/// UTC): «Hello! Our export fails…»".
+fn staff_text(a: &GroupAlert, now: Timestamp) -> String {
+    let again = if a.repeat > 0 { " (again)" } else { "" };
+    format!(
+        "🔴 Unanswered{again} in {} · {}: {} waiting {} (since {} UTC): «{}»",
+        a.organisation,
+        a.group_title,
+        a.who,
+        hours::short(now.since(a.owed_since)),
+        hours::local(a.owed_since, &jiff::tz::TimeZone::UTC),
+        a.excerpt,
+    )
 }

@@ -61,7 +61,11 @@ pub(super) fn due(
 /// Files a group message. A message stored before (Telegram delivering it
 /// again) changes nothing.
 pub fn message(ctx: &mut WriteCtx<'_>, desk: &Desk, m: &GroupMessage) -> Result<(), DomainError> {
+    let before = rows::group(ctx, m.chat_id)?;
     rows::seen_group(ctx, m.chat_id, &m.title, m.forum, None)?;
+    if before.is_none_or(|g| g.title != m.title || g.forum != m.forum) {
+        super::publish::group(ctx, m.chat_id)?;
+    }
     if rows::has_message(ctx, m.chat_id, m.message_id)? {
         return Ok(());
     }
@@ -110,7 +114,7 @@ pub fn message(ctx: &mut WriteCtx<'_>, desk: &Desk, m: &GroupMessage) -> Result<
         )?),
         Place::Alone => None,
     };
-    rows::add_message(
+    let Some(stored) = rows::add_message(
         ctx,
         &NewMessage {
             chat_id: m.chat_id,
@@ -124,12 +128,16 @@ pub fn message(ctx: &mut WriteCtx<'_>, desk: &Desk, m: &GroupMessage) -> Result<
             text: &m.text,
             sent_at: at,
         },
-    )?;
+    )?
+    else {
+        return Ok(());
+    };
     let Some(mut c) = conversation
         .map(|id| rows::conversation(ctx, id))
         .transpose()?
         .flatten()
     else {
+        super::publish::message_added(ctx, stored)?;
         return Ok(());
     };
     c.last_at = Timestamp(c.last_at.0.max(at.0));
@@ -140,15 +148,18 @@ pub fn message(ctx: &mut WriteCtx<'_>, desk: &Desk, m: &GroupMessage) -> Result<
             c.due_at = due(ctx, desk, m.chat_id, at)?;
             c.alerted_at = None;
         }
-        Side::Staff => {
-            c.owed_since = None;
-            c.owed_message_id = None;
-            c.due_at = None;
-            c.alerted_at = None;
-        }
+        Side::Staff => c.answered(),
         _ => {}
     }
     rows::save_conversation(ctx, &c)?;
+    // The conversation first: a client reading the message knows where it goes.
+    super::publish::conversation(ctx, c.id)?;
+    super::publish::message_added(ctx, stored)?;
+    if let Some(ticket) = c.ticket_id
+        && side == Side::Customer
+    {
+        super::tickets::joined(ctx, desk, ticket, m)?;
+    }
     Ok(())
 }
 
@@ -163,6 +174,7 @@ pub fn membership(
     status: &str,
 ) -> Result<(), DomainError> {
     rows::seen_group(ctx, chat_id, title, forum, Some(status))?;
+    super::publish::group(ctx, chat_id)?;
     Ok(())
 }
 
@@ -173,6 +185,8 @@ pub fn membership(
 pub fn migrated(ctx: &mut WriteCtx<'_>, from: i64, to: i64) -> Result<bool, DomainError> {
     let moved = rows::move_group(ctx, from, to)?;
     if moved {
+        ctx.append(shared::Event::GroupMigrated { from, to })?;
+        super::publish::group(ctx, to)?;
         tracing::info!(
             from,
             to,
@@ -189,7 +203,13 @@ pub fn edit(
     message_id: i64,
     text: &str,
 ) -> Result<bool, DomainError> {
-    Ok(rows::edit_message(ctx, chat_id, message_id, text)?)
+    if !rows::edit_message(ctx, chat_id, message_id, text)? {
+        return Ok(false);
+    }
+    if let Some(id) = crate::store::group_view::message_id_of(ctx, chat_id, message_id)? {
+        super::publish::message_updated(ctx, id)?;
+    }
+    Ok(true)
 }
 
 #[cfg(test)]
@@ -381,18 +401,36 @@ mod tests {
         let d = desk().await;
         let t0 = d.now();
         file(&d, msg(1, ANNA, "The export fails with error 502", t0)).await;
-        let desk = d.desk.clone();
+        let next = |d: &Desk0| {
+            let desk = d.desk.clone();
+            let readers = d.store.readers().clone();
+            async move {
+                readers
+                    .read(move |c| Ok(crate::domain::timers::next_due(c, &desk)))
+                    .await
+                    .unwrap()
+                    .unwrap()
+            }
+        };
         assert_eq!(
-            d.store
-                .readers()
-                .read(move |c| Ok(crate::domain::timers::next_due(c, &desk)))
-                .await
-                .unwrap()
-                .unwrap(),
-            Some(Timestamp(t0.0 + 15 * 60_000)),
-            "the scheduler wakes at the due time"
+            next(&d).await,
+            Some(Timestamp(t0.0 + 10 * 60_000)),
+            "the scheduler wakes for the warning, [groups] warn_before (5 min) ahead"
         );
-        d.advance(Duration::from_secs(14 * 60));
+        d.advance(Duration::from_secs(9 * 60));
+        assert_eq!(d.tick().await.group_alerts, 0);
+        d.advance(Duration::from_secs(60));
+        assert_eq!(d.tick().await.group_alerts, 1, "the warning");
+        assert!(
+            staff_posts(&d).await.is_empty(),
+            "warnings go to the workstations only"
+        );
+        assert_eq!(
+            next(&d).await,
+            Some(Timestamp(t0.0 + 15 * 60_000)),
+            "then at the due time"
+        );
+        d.advance(Duration::from_secs(4 * 60));
         assert_eq!(d.tick().await.group_alerts, 0);
         d.advance(Duration::from_secs(60));
         assert_eq!(d.tick().await.group_alerts, 1);

@@ -6,4 +6,7 @@ pub mod alerts;
 pub mod intake;
 pub mod orgs;
 pub mod pleasantry;
+pub mod publish;
 pub mod threads;
+pub mod tickets;
+pub mod workstation;

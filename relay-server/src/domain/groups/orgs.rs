@@ -72,6 +72,7 @@ pub fn add(
         language: o.language.clone(),
     };
     org.id = rows::add_organisation(ctx, &org)?;
+    super::publish::organisation(ctx, org.id)?;
     Ok(org)
 }
 
@@ -92,6 +93,7 @@ pub fn bind(
         ),
         None => None,
     };
+    let from_queue = crate::store::group_view::group(ctx, chat_id)?.and_then(|g| g.queue);
     if !rows::bind(ctx, chat_id, org)? {
         return Err(DomainError::not_found(format!(
             "the bot is not in group {chat_id} (add it to the group first; `relay-server group list` shows where it is)"
@@ -103,6 +105,10 @@ pub fn bind(
             None => None,
         };
         rows::save_conversation(ctx, &c)?;
+    }
+    super::publish::bound(ctx, chat_id, from_queue)?;
+    for c in rows::owed_in(ctx, chat_id)? {
+        super::publish::conversation(ctx, c.id)?;
     }
     Ok(())
 }

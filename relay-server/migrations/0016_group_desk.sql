@@ -1,0 +1,69 @@
+-- 0016: customer groups on the workstation (docs/groups.md): replies
+-- from the workstation into a group (delivered through the outbox, as a
+-- reply in the right topic), acknowledged alerts, warnings, and
+-- conversations turned into tickets.
+
+-- Group messages get a desk id of their own: a reply from the workstation
+-- is stored before Telegram numbers it (message_id NULL until delivered).
+CREATE TABLE group_messages_new (
+    id              INTEGER PRIMARY KEY,
+    chat_id         INTEGER NOT NULL,
+    -- Telegram's id in chat_id; NULL until a workstation reply is delivered
+    message_id      INTEGER,
+    conversation_id INTEGER,
+    thread_id       INTEGER,
+    reply_to        INTEGER,
+    author_id       INTEGER NOT NULL,
+    author_name     TEXT    NOT NULL,
+    -- customer | staff | bot
+    side            TEXT    NOT NULL,
+    text            TEXT    NOT NULL,
+    sent_at         INTEGER NOT NULL,
+    edited_at       INTEGER,
+    -- written from the workstation by this agent
+    agent_id        INTEGER,
+    -- workstation replies: queued | sent | failed | uncertain
+    delivery        TEXT,
+    delivery_reason TEXT,
+    delivery_at     INTEGER
+);
+INSERT INTO group_messages_new (chat_id, message_id, conversation_id, thread_id, reply_to,
+        author_id, author_name, side, text, sent_at, edited_at)
+    SELECT chat_id, message_id, conversation_id, thread_id, reply_to, author_id, author_name,
+        side, text, sent_at, edited_at
+    FROM group_messages ORDER BY sent_at, chat_id, message_id;
+DROP TABLE group_messages;
+ALTER TABLE group_messages_new RENAME TO group_messages;
+CREATE UNIQUE INDEX group_messages_telegram ON group_messages(chat_id, message_id)
+    WHERE message_id IS NOT NULL;
+CREATE INDEX group_messages_author ON group_messages(chat_id, author_id, sent_at);
+CREATE INDEX group_messages_conversation ON group_messages(conversation_id, id)
+    WHERE conversation_id IS NOT NULL;
+CREATE INDEX group_messages_sent ON group_messages(sent_at);
+CREATE INDEX group_messages_by ON group_messages(author_id);
+
+-- An engineer acknowledged the alert (not repeated until answered); a
+-- warning went out before the due time; the ticket it became.
+ALTER TABLE group_conversations ADD COLUMN acked_by INTEGER;
+ALTER TABLE group_conversations ADD COLUMN warned_at INTEGER;
+ALTER TABLE group_conversations ADD COLUMN ticket_id INTEGER;
+ALTER TABLE group_conversations ADD COLUMN alerts INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX group_conversations_warn ON group_conversations(due_at)
+    WHERE due_at IS NOT NULL AND warned_at IS NULL;
+CREATE INDEX group_conversations_ticket ON group_conversations(ticket_id)
+    WHERE ticket_id IS NOT NULL;
+
+-- A ticket made from a group conversation talks in the group (its
+-- chat_id), in that conversation.
+ALTER TABLE tickets ADD COLUMN group_conversation INTEGER;
+
+-- Where a message to a group goes: its forum topic, the message it
+-- replies to, and the group message it delivers.
+ALTER TABLE outbox ADD COLUMN thread_id INTEGER;
+ALTER TABLE outbox ADD COLUMN reply_to INTEGER;
+ALTER TABLE outbox ADD COLUMN group_message INTEGER;
+
+-- The Telegram user whose data a group event carries (a message's author,
+-- who opened a conversation, who waits): an erasure withholds them.
+ALTER TABLE events ADD COLUMN person INTEGER;
+CREATE INDEX events_person ON events(person) WHERE person IS NOT NULL;

@@ -1,0 +1,218 @@
+//! A group conversation turned into a ticket (by `/ticket` in the group,
+//! a staff reaction, or the workstation): a ticket of the organisation's
+//! queue for the client who opened it, holding the conversation so far.
+//! It talks in the group: replies go there, in the conversation's topic,
+//! as replies; the client's later messages in the conversation join it.
+//! The group is told its number. docs/groups.md.
+
+use shared::*;
+
+use super::intake::GroupMessage as Incoming;
+use super::publish;
+use crate::domain::desk::Desk;
+use crate::domain::i18n::Lang;
+use crate::domain::intake::{self, Asked, Inbound, Sender};
+use crate::domain::{DomainError, outbox};
+use crate::store::group_view::{self as wire, Outgoing};
+use crate::store::groups as rows;
+use crate::store::{WriteCtx, rows as tickets};
+
+/// A ticket made (or found: a conversation becomes one ticket once).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Made {
+    pub ticket: TicketId,
+    pub number: u64,
+    pub new: bool,
+}
+
+fn sender(id: i64, name: &str) -> Sender {
+    Sender {
+        telegram_user_id: id,
+        first_name: name.to_owned(),
+        last_name: None,
+        username: None,
+        language: None,
+    }
+}
+
+fn inbound(chat_id: i64, text: String, telegram: Option<i64>, at: Timestamp) -> Inbound {
+    Inbound {
+        sender: sender(0, ""),
+        chat_id,
+        text,
+        attachments: Vec::new(),
+        telegram_message_id: telegram,
+        sent_at: Some(at),
+        queue: None,
+        topic: None,
+        priority: Priority::Normal,
+    }
+}
+
+/// Turns the conversation into a ticket. `by`: the engineer who asked
+/// (`None`: staff in the group).
+pub fn make(
+    ctx: &mut WriteCtx<'_>,
+    desk: &Desk,
+    id: ConversationId,
+    by: Option<AgentId>,
+) -> Result<Made, DomainError> {
+    let missing = || DomainError::not_found(format!("no group conversation {id}"));
+    let mut c = rows::conversation(ctx, id.0)?.ok_or_else(missing)?;
+    if let Some(t) = c.ticket_id
+        && let Some(ticket) = tickets::load_ticket(ctx, t)?
+    {
+        return Ok(Made {
+            ticket: t,
+            number: ticket.number,
+            new: false,
+        });
+    }
+    let org = rows::group(ctx, c.chat_id)?
+        .and_then(|g| g.organisation)
+        .map(|o| rows::organisation(ctx, o))
+        .transpose()?
+        .flatten()
+        .ok_or_else(|| {
+            DomainError::conflict("bind the group to an organisation before making tickets of it")
+        })?;
+    let said = wire::transcript(ctx, c.id)?;
+    // The client who opened it, else the first client who wrote in it.
+    let client = said
+        .iter()
+        .find(|m| m.1 == GroupSide::Customer && m.0 == c.opened_by)
+        .or_else(|| said.iter().find(|m| m.1 == GroupSide::Customer))
+        .map(|m| (m.0, m.2.clone()))
+        .ok_or_else(|| DomainError::conflict("no client has written in this conversation"))?;
+    let customer = intake::upsert_customer(ctx, &sender(client.0, &client.1))?;
+    let queue = QueueId::new(&org.queue);
+    let mut ticket = intake::open_ticket(
+        ctx,
+        desk,
+        Asked {
+            customer: &customer,
+            chat_id: c.chat_id,
+            queue: Some(&queue),
+            topic: None,
+            priority: Priority::Normal,
+        },
+    )?;
+    wire::set_ticket_origin(ctx, ticket.id, c.id)?;
+    for (author, side, name, text, telegram, at) in &said {
+        if *side == GroupSide::Customer {
+            let text = if *author == client.0 {
+                text.clone()
+            } else {
+                format!("{name}: {text}")
+            };
+            let m = inbound(c.chat_id, text, *telegram, *at);
+            intake::add_inbound(ctx, desk, &customer, &mut ticket, &m, false)?;
+        } else {
+            let note = format!("{name}, in the group: {text}");
+            outbox::desk_note(ctx, desk, &mut ticket, &note)?;
+        }
+    }
+    if c.owed_since.is_none() && ticket.waiting_since.is_some() {
+        // Staff had answered in the group already.
+        ticket.waiting_since = None;
+        let last = ticket.last_message_id.unwrap_or_default();
+        crate::domain::ticket::save(
+            ctx,
+            &desk.queues,
+            &mut ticket,
+            by,
+            TicketChange::Thread { message_id: last },
+        )?;
+    }
+    c.ticket_id = Some(ticket.id);
+    rows::save_conversation(ctx, &c)?;
+    publish::conversation(ctx, c.id)?;
+    let lang = Lang::from_code(Some(&org.language));
+    let number = ticket.number.to_string();
+    let notice = desk
+        .bot
+        .t(lang, "group.ticket_opened", &[("number", &number)]);
+    let reply_to = wire::reply_target(ctx, c.id)?;
+    let posted = wire::add_outgoing(
+        ctx,
+        &Outgoing {
+            chat_id: c.chat_id,
+            conversation: c.id,
+            thread_id: c.thread_id,
+            reply_to,
+            side: GroupSide::Bot,
+            author_name: "Support desk",
+            agent: None,
+            text: &notice,
+        },
+    )?;
+    publish::message_added(ctx, posted)?;
+    intake::opened(ctx, desk, &mut ticket)?;
+    Ok(Made {
+        ticket: ticket.id,
+        number: ticket.number,
+        new: true,
+    })
+}
+
+/// A client's later message in a conversation that became a ticket joins
+/// the ticket while it is being worked (a closed one is left alone: the
+/// conversation's own clock still runs).
+pub(super) fn joined(
+    ctx: &mut WriteCtx<'_>,
+    desk: &Desk,
+    ticket: TicketId,
+    m: &Incoming,
+) -> Result<(), DomainError> {
+    let Some(mut t) = tickets::load_ticket(ctx, ticket)? else {
+        return Ok(());
+    };
+    if !matches!(
+        t.status,
+        TicketStatus::New | TicketStatus::Open | TicketStatus::PendingOnCustomer
+    ) {
+        return Ok(());
+    }
+    let Some(customer) = tickets::load_customer(ctx, t.customer_id)? else {
+        return Ok(());
+    };
+    let text = if customer.telegram_user_id == m.author_id {
+        m.text.clone()
+    } else {
+        format!("{}: {}", m.author_name, m.text)
+    };
+    if text.trim().is_empty() {
+        return Ok(());
+    }
+    let msg = inbound(m.chat_id, text, Some(m.message_id), m.sent_at);
+    intake::add_inbound(ctx, desk, &customer, &mut t, &msg, false)?;
+    Ok(())
+}
+
+/// An engineer's reply to a ticket made from a group conversation, which
+/// the ticket queued for the group: it is also the conversation's answer.
+pub fn echo_reply(
+    ctx: &mut WriteCtx<'_>,
+    ticket: TicketId,
+    message: MessageId,
+    agent: &Agent,
+    text: &str,
+) -> Result<(), DomainError> {
+    let Some(conversation) = wire::ticket_origin(ctx, ticket)? else {
+        return Ok(());
+    };
+    let Some(mut c) = rows::conversation(ctx, conversation)? else {
+        return Ok(());
+    };
+    let Some(posted) =
+        wire::echo_ticket_message(ctx, message, c.id, &agent.display_name, agent.id, text)?
+    else {
+        return Ok(());
+    };
+    c.last_at = ctx.now;
+    c.answered();
+    rows::save_conversation(ctx, &c)?;
+    publish::conversation(ctx, c.id)?;
+    publish::message_added(ctx, posted)?;
+    Ok(())
+}
