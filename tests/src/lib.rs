@@ -317,6 +317,8 @@ pub struct Received {
     pub tickets: std::collections::HashSet<TicketId>,
     pub customers: std::collections::HashSet<CustomerId>,
     pub kinds: HashMap<String, usize>,
+    /// Every group alert (warnings and breaches), in order.
+    pub group_alerts: Vec<GroupAlert>,
 }
 
 impl Received {
@@ -349,6 +351,7 @@ impl Received {
                         Event::SlaRecomputed { tickets } => {
                             self.tickets.extend(tickets.iter().map(|t| t.ticket_id));
                         }
+                        Event::GroupAlert { alert } => self.group_alerts.push(alert.clone()),
                         _ => {}
                     }
                 }
