@@ -99,6 +99,7 @@ actions! {
     Groups = "groups", Normal, "Customer groups: their conversations, who waits and for how long";
     GroupAck = "group_ack", Normal, "Acknowledge a group conversation's alert (stops its repeats)";
     GroupTicket = "group_ticket", Normal, "Turn the group conversation into a ticket (the group is told its number)";
+    LinkTelegram = "link_telegram", Normal, "Link your Telegram account: a one-time code to send the bot";
     Send = "send", Compose, "Send the reply (or the note)";
     Newline = "newline", Compose, "New line";
     NextField = "next_field", Compose, "Next fill-in field of a macro";
@@ -190,6 +191,7 @@ impl Action {
             OpenAttachment => &["open", "file"],
             Groups => &["groups"],
             GroupTicket => &["ticket"],
+            LinkTelegram => &["link"],
             AttachFile => &["attach", "send"],
             _ => &[],
         }

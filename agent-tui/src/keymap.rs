@@ -243,6 +243,7 @@ fn defaults() -> Vec<(Action, &'static [&'static str])> {
         (Groups, &["w"]),
         (GroupAck, &["A"]),
         (GroupTicket, &["+"]),
+        (LinkTelegram, &[]),
         (Send, &["enter"]),
         (Newline, &["alt-enter", "ctrl-j"]),
         (NextField, &["tab"]),

@@ -265,7 +265,7 @@ async fn other(s: &Shared, method: &str, p: &Params) -> Response {
         "getme" => {
             let mut me = s.bot_json();
             me["can_join_groups"] = json!(true);
-            me["can_read_all_group_messages"] = json!(true);
+            me["can_read_all_group_messages"] = json!(!s.privacy_mode());
             me["supports_inline_queries"] = json!(false);
             me["can_connect_to_business"] = json!(false);
             me["has_main_web_app"] = json!(false);

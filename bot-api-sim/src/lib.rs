@@ -186,6 +186,28 @@ impl Simulator {
         self.state.group_join(chat_id, title, user_id)
     }
 
+    /// BotFather's privacy mode for the bot (getMe's
+    /// `can_read_all_group_messages` is its opposite). Off by default.
+    pub fn set_privacy_mode(&self, on: bool) {
+        self.state.set_privacy_mode(on)
+    }
+
+    /// The bot's standing in a group changes (`member`, `administrator`,
+    /// `left`, `kicked`), done by `by_user`: a `my_chat_member` update.
+    pub fn group_bot_status(&self, chat_id: i64, title: &str, by_user: i64, status: &str) {
+        self.state.group_bot_status(chat_id, title, by_user, status)
+    }
+
+    /// A member leaves a group (the `left_chat_member` service message).
+    pub fn group_leave(&self, chat_id: i64, title: &str, user_id: i64) -> i64 {
+        self.state.group_leave(chat_id, title, user_id)
+    }
+
+    /// A member reacts to a group message with `emoji` (`message_reaction`).
+    pub fn group_react(&self, chat_id: i64, user_id: i64, message_id: i64, emoji: &str) {
+        self.state.group_react(chat_id, user_id, message_id, emoji)
+    }
+
     /// The ids of the messages the bot deleted in a chat (deleteMessage,
     /// deleteMessages), ascending.
     pub fn deleted(&self, chat_id: i64) -> Vec<i64> {

@@ -142,6 +142,8 @@ struct Chat {
     sent: Vec<Sent>,
     /// Messages (either side's) the bot deleted.
     deleted: HashSet<i64>,
+    /// The bot's standing in a group: member, administrator, left, kicked.
+    bot_status: String,
 }
 
 impl Chat {
@@ -152,6 +154,7 @@ impl Chat {
             inbound: HashMap::new(),
             sent: Vec::new(),
             deleted: HashSet::new(),
+            bot_status: "left".into(),
         }
     }
 }
@@ -174,6 +177,8 @@ struct World {
     webhook: Option<String>,
     files: HashMap<String, (String, u64)>,
     next_file: u64,
+    /// BotFather's privacy mode (getMe's `can_read_all_group_messages`).
+    privacy_mode: bool,
 }
 
 pub(crate) struct Shared {
@@ -219,6 +224,7 @@ impl Shared {
                 webhook: None,
                 files: HashMap::new(),
                 next_file: 1,
+                privacy_mode: false,
             }),
             updates_ready: Notify::new(),
             sent_ready: Notify::new(),
@@ -529,6 +535,102 @@ impl Shared {
         });
         self.push_update(&mut w, "message", msg);
         id
+    }
+
+    /// BotFather's privacy mode for the bot: getMe says it.
+    pub fn set_privacy_mode(&self, on: bool) {
+        self.world().privacy_mode = on;
+    }
+
+    pub fn privacy_mode(&self) -> bool {
+        self.world().privacy_mode
+    }
+
+    /// The bot's standing in a group changes (`member`, `administrator`,
+    /// `left`, `kicked`), by `by_user`: a `my_chat_member` update.
+    pub fn group_bot_status(&self, chat_id: i64, title: &str, by_user: i64, status: &str) {
+        let mut w = self.world();
+        let u = Self::user_or_default(&mut w, by_user);
+        Self::group(&mut w, chat_id, title, false);
+        let chat = w.chats[&chat_id].json.clone();
+        let old = w.chats[&chat_id].bot_status.clone();
+        w.chats.get_mut(&chat_id).expect("chat").bot_status = status.to_owned();
+        let member = |status: &str| {
+            let mut m = json!({"user": self.bot_json(), "status": status});
+            match status {
+                "administrator" => {
+                    for right in [
+                        "can_be_edited",
+                        "is_anonymous",
+                        "can_manage_chat",
+                        "can_delete_messages",
+                        "can_manage_video_chats",
+                        "can_restrict_members",
+                        "can_promote_members",
+                        "can_change_info",
+                        "can_invite_users",
+                        "can_post_stories",
+                        "can_edit_stories",
+                        "can_delete_stories",
+                        "can_pin_messages",
+                        "can_manage_topics",
+                    ] {
+                        m[right] = json!(right != "can_be_edited" && right != "is_anonymous");
+                    }
+                }
+                "kicked" => m["until_date"] = json!(0),
+                _ => {}
+            }
+            m
+        };
+        let body = json!({
+            "chat": chat,
+            "from": updates::user(&u),
+            "date": now_secs(),
+            "old_chat_member": member(&old),
+            "new_chat_member": member(status),
+        });
+        self.push_update(&mut w, "my_chat_member", body);
+    }
+
+    /// A member leaves a group: the service message a bot sees.
+    pub fn group_leave(&self, chat_id: i64, title: &str, user_id: i64) -> i64 {
+        let mut w = self.world();
+        let u = Self::user_or_default(&mut w, user_id);
+        Self::group(&mut w, chat_id, title, false);
+        let id = Self::next_message_id(&mut w, chat_id);
+        let msg = json!({
+            "message_id": id,
+            "from": updates::user(&u),
+            "chat": w.chats[&chat_id].json.clone(),
+            "date": now_secs(),
+            "left_chat_member": updates::user(&u),
+        });
+        self.push_update(&mut w, "message", msg);
+        id
+    }
+
+    /// A member sets their reaction on a group message to `emoji` (as
+    /// Telegram sends it to a bot that is an administrator and asked for
+    /// `message_reaction`): the old reaction is what they had before.
+    pub fn group_react(&self, chat_id: i64, user_id: i64, message_id: i64, emoji: &str) {
+        let mut w = self.world();
+        let u = Self::user_or_default(&mut w, user_id);
+        let chat = w
+            .chats
+            .get(&chat_id)
+            .expect("a reaction in a known group")
+            .json
+            .clone();
+        let body = json!({
+            "chat": chat,
+            "message_id": message_id,
+            "user": updates::user(&u),
+            "date": now_secs(),
+            "old_reaction": [],
+            "new_reaction": [{"type": "emoji", "emoji": emoji}],
+        });
+        self.push_update(&mut w, "message_reaction", body);
     }
 
     /// The ids of the messages (the customer's and the bot's) the bot

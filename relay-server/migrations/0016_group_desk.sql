@@ -67,3 +67,33 @@ ALTER TABLE outbox ADD COLUMN group_message INTEGER;
 -- who opened a conversation, who waits): an erasure withholds them.
 ALTER TABLE events ADD COLUMN person INTEGER;
 CREATE INDEX events_person ON events(person) WHERE person IS NOT NULL;
+
+-- One-time codes an engineer sends the bot in private to link their
+-- Telegram account (only the code's SHA-256 is kept).
+CREATE TABLE link_codes (
+    code_hash  TEXT    PRIMARY KEY,
+    agent_id   INTEGER NOT NULL UNIQUE,
+    expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- Macros for customer groups (`/m <shortcut>` in the group, or from the
+-- workstation): only {name} and {agent}, which a group has.
+INSERT INTO macros (shortcut, title, body, owner, translations) VALUES
+  ('onit', 'On it (group)',
+   'Thanks, {name}! We are looking into it and will answer here.', NULL,
+   json_object(
+     'uk', 'Дякуємо, {name}! Ми вже розбираємося й відповімо тут.',
+     'ru', 'Спасибо, {name}! Мы уже разбираемся и ответим здесь.',
+     'zh', '谢谢，{name}！我们正在处理，会在这里回复。')),
+  ('fixed', 'Fixed (group)',
+   '{name}, this is fixed now. Please check on your side and tell us here if anything is still wrong.', NULL,
+   json_object(
+     'uk', '{name}, це вже виправлено. Будь ласка, перевірте у себе й напишіть тут, якщо щось іще не так.',
+     'ru', '{name}, это уже исправлено. Пожалуйста, проверьте у себя и напишите здесь, если что-то ещё не так.',
+     'zh', '{name}，问题已修复。请您那边确认一下，如仍有问题请在这里告诉我们。')),
+  ('moreinfo', 'Need more (group)',
+   '{name}, to look into this we need a little more: what exactly did you do, and what did you see? A screenshot helps.', NULL,
+   json_object(
+     'uk', '{name}, щоб розібратися, нам треба трохи більше: що саме ви робили і що побачили? Знімок екрана дуже допоможе.',
+     'ru', '{name}, чтобы разобраться, нам нужно чуть больше: что именно вы делали и что увидели? Скриншот очень поможет.',
+     'zh', '{name}，为了排查，我们需要更多信息：您具体做了什么操作，看到了什么？附上截图会很有帮助。'));

@@ -79,6 +79,9 @@ pub struct GroupsSettings {
     /// The workstations are warned this long before a conversation's
     /// answer is due ("" for no warning).
     pub warn_before: String,
+    /// Staff reacting with this emoji to a client's message turn its
+    /// conversation into a ticket ("" for none).
+    pub ticket_reaction: String,
 }
 
 /// `[privacy]` (docs/privacy.md).

@@ -203,6 +203,10 @@ pub enum Command {
     /// for the client who opened it. The group is told the ticket's number;
     /// replies to the ticket go into the group, in the conversation.
     GroupTicket { conversation_id: ConversationId },
+    /// A one-time code that links the Telegram account which sends it to
+    /// the bot in a private chat (`/link CODE`) to this agent: its messages
+    /// in customer groups are then staff's. Answered by `link_code`.
+    LinkTelegram,
 }
 
 fn yes() -> bool {
@@ -246,6 +250,7 @@ pub const COMMAND_KINDS: &[&str] = &[
     "group_reply",
     "group_ack",
     "group_ticket",
+    "link_telegram",
 ];
 
 impl Command {
@@ -270,7 +275,8 @@ impl Command {
             Command::SetPresence { .. }
             | Command::GroupReply { .. }
             | Command::GroupAck { .. }
-            | Command::GroupTicket { .. } => return None,
+            | Command::GroupTicket { .. }
+            | Command::LinkTelegram => return None,
         })
     }
 }
@@ -291,6 +297,8 @@ pub enum CommandResult {
     Messages { messages: Vec<Message>, more: bool },
     /// `history`'s page, newest first; `more` says whether older ones exist.
     Tickets { tickets: Vec<Ticket>, more: bool },
+    /// `link_telegram`'s answer: the code, and until when it works.
+    LinkCode { code: String, expires_at: Timestamp },
     /// `group_ticket`'s answer: the ticket the conversation became (or
     /// had become before).
     Ticket { ticket_id: TicketId, number: u64 },

@@ -250,7 +250,7 @@ impl App {
         use Action::*;
         if !action.on_ticket() {
             // The general actions, by the same road as their keys.
-            return self.general_action(action, ticket);
+            return self.general_action(action, ticket, fx);
         }
         let Some(t) = ticket else {
             return self.warn("no ticket selected");
@@ -416,7 +416,7 @@ impl App {
     }
 
     /// The general (ticket-less) actions the palette offers.
-    fn general_action(&mut self, action: Action, ticket: Option<TicketId>) {
+    fn general_action(&mut self, action: Action, ticket: Option<TicketId>, fx: &mut Vec<Effect>) {
         match action {
             Action::NextWaiting => self.next_waiting(),
             Action::Alerts => {
@@ -434,6 +434,7 @@ impl App {
                 self.focus = crate::state::Focus::Normal;
                 self.rows_dirty = true;
             }
+            Action::LinkTelegram => self.command(Command::LinkTelegram, fx),
             Action::GroupAck | Action::GroupTicket => {
                 let key = self.keymap.hint(action);
                 let groups = self.keymap.hint(Action::Groups);

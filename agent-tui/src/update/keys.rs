@@ -177,6 +177,7 @@ impl App {
                 Some(c) => self.command(Command::GroupAck { conversation_id: c }, fx),
                 None => self.warn("open the Groups screen to acknowledge a conversation"),
             },
+            LinkTelegram => self.command(Command::LinkTelegram, fx),
             GroupTicket => match self.current_conversation() {
                 Some(c) => self.command(Command::GroupTicket { conversation_id: c }, fx),
                 None => self.warn("open a group conversation to make a ticket of it"),

@@ -325,6 +325,20 @@ impl App {
         };
         let p = self.pending.remove(pos);
         self.touch();
+        match &result {
+            Ok(CommandResult::LinkCode { code, expires_at }) => {
+                let until = crate::ui::time::short(*expires_at, self.now, &self.tz);
+                self.say(format!(
+                    "Send the bot, in a private chat from your own Telegram account: /link {code} (works once, until {until})"
+                ));
+            }
+            Ok(CommandResult::Ticket { number, .. }) => {
+                self.say(format!(
+                    "the conversation is ticket #{number}; the group was told"
+                ));
+            }
+            _ => {}
+        }
         if let Err((code, message)) = result {
             let about = match p.command.ticket_id() {
                 Some(id) => self
@@ -401,5 +415,6 @@ fn kind(c: &Command) -> &'static str {
         Command::GroupReply { .. } => "group reply",
         Command::GroupAck { .. } => "acknowledgement",
         Command::GroupTicket { .. } => "ticket from the group",
+        Command::LinkTelegram => "link",
     }
 }

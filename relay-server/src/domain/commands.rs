@@ -49,6 +49,12 @@ pub fn apply(
     if let Command::Preview { command, .. } = cmd {
         return preview(ctx, desk, &agent, command);
     }
+    // Not recorded: the answer holds a secret (the code), which must not
+    // be kept. A retry makes a new code, which replaces the first.
+    if let Command::LinkTelegram = cmd {
+        let result = execute(ctx, desk, &agent, cmd)?;
+        return Ok(Applied { seq: None, result });
+    }
     let agent_id = agent.id;
     // Keys sorted (serde_json's Value map), so field order never matters.
     let fingerprint = super::agents::token_hash(&serde_json::to_value(cmd)?.to_string());
@@ -99,6 +105,10 @@ fn execute(
                     ticket_id: made.ticket,
                     number: made.number,
                 })
+            }
+            Command::LinkTelegram => {
+                let (code, expires_at) = super::groups::orgs::link_code(ctx, agent.id)?;
+                Ok(CommandResult::LinkCode { code, expires_at })
             }
             _ => Err(DomainError::invalid("this command needs a ticket")),
         };
@@ -208,7 +218,8 @@ fn run(op: &mut Op<'_, '_>, cmd: &Command) -> Result<CommandResult, DomainError>
         Command::SetPresence { .. }
         | Command::GroupReply { .. }
         | Command::GroupAck { .. }
-        | Command::GroupTicket { .. } => unreachable!("has no ticket"),
+        | Command::GroupTicket { .. }
+        | Command::LinkTelegram => unreachable!("has no ticket"),
     }
 }
 

@@ -41,6 +41,9 @@ impl Desk {
             retention,
             mask_stored: s.privacy.mask_stored,
             group_warn,
+            group_ticket_reaction: Some(s.groups.ticket_reaction.trim())
+                .filter(|r| !r.is_empty())
+                .map(str::to_owned),
         })
     }
 
@@ -63,6 +66,7 @@ impl Desk {
             retention,
             mask_stored: false,
             group_warn: Some(std::time::Duration::from_secs(300)),
+            group_ticket_reaction: Some("✍".into()),
         }
     }
 }

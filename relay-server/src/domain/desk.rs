@@ -28,6 +28,8 @@ pub struct Desk {
     /// `[groups] warn_before`: how long before a group conversation's
     /// answer is due the workstations are warned (`None`: not warned).
     pub group_warn: Option<Duration>,
+    /// `[groups] ticket_reaction`: staff's reaction that makes a ticket.
+    pub group_ticket_reaction: Option<String>,
 }
 
 /// How long each kind of record is kept (`[retention]`); `None`: forever.

@@ -217,7 +217,7 @@ pub fn reply_target(db: &impl Db, conversation: i64) -> Result<Option<i64>, Stor
 /// stored before it is sent (`queued`).
 pub struct Outgoing<'a> {
     pub chat_id: i64,
-    pub conversation: i64,
+    pub conversation: Option<i64>,
     pub thread_id: Option<i64>,
     pub reply_to: Option<i64>,
     /// Staff for an engineer's words, bot for the desk's notices.
@@ -287,7 +287,7 @@ pub fn echo_ticket_message(
         ctx,
         &Outgoing {
             chat_id,
-            conversation,
+            conversation: Some(conversation),
             thread_id,
             reply_to,
             side: GroupSide::Staff,
@@ -388,4 +388,47 @@ pub fn ticket_origin(db: &impl Db, ticket: TicketId) -> Result<Option<i64>, Stor
         .query_row([ticket.0], |r| r.get::<_, Option<i64>>(0))
         .optional()?
         .flatten())
+}
+
+/// Queues the deletion of a message in a group (a staff command the bot
+/// acted on), through the outbox: paced with the group's other sends.
+pub fn enqueue_deletion(
+    ctx: &mut WriteCtx<'_>,
+    chat_id: i64,
+    message_id: i64,
+) -> Result<(), StoreError> {
+    ctx.conn
+        .prepare_cached(
+            "INSERT INTO outbox (chat_id, text, kind, reply_to, next_attempt_at, created_at)
+             VALUES (?1, '', 'delete', ?2, ?3, ?3)",
+        )?
+        .execute(params![chat_id, message_id, ctx.now.0])?;
+    ctx.outbox_queued = true;
+    Ok(())
+}
+
+/// The agent whose Telegram account this is.
+pub fn linked_agent(db: &impl Db, telegram_user_id: i64) -> Result<Option<AgentId>, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached("SELECT agent_id FROM staff_links WHERE telegram_user_id = ?1")?
+        .query_row([telegram_user_id], |r| r.get::<_, i64>(0))
+        .optional()?
+        .map(AgentId))
+}
+
+/// An agent's own macro by its shortcut.
+pub fn own_macro(
+    db: &impl Db,
+    agent: AgentId,
+    shortcut: &str,
+) -> Result<Option<Macro>, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached(
+            "SELECT id, shortcut, title, body, owner, translations FROM macros
+             WHERE shortcut = ?1 AND owner = ?2 LIMIT 1",
+        )?
+        .query_row(params![shortcut, agent.0], super::rows::macro_row)
+        .optional()?)
 }

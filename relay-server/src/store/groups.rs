@@ -636,3 +636,53 @@ pub fn author_of(db: &impl Db, chat_id: i64, message_id: i64) -> Result<Option<i
         .query_row(params![chat_id, message_id], |r| r.get(0))
         .optional()?)
 }
+
+/// Keeps a one-time link code's hash for `agent` until `expires_at`
+/// (replacing the agent's earlier code).
+pub fn put_link_code(
+    ctx: &WriteCtx<'_>,
+    agent: AgentId,
+    code_hash: &str,
+    expires_at: Timestamp,
+) -> Result<(), StoreError> {
+    ctx.conn
+        .prepare_cached("DELETE FROM link_codes WHERE agent_id = ?1 OR expires_at <= ?2")?
+        .execute(params![agent.0, ctx.now.0])?;
+    ctx.conn
+        .prepare_cached(
+            "INSERT INTO link_codes (code_hash, agent_id, expires_at) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![code_hash, agent.0, expires_at.0])?;
+    Ok(())
+}
+
+/// Takes a link code (it works once): the agent it was made for, if it
+/// exists and has not expired.
+pub fn take_link_code(ctx: &WriteCtx<'_>, code_hash: &str) -> Result<Option<AgentId>, StoreError> {
+    let found: Option<(i64, i64)> = ctx
+        .conn
+        .prepare_cached("SELECT agent_id, expires_at FROM link_codes WHERE code_hash = ?1")?
+        .query_row([code_hash], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    ctx.conn
+        .prepare_cached("DELETE FROM link_codes WHERE code_hash = ?1")?
+        .execute([code_hash])?;
+    Ok(found
+        .filter(|(_, expires)| *expires > ctx.now.0)
+        .map(|(a, _)| AgentId(a)))
+}
+
+/// When someone last wrote in a group, if ever (messages kept).
+pub fn last_written(
+    db: &impl Db,
+    chat_id: i64,
+    author: i64,
+) -> Result<Option<Timestamp>, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached(
+            "SELECT max(sent_at) FROM group_messages WHERE chat_id = ?1 AND author_id = ?2",
+        )?
+        .query_row(params![chat_id, author], |r| r.get::<_, Option<i64>>(0))?
+        .map(Timestamp))
+}

@@ -161,6 +161,6 @@ mod tests {
         let macros: i64 = conn
             .query_row("SELECT count(*) FROM macros", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(macros, 5);
+        assert_eq!(macros, 8, "5 defaults, 3 for customer groups");
     }
 }

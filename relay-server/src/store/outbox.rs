@@ -23,6 +23,9 @@ pub struct Due {
     /// The chat's customer's data export, built when sent (`/mydata`): the
     /// text is its caption.
     pub export: bool,
+    /// A message of the chat to delete (`outbox.kind = 'delete'`): a
+    /// staff command the bot acted on.
+    pub delete: Option<i64>,
     /// The forum topic it goes to.
     pub thread_id: Option<i64>,
     /// The message it replies to (sent even if that one is gone).
@@ -36,7 +39,7 @@ pub fn due(db: &impl Db, now: Timestamp, limit: usize) -> Result<Vec<Due>, Store
         .conn()
         .prepare_cached(
             "SELECT o.id, o.message_id, o.chat_id, coalesce(m.text, o.text), o.markup, o.attempts,
-                    coalesce(m.attachments, '[]'), o.kind IS 'export', o.thread_id, o.reply_to
+                    coalesce(m.attachments, '[]'), o.kind IS 'export', o.thread_id, o.reply_to, o.kind IS 'delete'
              FROM outbox o LEFT JOIN messages m ON m.id = o.message_id
              WHERE o.id IN (SELECT min(id) FROM outbox GROUP BY chat_id)
                AND o.state = 'pending' AND o.next_attempt_at <= ?1
@@ -54,6 +57,7 @@ pub fn due(db: &impl Db, now: Timestamp, limit: usize) -> Result<Vec<Due>, Store
                 export: r.get(7)?,
                 thread_id: r.get(8)?,
                 reply_to: r.get(9)?,
+                delete: if r.get(10)? { r.get(9)? } else { None },
             })
         })?
         .collect::<Result<Vec<_>, _>>()?)

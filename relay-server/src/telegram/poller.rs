@@ -108,6 +108,7 @@ pub async fn run(
                 AllowedUpdate::CallbackQuery,
                 AllowedUpdate::MyChatMember,
                 AllowedUpdate::ChatMember,
+                AllowedUpdate::MessageReaction,
             ]);
         if let Some(o) = offset {
             request = request.offset(o);

@@ -49,13 +49,28 @@ pub(super) enum Action {
         message: i64,
         text: String,
     },
+    /// Someone reacted to a group message (the emoji they added).
+    GroupReaction {
+        chat: i64,
+        message: i64,
+        user: i64,
+        added: Vec<String>,
+    },
     /// The bot's own membership of a group changed (added, made admin,
-    /// removed).
+    /// removed). `privacy`: its privacy mode is on (it sees only commands
+    /// and replies where it is not an administrator).
     GroupMembership {
         chat: i64,
         title: String,
         forum: bool,
         status: &'static str,
+        privacy: bool,
+    },
+    /// Someone left a group (or was removed).
+    GroupLeft {
+        chat: i64,
+        user: i64,
+        name: String,
     },
     /// An inline button; the id is answered once the press is applied.
     Press(Box<Press>, String),
@@ -75,6 +90,45 @@ pub(super) enum Action {
     /// A button press whose data means nothing here: recorded as failed
     /// with why, and answered (the customer's spinner stops).
     Refused(String, String),
+}
+
+/// Whether the bot reads every message of a group it is a plain member
+/// of (BotFather's privacy mode off): 0 not known yet, 1 yes, 2 no. Read
+/// from getMe when the processor starts.
+static READS_ALL: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+fn privacy_mode_on() -> bool {
+    READS_ALL.load(std::sync::atomic::Ordering::Relaxed) == 2
+}
+
+/// Asks Telegram (getMe) whether privacy mode is on, until it answers.
+async fn learn_privacy_mode(bot: &Bot, shutdown: &CancellationToken) {
+    let mut wait = Duration::from_secs(1);
+    while !shutdown.is_cancelled() {
+        match bot.get_me().await {
+            Ok(me) => {
+                let all = me.can_read_all_group_messages;
+                READS_ALL.store(
+                    if all { 1 } else { 2 },
+                    std::sync::atomic::Ordering::Relaxed,
+                );
+                if !all {
+                    tracing::warn!(
+                        "telegram: the bot's privacy mode is on: in groups where it is not an administrator it sees only commands and replies (docs/groups.md)"
+                    );
+                }
+                return;
+            }
+            Err(e) => {
+                tracing::debug!("telegram: getMe failed, retrying in {wait:?}: {e}");
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = shutdown.cancelled() => return,
+                }
+                wait = (wait * 2).min(Duration::from_secs(60));
+            }
+        }
+    }
 }
 
 /// Reads a stored update into what it asks for.
@@ -134,6 +188,19 @@ pub(super) fn decide_update(update: &Update) -> Action {
             from: m.migrate_from_chat_id().map_or(0, |c| c.0),
             to: m.chat.id.0,
         },
+        UpdateKind::Message(m)
+            if (m.chat.is_group() || m.chat.is_supergroup()) && m.left_chat_member().is_some() =>
+        {
+            let u = m.left_chat_member().expect("checked");
+            if u.is_bot {
+                return Action::Ignore;
+            }
+            Action::GroupLeft {
+                chat: m.chat.id.0,
+                user: u.id.0 as i64,
+                name: u.full_name(),
+            }
+        }
         UpdateKind::Message(m) if m.chat.is_group() || m.chat.is_supergroup() => {
             match convert::group_message(m) {
                 Some(g) => Action::Group(Box::new(g)),
@@ -145,6 +212,33 @@ pub(super) fn decide_update(update: &Update) -> Action {
                 chat: m.chat.id.0,
                 message: i64::from(m.id.0),
                 text: convert::clean(m.text().or(m.caption()).unwrap_or_default()),
+            }
+        }
+        UpdateKind::MessageReaction(r) if r.chat.is_group() || r.chat.is_supergroup() => {
+            let Some(user) = r.user() else {
+                return Action::Ignore;
+            };
+            let emoji = |v: &[teloxide::types::ReactionType]| -> Vec<String> {
+                v.iter()
+                    .filter_map(|x| match x {
+                        teloxide::types::ReactionType::Emoji { emoji } => Some(emoji.clone()),
+                        _ => None,
+                    })
+                    .collect()
+            };
+            let old = emoji(&r.old_reaction);
+            let added: Vec<String> = emoji(&r.new_reaction)
+                .into_iter()
+                .filter(|e| !old.contains(e))
+                .collect();
+            if added.is_empty() {
+                return Action::Ignore;
+            }
+            Action::GroupReaction {
+                chat: r.chat.id.0,
+                message: i64::from(r.message_id.0),
+                user: user.id.0 as i64,
+                added,
             }
         }
         UpdateKind::MyChatMember(u) if u.chat.is_group() || u.chat.is_supergroup() => {
@@ -162,6 +256,7 @@ pub(super) fn decide_update(update: &Update) -> Action {
                 } else {
                     "member"
                 },
+                privacy: privacy_mode_on(),
             }
         }
         _ => Action::Ignore,
@@ -175,6 +270,7 @@ pub async fn run(
     wake: Arc<Notify>,
     shutdown: CancellationToken,
 ) {
+    learn_privacy_mode(&bot, &shutdown).await;
     let mut backoff = Duration::ZERO;
     while !shutdown.is_cancelled() {
         if !backoff.is_zero() {
@@ -361,7 +457,19 @@ fn apply(ctx: &mut WriteCtx<'_>, desk: &Desk, action: &Action) -> Result<bool, D
             title,
             forum,
             status,
-        } => groups::intake::membership(ctx, *chat, title, *forum, status).map(|_| true),
+            privacy,
+        } => {
+            groups::membership::bot(ctx, desk, *chat, title, *forum, status, *privacy).map(|_| true)
+        }
+        Action::GroupLeft { chat, user, name } => {
+            groups::membership::left(ctx, desk, *chat, *user, name)
+        }
+        Action::GroupReaction {
+            chat,
+            message,
+            user,
+            added,
+        } => groups::staff_commands::reaction(ctx, desk, *chat, *message, *user, added),
         Action::Ignore => Ok(false),
         Action::Invalid(why) | Action::Refused(why, _) => Err(DomainError::invalid(why.clone())),
     }

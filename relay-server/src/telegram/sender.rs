@@ -103,6 +103,14 @@ async fn send(bot: &Bot, d: &Due, token: &str, files: &FileStore, store: &Store)
     if d.export {
         return send_export(bot, d, token, store).await;
     }
+    if let Some(id) = d.delete {
+        let id = MessageId(i32::try_from(id).unwrap_or_default());
+        return match bot.delete_message(ChatId(d.chat_id), id).send().await {
+            // Nothing new in the chat: no message id to record.
+            Ok(_) => Outcome::Delivered(0),
+            Err(e) => classify(e, token),
+        };
+    }
     if let Some(a) = d.attachments.first() {
         return send_file(bot, d, a, token, files).await;
     }

@@ -63,6 +63,16 @@ pub fn message(ctx: &mut WriteCtx<'_>, desk: &Desk, msg: &Inbound) -> Result<(),
     } else {
         msg
     };
+    // An engineer linking their Telegram account (docs/groups.md): not a
+    // customer; no customer record is made of them.
+    if msg.attachments.is_empty()
+        && let Some((cmd, Some(code))) = command(&msg.text)
+        && cmd == "link"
+    {
+        let answer =
+            crate::domain::groups::orgs::link_by_code(ctx, msg.sender.telegram_user_id, &code)?;
+        return crate::domain::outbox::to_chat(ctx, msg.chat_id, &answer, None);
+    }
     let customer = intake::upsert_customer(ctx, &msg.sender)?;
     let chat = msg.chat_id;
     if let Some(id) = msg.telegram_message_id {

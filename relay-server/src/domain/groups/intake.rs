@@ -78,6 +78,27 @@ pub fn message(ctx: &mut WriteCtx<'_>, desk: &Desk, m: &GroupMessage) -> Result<
     } else {
         Side::Customer
     };
+    if side == Side::Staff
+        && let Some(command) = super::staff_commands::StaffCommand::parse(&m.text)
+    {
+        // Kept, in no conversation (it answers nobody); removed from the group.
+        rows::add_message(
+            ctx,
+            &NewMessage {
+                chat_id: m.chat_id,
+                message_id: m.message_id,
+                conversation: None,
+                thread_id: m.topic,
+                reply_to: m.reply_to,
+                author_id: m.author_id,
+                author_name: &m.author_name,
+                side: side.as_str(),
+                text: &m.text,
+                sent_at: at,
+            },
+        )?;
+        return super::staff_commands::run(ctx, desk, m, &command);
+    }
     let pleasantry = side == Side::Customer && is_pleasantry(&m.text, m.sticker);
     let window_start = Timestamp(at.0 - threads::WINDOW.as_millis() as i64);
     let known = Known {
@@ -141,8 +162,14 @@ pub fn message(ctx: &mut WriteCtx<'_>, desk: &Desk, m: &GroupMessage) -> Result<
         return Ok(());
     };
     c.last_at = Timestamp(c.last_at.0.max(at.0));
+    // A conversation that became a ticket being worked: the ticket's own
+    // clocks hold (the client's words join it below).
+    let ticketed = match c.ticket_id {
+        Some(t) => super::tickets::active(ctx, t)?,
+        None => false,
+    };
     match side {
-        Side::Customer if !pleasantry && c.owed_since.is_none() => {
+        Side::Customer if !pleasantry && !ticketed && c.owed_since.is_none() => {
             c.owed_since = Some(at);
             c.owed_message_id = Some(m.message_id);
             c.due_at = due(ctx, desk, m.chat_id, at)?;
@@ -156,25 +183,11 @@ pub fn message(ctx: &mut WriteCtx<'_>, desk: &Desk, m: &GroupMessage) -> Result<
     super::publish::conversation(ctx, c.id)?;
     super::publish::message_added(ctx, stored)?;
     if let Some(ticket) = c.ticket_id
+        && ticketed
         && side == Side::Customer
     {
         super::tickets::joined(ctx, desk, ticket, m)?;
     }
-    Ok(())
-}
-
-/// The bot's membership of a group changed: added (`member`,
-/// `administrator`), or removed (`left`, `kicked`). A group it is added to
-/// is listed, unbound, for a supervisor to bind.
-pub fn membership(
-    ctx: &mut WriteCtx<'_>,
-    chat_id: i64,
-    title: &str,
-    forum: bool,
-    status: &str,
-) -> Result<(), DomainError> {
-    rows::seen_group(ctx, chat_id, title, forum, Some(status))?;
-    super::publish::group(ctx, chat_id)?;
     Ok(())
 }
 

@@ -4,9 +4,11 @@
 
 pub mod alerts;
 pub mod intake;
+pub mod membership;
 pub mod orgs;
 pub mod pleasantry;
 pub mod publish;
+pub mod staff_commands;
 pub mod threads;
 pub mod tickets;
 pub mod workstation;

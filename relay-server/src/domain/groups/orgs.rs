@@ -148,3 +148,62 @@ pub fn link(
     rows::link_staff(ctx, agent.id, telegram_user_id)?;
     Ok(agent.id)
 }
+
+/// How long a link code works.
+pub const LINK_CODE_TTL: Duration = Duration::from_secs(10 * 60);
+/// Letters of a link code: no 0/O, 1/I/L to misread.
+const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+
+/// A one-time code for `agent` to send the bot in a private chat
+/// (`/link CODE`), which links the Telegram account that sends it. Only
+/// its hash is kept; it works once, for [`LINK_CODE_TTL`].
+pub fn link_code(
+    ctx: &mut WriteCtx<'_>,
+    agent: AgentId,
+) -> Result<(String, shared::Timestamp), DomainError> {
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes).map_err(|e| {
+        DomainError::new(shared::ErrorCode::Internal, format!("no randomness: {e}"))
+    })?;
+    let code: String = bytes
+        .iter()
+        .map(|b| char::from(CODE_ALPHABET[usize::from(*b) % CODE_ALPHABET.len()]))
+        .collect();
+    let expires = ctx.now + LINK_CODE_TTL;
+    rows::put_link_code(ctx, agent, &crate::domain::sha256_hex(&code), expires)?;
+    Ok((code, expires))
+}
+
+/// `/link CODE` from `telegram_user_id` in a private chat: links that
+/// account to the code's agent. The answer to send back.
+pub fn link_by_code(
+    ctx: &mut WriteCtx<'_>,
+    telegram_user_id: i64,
+    code: &str,
+) -> Result<String, DomainError> {
+    let code = code.trim().to_ascii_uppercase().replace(['-', ' '], "");
+    let Some(agent) = rows::take_link_code(ctx, &crate::domain::sha256_hex(&code))? else {
+        return Ok(
+            "That code is wrong or has expired. Ask your workstation for a new one \
+                   (palette: link_telegram) and send /link with it within 10 minutes."
+                .into(),
+        );
+    };
+    rows::link_staff(ctx, agent, telegram_user_id)?;
+    let name = crate::store::rows::load_agent(ctx, agent)?
+        .map_or_else(|| agent.to_string(), |a| a.display_name);
+    crate::store::access::log(
+        ctx,
+        &crate::store::access::AuditEntry {
+            at: ctx.now,
+            action: "link".into(),
+            actor: crate::store::access::Actor::Agent(agent),
+            ticket: None,
+            customer: None,
+            detail: format!("Telegram account {telegram_user_id} linked"),
+        },
+    )?;
+    Ok(format!(
+        "Linked: what you write in client groups now counts as {name}'s answers."
+    ))
+}

@@ -112,9 +112,10 @@ pub fn make(
             outbox::desk_note(ctx, desk, &mut ticket, &note)?;
         }
     }
-    if c.owed_since.is_none() && ticket.waiting_since.is_some() {
-        // Staff had answered in the group already.
-        ticket.waiting_since = None;
+    // The client has waited since the conversation became owed (not since
+    // now); answered in the group already: nobody waits.
+    if ticket.waiting_since != c.owed_since {
+        ticket.waiting_since = c.owed_since;
         let last = ticket.last_message_id.unwrap_or_default();
         crate::domain::ticket::save(
             ctx,
@@ -125,6 +126,8 @@ pub fn make(
         )?;
     }
     c.ticket_id = Some(ticket.id);
+    // From now on the ticket's clocks hold (its waiting time came along).
+    c.answered();
     rows::save_conversation(ctx, &c)?;
     publish::conversation(ctx, c.id)?;
     let lang = Lang::from_code(Some(&org.language));
@@ -137,7 +140,7 @@ pub fn make(
         ctx,
         &Outgoing {
             chat_id: c.chat_id,
-            conversation: c.id,
+            conversation: Some(c.id),
             thread_id: c.thread_id,
             reply_to,
             side: GroupSide::Bot,
@@ -155,9 +158,19 @@ pub fn make(
     })
 }
 
+/// Whether the ticket is being worked (new, open or waiting on the client).
+pub(super) fn active(ctx: &WriteCtx<'_>, ticket: TicketId) -> Result<bool, DomainError> {
+    Ok(tickets::load_ticket(ctx, ticket)?.is_some_and(|t| {
+        matches!(
+            t.status,
+            TicketStatus::New | TicketStatus::Open | TicketStatus::PendingOnCustomer
+        )
+    }))
+}
+
 /// A client's later message in a conversation that became a ticket joins
-/// the ticket while it is being worked (a closed one is left alone: the
-/// conversation's own clock still runs).
+/// the ticket while it is being worked (a resolved or closed one is left
+/// alone: the conversation's own clock runs again).
 pub(super) fn joined(
     ctx: &mut WriteCtx<'_>,
     desk: &Desk,

@@ -62,7 +62,7 @@ pub fn reply(
         ctx,
         &Outgoing {
             chat_id: c.chat_id,
-            conversation: c.id,
+            conversation: Some(c.id),
             thread_id: c.thread_id,
             reply_to,
             side: GroupSide::Staff,
