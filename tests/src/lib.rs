@@ -217,26 +217,43 @@ impl Server {
         Server::direct_bot(db, "127.0.0.1:0", sim, "full")
     }
 
+    /// [`Server::start_durable_direct_bot`] with more settings.
+    pub fn start_durable_direct_bot_with(
+        db: &Path,
+        sim: &bot_api_sim::Simulator,
+        more: &[(&str, &str)],
+    ) -> Server {
+        Server::direct_bot_with(db, "127.0.0.1:0", sim, "full", more)
+    }
+
     fn direct_bot(
         db: &Path,
         listen: &str,
         sim: &bot_api_sim::Simulator,
         durability: &str,
     ) -> Server {
+        Server::direct_bot_with(db, listen, sim, durability, &[])
+    }
+
+    fn direct_bot_with(
+        db: &Path,
+        listen: &str,
+        sim: &bot_api_sim::Simulator,
+        durability: &str,
+        more: &[(&str, &str)],
+    ) -> Server {
         let (token, url) = (sim.token(), sim.api_url());
-        Server::start_on(
-            db,
-            listen,
-            &[
-                ("TELEGRAM_BOT_TOKEN", token.as_str()),
-                ("TELEGRAM_API_URL", url.as_str()),
-                ("RELAY_TELEGRAM__POLL_TIMEOUT_SECS", "1"),
-                ("RELAY_BOT__MODE", "direct"),
-                ("RELAY_BOT__CONSENT", "false"),
-                ("RELAY_ASSIGNMENT__AUTO", "true"),
-                ("RELAY_DURABILITY", durability),
-            ],
-        )
+        let mut env = vec![
+            ("TELEGRAM_BOT_TOKEN", token.as_str()),
+            ("TELEGRAM_API_URL", url.as_str()),
+            ("RELAY_TELEGRAM__POLL_TIMEOUT_SECS", "1"),
+            ("RELAY_BOT__MODE", "direct"),
+            ("RELAY_BOT__CONSENT", "false"),
+            ("RELAY_ASSIGNMENT__AUTO", "true"),
+            ("RELAY_DURABILITY", durability),
+        ];
+        env.extend_from_slice(more);
+        Server::start_on(db, listen, &env)
     }
 
     pub fn ws_url(&self) -> String {

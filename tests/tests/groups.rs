@@ -116,8 +116,22 @@ async fn a_customers_question_in_a_group_is_owed_until_an_engineer_answers_in_te
     assert_eq!(shown.matches("answered").count(), 2, "{shown}");
     let _ = petr;
 
-    // The group is upgraded to a supergroup mid-conversation: Petr's new
-    // question in the new chat is owed there, under the same organisation.
+    // Olga asks again: owed, with a due time.
+    sim.group_text(GROUP, TITLE, OLGA, "And the May export fails too", None);
+    let shown = until_shown(&db, "Olga's new question owed", |s| owed_lines(s) == 1);
+    let owed_line = shown
+        .lines()
+        .find(|l| l.contains("due "))
+        .expect("an owed line")
+        .to_owned();
+    let (conv_id, clock) = (
+        owed_line.split_whitespace().next().unwrap().to_owned(),
+        owed_line[owed_line.find("due ").unwrap()..].to_owned(),
+    );
+
+    // The group is upgraded to a supergroup mid-conversation: Olga's
+    // conversation keeps its clock; Petr's new question in the new chat
+    // is owed there, under the same organisation.
     const NEW: i64 = -1_001_000_000_502;
     sim.group_migrate(GROUP, NEW, TITLE, OLGA);
     sim.group_text(
@@ -140,8 +154,14 @@ async fn a_customers_question_in_a_group_is_owed_until_an_engineer_answers_in_te
                 !list.contains(&GROUP.to_string()),
                 "the old id is gone: {list}"
             );
-            // The conversations from before the upgrade came along.
-            assert!(out.matches("answered").count() >= 2, "{out}");
+            // The conversations from before the upgrade came along, Olga's
+            // waiting one with its clock as it was.
+            assert!(out.matches("answered").count() >= 1, "{out}");
+            assert!(
+                out.lines()
+                    .any(|l| l.split_whitespace().next() == Some(&conv_id) && l.ends_with(&clock)),
+                "conversation {conv_id} keeps `{clock}`: {out}"
+            );
             break;
         }
         assert!(Instant::now() < deadline, "{out}\n{list}");
@@ -155,7 +175,7 @@ async fn a_customers_question_in_a_group_is_owed_until_an_engineer_answers_in_te
         said.contains("a person known from customer groups"),
         "{said}"
     );
-    assert!(said.contains("2 messages"), "{said}");
+    assert!(said.contains("3 messages"), "{said}");
     assert_eq!(
         files_holding(db.parent().unwrap(), "error 502"),
         Vec::<std::path::PathBuf>::new()
@@ -243,4 +263,114 @@ async fn sigkill_during_group_traffic_loses_and_doubles_no_message() {
         )
         .unwrap();
     assert_eq!(waiting, 0);
+}
+
+/// An alert whose time comes while the server is down (killed) is raised
+/// at the restart, once per waiting conversation, none twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_alert_due_while_the_server_was_down_fires_after_the_restart() {
+    const DOWN: i64 = -1_001_000_000_651;
+    const STAFF: i64 = -1_001_000_000_677;
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    let clients: Vec<i64> = (7751..=7753).collect();
+    for id in &clients {
+        sim.add_user(SimUser::new(*id, &format!("Client {id}"), "en"));
+    }
+    sim.group_join(STAFF, "Support staff", ENGINEER);
+    let (_dir, db) = fresh_db(0);
+    cli_ok(
+        &db,
+        &[
+            "org",
+            "add",
+            "Downtime",
+            "--queue",
+            "L1",
+            "--reply-sla",
+            "1m",
+        ],
+    );
+    let staff = STAFF.to_string();
+    let env = [
+        ("RELAY_STAFF__CHAT_ID", staff.as_str()),
+        ("RELAY_GROUPS__WARN_BEFORE", ""),
+    ];
+    let mut server = Server::start_durable_direct_bot_with(&db, &sim, &env);
+    // The bot sees the group; it is bound; three clients ask.
+    sim.group_text(DOWN, "Down test", clients[0], "hello?", None);
+    let deadline = Instant::now() + WAIT;
+    while !cli_ok(&db, &["group", "list"]).contains("Down test") {
+        assert!(Instant::now() < deadline, "the group is listed");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    cli_ok(&db, &["group", "bind", &DOWN.to_string(), "Downtime"]);
+    for (n, id) in clients.iter().enumerate() {
+        sim.group_text(
+            DOWN,
+            "Down test",
+            *id,
+            &format!("question {n}: is the API down?"),
+            None,
+        );
+    }
+    let owed = |db: &std::path::Path| -> Vec<(i64, i64)> {
+        let c = rusqlite::Connection::open(db).unwrap();
+        let mut st = c
+            .prepare(
+                "SELECT id, due_at FROM group_conversations WHERE due_at IS NOT NULL ORDER BY id",
+            )
+            .unwrap();
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    let deadline = Instant::now() + WAIT;
+    while owed(&db).len() < clients.len() {
+        assert!(Instant::now() < deadline, "three conversations owed");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Killed before any is due; down until every due time has passed.
+    server.kill();
+    let last_due = owed(&db).iter().map(|(_, due)| *due).max().unwrap();
+    let now_ms = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64
+    };
+    assert!(
+        sim.sent(STAFF).is_empty(),
+        "nothing was due before the kill"
+    );
+    while now_ms() <= last_due + 500 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let _server = Server::start_durable_direct_bot_with(&db, &sim, &env);
+    let posts = sim
+        .wait_sent(STAFF, clients.len(), Duration::from_secs(30))
+        .await
+        .expect("the alerts after the restart");
+    let mut texts: Vec<String> = posts.into_iter().filter_map(|s| s.text).collect();
+    texts.sort();
+    assert_eq!(texts.len(), 3, "{texts:?}");
+    for (n, t) in texts.iter().enumerate() {
+        // The clock counts from the first unanswered message: client 0's
+        // "hello?".
+        let asked = if n == 0 {
+            "«hello?»".to_owned()
+        } else {
+            format!("«question {n}: is the API down?»")
+        };
+        assert!(
+            t.starts_with(&format!(
+                "🔴 Unanswered in Downtime · Down test: Client {}",
+                clients[n]
+            )) && t.ends_with(&asked),
+            "{t}"
+        );
+    }
+    // And not again before the repeat (15 minutes).
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(sim.sent(STAFF).len(), 3);
 }
