@@ -686,3 +686,11 @@ pub fn last_written(
         .query_row(params![chat_id, author], |r| r.get::<_, Option<i64>>(0))?
         .map(Timestamp))
 }
+
+/// How many conversations owe a client a reply.
+pub fn owed_count(db: &impl Db) -> Result<u64, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached("SELECT count(*) FROM group_conversations WHERE owed_since IS NOT NULL")?
+        .query_row([], |r| r.get(0))?)
+}

@@ -44,18 +44,45 @@ pub fn fire_due(ctx: &mut WriteCtx<'_>, desk: &Desk) -> Result<usize, DomainErro
         }
     }
     let due = rows::alerts_due(ctx, ctx.now, REPEAT, BATCH)?;
+    let mut lines = Vec::new();
     for id in &due {
         let Some(mut c) = rows::conversation(ctx, *id)? else {
             continue;
         };
         let alert = alert(ctx, &c, SlaLevel::Breach)?;
-        staff_post(ctx, desk, &staff_text(&alert, ctx.now))?;
+        lines.push(staff_text(&alert, ctx.now));
         c.alerted_at = Some(ctx.now);
         c.alerts += 1;
         rows::save_conversation(ctx, &c)?;
         super::publish::conversation(ctx, c.id)?;
         ctx.append(shared::Event::GroupAlert { alert })?;
         n += 1;
+    }
+    // One post per run: the staff chat is a group too (20 messages a
+    // minute), so many alerts at once go as one list.
+    match lines.len() {
+        0 => {}
+        1 => staff_post(ctx, desk, &lines[0])?,
+        k => {
+            let mut post = format!("🔴 {k} conversations unanswered in client groups:");
+            let mut shown = 0;
+            for l in &lines {
+                let l = l.trim_start_matches("🔴 ");
+                if post.len() + l.len() > 3500 {
+                    break;
+                }
+                post.push_str("\n• ");
+                post.push_str(l);
+                shown += 1;
+            }
+            if shown < k {
+                post.push_str(&format!(
+                    "\n…and {} more: the Groups screen of agent-tui lists them all.",
+                    k - shown
+                ));
+            }
+            staff_post(ctx, desk, &post)?;
+        }
     }
     Ok(n)
 }
