@@ -329,6 +329,17 @@ impl App {
         self.dirty = true;
     }
 
+    /// The Groups screen, the most urgent conversation selected.
+    pub fn show_groups(&mut self) {
+        self.screen = Screen::Groups;
+        self.focus = Focus::Normal;
+        self.group_rows.clear();
+        self.group_sel = 0;
+        self.group_offset = 0;
+        self.rows_dirty = true;
+        self.refresh_rows();
+    }
+
     /// Keeps the selected row inside the visible window.
     pub fn clamp_offset(&mut self) {
         let h = usize::from(self.viewport.list_rows.max(1));

@@ -6,6 +6,8 @@
 //! opens the agent-tui workstation attached to it; otherwise (or with
 //! --headless) it prints a supervisor token to connect one.
 
+mod groups;
+
 use std::io::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,9 +23,10 @@ use tokio_util::sync::CancellationToken;
 
 /// Try the support desk with no Telegram account: a relay server on a
 /// temporary database, a simulated Telegram on loopback, and scripted
-/// customers writing in English, Ukrainian, Russian and Chinese, with the
-/// agent-tui workstation attached (press ? in it for every key; Ctrl-C
-/// quits). Without a terminal, or with --headless, it prints a supervisor
+/// customers writing in English, Ukrainian, Russian and Chinese, plus two
+/// client groups (Acme, a forum, and Globex) where questions wait for an
+/// answer, with the agent-tui workstation attached (press ? in it for
+/// every key, w for the groups; Ctrl-C quits). Without a terminal, or with --headless, it prints a supervisor
 /// token instead and runs until Ctrl-C. The temporary database is removed
 /// on exit.
 #[derive(Parser)]
@@ -92,13 +95,17 @@ async fn demo(cli: &Cli, dir: &std::path::Path, tui: bool) -> Result<()> {
     settings.telegram.token = sim.token();
     settings.telegram.api_url = sim.api_url();
     settings.telegram.poll_timeout_secs = 5;
+    // The demo's groups answer within 2 minutes: warned 1 minute ahead.
+    settings.groups.warn_before = "1m".into();
     // The sample knowledge base shipped in the repository.
     settings.bot.kb_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../relay-server/kb").into();
     let listener = tokio::net::TcpListener::bind(&cli.listen)
         .await
         .with_context(|| format!("cannot listen on {} (try --listen 127.0.0.1:0)", cli.listen))?;
     let store = relay_server::open_store(&settings)?;
-    let queues = Arc::new(relay_server::desk(&settings)?.queues);
+    let desk = Arc::new(relay_server::desk(&settings)?);
+    groups::setup(&store, desk.clone()).await?;
+    let queues = Arc::new(desk.queues.clone());
     let q = queues.clone();
     let (_, token) = store
         .write(move |ctx| {
@@ -124,6 +131,11 @@ async fn demo(cli: &Cli, dir: &std::path::Path, tui: bool) -> Result<()> {
         "  telegram   {} (control API: GET /control/chats/<user id>/sent)",
         sim.api_url()
     );
+    println!(
+        "  groups     Acme (a forum, chat {}) and Globex (chat {}): clients ask, an engineer answers some in Telegram",
+        groups::ACME,
+        groups::GLOBEX
+    );
     println!("  database   {} (removed on exit)", settings.db);
     println!("  token      {token}");
     println!(
@@ -134,6 +146,11 @@ async fn demo(cli: &Cli, dir: &std::path::Path, tui: bool) -> Result<()> {
     std::io::stdout().flush()?;
 
     let crowd = crowd(cli, sim.clone(), &shutdown);
+    let chatter = groups::run(
+        sim.clone(),
+        Duration::from_millis(cli.pause_ms),
+        shutdown.clone(),
+    );
     let signals = {
         let token = shutdown.clone();
         tokio::spawn(async move {
@@ -153,6 +170,7 @@ async fn demo(cli: &Cli, dir: &std::path::Path, tui: bool) -> Result<()> {
     let served = relay_server::serve(store, &settings, listener, shutdown.clone()).await;
     shutdown.cancel();
     let _ = crowd.await;
+    let _ = chatter.await;
     signals.abort();
     served?;
     Ok(())
@@ -176,6 +194,11 @@ async fn attached(
         let shutdown = shutdown.clone();
         tokio::spawn(async move { relay_server::serve(store, &settings, listener, shutdown).await })
     };
+    let chatter = groups::run(
+        sim.clone(),
+        Duration::from_millis(cli.pause_ms),
+        shutdown.clone(),
+    );
     let crowd = crowd(cli, sim, &shutdown);
     let mut file = agent_tui::config::FileConfig::default();
     // The demo's customers write around the clock; show their VIP and
@@ -185,6 +208,7 @@ async fn attached(
     let result = agent_tui::terminal::run(tui, Some(dir.to_owned())).await;
     shutdown.cancel();
     let _ = crowd.await;
+    let _ = chatter.await;
     server.await??;
     result.context("the workstation")
 }

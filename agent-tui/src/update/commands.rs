@@ -430,9 +430,7 @@ impl App {
                 None => self.warn("open a chat to use macros"),
             },
             Action::Groups => {
-                self.screen = crate::state::Screen::Groups;
-                self.focus = crate::state::Focus::Normal;
-                self.rows_dirty = true;
+                self.show_groups();
             }
             Action::LinkTelegram => self.command(Command::LinkTelegram, fx),
             Action::GroupAck | Action::GroupTicket => {

@@ -169,9 +169,7 @@ impl App {
             | OpenAttachment | AttachFile => self.run_action(ticket, action, Arg::None, false, fx),
             Customer => self.customer_toggled = !self.customer_toggled,
             Groups => {
-                self.screen = Screen::Groups;
-                self.focus = Focus::Normal;
-                self.rows_dirty = true;
+                self.show_groups();
             }
             GroupAck => match self.current_conversation() {
                 Some(c) => self.command(Command::GroupAck { conversation_id: c }, fx),

@@ -859,3 +859,54 @@ fn a_supervisor_shares_a_ticket_from_the_palette_and_withdraws_the_share() {
         }]
     );
 }
+
+#[test]
+fn the_groups_screen_answers_acknowledges_and_makes_tickets() {
+    let mut a = app();
+    add_groups(&mut a.mirror);
+    a.rows_dirty = true;
+    a.refresh_rows();
+    // Elsewhere, the group keys say where they work.
+    assert!(sent(&press(&mut a, "A")).is_empty());
+    assert!(a.flash.as_ref().is_some_and(|f| f.error));
+    press(&mut a, "w");
+    assert_eq!(a.screen, Screen::Groups);
+    // The most urgent conversation first: overdue, nobody acknowledged it.
+    assert_eq!(a.current_conversation(), Some(ConversationId(1)));
+    assert_eq!(
+        sent(&press(&mut a, "A")),
+        [Command::GroupAck {
+            conversation_id: ConversationId(1)
+        }]
+    );
+    press(&mut a, "j");
+    assert_eq!(a.current_conversation(), Some(ConversationId(2)));
+    assert_eq!(
+        sent(&press(&mut a, "+")),
+        [Command::GroupTicket {
+            conversation_id: ConversationId(2)
+        }]
+    );
+    // Open it, answer: the text goes to the group conversation.
+    press(&mut a, "enter");
+    assert_eq!(a.screen, Screen::Group(ConversationId(2)));
+    press(&mut a, "r");
+    press(&mut a, "enter");
+    assert!(
+        matches!(&a.overlay, Some(Overlay::Prompt(p)) if p.error.is_some()),
+        "an empty answer is not sent"
+    );
+    typed(&mut a, "Yes, three more seats are added");
+    assert_eq!(
+        sent(&press(&mut a, "enter")),
+        [Command::GroupReply {
+            conversation_id: ConversationId(2),
+            text: "Yes, three more seats are added".into()
+        }]
+    );
+    // Back: the list, then the queues.
+    press(&mut a, "q");
+    assert_eq!(a.screen, Screen::Groups);
+    press(&mut a, "q");
+    assert_eq!(a.screen, Screen::Queues);
+}
