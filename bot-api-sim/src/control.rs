@@ -25,6 +25,10 @@ pub fn router(state: Arc<Shared>) -> Router {
         .route("/control/users/{id}/unblock", post(unblock))
         .route("/control/groups/{id}/text", post(group_text))
         .route("/control/groups/{id}/join", post(group_join))
+        .route("/control/groups/{id}/leave", post(group_leave))
+        .route("/control/groups/{id}/react", post(group_react))
+        .route("/control/groups/{id}/bot", post(group_bot))
+        .route("/control/privacy", post(privacy))
         .route("/control/chats/{id}/sent", get(sent))
         .route("/control/chats/{id}/deleted", get(deleted))
         .route("/control/faults", post(fault).delete(clear))
@@ -151,6 +155,75 @@ async fn group_join(
         return bad("supergroup ids are below -1000000000000, as Telegram's");
     }
     Json(json!({"message_id": s.group_join(id, &b.title, b.user_id)})).into_response()
+}
+
+fn not_a_supergroup(id: i64) -> Option<Response> {
+    (id > -1_000_000_000_000).then(|| bad("supergroup ids are below -1000000000000, as Telegram's"))
+}
+
+async fn group_leave(
+    State(s): State<Arc<Shared>>,
+    Path(id): Path<i64>,
+    Json(b): Json<Join>,
+) -> Response {
+    if let Some(r) = not_a_supergroup(id) {
+        return r;
+    }
+    Json(json!({"message_id": s.group_leave(id, &b.title, b.user_id)})).into_response()
+}
+
+#[derive(Deserialize)]
+struct React {
+    user_id: i64,
+    message_id: i64,
+    emoji: String,
+}
+
+async fn group_react(
+    State(s): State<Arc<Shared>>,
+    Path(id): Path<i64>,
+    Json(b): Json<React>,
+) -> Response {
+    if let Some(r) = not_a_supergroup(id) {
+        return r;
+    }
+    if !s.has_chat(id) {
+        return bad("no such group: someone must write in it first");
+    }
+    s.group_react(id, b.user_id, b.message_id, &b.emoji);
+    Json(json!({"ok": true})).into_response()
+}
+
+#[derive(Deserialize)]
+struct BotStatus {
+    title: String,
+    user_id: i64,
+    status: String,
+}
+
+async fn group_bot(
+    State(s): State<Arc<Shared>>,
+    Path(id): Path<i64>,
+    Json(b): Json<BotStatus>,
+) -> Response {
+    if let Some(r) = not_a_supergroup(id) {
+        return r;
+    }
+    if !["member", "administrator", "left", "kicked"].contains(&b.status.as_str()) {
+        return bad("status is member, administrator, left or kicked");
+    }
+    s.group_bot_status(id, &b.title, b.user_id, &b.status);
+    Json(json!({"ok": true})).into_response()
+}
+
+#[derive(Deserialize)]
+struct Privacy {
+    on: bool,
+}
+
+async fn privacy(State(s): State<Arc<Shared>>, Json(b): Json<Privacy>) -> Response {
+    s.set_privacy_mode(b.on);
+    Json(json!({"ok": true})).into_response()
 }
 
 async fn sent(State(s): State<Arc<Shared>>, Path(id): Path<i64>) -> Response {

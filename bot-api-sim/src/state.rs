@@ -537,6 +537,11 @@ impl Shared {
         id
     }
 
+    /// Whether the chat exists (someone wrote in it, or the bot was added).
+    pub fn has_chat(&self, chat_id: i64) -> bool {
+        self.world().chats.contains_key(&chat_id)
+    }
+
     /// BotFather's privacy mode for the bot: getMe says it.
     pub fn set_privacy_mode(&self, on: bool) {
         self.world().privacy_mode = on;
@@ -616,12 +621,9 @@ impl Shared {
     pub fn group_react(&self, chat_id: i64, user_id: i64, message_id: i64, emoji: &str) {
         let mut w = self.world();
         let u = Self::user_or_default(&mut w, user_id);
-        let chat = w
-            .chats
-            .get(&chat_id)
-            .expect("a reaction in a known group")
-            .json
-            .clone();
+        let Some(chat) = w.chats.get(&chat_id).map(|c| c.json.clone()) else {
+            return;
+        };
         let body = json!({
             "chat": chat,
             "message_id": message_id,

@@ -200,7 +200,7 @@ async fn main() {
     tokio::time::sleep(Duration::from_secs(2)).await;
     let owed = store
         .readers()
-        .read(|c| rows::owed_count(c))
+        .read(rows::owed_count)
         .await
         .unwrap_or_default();
     run.shutdown.cancel();
