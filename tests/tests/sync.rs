@@ -146,7 +146,7 @@ async fn a_client_too_far_behind_gets_a_fresh_snapshot() {
     assert_eq!(z.welcome.sync, SyncMode::Snapshot);
     assert_eq!(
         z.mirror.macros.len(),
-        5,
+        8,
         "built-in macros come with the snapshot"
     );
     // A resume point the server never had (another database) also gets a snapshot.
