@@ -163,4 +163,82 @@ mod tests {
             .unwrap();
         assert_eq!(macros, 8, "5 defaults, 3 for customer groups");
     }
+
+    /// 0016 rebuilds `group_messages` with a desk id: a database with
+    /// group messages from 0015 keeps every one, in order, with its fields.
+    #[test]
+    fn group_messages_survive_the_rebuild() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE schema_migrations (
+                 version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+        )
+        .unwrap();
+        for &(version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 <= 15) {
+            conn.execute_batch(sql).unwrap();
+            conn.execute(
+                "INSERT INTO schema_migrations VALUES (?1, ?2, 0)",
+                rusqlite::params![version, name],
+            )
+            .unwrap();
+        }
+        conn.execute_batch(
+            "INSERT INTO group_messages (chat_id, message_id, conversation_id, thread_id, reply_to,
+                 author_id, author_name, side, text, sent_at, edited_at) VALUES
+                 (-100, 2, 1, NULL, 1, 501, 'Olga', 'customer', 'second', 2000, NULL),
+                 (-100, 1, 1, NULL, NULL, 501, 'Olga', 'customer', 'first', 1000, 1500),
+                 (-200, 1, NULL, 7, NULL, 900, 'Ira', 'staff', 'ok', 1500, NULL);",
+        )
+        .unwrap();
+        assert_eq!(
+            migrate(&mut conn).unwrap(),
+            (16..=latest()).collect::<Vec<_>>()
+        );
+        let rows: Vec<(
+            i64,
+            i64,
+            Option<i64>,
+            String,
+            i64,
+            Option<i64>,
+            Option<String>,
+        )> = conn
+            .prepare(
+                "SELECT id, chat_id, message_id, text, sent_at, edited_at, delivery
+                 FROM group_messages ORDER BY id",
+            )
+            .unwrap()
+            .query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                ))
+            })
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            rows,
+            [
+                (1, -100, Some(1), "first".into(), 1000, Some(1500), None),
+                (2, -200, Some(1), "ok".into(), 1500, None, None),
+                (3, -100, Some(2), "second".into(), 2000, None, None),
+            ],
+            "ids in the order they were sent"
+        );
+        // Telegram's ids stay unique per chat.
+        assert!(
+            conn.execute(
+                "INSERT INTO group_messages (chat_id, message_id, author_id, author_name, side, text, sent_at)
+                 VALUES (-100, 1, 1, 'x', 'customer', 'dup', 3000)",
+                [],
+            )
+            .is_err()
+        );
+    }
 }

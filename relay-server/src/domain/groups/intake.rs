@@ -78,25 +78,23 @@ pub fn message(ctx: &mut WriteCtx<'_>, desk: &Desk, m: &GroupMessage) -> Result<
     } else {
         Side::Customer
     };
+    let stored = |conversation| NewMessage {
+        chat_id: m.chat_id,
+        message_id: m.message_id,
+        conversation,
+        thread_id: m.topic,
+        reply_to: m.reply_to,
+        author_id: m.author_id,
+        author_name: &m.author_name,
+        side: side.as_str(),
+        text: &m.text,
+        sent_at: at,
+    };
     if side == Side::Staff
         && let Some(command) = super::staff_commands::StaffCommand::parse(&m.text)
     {
         // Kept, in no conversation (it answers nobody); removed from the group.
-        rows::add_message(
-            ctx,
-            &NewMessage {
-                chat_id: m.chat_id,
-                message_id: m.message_id,
-                conversation: None,
-                thread_id: m.topic,
-                reply_to: m.reply_to,
-                author_id: m.author_id,
-                author_name: &m.author_name,
-                side: side.as_str(),
-                text: &m.text,
-                sent_at: at,
-            },
-        )?;
+        rows::add_message(ctx, &stored(None))?;
         return super::staff_commands::run(ctx, desk, m, &command);
     }
     let pleasantry = side == Side::Customer && is_pleasantry(&m.text, m.sticker);
@@ -135,22 +133,7 @@ pub fn message(ctx: &mut WriteCtx<'_>, desk: &Desk, m: &GroupMessage) -> Result<
         )?),
         Place::Alone => None,
     };
-    let Some(stored) = rows::add_message(
-        ctx,
-        &NewMessage {
-            chat_id: m.chat_id,
-            message_id: m.message_id,
-            conversation,
-            thread_id: m.topic,
-            reply_to: m.reply_to,
-            author_id: m.author_id,
-            author_name: &m.author_name,
-            side: side.as_str(),
-            text: &m.text,
-            sent_at: at,
-        },
-    )?
-    else {
+    let Some(stored) = rows::add_message(ctx, &stored(conversation))? else {
         return Ok(());
     };
     let Some(mut c) = conversation
