@@ -100,6 +100,7 @@ actions! {
     GroupAck = "group_ack", Normal, "Acknowledge a group conversation's alert (stops its repeats)";
     GroupTicket = "group_ticket", Normal, "Turn the group conversation into a ticket (the group is told its number)";
     LinkTelegram = "link_telegram", Normal, "Link your Telegram account: a one-time code to send the bot";
+    BindGroup = "bind_group", Normal, "Bind the group of the selected conversation to an organisation (supervisors)";
     Send = "send", Compose, "Send the reply (or the note)";
     Newline = "newline", Compose, "New line";
     NextField = "next_field", Compose, "Next fill-in field of a macro";
@@ -192,6 +193,7 @@ impl Action {
             Groups => &["groups"],
             GroupTicket => &["ticket"],
             LinkTelegram => &["link"],
+            BindGroup => &["bind"],
             AttachFile => &["attach", "send"],
             _ => &[],
         }

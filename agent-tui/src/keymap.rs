@@ -244,6 +244,7 @@ fn defaults() -> Vec<(Action, &'static [&'static str])> {
         (GroupAck, &["A"]),
         (GroupTicket, &["+"]),
         (LinkTelegram, &[]),
+        (BindGroup, &[]),
         (Send, &["enter"]),
         (Newline, &["alt-enter", "ctrl-j"]),
         (NextField, &["tab"]),

@@ -106,7 +106,7 @@ pub struct GroupMessage {
     pub telegram_message_id: Option<i64>,
     /// Telegram's id of the message it replies to.
     pub reply_to: Option<i64>,
-    /// The author's Telegram user id (the bot's own for workstation replies).
+    /// The author's Telegram user id (0 for what the desk posts).
     pub author_id: i64,
     pub author_name: String,
     pub side: GroupSide,

@@ -203,6 +203,13 @@ pub enum Command {
     /// for the client who opened it. The group is told the ticket's number;
     /// replies to the ticket go into the group, in the conversation.
     GroupTicket { conversation_id: ConversationId },
+    /// Supervisors: bind a group the bot is in to an organisation, or
+    /// unbind it (`organisation_id: null`; the field is required).
+    GroupBind {
+        chat_id: i64,
+        #[serde(deserialize_with = "required_nullable")]
+        organisation_id: Option<OrganisationId>,
+    },
     /// A one-time code that links the Telegram account which sends it to
     /// the bot in a private chat (`/link CODE`) to this agent: its messages
     /// in customer groups are then staff's. Answered by `link_code`.
@@ -250,6 +257,7 @@ pub const COMMAND_KINDS: &[&str] = &[
     "group_reply",
     "group_ack",
     "group_ticket",
+    "group_bind",
     "link_telegram",
 ];
 
@@ -276,6 +284,7 @@ impl Command {
             | Command::GroupReply { .. }
             | Command::GroupAck { .. }
             | Command::GroupTicket { .. }
+            | Command::GroupBind { .. }
             | Command::LinkTelegram => return None,
         })
     }

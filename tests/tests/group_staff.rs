@@ -150,6 +150,15 @@ async fn staff_work_a_group_by_commands_reactions_and_a_linked_account() {
     })
     .await;
 
+    // Binding from the workstation is a supervisor's.
+    let refused = ws
+        .cmd(Command::GroupBind {
+            chat_id: GROUP,
+            organisation_id: None,
+        })
+        .await;
+    expect_error(&refused, ErrorCode::Forbidden);
+
     // Olga asks; Ira answers with a macro by a command: in Ukrainian (the
     // organisation's language), her name filled in, as a reply to Olga.
     let olga_q = sim.group_text(

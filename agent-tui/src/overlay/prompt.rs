@@ -48,6 +48,10 @@ pub enum PromptKind {
     GroupReply {
         conversation: ConversationId,
     },
+    /// The organisation to bind a group to (by name; `none` unbinds).
+    BindGroup {
+        chat_id: i64,
+    },
     /// A palette entry that messages the customer, confirmed once its
     /// text has been seen.
     Confirm {
@@ -60,7 +64,7 @@ pub enum PromptKind {
 impl PromptKind {
     pub fn ticket(&self) -> Option<TicketId> {
         Some(match self {
-            PromptKind::GroupReply { .. } => return None,
+            PromptKind::GroupReply { .. } | PromptKind::BindGroup { .. } => return None,
             PromptKind::Transfer { ticket, .. }
             | PromptKind::Escalate { ticket, .. }
             | PromptKind::Tags { ticket }

@@ -433,6 +433,7 @@ impl App {
                 self.show_groups();
             }
             Action::LinkTelegram => self.command(Command::LinkTelegram, fx),
+            Action::BindGroup => self.bind_group_prompt(),
             Action::GroupAck | Action::GroupTicket => {
                 let key = self.keymap.hint(action);
                 let groups = self.keymap.hint(Action::Groups);
@@ -465,6 +466,29 @@ impl App {
         if let Some(Overlay::Prompt(p)) = &mut self.overlay {
             p.preview = preview;
         }
+    }
+
+    /// Asks which organisation the selected conversation's group belongs to.
+    pub(super) fn bind_group_prompt(&mut self) {
+        let Some(c) = self
+            .current_conversation()
+            .and_then(|c| self.mirror.conversations.get(&c))
+        else {
+            let groups = self.keymap.hint(Action::Groups);
+            return self.warn(format!(
+                "on the Groups screen ({groups}), select a conversation of the group to bind"
+            ));
+        };
+        let chat_id = c.chat_id;
+        let title = self
+            .mirror
+            .groups
+            .get(&chat_id)
+            .map_or_else(|| chat_id.to_string(), |g| g.title.clone());
+        self.prompt(
+            format!("Bind {title} to which organisation? (its name; none unbinds)"),
+            PromptKind::BindGroup { chat_id },
+        );
     }
 
     /// Asks for an answer to post into a group conversation.
@@ -541,6 +565,40 @@ impl App {
                 action,
                 arg,
             } => self.run_action(Some(ticket), action, arg, false, fx),
+            PromptKind::BindGroup { chat_id } => {
+                let wanted = text.trim();
+                let organisation_id = if wanted.eq_ignore_ascii_case("none") {
+                    None
+                } else {
+                    match self
+                        .mirror
+                        .organisations
+                        .values()
+                        .find(|o| o.name.eq_ignore_ascii_case(wanted))
+                    {
+                        Some(o) => Some(o.id),
+                        None => {
+                            let names: Vec<&str> = self
+                                .mirror
+                                .organisations
+                                .values()
+                                .map(|o| o.name.as_str())
+                                .collect();
+                            return self.warn(format!(
+                                "no organisation {wanted:?}; there are: {} (or none to unbind)",
+                                names.join(", ")
+                            ));
+                        }
+                    }
+                };
+                self.command(
+                    Command::GroupBind {
+                        chat_id,
+                        organisation_id,
+                    },
+                    fx,
+                )
+            }
             PromptKind::GroupReply { conversation } => self.command(
                 Command::GroupReply {
                     conversation_id: conversation,

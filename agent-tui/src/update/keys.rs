@@ -176,6 +176,7 @@ impl App {
                 None => self.warn("open the Groups screen to acknowledge a conversation"),
             },
             LinkTelegram => self.command(Command::LinkTelegram, fx),
+            BindGroup => self.bind_group_prompt(),
             GroupTicket => match self.current_conversation() {
                 Some(c) => self.command(Command::GroupTicket { conversation_id: c }, fx),
                 None => self.warn("open a group conversation to make a ticket of it"),

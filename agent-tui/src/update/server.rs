@@ -416,5 +416,6 @@ fn kind(c: &Command) -> &'static str {
         Command::GroupAck { .. } => "acknowledgement",
         Command::GroupTicket { .. } => "ticket from the group",
         Command::LinkTelegram => "link",
+        Command::GroupBind { .. } => "binding",
     }
 }

@@ -86,11 +86,11 @@ fn execute(
                 conversation_id,
                 text,
             } => {
-                super::groups::workstation::reply(ctx, agent, *conversation_id, text)?;
+                super::groups::workstation::reply(ctx, desk, agent, *conversation_id, text)?;
                 Ok(CommandResult::Applied { message_id: None })
             }
             Command::GroupAck { conversation_id } => {
-                if super::groups::workstation::ack(ctx, agent, *conversation_id)? {
+                if super::groups::workstation::ack(ctx, desk, agent, *conversation_id)? {
                     Ok(CommandResult::Applied { message_id: None })
                 } else {
                     Ok(CommandResult::Unchanged)
@@ -98,13 +98,36 @@ fn execute(
             }
             Command::GroupTicket { conversation_id } => {
                 // Who may work the conversation may make it a ticket.
-                super::groups::workstation::check(ctx, agent, *conversation_id)?;
+                super::groups::workstation::check(ctx, desk, agent, *conversation_id)?;
                 let made =
                     super::groups::tickets::make(ctx, desk, *conversation_id, Some(agent.id))?;
                 Ok(CommandResult::Ticket {
                     ticket_id: made.ticket,
                     number: made.number,
                 })
+            }
+            Command::GroupBind {
+                chat_id,
+                organisation_id,
+            } => {
+                if agent.role != Role::Supervisor {
+                    return Err(DomainError::forbidden("only supervisors bind groups"));
+                }
+                let name = match organisation_id {
+                    Some(id) => Some(
+                        crate::store::groups::organisation(ctx, id.0)?
+                            .ok_or_else(|| DomainError::not_found(format!("no organisation {id}")))?
+                            .name,
+                    ),
+                    None => None,
+                };
+                let before =
+                    crate::store::groups::group(ctx, *chat_id)?.and_then(|g| g.organisation);
+                if before == organisation_id.map(|o| o.0) {
+                    return Ok(CommandResult::Unchanged);
+                }
+                super::groups::orgs::bind(ctx, desk, *chat_id, name.as_deref())?;
+                Ok(CommandResult::Applied { message_id: None })
             }
             Command::LinkTelegram => {
                 let (code, expires_at) = super::groups::orgs::link_code(ctx, agent.id)?;
@@ -219,6 +242,7 @@ fn run(op: &mut Op<'_, '_>, cmd: &Command) -> Result<CommandResult, DomainError>
         | Command::GroupReply { .. }
         | Command::GroupAck { .. }
         | Command::GroupTicket { .. }
+        | Command::GroupBind { .. }
         | Command::LinkTelegram => unreachable!("has no ticket"),
     }
 }

@@ -219,6 +219,12 @@ pub fn bot_message_stored(
     if customers::blocked(ctx, ticket.customer_id)? {
         return Ok(None);
     }
+    // A ticket made from a client group talks there through its engineers'
+    // replies only: the desk's notices (receipts, status changes, rating
+    // buttons, which do nothing in a group) are not posted into it.
+    if group_view::ticket_origin(ctx, ticket.id)?.is_some() {
+        return Ok(None);
+    }
     bot_entry(ctx, queues, ticket, MessageKind::Outbound, text, markup).map(Some)
 }
 

@@ -71,7 +71,8 @@ pub fn groups(db: &impl Db) -> Result<Vec<Group>, StoreError> {
 }
 
 const CONVERSATION: &str = "SELECT c.id, c.chat_id, o.queue, c.thread_id, c.opened_by,
-         coalesce((SELECT author_name FROM group_messages m WHERE m.conversation_id = c.id
+         coalesce((SELECT author_name FROM group_messages m
+                   WHERE m.conversation_id = c.id AND m.author_id = c.opened_by
                    ORDER BY m.sent_at, m.id LIMIT 1), ''),
          c.opened_at, c.last_at, c.owed_since, c.due_at, c.alerted_at, c.acked_by, c.ticket_id,
          (SELECT count(*) FROM group_messages m WHERE m.conversation_id = c.id)
@@ -106,21 +107,30 @@ pub fn conversation(db: &impl Db, id: i64) -> Result<Option<GroupConversation>, 
         .optional()?)
 }
 
-/// Conversations owed, or active at or after `since`, newest first, at
-/// most `limit`.
+/// Conversations owed, or active at or after `since`, newest first: the
+/// first `limit` that `keep` lets through (what a reader may read).
 pub fn live_conversations(
     db: &impl Db,
     since: Timestamp,
     limit: usize,
+    keep: impl Fn(&GroupConversation) -> bool,
 ) -> Result<Vec<GroupConversation>, StoreError> {
-    Ok(db
-        .conn()
-        .prepare_cached(&format!(
-            "{CONVERSATION} WHERE c.owed_since IS NOT NULL OR c.last_at >= ?1
-             ORDER BY c.last_at DESC, c.id DESC LIMIT ?2"
-        ))?
-        .query_map(params![since.0, limit as i64], conversation_row)?
-        .collect::<Result<_, _>>()?)
+    let conn = db.conn();
+    let mut stmt = conn.prepare_cached(&format!(
+        "{CONVERSATION} WHERE c.owed_since IS NOT NULL OR c.last_at >= ?1
+         ORDER BY c.last_at DESC, c.id DESC"
+    ))?;
+    let mut rows = stmt.query([since.0])?;
+    let mut out = Vec::new();
+    while out.len() < limit
+        && let Some(r) = rows.next()?
+    {
+        let c = conversation_row(r)?;
+        if keep(&c) {
+            out.push(c);
+        }
+    }
+    Ok(out)
 }
 
 const MESSAGE: &str = "SELECT m.id, m.chat_id, m.conversation_id, m.message_id, m.reply_to,

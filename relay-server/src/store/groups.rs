@@ -228,6 +228,12 @@ pub fn move_group(ctx: &WriteCtx<'_>, from: i64, to: i64) -> Result<bool, StoreE
         old.bot_status,
         ctx.now.0
     ])?;
+    // A staff command's deletion names a message of the old chat: it
+    // cannot follow.
+    conn.prepare_cached(
+        "DELETE FROM outbox WHERE chat_id = ?1 AND kind IS 'delete' AND state = 'pending'",
+    )?
+    .execute([from])?;
     // Messages stay under the chat id they were sent in (the supergroup
     // numbers its messages afresh: moved, they could shadow new ones); they
     // keep their conversation, which moves.
@@ -541,7 +547,8 @@ pub fn messages_of(
 }
 
 /// Owed conversations whose alert is due at `now`: past their due time and
-/// never alerted, or alerted `repeat` ago or more. Oldest due first.
+/// never alerted, or alerted `repeat` ago or more and not acknowledged.
+/// Oldest due first.
 pub fn alerts_due(
     db: &impl Db,
     now: Timestamp,
@@ -553,8 +560,8 @@ pub fn alerts_due(
         .conn()
         .prepare_cached(
             "SELECT id FROM group_conversations
-             WHERE due_at IS NOT NULL AND due_at <= ?1 AND acked_by IS NULL
-               AND (alerted_at IS NULL OR alerted_at <= ?2)
+             WHERE due_at IS NOT NULL AND due_at <= ?1
+               AND (alerted_at IS NULL OR (alerted_at <= ?2 AND acked_by IS NULL))
              ORDER BY due_at LIMIT ?3",
         )?
         .query_map(params![now.0, again, limit as i64], |r| r.get(0))?
@@ -573,9 +580,9 @@ pub fn next_alert(
         .prepare_cached(
             "SELECT min(t) FROM (
                  SELECT min(due_at) AS t FROM group_conversations
-                     WHERE due_at IS NOT NULL AND alerted_at IS NULL AND acked_by IS NULL
+                     WHERE due_at IS NOT NULL AND alerted_at IS NULL
                  UNION ALL
-                 SELECT min(alerted_at) + ?1 FROM group_conversations
+                 SELECT min(max(alerted_at + ?1, due_at)) FROM group_conversations
                      WHERE due_at IS NOT NULL AND alerted_at IS NOT NULL AND acked_by IS NULL
                  UNION ALL
                  SELECT min(due_at) - ?2 FROM group_conversations

@@ -194,7 +194,7 @@ mod tests {
             migrate(&mut conn).unwrap(),
             (16..=latest()).collect::<Vec<_>>()
         );
-        let rows: Vec<(
+        type Row = (
             i64,
             i64,
             Option<i64>,
@@ -202,7 +202,8 @@ mod tests {
             i64,
             Option<i64>,
             Option<String>,
-        )> = conn
+        );
+        let rows: Vec<Row> = conn
             .prepare(
                 "SELECT id, chat_id, message_id, text, sent_at, edited_at, delivery
                  FROM group_messages ORDER BY id",

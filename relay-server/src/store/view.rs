@@ -445,10 +445,9 @@ fn groups_into<V: Viewer>(
         .filter(|x| view.reads_group(x.queue.as_ref()))
         .collect();
     let since = Timestamp(spec.now.0 - GROUP_DAYS * 86_400_000);
-    part.group_conversations = g::live_conversations(conn, since, GROUP_CONVERSATIONS)?
-        .into_iter()
-        .filter(|c| view.reads_group(c.queue.as_ref()))
-        .collect();
+    part.group_conversations = g::live_conversations(conn, since, GROUP_CONVERSATIONS, |c| {
+        view.reads_group(c.queue.as_ref())
+    })?;
     for c in &part.group_conversations {
         part.group_messages
             .extend(g::tail(conn, c.id.0, spec.tail)?);

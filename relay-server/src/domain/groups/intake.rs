@@ -58,6 +58,27 @@ pub(super) fn due(
     Ok(Some(calendar.add_business(since, sla)))
 }
 
+/// The clocks of a group's waiting conversations, set again (bound,
+/// rebound, the bot back in it): due from when each started waiting, on
+/// the organisation's SLA as it is now (none: unbound, or the bot is out
+/// of the group), alerts, warnings and acknowledgements afresh.
+pub(super) fn rearm(ctx: &mut WriteCtx<'_>, desk: &Desk, chat_id: i64) -> Result<(), DomainError> {
+    let out = rows::group(ctx, chat_id)?
+        .is_some_and(|g| matches!(g.bot_status.as_str(), "left" | "kicked"));
+    for mut c in rows::owed_in(ctx, chat_id)? {
+        c.due_at = match c.owed_since {
+            Some(since) if !out => due(ctx, desk, chat_id, since)?,
+            _ => None,
+        };
+        c.alerted_at = None;
+        c.warned_at = None;
+        c.alerts = 0;
+        c.acked_by = None;
+        rows::save_conversation(ctx, &c)?;
+    }
+    Ok(())
+}
+
 /// Files a group message. A message stored before (Telegram delivering it
 /// again) changes nothing.
 pub fn message(ctx: &mut WriteCtx<'_>, desk: &Desk, m: &GroupMessage) -> Result<(), DomainError> {
@@ -167,9 +188,12 @@ pub fn message(ctx: &mut WriteCtx<'_>, desk: &Desk, m: &GroupMessage) -> Result<
     super::publish::message_added(ctx, stored)?;
     if let Some(ticket) = c.ticket_id
         && ticketed
-        && side == Side::Customer
     {
-        super::tickets::joined(ctx, desk, ticket, m)?;
+        match side {
+            Side::Customer => super::tickets::joined(ctx, desk, ticket, m)?,
+            Side::Staff => super::tickets::answered_in_group(ctx, desk, ticket, m)?,
+            Side::Bot => {}
+        }
     }
     Ok(())
 }
@@ -555,5 +579,88 @@ mod tests {
             .collect();
         assert_eq!(topic.len(), 1);
         assert_eq!(topic[0].owed_message_id, Some(10));
+    }
+
+    async fn next(d: &Desk0) -> Option<Timestamp> {
+        let desk = d.desk.clone();
+        d.store
+            .readers()
+            .read(move |c| Ok(crate::domain::timers::next_due(c, &desk)))
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
+    /// An acknowledgement stops the repeats, not the first alert; binding
+    /// again sets the clock afresh (no stale repeat keeps the scheduler
+    /// busy); a group the bot left raises nothing until it is back.
+    #[tokio::test]
+    async fn acknowledged_rebound_and_removed_groups_keep_the_scheduler_honest() {
+        let d = desk().await;
+        let t0 = d.now();
+        file(&d, msg(1, ANNA, "The export fails with error 502", t0)).await;
+        let id = conversations(&d).await[0].id;
+        // Acknowledged before the due time: the first alert still goes out.
+        let lead = d.lead_id;
+        d.write(move |ctx, desk| {
+            let agent = crate::store::rows::load_agent(ctx, lead)?.expect("lead");
+            super::super::workstation::ack(ctx, desk, &agent, shared::ConversationId(id))
+        })
+        .await
+        .unwrap();
+        d.advance(Duration::from_secs(15 * 60));
+        assert_eq!(
+            d.tick().await.group_alerts,
+            1,
+            "the alert (no warning for an acknowledged one)"
+        );
+        assert_eq!(staff_posts(&d).await.len(), 1);
+        d.advance(super::super::alerts::REPEAT * 2);
+        assert_eq!(d.tick().await.group_alerts, 0, "acknowledged: no repeat");
+        // Bound again (to a slower organisation): due afresh, nothing
+        // stale for the scheduler.
+        d.write(|ctx, desk| {
+            super::super::orgs::add(
+                ctx,
+                desk,
+                &super::super::orgs::NewOrganisation {
+                    name: "Slow".into(),
+                    vip: false,
+                    queue: "L1".into(),
+                    calendar: String::new(),
+                    reply_sla: Duration::from_secs(4 * 3600),
+                    language: "en".into(),
+                },
+            )?;
+            super::super::orgs::bind(ctx, desk, GROUP, Some("Slow"))
+        })
+        .await
+        .unwrap();
+        let c = conversations(&d).await.remove(0);
+        let due = Timestamp(t0.0 + 4 * 3_600_000);
+        assert_eq!((c.due_at, c.alerted_at, c.alerts), (Some(due), None, 0));
+        assert_eq!(next(&d).await, Some(Timestamp(due.0 - 5 * 60_000)));
+        // The bot is removed: the clock stops; back: it runs again.
+        d.write(|ctx, desk| {
+            super::super::membership::bot(ctx, desk, GROUP, "Acme support", false, "kicked", false)
+        })
+        .await
+        .unwrap();
+        assert_eq!(conversations(&d).await[0].due_at, None);
+        assert_eq!(next(&d).await, None, "nothing to wake for");
+        d.write(|ctx, desk| {
+            super::super::membership::bot(
+                ctx,
+                desk,
+                GROUP,
+                "Acme support",
+                false,
+                "administrator",
+                false,
+            )
+        })
+        .await
+        .unwrap();
+        assert_eq!(conversations(&d).await[0].due_at, Some(due));
     }
 }

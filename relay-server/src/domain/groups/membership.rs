@@ -47,6 +47,15 @@ pub fn bot(
     if was == status {
         return Ok(());
     }
+    // Out of the group: its clocks stop (nobody can answer there through
+    // the desk); back in: they run again from when each started waiting.
+    let gone = |s: &str| matches!(s, "left" | "kicked");
+    if gone(was) != gone(status) && before.is_some() {
+        super::intake::rearm(ctx, desk, chat_id)?;
+        for c in rows::owed_in(ctx, chat_id)? {
+            super::publish::conversation(ctx, c.id)?;
+        }
+    }
     let here = place(ctx, chat_id, title)?;
     let blind = " In privacy mode it sees only commands and replies to it there: make it an administrator of the group, or turn privacy off with BotFather (/setprivacy, Disable) and add it again.";
     let note = match (was, status) {

@@ -99,13 +99,7 @@ pub fn bind(
             "the bot is not in group {chat_id} (add it to the group first; `relay-server group list` shows where it is)"
         )));
     }
-    for mut c in rows::owed_in(ctx, chat_id)? {
-        c.due_at = match c.owed_since {
-            Some(since) => super::intake::due(ctx, desk, chat_id, since)?,
-            None => None,
-        };
-        rows::save_conversation(ctx, &c)?;
-    }
+    super::intake::rearm(ctx, desk, chat_id)?;
     super::publish::bound(ctx, chat_id, from_queue)?;
     for c in rows::owed_in(ctx, chat_id)? {
         super::publish::conversation(ctx, c.id)?;

@@ -98,20 +98,37 @@ pub fn make(
         },
     )?;
     wire::set_ticket_origin(ctx, ticket.id, c.id)?;
+    // The client's own words; of everyone else only who and how much (their
+    // words stay in the group conversation, and go with them if they are
+    // erased).
+    let mut others: Vec<(String, usize)> = Vec::new();
     for (author, side, name, text, telegram, at) in &said {
-        if *side == GroupSide::Customer {
-            let text = if *author == client.0 {
-                text.clone()
-            } else {
-                format!("{name}: {text}")
-            };
-            let m = inbound(c.chat_id, text, *telegram, *at);
+        if *side == GroupSide::Customer && *author == client.0 {
+            let m = inbound(c.chat_id, text.clone(), *telegram, *at);
             intake::add_inbound(ctx, desk, &customer, &mut ticket, &m, false)?;
         } else {
-            let note = format!("{name}, in the group: {text}");
-            outbox::desk_note(ctx, desk, &mut ticket, &note)?;
+            let who = match side {
+                GroupSide::Customer => name.clone(),
+                GroupSide::Staff => format!("{name} (staff)"),
+                GroupSide::Bot => format!("{name} (bot)"),
+            };
+            match others.iter_mut().find(|(n, _)| *n == who) {
+                Some((_, k)) => *k += 1,
+                None => others.push((who, 1)),
+            }
         }
     }
+    let place = rows::group(ctx, c.chat_id)?.map_or_else(|| c.chat_id.to_string(), |g| g.title);
+    let mut note = format!("Made from a conversation in the group {place}");
+    if !others.is_empty() {
+        let list: Vec<String> = others.iter().map(|(n, k)| format!("{n}: {k}")).collect();
+        note.push_str(&format!(
+            "; others wrote there too ({}): see the Groups screen",
+            list.join(", ")
+        ));
+    }
+    note.push_str(". Replies go into the group, in this conversation.");
+    outbox::desk_note(ctx, desk, &mut ticket, &note)?;
     // The client has waited since the conversation became owed (not since
     // now); answered in the group already: nobody waits.
     if ticket.waiting_since != c.owed_since {
@@ -168,8 +185,8 @@ pub(super) fn active(ctx: &WriteCtx<'_>, ticket: TicketId) -> Result<bool, Domai
     }))
 }
 
-/// A client's later message in a conversation that became a ticket joins
-/// the ticket while it is being worked (a resolved or closed one is left
+/// The ticket's client's later message in the conversation joins the
+/// ticket while it is being worked (a resolved or closed one is left
 /// alone: the conversation's own clock runs again).
 pub(super) fn joined(
     ctx: &mut WriteCtx<'_>,
@@ -189,16 +206,39 @@ pub(super) fn joined(
     let Some(customer) = tickets::load_customer(ctx, t.customer_id)? else {
         return Ok(());
     };
-    let text = if customer.telegram_user_id == m.author_id {
-        m.text.clone()
-    } else {
-        format!("{}: {}", m.author_name, m.text)
-    };
-    if text.trim().is_empty() {
+    // The ticket's client's words only (others' stay in the group).
+    if customer.telegram_user_id != m.author_id || m.text.trim().is_empty() {
         return Ok(());
     }
-    let msg = inbound(m.chat_id, text, Some(m.message_id), m.sent_at);
+    let msg = inbound(m.chat_id, m.text.clone(), Some(m.message_id), m.sent_at);
     intake::add_inbound(ctx, desk, &customer, &mut t, &msg, false)?;
+    Ok(())
+}
+
+/// Staff answered the conversation of a ticket in Telegram: the ticket
+/// notes it, and its client waits no more.
+pub(super) fn answered_in_group(
+    ctx: &mut WriteCtx<'_>,
+    desk: &Desk,
+    ticket: TicketId,
+    m: &Incoming,
+) -> Result<(), DomainError> {
+    let Some(mut t) = tickets::load_ticket(ctx, ticket)? else {
+        return Ok(());
+    };
+    let note = format!("{} answered in the group: {}", m.author_name, m.text);
+    outbox::desk_note(ctx, desk, &mut t, &note)?;
+    if t.waiting_since.is_some() {
+        t.waiting_since = None;
+        let last = t.last_message_id.unwrap_or_default();
+        crate::domain::ticket::save(
+            ctx,
+            &desk.queues,
+            &mut t,
+            None,
+            TicketChange::Thread { message_id: last },
+        )?;
+    }
     Ok(())
 }
 

@@ -5,32 +5,34 @@
 use shared::*;
 
 use super::publish;
+use crate::domain::desk::Desk;
 use crate::domain::{DomainError, validate};
 use crate::store::WriteCtx;
 use crate::store::group_view::{self as wire, Outgoing};
 use crate::store::groups as rows;
 
-/// Whether `agent` may read and work conversations of groups in `queue`
-/// (`None`: an unbound group, supervisors only).
-pub fn serves(agent: &Agent, queue: Option<&QueueId>) -> bool {
-    agent.role == Role::Supervisor || queue.is_some_and(|q| agent.queues.contains(q))
-}
-
 /// Fails unless `agent` may work the conversation.
-pub fn check(ctx: &WriteCtx<'_>, agent: &Agent, id: ConversationId) -> Result<(), DomainError> {
-    load(ctx, agent, id).map(|_| ())
+pub fn check(
+    ctx: &WriteCtx<'_>,
+    desk: &Desk,
+    agent: &Agent,
+    id: ConversationId,
+) -> Result<(), DomainError> {
+    load(ctx, desk, agent, id).map(|_| ())
 }
 
 /// The conversation, if `agent` may work it.
 fn load(
     ctx: &WriteCtx<'_>,
+    desk: &Desk,
     agent: &Agent,
     id: ConversationId,
 ) -> Result<rows::Conversation, DomainError> {
     let missing = || DomainError::not_found(format!("no group conversation {id}"));
     let c = rows::conversation(ctx, id.0)?.ok_or_else(missing)?;
     let queue = wire::group(ctx, c.chat_id)?.and_then(|g| g.queue);
-    if !serves(agent, queue.as_ref()) {
+    // Who works a group is who reads it (restricted queues included).
+    if !desk.access().may_read_group(agent, queue.as_ref()) {
         return Err(DomainError::forbidden(
             "this group's organisation is not in your queues",
         ));
@@ -44,12 +46,13 @@ fn load(
 /// message (queued; `group_message_updated` follows its delivery).
 pub fn reply(
     ctx: &mut WriteCtx<'_>,
+    desk: &Desk,
     agent: &Agent,
     id: ConversationId,
     text: &str,
 ) -> Result<GroupMessageId, DomainError> {
     validate::text(text)?;
-    let mut c = load(ctx, agent, id)?;
+    let mut c = load(ctx, desk, agent, id)?;
     if let Some(g) = rows::group(ctx, c.chat_id)?
         && matches!(g.bot_status.as_str(), "left" | "kicked")
     {
@@ -79,10 +82,16 @@ pub fn reply(
     Ok(GroupMessageId(message))
 }
 
-/// Acknowledges the conversation's alert: not repeated while it waits.
+/// Acknowledges the conversation's alert: not repeated while it waits (a
+/// first alert still goes out at the due time).
 /// False when this engineer had acknowledged it already.
-pub fn ack(ctx: &mut WriteCtx<'_>, agent: &Agent, id: ConversationId) -> Result<bool, DomainError> {
-    let mut c = load(ctx, agent, id)?;
+pub fn ack(
+    ctx: &mut WriteCtx<'_>,
+    desk: &Desk,
+    agent: &Agent,
+    id: ConversationId,
+) -> Result<bool, DomainError> {
+    let mut c = load(ctx, desk, agent, id)?;
     if c.owed_since.is_none() {
         return Err(DomainError::conflict(
             "nobody is waiting in this conversation: there is nothing to acknowledge",
