@@ -1,12 +1,13 @@
 //! Alerts for someone holding ten chats: an unanswered customer message,
-//! an SLA deadline about to break or broken, a new VIP or Security ticket.
+//! an SLA deadline about to break or broken, a new VIP or Security ticket,
+//! a client group's conversation about to go or gone unanswered.
 //! Each rings again every `repeat` until acknowledged; an alert whose cause
 //! is gone (the reply went out) disappears by itself.
 
 use std::collections::BTreeMap;
 
 use relay_client::Mirror;
-use shared::{Agent, Priority, Ticket, TicketId, TicketStatus, Timestamp};
+use shared::{Agent, ConversationId, Priority, Ticket, TicketId, TicketStatus, Timestamp};
 
 use crate::config::{AlertScope, Alerts as AlertSettings};
 use crate::sla::{self, Level, Target};
@@ -19,13 +20,24 @@ pub enum AlertKind {
     Breached(Target),
     Warning(Target),
     Unanswered,
+    /// A client group's conversation past its due time, nobody acknowledged.
+    GroupOverdue,
+    /// A client group's conversation due within the warning lead.
+    GroupWarning,
+}
+
+/// What an alert is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Subject {
+    Ticket(TicketId),
+    Group(ConversationId),
 }
 
 /// One alert: what, about which ticket, and the instant that caused it (a
 /// new cause is a new alert, even after the old one was acknowledged).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct AlertKey {
-    pub ticket: TicketId,
+    pub subject: Subject,
     pub kind: AlertKind,
     pub cause: Timestamp,
 }
@@ -80,7 +92,7 @@ pub fn current(
                 || s.urgent_queues.iter().any(|q| q == t.queue.as_str()))
         {
             out.push(AlertKey {
-                ticket: t.id,
+                subject: Subject::Ticket(t.id),
                 kind: AlertKind::Urgent,
                 cause: t.created_at,
             });
@@ -89,7 +101,7 @@ pub fn current(
             && now.0 - w.0 >= s.unanswered_ms
         {
             out.push(AlertKey {
-                ticket: t.id,
+                subject: Subject::Ticket(t.id),
                 kind: AlertKind::Unanswered,
                 cause: w,
             });
@@ -102,11 +114,31 @@ pub fn current(
             };
             if let Some(kind) = kind {
                 out.push(AlertKey {
-                    ticket: t.id,
+                    subject: Subject::Ticket(t.id),
                     kind,
                     cause: c.due,
                 });
             }
+        }
+    }
+    // Client groups' conversations of this agent's queues (the mirror holds
+    // no other): overdue and not acknowledged, or about to be.
+    for c in mirror.conversations.values() {
+        let (Some(_), Some(due)) = (c.owed_since, c.due_at) else {
+            continue;
+        };
+        let kind = if due <= now {
+            (c.acked_by.is_none()).then_some(AlertKind::GroupOverdue)
+        } else {
+            (due.0 - now.0 <= s.warning_ms && c.acked_by.is_none())
+                .then_some(AlertKind::GroupWarning)
+        };
+        if let Some(kind) = kind {
+            out.push(AlertKey {
+                subject: Subject::Group(c.id),
+                kind,
+                cause: due,
+            });
         }
     }
     out
@@ -149,11 +181,11 @@ impl AlertBook {
         self.active.values().filter(|s| !s.acked).count()
     }
 
-    /// Acknowledges every alert, or those of one ticket.
-    pub fn ack(&mut self, ticket: Option<TicketId>) -> usize {
+    /// Acknowledges every alert, or those of one ticket or conversation.
+    pub fn ack(&mut self, subject: Option<Subject>) -> usize {
         let mut n = 0;
         for (k, s) in &mut self.active {
-            if !s.acked && ticket.is_none_or(|t| t == k.ticket) {
+            if !s.acked && subject.is_none_or(|t| t == k.subject) {
                 s.acked = true;
                 n += 1;
             }
@@ -165,7 +197,7 @@ impl AlertBook {
     pub fn worst(&self, ticket: TicketId) -> Option<AlertKind> {
         self.active
             .iter()
-            .filter(|(k, s)| k.ticket == ticket && !s.acked)
+            .filter(|(k, s)| k.subject == Subject::Ticket(ticket) && !s.acked)
             .map(|(k, _)| k.kind)
             .min()
     }
@@ -173,7 +205,7 @@ impl AlertBook {
     /// Alerts, unacknowledged first, then most severe, then oldest.
     pub fn listed(&self) -> Vec<(AlertKey, AlertState)> {
         let mut v: Vec<_> = self.active.iter().map(|(k, s)| (*k, *s)).collect();
-        v.sort_by_key(|(k, s)| (s.acked, k.kind, s.raised_at, k.ticket));
+        v.sort_by_key(|(k, s)| (s.acked, k.kind, s.raised_at, k.subject));
         v
     }
 }
@@ -185,6 +217,8 @@ impl AlertKind {
             AlertKind::Breached(t) => format!("{} SLA breached", t.label()),
             AlertKind::Warning(t) => format!("{} SLA about to breach", t.label()),
             AlertKind::Unanswered => "customer waiting for a reply".into(),
+            AlertKind::GroupOverdue => "client group: unanswered, overdue".into(),
+            AlertKind::GroupWarning => "client group: answer due soon".into(),
         }
     }
 }
@@ -236,7 +270,7 @@ mod tests {
         assert_eq!(
             keys,
             vec![AlertKey {
-                ticket: t,
+                subject: Subject::Ticket(t),
                 kind: AlertKind::Unanswered,
                 cause: NOW.minus(180)
             }]
@@ -307,8 +341,11 @@ mod tests {
             NOW,
         );
         assert_eq!(
-            keys.iter().map(|k| (k.ticket, k.kind)).collect::<Vec<_>>(),
-            vec![(a, AlertKind::Urgent), (b, AlertKind::Urgent)]
+            keys.iter().map(|k| (k.subject, k.kind)).collect::<Vec<_>>(),
+            vec![
+                (Subject::Ticket(a), AlertKind::Urgent),
+                (Subject::Ticket(b), AlertKind::Urgent)
+            ]
         );
         m.tickets.get_mut(&a).unwrap().assignee = Some(ME);
         let keys = current(
@@ -321,5 +358,41 @@ mod tests {
             NOW,
         );
         assert_eq!(keys.len(), 1);
+    }
+
+    #[test]
+    fn client_groups_alert_when_overdue_or_about_to_be_until_acknowledged() {
+        let mut m = mirror();
+        add_groups(&mut m);
+        let me = m.agents.get(&ME).cloned();
+        let s = AlertSettings::default();
+        let groups = |m: &Mirror| -> Vec<(Subject, AlertKind)> {
+            current(m, me.as_ref(), &s, NOW)
+                .into_iter()
+                .filter(|k| matches!(k.subject, Subject::Group(_)))
+                .map(|k| (k.subject, k.kind))
+                .collect()
+        };
+        // 1: overdue; 2: due in 3 minutes (within the default warning
+        // lead); 3: answered; 4: overdue but acknowledged.
+        assert_eq!(
+            groups(&m),
+            [
+                (Subject::Group(ConversationId(1)), AlertKind::GroupOverdue),
+                (Subject::Group(ConversationId(2)), AlertKind::GroupWarning),
+            ]
+        );
+        let mut book = AlertBook::default();
+        let scan = book.update(current(&m, me.as_ref(), &s, NOW), NOW, 60_000);
+        assert!(scan.ring);
+        // Someone acknowledged it on the server: it is gone here too.
+        m.conversations
+            .get_mut(&ConversationId(1))
+            .unwrap()
+            .acked_by = Some(AgentId(2));
+        assert_eq!(
+            groups(&m),
+            [(Subject::Group(ConversationId(2)), AlertKind::GroupWarning)]
+        );
     }
 }

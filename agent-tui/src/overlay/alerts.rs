@@ -1,4 +1,5 @@
-//! `!`: the alert list, newest first; Enter opens the chat.
+//! `!`: the alert list, newest first; Enter opens the chat (or the
+//! group conversation).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -21,7 +22,7 @@ impl AlertList {
         match action {
             Some(Back | Alerts | Quit) => Outcome::Close,
             Some(Open) => match listed.get(self.selected) {
-                Some((k, _)) => Outcome::OpenAlert(k.ticket),
+                Some((k, _)) => Outcome::OpenAlert(k.subject),
                 None => Outcome::Close,
             },
             Some(AckAlerts) => Outcome::AckAll,
@@ -59,14 +60,26 @@ impl AlertList {
             popup::put(f, inner, 0, Line::styled("no alerts", t.dim()));
         }
         for (i, (k, s)) in listed.iter().enumerate().take(usize::from(inner.height)) {
-            let ticket = cx.mirror.tickets.get(&k.ticket);
-            let number = ticket.map_or(0, |x| x.number);
-            let who = ticket
-                .and_then(|x| cx.mirror.customers.get(&x.customer_id))
-                .map_or_else(String::new, |c| format!(" {}", c.first_name));
+            let about = match k.subject {
+                crate::alerts::Subject::Ticket(id) => {
+                    let ticket = cx.mirror.tickets.get(&id);
+                    let number = ticket.map_or(0, |x| x.number);
+                    let who = ticket
+                        .and_then(|x| cx.mirror.customers.get(&x.customer_id))
+                        .map_or_else(String::new, |c| format!(" {}", c.first_name));
+                    format!("#{number}{who}")
+                }
+                crate::alerts::Subject::Group(id) => cx
+                    .mirror
+                    .conversations
+                    .get(&id)
+                    .map_or_else(String::new, |c| {
+                        format!("{} · {}", crate::groups::place(cx.mirror, c), c.opened_by)
+                    }),
+            };
             let since = crate::sla::age(cx.now.0 - s.raised_at.0);
             let label = format!(
-                "{} #{number}{who}: {} ({since} ago)",
+                "{} {about}: {} ({since} ago)",
                 if s.acked { "  " } else { "● " },
                 k.kind.describe()
             );

@@ -64,7 +64,7 @@ pub enum Outcome {
     /// Close, and carry out the prompt's answer.
     Submit(Prompt),
     /// Close, acknowledge the ticket's alerts and open its chat.
-    OpenAlert(TicketId),
+    OpenAlert(crate::alerts::Subject),
     /// Acknowledge every alert (the overlay stays).
     AckAll,
 }

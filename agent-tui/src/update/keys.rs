@@ -336,9 +336,15 @@ impl App {
                 self.touch();
             }
             Outcome::Submit(p) => self.submit_prompt(p, fx),
-            Outcome::OpenAlert(t) => {
-                self.alerts.ack(Some(t));
-                self.open_chat(t);
+            Outcome::OpenAlert(subject) => {
+                self.alerts.ack(Some(subject));
+                match subject {
+                    crate::alerts::Subject::Ticket(t) => self.open_chat(t),
+                    crate::alerts::Subject::Group(c) => {
+                        self.show_groups();
+                        self.screen = Screen::Group(c);
+                    }
+                }
             }
             Outcome::AckAll => {
                 self.ack_alerts();
