@@ -255,11 +255,16 @@ pub fn scrub(path: &std::path::Path) -> Result<bool, StoreError> {
         rusqlite::OpenFlags::default(),
         super::Durability::Full,
     )?;
-    checkpoint_truncate(&conn)
+    // A pending TRUNCATE checkpoint holds new writes back while it waits
+    // for readers: it must not wait (a slow reader would stall the server's
+    // writer for the busy timeout, over and over). It tries often instead,
+    // for up to 30 s.
+    conn.busy_timeout(std::time::Duration::ZERO)?;
+    checkpoint_truncate(&conn, 300)
 }
 
-fn checkpoint_truncate(conn: &rusqlite::Connection) -> Result<bool, StoreError> {
-    for _ in 0..50 {
+fn checkpoint_truncate(conn: &rusqlite::Connection, tries: u32) -> Result<bool, StoreError> {
+    for _ in 0..tries {
         let (busy, log, done): (i64, i64, i64) =
             conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?))
@@ -356,7 +361,7 @@ pub fn compact(path: &std::path::Path) -> Result<Compacted, StoreError> {
         super::Durability::Full,
     )?;
     conn.execute_batch("PRAGMA secure_delete = ON; VACUUM;")?;
-    let wal_truncated = checkpoint_truncate(&conn)?;
+    let wal_truncated = checkpoint_truncate(&conn, 50)?;
     Ok(Compacted {
         before,
         after: size(),

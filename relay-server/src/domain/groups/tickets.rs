@@ -131,17 +131,7 @@ pub fn make(
     outbox::desk_note(ctx, desk, &mut ticket, &note)?;
     // The client has waited since the conversation became owed (not since
     // now); answered in the group already: nobody waits.
-    if ticket.waiting_since != c.owed_since {
-        ticket.waiting_since = c.owed_since;
-        let last = ticket.last_message_id.unwrap_or_default();
-        crate::domain::ticket::save(
-            ctx,
-            &desk.queues,
-            &mut ticket,
-            by,
-            TicketChange::Thread { message_id: last },
-        )?;
-    }
+    waiting_since(ctx, desk, &mut ticket, c.owed_since, by)?;
     c.ticket_id = Some(ticket.id);
     // From now on the ticket's clocks hold (its waiting time came along).
     c.answered();
@@ -194,15 +184,10 @@ pub(super) fn joined(
     ticket: TicketId,
     m: &Incoming,
 ) -> Result<(), DomainError> {
+    // Called for a ticket being worked ([`active`]).
     let Some(mut t) = tickets::load_ticket(ctx, ticket)? else {
         return Ok(());
     };
-    if !matches!(
-        t.status,
-        TicketStatus::New | TicketStatus::Open | TicketStatus::PendingOnCustomer
-    ) {
-        return Ok(());
-    }
     let Some(customer) = tickets::load_customer(ctx, t.customer_id)? else {
         return Ok(());
     };
@@ -228,18 +213,29 @@ pub(super) fn answered_in_group(
     };
     let note = format!("{} answered in the group: {}", m.author_name, m.text);
     outbox::desk_note(ctx, desk, &mut t, &note)?;
-    if t.waiting_since.is_some() {
-        t.waiting_since = None;
-        let last = t.last_message_id.unwrap_or_default();
-        crate::domain::ticket::save(
-            ctx,
-            &desk.queues,
-            &mut t,
-            None,
-            TicketChange::Thread { message_id: last },
-        )?;
+    waiting_since(ctx, desk, &mut t, None, None)
+}
+
+/// Sets since when the ticket's client waits (`None`: nobody waits).
+fn waiting_since(
+    ctx: &mut WriteCtx<'_>,
+    desk: &Desk,
+    t: &mut Ticket,
+    since: Option<Timestamp>,
+    by: Option<AgentId>,
+) -> Result<(), DomainError> {
+    if t.waiting_since == since {
+        return Ok(());
     }
-    Ok(())
+    t.waiting_since = since;
+    let last = t.last_message_id.unwrap_or_default();
+    crate::domain::ticket::save(
+        ctx,
+        &desk.queues,
+        t,
+        by,
+        TicketChange::Thread { message_id: last },
+    )
 }
 
 /// An engineer's reply to a ticket made from a group conversation, which
