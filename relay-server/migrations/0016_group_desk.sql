@@ -97,3 +97,11 @@ INSERT INTO macros (shortcut, title, body, owner, translations) VALUES
      'uk', '{name}, щоб розібратися, нам треба трохи більше: що саме ви робили і що побачили? Знімок екрана дуже допоможе.',
      'ru', '{name}, чтобы разобраться, нам нужно чуть больше: что именно вы делали и что увидели? Скриншот очень поможет.',
      'zh', '{name}，为了排查，我们需要更多信息：您具体做了什么操作，看到了什么？附上截图会很有帮助。'));
+
+-- Private chats of erased customers, for 48 hours: a bot message handed to
+-- Telegram before the erasure but recorded as delivered after it is
+-- deleted too.
+CREATE TABLE erased_chats (
+    chat_id   INTEGER PRIMARY KEY,
+    erased_at INTEGER NOT NULL
+) WITHOUT ROWID;

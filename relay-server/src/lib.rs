@@ -61,9 +61,9 @@ pub enum LaunchError {
     Tls(#[from] tls::TlsError),
 }
 
-/// The scheduler runs at most this often (under load, four times a
-/// second: an alert is at most this late; benches/groups.rs) ...
-const TIMER_EVERY: Duration = Duration::from_millis(250);
+/// The scheduler runs at most this often (under load, once a second: an
+/// alert is at most this late; benches/groups.rs measured 250 ms too) ...
+const TIMER_EVERY: Duration = Duration::from_secs(1);
 /// ... and at least this often, whatever it expects: a safety net for a
 /// wall clock that jumps.
 const TIMER_AT_LEAST: Duration = Duration::from_secs(30);

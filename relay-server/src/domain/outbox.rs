@@ -51,8 +51,16 @@ pub fn delivered(
     chat: i64,
     telegram_message_id: i64,
 ) -> Result<(), DomainError> {
-    deletions::note(ctx, chat, telegram_message_id, ctx.now)?;
-    if let Some(taken) = outbox::take(ctx, id)? {
+    let taken = outbox::take(ctx, id)?;
+    // Handed to Telegram before its customer was erased, recorded after:
+    // it goes with the rest of the chat.
+    match taken {
+        Some(t) if chat > 0 && deletions::erased_after(ctx, chat, t.created_at)? => {
+            deletions::queue_one(ctx, chat, telegram_message_id, ctx.now)?
+        }
+        _ => deletions::note(ctx, chat, telegram_message_id, ctx.now)?,
+    }
+    if let Some(taken) = taken {
         let note = (taken.lost > 0).then_some(MAYBE_TWICE);
         set_delivery(
             ctx,

@@ -61,8 +61,46 @@ pub fn queue(ctx: &WriteCtx<'_>, chats: &[i64], now: Timestamp) -> Result<u64, S
         ctx.conn
             .prepare_cached("DELETE FROM tg_recent WHERE chat_id = ?1")?
             .execute([chat])?;
+        ctx.conn
+            .prepare_cached(
+                "INSERT INTO erased_chats (chat_id, erased_at) VALUES (?1, ?2)
+                 ON CONFLICT (chat_id) DO UPDATE SET erased_at = excluded.erased_at",
+            )?
+            .execute(params![chat, now.0])?;
     }
     Ok(queued)
+}
+
+/// Whether the chat's customer was erased after `since` (within the last
+/// 48 hours): a message queued before then belongs to what went.
+pub fn erased_after(db: &impl Db, chat: i64, since: Timestamp) -> Result<bool, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM erased_chats WHERE chat_id = ?1 AND erased_at >= ?2)",
+        )?
+        .query_row(params![chat, since.0], |r| r.get(0))?)
+}
+
+/// Queues the deletion of one message of a chat, sent at `at`.
+pub fn queue_one(
+    ctx: &WriteCtx<'_>,
+    chat: i64,
+    message: i64,
+    at: Timestamp,
+) -> Result<(), StoreError> {
+    ctx.conn
+        .prepare_cached(
+            "INSERT INTO tg_deletions (chat_id, message_ids, deadline, next_attempt_at)
+             VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![
+            chat,
+            serde_json::to_string(&[message])?,
+            at.0 + WINDOW_MS,
+            ctx.now.0
+        ])?;
+    Ok(())
 }
 
 /// A deletion to ask Telegram for.
@@ -138,6 +176,13 @@ pub fn prune(ctx: &WriteCtx<'_>, now: Timestamp, limit: usize) -> Result<usize, 
                  (SELECT at, chat_id, message_id FROM tg_recent WHERE at < ?1 LIMIT ?2)",
         )?
         .execute(params![now.0 - WINDOW_MS, limit as i64])?;
+    let n = n + ctx
+        .conn
+        .prepare_cached(
+            "DELETE FROM erased_chats WHERE chat_id IN
+                 (SELECT chat_id FROM erased_chats WHERE erased_at < ?1 LIMIT ?2)",
+        )?
+        .execute(params![now.0 - WINDOW_MS, limit as i64])?;
     Ok(n + ctx
         .conn
         .prepare_cached(
@@ -195,6 +240,9 @@ mod tests {
             .write(move |ctx| prune(ctx, later, 100))
             .await
             .unwrap();
-        assert_eq!(gone, 3);
+        assert_eq!(
+            gone, 4,
+            "the ids, the deletions and the erased chat's record"
+        );
     }
 }

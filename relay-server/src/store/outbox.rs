@@ -88,7 +88,7 @@ pub fn mark_sending(ctx: &WriteCtx<'_>, ids: &[i64]) -> Result<usize, StoreError
 }
 
 /// What a removed outbox row delivered.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct Taken {
     /// The thread message it delivers.
     pub message: Option<MessageId>,
@@ -96,18 +96,23 @@ pub struct Taken {
     pub group_message: Option<i64>,
     /// How many of its tries' answers were lost.
     pub lost: u32,
+    /// When it was queued.
+    pub created_at: Timestamp,
 }
 
 /// Removes a row; returns what it delivered (`None`: it was gone).
 pub fn take(ctx: &WriteCtx<'_>, id: i64) -> Result<Option<Taken>, StoreError> {
     let row = ctx
         .conn
-        .prepare_cached("SELECT message_id, group_message, ambiguous FROM outbox WHERE id = ?1")?
+        .prepare_cached(
+            "SELECT message_id, group_message, ambiguous, created_at FROM outbox WHERE id = ?1",
+        )?
         .query_row([id], |r| {
             Ok(Taken {
                 message: r.get::<_, Option<i64>>(0)?.map(MessageId),
                 group_message: r.get(1)?,
                 lost: r.get(2)?,
+                created_at: Timestamp(r.get(3)?),
             })
         })
         .optional()?;

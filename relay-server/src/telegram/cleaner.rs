@@ -56,6 +56,7 @@ async fn delete(bot: &Bot, d: &Deletion, token: &str) -> Next {
 
 pub async fn run(bot: Bot, store: Store, token: String, shutdown: CancellationToken) {
     let mut events = store.subscribe();
+    let mut changes = store.changes();
     while !shutdown.is_cancelled() {
         let now = store.now();
         let read = store
@@ -112,7 +113,17 @@ pub async fn run(bot: Bot, store: Store, token: String, shutdown: CancellationTo
         if due.len() == 20 {
             continue;
         }
-        if !Store::until_erasure(&mut events, wait, &shutdown).await {
+        // Woken by an erasure; or, at most once a second, by a commit (a
+        // deletion queued alone: a message recorded as sent after its chat
+        // was erased).
+        let go_on = tokio::select! {
+            go = Store::until_erasure(&mut events, wait, &shutdown) => go,
+            changed = changes.changed() => {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                changed.is_ok()
+            }
+        };
+        if !go_on {
             return;
         }
     }
