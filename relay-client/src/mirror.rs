@@ -37,6 +37,9 @@ pub struct Mirror {
     pub groups: BTreeMap<i64, Group>,
     pub conversations: BTreeMap<ConversationId, GroupConversation>,
     pub group_messages: HashMap<ConversationId, BTreeMap<GroupMessageId, GroupMessage>>,
+    /// Messages the group safety checks held: those waiting for staff,
+    /// and those decided while this client watched.
+    pub quarantine: BTreeMap<HeldId, HeldMessage>,
     next_part: u32,
 }
 
@@ -72,6 +75,7 @@ impl Mirror {
             for m in p.group_messages {
                 self.add_group_message(m);
             }
+            self.quarantine = p.quarantine.into_iter().map(|h| (h.id, h)).collect();
         } else if p.part != self.next_part {
             return Err(MirrorError::SnapshotOrder {
                 expected: self.next_part,
@@ -239,6 +243,11 @@ impl Mirror {
                         c.opened_by.clear();
                     }
                 }
+                self.quarantine
+                    .retain(|_, h| h.author_id != *telegram_user_id);
+            }
+            Event::QuarantineUpdated { held } => {
+                self.quarantine.insert(held.id, held.clone());
             }
         }
         Ok(true)

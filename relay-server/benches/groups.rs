@@ -176,8 +176,8 @@ async fn main() {
                     } else {
                         format!("Question {id}: the export fails with error 502")
                     },
-                    sticker: false,
                     sent_at: now,
+                    ..GroupMessage::default()
                 }
             })
             .collect();

@@ -68,6 +68,35 @@ pub struct Settings {
     pub retention: RetentionSettings,
     pub privacy: PrivacySettings,
     pub groups: GroupsSettings,
+    pub safety: SafetySettings,
+}
+
+/// The classifier's threshold unless `[safety] spam_threshold` says
+/// otherwise.
+pub const DEFAULT_SPAM_THRESHOLD: f64 = 0.99;
+
+/// `[safety]`: checks on what the client's side writes in customer groups
+/// (docs/groups.md, "Safety").
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SafetySettings {
+    pub enabled: bool,
+    /// The classifier catches a message from this probability on.
+    pub spam_threshold: f64,
+    /// A newcomer's limits lift after this many real messages...
+    pub newcomer_messages: u32,
+    /// ...or this many hours after joining.
+    pub newcomer_hours: u32,
+    /// Words and phrases caught wherever they appear.
+    pub stop_list: Vec<String>,
+    /// The same text in this many groups within `repeat_window` is caught.
+    pub repeat_groups: u32,
+    pub repeat_window: String,
+    /// How close (in edits) a name may be to a staff member's before it is
+    /// flagged as a look-alike.
+    pub lookalike_distance: u32,
+    /// How long an in-group notice of a held message stays.
+    pub notice_lifetime: String,
 }
 
 /// `[groups]`: customer groups (docs/groups.md).

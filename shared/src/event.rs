@@ -3,6 +3,7 @@
 use crate::groups::*;
 use crate::ids::*;
 use crate::model::*;
+use crate::safety::*;
 use serde::{Deserialize, Serialize};
 
 /// One entry of the event log, as stored and as streamed.
@@ -120,6 +121,9 @@ pub enum Event {
     /// conversations they opened stay, without their name. Events that
     /// carried their data are `withheld` in the log from now on.
     GroupPersonErased { telegram_user_id: i64 },
+    /// A message was held by the group safety checks, or staff decided on
+    /// it (approved, banned).
+    QuarantineUpdated { held: HeldMessage },
 }
 
 impl Event {
@@ -132,6 +136,7 @@ impl Event {
             }
             Event::GroupConversationUpdated { conversation } => Some(conversation.opened_by_id),
             Event::GroupAlert { alert } => Some(alert.who_id),
+            Event::QuarantineUpdated { held } => Some(held.author_id),
             _ => None,
         }
     }

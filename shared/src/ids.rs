@@ -37,10 +37,14 @@ int_id! {
     ConversationId(i64);
     /// A message of a customer group (the desk's id, not Telegram's).
     GroupMessageId(i64);
+    /// A message held by the group safety checks.
+    HeldId(i64);
 }
 
 /// Milliseconds since the Unix epoch, UTC.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct Timestamp(pub i64);
 

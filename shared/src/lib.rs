@@ -14,9 +14,11 @@ pub mod ids;
 pub mod model;
 pub mod parse;
 pub mod protocol;
+pub mod safety;
 
 pub use event::{Event, EventEnvelope, TicketChange};
 pub use groups::*;
 pub use ids::*;
 pub use model::*;
 pub use protocol::*;
+pub use safety::*;

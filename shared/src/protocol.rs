@@ -5,10 +5,11 @@ use crate::event::EventEnvelope;
 use crate::groups::*;
 use crate::ids::*;
 use crate::model::*;
+use crate::safety::*;
 use serde::{Deserialize, Serialize};
 
 /// Version of this protocol. A client must send exactly this in `hello`.
-pub const PROTOCOL_VERSION: u32 = 4;
+pub const PROTOCOL_VERSION: u32 = 5;
 
 /// Largest frame (text message) the server accepts from a client.
 pub const MAX_CLIENT_FRAME_BYTES: usize = 1024 * 1024;
@@ -214,6 +215,13 @@ pub enum Command {
     /// the bot in a private chat (`/link CODE`) to this agent: its messages
     /// in customer groups are then staff's. Answered by `link_code`.
     LinkTelegram,
+    /// Approve a held message: the bot posts it back in the group, quoted
+    /// with its author's name, it joins its conversation as the client's,
+    /// and the author's newcomer limits are lifted.
+    QuarantineApprove { held_id: HeldId },
+    /// Ban a held message's author from every group of the organisation
+    /// (their other held messages go with it).
+    QuarantineBan { held_id: HeldId },
 }
 
 fn yes() -> bool {
@@ -259,6 +267,8 @@ pub const COMMAND_KINDS: &[&str] = &[
     "group_ticket",
     "group_bind",
     "link_telegram",
+    "quarantine_approve",
+    "quarantine_ban",
 ];
 
 impl Command {
@@ -285,7 +295,9 @@ impl Command {
             | Command::GroupAck { .. }
             | Command::GroupTicket { .. }
             | Command::GroupBind { .. }
-            | Command::LinkTelegram => return None,
+            | Command::LinkTelegram
+            | Command::QuarantineApprove { .. }
+            | Command::QuarantineBan { .. } => return None,
         })
     }
 }
@@ -432,6 +444,10 @@ pub struct SnapshotPart {
     pub group_conversations: Vec<GroupConversation>,
     #[serde(default)]
     pub group_messages: Vec<GroupMessage>,
+    /// First part only: the held messages of the readable groups that wait
+    /// for staff (at most 500, oldest first).
+    #[serde(default)]
+    pub quarantine: Vec<HeldMessage>,
     pub tickets: Vec<Ticket>,
     pub customers: Vec<Customer>,
     pub messages: Vec<Message>,

@@ -417,5 +417,7 @@ fn kind(c: &Command) -> &'static str {
         Command::GroupTicket { .. } => "ticket from the group",
         Command::LinkTelegram => "link",
         Command::GroupBind { .. } => "binding",
+        Command::QuarantineApprove { .. } => "approval",
+        Command::QuarantineBan { .. } => "ban",
     }
 }

@@ -316,6 +316,7 @@ impl Viewer for View {
                 pass_if(self.reads_group(message.queue.as_ref()))
             }
             Event::GroupAlert { alert } => pass_if(self.reads_group(alert.queue.as_ref())),
+            Event::QuarantineUpdated { held } => pass_if(self.reads_group(held.queue.as_ref())),
             // Never in the log; nothing to decide.
             Event::Withheld | Event::TicketShown { .. } | Event::TicketHidden { .. } => {
                 Seen::Withhold

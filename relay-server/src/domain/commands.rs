@@ -66,6 +66,15 @@ pub fn apply(
     record(ctx, agent_id, id, &fingerprint, mark, result)
 }
 
+/// `applied` when something changed, else `unchanged`.
+fn changed_or_not(changed: bool) -> Result<CommandResult, DomainError> {
+    Ok(if changed {
+        CommandResult::Applied { message_id: None }
+    } else {
+        CommandResult::Unchanged
+    })
+}
+
 /// Makes the change `cmd` asks for, as `agent`.
 fn execute(
     ctx: &mut WriteCtx<'_>,
@@ -132,6 +141,12 @@ fn execute(
             Command::LinkTelegram => {
                 let (code, expires_at) = super::groups::orgs::link_code(ctx, agent.id)?;
                 Ok(CommandResult::LinkCode { code, expires_at })
+            }
+            Command::QuarantineApprove { held_id } => changed_or_not(
+                super::safety::quarantine::approve(ctx, desk, agent, *held_id)?,
+            ),
+            Command::QuarantineBan { held_id } => {
+                changed_or_not(super::safety::quarantine::ban(ctx, desk, agent, *held_id)?)
             }
             _ => Err(DomainError::invalid("this command needs a ticket")),
         };
@@ -243,7 +258,9 @@ fn run(op: &mut Op<'_, '_>, cmd: &Command) -> Result<CommandResult, DomainError>
         | Command::GroupAck { .. }
         | Command::GroupTicket { .. }
         | Command::GroupBind { .. }
-        | Command::LinkTelegram => unreachable!("has no ticket"),
+        | Command::LinkTelegram
+        | Command::QuarantineApprove { .. }
+        | Command::QuarantineBan { .. } => unreachable!("has no ticket"),
     }
 }
 

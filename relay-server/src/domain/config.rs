@@ -18,9 +18,11 @@ use super::kb::Kb;
 use super::queues::{Action, AssignMode, Policy, QueueConfig, Queues};
 use super::routing::{Route, Source};
 use super::rules::{Automation, Do, Rules, When};
+use super::safety::checks::phrase_words;
+use super::safety::{Newcomer, Safety};
 use crate::settings::{
-    self, AutomationSettings, BotMode, BotSettings, QueueSettings, RouteSettings, Settings,
-    SlaSettings, TargetSettings,
+    self, AutomationSettings, BotMode, BotSettings, QueueSettings, RouteSettings, SafetySettings,
+    Settings, SlaSettings, TargetSettings,
 };
 
 impl Desk {
@@ -44,6 +46,7 @@ impl Desk {
             group_ticket_reaction: Some(s.groups.ticket_reaction.trim())
                 .filter(|r| !r.is_empty())
                 .map(str::to_owned),
+            safety: safety(&s.safety)?,
         })
     }
 
@@ -67,8 +70,45 @@ impl Desk {
             mask_stored: false,
             group_warn: Some(std::time::Duration::from_secs(300)),
             group_ticket_reaction: Some("✍".into()),
+            safety: Safety::defaults(),
         }
     }
+}
+
+/// `[safety]`, checked.
+fn safety(s: &SafetySettings) -> Result<Safety, String> {
+    if !(0.5..=1.0).contains(&s.spam_threshold) {
+        return Err(format!(
+            "safety.spam_threshold: {} is not between 0.5 and 1",
+            s.spam_threshold
+        ));
+    }
+    let mut stop_list = Vec::with_capacity(s.stop_list.len());
+    for (i, p) in s.stop_list.iter().enumerate() {
+        let words = phrase_words(p);
+        if words.is_empty() || words.iter().all(|w| w.trim().is_empty()) {
+            return Err(format!("safety.stop_list[{i}]: {p:?} has nothing to match"));
+        }
+        stop_list.push(words);
+    }
+    let window =
+        hours::duration(&s.repeat_window).map_err(|e| format!("safety.repeat_window: {e}"))?;
+    let notice =
+        hours::duration(&s.notice_lifetime).map_err(|e| format!("safety.notice_lifetime: {e}"))?;
+    Ok(Safety {
+        enabled: s.enabled,
+        spam_threshold: s.spam_threshold,
+        newcomer: Newcomer {
+            messages: s.newcomer_messages,
+            hours: s.newcomer_hours,
+        },
+        stop_list,
+        repeat_groups: s.repeat_groups,
+        repeat_window: window,
+        lookalike_distance: s.lookalike_distance.min(4),
+        notice_lifetime: notice,
+        ..Safety::defaults()
+    })
 }
 
 /// `[retention]`: each a duration of at least a minute, or "" (forever).

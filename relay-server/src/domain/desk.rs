@@ -30,6 +30,8 @@ pub struct Desk {
     pub group_warn: Option<Duration>,
     /// `[groups] ticket_reaction`: staff's reaction that makes a ticket.
     pub group_ticket_reaction: Option<String>,
+    /// `[safety]`: the checks on customer groups, and the classifier.
+    pub safety: super::safety::Safety,
 }
 
 /// How long each kind of record is kept (`[retention]`); `None`: forever.

@@ -26,6 +26,7 @@ pub mod queues;
 pub mod retention;
 pub mod routing;
 pub mod rules;
+pub mod safety;
 pub mod sla;
 pub mod talk;
 #[cfg(test)]

@@ -360,6 +360,25 @@ pub fn enqueue(
     Ok(())
 }
 
+/// A restored client message (held, approved by staff): the bot posts
+/// `text` (its quote) in the group; the stored message follows that
+/// post's delivery and then carries its Telegram id.
+pub fn repost(
+    ctx: &mut WriteCtx<'_>,
+    id: i64,
+    chat_id: i64,
+    thread_id: Option<i64>,
+    reply_to: Option<i64>,
+    text: &str,
+) -> Result<(), StoreError> {
+    ctx.conn
+        .prepare_cached(
+            "UPDATE group_messages SET delivery = 'queued', delivery_at = ?2 WHERE id = ?1",
+        )?
+        .execute(params![id, ctx.now.0])?;
+    enqueue(ctx, chat_id, thread_id, reply_to, text, Some(id))
+}
+
 /// Records a workstation reply's delivery (and Telegram's id once sent).
 pub fn set_delivery(
     ctx: &WriteCtx<'_>,

@@ -82,6 +82,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "group desk",
         include_str!("../../migrations/0016_group_desk.sql"),
     ),
+    (
+        17,
+        "group safety",
+        include_str!("../../migrations/0017_group_safety.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.

@@ -26,6 +26,7 @@ pub mod outbox;
 pub mod read;
 pub mod retention;
 pub mod rows;
+pub mod safety;
 pub mod scheduled;
 pub mod sla;
 pub mod tickets;
@@ -224,6 +225,8 @@ struct Inner {
     clock: Arc<dyn Clock>,
     /// Told after a commit that queued or re-timed an outbox row.
     outbox: Arc<tokio::sync::Notify>,
+    /// Told after a commit that queued a moderation call.
+    moderation: Arc<tokio::sync::Notify>,
     /// Moves after every commit that changed a row (ours or, once
     /// polled, another process's).
     changed: tokio::sync::watch::Receiver<u64>,
@@ -345,6 +348,7 @@ impl Store {
         let (fanout, _) = broadcast::channel(opts.fanout_capacity.max(16));
         let (jobs, rx) = mpsc::channel(opts.queue_capacity.max(1));
         let outbox = Arc::new(tokio::sync::Notify::new());
+        let moderation = Arc::new(tokio::sync::Notify::new());
         let (changes, changed) = tokio::sync::watch::channel(0);
         let writer = writer::spawn(
             conn,
@@ -353,6 +357,7 @@ impl Store {
                 fanout: fanout.clone(),
                 head: head.clone(),
                 outbox: outbox.clone(),
+                moderation: moderation.clone(),
                 changed: changes,
             },
             opts.clock.clone(),
@@ -367,6 +372,7 @@ impl Store {
                 writer: std::sync::Mutex::new(Some(writer)),
                 clock: opts.clock,
                 outbox,
+                moderation,
                 changed,
                 path: opts.path,
             }),
@@ -421,6 +427,11 @@ impl Store {
     /// next try (the sender waits on it instead of polling).
     pub fn outbox_changed(&self) -> Arc<tokio::sync::Notify> {
         self.inner.outbox.clone()
+    }
+
+    /// Notified after each commit that queued a moderation call.
+    pub fn moderation_queued(&self) -> Arc<tokio::sync::Notify> {
+        self.inner.moderation.clone()
     }
 
     /// A counter that moves after every commit that changed a row: this

@@ -452,8 +452,13 @@ fn groups_into<V: Viewer>(
         part.group_messages
             .extend(g::tail(conn, c.id.0, spec.tail)?);
     }
+    part.quarantine =
+        super::safety::waiting(conn, HELD_MESSAGES, |h| view.reads_group(h.queue.as_ref()))?;
     Ok(())
 }
+
+/// Held messages in a snapshot, at most (the oldest first).
+const HELD_MESSAGES: usize = 500;
 
 /// Hands each part of the snapshot at `seq` (the open tickets `view` may
 /// read, their customers and tails), encoded as a `snapshot` frame, to

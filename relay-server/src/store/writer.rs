@@ -49,6 +49,9 @@ pub struct WriteCtx<'c> {
     events: Vec<Arc<StreamEvent>>,
     /// An outbox row was queued or re-timed: the sender is woken after commit.
     pub(super) outbox_queued: bool,
+    /// A moderation call was queued: the moderator is woken after commit
+    /// (a spurious wake, after a rollback, is harmless).
+    pub(super) moderation_queued: bool,
 }
 
 impl WriteCtx<'_> {
@@ -200,6 +203,8 @@ pub(super) struct Signals {
     pub head: Arc<AtomicU64>,
     /// An outbox row was queued or re-timed.
     pub outbox: Arc<Notify>,
+    /// A moderation call was queued.
+    pub moderation: Arc<Notify>,
     /// A row changed (see `Store::changes`).
     pub changed: watch::Sender<u64>,
 }
@@ -264,10 +269,13 @@ impl Writer {
         let changes = self.conn.total_changes();
         let outcome = self.transaction(batch, &mut done);
         match outcome {
-            Ok((events, outbox)) => {
+            Ok((events, outbox, moderation)) => {
                 let signals = &self.signals;
                 if outbox {
                     signals.outbox.notify_one();
+                }
+                if moderation {
+                    signals.moderation.notify_one();
                 }
                 if self.conn.total_changes() != changes || !events.is_empty() {
                     signals.changed.send_modify(|n| *n = n.wrapping_add(1));
@@ -304,7 +312,7 @@ impl Writer {
         &self,
         batch: Vec<Job>,
         done: &mut Vec<Completion>,
-    ) -> Result<(Vec<Arc<StreamEvent>>, bool), StoreError> {
+    ) -> Result<(Vec<Arc<StreamEvent>>, bool, bool), StoreError> {
         let conn = &self.conn;
         run(conn, "BEGIN IMMEDIATE")?;
         let db_head: u64 = conn
@@ -318,6 +326,7 @@ impl Writer {
             next_seq: db_head + 1,
             events: Vec::new(),
             outbox_queued: false,
+            moderation_queued: false,
         };
         for job in batch {
             run(conn, "SAVEPOINT job")?;
@@ -347,7 +356,7 @@ impl Writer {
         }
         run(conn, "COMMIT")?;
         events.append(&mut ctx.events);
-        Ok((events, ctx.outbox_queued))
+        Ok((events, ctx.outbox_queued, ctx.moderation_queued))
     }
 
     fn external_events(&self, db_head: u64) -> Result<Vec<Arc<StreamEvent>>, StoreError> {

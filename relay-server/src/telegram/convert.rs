@@ -1,10 +1,11 @@
 //! teloxide's types into the domain's.
 
 use shared::{Attachment, AttachmentKind, Priority, Timestamp};
-use teloxide::types::{ChatKind, Message, MessageKind, PublicChatKind, User};
+use teloxide::types::{ChatKind, Message, MessageEntityKind, MessageKind, PublicChatKind, User};
 
 use crate::domain::groups::intake::GroupMessage;
 use crate::domain::intake::{Inbound, Sender};
+use crate::domain::safety::checks::Traits;
 
 pub fn sender(u: &User) -> Sender {
     Sender {
@@ -171,9 +172,41 @@ pub fn group_message(m: &Message) -> Option<GroupMessage> {
         reply_to,
         author_id: from.id.0 as i64,
         author_name: name,
+        author_username: from.username.clone(),
+        author_lang: from.language_code.clone(),
         author_is_bot: from.is_bot,
         text,
         sticker,
         sent_at: Timestamp(m.date.timestamp_millis()),
+        traits: traits(m),
     })
+}
+
+/// What a group message carries beyond its text, for the newcomer limits.
+pub fn traits(m: &Message) -> Traits {
+    let link = m
+        .entities()
+        .into_iter()
+        .chain(m.caption_entities())
+        .flatten()
+        .any(|e| {
+            matches!(
+                e.kind,
+                MessageEntityKind::Url | MessageEntityKind::TextLink { .. }
+            )
+        });
+    let media = m.photo().is_some()
+        || m.video().is_some()
+        || m.document().is_some()
+        || m.animation().is_some()
+        || m.audio().is_some()
+        || m.voice().is_some()
+        || m.video_note().is_some();
+    Traits {
+        link,
+        media,
+        forward: m.forward_origin().is_some(),
+        keyboard: m.reply_markup().is_some() || m.via_bot.is_some(),
+        quote: matches!(&m.kind, MessageKind::Common(c) if c.external_reply.is_some()),
+    }
 }

@@ -1,12 +1,14 @@
 //! The Telegram adapter: the bot's own getUpdates loop with durable
 //! intake, the processor that turns stored updates into domain calls, and
-//! the outbox sender paced under Telegram's limits. teloxide provides the
+//! the outbox sender paced under Telegram's limits, and the moderator
+//! (group-admin calls of the safety rules). teloxide provides the
 //! types and requests; the loops are ours (its listener acknowledges an
 //! update before the handler has stored it, which loses messages on a crash).
 
 mod cleaner;
 mod convert;
 pub mod keyboard;
+mod moderator;
 mod pace;
 mod poller;
 mod process;
@@ -74,8 +76,15 @@ pub fn start(
     tasks.spawn(process::run(
         bot.clone(),
         store.clone(),
-        desk,
+        desk.clone(),
         wake,
+        shutdown.clone(),
+    ));
+    tasks.spawn(moderator::run(
+        bot.clone(),
+        store.clone(),
+        desk,
+        settings.token.clone(),
         shutdown.clone(),
     ));
     tasks.spawn(cleaner::run(

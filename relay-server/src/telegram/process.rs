@@ -19,7 +19,7 @@ use crate::domain::desk::Desk;
 use crate::domain::dialogue::{self, Press};
 use crate::domain::groups::{self, intake::GroupMessage};
 use crate::domain::intake::Inbound;
-use crate::domain::{DomainError, intake, outbox};
+use crate::domain::{DomainError, intake, outbox, safety};
 use crate::store::updates::{self, Applied};
 use crate::store::{Store, WriteCtx};
 
@@ -65,6 +65,13 @@ pub(super) enum Action {
         forum: bool,
         status: &'static str,
         privacy: bool,
+    },
+    /// People joined a group (not bots): newcomers.
+    GroupJoined {
+        chat: i64,
+        title: String,
+        /// (user id, name, username)
+        people: Vec<(i64, String, Option<String>)>,
     },
     /// Someone left a group (or was removed).
     GroupLeft {
@@ -199,6 +206,25 @@ pub(super) fn decide_update(update: &Update) -> Action {
                 chat: m.chat.id.0,
                 user: u.id.0 as i64,
                 name: u.full_name(),
+            }
+        }
+        UpdateKind::Message(m)
+            if (m.chat.is_group() || m.chat.is_supergroup()) && m.new_chat_members().is_some() =>
+        {
+            let people: Vec<(i64, String, Option<String>)> = m
+                .new_chat_members()
+                .unwrap_or_default()
+                .iter()
+                .filter(|u| !u.is_bot)
+                .map(|u| (u.id.0 as i64, u.full_name(), u.username.clone()))
+                .collect();
+            if people.is_empty() {
+                return Action::Ignore;
+            }
+            Action::GroupJoined {
+                chat: m.chat.id.0,
+                title: m.chat.title().unwrap_or_default().to_owned(),
+                people,
             }
         }
         UpdateKind::Message(m) if m.chat.is_group() || m.chat.is_supergroup() => {
@@ -463,6 +489,24 @@ fn apply(ctx: &mut WriteCtx<'_>, desk: &Desk, action: &Action) -> Result<bool, D
         }
         Action::GroupLeft { chat, user, name } => {
             groups::membership::left(ctx, desk, *chat, *user, name)
+        }
+        Action::GroupJoined {
+            chat,
+            title,
+            people,
+        } => {
+            for (user, name, username) in people {
+                safety::quarantine::joined(
+                    ctx,
+                    desk,
+                    *chat,
+                    title,
+                    *user,
+                    name,
+                    username.as_deref(),
+                )?;
+            }
+            Ok(true)
         }
         Action::GroupReaction {
             chat,

@@ -13,11 +13,13 @@ use super::pleasantry::is_pleasantry;
 use super::threads::{self, Incoming, Known, Place, Side};
 use crate::domain::DomainError;
 use crate::domain::desk::Desk;
+use crate::domain::safety::checks::Traits;
+use crate::domain::safety::quarantine;
 use crate::store::WriteCtx;
 use crate::store::groups::{self as rows, NewMessage};
 
 /// A message in a group, as Telegram gave it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct GroupMessage {
     pub chat_id: i64,
     pub title: String,
@@ -28,12 +30,18 @@ pub struct GroupMessage {
     pub reply_to: Option<i64>,
     pub author_id: i64,
     pub author_name: String,
+    /// The author's @username, without the @.
+    pub author_username: Option<String>,
+    /// The author's Telegram language (`language_code`).
+    pub author_lang: Option<String>,
     /// Written by a bot (another bot, or this one through a channel).
     pub author_is_bot: bool,
     pub text: String,
     pub sticker: bool,
     /// When it was sent (Telegram's date).
     pub sent_at: Timestamp,
+    /// Links, media, forwards, buttons, quotes from other chats.
+    pub traits: Traits,
 }
 
 /// When a conversation owed since `since` is due: the organisation's reply
@@ -79,6 +87,27 @@ pub(super) fn rearm(ctx: &mut WriteCtx<'_>, desk: &Desk, chat_id: i64) -> Result
     Ok(())
 }
 
+/// A message as stored, in `conversation`; never dated after it arrived.
+fn stored<'m>(
+    ctx: &WriteCtx<'_>,
+    m: &'m GroupMessage,
+    side: Side,
+    conversation: Option<i64>,
+) -> NewMessage<'m> {
+    NewMessage {
+        chat_id: m.chat_id,
+        message_id: m.message_id,
+        conversation,
+        thread_id: m.topic,
+        reply_to: m.reply_to,
+        author_id: m.author_id,
+        author_name: &m.author_name,
+        side: side.as_str(),
+        text: &m.text,
+        sent_at: Timestamp(m.sent_at.0.min(ctx.now.0)),
+    }
+}
+
 /// Files a group message. A message stored before (Telegram delivering it
 /// again) changes nothing.
 pub fn message(ctx: &mut WriteCtx<'_>, desk: &Desk, m: &GroupMessage) -> Result<(), DomainError> {
@@ -90,8 +119,6 @@ pub fn message(ctx: &mut WriteCtx<'_>, desk: &Desk, m: &GroupMessage) -> Result<
     if rows::has_message(ctx, m.chat_id, m.message_id)? {
         return Ok(());
     }
-    // A message is never dated after it arrived.
-    let at = Timestamp(m.sent_at.0.min(ctx.now.0));
     let side = if m.author_is_bot {
         Side::Bot
     } else if rows::is_staff(ctx, m.chat_id, m.author_id)? {
@@ -99,26 +126,52 @@ pub fn message(ctx: &mut WriteCtx<'_>, desk: &Desk, m: &GroupMessage) -> Result<
     } else {
         Side::Customer
     };
-    let stored = |conversation| NewMessage {
-        chat_id: m.chat_id,
-        message_id: m.message_id,
-        conversation,
-        thread_id: m.topic,
-        reply_to: m.reply_to,
-        author_id: m.author_id,
-        author_name: &m.author_name,
-        side: side.as_str(),
-        text: &m.text,
-        sent_at: at,
-    };
     if side == Side::Staff
         && let Some(command) = super::staff_commands::StaffCommand::parse(&m.text)
     {
         // Kept, in no conversation (it answers nobody); removed from the group.
-        rows::add_message(ctx, &stored(None))?;
+        rows::add_message(ctx, &stored(ctx, m, side, None))?;
         return super::staff_commands::run(ctx, desk, m, &command);
     }
     let pleasantry = side == Side::Customer && is_pleasantry(&m.text, m.sticker);
+    if side == Side::Customer && quarantine::screen(ctx, desk, m, !pleasantry)?.is_some() {
+        // Held: deleted from the group, kept in the quarantine, filed here
+        // only if staff approve it.
+        return Ok(());
+    }
+    file(ctx, desk, m, side, pleasantry, None)
+}
+
+/// A held message staff approved: filed as the client's message it was
+/// (owed from when it was first sent), and posted back in the group as
+/// `repost` (the bot's quote of it, in its topic, replying to what it
+/// replied to). The group message follows the repost's delivery and then
+/// carries its Telegram id, so replies to the repost join its
+/// conversation.
+pub fn restore(
+    ctx: &mut WriteCtx<'_>,
+    desk: &Desk,
+    m: &GroupMessage,
+    repost: &str,
+) -> Result<(), DomainError> {
+    if rows::has_message(ctx, m.chat_id, m.message_id)? {
+        return Ok(());
+    }
+    let pleasantry = is_pleasantry(&m.text, m.sticker);
+    file(ctx, desk, m, Side::Customer, pleasantry, Some(repost))
+}
+
+/// Places a message in its conversation and moves the conversation's
+/// clock. `repost`: the desk posts it back (a restored message).
+fn file(
+    ctx: &mut WriteCtx<'_>,
+    desk: &Desk,
+    m: &GroupMessage,
+    side: Side,
+    pleasantry: bool,
+    repost: Option<&str>,
+) -> Result<(), DomainError> {
+    let at = Timestamp(m.sent_at.0.min(ctx.now.0));
     let window_start = Timestamp(at.0 - threads::WINDOW.as_millis() as i64);
     let known = Known {
         replied: match m.reply_to {
@@ -154,9 +207,12 @@ pub fn message(ctx: &mut WriteCtx<'_>, desk: &Desk, m: &GroupMessage) -> Result<
         )?),
         Place::Alone => None,
     };
-    let Some(stored) = rows::add_message(ctx, &stored(conversation))? else {
+    let Some(stored) = rows::add_message(ctx, &stored(ctx, m, side, conversation))? else {
         return Ok(());
     };
+    if let Some(text) = repost {
+        crate::store::group_view::repost(ctx, stored, m.chat_id, m.topic, m.reply_to, text)?;
+    }
     let Some(mut c) = conversation
         .map(|id| rows::conversation(ctx, id))
         .transpose()?
@@ -256,8 +312,8 @@ mod tests {
             author_name: format!("user {author}"),
             author_is_bot: false,
             text: text.into(),
-            sticker: false,
             sent_at: sent,
+            ..GroupMessage::default()
         }
     }
 

@@ -1,0 +1,87 @@
+//! What a moderation call's outcome does (the calls themselves are made by
+//! the Telegram adapter's moderator): recorded; a posted notice gets its
+//! own removal queued; a call refused for lack of rights is told to the
+//! staff chat, once an hour per group, with what to do.
+
+use std::time::Duration;
+
+use shared::Timestamp;
+
+use crate::domain::DomainError;
+use crate::domain::desk::Desk;
+use crate::domain::outbox::staff_post;
+use crate::store::WriteCtx;
+use crate::store::groups as group_rows;
+use crate::store::safety::{self as rows, ModAction, ModJob};
+
+/// How a call went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Done; for a notice, the id Telegram gave it.
+    Done(Option<i64>),
+    /// Try again at this time.
+    Retry(Timestamp, String),
+    /// Will not work (Telegram's reason); `rights`: the bot lacks an admin
+    /// right.
+    Failed { reason: String, rights: bool },
+}
+
+/// Staff hear of missing rights at most this often per group.
+const RIGHTS_NOTICE_EVERY: Duration = Duration::from_secs(3600);
+
+/// Records a call's outcome.
+pub fn outcome(
+    ctx: &mut WriteCtx<'_>,
+    desk: &Desk,
+    job: &ModJob,
+    outcome: &Outcome,
+) -> Result<(), DomainError> {
+    match outcome {
+        Outcome::Done(posted) => {
+            rows::moderation_outcome(ctx, job.id, Ok(()))?;
+            if let (ModAction::Notice, Some(id), Some(lifetime)) =
+                (job.action, posted, job.lifetime)
+            {
+                rows::moderate(
+                    ctx,
+                    job.chat_id,
+                    ModAction::Delete,
+                    None,
+                    Some(*id),
+                    ctx.now + lifetime,
+                )?;
+            }
+        }
+        Outcome::Retry(at, why) => {
+            rows::moderation_outcome(ctx, job.id, Err((why.clone(), Some(*at))))?;
+        }
+        Outcome::Failed { reason, rights } => {
+            let told = *rights
+                && rows::rights_failure_since(ctx, job.chat_id, ctx.now - RIGHTS_NOTICE_EVERY)?;
+            rows::moderation_outcome(ctx, job.id, Err((reason.clone(), None)))?;
+            tracing::warn!(
+                chat = job.chat_id,
+                action = job.action.as_str(),
+                "safety: a moderation call failed: {reason}"
+            );
+            if *rights && !told {
+                let title = group_rows::group(ctx, job.chat_id)?
+                    .map_or_else(|| format!("chat {}", job.chat_id), |g| g.title);
+                let what = match job.action {
+                    ModAction::Delete => "delete a held message",
+                    ModAction::Ban => "ban a member",
+                    ModAction::Lift => "lift a member's restrictions",
+                    ModAction::Notice => "post a notice",
+                };
+                staff_post(
+                    ctx,
+                    desk,
+                    &format!(
+                        "⚠️ The bot could not {what} in {title}: {reason}. Make it an administrator of the group with the rights to delete messages and ban users."
+                    ),
+                )?;
+            }
+        }
+    }
+    Ok(())
+}

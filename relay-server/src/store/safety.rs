@@ -1,0 +1,630 @@
+//! Group safety's tables (docs/groups.md, "Safety"): members of customer
+//! groups, the quarantine, staff verdicts, text fingerprints for the
+//! repeat check, and the moderation calls waiting to reach Telegram.
+
+use rusqlite::{OptionalExtension, params};
+use shared::{AgentId, HeldId, HeldMessage, HeldState, HoldReason, QueueId, Timestamp};
+
+use super::{Db, StoreError, WriteCtx};
+
+/// A person of a group, as the bot knows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub chat_id: i64,
+    pub user_id: i64,
+    pub name: String,
+    pub username: Option<String>,
+    /// When they joined while the bot was there (`None`: before it).
+    pub joined_at: Option<Timestamp>,
+    pub real_messages: u32,
+    pub trusted: bool,
+    pub banned_at: Option<Timestamp>,
+}
+
+fn member_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Member> {
+    Ok(Member {
+        chat_id: r.get(0)?,
+        user_id: r.get(1)?,
+        name: r.get(2)?,
+        username: r.get(3)?,
+        joined_at: r.get::<_, Option<i64>>(4)?.map(Timestamp),
+        real_messages: r.get(5)?,
+        trusted: r.get(6)?,
+        banned_at: r.get::<_, Option<i64>>(7)?.map(Timestamp),
+    })
+}
+
+const MEMBER: &str = "SELECT chat_id, user_id, name, username, joined_at, real_messages, trusted,
+        banned_at FROM group_members";
+
+pub fn member(db: &impl Db, chat_id: i64, user_id: i64) -> Result<Option<Member>, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached(&format!("{MEMBER} WHERE chat_id = ?1 AND user_id = ?2"))?
+        .query_row([chat_id, user_id], member_row)
+        .optional()?)
+}
+
+/// Someone joined a group while the bot watched: a newcomer from `at`
+/// (joining again starts afresh, trust kept).
+pub fn joined(
+    ctx: &WriteCtx<'_>,
+    chat_id: i64,
+    user_id: i64,
+    name: &str,
+    username: Option<&str>,
+    at: Timestamp,
+) -> Result<(), StoreError> {
+    ctx.conn
+        .prepare_cached(
+            "INSERT INTO group_members (chat_id, user_id, name, username, joined_at, seen_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?5)
+             ON CONFLICT (chat_id, user_id) DO UPDATE SET name = ?3, username = ?4,
+                 joined_at = ?5, real_messages = 0, seen_at = ?5",
+        )?
+        .execute(params![chat_id, user_id, name, username, at.0])?;
+    Ok(())
+}
+
+/// Someone wrote: their name and username as they are now. Returns them as
+/// they were before (`None`: never seen).
+pub fn seen(
+    ctx: &WriteCtx<'_>,
+    chat_id: i64,
+    user_id: i64,
+    name: &str,
+    username: Option<&str>,
+) -> Result<Option<Member>, StoreError> {
+    let before = member(ctx, chat_id, user_id)?;
+    ctx.conn
+        .prepare_cached(
+            "INSERT INTO group_members (chat_id, user_id, name, username, seen_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (chat_id, user_id) DO UPDATE SET name = ?3, username = ?4, seen_at = ?5",
+        )?
+        .execute(params![chat_id, user_id, name, username, ctx.now.0])?;
+    Ok(before)
+}
+
+/// One more real message (towards lifting newcomer limits).
+pub fn count_real(ctx: &WriteCtx<'_>, chat_id: i64, user_id: i64) -> Result<(), StoreError> {
+    ctx.conn
+        .prepare_cached(
+            "UPDATE group_members SET real_messages = real_messages + 1
+             WHERE chat_id = ?1 AND user_id = ?2",
+        )?
+        .execute([chat_id, user_id])?;
+    Ok(())
+}
+
+/// Staff vouched for them in these groups: no newcomer limits, no
+/// look-alike flag.
+pub fn trust(ctx: &WriteCtx<'_>, chats: &[i64], user_id: i64) -> Result<(), StoreError> {
+    let mut stmt = ctx.conn.prepare_cached(
+        "UPDATE group_members SET trusted = 1, banned_at = NULL WHERE chat_id = ?1 AND user_id = ?2",
+    )?;
+    for chat in chats {
+        stmt.execute([*chat, user_id])?;
+    }
+    Ok(())
+}
+
+/// Banned from these groups.
+pub fn ban(ctx: &WriteCtx<'_>, chats: &[i64], user_id: i64) -> Result<(), StoreError> {
+    let mut stmt = ctx.conn.prepare_cached(
+        "INSERT INTO group_members (chat_id, user_id, name, banned_at, seen_at)
+         VALUES (?1, ?2, '', ?3, ?3)
+         ON CONFLICT (chat_id, user_id) DO UPDATE SET banned_at = ?3, trusted = 0",
+    )?;
+    for chat in chats {
+        stmt.execute(params![*chat, user_id, ctx.now.0])?;
+    }
+    Ok(())
+}
+
+/// The groups bound to the same organisation as `chat_id` (itself
+/// included; only itself when unbound).
+pub fn sibling_groups(db: &impl Db, chat_id: i64) -> Result<Vec<i64>, StoreError> {
+    let mut chats: Vec<i64> = db
+        .conn()
+        .prepare_cached(
+            "SELECT g.chat_id FROM groups g JOIN groups me ON me.chat_id = ?1
+             WHERE g.organisation_id = me.organisation_id ORDER BY g.chat_id",
+        )?
+        .query_map([chat_id], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    if !chats.contains(&chat_id) {
+        chats.push(chat_id);
+    }
+    Ok(chats)
+}
+
+/// The organisation's own newcomer limits: (messages, hours), each
+/// `None` for `[safety]`'s.
+pub fn newcomer_limits(
+    db: &impl Db,
+    chat_id: i64,
+) -> Result<(Option<u32>, Option<u32>), StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached(
+            "SELECT o.newcomer_messages, o.newcomer_hours FROM groups g
+             JOIN organisations o ON o.id = g.organisation_id WHERE g.chat_id = ?1",
+        )?
+        .query_row([chat_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?
+        .unwrap_or((None, None)))
+}
+
+/// Sets an organisation's newcomer limits (`None`: `[safety]`'s).
+pub fn set_newcomer_limits(
+    ctx: &WriteCtx<'_>,
+    organisation: i64,
+    messages: Option<u32>,
+    hours: Option<u32>,
+) -> Result<bool, StoreError> {
+    Ok(ctx
+        .conn
+        .prepare_cached(
+            "UPDATE organisations SET newcomer_messages = ?2, newcomer_hours = ?3 WHERE id = ?1",
+        )?
+        .execute(params![organisation, messages, hours])?
+        > 0)
+}
+
+/// Staff's names to protect from look-alikes: for each linked account,
+/// (its agent's display name, the Telegram names and usernames it was
+/// seen with).
+pub fn staff_names(db: &impl Db) -> Result<Vec<(i64, String, Vec<String>)>, StoreError> {
+    let rows: Vec<(i64, String)> = db
+        .conn()
+        .prepare_cached(
+            "SELECT s.telegram_user_id, a.display_name FROM staff_links s
+             JOIN agents a ON a.id = s.agent_id WHERE a.removed_at IS NULL
+             ORDER BY s.telegram_user_id",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut out = Vec::with_capacity(rows.len());
+    let mut seen = db.conn().prepare_cached(
+        "SELECT DISTINCT name, coalesce(username, '') FROM group_members WHERE user_id = ?1 AND name <> ''",
+    )?;
+    for (user, display) in rows {
+        let mut names = vec![display.clone()];
+        for pair in seen.query_map([user], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })? {
+            let (name, username) = pair?;
+            names.push(name);
+            if !username.is_empty() {
+                names.push(username);
+            }
+        }
+        names.sort();
+        names.dedup();
+        out.push((user, display, names));
+    }
+    Ok(out)
+}
+
+/// A message to hold.
+#[derive(Debug, Clone)]
+pub struct NewHeld<'a> {
+    pub chat_id: i64,
+    pub message_id: i64,
+    pub thread_id: Option<i64>,
+    pub reply_to: Option<i64>,
+    pub author_id: i64,
+    pub author_name: &'a str,
+    pub author_username: Option<&'a str>,
+    pub text: &'a str,
+    pub reasons: &'a [HoldReason],
+    pub sent_at: Timestamp,
+}
+
+/// Holds a message; `None` if it was held before (Telegram delivering it
+/// again).
+pub fn hold(ctx: &WriteCtx<'_>, h: &NewHeld<'_>) -> Result<Option<HeldId>, StoreError> {
+    let reasons = serde_json::to_string(h.reasons)?;
+    let added = ctx
+        .conn
+        .prepare_cached(
+            "INSERT OR IGNORE INTO quarantine (chat_id, message_id, thread_id, reply_to, author_id,
+                 author_name, author_username, text, reasons, sent_at, caught_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        )?
+        .execute(params![
+            h.chat_id,
+            h.message_id,
+            h.thread_id,
+            h.reply_to,
+            h.author_id,
+            h.author_name,
+            h.author_username,
+            h.text,
+            reasons,
+            h.sent_at.0,
+            ctx.now.0
+        ])?
+        > 0;
+    Ok(added.then(|| HeldId(ctx.conn.last_insert_rowid())))
+}
+
+/// A held message as stored, with where it goes back to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Held {
+    pub wire: HeldMessage,
+    pub thread_id: Option<i64>,
+    pub reply_to: Option<i64>,
+}
+
+const HELD: &str = "SELECT q.id, q.chat_id, coalesce(g.title, ''), o.queue, q.message_id,
+        q.author_id, q.author_name, q.author_username, q.text, q.reasons, q.sent_at, q.state,
+        q.decided_by, q.decided_at, q.thread_id, q.reply_to
+    FROM quarantine q LEFT JOIN groups g ON g.chat_id = q.chat_id
+    LEFT JOIN organisations o ON o.id = g.organisation_id";
+
+fn held_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Held> {
+    let reasons: String = r.get(9)?;
+    let state: String = r.get(11)?;
+    Ok(Held {
+        wire: HeldMessage {
+            id: HeldId(r.get(0)?),
+            chat_id: r.get(1)?,
+            group_title: r.get(2)?,
+            queue: r.get::<_, Option<String>>(3)?.map(QueueId),
+            telegram_message_id: r.get(4)?,
+            author_id: r.get(5)?,
+            author_name: r.get(6)?,
+            author_username: r.get(7)?,
+            text: r.get(8)?,
+            reasons: serde_json::from_str(&reasons).unwrap_or_default(),
+            sent_at: Timestamp(r.get(10)?),
+            state: HeldState::parse(&state).unwrap_or(HeldState::Held),
+            decided_by: r.get::<_, Option<i64>>(12)?.map(AgentId),
+            decided_at: r.get::<_, Option<i64>>(13)?.map(Timestamp),
+        },
+        thread_id: r.get(14)?,
+        reply_to: r.get(15)?,
+    })
+}
+
+pub fn held(db: &impl Db, id: HeldId) -> Result<Option<Held>, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached(&format!("{HELD} WHERE q.id = ?1"))?
+        .query_row([id.0], held_row)
+        .optional()?)
+}
+
+/// Messages still waiting for staff that `keep` accepts, oldest first, at
+/// most `limit` (filtered before the cap).
+pub fn waiting(
+    db: &impl Db,
+    limit: usize,
+    mut keep: impl FnMut(&HeldMessage) -> bool,
+) -> Result<Vec<HeldMessage>, StoreError> {
+    let mut stmt = db
+        .conn()
+        .prepare_cached(&format!("{HELD} WHERE q.state = 'held' ORDER BY q.id"))?;
+    let mut rows = stmt.query([])?;
+    let mut out = Vec::new();
+    while out.len() < limit
+        && let Some(r) = rows.next()?
+    {
+        let h = held_row(r)?;
+        if keep(&h.wire) {
+            out.push(h.wire);
+        }
+    }
+    Ok(out)
+}
+
+/// The held messages of an author in these groups that still wait.
+pub fn waiting_of(db: &impl Db, author: i64, chats: &[i64]) -> Result<Vec<HeldId>, StoreError> {
+    let mut stmt = db.conn().prepare_cached(
+        "SELECT id FROM quarantine WHERE author_id = ?1 AND chat_id = ?2 AND state = 'held' ORDER BY id",
+    )?;
+    let mut out = Vec::new();
+    for chat in chats {
+        for id in stmt.query_map([author, *chat], |r| r.get(0))? {
+            out.push(HeldId(id?));
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Records staff's decision on a held message; false if it was decided
+/// already.
+pub fn decide(
+    ctx: &WriteCtx<'_>,
+    id: HeldId,
+    state: HeldState,
+    agent: Option<AgentId>,
+) -> Result<bool, StoreError> {
+    Ok(ctx
+        .conn
+        .prepare_cached(
+            "UPDATE quarantine SET state = ?2, decided_by = ?3, decided_at = ?4
+             WHERE id = ?1 AND state = 'held'",
+        )?
+        .execute(params![id.0, state.as_str(), agent.map(|a| a.0), ctx.now.0])?
+        > 0)
+}
+
+/// Keeps a staff verdict for the classifier.
+pub fn add_verdict(
+    ctx: &WriteCtx<'_>,
+    author_id: i64,
+    text: &str,
+    spam: bool,
+) -> Result<(), StoreError> {
+    ctx.conn
+        .prepare_cached(
+            "INSERT INTO spam_verdicts (author_id, text, spam, decided_at) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![author_id, text, spam, ctx.now.0])?;
+    Ok(())
+}
+
+/// Every staff verdict, oldest first: (text, spam).
+pub fn verdicts(db: &impl Db) -> Result<Vec<(String, bool)>, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached("SELECT text, spam FROM spam_verdicts ORDER BY id")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?)
+}
+
+/// Records a text's fingerprint in a group and returns in how many
+/// different groups it was seen since `since` (this one included).
+pub fn print_groups(
+    ctx: &WriteCtx<'_>,
+    print: i64,
+    chat_id: i64,
+    since: Timestamp,
+) -> Result<u32, StoreError> {
+    ctx.conn
+        .prepare_cached("INSERT INTO text_prints (print, chat_id, at) VALUES (?1, ?2, ?3)")?
+        .execute(params![print, chat_id, ctx.now.0])?;
+    Ok(ctx
+        .conn
+        .prepare_cached(
+            "SELECT count(DISTINCT chat_id) FROM text_prints WHERE print = ?1 AND at >= ?2",
+        )?
+        .query_row(params![print, since.0], |r| r.get(0))?)
+}
+
+/// Forgets fingerprints older than `before`; returns how many.
+pub fn prune_prints(ctx: &WriteCtx<'_>, before: Timestamp) -> Result<usize, StoreError> {
+    Ok(ctx
+        .conn
+        .prepare_cached("DELETE FROM text_prints WHERE at < ?1")?
+        .execute([before.0])?)
+}
+
+/// The held message that is this Telegram message, if any.
+pub fn held_id_of(
+    db: &impl Db,
+    chat_id: i64,
+    message_id: i64,
+) -> Result<Option<HeldId>, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached("SELECT id FROM quarantine WHERE chat_id = ?1 AND message_id = ?2")?
+        .query_row([chat_id, message_id], |r| r.get(0))
+        .optional()?
+        .map(HeldId))
+}
+
+/// Whether this Telegram user has talked to the bot in private (the bot
+/// may write to them) and has not blocked it.
+pub fn has_private_chat(db: &impl Db, user_id: i64) -> Result<bool, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached("SELECT 1 FROM customers WHERE telegram_user_id = ?1 AND blocked = 0")?
+        .query_row([user_id], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// Whether a held-message notice was queued for this group since `since`.
+pub fn notice_since(db: &impl Db, chat_id: i64, since: Timestamp) -> Result<bool, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached(
+            "SELECT 1 FROM moderation WHERE action = 'notice' AND chat_id = ?1 AND created_at >= ?2 LIMIT 1",
+        )?
+        .query_row(params![chat_id, since.0], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// Queues a short notice in a group (in `thread_id`), removed again
+/// `lifetime` after it is posted.
+pub fn notice(
+    ctx: &mut WriteCtx<'_>,
+    chat_id: i64,
+    thread_id: Option<i64>,
+    text: &str,
+    lifetime: std::time::Duration,
+) -> Result<(), StoreError> {
+    ctx.conn
+        .prepare_cached(
+            "INSERT INTO moderation (chat_id, action, thread_id, text, lifetime_ms, due_at, created_at)
+             VALUES (?1, 'notice', ?2, ?3, ?4, ?5, ?5)",
+        )?
+        .execute(params![
+            chat_id,
+            thread_id,
+            text,
+            lifetime.as_millis() as i64,
+            ctx.now.0
+        ])?;
+    ctx.moderation_queued = true;
+    Ok(())
+}
+
+/// A moderation call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModAction {
+    /// Delete a message.
+    Delete,
+    /// Ban a member (removed, cannot come back).
+    Ban,
+    /// Take a member's restrictions away.
+    Lift,
+    /// Post a short notice, and delete it after its lifetime.
+    Notice,
+}
+
+impl ModAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ModAction::Delete => "delete",
+            ModAction::Ban => "ban",
+            ModAction::Lift => "lift",
+            ModAction::Notice => "notice",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Delete, Self::Ban, Self::Lift, Self::Notice]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+    }
+}
+
+/// Queues a moderation call, due at `due`.
+pub fn moderate(
+    ctx: &mut WriteCtx<'_>,
+    chat_id: i64,
+    action: ModAction,
+    user_id: Option<i64>,
+    message_id: Option<i64>,
+    due: Timestamp,
+) -> Result<(), StoreError> {
+    ctx.conn
+        .prepare_cached(
+            "INSERT INTO moderation (chat_id, action, user_id, message_id, due_at, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![
+            chat_id,
+            action.as_str(),
+            user_id,
+            message_id,
+            due.0,
+            ctx.now.0
+        ])?;
+    ctx.moderation_queued = true;
+    Ok(())
+}
+
+/// A moderation call due now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModJob {
+    pub id: i64,
+    pub chat_id: i64,
+    pub action: ModAction,
+    pub user_id: Option<i64>,
+    pub message_id: Option<i64>,
+    pub thread_id: Option<i64>,
+    pub text: Option<String>,
+    pub lifetime: Option<std::time::Duration>,
+    pub attempts: u32,
+}
+
+/// Calls due at `now`, oldest first.
+pub fn moderation_due(
+    db: &impl Db,
+    now: Timestamp,
+    limit: usize,
+) -> Result<Vec<ModJob>, StoreError> {
+    let jobs = db
+        .conn()
+        .prepare_cached(
+            "SELECT id, chat_id, action, user_id, message_id, thread_id, text, lifetime_ms, attempts
+             FROM moderation WHERE state = 'pending' AND due_at <= ?1 ORDER BY due_at, id LIMIT ?2",
+        )?
+        .query_map(params![now.0, limit as i64], |r| {
+            let action: String = r.get(2)?;
+            Ok(ModAction::parse(&action).map(|action| -> rusqlite::Result<ModJob> {
+                Ok(ModJob {
+                    id: r.get(0)?,
+                    chat_id: r.get(1)?,
+                    action,
+                    user_id: r.get(3)?,
+                    message_id: r.get(4)?,
+                    thread_id: r.get(5)?,
+                    text: r.get(6)?,
+                    lifetime: r
+                        .get::<_, Option<i64>>(7)?
+                        .map(|ms| std::time::Duration::from_millis(ms.max(0) as u64)),
+                    attempts: r.get(8)?,
+                })
+            }))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(jobs.into_iter().flatten().collect::<Result<_, _>>()?)
+}
+
+/// When the next waiting call is due (after `now`).
+pub fn moderation_next(db: &impl Db, now: Timestamp) -> Result<Option<Timestamp>, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached(
+            "SELECT min(due_at) FROM moderation WHERE state = 'pending' AND due_at > ?1",
+        )?
+        .query_row([now.0], |r| r.get::<_, Option<i64>>(0))?
+        .map(Timestamp))
+}
+
+/// A call's outcome: done, failed for good (with Telegram's reason), or
+/// to try again at `retry`.
+pub fn moderation_outcome(
+    ctx: &WriteCtx<'_>,
+    id: i64,
+    outcome: Result<(), (String, Option<Timestamp>)>,
+) -> Result<(), StoreError> {
+    let (state, error, due) = match &outcome {
+        Ok(()) => ("done", None, None),
+        Err((why, None)) => ("failed", Some(why.as_str()), None),
+        Err((why, Some(at))) => ("pending", Some(why.as_str()), Some(at.0)),
+    };
+    ctx.conn
+        .prepare_cached(
+            "UPDATE moderation SET state = ?2, error = ?3, attempts = attempts + 1,
+                 due_at = coalesce(?4, due_at), done_at = CASE WHEN ?2 = 'pending' THEN NULL ELSE ?5 END
+             WHERE id = ?1",
+        )?
+        .execute(params![id, state, error, due, ctx.now.0])?;
+    Ok(())
+}
+
+/// Whether a call for this group failed for lack of rights since `since`
+/// (staff were told then).
+pub fn rights_failure_since(
+    db: &impl Db,
+    chat_id: i64,
+    since: Timestamp,
+) -> Result<bool, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached(
+            "SELECT 1 FROM moderation WHERE chat_id = ?1 AND state = 'failed' AND done_at >= ?2
+               AND error LIKE '%rights%' LIMIT 1",
+        )?
+        .query_row(params![chat_id, since.0], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// The calls in each state: (pending, failed) — for `/healthz` and tests.
+pub fn moderation_counts(db: &impl Db) -> Result<(u64, u64), StoreError> {
+    Ok(db.conn().prepare_cached(
+        "SELECT coalesce(sum(state = 'pending'), 0), coalesce(sum(state = 'failed'), 0) FROM moderation",
+    )?
+    .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?)
+}
