@@ -328,6 +328,27 @@ async fn other(s: &Shared, method: &str, p: &Params) -> Response {
                 ),
             }
         }
+        "banchatmember" | "unbanchatmember" | "restrictchatmember" => {
+            match (p.int("chat_id"), p.int("user_id")) {
+                (Some(chat), Some(user)) => {
+                    let action = match method {
+                        "banchatmember" => "ban",
+                        "unbanchatmember" => "unban",
+                        _ => "restrict",
+                    };
+                    let permissions = p.json("permissions");
+                    if action == "restrict" && permissions.is_none() {
+                        return err(400, "Bad Request: permissions are required");
+                    }
+                    match s.moderate_member(chat, user, action, permissions) {
+                        Ok(()) => ok(json!(true)),
+                        Err((code, d)) => err(code, d),
+                    }
+                }
+                (None, _) => err(400, "Bad Request: chat_id is empty"),
+                (_, None) => err(400, "Bad Request: user_id is empty"),
+            }
+        }
         "answercallbackquery" => match p.str("callback_query_id") {
             Some(id) => match s.answer_callback(&id) {
                 Ok(()) => ok(json!(true)),

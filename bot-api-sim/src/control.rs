@@ -10,9 +10,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{Value, json};
 
-use crate::state::{Fault, Shared, SimUser};
+use crate::state::{Fault, GroupPost, Shared, SimUser};
 
 pub fn router(state: Arc<Shared>) -> Router {
     Router::new()
@@ -24,6 +24,8 @@ pub fn router(state: Arc<Shared>) -> Router {
         .route("/control/users/{id}/block", post(block))
         .route("/control/users/{id}/unblock", post(unblock))
         .route("/control/groups/{id}/text", post(group_text))
+        .route("/control/groups/{id}/post", post(group_post))
+        .route("/control/groups/{id}/members", get(group_members))
         .route("/control/groups/{id}/join", post(group_join))
         .route("/control/groups/{id}/leave", post(group_leave))
         .route("/control/groups/{id}/react", post(group_react))
@@ -138,6 +140,39 @@ async fn group_text(
     }
     let id = s.group_reply(id, &b.title, b.user_id, &b.text, b.thread, b.reply_to);
     Json(json!({"message_id": id})).into_response()
+}
+
+#[derive(Deserialize)]
+struct Post {
+    title: String,
+    user_id: i64,
+    #[serde(flatten)]
+    post: GroupPost,
+}
+
+/// A member posts with a photo, a forward, a quote or buttons.
+async fn group_post(
+    State(s): State<Arc<Shared>>,
+    Path(id): Path<i64>,
+    Json(b): Json<Post>,
+) -> Response {
+    if let Some(r) = not_a_supergroup(id) {
+        return r;
+    }
+    match s.group_post(id, &b.title, b.user_id, &b.post) {
+        Ok(m) => Json(json!({"message_id": m})).into_response(),
+        Err(e) => (axum::http::StatusCode::FORBIDDEN, Json(json!({"error": e}))).into_response(),
+    }
+}
+
+/// Whom the bot banned and restricted in a group.
+async fn group_members(State(s): State<Arc<Shared>>, Path(id): Path<i64>) -> Response {
+    let (banned, restricted) = s.members(id);
+    let restricted: serde_json::Map<String, Value> = restricted
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+    Json(json!({"banned": banned, "restricted": restricted})).into_response()
 }
 
 #[derive(Deserialize)]

@@ -22,7 +22,7 @@ mod updates;
 
 pub use api::file_bytes;
 pub use limits::Limits;
-pub use state::{Fault, Sent, SentFile, SimUser, Stats};
+pub use state::{Fault, GroupPost, Sent, SentFile, SimUser, Stats};
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -173,6 +173,25 @@ impl Simulator {
     ) -> i64 {
         self.state
             .group_reply(chat_id, title, user_id, text, None, Some(reply_to))
+    }
+
+    /// A member posts in a group with what `post` says (a photo, a
+    /// forward, a quote from another chat, buttons); `Err` when Telegram
+    /// would not let them (banned).
+    pub fn group_post(
+        &self,
+        chat_id: i64,
+        title: &str,
+        user_id: i64,
+        post: &GroupPost,
+    ) -> Result<i64, String> {
+        self.state.group_post(chat_id, title, user_id, post)
+    }
+
+    /// Whom the bot banned from a group, and whom it restricted (with the
+    /// permissions left them).
+    pub fn group_members(&self, chat_id: i64) -> (Vec<i64>, Vec<(i64, serde_json::Value)>) {
+        self.state.members(chat_id)
     }
 
     /// The group `from` is upgraded to a supergroup `to` (both service

@@ -38,6 +38,30 @@ impl SimUser {
     }
 }
 
+/// What a member posts in a group (the simulator's control API).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+pub struct GroupPost {
+    #[serde(default)]
+    pub text: String,
+    /// The forum topic.
+    #[serde(default)]
+    pub thread: Option<i64>,
+    #[serde(default)]
+    pub reply_to: Option<i64>,
+    /// A photo, `text` its caption.
+    #[serde(default)]
+    pub photo: bool,
+    /// Forwarded from someone of this name.
+    #[serde(default)]
+    pub forward_from: Option<String>,
+    /// A reply quoting a message of this other chat.
+    #[serde(default)]
+    pub quote_from: Option<i64>,
+    /// Sent through an inline bot, with a button.
+    #[serde(default)]
+    pub keyboard: bool,
+}
+
 /// One message the bot sent, as it stands now.
 #[derive(Debug, Clone, Serialize)]
 pub struct Sent {
@@ -144,6 +168,10 @@ struct Chat {
     deleted: HashSet<i64>,
     /// The bot's standing in a group: member, administrator, left, kicked.
     bot_status: String,
+    /// Members the bot banned from the group.
+    banned: HashSet<i64>,
+    /// Members the bot restricted, with the permissions it left them.
+    restricted: HashMap<i64, Value>,
 }
 
 impl Chat {
@@ -155,6 +183,8 @@ impl Chat {
             sent: Vec::new(),
             deleted: HashSet::new(),
             bot_status: "left".into(),
+            banned: HashSet::new(),
+            restricted: HashMap::new(),
         }
     }
 }
@@ -466,27 +496,78 @@ impl Shared {
         thread: Option<i64>,
         reply_to: Option<i64>,
     ) -> i64 {
+        let post = GroupPost {
+            text: text.to_owned(),
+            thread,
+            reply_to,
+            ..GroupPost::default()
+        };
+        self.group_post(chat_id, title, user_id, &post)
+            .unwrap_or_default()
+    }
+
+    /// A member posts in a group: text, and optionally a photo, a forward,
+    /// a quote from another chat, buttons (through an inline bot). `Err`
+    /// when Telegram would not let them (banned from the group).
+    pub fn group_post(
+        &self,
+        chat_id: i64,
+        title: &str,
+        user_id: i64,
+        p: &GroupPost,
+    ) -> Result<i64, String> {
         let mut w = self.world();
         let u = Self::user_or_default(&mut w, user_id);
-        Self::group(&mut w, chat_id, title, thread.is_some());
+        Self::group(&mut w, chat_id, title, p.thread.is_some());
+        if w.chats[&chat_id].banned.contains(&user_id) {
+            return Err(format!("user {user_id} is banned from chat {chat_id}"));
+        }
         let id = Self::next_message_id(&mut w, chat_id);
         let mut msg = json!({
             "message_id": id,
             "from": updates::user(&u),
             "chat": w.chats[&chat_id].json.clone(),
             "date": now_secs(),
-            "text": text,
         });
-        if let Some(t) = thread {
+        let text_field = if p.photo { "caption" } else { "text" };
+        if !p.text.is_empty() || !p.photo {
+            msg[text_field] = json!(p.text);
+        }
+        if let Some(e) = updates::entities(&p.text) {
+            msg[if p.photo {
+                "caption_entities"
+            } else {
+                "entities"
+            }] = e;
+        }
+        if let Some(t) = p.thread {
             msg["message_thread_id"] = json!(t);
             msg["is_topic_message"] = json!(true);
         }
-        if let Some(r) = reply_to {
+        if let Some(r) = p.reply_to {
             msg["reply_to_message"] =
                 json!({"message_id": r, "date": now_secs(), "chat": msg["chat"].clone()});
         }
-        if let Some(e) = updates::entities(text) {
-            msg["entities"] = e;
+        if p.photo {
+            let file_id = format!("gphoto-{chat_id}-{id}");
+            msg["photo"] = updates::photo_sizes(&file_id, 40_000);
+        }
+        if let Some(name) = &p.forward_from {
+            msg["forward_origin"] = json!({
+                "type": "hidden_user", "sender_user_name": name, "date": now_secs() - 60
+            });
+        }
+        if let Some(other) = p.quote_from {
+            msg["external_reply"] = json!({
+                "origin": {"type": "hidden_user", "sender_user_name": "someone", "date": now_secs() - 60},
+                "chat": {"id": other, "type": "channel", "title": format!("Channel {other}")},
+                "message_id": 7
+            });
+        }
+        if p.keyboard {
+            msg["via_bot"] = json!({"id": 777_000_111, "is_bot": true, "first_name": "Inline", "username": "inline_promo_bot"});
+            msg["reply_markup"] =
+                json!({"inline_keyboard": [[{"text": "Open", "url": "https://example.com/x"}]]});
         }
         w.chats
             .get_mut(&chat_id)
@@ -494,7 +575,58 @@ impl Shared {
             .inbound
             .insert(id, msg.clone());
         self.push_update(&mut w, "message", msg);
-        id
+        Ok(id)
+    }
+
+    /// banChatMember, unbanChatMember and restrictChatMember: only an
+    /// administrator may, as in Telegram.
+    pub fn moderate_member(
+        &self,
+        chat: i64,
+        user: i64,
+        action: &str,
+        permissions: Option<Value>,
+    ) -> Result<(), (u16, &'static str)> {
+        let mut w = self.world();
+        let c = w
+            .chats
+            .get_mut(&chat)
+            .ok_or((400, "Bad Request: chat not found"))?;
+        if c.bot_status != "administrator" {
+            return Err((
+                400,
+                "Bad Request: not enough rights to restrict/unrestrict chat member",
+            ));
+        }
+        match action {
+            "ban" => {
+                c.banned.insert(user);
+                c.restricted.remove(&user);
+            }
+            "unban" => {
+                c.banned.remove(&user);
+            }
+            _ => {
+                c.restricted
+                    .insert(user, permissions.unwrap_or_else(|| json!({})));
+            }
+        }
+        Ok(())
+    }
+
+    /// Who the bot banned from a group, and whom it restricted (with the
+    /// permissions left them).
+    pub fn members(&self, chat: i64) -> (Vec<i64>, Vec<(i64, Value)>) {
+        let w = self.world();
+        let Some(c) = w.chats.get(&chat) else {
+            return (Vec::new(), Vec::new());
+        };
+        let mut banned: Vec<i64> = c.banned.iter().copied().collect();
+        banned.sort_unstable();
+        let mut restricted: Vec<(i64, Value)> =
+            c.restricted.iter().map(|(k, v)| (*k, v.clone())).collect();
+        restricted.sort_by_key(|(k, _)| *k);
+        (banned, restricted)
     }
 
     /// The group is upgraded to a supergroup with the new id `to`: as
@@ -673,9 +805,15 @@ impl Shared {
                         .find(|s| s.message_id == *id)
                         .map(|s| now - started + (s.at_ms / 1000) as i64)
                 });
+            // In a group an administrator deletes anything, at any age;
+            // anyone else only the bot's own messages, within 48 hours.
+            let admin = chat < 0 && c.bot_status == "administrator";
+            let own = c.sent.iter().any(|s| s.message_id == *id);
             let refusal = match sent_at {
                 _ if c.deleted.contains(id) => Some("Bad Request: message to delete not found"),
                 None => Some("Bad Request: message to delete not found"),
+                Some(_) if admin => None,
+                Some(_) if chat < 0 && !own => Some("Bad Request: message can't be deleted"),
                 Some(at) if now - at > DELETE_WINDOW_SECS => {
                     Some("Bad Request: message can't be deleted")
                 }

@@ -48,15 +48,56 @@ pub fn group_chat(id: i64, title: &str, forum: bool) -> Value {
 }
 
 /// `bot_command` entities for a leading `/command`.
-pub fn entities(text: &str) -> Option<Value> {
-    if !text.starts_with('/') {
-        return None;
+/// Top-level domains Telegram turns into links when written bare.
+const TLDS: &[&str] = &[
+    "com", "org", "net", "io", "ru", "ua", "me", "ly", "top", "xyz", "cn", "app", "info", "biz",
+    "co", "dev", "site", "online", "shop", "link", "cc",
+];
+
+/// Whether a word is one Telegram shows as a link: a URL with a scheme,
+/// `www.`, or a bare domain with a known ending (`example.com/path`).
+fn is_link(word: &str) -> bool {
+    let w = word.trim_end_matches(['.', ',', '!', '?', ')', ';', ':']);
+    if w.starts_with("http://") || w.starts_with("https://") || w.starts_with("www.") {
+        return w.len() > 8;
     }
-    let len: usize = text
-        .split_whitespace()
-        .next()
-        .map_or(0, |c| c.encode_utf16().count());
-    Some(json!([{"type": "bot_command", "offset": 0, "length": len}]))
+    let host = w.split('/').next().unwrap_or_default();
+    let mut parts = host.rsplitn(2, '.');
+    match (parts.next(), parts.next()) {
+        (Some(tld), Some(name)) => {
+            TLDS.contains(&tld.to_ascii_lowercase().as_str())
+                && !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+        }
+        _ => false,
+    }
+}
+
+/// The entities Telegram finds in a message's text: a leading bot
+/// command, links, and @mentions (offsets and lengths in UTF-16 units).
+pub fn entities(text: &str) -> Option<Value> {
+    let mut out = Vec::new();
+    let mut offset = 0usize;
+    let mut first = true;
+    for piece in text.split_inclusive(char::is_whitespace) {
+        let word = piece.trim_end_matches(char::is_whitespace);
+        let len = word.encode_utf16().count();
+        if first && word.starts_with('/') {
+            out.push(json!({"type": "bot_command", "offset": offset, "length": len}));
+        } else if is_link(word) {
+            let w = word.trim_end_matches(['.', ',', '!', '?', ')', ';', ':']);
+            out.push(json!({"type": "url", "offset": offset, "length": w.encode_utf16().count()}));
+        } else if word.starts_with('@') && word.len() >= 6 {
+            out.push(json!({"type": "mention", "offset": offset, "length": len}));
+        }
+        if !word.is_empty() {
+            first = false;
+        }
+        offset += piece.encode_utf16().count();
+    }
+    (!out.is_empty()).then(|| Value::Array(out))
 }
 
 pub fn photo_sizes(file_id: &str, size: u64) -> Value {

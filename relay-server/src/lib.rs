@@ -338,6 +338,22 @@ pub async fn serve(
         Ok(false) => {}
         Err(e) => return Err(LaunchError::Store(e)),
     }
+    // The classifier learns staff's verdicts again (they are kept, the
+    // model is not).
+    match store.readers().read(|c| store::safety::verdicts(c)).await {
+        Ok(verdicts) => {
+            for (text, spam) in &verdicts {
+                app.desk.safety.learn(text, *spam);
+            }
+            if !verdicts.is_empty() {
+                tracing::info!(
+                    "safety: the classifier learned {} staff verdicts",
+                    verdicts.len()
+                );
+            }
+        }
+        Err(e) => tracing::error!("safety: cannot read staff verdicts: {e}"),
+    }
     // Nobody is connected yet (before any session can say otherwise).
     if let Err(e) = store.write(domain::presence::all_offline).await {
         tracing::error!("presence: cannot reset at start: {e}");

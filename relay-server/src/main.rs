@@ -170,6 +170,21 @@ enum OrgCmd {
     },
     /// List organisations.
     List,
+    /// Set an organisation's newcomer limits (docs/groups.md, "Safety"):
+    /// someone who joins one of its groups may not post links, media,
+    /// forwards, buttons or quotes from other chats until they have
+    /// written N real messages or H hours have passed, whichever comes
+    /// first. 0 and 0: no limits. Without either flag, back to [safety]'s.
+    Safety {
+        /// The organisation's name.
+        name: String,
+        /// Real messages before the limits lift.
+        #[arg(long)]
+        newcomer_messages: Option<u32>,
+        /// Hours after joining before the limits lift.
+        #[arg(long)]
+        newcomer_hours: Option<u32>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -716,6 +731,27 @@ async fn org(settings: Settings, cmd: OrgCmd) -> Result<()> {
             .await
             .map(|l| print!("{}", relay_server::group_list::organisations(&l)))
             .map_err(anyhow::Error::from),
+        OrgCmd::Safety {
+            name,
+            newcomer_messages,
+            newcomer_hours,
+        } => {
+            let who = name.clone();
+            store
+                .write(move |ctx| {
+                    orgs::set_newcomer_limits(ctx, &who, newcomer_messages, newcomer_hours)
+                })
+                .await
+                .map(|()| match (newcomer_messages, newcomer_hours) {
+                    (None, None) => println!("{name}: newcomer limits as [safety] says"),
+                    (m, h) => println!(
+                        "{name}: newcomers are limited until {} real messages or {} hours",
+                        m.map_or_else(|| "[safety]'s".to_owned(), |m| m.to_string()),
+                        h.map_or_else(|| "[safety]'s".to_owned(), |h| h.to_string()),
+                    ),
+                })
+                .map_err(anyhow::Error::from)
+        }
     };
     store.close().await;
     result

@@ -287,6 +287,11 @@ pub fn forget_person(ctx: &WriteCtx<'_>, telegram_user_id: i64) -> Result<u64, S
     for sql in [
         "DELETE FROM group_messages WHERE author_id = ?1",
         "DELETE FROM group_people WHERE telegram_user_id = ?1",
+        // Group safety: what they wrote that was held, staff's verdicts on
+        // it, and how the bot knew them in groups.
+        "DELETE FROM quarantine WHERE author_id = ?1",
+        "DELETE FROM spam_verdicts WHERE author_id = ?1",
+        "DELETE FROM group_members WHERE user_id = ?1",
     ] {
         n += conn.prepare_cached(sql)?.execute([telegram_user_id])? as u64;
     }

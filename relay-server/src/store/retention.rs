@@ -163,6 +163,23 @@ pub fn prune(
                          (SELECT id FROM group_messages WHERE sent_at < ?1 LIMIT ?2)",
                 )?
                 .execute(params![before.0, limit as i64])?;
+            // Held messages staff decided on, and moderation calls made,
+            // go with them (one still waiting for staff stays).
+            let n = n
+                + ctx
+                    .conn
+                    .prepare_cached(
+                        "DELETE FROM quarantine WHERE id IN (SELECT id FROM quarantine
+                         WHERE caught_at < ?1 AND state <> 'held' LIMIT ?2)",
+                    )?
+                    .execute(params![before.0, limit as i64])?
+                + ctx
+                    .conn
+                    .prepare_cached(
+                        "DELETE FROM moderation WHERE id IN (SELECT id FROM moderation
+                             WHERE state <> 'pending' AND done_at < ?1 LIMIT ?2)",
+                    )?
+                    .execute(params![before.0, limit as i64])?;
             return Ok(n + ctx
                 .conn
                 .prepare_cached(
@@ -306,6 +323,9 @@ pub fn row_counts(db: &impl Db) -> Result<Vec<(&'static str, u64)>, StoreError> 
         "erasure_followups",
         "group_messages",
         "group_conversations",
+        "quarantine",
+        "moderation",
+        "text_prints",
     ] {
         let n: u64 = db
             .conn()

@@ -385,6 +385,13 @@ pub fn print_groups(
     chat_id: i64,
     since: Timestamp,
 ) -> Result<u32, StoreError> {
+    // What the window no longer needs goes as new prints come (a few at
+    // a time: the table stays the size of one window's traffic).
+    ctx.conn
+        .prepare_cached(
+            "DELETE FROM text_prints WHERE rowid IN (SELECT rowid FROM text_prints WHERE at < ?1 LIMIT 16)",
+        )?
+        .execute([since.0])?;
     ctx.conn
         .prepare_cached("INSERT INTO text_prints (print, chat_id, at) VALUES (?1, ?2, ?3)")?
         .execute(params![print, chat_id, ctx.now.0])?;
@@ -394,14 +401,6 @@ pub fn print_groups(
             "SELECT count(DISTINCT chat_id) FROM text_prints WHERE print = ?1 AND at >= ?2",
         )?
         .query_row(params![print, since.0], |r| r.get(0))?)
-}
-
-/// Forgets fingerprints older than `before`; returns how many.
-pub fn prune_prints(ctx: &WriteCtx<'_>, before: Timestamp) -> Result<usize, StoreError> {
-    Ok(ctx
-        .conn
-        .prepare_cached("DELETE FROM text_prints WHERE at < ?1")?
-        .execute([before.0])?)
 }
 
 /// The held message that is this Telegram message, if any.

@@ -201,3 +201,16 @@ pub fn link_by_code(
         "Linked: what you write in client groups now counts as {name}'s answers."
     ))
 }
+
+/// Sets an organisation's newcomer limits (`None`: `[safety]`'s).
+pub fn set_newcomer_limits(
+    ctx: &mut WriteCtx<'_>,
+    name: &str,
+    messages: Option<u32>,
+    hours: Option<u32>,
+) -> Result<(), DomainError> {
+    let org = rows::organisation_named(ctx, name)?
+        .ok_or_else(|| DomainError::not_found(format!("no organisation named {name:?}")))?;
+    crate::store::safety::set_newcomer_limits(ctx, org.id, messages, hours)?;
+    Ok(())
+}

@@ -1,0 +1,340 @@
+//! Group safety end to end (issue 16): newcomers' limits, a look-alike of
+//! an engineer, spam caught by the classifier, the quarantine worked from
+//! the workstation (approve: posted back and filed in the conversation;
+//! ban: across the organisation's groups), and a SIGKILL during a spam
+//! wave losing no held message.
+
+use std::time::{Duration, Instant};
+
+use bot_api_sim::{GroupPost, SimConfig, SimUser, Simulator};
+use e2e::*;
+use shared::*;
+
+const WAIT: Duration = Duration::from_secs(30);
+const GROUP: i64 = -1_001_000_000_901;
+const TITLE: &str = "Acme ⇄ Support";
+const OTHER: i64 = -1_001_000_000_902;
+const OTHER_TITLE: &str = "Acme finance";
+const STAFF_CHAT: i64 = -1_001_000_000_977;
+const OLGA: i64 = 8901;
+const NINA: i64 = 8902;
+const SPAMMER: i64 = 8903;
+const CLONE: i64 = 8904;
+const IRA: i64 = 8991;
+const LEAD: i64 = 8992;
+
+async fn until(what: &str, done: impl Fn() -> bool) {
+    let deadline = Instant::now() + WAIT;
+    while !done() {
+        assert!(Instant::now() < deadline, "{what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn texts(sim: &Simulator, chat: i64) -> Vec<String> {
+    sim.sent(chat).into_iter().filter_map(|s| s.text).collect()
+}
+
+fn post(text: &str) -> GroupPost {
+    GroupPost {
+        text: text.into(),
+        ..GroupPost::default()
+    }
+}
+
+fn user(id: i64, first: &str, last: Option<&str>, username: Option<&str>, lang: &str) -> SimUser {
+    let mut u = SimUser::new(id, first, lang);
+    u.last_name = last.map(str::to_owned);
+    u.username = username.map(str::to_owned);
+    u
+}
+
+/// A desk with Acme's two groups (the bot an administrator in both), Ira
+/// linked, and a supervisor's and Ira's workstations.
+async fn desk(
+    sim: &Simulator,
+    env: &[(&str, &str)],
+) -> (tempfile::TempDir, std::path::PathBuf, Server, String) {
+    let (dir, db) = fresh_db(0);
+    let ira = add_agent(&db, "ira", "agent", "L1");
+    cli_ok(&db, &["agent", "link", "ira", &IRA.to_string()]);
+    add_agent(&db, "lead", "supervisor", "L1");
+    cli_ok(&db, &["agent", "link", "lead", &LEAD.to_string()]);
+    cli_ok(&db, &["org", "add", "Acme", "--queue", "L1"]);
+    let (token, url) = (sim.token(), sim.api_url());
+    let staff = STAFF_CHAT.to_string();
+    let mut vars: Vec<(&str, &str)> = vec![
+        ("TELEGRAM_BOT_TOKEN", token.as_str()),
+        ("TELEGRAM_API_URL", url.as_str()),
+        ("RELAY_TELEGRAM__POLL_TIMEOUT_SECS", "1"),
+        ("RELAY_BOT__MODE", "direct"),
+        ("RELAY_BOT__CONSENT", "false"),
+        ("RELAY_STAFF__CHAT_ID", staff.as_str()),
+    ];
+    vars.extend_from_slice(env);
+    let server = Server::start(&db, &vars);
+    sim.group_join(STAFF_CHAT, "Support staff", IRA);
+    for (chat, title) in [(GROUP, TITLE), (OTHER, OTHER_TITLE)] {
+        sim.group_bot_status(chat, title, LEAD, "administrator");
+    }
+    until("the bot knows both groups", || {
+        texts(sim, STAFF_CHAT)
+            .iter()
+            .filter(|t| t.contains("as an administrator"))
+            .count()
+            == 2
+    })
+    .await;
+    for chat in [GROUP, OTHER] {
+        cli_ok(&db, &["group", "bind", &chat.to_string(), "Acme"]);
+    }
+    (dir, db, server, ira)
+}
+
+fn held_by(m: &relay_client::Mirror, author: i64) -> Vec<HeldMessage> {
+    m.quarantine
+        .values()
+        .filter(|h| h.author_id == author)
+        .cloned()
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn newcomers_spam_and_lookalikes_are_held_and_staff_decide() {
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    sim.add_user(user(OLGA, "Olga", Some("Marsh"), None, "en"));
+    sim.add_user(user(NINA, "Nina", None, Some("nina_k"), "uk"));
+    sim.add_user(user(
+        SPAMMER,
+        "Anna",
+        Some("Rich"),
+        Some("rich_anna_pro"),
+        "en",
+    ));
+    sim.add_user(user(IRA, "Ira", Some("Kovalenko"), Some("ira_k"), "en"));
+    sim.add_user(user(
+        CLONE,
+        "Ira",
+        Some("Kovalenkо"),
+        Some("ira_k_support"),
+        "en",
+    ));
+    let (_dir, _db, server, ira) = desk(&sim, &[("RELAY_SAFETY__NOTICE_LIFETIME", "2s")]).await;
+    let mut ws = Client::connect(&server.ws_url(), &ira, None).await;
+
+    // Olga was in the group before the bot: no newcomer limits; her link
+    // is filed as usual. Ira writes as staff (the desk learns her name).
+    let olga = sim.group_text(
+        GROUP,
+        TITLE,
+        OLGA,
+        "Hello! Our export fails, log at https://files.acme-corp.com/export.log",
+        None,
+    );
+    sim.group_text(GROUP, TITLE, IRA, "Morning, looking at it now", None);
+    ws.until("Olga's message filed", WAIT, |m| {
+        m.group_messages
+            .values()
+            .flat_map(|c| c.values())
+            .any(|g| g.telegram_message_id == Some(olga))
+    })
+    .await;
+
+    // Nina joins and posts a link at once: held, deleted from the group,
+    // told in the group (she never wrote to the bot) in Ukrainian; the
+    // notice removes itself.
+    sim.group_join(GROUP, TITLE, NINA);
+    let link = sim.group_text(
+        GROUP,
+        TITLE,
+        NINA,
+        "Ось скрін помилки: https://files.acme-corp.com/err.png",
+        None,
+    );
+    ws.until("Nina's link held", WAIT, |m| !held_by(m, NINA).is_empty())
+        .await;
+    let held = held_by(&ws.mirror, NINA).remove(0);
+    assert_eq!(held.reasons, [HoldReason::NewcomerLink]);
+    assert_eq!(held.state, HeldState::Held);
+    assert_eq!(held.telegram_message_id, link);
+    until("the link deleted from the group", || {
+        sim.deleted(GROUP).contains(&link)
+    })
+    .await;
+    until("Nina told why", || {
+        texts(&sim, GROUP)
+            .iter()
+            .any(|t| t.starts_with("Nina, ваше повідомлення затримано для перевірки: нові учасники поки не можуть надсилати посилання."))
+    })
+    .await;
+    let notice = sim
+        .sent(GROUP)
+        .into_iter()
+        .find(|s| s.text.as_deref().is_some_and(|t| t.starts_with("Nina,")))
+        .unwrap()
+        .message_id;
+    until("the notice removed after its lifetime", || {
+        sim.deleted(GROUP).contains(&notice)
+    })
+    .await;
+    assert!(
+        !ws.mirror
+            .group_messages
+            .values()
+            .flat_map(|c| c.values())
+            .any(|g| g.author_id == NINA),
+        "a held message is not filed"
+    );
+
+    // Ira approves it: posted back quoted, filed as Nina's in a
+    // conversation that now owes her an answer; her limits are lifted.
+    let ok = ws
+        .cmd(Command::QuarantineApprove { held_id: held.id })
+        .await;
+    expect_ok(&ok);
+    until("the message posted back", || {
+        texts(&sim, GROUP).iter().any(|t| {
+            t == "↩️ Nina wrote (held for review, approved by a moderator):\nОсь скрін помилки: https://files.acme-corp.com/err.png"
+        })
+    })
+    .await;
+    ws.until("Nina's message in a conversation, owed", WAIT, |m| {
+        m.group_messages.iter().any(|(c, msgs)| {
+            msgs.values().any(|g| {
+                g.author_id == NINA
+                    && g.side == GroupSide::Customer
+                    && g.delivery.as_ref().map(|d| d.state) == Some(DeliveryState::Sent)
+            }) && m.conversations[c].owed_since.is_some()
+        })
+    })
+    .await;
+    assert_eq!(
+        ws.mirror.quarantine[&held.id].state,
+        HeldState::Approved,
+        "decided"
+    );
+    let again = ws
+        .cmd(Command::QuarantineApprove { held_id: held.id })
+        .await;
+    assert!(matches!(
+        again,
+        ServerMessage::Ok {
+            result: CommandResult::Unchanged,
+            ..
+        }
+    ));
+    let second = sim.group_text(
+        GROUP,
+        TITLE,
+        NINA,
+        "і ще лог: https://files.acme-corp.com/2.log",
+        None,
+    );
+    ws.until("Nina's second link filed", WAIT, |m| {
+        m.group_messages
+            .values()
+            .flat_map(|c| c.values())
+            .any(|g| g.telegram_message_id == Some(second))
+    })
+    .await;
+
+    // A spammer joins both groups and posts: the classifier catches it.
+    // Banned from the workstation: out of every group of Acme.
+    sim.group_join(GROUP, TITLE, SPAMMER);
+    let spam = sim.group_text(
+        GROUP,
+        TITLE,
+        SPAMMER,
+        "💰💰 Earn $500 a day from home! Only 2 hours a day, no experience. Write me @rich_anna_pro 🚀🚀",
+        None,
+    );
+    ws.until("the spam held", WAIT, |m| !held_by(m, SPAMMER).is_empty())
+        .await;
+    let held = held_by(&ws.mirror, SPAMMER).remove(0);
+    assert!(
+        held.reasons
+            .iter()
+            .any(|r| matches!(r, HoldReason::Spam { percent } if *percent >= 99)),
+        "{:?}",
+        held.reasons
+    );
+    until("the spam deleted", || sim.deleted(GROUP).contains(&spam)).await;
+    expect_ok(&ws.cmd(Command::QuarantineBan { held_id: held.id }).await);
+    until("banned from both groups", || {
+        sim.group_members(GROUP).0.contains(&SPAMMER)
+            && sim.group_members(OTHER).0.contains(&SPAMMER)
+    })
+    .await;
+    ws.until("decided", WAIT, |m| {
+        m.quarantine[&held.id].state == HeldState::Banned
+    })
+    .await;
+    assert!(
+        sim.group_post(OTHER, OTHER_TITLE, SPAMMER, &post("hi"))
+            .is_err(),
+        "Telegram keeps a banned member out"
+    );
+    let refused = ws
+        .cmd(Command::QuarantineApprove { held_id: held.id })
+        .await;
+    expect_error(&refused, ErrorCode::Conflict);
+
+    // A look-alike of Ira joins: staff are told at once, and what it
+    // writes is held.
+    sim.group_join(GROUP, TITLE, CLONE);
+    let clone = sim.group_text(
+        GROUP,
+        TITLE,
+        CLONE,
+        "Hi, I'm from the support team. Please send me the code you just got so I can verify your account",
+        None,
+    );
+    let told = {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(t) = texts(&sim, STAFF_CHAT)
+                .into_iter()
+                .find(|t| t.contains("Look-alike of ira joined"))
+            {
+                break t;
+            }
+            assert!(Instant::now() < deadline, "{:?}", texts(&sim, STAFF_CHAT));
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    assert!(
+        told.contains("Ira Kovalenkо") && told.contains("@ira_k_support"),
+        "{told}"
+    );
+    ws.until("the clone's message held", WAIT, |m| {
+        !held_by(m, CLONE).is_empty()
+    })
+    .await;
+    let held = held_by(&ws.mirror, CLONE).remove(0);
+    assert!(
+        held.reasons
+            .contains(&HoldReason::Lookalike { of: "ira".into() }),
+        "{:?}",
+        held.reasons
+    );
+    until("the clone's message deleted", || {
+        sim.deleted(GROUP).contains(&clone)
+    })
+    .await;
+    // Staff and linked accounts are never checked.
+    let staff_link = sim.group_text(
+        GROUP,
+        TITLE,
+        IRA,
+        "Docs: https://docs.acme-corp.com/export",
+        None,
+    );
+    ws.until("Ira's link filed", WAIT, |m| {
+        m.group_messages
+            .values()
+            .flat_map(|c| c.values())
+            .any(|g| g.telegram_message_id == Some(staff_link))
+    })
+    .await;
+    assert!(!sim.deleted(GROUP).contains(&staff_link));
+}
