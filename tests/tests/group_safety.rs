@@ -338,3 +338,124 @@ async fn newcomers_spam_and_lookalikes_are_held_and_staff_decide() {
     .await;
     assert!(!sim.deleted(GROUP).contains(&staff_link));
 }
+
+/// SIGKILL during a spam wave: every message Telegram handed over is
+/// either filed (the clients') or held (the spammers'), exactly once; and
+/// every held one is deleted from the group once the server is back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_during_a_spam_wave_loses_no_held_message() {
+    const WAVE: i64 = -1_001_000_000_951;
+    const WAVE_TITLE: &str = "Wave test";
+    let sim = std::sync::Arc::new(Simulator::start(SimConfig::default()).await.unwrap());
+    let clients: Vec<i64> = (9101..=9103).collect();
+    let spammers: Vec<i64> = (9201..=9210).collect();
+    for id in clients.iter().chain(&spammers) {
+        sim.add_user(SimUser::new(*id, &format!("Person {id}"), "en"));
+    }
+    let (_dir, db) = fresh_db(0);
+    cli_ok(&db, &["org", "add", "Acme", "--queue", "L1"]);
+    let start = |db: &std::path::Path| Server::start_durable_direct_bot(db, &sim);
+    let count = |sql: &str| -> i64 {
+        let c = rusqlite::Connection::open(&db).unwrap();
+        c.query_row(sql, [WAVE], |r| r.get(0)).unwrap()
+    };
+    {
+        let _first = start(&db);
+        sim.group_bot_status(WAVE, WAVE_TITLE, clients[0], "administrator");
+        until("the group known", || {
+            count("SELECT count(*) FROM groups WHERE chat_id = ?1") == 1
+        })
+        .await;
+        cli_ok(&db, &["group", "bind", &WAVE.to_string(), "Acme"]);
+        for s in &spammers {
+            sim.group_join(WAVE, WAVE_TITLE, *s);
+        }
+        until("the spammers joined", || {
+            count("SELECT count(*) FROM group_members WHERE chat_id = ?1 AND joined_at IS NOT NULL")
+                == spammers.len() as i64
+        })
+        .await;
+    }
+    // The wave: 300 spam posts with links from newcomers among 90 client
+    // questions.
+    let load = {
+        let (s, clients, spammers) = (sim.clone(), clients.clone(), spammers.clone());
+        tokio::spawn(async move {
+            let (mut ham, mut spam) = (Vec::new(), Vec::new());
+            for k in 0..30 {
+                for (n, who) in spammers.iter().enumerate() {
+                    spam.push(s.group_text(
+                        WAVE,
+                        WAVE_TITLE,
+                        *who,
+                        &format!(
+                            "🔥 Free signals {k}-{n}: x10 in a week! Join https://t.me/pump_{n}_{k}"
+                        ),
+                        None,
+                    ));
+                }
+                for (n, who) in clients.iter().enumerate() {
+                    ham.push(s.group_text(
+                        WAVE,
+                        WAVE_TITLE,
+                        *who,
+                        &format!("Question {k}-{n}: the export to S3 still fails with error 502"),
+                        None,
+                    ));
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            (ham, spam)
+        })
+    };
+    for after_ms in [500u64, 800, 1100] {
+        let mut s = start(&db);
+        tokio::time::sleep(Duration::from_millis(after_ms)).await;
+        s.kill();
+    }
+    let (ham, spam) = load.await.unwrap();
+    let _last = start(&db);
+    let ids = |sql: &str| -> Vec<i64> {
+        let c = rusqlite::Connection::open(&db).unwrap();
+        let mut st = c.prepare(sql).unwrap();
+        st.query_map([WAVE], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    let (mut want_ham, mut want_spam) = (ham.clone(), spam.clone());
+    want_ham.sort_unstable();
+    want_spam.sort_unstable();
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let filed =
+            ids("SELECT message_id FROM group_messages WHERE chat_id = ?1 ORDER BY message_id");
+        let held = ids("SELECT message_id FROM quarantine WHERE chat_id = ?1 ORDER BY message_id");
+        if filed.len() + held.len() >= ham.len() + spam.len() {
+            assert_eq!(filed, want_ham, "every client's message filed once");
+            assert_eq!(held, want_spam, "every spam post held once");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} filed and {} held of {}",
+            filed.len(),
+            held.len(),
+            ham.len() + spam.len()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    until("every held post deleted from the group", || {
+        let deleted = sim.deleted(WAVE);
+        spam.iter().all(|id| deleted.contains(id))
+    })
+    .await;
+    assert!(
+        ham.iter().all(|id| !sim.deleted(WAVE).contains(id)),
+        "no client's message deleted"
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM moderation WHERE chat_id = ?1 AND state = 'failed'"),
+        0
+    );
+}
