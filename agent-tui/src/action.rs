@@ -101,6 +101,9 @@ actions! {
     GroupTicket = "group_ticket", Normal, "Turn the group conversation into a ticket (the group is told its number)";
     LinkTelegram = "link_telegram", Normal, "Link your Telegram account: a one-time code to send the bot";
     BindGroup = "bind_group", Normal, "Bind the group of the selected conversation to an organisation (supervisors)";
+    Quarantine = "quarantine", Normal, "Held messages: what the group safety checks kept back, to approve or ban";
+    ApproveHeld = "approve_held", Normal, "Approve the held message: posted back in the group, its author's limits lifted";
+    BanHeld = "ban_held", Normal, "Ban the held message's author from every group of the organisation (press twice)";
     Send = "send", Compose, "Send the reply (or the note)";
     Newline = "newline", Compose, "New line";
     NextField = "next_field", Compose, "Next fill-in field of a macro";
@@ -194,6 +197,9 @@ impl Action {
             GroupTicket => &["ticket"],
             LinkTelegram => &["link"],
             BindGroup => &["bind"],
+            Quarantine => &["quarantine", "held", "spam"],
+            ApproveHeld => &["approve"],
+            BanHeld => &["ban"],
             AttachFile => &["attach", "send"],
             _ => &[],
         }

@@ -406,3 +406,67 @@ pub fn add_groups(m: &mut Mirror) {
         c.acked_by = Some(AgentId(2));
     }
 }
+
+/// Held messages of the fixture groups (call after [`add_groups`]): two
+/// waiting (a newcomer's link in Ukrainian, spam) and one a colleague
+/// approved.
+pub fn add_held(m: &mut Mirror) {
+    let min = 60_000;
+    let held = |id: i64,
+                chat: i64,
+                title: &str,
+                who: (i64, &str, Option<&str>),
+                text: &str,
+                reasons: Vec<HoldReason>,
+                ago: i64,
+                decided: Option<(HeldState, i64)>| HeldMessage {
+        id: HeldId(id),
+        chat_id: chat,
+        group_title: title.into(),
+        queue: Some(QueueId::new("L1")),
+        telegram_message_id: 100 + id,
+        author_id: who.0,
+        author_name: who.1.into(),
+        author_username: who.2.map(str::to_owned),
+        text: text.into(),
+        reasons,
+        sent_at: Timestamp(NOW.0 - ago * min),
+        state: decided.map_or(HeldState::Held, |d| d.0),
+        decided_by: decided.map(|d| AgentId(d.1)),
+        decided_at: decided.map(|_| Timestamp(NOW.0 - min)),
+    };
+    for h in [
+        held(
+            1,
+            -1001,
+            "Acme ⇄ Support",
+            (9902, "Nina", Some("nina_k")),
+            "Ось скрін помилки: https://files.acme-corp.com/err.png\nпісля оновлення не працює експорт",
+            vec![HoldReason::NewcomerLink],
+            12,
+            None,
+        ),
+        held(
+            2,
+            -1002,
+            "Globex ops",
+            (9903, "Anna Rich", Some("rich_anna_pro")),
+            "💰💰 Earn $500 a day from home! Only 2 hours a day, no experience. Write me @rich_anna_pro 🚀🚀",
+            vec![HoldReason::Spam { percent: 99 }, HoldReason::Repeated { groups: 4 }],
+            3,
+            None,
+        ),
+        held(
+            3,
+            -1001,
+            "Acme ⇄ Support",
+            (9904, "Ira Kovalenkо", Some("ira_k_support")),
+            "Hi, I'm from the support team. Please send me the code you just got",
+            vec![HoldReason::Lookalike { of: "Ira".into() }],
+            30,
+            Some((HeldState::Banned, 2)),
+        ),
+    ] {
+        m.quarantine.insert(h.id, h);
+    }
+}

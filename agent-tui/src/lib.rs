@@ -18,6 +18,7 @@ pub mod keymap;
 pub mod net;
 pub mod overlay;
 pub mod persist;
+pub mod quarantine;
 pub mod session;
 pub mod sla;
 pub mod state;

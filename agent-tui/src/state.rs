@@ -52,6 +52,8 @@ pub enum Screen {
     Groups,
     /// One group conversation's thread.
     Group(ConversationId),
+    /// Messages the group safety checks held.
+    Quarantine,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -146,6 +148,12 @@ pub struct App {
     pub group_rows: Vec<ConversationId>,
     pub group_sel: usize,
     pub group_offset: usize,
+    /// The quarantine screen's rows, selection and scroll.
+    pub held_rows: Vec<HeldId>,
+    pub held_sel: usize,
+    pub held_offset: usize,
+    /// A ban asked for once: the same key again on the same row bans.
+    pub ban_armed: Option<HeldId>,
     pub chats: Vec<ChatTab>,
     pub drafts: BTreeMap<TicketId, Compose>,
     /// The customer panel key was pressed: on wide terminals this hides
@@ -217,6 +225,10 @@ impl App {
             group_rows: Vec::new(),
             group_sel: 0,
             group_offset: 0,
+            held_rows: Vec::new(),
+            held_sel: 0,
+            held_offset: 0,
+            ban_armed: None,
             chats: Vec::new(),
             drafts: BTreeMap::new(),
             customer_toggled: false,
@@ -259,7 +271,7 @@ impl App {
         match self.screen {
             Screen::Chat(i) => self.chats.get(i).map(|c| c.ticket),
             Screen::Queues => self.rows.get(self.queue_sel).copied(),
-            Screen::Groups | Screen::Group(_) => None,
+            Screen::Groups | Screen::Group(_) | Screen::Quarantine => None,
         }
     }
 
@@ -322,6 +334,12 @@ impl App {
             .and_then(|s| self.group_rows.iter().position(|r| *r == s))
             .unwrap_or(self.group_sel)
             .min(self.group_rows.len().saturating_sub(1));
+        let held = self.held_rows.get(self.held_sel).copied();
+        self.held_rows = crate::quarantine::rows(&self.mirror);
+        self.held_sel = held
+            .and_then(|s| self.held_rows.iter().position(|r| *r == s))
+            .unwrap_or(self.held_sel)
+            .min(self.held_rows.len().saturating_sub(1));
         self.queue_sel = selected
             .and_then(|s| self.rows.iter().position(|r| *r == s))
             .unwrap_or(self.queue_sel)
@@ -338,6 +356,26 @@ impl App {
         self.group_offset = 0;
         self.rows_dirty = true;
         self.refresh_rows();
+    }
+
+    /// The quarantine screen, the oldest waiting message selected.
+    pub fn show_quarantine(&mut self) {
+        self.screen = Screen::Quarantine;
+        self.focus = Focus::Normal;
+        self.held_rows.clear();
+        self.held_sel = 0;
+        self.held_offset = 0;
+        self.ban_armed = None;
+        self.rows_dirty = true;
+        self.refresh_rows();
+    }
+
+    /// The held message in front of the engineer.
+    pub fn current_held(&self) -> Option<HeldId> {
+        match self.screen {
+            Screen::Quarantine => self.held_rows.get(self.held_sel).copied(),
+            _ => None,
+        }
     }
 
     /// Keeps the selected row inside the visible window.
@@ -357,6 +395,16 @@ impl App {
         self.group_offset = self
             .group_offset
             .min(self.group_rows.len().saturating_sub(h));
+        // The quarantine keeps room for the selected message's text.
+        let held_h = h.saturating_sub(crate::ui::quarantine::DETAIL_ROWS).max(1);
+        if self.held_sel < self.held_offset {
+            self.held_offset = self.held_sel;
+        } else if self.held_sel >= self.held_offset + held_h {
+            self.held_offset = self.held_sel + 1 - held_h;
+        }
+        self.held_offset = self
+            .held_offset
+            .min(self.held_rows.len().saturating_sub(held_h));
     }
 
     /// Sends the pending commands not sent on this connection, if online.

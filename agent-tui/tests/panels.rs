@@ -463,3 +463,19 @@ fn groups_list_and_conversation() {
     typed(&mut a, "Looking into it now");
     shot(&mut a, "group_reply_prompt");
 }
+
+#[test]
+fn held_messages_list_and_detail() {
+    let mut a = scene(Colors::Basic);
+    add_groups(&mut a.mirror);
+    add_held(&mut a.mirror);
+    a.rows_dirty = true;
+    a.refresh_rows();
+    press(&mut a, "Q");
+    assert_eq!(a.screen, Screen::Quarantine);
+    shot(&mut a, "held_list");
+    // Ban asks once more, naming who and where.
+    press(&mut a, "j");
+    press(&mut a, "B");
+    shot(&mut a, "held_ban_asks");
+}

@@ -148,7 +148,12 @@ fn message_lines<'a>(app: &App, m: &GroupMessage, width: usize) -> Vec<Line<'a>>
         GroupSide::Staff => (format!("{} (staff)", m.author_name), t.agent()),
         GroupSide::Bot => (format!("{} (bot)", m.author_name), t.dim()),
     };
+    // A client's message with a delivery was held and approved: the bot
+    // posts it back.
+    let back = m.side == GroupSide::Customer;
     let mut state = match m.delivery.as_ref().map(|d| d.state) {
+        Some(DeliveryState::Queued) if back => " · held, approved: posting back…".to_owned(),
+        Some(DeliveryState::Sent) if back => " · held, approved, posted back".to_owned(),
         Some(DeliveryState::Queued) => " · sending…".to_owned(),
         Some(DeliveryState::Sent) => " · sent".to_owned(),
         Some(DeliveryState::Failed) => format!(

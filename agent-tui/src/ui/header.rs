@@ -76,8 +76,27 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         spans.push(Span::raw("│"));
         spans.push(Span::styled(groups.clone(), style));
     }
+    // Held messages waiting for staff.
+    let held = match crate::quarantine::waiting(&app.mirror) {
+        0 => String::new(),
+        n => format!(" Held {n} "),
+    };
+    if !held.is_empty() {
+        let style = if app.screen == Screen::Quarantine {
+            t.tab(true)
+        } else {
+            t.sla(crate::sla::Level::Warning)
+        };
+        spans.push(Span::raw("│"));
+        spans.push(Span::styled(held.clone(), style));
+    }
+    let held_w = if held.is_empty() {
+        0
+    } else {
+        text::width(&held) + 1
+    };
     let room = usize::from(area.width)
-        .saturating_sub(conn_w + text::width(queues) + text::width(&groups) + 2);
+        .saturating_sub(conn_w + text::width(queues) + text::width(&groups) + held_w + 2);
     let per_tab = if app.chats.is_empty() {
         0
     } else {

@@ -6,6 +6,7 @@ pub mod customer;
 pub mod groups;
 pub mod header;
 pub mod popup;
+pub mod quarantine;
 pub mod queue;
 pub mod status;
 pub mod text;
@@ -116,6 +117,7 @@ pub fn draw(f: &mut Frame, app: &App) {
         },
         Screen::Groups => groups::draw_list(f, app, body),
         Screen::Group(c) => groups::draw_conversation(f, app, c, body),
+        Screen::Quarantine => quarantine::draw(f, app, body),
     }
     status::draw(f, app, foot);
     if let Some(o) = &app.overlay {

@@ -84,6 +84,11 @@ fn hints(app: &App, room: usize) -> String {
             (GroupTicket, "ticket"),
             (Back, "groups"),
         ],
+        (Screen::Quarantine, _) => &[
+            (ApproveHeld, "approve"),
+            (BanHeld, "ban"),
+            (Back, "queues"),
+        ],
         (Screen::Queues, _) => &[
             (Open, "open"),
             (NextWaiting, "next waiting"),

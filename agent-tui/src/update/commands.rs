@@ -434,6 +434,14 @@ impl App {
             }
             Action::LinkTelegram => self.command(Command::LinkTelegram, fx),
             Action::BindGroup => self.bind_group_prompt(),
+            Action::Quarantine => self.show_quarantine(),
+            Action::ApproveHeld | Action::BanHeld => {
+                let key = self.keymap.hint(action);
+                let held = self.keymap.hint(Action::Quarantine);
+                self.warn(format!(
+                    "on the held messages screen ({held}), select the message and press {key}"
+                ));
+            }
             Action::GroupAck | Action::GroupTicket => {
                 let key = self.keymap.hint(action);
                 let groups = self.keymap.hint(Action::Groups);
@@ -466,6 +474,76 @@ impl App {
         if let Some(Overlay::Prompt(p)) = &mut self.overlay {
             p.preview = preview;
         }
+    }
+
+    /// The selected held message, if it still waits for staff (else says
+    /// why nothing happens).
+    fn held_waiting(&mut self) -> Option<HeldMessage> {
+        let Some(h) = self
+            .current_held()
+            .and_then(|id| self.mirror.quarantine.get(&id))
+            .cloned()
+        else {
+            let key = self.keymap.hint(Action::Quarantine);
+            self.warn(format!(
+                "on the held messages screen ({key}), select a message first"
+            ));
+            return None;
+        };
+        if h.state != HeldState::Held {
+            self.warn(format!(
+                "{}'s message was {} already",
+                h.author_name,
+                match h.state {
+                    HeldState::Approved => "approved",
+                    _ => "decided: its author was banned",
+                }
+            ));
+            return None;
+        }
+        Some(h)
+    }
+
+    /// Approves the selected held message: posted back in its group.
+    pub(super) fn approve_held(&mut self, fx: &mut Vec<Effect>) {
+        if let Some(h) = self.held_waiting() {
+            self.command(Command::QuarantineApprove { held_id: h.id }, fx);
+            self.say(format!(
+                "approving {}'s message: it goes back to {}",
+                h.author_name, h.group_title
+            ));
+        }
+    }
+
+    /// Bans the selected held message's author, on the second press.
+    pub(super) fn ban_held(&mut self, fx: &mut Vec<Effect>) {
+        let Some(h) = self.held_waiting() else {
+            return;
+        };
+        if self.ban_armed != Some(h.id) {
+            self.ban_armed = Some(h.id);
+            let key = self.keymap.hint(Action::BanHeld);
+            let who = match &h.author_username {
+                Some(u) => format!("{} (@{u})", h.author_name),
+                None => h.author_name.clone(),
+            };
+            let place = self
+                .mirror
+                .groups
+                .get(&h.chat_id)
+                .and_then(|g| g.organisation_id)
+                .and_then(|o| self.mirror.organisations.get(&o))
+                .map_or_else(
+                    || h.group_title.clone(),
+                    |o| format!("all of {}'s groups", o.name),
+                );
+            return self.warn(format!(
+                "ban {who} from {place}? {key} again bans; any other key does not"
+            ));
+        }
+        self.ban_armed = None;
+        self.command(Command::QuarantineBan { held_id: h.id }, fx);
+        self.say(format!("banning {}", h.author_name));
     }
 
     /// Asks which organisation the selected conversation's group belongs to.

@@ -57,6 +57,9 @@ impl App {
 
     fn action(&mut self, action: Action, fx: &mut Vec<Effect>) {
         use Action::*;
+        if action != BanHeld {
+            self.ban_armed = None;
+        }
         if let Some(i) = action.chat_index() {
             if i < self.chats.len() {
                 self.screen = Screen::Chat(i);
@@ -78,7 +81,9 @@ impl App {
             AckAlerts => self.ack_alerts(),
             Help => self.overlay = Some(Overlay::Help(overlay::Help::default())),
             Back => match self.screen {
-                Screen::Chat(_) | Screen::Groups => self.screen = Screen::Queues,
+                Screen::Chat(_) | Screen::Groups | Screen::Quarantine => {
+                    self.screen = Screen::Queues
+                }
                 Screen::Group(_) => self.screen = Screen::Groups,
                 // Never quit by one key too many: quitting is ctrl-c.
                 Screen::Queues => {
@@ -120,6 +125,7 @@ impl App {
                     }
                 }
                 Screen::Group(c) => self.group_reply_prompt(c),
+                Screen::Quarantine => {}
             },
             CloseChat => {
                 if let Screen::Chat(i) = self.screen {
@@ -171,6 +177,9 @@ impl App {
             Groups => {
                 self.show_groups();
             }
+            Quarantine => self.show_quarantine(),
+            ApproveHeld => self.approve_held(fx),
+            BanHeld => self.ban_held(fx),
             GroupAck => match self.current_conversation() {
                 Some(c) => self.command(Command::GroupAck { conversation_id: c }, fx),
                 None => self.warn("open the Groups screen to acknowledge a conversation"),
@@ -211,7 +220,7 @@ impl App {
 
     fn page(&self) -> isize {
         let rows = match self.screen {
-            Screen::Queues | Screen::Groups => self.viewport.list_rows,
+            Screen::Queues | Screen::Groups | Screen::Quarantine => self.viewport.list_rows,
             Screen::Chat(_) | Screen::Group(_) => self.viewport.thread_rows,
         };
         isize::from(rows.max(2) as i16 - 1)
@@ -227,6 +236,10 @@ impl App {
             }
             Screen::Groups => {
                 self.group_sel = step(self.group_sel, self.group_rows.len(), delta);
+                self.clamp_offset();
+            }
+            Screen::Quarantine => {
+                self.held_sel = step(self.held_sel, self.held_rows.len(), delta);
                 self.clamp_offset();
             }
             // The thread shows its newest messages.

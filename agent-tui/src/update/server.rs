@@ -220,6 +220,16 @@ impl App {
                     self.keymap.hint(crate::action::Action::Groups)
                 ));
             }
+            // A message was held (or decided by a colleague).
+            Event::QuarantineUpdated { held } if held.state == HeldState::Held => {
+                self.warn(format!(
+                    "held in {}: {}'s message ({}) · {} to review",
+                    held.group_title,
+                    held.author_name,
+                    crate::quarantine::reasons(&held.reasons),
+                    self.keymap.hint(crate::action::Action::Quarantine)
+                ));
+            }
             // Deadlines moved with a config change: the customers'
             // history too (the list comes sorted by ticket id).
             Event::SlaRecomputed { tickets } => {

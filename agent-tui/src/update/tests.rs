@@ -910,3 +910,40 @@ fn the_groups_screen_answers_acknowledges_and_makes_tickets() {
     press(&mut a, "q");
     assert_eq!(a.screen, Screen::Queues);
 }
+
+#[test]
+fn held_messages_are_approved_at_once_and_banned_on_the_second_press() {
+    let mut a = app();
+    add_groups(&mut a.mirror);
+    add_held(&mut a.mirror);
+    a.rows_dirty = true;
+    a.refresh_rows();
+    // Elsewhere the keys say where they work.
+    assert!(sent(&press(&mut a, "y")).is_empty());
+    assert!(a.flash.as_ref().is_some_and(|f| f.error));
+    press(&mut a, "Q");
+    assert_eq!(a.screen, Screen::Quarantine);
+    assert_eq!(a.current_held(), Some(HeldId(1)), "the oldest waiting first");
+    assert_eq!(
+        sent(&press(&mut a, "y")),
+        [Command::QuarantineApprove { held_id: HeldId(1) }]
+    );
+    press(&mut a, "j");
+    assert!(sent(&press(&mut a, "B")).is_empty(), "the first press asks");
+    assert!(a.flash.as_ref().is_some_and(|f| f.text.contains("Anna Rich")));
+    // Any other key disarms it.
+    press(&mut a, "k");
+    press(&mut a, "j");
+    assert!(sent(&press(&mut a, "B")).is_empty());
+    assert_eq!(
+        sent(&press(&mut a, "B")),
+        [Command::QuarantineBan { held_id: HeldId(2) }]
+    );
+    // A decided message is not decided again.
+    press(&mut a, "j");
+    assert_eq!(a.current_held(), Some(HeldId(3)));
+    assert!(sent(&press(&mut a, "y")).is_empty());
+    assert!(a.flash.as_ref().is_some_and(|f| f.text.contains("decided")));
+    press(&mut a, "q");
+    assert_eq!(a.screen, Screen::Queues);
+}
