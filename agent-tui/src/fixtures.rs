@@ -452,7 +452,10 @@ pub fn add_held(m: &mut Mirror) {
             "Globex ops",
             (9903, "Anna Rich", Some("rich_anna_pro")),
             "💰💰 Earn $500 a day from home! Only 2 hours a day, no experience. Write me @rich_anna_pro 🚀🚀",
-            vec![HoldReason::Spam { percent: 99 }, HoldReason::Repeated { groups: 4 }],
+            vec![
+                HoldReason::Spam { percent: 99 },
+                HoldReason::Repeated { groups: 4 },
+            ],
             3,
             None,
         ),

@@ -336,9 +336,12 @@ async fn other(s: &Shared, method: &str, p: &Params) -> Response {
                         "unbanchatmember" => "unban",
                         _ => "restrict",
                     };
-                    let permissions = p.json("permissions");
+                    let mut permissions = p.json("permissions");
                     if action == "restrict" && permissions.is_none() {
                         return err(400, "Bad Request: permissions are required");
+                    }
+                    if let (Some(perm), Some(until)) = (permissions.as_mut(), p.int("until_date")) {
+                        perm["until_date"] = json!(until);
                     }
                     match s.moderate_member(chat, user, action, permissions) {
                         Ok(()) => ok(json!(true)),
@@ -349,6 +352,26 @@ async fn other(s: &Shared, method: &str, p: &Params) -> Response {
                 (_, None) => err(400, "Bad Request: user_id is empty"),
             }
         }
+        "approvechatjoinrequest" | "declinechatjoinrequest" => {
+            match (p.int("chat_id"), p.int("user_id")) {
+                (Some(chat), Some(user)) => {
+                    match s.answer_request(chat, user, method == "approvechatjoinrequest") {
+                        Ok(()) => ok(json!(true)),
+                        Err((code, d)) => err(code, d),
+                    }
+                }
+                (None, _) => err(400, "Bad Request: chat_id is empty"),
+                (_, None) => err(400, "Bad Request: user_id is empty"),
+            }
+        }
+        "pinchatmessage" => match (p.int("chat_id"), p.int("message_id")) {
+            (Some(chat), Some(id)) => match s.pin(chat, id) {
+                Ok(()) => ok(json!(true)),
+                Err((code, d)) => err(code, d),
+            },
+            (None, _) => err(400, "Bad Request: chat_id is empty"),
+            (_, None) => err(400, "Bad Request: message identifier is not specified"),
+        },
         "answercallbackquery" => match p.str("callback_query_id") {
             Some(id) => match s.answer_callback(&id) {
                 Ok(()) => ok(json!(true)),

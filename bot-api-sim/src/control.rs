@@ -26,6 +26,8 @@ pub fn router(state: Arc<Shared>) -> Router {
         .route("/control/groups/{id}/text", post(group_text))
         .route("/control/groups/{id}/post", post(group_post))
         .route("/control/groups/{id}/members", get(group_members))
+        .route("/control/groups/{id}/request", post(group_request))
+        .route("/control/groups/{id}/press", post(group_press))
         .route("/control/groups/{id}/join", post(group_join))
         .route("/control/groups/{id}/leave", post(group_leave))
         .route("/control/groups/{id}/react", post(group_react))
@@ -165,14 +167,55 @@ async fn group_post(
     }
 }
 
-/// Whom the bot banned and restricted in a group.
+/// Someone asks to join a group that approves new members.
+async fn group_request(
+    State(s): State<Arc<Shared>>,
+    Path(id): Path<i64>,
+    Json(b): Json<Join>,
+) -> Response {
+    if let Some(r) = not_a_supergroup(id) {
+        return r;
+    }
+    s.join_request(id, &b.title, b.user_id);
+    Json(json!({"ok": true})).into_response()
+}
+
+#[derive(Deserialize)]
+struct GroupPress {
+    user_id: i64,
+    message_id: i64,
+    data: String,
+}
+
+/// A member presses a button of the bot's message in a group.
+async fn group_press(
+    State(s): State<Arc<Shared>>,
+    Path(id): Path<i64>,
+    Json(b): Json<GroupPress>,
+) -> Response {
+    match s.press_in(id, b.user_id, b.message_id, &b.data) {
+        Ok(cb) => Json(json!({"callback_query_id": cb})).into_response(),
+        Err(e) => bad(e),
+    }
+}
+
+/// Whom the bot banned and restricted in a group, its join requests and
+/// the messages it pinned.
 async fn group_members(State(s): State<Arc<Shared>>, Path(id): Path<i64>) -> Response {
     let (banned, restricted) = s.members(id);
+    let (waiting, approved, declined, pinned) = s.requests(id);
     let restricted: serde_json::Map<String, Value> = restricted
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect();
-    Json(json!({"banned": banned, "restricted": restricted})).into_response()
+    Json(json!({
+        "banned": banned,
+        "restricted": restricted,
+        "requests": {"waiting": waiting, "approved": approved, "declined": declined},
+        "pinned": pinned,
+        "bans": s.bans(id),
+    }))
+    .into_response()
 }
 
 #[derive(Deserialize)]

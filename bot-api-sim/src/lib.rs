@@ -188,6 +188,35 @@ impl Simulator {
         self.state.group_post(chat_id, title, user_id, post)
     }
 
+    /// Everyone the bot ever banned from a group (a kick is a ban lifted
+    /// at once), in order.
+    pub fn group_bans(&self, chat_id: i64) -> Vec<i64> {
+        self.state.bans(chat_id)
+    }
+
+    /// `user_id` asks to join a group that approves new members.
+    pub fn join_request(&self, chat_id: i64, title: &str, user_id: i64) {
+        self.state.join_request(chat_id, title, user_id)
+    }
+
+    /// A group's join requests: (waiting, approved, declined), and the
+    /// messages the bot pinned there.
+    pub fn join_requests(&self, chat_id: i64) -> (Vec<i64>, Vec<i64>, Vec<i64>, Vec<i64>) {
+        self.state.requests(chat_id)
+    }
+
+    /// `user_id` presses a button (its callback `data`) of the bot's
+    /// message `message_id` in a group; returns the callback query id.
+    pub fn group_press(
+        &self,
+        chat_id: i64,
+        user_id: i64,
+        message_id: i64,
+        data: &str,
+    ) -> Result<String, String> {
+        self.state.press_in(chat_id, user_id, message_id, data)
+    }
+
     /// Whom the bot banned from a group, and whom it restricted (with the
     /// permissions left them).
     pub fn group_members(&self, chat_id: i64) -> (Vec<i64>, Vec<(i64, serde_json::Value)>) {

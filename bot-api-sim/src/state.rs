@@ -172,6 +172,14 @@ struct Chat {
     banned: HashSet<i64>,
     /// Members the bot restricted, with the permissions it left them.
     restricted: HashMap<i64, Value>,
+    /// Join requests waiting, approved and declined (user ids, in order).
+    requests: Vec<i64>,
+    approved: Vec<i64>,
+    declined: Vec<i64>,
+    /// Messages the bot pinned.
+    pinned: Vec<i64>,
+    /// Every ban, in order (a kick is a ban lifted at once).
+    bans: Vec<i64>,
 }
 
 impl Chat {
@@ -185,6 +193,11 @@ impl Chat {
             bot_status: "left".into(),
             banned: HashSet::new(),
             restricted: HashMap::new(),
+            requests: Vec::new(),
+            approved: Vec::new(),
+            declined: Vec::new(),
+            pinned: Vec::new(),
+            bans: Vec::new(),
         }
     }
 }
@@ -413,9 +426,24 @@ impl Shared {
     }
 
     pub fn press(&self, user_id: i64, message_id: i64, data: &str) -> Result<String, String> {
+        self.press_in(user_id, user_id, message_id, data)
+    }
+
+    /// `user_id` presses a button of the bot's message `message_id` in
+    /// chat `chat_id` (their private chat, or a group).
+    pub fn press_in(
+        &self,
+        chat_id: i64,
+        user_id: i64,
+        message_id: i64,
+        data: &str,
+    ) -> Result<String, String> {
         let mut w = self.world();
         let u = w.users.get(&user_id).cloned().ok_or("unknown user")?;
-        let chat = w.chats.get(&user_id).ok_or("no such chat")?;
+        let chat = w.chats.get(&chat_id).ok_or("no such chat")?;
+        if chat.deleted.contains(&message_id) {
+            return Err(format!("message {message_id} was deleted"));
+        }
         let sent = chat
             .sent
             .iter()
@@ -601,6 +629,7 @@ impl Shared {
         match action {
             "ban" => {
                 c.banned.insert(user);
+                c.bans.push(user);
                 c.restricted.remove(&user);
             }
             "unban" => {
@@ -612,6 +641,113 @@ impl Shared {
             }
         }
         Ok(())
+    }
+
+    /// `user_id` asks to join a group that approves new members: a
+    /// `chat_join_request` update (the bot may write to them in private
+    /// for a while).
+    pub fn join_request(&self, chat_id: i64, title: &str, user_id: i64) {
+        let mut w = self.world();
+        let u = Self::user_or_default(&mut w, user_id);
+        Self::group(&mut w, chat_id, title, false);
+        let c = w.chats.get_mut(&chat_id).expect("chat");
+        if !c.requests.contains(&user_id) {
+            c.requests.push(user_id);
+        }
+        let body = json!({
+            "chat": c.json.clone(),
+            "from": updates::user(&u),
+            "user_chat_id": user_id,
+            "date": now_secs(),
+        });
+        self.push_update(&mut w, "chat_join_request", body);
+    }
+
+    /// approveChatJoinRequest / declineChatJoinRequest: an administrator
+    /// answers a waiting request. Approved, the applicant joins (the group
+    /// gets its "joined" service message).
+    pub fn answer_request(
+        &self,
+        chat: i64,
+        user: i64,
+        approve: bool,
+    ) -> Result<(), (u16, &'static str)> {
+        let mut w = self.world();
+        let c = w
+            .chats
+            .get_mut(&chat)
+            .ok_or((400, "Bad Request: chat not found"))?;
+        if c.bot_status != "administrator" {
+            return Err((
+                400,
+                "Bad Request: not enough rights to manage join requests",
+            ));
+        }
+        let Some(at) = c.requests.iter().position(|u| *u == user) else {
+            return Err((400, "Bad Request: HIDE_REQUESTER_MISSING"));
+        };
+        c.requests.remove(at);
+        if !approve {
+            c.declined.push(user);
+            return Ok(());
+        }
+        c.approved.push(user);
+        let u = Self::user_or_default(&mut w, user);
+        let id = Self::next_message_id(&mut w, chat);
+        let msg = json!({
+            "message_id": id,
+            "from": updates::user(&u),
+            "chat": w.chats[&chat].json.clone(),
+            "date": now_secs(),
+            "new_chat_members": [updates::user(&u)],
+        });
+        w.chats
+            .get_mut(&chat)
+            .expect("chat")
+            .inbound
+            .insert(id, msg.clone());
+        self.push_update(&mut w, "message", msg);
+        Ok(())
+    }
+
+    /// pinChatMessage: an administrator pins a message.
+    pub fn pin(&self, chat: i64, message: i64) -> Result<(), (u16, &'static str)> {
+        let mut w = self.world();
+        let c = w
+            .chats
+            .get_mut(&chat)
+            .ok_or((400, "Bad Request: chat not found"))?;
+        if chat < 0 && c.bot_status != "administrator" {
+            return Err((400, "Bad Request: not enough rights to pin a message"));
+        }
+        if !c.sent.iter().any(|s| s.message_id == message) && !c.inbound.contains_key(&message) {
+            return Err((400, "Bad Request: message to pin not found"));
+        }
+        c.pinned.push(message);
+        Ok(())
+    }
+
+    /// Everyone the bot ever banned from a group (kicks included), in order.
+    pub fn bans(&self, chat: i64) -> Vec<i64> {
+        self.world()
+            .chats
+            .get(&chat)
+            .map(|c| c.bans.clone())
+            .unwrap_or_default()
+    }
+
+    /// A group's join requests: (waiting, approved, declined), and the
+    /// messages pinned.
+    pub fn requests(&self, chat: i64) -> (Vec<i64>, Vec<i64>, Vec<i64>, Vec<i64>) {
+        let w = self.world();
+        w.chats.get(&chat).map_or_else(Default::default, |c| {
+            (
+                c.requests.clone(),
+                c.approved.clone(),
+                c.declined.clone(),
+                c.pinned.clone(),
+            )
+        })
     }
 
     /// Who the bot banned from a group, and whom it restricted (with the
@@ -665,6 +801,11 @@ impl Shared {
             "date": now_secs(),
             "new_chat_members": [updates::user(&u)],
         });
+        w.chats
+            .get_mut(&chat_id)
+            .expect("chat")
+            .inbound
+            .insert(id, msg.clone());
         self.push_update(&mut w, "message", msg);
         id
     }
@@ -743,6 +884,11 @@ impl Shared {
             "date": now_secs(),
             "left_chat_member": updates::user(&u),
         });
+        w.chats
+            .get_mut(&chat_id)
+            .expect("chat")
+            .inbound
+            .insert(id, msg.clone());
         self.push_update(&mut w, "message", msg);
         id
     }

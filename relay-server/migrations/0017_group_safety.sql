@@ -3,9 +3,53 @@
 -- verdicts the classifier learns from, the fingerprints the repeat check
 -- counts, and the moderation calls the bot makes as a group admin.
 
--- Per organisation, the newcomer limits (NULL: [safety]'s).
+-- Per organisation, the newcomer limits and the captcha (NULL: [safety]'s).
 ALTER TABLE organisations ADD COLUMN newcomer_messages INTEGER;
 ALTER TABLE organisations ADD COLUMN newcomer_hours INTEGER;
+-- off | button | arithmetic | questions
+ALTER TABLE organisations ADD COLUMN captcha TEXT;
+
+-- An organisation's captcha questions: the right answer and wrong ones,
+-- shown as buttons in a shuffled order.
+CREATE TABLE captcha_questions (
+    id              INTEGER PRIMARY KEY,
+    organisation_id INTEGER NOT NULL,
+    question        TEXT    NOT NULL,
+    -- JSON list of answers; the first is the right one
+    answers         TEXT    NOT NULL
+);
+CREATE INDEX captcha_questions_org ON captcha_questions(organisation_id);
+
+-- Captchas set to people at a group's door: an applicant (join request,
+-- answered in private) or a newcomer restricted until they press the
+-- button in the group.
+CREATE TABLE captchas (
+    id         INTEGER PRIMARY KEY,
+    chat_id    INTEGER NOT NULL,
+    user_id    INTEGER NOT NULL,
+    user_name  TEXT    NOT NULL,
+    -- the language they are addressed in
+    lang       TEXT    NOT NULL,
+    -- request | member
+    kind       TEXT    NOT NULL,
+    -- which button is right
+    answer     INTEGER NOT NULL,
+    -- the captcha's message once posted (in the group, or the private chat)
+    message_id INTEGER,
+    deadline   INTEGER NOT NULL,
+    -- waiting | passed | failed | expired
+    state      TEXT    NOT NULL DEFAULT 'waiting',
+    created_at INTEGER NOT NULL,
+    decided_at INTEGER
+);
+CREATE INDEX captchas_waiting ON captchas(chat_id, user_id) WHERE state = 'waiting';
+CREATE INDEX captchas_by ON captchas(user_id);
+
+-- Per group: raid protection until then, and the pinned "our official
+-- accounts" message.
+ALTER TABLE groups ADD COLUMN raid_until INTEGER;
+ALTER TABLE groups ADD COLUMN official_message INTEGER;
+ALTER TABLE groups ADD COLUMN official_text TEXT;
 
 -- People of customer groups as the bot saw them join, write and change.
 CREATE TABLE group_members (
@@ -78,14 +122,21 @@ CREATE INDEX text_prints_at ON text_prints(at);
 CREATE TABLE moderation (
     id          INTEGER PRIMARY KEY,
     chat_id     INTEGER NOT NULL,
-    -- delete | ban | lift | notice (a short notice posted in the group,
-    -- deleted again after `lifetime_ms`)
+    -- delete | ban | kick | restrict | lift | notice (a short notice
+    -- posted in the group, deleted again after `lifetime_ms`) | approve |
+    -- decline (a join request) | captcha (post it) | expire (a captcha's
+    -- time is up) | official (post or edit, and pin, the list of staff)
     action      TEXT    NOT NULL,
     user_id     INTEGER,
     message_id  INTEGER,
     thread_id   INTEGER,
     text        TEXT,
+    -- the buttons under a posted text (the domain's Keyboard, JSON)
+    markup      TEXT,
     lifetime_ms INTEGER,
+    -- restrict until then (ms; NULL: for good)
+    until       INTEGER,
+    captcha_id  INTEGER,
     -- pending | done | failed
     state       TEXT    NOT NULL DEFAULT 'pending',
     attempts    INTEGER NOT NULL DEFAULT 0,

@@ -170,11 +170,12 @@ enum OrgCmd {
     },
     /// List organisations.
     List,
-    /// Set an organisation's newcomer limits (docs/groups.md, "Safety"):
+    /// Set an organisation's safety rules (docs/groups.md, "Safety"):
     /// someone who joins one of its groups may not post links, media,
     /// forwards, buttons or quotes from other chats until they have
     /// written N real messages or H hours have passed, whichever comes
-    /// first. 0 and 0: no limits. Without either flag, back to [safety]'s.
+    /// first (0 and 0: no limits); the captcha at its groups' door. A rule
+    /// not given goes back to [safety]'s.
     Safety {
         /// The organisation's name.
         name: String,
@@ -184,7 +185,37 @@ enum OrgCmd {
         /// Hours after joining before the limits lift.
         #[arg(long)]
         newcomer_hours: Option<u32>,
+        /// off, button, arithmetic or questions (see `org question`).
+        #[arg(long, value_parser = ["off", "button", "arithmetic", "questions"])]
+        captcha: Option<String>,
     },
+    /// The questions of an organisation's captcha (`--captcha questions`).
+    Question {
+        #[command(subcommand)]
+        cmd: QuestionCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum QuestionCmd {
+    /// Add a question: one right answer and 1-5 wrong ones, shown as
+    /// buttons in a shuffled order.
+    Add {
+        /// The organisation's name.
+        organisation: String,
+        /// The question, e.g. "Which product does your team use?".
+        question: String,
+        /// The right answer.
+        #[arg(long)]
+        right: String,
+        /// A wrong answer (repeat the flag for more).
+        #[arg(long, required = true)]
+        wrong: Vec<String>,
+    },
+    /// List an organisation's questions.
+    List { organisation: String },
+    /// Remove every question of an organisation.
+    Clear { organisation: String },
 }
 
 #[derive(Subcommand)]
@@ -213,6 +244,12 @@ enum GroupCmd {
     },
     /// Unbind a group (it keeps its messages; nobody's SLA runs).
     Unbind {
+        #[arg(allow_negative_numbers = true)]
+        chat_id: i64,
+    },
+    /// End a group's raid protection early: newcomers who passed the
+    /// captcha may write again (docs/groups.md, "Safety").
+    Calm {
         #[arg(allow_negative_numbers = true)]
         chat_id: i64,
     },
@@ -735,23 +772,59 @@ async fn org(settings: Settings, cmd: OrgCmd) -> Result<()> {
             name,
             newcomer_messages,
             newcomer_hours,
+            captcha,
         } => {
-            let who = name.clone();
+            let (who, mode) = (name.clone(), captcha.clone());
             store
                 .write(move |ctx| {
-                    orgs::set_newcomer_limits(ctx, &who, newcomer_messages, newcomer_hours)
+                    orgs::set_safety(ctx, &who, newcomer_messages, newcomer_hours, mode.as_deref())
                 })
                 .await
-                .map(|()| match (newcomer_messages, newcomer_hours) {
-                    (None, None) => println!("{name}: newcomer limits as [safety] says"),
-                    (m, h) => println!(
-                        "{name}: newcomers are limited until {} real messages or {} hours",
-                        m.map_or_else(|| "[safety]'s".to_owned(), |m| m.to_string()),
-                        h.map_or_else(|| "[safety]'s".to_owned(), |h| h.to_string()),
-                    ),
+                .map(|()| {
+                    let or_default = |v: Option<String>| v.unwrap_or_else(|| "[safety]'s".into());
+                    println!(
+                        "{name}: newcomers are limited until {} real messages or {} hours; captcha: {}",
+                        or_default(newcomer_messages.map(|m| m.to_string())),
+                        or_default(newcomer_hours.map(|h| h.to_string())),
+                        or_default(captcha),
+                    )
                 })
                 .map_err(anyhow::Error::from)
         }
+        OrgCmd::Question { cmd } => match cmd {
+            QuestionCmd::Add {
+                organisation,
+                question,
+                right,
+                wrong,
+            } => {
+                let mut answers = vec![right];
+                answers.extend(wrong);
+                store
+                    .write(move |ctx| orgs::add_question(ctx, &organisation, &question, &answers))
+                    .await
+                    .map(|n| println!("added; the organisation has {n} question(s)"))
+                    .map_err(anyhow::Error::from)
+            }
+            QuestionCmd::List { organisation } => store
+                .write(move |ctx| orgs::questions(ctx, &organisation))
+                .await
+                .map(|list| {
+                    for (q, answers) in list {
+                        println!(
+                            "{q}\n  right: {}\n  wrong: {}",
+                            answers[0],
+                            answers[1..].join(" | ")
+                        );
+                    }
+                })
+                .map_err(anyhow::Error::from),
+            QuestionCmd::Clear { organisation } => store
+                .write(move |ctx| orgs::clear_questions(ctx, &organisation))
+                .await
+                .map(|n| println!("removed {n} question(s)"))
+                .map_err(anyhow::Error::from),
+        },
     };
     store.close().await;
     result
@@ -779,6 +852,17 @@ async fn group(settings: Settings, cmd: GroupCmd) -> Result<()> {
                 .map(|()| println!("group {chat_id} is bound to {organisation}"))
                 .map_err(anyhow::Error::from)
         }
+        GroupCmd::Calm { chat_id } => store
+            .write(move |ctx| relay_server::domain::safety::raid::calm(ctx, &desk, chat_id))
+            .await
+            .map(|ended| {
+                if ended {
+                    println!("raid protection of group {chat_id} ended")
+                } else {
+                    println!("group {chat_id} was not under raid protection")
+                }
+            })
+            .map_err(anyhow::Error::from),
         GroupCmd::Person {
             chat_id,
             telegram_user_id,

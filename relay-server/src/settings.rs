@@ -97,6 +97,12 @@ pub struct SafetySettings {
     pub lookalike_distance: u32,
     /// How long an in-group notice of a held message stays.
     pub notice_lifetime: String,
+    /// off | button | arithmetic | questions.
+    pub captcha: String,
+    pub captcha_timeout: String,
+    pub raid_joins_per_minute: u32,
+    pub raid_for: String,
+    pub clean_service_messages: bool,
 }
 
 /// `[groups]`: customer groups (docs/groups.md).

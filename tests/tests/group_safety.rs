@@ -459,3 +459,226 @@ async fn sigkill_during_a_spam_wave_loses_no_held_message() {
         0
     );
 }
+
+/// Waits until the bot sent `chat` a message containing `needle`; returns it.
+async fn sent_with(sim: &Simulator, chat: i64, needle: &str) -> bot_api_sim::Sent {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        if let Some(s) = sim
+            .sent(chat)
+            .into_iter()
+            .find(|s| s.text.as_deref().is_some_and(|t| t.contains(needle)))
+        {
+            return s;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "chat {chat} never got {needle:?}: {:?}",
+            texts(sim, chat)
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The callback data of the button labelled `label`.
+fn button(s: &bot_api_sim::Sent, label: &str) -> String {
+    s.buttons()
+        .into_iter()
+        .find(|(l, _)| l == label)
+        .map(|(_, d)| d)
+        .unwrap_or_else(|| panic!("no button {label:?}: {:?}", s.buttons()))
+}
+
+/// The captcha at the door: join requests answered in private (right,
+/// wrong, no answer), a newcomer restricted until they press the button in
+/// the group (pressed, and not), a raid, and the pinned list of official
+/// accounts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_door_lets_people_in_and_keeps_bots_out() {
+    const APPLY: i64 = -1_001_000_000_911;
+    const APPLY_TITLE: &str = "Acme customers";
+    const OPEN: i64 = -1_001_000_000_912;
+    const OPEN_TITLE: &str = "Globex ⇄ Support";
+    const RIGHT: i64 = 8801;
+    const WRONG: i64 = 8802;
+    const SILENT: i64 = 8803;
+    const NEWBIE: i64 = 8804;
+    const SLOW: i64 = 8805;
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    for (id, name, lang) in [
+        (RIGHT, "Roman", "uk"),
+        (WRONG, "Wanda", "en"),
+        (SILENT, "Sid", "ru"),
+        (NEWBIE, "Nadia", "en"),
+        (SLOW, "Stan", "zh"),
+        (OLGA, "Olga", "en"),
+    ] {
+        sim.add_user(SimUser::new(id, name, lang));
+    }
+    sim.add_user(user(IRA, "Ira", Some("Kovalenko"), Some("ira_k"), "en"));
+    let (_dir, db, _server, _ira) = desk(
+        &sim,
+        &[
+            ("RELAY_SAFETY__CAPTCHA_TIMEOUT", "10s"),
+            ("RELAY_SAFETY__RAID_JOINS_PER_MINUTE", "4"),
+        ],
+    )
+    .await;
+    cli_ok(&db, &["org", "add", "Globex", "--queue", "L1"]);
+    cli_ok(&db, &["org", "safety", "Acme", "--captcha", "questions"]);
+    cli_ok(
+        &db,
+        &[
+            "org",
+            "question",
+            "add",
+            "Acme",
+            "Which product do you use with us?",
+            "--right",
+            "Ledger Pro",
+            "--wrong",
+            "Casino Royale",
+            "--wrong",
+            "Free Crypto",
+        ],
+    );
+    for (chat, title, org) in [(APPLY, APPLY_TITLE, "Acme"), (OPEN, OPEN_TITLE, "Globex")] {
+        sim.group_bot_status(chat, title, LEAD, "administrator");
+        until("the bot knows the group", || {
+            texts(&sim, STAFF_CHAT).iter().any(|t| t.contains(title))
+        })
+        .await;
+        cli_ok(&db, &["group", "bind", &chat.to_string(), org]);
+    }
+
+    // The right answer: approved, told in their language, let in without
+    // a second captcha.
+    sim.join_request(APPLY, APPLY_TITLE, RIGHT);
+    let q = sent_with(&sim, RIGHT, "Which product do you use with us?").await;
+    assert!(
+        q.text
+            .as_deref()
+            .unwrap()
+            .starts_with("Ви попросили приєднатися до «Acme customers»"),
+        "{q:?}"
+    );
+    sim.press(RIGHT, q.message_id, &button(&q, "Ledger Pro"))
+        .unwrap();
+    sent_with(
+        &sim,
+        RIGHT,
+        "Дякуємо! Ваш запит на вступ до «Acme customers» схвалено.",
+    )
+    .await;
+    until("approved", || sim.join_requests(APPLY).1 == [RIGHT]).await;
+    until("the question removed", || {
+        sim.deleted(RIGHT).contains(&q.message_id)
+    })
+    .await;
+    // A wrong answer: declined, and told.
+    sim.join_request(APPLY, APPLY_TITLE, WRONG);
+    let q = sent_with(&sim, WRONG, "Which product").await;
+    sim.press(WRONG, q.message_id, &button(&q, "Free Crypto"))
+        .unwrap();
+    sent_with(&sim, WRONG, "That is not the right answer").await;
+    until("declined", || sim.join_requests(APPLY).2 == [WRONG]).await;
+    // No answer: declined when the time is up.
+    sim.join_request(APPLY, APPLY_TITLE, SILENT);
+    let q = sent_with(&sim, SILENT, "Which product").await;
+    sent_with(&sim, SILENT, "Время вышло").await;
+    until("declined", || sim.join_requests(APPLY).2 == [WRONG, SILENT]).await;
+    until("the unanswered question removed", || {
+        sim.deleted(SILENT).contains(&q.message_id)
+    })
+    .await;
+    assert!(
+        sim.group_members(APPLY).1.is_empty(),
+        "nobody let in through a request is restricted again"
+    );
+
+    // A group without join requests: the newcomer is restricted until
+    // they press the button; someone else's press does nothing.
+    let joined = sim.group_join(OPEN, OPEN_TITLE, NEWBIE);
+    let welcome = sent_with(&sim, OPEN, "Welcome, Nadia!").await;
+    until("Nadia restricted", || {
+        sim.group_members(OPEN)
+            .1
+            .iter()
+            // Telegram leaves out the rights not given.
+            .any(|(u, p)| *u == NEWBIE && p["can_send_messages"].as_bool() != Some(true))
+    })
+    .await;
+    until("the join message removed", || {
+        sim.deleted(OPEN).contains(&joined)
+    })
+    .await;
+    let data = button(&welcome, "I'm a person");
+    sim.group_press(OPEN, OLGA, welcome.message_id, &data)
+        .unwrap();
+    sim.group_press(OPEN, NEWBIE, welcome.message_id, &data)
+        .unwrap();
+    until("Nadia may write", || {
+        sim.group_members(OPEN)
+            .1
+            .iter()
+            .any(|(u, p)| *u == NEWBIE && p["can_send_messages"] == true)
+    })
+    .await;
+    until("the welcome removed", || {
+        sim.deleted(OPEN).contains(&welcome.message_id)
+    })
+    .await;
+    // No press: removed when the time is up (free to come back).
+    sim.group_join(OPEN, OPEN_TITLE, SLOW);
+    let welcome = sent_with(&sim, OPEN, "欢迎，Stan！").await;
+    until("Stan removed", || sim.group_bans(OPEN).contains(&SLOW)).await;
+    assert!(
+        !sim.group_members(OPEN).0.contains(&SLOW),
+        "a kick, not a ban"
+    );
+    until("the welcome removed", || {
+        sim.deleted(OPEN).contains(&welcome.message_id)
+    })
+    .await;
+
+    // A raid: more than four joins in a minute. Staff are told; newcomers
+    // from then on are restricted until it ends.
+    let raiders: Vec<i64> = (8811..=8816).collect();
+    for r in &raiders {
+        sim.add_user(SimUser::new(*r, &format!("Raider {r}"), "en"));
+        sim.group_join(OPEN, OPEN_TITLE, *r);
+    }
+    let told = sent_with(&sim, STAFF_CHAT, "Raid in Globex ⇄ Support").await;
+    assert!(told.text.unwrap().contains("joins in a minute"));
+    let last = *raiders.last().unwrap();
+    until("the last raider restricted until the raid ends", || {
+        sim.group_members(OPEN)
+            .1
+            .iter()
+            .any(|(u, p)| *u == last && p["until_date"].as_i64().unwrap_or(0) > 0)
+    })
+    .await;
+    let calm = cli_ok(&db, &["group", "calm", &OPEN.to_string()]);
+    assert!(calm.contains("ended"), "{calm}");
+
+    // The official accounts: Ira (linked) writes; the list with her
+    // username is posted and pinned in every bound group the bot runs.
+    sim.group_text(OPEN, OPEN_TITLE, IRA, "Hello, I'm on duty today", None);
+    let list = sent_with(&sim, OPEN, "official support accounts").await;
+    assert!(
+        list.text
+            .as_deref()
+            .unwrap()
+            .contains("Ira Kovalenko — @ira_k"),
+        "{list:?}"
+    );
+    until("pinned", || {
+        sim.join_requests(OPEN).3.contains(&list.message_id)
+    })
+    .await;
+    let there = sent_with(&sim, APPLY, "official support accounts").await;
+    until("pinned in the other group too", || {
+        sim.join_requests(APPLY).3.contains(&there.message_id)
+    })
+    .await;
+}

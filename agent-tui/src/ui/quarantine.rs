@@ -24,10 +24,7 @@ fn who(h: &HeldMessage) -> String {
 }
 
 fn decision(app: &App, h: &HeldMessage) -> String {
-    let by = h
-        .decided_by
-        .map(|a| app.agent_name(a))
-        .unwrap_or_default();
+    let by = h.decided_by.map(|a| app.agent_name(a)).unwrap_or_default();
     match h.state {
         HeldState::Held => "waiting".into(),
         HeldState::Approved => format!("approved by {by}"),
@@ -113,7 +110,10 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         };
         let mut spans = vec![
             Span::styled(
-                format!(" {}", fit(&time::short(h.sent_at, app.now, &app.tz), when_w)),
+                format!(
+                    " {}",
+                    fit(&time::short(h.sent_at, app.now, &app.tz), when_w)
+                ),
                 t.dim(),
             ),
             Span::raw(format!("{} ", fit(&h.group_title, group_w))),

@@ -84,11 +84,7 @@ fn hints(app: &App, room: usize) -> String {
             (GroupTicket, "ticket"),
             (Back, "groups"),
         ],
-        (Screen::Quarantine, _) => &[
-            (ApproveHeld, "approve"),
-            (BanHeld, "ban"),
-            (Back, "queues"),
-        ],
+        (Screen::Quarantine, _) => &[(ApproveHeld, "approve"), (BanHeld, "ban"), (Back, "queues")],
         (Screen::Queues, _) => &[
             (Open, "open"),
             (NextWaiting, "next waiting"),

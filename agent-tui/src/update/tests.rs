@@ -923,14 +923,22 @@ fn held_messages_are_approved_at_once_and_banned_on_the_second_press() {
     assert!(a.flash.as_ref().is_some_and(|f| f.error));
     press(&mut a, "Q");
     assert_eq!(a.screen, Screen::Quarantine);
-    assert_eq!(a.current_held(), Some(HeldId(1)), "the oldest waiting first");
+    assert_eq!(
+        a.current_held(),
+        Some(HeldId(1)),
+        "the oldest waiting first"
+    );
     assert_eq!(
         sent(&press(&mut a, "y")),
         [Command::QuarantineApprove { held_id: HeldId(1) }]
     );
     press(&mut a, "j");
     assert!(sent(&press(&mut a, "B")).is_empty(), "the first press asks");
-    assert!(a.flash.as_ref().is_some_and(|f| f.text.contains("Anna Rich")));
+    assert!(
+        a.flash
+            .as_ref()
+            .is_some_and(|f| f.text.contains("Anna Rich"))
+    );
     // Any other key disarms it.
     press(&mut a, "k");
     press(&mut a, "j");

@@ -34,6 +34,8 @@ pub enum Choice {
     /// The answer to "erase your data?" (`/forgetme`), asked at `asked`
     /// (minutes since the Unix epoch): an old button is not honoured.
     Forget { asked: i64, yes: bool },
+    /// A button of a captcha at a group's door (docs/groups.md, "Safety").
+    Captcha { id: i64, pick: u8 },
 }
 
 impl Choice {

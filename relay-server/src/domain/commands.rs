@@ -142,9 +142,9 @@ fn execute(
                 let (code, expires_at) = super::groups::orgs::link_code(ctx, agent.id)?;
                 Ok(CommandResult::LinkCode { code, expires_at })
             }
-            Command::QuarantineApprove { held_id } => changed_or_not(
-                super::safety::quarantine::approve(ctx, desk, agent, *held_id)?,
-            ),
+            Command::QuarantineApprove { held_id } => {
+                changed_or_not(super::groups::held::approve(ctx, desk, agent, *held_id)?)
+            }
             Command::QuarantineBan { held_id } => {
                 changed_or_not(super::safety::quarantine::ban(ctx, desk, agent, *held_id)?)
             }

@@ -18,6 +18,7 @@ use super::kb::Kb;
 use super::queues::{Action, AssignMode, Policy, QueueConfig, Queues};
 use super::routing::{Route, Source};
 use super::rules::{Automation, Do, Rules, When};
+use super::safety::captcha::Mode as CaptchaMode;
 use super::safety::checks::phrase_words;
 use super::safety::{Newcomer, Safety};
 use crate::settings::{
@@ -95,6 +96,18 @@ fn safety(s: &SafetySettings) -> Result<Safety, String> {
         hours::duration(&s.repeat_window).map_err(|e| format!("safety.repeat_window: {e}"))?;
     let notice =
         hours::duration(&s.notice_lifetime).map_err(|e| format!("safety.notice_lifetime: {e}"))?;
+    let captcha = CaptchaMode::parse(&s.captcha).ok_or_else(|| {
+        format!(
+            "safety.captcha: {:?} is not one of off, button, arithmetic, questions",
+            s.captcha
+        )
+    })?;
+    let captcha_timeout =
+        hours::duration(&s.captcha_timeout).map_err(|e| format!("safety.captcha_timeout: {e}"))?;
+    if captcha_timeout < std::time::Duration::from_secs(10) {
+        return Err("safety.captcha_timeout: at least 10s".into());
+    }
+    let raid_for = hours::duration(&s.raid_for).map_err(|e| format!("safety.raid_for: {e}"))?;
     Ok(Safety {
         enabled: s.enabled,
         spam_threshold: s.spam_threshold,
@@ -107,6 +120,11 @@ fn safety(s: &SafetySettings) -> Result<Safety, String> {
         repeat_window: window,
         lookalike_distance: s.lookalike_distance.min(4),
         notice_lifetime: notice,
+        captcha,
+        captcha_timeout,
+        raid_joins_per_minute: s.raid_joins_per_minute,
+        raid_for,
+        clean_service_messages: s.clean_service_messages,
         ..Safety::defaults()
     })
 }

@@ -449,20 +449,18 @@ pub fn notice(
     text: &str,
     lifetime: std::time::Duration,
 ) -> Result<(), StoreError> {
-    ctx.conn
-        .prepare_cached(
-            "INSERT INTO moderation (chat_id, action, thread_id, text, lifetime_ms, due_at, created_at)
-             VALUES (?1, 'notice', ?2, ?3, ?4, ?5, ?5)",
-        )?
-        .execute(params![
-            chat_id,
+    queue(
+        ctx,
+        chat_id,
+        ModAction::Notice,
+        &Call {
             thread_id,
-            text,
-            lifetime.as_millis() as i64,
-            ctx.now.0
-        ])?;
-    ctx.moderation_queued = true;
-    Ok(())
+            text: Some(text),
+            lifetime: Some(lifetime),
+            ..Call::default()
+        },
+        ctx.now,
+    )
 }
 
 /// A moderation call.
@@ -472,30 +470,108 @@ pub enum ModAction {
     Delete,
     /// Ban a member (removed, cannot come back).
     Ban,
-    /// Take a member's restrictions away.
+    /// Remove a member who may come back (ban, then unban).
+    Kick,
+    /// Take a member's right to write (until `until`, or for good).
+    Restrict,
+    /// Give a member back the right to write.
     Lift,
     /// Post a short notice, and delete it after its lifetime.
     Notice,
+    /// Approve a join request.
+    Approve,
+    /// Decline a join request.
+    Decline,
+    /// Post a captcha (its text and buttons); its message id is kept.
+    Captcha,
+    /// A captcha's time is up: no call, the rules decide what follows.
+    Expire,
+    /// Post (or edit) and pin the group's list of official accounts.
+    Official,
 }
+
+const ACTIONS: [ModAction; 11] = [
+    ModAction::Delete,
+    ModAction::Ban,
+    ModAction::Kick,
+    ModAction::Restrict,
+    ModAction::Lift,
+    ModAction::Notice,
+    ModAction::Approve,
+    ModAction::Decline,
+    ModAction::Captcha,
+    ModAction::Expire,
+    ModAction::Official,
+];
 
 impl ModAction {
     pub fn as_str(self) -> &'static str {
         match self {
             ModAction::Delete => "delete",
             ModAction::Ban => "ban",
+            ModAction::Kick => "kick",
+            ModAction::Restrict => "restrict",
             ModAction::Lift => "lift",
             ModAction::Notice => "notice",
+            ModAction::Approve => "approve",
+            ModAction::Decline => "decline",
+            ModAction::Captcha => "captcha",
+            ModAction::Expire => "expire",
+            ModAction::Official => "official",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Delete, Self::Ban, Self::Lift, Self::Notice]
-            .into_iter()
-            .find(|v| v.as_str() == s)
+        ACTIONS.into_iter().find(|v| v.as_str() == s)
     }
 }
 
+/// What a moderation call carries beyond its chat and action.
+#[derive(Debug, Clone, Default)]
+pub struct Call<'a> {
+    pub user_id: Option<i64>,
+    pub message_id: Option<i64>,
+    pub thread_id: Option<i64>,
+    pub text: Option<&'a str>,
+    pub markup: Option<&'a str>,
+    pub lifetime: Option<std::time::Duration>,
+    pub until: Option<Timestamp>,
+    pub captcha_id: Option<i64>,
+}
+
 /// Queues a moderation call, due at `due`.
+pub fn queue(
+    ctx: &mut WriteCtx<'_>,
+    chat_id: i64,
+    action: ModAction,
+    c: &Call<'_>,
+    due: Timestamp,
+) -> Result<(), StoreError> {
+    ctx.conn
+        .prepare_cached(
+            "INSERT INTO moderation (chat_id, action, user_id, message_id, thread_id, text, markup,
+                 lifetime_ms, until, captcha_id, due_at, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        )?
+        .execute(params![
+            chat_id,
+            action.as_str(),
+            c.user_id,
+            c.message_id,
+            c.thread_id,
+            c.text,
+            c.markup,
+            c.lifetime.map(|l| l.as_millis() as i64),
+            c.until.map(|u| u.0),
+            c.captcha_id,
+            due.0,
+            ctx.now.0
+        ])?;
+    ctx.moderation_queued = true;
+    Ok(())
+}
+
+/// Queues a call about a member or a message, due at `due`.
 pub fn moderate(
     ctx: &mut WriteCtx<'_>,
     chat_id: i64,
@@ -504,21 +580,17 @@ pub fn moderate(
     message_id: Option<i64>,
     due: Timestamp,
 ) -> Result<(), StoreError> {
-    ctx.conn
-        .prepare_cached(
-            "INSERT INTO moderation (chat_id, action, user_id, message_id, due_at, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )?
-        .execute(params![
-            chat_id,
-            action.as_str(),
+    queue(
+        ctx,
+        chat_id,
+        action,
+        &Call {
             user_id,
             message_id,
-            due.0,
-            ctx.now.0
-        ])?;
-    ctx.moderation_queued = true;
-    Ok(())
+            ..Call::default()
+        },
+        due,
+    )
 }
 
 /// A moderation call due now.
@@ -531,7 +603,10 @@ pub struct ModJob {
     pub message_id: Option<i64>,
     pub thread_id: Option<i64>,
     pub text: Option<String>,
+    pub markup: Option<String>,
     pub lifetime: Option<std::time::Duration>,
+    pub until: Option<Timestamp>,
+    pub captcha_id: Option<i64>,
     pub attempts: u32,
 }
 
@@ -544,7 +619,8 @@ pub fn moderation_due(
     let jobs = db
         .conn()
         .prepare_cached(
-            "SELECT id, chat_id, action, user_id, message_id, thread_id, text, lifetime_ms, attempts
+            "SELECT id, chat_id, action, user_id, message_id, thread_id, text, lifetime_ms, attempts,
+                    markup, until, captcha_id
              FROM moderation WHERE state = 'pending' AND due_at <= ?1 ORDER BY due_at, id LIMIT ?2",
         )?
         .query_map(params![now.0, limit as i64], |r| {
@@ -562,6 +638,9 @@ pub fn moderation_due(
                         .get::<_, Option<i64>>(7)?
                         .map(|ms| std::time::Duration::from_millis(ms.max(0) as u64)),
                     attempts: r.get(8)?,
+                    markup: r.get(9)?,
+                    until: r.get::<_, Option<i64>>(10)?.map(Timestamp),
+                    captcha_id: r.get(11)?,
                 })
             }))
         })?
@@ -626,4 +705,318 @@ pub fn moderation_counts(db: &impl Db) -> Result<(u64, u64), StoreError> {
         "SELECT coalesce(sum(state = 'pending'), 0), coalesce(sum(state = 'failed'), 0) FROM moderation",
     )?
     .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?)
+}
+
+/// A captcha set at a group's door.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Captcha {
+    pub id: i64,
+    pub chat_id: i64,
+    pub user_id: i64,
+    pub user_name: String,
+    pub lang: String,
+    /// Answered in private (a join request), else in the group.
+    pub request: bool,
+    pub answer: u8,
+    pub message_id: Option<i64>,
+    pub deadline: Timestamp,
+    pub state: String,
+}
+
+/// A captcha to set.
+#[derive(Debug, Clone)]
+pub struct NewCaptcha<'a> {
+    pub chat_id: i64,
+    pub user_id: i64,
+    pub user_name: &'a str,
+    pub lang: &'a str,
+    pub request: bool,
+    pub answer: u8,
+    pub deadline: Timestamp,
+}
+
+pub fn add_captcha(ctx: &WriteCtx<'_>, c: &NewCaptcha<'_>) -> Result<i64, StoreError> {
+    ctx.conn
+        .prepare_cached(
+            "INSERT INTO captchas (chat_id, user_id, user_name, lang, kind, answer, deadline, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?
+        .execute(params![
+            c.chat_id,
+            c.user_id,
+            c.user_name,
+            c.lang,
+            if c.request { "request" } else { "member" },
+            c.answer,
+            c.deadline.0,
+            ctx.now.0
+        ])?;
+    Ok(ctx.conn.last_insert_rowid())
+}
+
+const CAPTCHA: &str = "SELECT id, chat_id, user_id, user_name, lang, kind, answer, message_id,
+        deadline, state FROM captchas";
+
+fn captcha_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Captcha> {
+    Ok(Captcha {
+        id: r.get(0)?,
+        chat_id: r.get(1)?,
+        user_id: r.get(2)?,
+        user_name: r.get(3)?,
+        lang: r.get(4)?,
+        request: r.get::<_, String>(5)? == "request",
+        answer: r.get(6)?,
+        message_id: r.get(7)?,
+        deadline: Timestamp(r.get(8)?),
+        state: r.get(9)?,
+    })
+}
+
+pub fn captcha(db: &impl Db, id: i64) -> Result<Option<Captcha>, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached(&format!("{CAPTCHA} WHERE id = ?1"))?
+        .query_row([id], captcha_row)
+        .optional()?)
+}
+
+/// The captcha waiting for this person at this group's door.
+pub fn waiting_captcha(
+    db: &impl Db,
+    chat_id: i64,
+    user_id: i64,
+) -> Result<Option<Captcha>, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached(&format!(
+            "{CAPTCHA} WHERE chat_id = ?1 AND user_id = ?2 AND state = 'waiting' ORDER BY id DESC LIMIT 1"
+        ))?
+        .query_row([chat_id, user_id], captcha_row)
+        .optional()?)
+}
+
+/// Whether this person passed a captcha of this group since `since`.
+pub fn captcha_passed_since(
+    db: &impl Db,
+    chat_id: i64,
+    user_id: i64,
+    since: Timestamp,
+) -> Result<bool, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached(
+            "SELECT 1 FROM captchas WHERE chat_id = ?1 AND user_id = ?2 AND state = 'passed'
+               AND decided_at >= ?3 LIMIT 1",
+        )?
+        .query_row(params![chat_id, user_id, since.0], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// The captcha's message was posted.
+pub fn captcha_posted(ctx: &WriteCtx<'_>, id: i64, message_id: i64) -> Result<(), StoreError> {
+    ctx.conn
+        .prepare_cached("UPDATE captchas SET message_id = ?2 WHERE id = ?1")?
+        .execute([id, message_id])?;
+    Ok(())
+}
+
+/// Settles a waiting captcha (`passed`, `failed`, `expired`); false when
+/// it was settled already.
+pub fn settle_captcha(ctx: &WriteCtx<'_>, id: i64, state: &str) -> Result<bool, StoreError> {
+    Ok(ctx
+        .conn
+        .prepare_cached(
+            "UPDATE captchas SET state = ?2, decided_at = ?3 WHERE id = ?1 AND state = 'waiting'",
+        )?
+        .execute(params![id, state, ctx.now.0])?
+        > 0)
+}
+
+/// The organisation's captcha mode for a group (`None`: `[safety]`'s).
+pub fn captcha_mode(db: &impl Db, chat_id: i64) -> Result<Option<String>, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached(
+            "SELECT o.captcha FROM groups g JOIN organisations o ON o.id = g.organisation_id
+             WHERE g.chat_id = ?1",
+        )?
+        .query_row([chat_id], |r| r.get::<_, Option<String>>(0))
+        .optional()?
+        .flatten())
+}
+
+pub fn set_captcha_mode(
+    ctx: &WriteCtx<'_>,
+    organisation: i64,
+    mode: Option<&str>,
+) -> Result<(), StoreError> {
+    ctx.conn
+        .prepare_cached("UPDATE organisations SET captcha = ?2 WHERE id = ?1")?
+        .execute(params![organisation, mode])?;
+    Ok(())
+}
+
+/// Adds a captcha question to an organisation: `answers[0]` is right.
+pub fn add_question(
+    ctx: &WriteCtx<'_>,
+    organisation: i64,
+    question: &str,
+    answers: &[String],
+) -> Result<i64, StoreError> {
+    ctx.conn
+        .prepare_cached(
+            "INSERT INTO captcha_questions (organisation_id, question, answers) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![organisation, question, serde_json::to_string(answers)?])?;
+    Ok(ctx.conn.last_insert_rowid())
+}
+
+/// An organisation's questions: (id, question, answers, the first right).
+pub fn questions(
+    db: &impl Db,
+    organisation: i64,
+) -> Result<Vec<(i64, String, Vec<String>)>, StoreError> {
+    let rows: Vec<(i64, String, String)> = db
+        .conn()
+        .prepare_cached(
+            "SELECT id, question, answers FROM captcha_questions WHERE organisation_id = ?1 ORDER BY id",
+        )?
+        .query_map([organisation], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    rows.into_iter()
+        .map(|(id, q, a)| Ok((id, q, serde_json::from_str(&a)?)))
+        .collect()
+}
+
+/// The questions of the organisation a group is bound to.
+pub fn group_questions(
+    db: &impl Db,
+    chat_id: i64,
+) -> Result<Vec<(i64, String, Vec<String>)>, StoreError> {
+    let org: Option<i64> = db
+        .conn()
+        .prepare_cached("SELECT organisation_id FROM groups WHERE chat_id = ?1")?
+        .query_row([chat_id], |r| r.get(0))
+        .optional()?
+        .flatten();
+    match org {
+        Some(o) => questions(db, o),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// Removes an organisation's questions; returns how many.
+pub fn clear_questions(ctx: &WriteCtx<'_>, organisation: i64) -> Result<usize, StoreError> {
+    Ok(ctx
+        .conn
+        .prepare_cached("DELETE FROM captcha_questions WHERE organisation_id = ?1")?
+        .execute([organisation])?)
+}
+
+/// How many people joined a group since `since` (while the bot watched).
+pub fn joins_since(db: &impl Db, chat_id: i64, since: Timestamp) -> Result<u32, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached(
+            "SELECT count(*) FROM group_members WHERE chat_id = ?1 AND joined_at >= ?2",
+        )?
+        .query_row(params![chat_id, since.0], |r| r.get(0))?)
+}
+
+/// Until when a group is under raid protection (`None`: it is not).
+pub fn raid_until(db: &impl Db, chat_id: i64) -> Result<Option<Timestamp>, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached("SELECT raid_until FROM groups WHERE chat_id = ?1")?
+        .query_row([chat_id], |r| r.get::<_, Option<i64>>(0))
+        .optional()?
+        .flatten()
+        .map(Timestamp))
+}
+
+pub fn set_raid_until(
+    ctx: &WriteCtx<'_>,
+    chat_id: i64,
+    until: Option<Timestamp>,
+) -> Result<(), StoreError> {
+    ctx.conn
+        .prepare_cached("UPDATE groups SET raid_until = ?2 WHERE chat_id = ?1")?
+        .execute(params![chat_id, until.map(|u| u.0)])?;
+    Ok(())
+}
+
+/// The group's pinned list of official accounts: (message id, its text).
+pub fn official(db: &impl Db, chat_id: i64) -> Result<(Option<i64>, Option<String>), StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached("SELECT official_message, official_text FROM groups WHERE chat_id = ?1")?
+        .query_row([chat_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?
+        .unwrap_or((None, None)))
+}
+
+pub fn set_official(
+    ctx: &WriteCtx<'_>,
+    chat_id: i64,
+    message_id: Option<i64>,
+    text: Option<&str>,
+) -> Result<(), StoreError> {
+    ctx.conn
+        .prepare_cached(
+            "UPDATE groups SET official_message = coalesce(?2, official_message),
+                 official_text = coalesce(?3, official_text) WHERE chat_id = ?1",
+        )?
+        .execute(params![chat_id, message_id, text])?;
+    Ok(())
+}
+
+/// Who joined a group since `since`, owes no captcha and is not banned.
+pub fn joined_since_free(
+    db: &impl Db,
+    chat_id: i64,
+    since: Timestamp,
+) -> Result<Vec<i64>, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached(
+            "SELECT m.user_id FROM group_members m WHERE m.chat_id = ?1 AND m.joined_at >= ?2
+               AND m.banned_at IS NULL
+               AND NOT EXISTS (SELECT 1 FROM captchas c WHERE c.chat_id = m.chat_id
+                                 AND c.user_id = m.user_id AND c.state IN ('waiting', 'expired', 'failed'))
+             ORDER BY m.user_id",
+        )?
+        .query_map(params![chat_id, since.0], |r| r.get(0))?
+        .collect::<Result<_, _>>()?)
+}
+
+/// Linked staff accounts' Telegram names and usernames as groups saw
+/// them: (telegram user id, name, username), the latest seen first.
+pub fn staff_accounts(db: &impl Db) -> Result<Vec<(i64, String, String)>, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached(
+            "SELECT s.telegram_user_id,
+                    coalesce((SELECT name FROM group_members WHERE user_id = s.telegram_user_id AND name <> ''
+                              ORDER BY seen_at DESC LIMIT 1), a.display_name),
+                    coalesce((SELECT username FROM group_members WHERE user_id = s.telegram_user_id
+                              AND username IS NOT NULL ORDER BY seen_at DESC LIMIT 1), '')
+             FROM staff_links s JOIN agents a ON a.id = s.agent_id WHERE a.removed_at IS NULL
+             ORDER BY 2",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?)
+}
+
+/// Bound groups where the bot is an administrator.
+pub fn admin_groups(db: &impl Db) -> Result<Vec<(i64, String)>, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached(
+            "SELECT g.chat_id, coalesce(o.language, 'en') FROM groups g
+             JOIN organisations o ON o.id = g.organisation_id
+             WHERE g.bot_status = 'administrator' ORDER BY g.chat_id",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?)
 }

@@ -35,6 +35,7 @@ pub fn data(choice: &Choice) -> String {
         Choice::Followup { ticket, ok } => format!("followup:{ticket}:{}", yes_no(*ok)),
         Choice::WithdrawConsent => "withdraw".into(),
         Choice::Forget { asked, yes } => format!("forget:{asked}:{}", yes_no(*yes)),
+        Choice::Captcha { id, pick } => format!("captcha:{id}:{pick}"),
     }
 }
 
@@ -104,6 +105,16 @@ pub fn parse(data: &str) -> Result<Choice, BadCallback> {
                 .filter(|m| *m > 0)
                 .ok_or_else(|| bad("expected when it was asked"))?,
             yes: yes_no(value)?,
+        }),
+        "captcha" => Ok(Choice::Captcha {
+            id: arg
+                .and_then(|s| s.parse::<i64>().ok())
+                .filter(|id| *id > 0)
+                .ok_or_else(|| bad("expected a captcha id"))?,
+            pick: value
+                .and_then(|v| v.parse::<u8>().ok())
+                .filter(|n| *n < 8)
+                .ok_or_else(|| bad("expected a button number"))?,
         }),
         _ => Err(bad("unknown kind of button")),
     }

@@ -9,7 +9,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use teloxide::payloads::SendMessageSetters;
+use teloxide::payloads::{
+    PinChatMessageSetters, RestrictChatMemberSetters, SendMessageSetters, UnbanChatMemberSetters,
+};
 use teloxide::requests::{Request, Requester};
 use teloxide::types::{ChatId, ChatPermissions, MessageId, ThreadId, UserId};
 use teloxide::{ApiError, Bot, RequestError};
@@ -84,9 +86,34 @@ fn refused(
 }
 
 /// Makes one call (or one batch of deletions in a chat).
+/// Edits the group's list of official accounts, or (none yet, or it was
+/// deleted) posts it and pins it without a notification. Returns the new
+/// message's id.
+async fn official(bot: &Bot, chat: ChatId, job: &ModJob) -> Result<Option<i64>, RequestError> {
+    let text = job.text.clone().unwrap_or_default();
+    if let Some(id) = job.message_id.and_then(|m| i32::try_from(m).ok()) {
+        match bot
+            .edit_message_text(chat, MessageId(id), text.clone())
+            .send()
+            .await
+        {
+            Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => return Ok(None),
+            Err(RequestError::Api(ApiError::MessageToEditNotFound)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let m = bot.send_message(chat, text).send().await?;
+    bot.pin_chat_message(chat, m.id)
+        .disable_notification(true)
+        .send()
+        .await?;
+    Ok(Some(i64::from(m.id.0)))
+}
+
 async fn call(bot: &Bot, jobs: &[ModJob], token: &str, store: &Store) -> Outcome {
     let first = &jobs[0];
     let chat = ChatId(first.chat_id);
+    let user = UserId(first.user_id.unwrap_or_default() as u64);
     let result = match first.action {
         ModAction::Delete => {
             let ids: Vec<MessageId> = jobs
@@ -101,24 +128,64 @@ async fn call(bot: &Bot, jobs: &[ModJob], token: &str, store: &Store) -> Outcome
             };
             sent.map(|()| None)
         }
-        ModAction::Ban => {
-            let user = UserId(first.user_id.unwrap_or_default() as u64);
-            bot.ban_chat_member(chat, user).send().await.map(|_| None)
+        ModAction::Ban => bot.ban_chat_member(chat, user).send().await.map(|_| None),
+        ModAction::Kick => {
+            // Removed, free to come back: a ban, then its end.
+            match bot.ban_chat_member(chat, user).send().await {
+                Ok(_) => bot
+                    .unban_chat_member(chat, user)
+                    .only_if_banned(true)
+                    .send()
+                    .await
+                    .map(|_| None),
+                Err(e) => Err(e),
+            }
         }
-        ModAction::Lift => {
-            let user = UserId(first.user_id.unwrap_or_default() as u64);
-            bot.restrict_chat_member(chat, user, ChatPermissions::all())
-                .send()
-                .await
-                .map(|_| None)
+        ModAction::Restrict => {
+            let mut r = bot.restrict_chat_member(chat, user, ChatPermissions::empty());
+            if let Some(until) = first.until
+                && let Some(at) = chrono::DateTime::from_timestamp_millis(until.0)
+            {
+                r = r.until_date(at);
+            }
+            r.send().await.map(|_| None)
         }
-        ModAction::Notice => {
+        ModAction::Lift => bot
+            .restrict_chat_member(chat, user, ChatPermissions::all())
+            .send()
+            .await
+            .map(|_| None),
+        ModAction::Approve => bot
+            .approve_chat_join_request(chat, user)
+            .send()
+            .await
+            .map(|_| None),
+        ModAction::Decline => bot
+            .decline_chat_join_request(chat, user)
+            .send()
+            .await
+            .map(|_| None),
+        ModAction::Notice | ModAction::Captcha => {
             let mut r = bot.send_message(chat, first.text.clone().unwrap_or_default());
             if let Some(t) = first.thread_id.and_then(|t| i32::try_from(t).ok()) {
                 r = r.message_thread_id(ThreadId(MessageId(t)));
             }
+            if let Some(m) = &first.markup {
+                match super::keyboard::stored(m) {
+                    Ok(k) => r = r.reply_markup(k),
+                    Err(e) => {
+                        return Outcome::Failed {
+                            reason: e,
+                            rights: false,
+                        };
+                    }
+                }
+            }
             r.send().await.map(|m| Some(i64::from(m.id.0)))
         }
+        // Nothing to ask Telegram: the rules decide what follows.
+        ModAction::Expire => Ok(None),
+        ModAction::Official => official(bot, chat, first).await,
     };
     match result {
         Ok(posted) => Outcome::Done(posted),

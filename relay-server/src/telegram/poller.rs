@@ -109,6 +109,7 @@ pub async fn run(
                 AllowedUpdate::MyChatMember,
                 AllowedUpdate::ChatMember,
                 AllowedUpdate::MessageReaction,
+                AllowedUpdate::ChatJoinRequest,
             ]);
         if let Some(o) = offset {
             request = request.offset(o);

@@ -15,6 +15,7 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use super::{convert, keyboard};
+use crate::domain::buttons::Choice;
 use crate::domain::desk::Desk;
 use crate::domain::dialogue::{self, Press};
 use crate::domain::groups::{self, intake::GroupMessage};
@@ -66,18 +67,34 @@ pub(super) enum Action {
         status: &'static str,
         privacy: bool,
     },
-    /// People joined a group (not bots): newcomers.
+    /// People joined a group (not bots): newcomers. `message`: the
+    /// service message saying so.
     GroupJoined {
         chat: i64,
         title: String,
-        /// (user id, name, username)
-        people: Vec<(i64, String, Option<String>)>,
+        message: i64,
+        people: Vec<Joiner>,
     },
     /// Someone left a group (or was removed).
     GroupLeft {
         chat: i64,
         user: i64,
         name: String,
+        message: i64,
+    },
+    /// Someone asked to join a group that approves new members.
+    JoinRequest {
+        chat: i64,
+        title: String,
+        who: Joiner,
+    },
+    /// A press on a captcha's button (in a group, or an applicant's
+    /// private chat); the id is answered once the press is applied.
+    CaptchaPress {
+        user: i64,
+        captcha: i64,
+        pick: u8,
+        callback: String,
     },
     /// An inline button; the id is answered once the press is applied.
     Press(Box<Press>, String),
@@ -97,6 +114,26 @@ pub(super) enum Action {
     /// A button press whose data means nothing here: recorded as failed
     /// with why, and answered (the customer's spinner stops).
     Refused(String, String),
+}
+
+/// Someone coming into a group.
+#[derive(Debug, Clone)]
+pub(super) struct Joiner {
+    pub id: i64,
+    pub name: String,
+    pub username: Option<String>,
+    pub lang: Option<String>,
+}
+
+impl Joiner {
+    fn of(u: &teloxide::types::User) -> Joiner {
+        Joiner {
+            id: u.id.0 as i64,
+            name: u.full_name(),
+            username: u.username.clone(),
+            lang: u.language_code.clone(),
+        }
+    }
 }
 
 /// Whether the bot reads every message of a group it is a plain member
@@ -165,6 +202,17 @@ pub(super) fn decide_update(update: &Update) -> Action {
             }
         }
         UpdateKind::CallbackQuery(q) => match q.message.as_ref().map(|m| m.chat()) {
+            Some(_)
+                if let Ok(Choice::Captcha { id, pick }) =
+                    keyboard::parse(q.data.as_deref().unwrap_or_default()) =>
+            {
+                Action::CaptchaPress {
+                    user: q.from.id.0 as i64,
+                    captcha: id,
+                    pick,
+                    callback: q.id.0.clone(),
+                }
+            }
             Some(chat) if chat.is_private() => {
                 match keyboard::parse(q.data.as_deref().unwrap_or_default()) {
                     Ok(choice) => Action::Press(
@@ -206,17 +254,18 @@ pub(super) fn decide_update(update: &Update) -> Action {
                 chat: m.chat.id.0,
                 user: u.id.0 as i64,
                 name: u.full_name(),
+                message: i64::from(m.id.0),
             }
         }
         UpdateKind::Message(m)
             if (m.chat.is_group() || m.chat.is_supergroup()) && m.new_chat_members().is_some() =>
         {
-            let people: Vec<(i64, String, Option<String>)> = m
+            let people: Vec<Joiner> = m
                 .new_chat_members()
                 .unwrap_or_default()
                 .iter()
                 .filter(|u| !u.is_bot)
-                .map(|u| (u.id.0 as i64, u.full_name(), u.username.clone()))
+                .map(Joiner::of)
                 .collect();
             if people.is_empty() {
                 return Action::Ignore;
@@ -224,6 +273,7 @@ pub(super) fn decide_update(update: &Update) -> Action {
             Action::GroupJoined {
                 chat: m.chat.id.0,
                 title: m.chat.title().unwrap_or_default().to_owned(),
+                message: i64::from(m.id.0),
                 people,
             }
         }
@@ -267,6 +317,11 @@ pub(super) fn decide_update(update: &Update) -> Action {
                 added,
             }
         }
+        UpdateKind::ChatJoinRequest(r) => Action::JoinRequest {
+            chat: r.chat.id.0,
+            title: r.chat.title().unwrap_or_default().to_owned(),
+            who: Joiner::of(&r.from),
+        },
         UpdateKind::MyChatMember(u) if u.chat.is_group() || u.chat.is_supergroup() => {
             let m = &u.new_chat_member;
             Action::GroupMembership {
@@ -418,7 +473,10 @@ pub(super) fn apply_fresh<'a>(
 /// it by itself after a while; the press is already applied).
 pub(super) fn answer_presses(bot: &Bot, batch: &[(i64, Action)]) {
     for (_, action) in batch {
-        if let Action::Press(_, id) | Action::Refused(_, id) = action {
+        if let Action::Press(_, id)
+        | Action::Refused(_, id)
+        | Action::CaptchaPress { callback: id, .. } = action
+        {
             let request = bot.answer_callback_query(CallbackQueryId(id.clone()));
             tokio::spawn(async move {
                 if let Err(e) = request.await {
@@ -487,27 +545,53 @@ fn apply(ctx: &mut WriteCtx<'_>, desk: &Desk, action: &Action) -> Result<bool, D
         } => {
             groups::membership::bot(ctx, desk, *chat, title, *forum, status, *privacy).map(|_| true)
         }
-        Action::GroupLeft { chat, user, name } => {
-            groups::membership::left(ctx, desk, *chat, *user, name)
+        Action::GroupLeft {
+            chat,
+            user,
+            name,
+            message,
+        } => {
+            safety::door::service_message(ctx, desk, *chat, *message)?;
+            groups::membership::left(ctx, desk, *chat, *user, name).map(|_| true)
         }
         Action::GroupJoined {
             chat,
             title,
+            message,
             people,
         } => {
-            for (user, name, username) in people {
-                safety::quarantine::joined(
+            safety::door::service_message(ctx, desk, *chat, *message)?;
+            for p in people {
+                safety::door::joined(
                     ctx,
                     desk,
                     *chat,
                     title,
-                    *user,
-                    name,
-                    username.as_deref(),
+                    &safety::door::Person {
+                        id: p.id,
+                        name: &p.name,
+                        username: p.username.as_deref(),
+                        lang: p.lang.as_deref(),
+                    },
                 )?;
             }
             Ok(true)
         }
+        Action::JoinRequest { chat, title, who } => safety::captcha::join_request(
+            ctx,
+            desk,
+            *chat,
+            title,
+            who.id,
+            &who.name,
+            who.lang.as_deref(),
+        ),
+        Action::CaptchaPress {
+            user,
+            captcha,
+            pick,
+            ..
+        } => safety::captcha::press(ctx, *user, *captcha, *pick).map(|_| true),
         Action::GroupReaction {
             chat,
             message,

@@ -13,36 +13,11 @@ use super::pleasantry::is_pleasantry;
 use super::threads::{self, Incoming, Known, Place, Side};
 use crate::domain::DomainError;
 use crate::domain::desk::Desk;
-use crate::domain::safety::checks::Traits;
 use crate::domain::safety::quarantine;
 use crate::store::WriteCtx;
 use crate::store::groups::{self as rows, NewMessage};
 
-/// A message in a group, as Telegram gave it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct GroupMessage {
-    pub chat_id: i64,
-    pub title: String,
-    pub forum: bool,
-    pub message_id: i64,
-    /// The forum topic it is in (not the General topic).
-    pub topic: Option<i64>,
-    pub reply_to: Option<i64>,
-    pub author_id: i64,
-    pub author_name: String,
-    /// The author's @username, without the @.
-    pub author_username: Option<String>,
-    /// The author's Telegram language (`language_code`).
-    pub author_lang: Option<String>,
-    /// Written by a bot (another bot, or this one through a channel).
-    pub author_is_bot: bool,
-    pub text: String,
-    pub sticker: bool,
-    /// When it was sent (Telegram's date).
-    pub sent_at: Timestamp,
-    /// Links, media, forwards, buttons, quotes from other chats.
-    pub traits: Traits,
-}
+pub use super::message::GroupMessage;
 
 /// When a conversation owed since `since` is due: the organisation's reply
 /// SLA in business time on its calendar (its own, else its queue's).
@@ -126,6 +101,9 @@ pub fn message(ctx: &mut WriteCtx<'_>, desk: &Desk, m: &GroupMessage) -> Result<
     } else {
         Side::Customer
     };
+    if side == Side::Staff {
+        crate::domain::safety::official::staff_seen(ctx, m)?;
+    }
     if side == Side::Staff
         && let Some(command) = super::staff_commands::StaffCommand::parse(&m.text)
     {

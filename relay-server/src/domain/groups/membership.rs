@@ -80,6 +80,9 @@ pub fn bot(
     if let Some(note) = note {
         staff_post(ctx, desk, &note)?;
     }
+    if status == "administrator" {
+        crate::domain::safety::official::refresh(ctx)?;
+    }
     Ok(())
 }
 

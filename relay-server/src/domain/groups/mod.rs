@@ -3,8 +3,10 @@
 //! reply. The bot watches; it opens no ticket per message.
 
 pub mod alerts;
+pub mod held;
 pub mod intake;
 pub mod membership;
+pub mod message;
 pub mod orgs;
 pub mod pleasantry;
 pub mod publish;

@@ -104,6 +104,7 @@ pub fn bind(
     for c in rows::owed_in(ctx, chat_id)? {
         super::publish::conversation(ctx, c.id)?;
     }
+    crate::domain::safety::official::refresh(ctx)?;
     Ok(())
 }
 
@@ -140,6 +141,7 @@ pub fn link(
     let agent = agents::by_name(ctx, agent_name)?
         .ok_or_else(|| DomainError::not_found(format!("no agent {agent_name:?}")))?;
     rows::link_staff(ctx, agent.id, telegram_user_id)?;
+    crate::domain::safety::official::refresh(ctx)?;
     Ok(agent.id)
 }
 
@@ -184,6 +186,7 @@ pub fn link_by_code(
         );
     };
     rows::link_staff(ctx, agent, telegram_user_id)?;
+    crate::domain::safety::official::refresh(ctx)?;
     let name = crate::store::rows::load_agent(ctx, agent)?
         .map_or_else(|| agent.to_string(), |a| a.display_name);
     crate::store::access::log(
@@ -202,15 +205,83 @@ pub fn link_by_code(
     ))
 }
 
-/// Sets an organisation's newcomer limits (`None`: `[safety]`'s).
-pub fn set_newcomer_limits(
+/// The organisation named so.
+fn named(ctx: &WriteCtx<'_>, name: &str) -> Result<Organisation, DomainError> {
+    rows::organisation_named(ctx, name)?
+        .ok_or_else(|| DomainError::not_found(format!("no organisation named {name:?}")))
+}
+
+/// Sets an organisation's safety rules (`None`: `[safety]`'s).
+pub fn set_safety(
     ctx: &mut WriteCtx<'_>,
     name: &str,
     messages: Option<u32>,
     hours: Option<u32>,
+    captcha: Option<&str>,
 ) -> Result<(), DomainError> {
-    let org = rows::organisation_named(ctx, name)?
-        .ok_or_else(|| DomainError::not_found(format!("no organisation named {name:?}")))?;
+    let org = named(ctx, name)?;
+    if let Some(m) = captcha
+        && crate::domain::safety::captcha::Mode::parse(m).is_none()
+    {
+        return Err(DomainError::invalid(format!(
+            "{m:?} is not a captcha: off, button, arithmetic or questions"
+        )));
+    }
     crate::store::safety::set_newcomer_limits(ctx, org.id, messages, hours)?;
+    crate::store::safety::set_captcha_mode(ctx, org.id, captcha)?;
     Ok(())
+}
+
+/// Longest answer: it is a button's label.
+const ANSWER_MAX: usize = 40;
+
+/// Adds a captcha question (`answers[0]` right, 1-5 wrong ones). Returns
+/// how many the organisation has.
+pub fn add_question(
+    ctx: &mut WriteCtx<'_>,
+    name: &str,
+    question: &str,
+    answers: &[String],
+) -> Result<usize, DomainError> {
+    let org = named(ctx, name)?;
+    let question = question.trim();
+    if question.is_empty() || question.chars().count() > 300 {
+        return Err(DomainError::invalid("a question is 1-300 characters"));
+    }
+    if !(2..=6).contains(&answers.len()) {
+        return Err(DomainError::invalid("one right answer and 1-5 wrong ones"));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for a in answers {
+        let a = a.trim();
+        if a.is_empty() || a.chars().count() > ANSWER_MAX {
+            return Err(DomainError::invalid(format!(
+                "an answer is 1-{ANSWER_MAX} characters (it is a button): {a:?}"
+            )));
+        }
+        if !seen.insert(a.to_lowercase()) {
+            return Err(DomainError::invalid(format!("{a:?} is given twice")));
+        }
+    }
+    let answers: Vec<String> = answers.iter().map(|a| a.trim().to_owned()).collect();
+    crate::store::safety::add_question(ctx, org.id, question, &answers)?;
+    Ok(crate::store::safety::questions(ctx, org.id)?.len())
+}
+
+/// An organisation's questions with their answers (the first right).
+pub fn questions(
+    ctx: &mut WriteCtx<'_>,
+    name: &str,
+) -> Result<Vec<(String, Vec<String>)>, DomainError> {
+    let org = named(ctx, name)?;
+    Ok(crate::store::safety::questions(ctx, org.id)?
+        .into_iter()
+        .map(|(_, q, a)| (q, a))
+        .collect())
+}
+
+/// Removes every question of an organisation; returns how many.
+pub fn clear_questions(ctx: &mut WriteCtx<'_>, name: &str) -> Result<usize, DomainError> {
+    let org = named(ctx, name)?;
+    Ok(crate::store::safety::clear_questions(ctx, org.id)?)
 }

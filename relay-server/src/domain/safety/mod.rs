@@ -10,14 +10,21 @@
 //! - [`classifier`]: the naive-Bayes spam model.
 //! - [`lookalike`]: names that imitate staff.
 //! - [`checks`]: the rules, pure: what a message breaks.
+//! - [`captcha`]: the captcha at a group's door.
+//! - [`raid`]: many joins at once.
+//! - [`official`]: the pinned list of staff accounts.
 //! - [`quarantine`]: holding, approving, banning.
 //! - [`moderation`]: what a moderation call's outcome does.
 
+pub mod captcha;
 pub mod checks;
 pub mod classifier;
+pub mod door;
 pub mod lookalike;
 pub mod moderation;
+pub mod official;
 pub mod quarantine;
+pub mod raid;
 pub mod text;
 
 use std::sync::{Arc, RwLock};
@@ -41,6 +48,16 @@ pub struct Safety {
     pub repeat_window: Duration,
     pub lookalike_distance: u32,
     pub notice_lifetime: Duration,
+    /// How a group checks who comes in, unless its organisation says.
+    pub captcha: captcha::Mode,
+    pub captcha_timeout: Duration,
+    /// More joins than this in a minute switch a group to raid protection
+    /// (0: never)...
+    pub raid_joins_per_minute: u32,
+    /// ...for this long.
+    pub raid_for: Duration,
+    /// Join and leave service messages are removed from groups.
+    pub clean_service_messages: bool,
     /// Trained on the shipped set, then on staff's verdicts as they come.
     pub model: Arc<RwLock<Model>>,
 }
@@ -85,6 +102,11 @@ impl Safety {
             repeat_window: Duration::from_secs(600),
             lookalike_distance: 2,
             notice_lifetime: Duration::from_secs(120),
+            captcha: captcha::Mode::Button,
+            captcha_timeout: Duration::from_secs(300),
+            raid_joins_per_minute: 10,
+            raid_for: Duration::from_secs(1800),
+            clean_service_messages: true,
             model: Arc::new(RwLock::new(Model::shipped())),
         }
     }

@@ -39,17 +39,31 @@ pub fn outcome(
     match outcome {
         Outcome::Done(posted) => {
             rows::moderation_outcome(ctx, job.id, Ok(()))?;
-            if let (ModAction::Notice, Some(id), Some(lifetime)) =
-                (job.action, posted, job.lifetime)
-            {
-                rows::moderate(
-                    ctx,
-                    job.chat_id,
-                    ModAction::Delete,
-                    None,
-                    Some(*id),
-                    ctx.now + lifetime,
-                )?;
+            match (job.action, posted) {
+                (ModAction::Notice, Some(id)) => {
+                    if let Some(lifetime) = job.lifetime {
+                        rows::moderate(
+                            ctx,
+                            job.chat_id,
+                            ModAction::Delete,
+                            None,
+                            Some(*id),
+                            ctx.now + lifetime,
+                        )?;
+                    }
+                }
+                (ModAction::Captcha, Some(id)) => {
+                    if let Some(c) = job.captcha_id {
+                        super::captcha::posted(ctx, c, *id)?;
+                    }
+                }
+                (ModAction::Official, Some(id)) => super::official::posted(ctx, job.chat_id, *id)?,
+                (ModAction::Expire, _) => {
+                    if let Some(c) = job.captcha_id {
+                        super::captcha::expire(ctx, c)?;
+                    }
+                }
+                _ => {}
             }
         }
         Outcome::Retry(at, why) => {
@@ -68,10 +82,16 @@ pub fn outcome(
                 let title = group_rows::group(ctx, job.chat_id)?
                     .map_or_else(|| format!("chat {}", job.chat_id), |g| g.title);
                 let what = match job.action {
-                    ModAction::Delete => "delete a held message",
+                    ModAction::Delete => "delete a message",
                     ModAction::Ban => "ban a member",
+                    ModAction::Kick => "remove a member who did not pass the captcha",
+                    ModAction::Restrict => "restrict a newcomer",
                     ModAction::Lift => "lift a member's restrictions",
                     ModAction::Notice => "post a notice",
+                    ModAction::Approve | ModAction::Decline => "answer a join request",
+                    ModAction::Captcha => "post a captcha",
+                    ModAction::Expire => "expire a captcha",
+                    ModAction::Official => "post and pin the list of official accounts",
                 };
                 staff_post(
                     ctx,

@@ -5,7 +5,7 @@
 //!   deleted from the group (a moderation call), and its sender is told
 //!   why in their language: privately when they have talked to the bot,
 //!   else by a short notice in the group that removes itself.
-//! - [`approve`]: the bot posts it back, quoted with its author's name; it
+//! - approving ([`crate::domain::groups::held`]): the bot posts it back, quoted with its author's name; it
 //!   joins its conversation as the client's message (owed from when it
 //!   was first sent), the author's newcomer limits are lifted, and the
 //!   classifier learns it is not spam.
@@ -17,11 +17,11 @@ use shared::*;
 
 use super::checks::{self, Facts};
 use super::lookalike::{self, StaffName};
+use crate::domain::DomainError;
 use crate::domain::desk::Desk;
-use crate::domain::groups::intake::GroupMessage;
+use crate::domain::groups::message::GroupMessage;
 use crate::domain::i18n::{self, Lang};
 use crate::domain::outbox::{staff_post, to_chat};
-use crate::domain::{DomainError, validate};
 use crate::store::WriteCtx;
 use crate::store::groups as group_rows;
 use crate::store::safety::{self as rows, ModAction, NewHeld};
@@ -242,7 +242,7 @@ fn tell_sender(
 }
 
 /// Tells the workstations a held message changed.
-fn publish(ctx: &mut WriteCtx<'_>, id: HeldId) -> Result<(), DomainError> {
+pub(crate) fn publish(ctx: &mut WriteCtx<'_>, id: HeldId) -> Result<(), DomainError> {
     if let Some(h) = rows::held(ctx, id)? {
         ctx.append(Event::QuarantineUpdated { held: h.wire })?;
     }
@@ -250,7 +250,7 @@ fn publish(ctx: &mut WriteCtx<'_>, id: HeldId) -> Result<(), DomainError> {
 }
 
 /// A held message `agent` may decide on.
-fn load(
+pub(crate) fn load(
     ctx: &WriteCtx<'_>,
     desk: &Desk,
     agent: &Agent,
@@ -264,81 +264,6 @@ fn load(
         ));
     }
     Ok(h)
-}
-
-/// Approves a held message. False when it was approved already.
-pub fn approve(
-    ctx: &mut WriteCtx<'_>,
-    desk: &Desk,
-    agent: &Agent,
-    id: HeldId,
-) -> Result<bool, DomainError> {
-    let h = load(ctx, desk, agent, id)?;
-    match h.wire.state {
-        HeldState::Approved => return Ok(false),
-        HeldState::Banned => {
-            return Err(DomainError::conflict(
-                "its author was banned: this message cannot be approved any more",
-            ));
-        }
-        HeldState::Held => {}
-    }
-    let w = &h.wire;
-    let group = group_rows::group(ctx, w.chat_id)?;
-    if group
-        .as_ref()
-        .is_some_and(|g| matches!(g.bot_status.as_str(), "left" | "kicked"))
-    {
-        return Err(DomainError::conflict(
-            "the bot is no longer in this group: the message cannot be posted back",
-        ));
-    }
-    rows::decide(ctx, id, HeldState::Approved, Some(agent.id))?;
-    let chats = rows::sibling_groups(ctx, w.chat_id)?;
-    rows::trust(ctx, &chats, w.author_id)?;
-    rows::add_verdict(ctx, w.author_id, &w.text, false)?;
-    desk.safety.learn(&w.text, false);
-    // Filed as the client's message it was, in its conversation.
-    let original = GroupMessage {
-        chat_id: w.chat_id,
-        title: w.group_title.clone(),
-        forum: group.as_ref().is_some_and(|g| g.forum),
-        message_id: w.telegram_message_id,
-        topic: h.thread_id,
-        reply_to: h.reply_to,
-        author_id: w.author_id,
-        author_name: w.author_name.clone(),
-        author_username: w.author_username.clone(),
-        text: w.text.clone(),
-        sent_at: w.sent_at,
-        ..GroupMessage::default()
-    };
-    let lang = group
-        .and_then(|g| g.organisation)
-        .map(|o| group_rows::organisation(ctx, o))
-        .transpose()?
-        .flatten()
-        .map_or(Lang::En, |o| Lang::from_code(Some(&o.language)));
-    let repost = i18n::text(
-        lang,
-        "safety.restored",
-        &[("name", &w.author_name), ("text", &w.text)],
-    );
-    validate::text(&repost).map_err(|_| {
-        DomainError::invalid("the message is too long to post back quoted; copy it by hand")
-    })?;
-    crate::domain::groups::intake::restore(ctx, desk, &original, &repost)?;
-    publish(ctx, id)?;
-    audit(
-        ctx,
-        agent.id,
-        "quarantine_approve",
-        format!(
-            "held message {id} in chat {} by {}: posted back",
-            w.chat_id, w.author_id
-        ),
-    )?;
-    Ok(true)
 }
 
 /// Bans a held message's author from every group of the organisation.
@@ -391,7 +316,7 @@ pub fn ban(
     Ok(true)
 }
 
-fn audit(
+pub(crate) fn audit(
     ctx: &WriteCtx<'_>,
     agent: AgentId,
     action: &str,
