@@ -90,6 +90,8 @@ pub enum Read {
     Older(TicketId),
     History(CustomerId),
     Preview(TicketId),
+    /// Group safety's figures for the held messages screen.
+    SafetyFigures,
 }
 
 /// A short message in the status line.
@@ -154,6 +156,8 @@ pub struct App {
     pub held_offset: usize,
     /// A ban asked for once: the same key again on the same row bans.
     pub ban_armed: Option<HeldId>,
+    /// The last week's safety figures, fetched when the screen opens.
+    pub safety_figures: Option<SafetyFigures>,
     pub chats: Vec<ChatTab>,
     pub drafts: BTreeMap<TicketId, Compose>,
     /// The customer panel key was pressed: on wide terminals this hides
@@ -229,6 +233,7 @@ impl App {
             held_sel: 0,
             held_offset: 0,
             ban_armed: None,
+            safety_figures: None,
             chats: Vec::new(),
             drafts: BTreeMap::new(),
             customer_toggled: false,

@@ -222,6 +222,17 @@ pub enum Command {
     /// Ban a held message's author from every group of the organisation
     /// (their other held messages go with it).
     QuarantineBan { held_id: HeldId },
+    /// Group safety's figures over the last `days` days (1-366), for the
+    /// groups this agent reads. Changes nothing; answered by
+    /// `safety_figures`.
+    SafetyFigures {
+        #[serde(default = "week")]
+        days: u32,
+    },
+}
+
+fn week() -> u32 {
+    7
 }
 
 fn yes() -> bool {
@@ -269,6 +280,7 @@ pub const COMMAND_KINDS: &[&str] = &[
     "link_telegram",
     "quarantine_approve",
     "quarantine_ban",
+    "safety_figures",
 ];
 
 impl Command {
@@ -297,7 +309,8 @@ impl Command {
             | Command::GroupBind { .. }
             | Command::LinkTelegram
             | Command::QuarantineApprove { .. }
-            | Command::QuarantineBan { .. } => return None,
+            | Command::QuarantineBan { .. }
+            | Command::SafetyFigures { .. } => return None,
         })
     }
 }
@@ -320,6 +333,8 @@ pub enum CommandResult {
     Tickets { tickets: Vec<Ticket>, more: bool },
     /// `link_telegram`'s answer: the code, and until when it works.
     LinkCode { code: String, expires_at: Timestamp },
+    /// `safety_figures`' answer.
+    SafetyFigures { figures: SafetyFigures },
     /// `group_ticket`'s answer: the ticket the conversation became (or
     /// had become before).
     Ticket { ticket_id: TicketId, number: u64 },

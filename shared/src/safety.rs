@@ -98,3 +98,58 @@ pub struct HeldMessage {
     pub decided_by: Option<AgentId>,
     pub decided_at: Option<Timestamp>,
 }
+
+/// Group safety's figures for one group or one organisation over a
+/// period (`safety_figures`). Shares are left to the reader:
+/// - spam share: `(held - approved) / messages`;
+/// - false positives: `approved / (approved + banned)` (of the held
+///   messages staff decided on).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SafetyFigure {
+    /// The group's chat id (`null` for an organisation's line).
+    pub chat_id: Option<i64>,
+    /// The organisation (`null` for an unbound group).
+    pub organisation_id: Option<OrganisationId>,
+    /// The group's title or the organisation's name.
+    pub name: String,
+    /// What the client's side wrote: filed, and held (an approved message
+    /// counted once).
+    pub messages: u64,
+    /// Held by the checks.
+    pub held: u64,
+    /// Of those, approved by staff (posted back)...
+    pub approved: u64,
+    /// ...and whose author staff banned.
+    pub banned: u64,
+    /// Still waiting for staff.
+    pub waiting: u64,
+}
+
+impl SafetyFigure {
+    /// The share of what the client's side wrote that was spam (held and
+    /// not approved), 0 to 1.
+    pub fn spam_share(&self) -> f64 {
+        if self.messages == 0 {
+            return 0.0;
+        }
+        (self.held - self.approved.min(self.held)) as f64 / self.messages as f64
+    }
+
+    /// Of the held messages staff decided on, the share they approved
+    /// (false positives), 0 to 1; `None` before any decision.
+    pub fn false_positive_share(&self) -> Option<f64> {
+        let decided = self.approved + self.banned;
+        (decided > 0).then(|| self.approved as f64 / decided as f64)
+    }
+}
+
+/// `safety_figures`' answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SafetyFigures {
+    /// The period: from then until the answer.
+    pub since: Timestamp,
+    /// Each readable group with traffic in the period.
+    pub groups: Vec<SafetyFigure>,
+    /// Each organisation of those groups, summed.
+    pub organisations: Vec<SafetyFigure>,
+}

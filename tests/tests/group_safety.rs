@@ -337,6 +337,34 @@ async fn newcomers_spam_and_lookalikes_are_held_and_staff_decide() {
     })
     .await;
     assert!(!sim.deleted(GROUP).contains(&staff_link));
+
+    // The figures: Olga's and Nina's two filed, three held (one approved,
+    // one banned, one waiting); the approved one counted once.
+    let figures = match ws.cmd(Command::SafetyFigures { days: 7 }).await {
+        ServerMessage::Ok {
+            result: CommandResult::SafetyFigures { figures },
+            seq: None,
+            ..
+        } => figures,
+        other => panic!("no figures: {other:?}"),
+    };
+    let acme = &figures.organisations[0];
+    assert_eq!(
+        (
+            acme.name.as_str(),
+            acme.messages,
+            acme.held,
+            acme.approved,
+            acme.banned,
+            acme.waiting
+        ),
+        ("Acme", 5, 3, 1, 1, 1)
+    );
+    assert_eq!(acme.false_positive_share(), Some(0.5));
+    assert!((acme.spam_share() - 0.4).abs() < 1e-9);
+    assert_eq!(figures.groups.len(), 1, "the quiet group is left out");
+    let refused = ws.cmd(Command::SafetyFigures { days: 0 }).await;
+    expect_error(&refused, ErrorCode::Invalid);
 }
 
 /// SIGKILL during a spam wave: every message Telegram handed over is

@@ -32,6 +32,37 @@ fn decision(app: &App, h: &HeldMessage) -> String {
     }
 }
 
+/// The last 7 days across the groups this engineer reads: the spam share
+/// and how many decisions undid a wrong catch.
+fn week(app: &App) -> String {
+    let Some(fig) = &app.safety_figures else {
+        return String::new();
+    };
+    let (messages, held, approved, banned) = fig.groups.iter().fold((0, 0, 0, 0), |a, g| {
+        (
+            a.0 + g.messages,
+            a.1 + g.held,
+            a.2 + g.approved,
+            a.3 + g.banned,
+        )
+    });
+    let all = SafetyFigure {
+        chat_id: None,
+        organisation_id: None,
+        name: String::new(),
+        messages,
+        held,
+        approved,
+        banned,
+        waiting: 0,
+    };
+    let fp = match all.false_positive_share() {
+        Some(s) => format!(", {:.0}% of decisions approved", s * 100.0),
+        None => String::new(),
+    };
+    format!(" · 7 days: spam {:.1}%{fp}", all.spam_share() * 100.0)
+}
+
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let t = &app.theme;
     if area.height < 3 {
@@ -47,8 +78,9 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     .collect::<Vec<_>>()
     .join(" · ");
     let title = format!(
-        " Held messages · {} waiting · {keys} ",
-        quarantine::waiting(&app.mirror)
+        " Held messages · {} waiting{} · {keys} ",
+        quarantine::waiting(&app.mirror),
+        week(app)
     );
     f.render_widget(
         Line::styled(text::truncate(&title, usize::from(area.width)), t.title()),

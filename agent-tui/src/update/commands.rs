@@ -434,7 +434,10 @@ impl App {
             }
             Action::LinkTelegram => self.command(Command::LinkTelegram, fx),
             Action::BindGroup => self.bind_group_prompt(),
-            Action::Quarantine => self.show_quarantine(),
+            Action::Quarantine => {
+                self.show_quarantine();
+                self.ask_safety_figures(fx);
+            }
             Action::ApproveHeld | Action::BanHeld => {
                 let key = self.keymap.hint(action);
                 let held = self.keymap.hint(Action::Quarantine);
@@ -502,6 +505,20 @@ impl App {
             return None;
         }
         Some(h)
+    }
+
+    /// Asks for the last week's safety figures (shown on the held
+    /// messages screen); nothing when offline.
+    pub(super) fn ask_safety_figures(&mut self, fx: &mut Vec<Effect>) {
+        if !self.conn.online() {
+            return;
+        }
+        let id = self.command_id();
+        self.reads.insert(id.clone(), Read::SafetyFigures);
+        fx.push(Effect::Send(ClientMessage::Command {
+            id,
+            command: Command::SafetyFigures { days: 7 },
+        }));
     }
 
     /// Approves the selected held message: posted back in its group.

@@ -177,7 +177,10 @@ impl App {
             Groups => {
                 self.show_groups();
             }
-            Quarantine => self.show_quarantine(),
+            Quarantine => {
+                self.show_quarantine();
+                self.ask_safety_figures(fx);
+            }
             ApproveHeld => self.approve_held(fx),
             BanHeld => self.ban_held(fx),
             GroupAck => match self.current_conversation() {

@@ -301,6 +301,13 @@ impl App {
                 (Read::History(c), Ok(CommandResult::Tickets { tickets, .. })) => {
                     self.history.insert(c, tickets);
                 }
+                (Read::SafetyFigures, Ok(CommandResult::SafetyFigures { figures })) => {
+                    self.safety_figures = Some(figures);
+                    self.dirty = true;
+                }
+                (Read::SafetyFigures, Err((_, message))) => {
+                    tracing::debug!(%message, "no safety figures");
+                }
                 (Read::Preview(_), result) => {
                     if let Some(crate::overlay::Overlay::Prompt(p)) = &mut self.overlay
                         && p.preview == crate::overlay::Preview::Loading(id)
@@ -429,5 +436,6 @@ fn kind(c: &Command) -> &'static str {
         Command::GroupBind { .. } => "binding",
         Command::QuarantineApprove { .. } => "approval",
         Command::QuarantineBan { .. } => "ban",
+        Command::SafetyFigures { .. } => "figures",
     }
 }

@@ -49,9 +49,10 @@ pub fn apply(
     if let Command::Preview { command, .. } = cmd {
         return preview(ctx, desk, &agent, command);
     }
-    // Not recorded: the answer holds a secret (the code), which must not
-    // be kept. A retry makes a new code, which replaces the first.
-    if let Command::LinkTelegram = cmd {
+    // Not recorded: `link_telegram`'s answer holds a secret (the code),
+    // which must not be kept (a retry makes a new code, which replaces the
+    // first); `safety_figures` is a read.
+    if let Command::LinkTelegram | Command::SafetyFigures { .. } = cmd {
         let result = execute(ctx, desk, &agent, cmd)?;
         return Ok(Applied { seq: None, result });
     }
@@ -145,6 +146,9 @@ fn execute(
             Command::QuarantineApprove { held_id } => {
                 changed_or_not(super::groups::held::approve(ctx, desk, agent, *held_id)?)
             }
+            Command::SafetyFigures { days } => Ok(CommandResult::SafetyFigures {
+                figures: super::safety::figures::of(ctx, desk, agent, *days, ctx.now)?,
+            }),
             Command::QuarantineBan { held_id } => {
                 changed_or_not(super::safety::quarantine::ban(ctx, desk, agent, *held_id)?)
             }
@@ -260,7 +264,8 @@ fn run(op: &mut Op<'_, '_>, cmd: &Command) -> Result<CommandResult, DomainError>
         | Command::GroupBind { .. }
         | Command::LinkTelegram
         | Command::QuarantineApprove { .. }
-        | Command::QuarantineBan { .. } => unreachable!("has no ticket"),
+        | Command::QuarantineBan { .. }
+        | Command::SafetyFigures { .. } => unreachable!("has no ticket"),
     }
 }
 

@@ -1020,3 +1020,56 @@ pub fn admin_groups(db: &impl Db) -> Result<Vec<(i64, String)>, StoreError> {
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?)
 }
+
+/// One group's safety counts since a time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupCounts {
+    pub chat_id: i64,
+    pub title: String,
+    pub organisation: Option<(i64, String)>,
+    pub queue: Option<String>,
+    /// Client-side messages filed (approved ones included).
+    pub filed: u64,
+    pub held: u64,
+    pub approved: u64,
+    pub banned: u64,
+    pub waiting: u64,
+}
+
+/// Every group's counts since `since` (groups with none left out).
+pub fn counts_since(db: &impl Db, since: Timestamp) -> Result<Vec<GroupCounts>, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached(
+            "SELECT g.chat_id, g.title, o.id, o.name, o.queue,
+                    (SELECT count(*) FROM group_messages m WHERE m.chat_id = g.chat_id
+                       AND m.side = 'customer' AND m.sent_at >= ?1),
+                    coalesce(q.held, 0), coalesce(q.approved, 0), coalesce(q.banned, 0),
+                    coalesce(q.waiting, 0)
+             FROM groups g LEFT JOIN organisations o ON o.id = g.organisation_id
+             LEFT JOIN (SELECT chat_id, count(*) AS held, sum(state = 'approved') AS approved,
+                               sum(state = 'banned') AS banned, sum(state = 'held') AS waiting
+                        FROM quarantine WHERE caught_at >= ?1 GROUP BY chat_id) q
+               ON q.chat_id = g.chat_id
+             ORDER BY g.title, g.chat_id",
+        )?
+        .query_map([since.0], |r| {
+            let org: Option<i64> = r.get(2)?;
+            Ok(GroupCounts {
+                chat_id: r.get(0)?,
+                title: r.get(1)?,
+                organisation: match org {
+                    Some(id) => Some((id, r.get(3)?)),
+                    None => None,
+                },
+                queue: r.get(4)?,
+                filed: r.get(5)?,
+                held: r.get(6)?,
+                approved: r.get(7)?,
+                banned: r.get(8)?,
+                waiting: r.get(9)?,
+            })
+        })?
+        .filter(|c| c.as_ref().map_or(true, |c| c.filed + c.held > 0))
+        .collect::<Result<_, _>>()?)
+}

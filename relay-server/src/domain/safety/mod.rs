@@ -20,6 +20,7 @@ pub mod captcha;
 pub mod checks;
 pub mod classifier;
 pub mod door;
+pub mod figures;
 pub mod lookalike;
 pub mod moderation;
 pub mod official;
