@@ -550,6 +550,15 @@ impl Shared {
         if w.chats[&chat_id].banned.contains(&user_id) {
             return Err(format!("user {user_id} is banned from chat {chat_id}"));
         }
+        // Restricted without the right to write (until its end, if any).
+        if let Some(p) = w.chats[&chat_id].restricted.get(&user_id)
+            && p["can_send_messages"].as_bool() != Some(true)
+            && p["until_date"]
+                .as_i64()
+                .is_none_or(|u| u == 0 || u > now_secs())
+        {
+            return Err(format!("user {user_id} may not write in chat {chat_id}"));
+        }
         let id = Self::next_message_id(&mut w, chat_id);
         let mut msg = json!({
             "message_id": id,

@@ -3,12 +3,19 @@
 //! thank and follow up; an engineer, Max, answers some in Telegram; the
 //! rest wait, go overdue and raise unanswered-chat alerts (a 2-minute
 //! reply SLA, so they show within a few minutes of the demo).
+//!
+//! A few minutes in, a spam wave (docs/groups.md, "Safety"): a real
+//! newcomer passes the captcha and posts a link (held: newcomers may not,
+//! yet; approve it), spammers pass the captcha and post (held as spam), a
+//! look-alike of Max offers "support" (held, and the staff chat told), and
+//! a bot that never presses the captcha button is removed.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Result;
 use bot_api_sim::{SimUser, Simulator};
+use relay_server::domain::agents::{self, NewAgent};
 use relay_server::domain::desk::Desk;
 use relay_server::domain::groups::orgs::{self, NewOrganisation};
 use relay_server::store::{Store, groups as rows};
@@ -52,8 +59,13 @@ pub async fn setup(store: &Store, desk: Arc<Desk>) -> Result<()> {
                 )?;
                 rows::seen_group(ctx, chat, title, forum, Some("administrator"))?;
                 orgs::bind(ctx, &desk, chat, Some(name))?;
-                orgs::set_side(ctx, chat, MAX, true)?;
             }
+            // Max is an engineer of the desk with his Telegram account
+            // linked: staff in every group, and protected from look-alikes.
+            let mut max = NewAgent::supervisor("max", Some("Max Petrenko"), &desk.queues);
+            max.role = shared::Role::Agent;
+            agents::add(ctx, &desk.queues, &max)?;
+            orgs::link(ctx, "max", MAX)?;
             Ok::<_, relay_server::domain::DomainError>(())
         })
         .await?;
@@ -136,6 +148,130 @@ const SCRIPT: &[Step] = &[
     },
 ];
 
+/// Presses the captcha button the bot posted for `name` in `chat`, once it
+/// is there (a person, or a bot that solves button captchas).
+async fn pass_captcha(sim: &Simulator, chat: i64, user: i64, name: &str) {
+    for _ in 0..100 {
+        let welcome = sim.sent(chat).into_iter().rev().find(|s| {
+            s.text.as_deref().is_some_and(|t| t.contains(name)) && !s.buttons().is_empty()
+        });
+        if let Some(w) = welcome {
+            let (_, data) = w.buttons().remove(0);
+            let _ = sim.group_press(chat, user, w.message_id, &data);
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits until `user` may write in `chat` (the bot lifted the
+/// captcha's restriction), a few seconds at most.
+async fn free_to_write(sim: &Simulator, chat: i64, user: i64) {
+    for _ in 0..100 {
+        let restricted = sim
+            .group_members(chat)
+            .1
+            .into_iter()
+            .any(|(u, p)| u == user && p["can_send_messages"].as_bool() != Some(true));
+        if !restricted {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// (Telegram id, first name, last name, username, language) of the wave.
+type Person = (
+    i64,
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+    &'static str,
+);
+
+const LENA: Person = (880_401, "Lena", Some("Ortiz"), None, "en");
+const ANNA: Person = (880_402, "Anna", Some("Rich"), Some("rich_anna_pro"), "en");
+const ZORIANA: Person = (880_403, "Зоряна", None, Some("zoriana_invest"), "uk");
+const CLONE: Person = (
+    880_404,
+    "Mаx",
+    Some("Petrenko"),
+    Some("max_support_desk"),
+    "en",
+);
+const PROMO: Person = (880_405, "PromoBot", Some("3000"), Some("promo3000"), "en");
+
+/// The spam wave, once, after `delay`.
+pub fn wave(
+    sim: Arc<Simulator>,
+    delay: Duration,
+    pause: Duration,
+    shutdown: CancellationToken,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(delay) => {}
+        }
+        for (id, first, last, username, lang) in [LENA, ANNA, ZORIANA, CLONE, PROMO] {
+            let mut u = SimUser::new(id, first, lang);
+            u.last_name = last.map(str::to_owned);
+            u.username = username.map(str::to_owned);
+            sim.add_user(u);
+        }
+        // (who, where, what they post once in).
+        let steps: [(Person, i64, &str); 4] = [
+            (
+                LENA,
+                ACME,
+                "Hi all, I'm new on the Acme side. The 502 again, screenshot: https://files.acme-corp.com/err-502.png",
+            ),
+            (
+                ANNA,
+                ACME,
+                "💰💰 Earn $500 a day from home! Only 2 hours a day, no experience needed. Write me @rich_anna_pro 🚀🚀",
+            ),
+            (
+                ZORIANA,
+                GLOBEX,
+                "🔥 Заробіток від 500$ на день без вкладень! Пиши в особисті, розкажу схему 💸",
+            ),
+            (
+                CLONE,
+                ACME,
+                "Hi! I'm Max from support. To fix the export I need to verify your account: send me the code you get by SMS in private.",
+            ),
+        ];
+        let title = |chat| {
+            if chat == ACME {
+                ACME_TITLE
+            } else {
+                GLOBEX_TITLE
+            }
+        };
+        for ((id, first, ..), chat, text) in steps {
+            if shutdown.is_cancelled() {
+                return;
+            }
+            sim.group_join(chat, title(chat), id);
+            pass_captcha(&sim, chat, id, first).await;
+            free_to_write(&sim, chat, id).await;
+            let _ = sim.group_post(
+                chat,
+                title(chat),
+                id,
+                &bot_api_sim::GroupPost {
+                    text: text.into(),
+                    ..Default::default()
+                },
+            );
+            tokio::time::sleep(pause).await;
+        }
+        // A bot that never presses the button: removed after the timeout.
+        sim.group_join(GLOBEX, GLOBEX_TITLE, PROMO.0);
+    })
+}
+
 /// Plays the script, one step every few `pause`s, round and round, until
 /// `shutdown`. Returns how many messages were written.
 pub fn run(
@@ -144,7 +280,14 @@ pub fn run(
     shutdown: CancellationToken,
 ) -> tokio::task::JoinHandle<u64> {
     tokio::spawn(async move {
-        sim.add_user(SimUser::new(MAX, "Max", "en"));
+        let mut max = SimUser::new(MAX, "Max", "en");
+        max.last_name = Some("Petrenko".into());
+        max.username = Some("max_petrenko".into());
+        sim.add_user(max);
+        // The bot is an administrator of both groups (it may delete, ban
+        // and pin there).
+        sim.group_bot_status(ACME, ACME_TITLE, MAX, "administrator");
+        sim.group_bot_status(GLOBEX, GLOBEX_TITLE, MAX, "administrator");
         for (id, name, lang) in PEOPLE {
             sim.add_user(SimUser::new(*id, name, lang));
         }

@@ -151,6 +151,12 @@ async fn demo(cli: &Cli, dir: &std::path::Path, tui: bool) -> Result<()> {
         Duration::from_millis(cli.pause_ms),
         shutdown.clone(),
     );
+    let spam = groups::wave(
+        sim.clone(),
+        Duration::from_millis(cli.pause_ms) * 40,
+        Duration::from_millis(cli.pause_ms),
+        shutdown.clone(),
+    );
     let signals = {
         let token = shutdown.clone();
         tokio::spawn(async move {
@@ -171,6 +177,7 @@ async fn demo(cli: &Cli, dir: &std::path::Path, tui: bool) -> Result<()> {
     shutdown.cancel();
     let _ = crowd.await;
     let _ = chatter.await;
+    let _ = spam.await;
     signals.abort();
     served?;
     Ok(())
@@ -199,6 +206,12 @@ async fn attached(
         Duration::from_millis(cli.pause_ms),
         shutdown.clone(),
     );
+    let spam = groups::wave(
+        sim.clone(),
+        Duration::from_millis(cli.pause_ms) * 40,
+        Duration::from_millis(cli.pause_ms),
+        shutdown.clone(),
+    );
     let crowd = crowd(cli, sim, &shutdown);
     let mut file = agent_tui::config::FileConfig::default();
     // The demo's customers write around the clock; show their VIP and
@@ -209,6 +222,7 @@ async fn attached(
     shutdown.cancel();
     let _ = crowd.await;
     let _ = chatter.await;
+    let _ = spam.await;
     server.await??;
     result.context("the workstation")
 }

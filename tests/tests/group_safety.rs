@@ -119,7 +119,15 @@ async fn newcomers_spam_and_lookalikes_are_held_and_staff_decide() {
         Some("ira_k_support"),
         "en",
     ));
-    let (_dir, _db, server, ira) = desk(&sim, &[("RELAY_SAFETY__NOTICE_LIFETIME", "2s")]).await;
+    // The content rules (the door's captcha is the next test's).
+    let (_dir, _db, server, ira) = desk(
+        &sim,
+        &[
+            ("RELAY_SAFETY__NOTICE_LIFETIME", "2s"),
+            ("RELAY_SAFETY__CAPTCHA", "off"),
+        ],
+    )
+    .await;
     let mut ws = Client::connect(&server.ws_url(), &ira, None).await;
 
     // Olga was in the group before the bot: no newcomer limits; her link
@@ -382,7 +390,10 @@ async fn sigkill_during_a_spam_wave_loses_no_held_message() {
     }
     let (_dir, db) = fresh_db(0);
     cli_ok(&db, &["org", "add", "Acme", "--queue", "L1"]);
-    let start = |db: &std::path::Path| Server::start_durable_direct_bot(db, &sim);
+    // The spammers got past the door (a captcha is the next test's).
+    let start = |db: &std::path::Path| {
+        Server::start_durable_direct_bot_with(db, &sim, &[("RELAY_SAFETY__CAPTCHA", "off")])
+    };
     let count = |sql: &str| -> i64 {
         let c = rusqlite::Connection::open(&db).unwrap();
         c.query_row(sql, [WAVE], |r| r.get(0)).unwrap()

@@ -292,7 +292,10 @@ mod tests {
             message_id: Some(id),
             thread_id: None,
             text: None,
+            markup: None,
             lifetime: None,
+            until: None,
+            captcha_id: None,
             attempts: 0,
         }
     }

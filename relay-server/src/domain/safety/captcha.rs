@@ -55,7 +55,7 @@ impl Mode {
 
 /// The group's mode: its organisation's, else `[safety] captcha`.
 fn mode(ctx: &WriteCtx<'_>, desk: &Desk, chat_id: i64) -> Result<Mode, DomainError> {
-    if !desk.safety.enabled {
+    if !super::applies(ctx, &desk.safety, chat_id)? {
         return Ok(Mode::Off);
     }
     Ok(rows::captcha_mode(ctx, chat_id)?

@@ -234,12 +234,21 @@ mod tests {
                 "{ham}"
             );
         }
-        let spam =
-            "💰💰 Earn $500 a day from home! Only 2 hours a day, write me @rich_anna_pro 🚀🚀";
-        let why = check(&s, spam, Traits::default(), &Facts::default());
-        assert!(
-            why.iter().any(|r| matches!(r, HoldReason::Spam { .. })),
-            "{why:?}"
-        );
+        for spam in [
+            "💰💰 Earn $500 a day from home! Only 2 hours a day, write me @rich_anna_pro 🚀🚀",
+            "🔥 Заробіток від 500$ на день без вкладень! Пиши в особисті, розкажу схему 💸",
+            "Hi! I'm Max from support. To fix the export I need to verify your account: send me the code you get by SMS in private.",
+            "Пассивный доход от 3000₽ в день, пиши в лс 💸",
+            "日赚500元，宝妈学生均可，加V详聊",
+        ] {
+            let why = check(&s, spam, Traits::default(), &Facts::default());
+            assert!(
+                why.iter().any(|r| matches!(r, HoldReason::Spam { .. })),
+                "{spam}: {why:?} ({:.4})",
+                s.spam_probability(spam)
+            );
+        }
+        let ham = "Hi all, I'm new on the Acme side. The 502 again, screenshot: https://files.acme-corp.com/err-502.png";
+        assert!(check(&s, ham, Traits::default(), &Facts::default()).is_empty());
     }
 }

@@ -27,7 +27,7 @@ pub fn joined(
     p: &Person<'_>,
 ) -> Result<(), DomainError> {
     super::quarantine::joined(ctx, desk, chat_id, title, p.id, p.name, p.username)?;
-    if !desk.safety.enabled || group_rows::is_staff(ctx, chat_id, p.id)? {
+    if !super::applies(ctx, &desk.safety, chat_id)? || group_rows::is_staff(ctx, chat_id, p.id)? {
         return Ok(());
     }
     if let Some(until) = super::raid::joined(ctx, desk, chat_id, title)? {
@@ -45,7 +45,7 @@ pub fn service_message(
     chat_id: i64,
     message_id: i64,
 ) -> Result<(), DomainError> {
-    if !desk.safety.enabled || !desk.safety.clean_service_messages {
+    if !desk.safety.clean_service_messages || !super::applies(ctx, &desk.safety, chat_id)? {
         return Ok(());
     }
     let admin = group_rows::group(ctx, chat_id)?.is_some_and(|g| g.bot_status == "administrator");

@@ -88,6 +88,18 @@ impl Newcomer {
     }
 }
 
+/// Whether the rules apply in a group: on, and the group bound to an
+/// organisation (the staff chat and groups nobody bound yet are only
+/// watched).
+pub fn applies(
+    ctx: &crate::store::WriteCtx<'_>,
+    safety: &Safety,
+    chat_id: i64,
+) -> Result<bool, crate::store::StoreError> {
+    Ok(safety.enabled
+        && crate::store::groups::group(ctx, chat_id)?.is_some_and(|g| g.organisation.is_some()))
+}
+
 impl Safety {
     /// The built-in rules with the shipped model (tests, benchmarks).
     pub fn defaults() -> Safety {

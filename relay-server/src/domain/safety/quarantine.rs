@@ -43,7 +43,7 @@ pub fn screen(
         &m.author_name,
         m.author_username.as_deref(),
     )?;
-    if !desk.safety.enabled {
+    if !super::applies(ctx, &desk.safety, m.chat_id)? {
         return Ok(None);
     }
     if let Some(held) = already_held(ctx, m)? {
@@ -348,7 +348,7 @@ pub fn joined(
     username: Option<&str>,
 ) -> Result<(), DomainError> {
     rows::joined(ctx, chat_id, user, name, username, ctx.now)?;
-    if !desk.safety.enabled || group_rows::is_staff(ctx, chat_id, user)? {
+    if !super::applies(ctx, &desk.safety, chat_id)? || group_rows::is_staff(ctx, chat_id, user)? {
         return Ok(());
     }
     if let Some(of) = imitated(ctx, desk, user, name, username)? {
