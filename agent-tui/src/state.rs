@@ -156,6 +156,8 @@ pub struct App {
     pub held_offset: usize,
     /// A ban asked for once: the same key again on the same row bans.
     pub ban_armed: Option<HeldId>,
+    /// The selected held message was waiting at the last refresh.
+    pub held_sel_waiting: bool,
     /// The last week's safety figures, fetched when the screen opens.
     pub safety_figures: Option<SafetyFigures>,
     pub chats: Vec<ChatTab>,
@@ -233,6 +235,7 @@ impl App {
             held_sel: 0,
             held_offset: 0,
             ban_armed: None,
+            held_sel_waiting: false,
             safety_figures: None,
             chats: Vec::new(),
             drafts: BTreeMap::new(),
@@ -340,11 +343,22 @@ impl App {
             .unwrap_or(self.group_sel)
             .min(self.group_rows.len().saturating_sub(1));
         let held = self.held_rows.get(self.held_sel).copied();
+        let waiting = |m: &relay_client::Mirror, id: Option<HeldId>| {
+            id.and_then(|id| m.quarantine.get(&id))
+                .is_some_and(|h| h.state == HeldState::Held)
+        };
+        let was_waiting = self.held_sel_waiting;
         self.held_rows = crate::quarantine::rows(&self.mirror);
+        // The selected message was just decided: it moves down among the
+        // decided ones, and the selection stays where it was, on the next
+        // one waiting.
+        let decided_now = was_waiting && !waiting(&self.mirror, held);
         self.held_sel = held
+            .filter(|_| !decided_now)
             .and_then(|s| self.held_rows.iter().position(|r| *r == s))
             .unwrap_or(self.held_sel)
             .min(self.held_rows.len().saturating_sub(1));
+        self.held_sel_waiting = waiting(&self.mirror, self.held_rows.get(self.held_sel).copied());
         self.queue_sel = selected
             .and_then(|s| self.rows.iter().position(|r| *r == s))
             .unwrap_or(self.queue_sel)

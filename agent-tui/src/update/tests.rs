@@ -932,7 +932,16 @@ fn held_messages_are_approved_at_once_and_banned_on_the_second_press() {
         sent(&press(&mut a, "y")),
         [Command::QuarantineApprove { held_id: HeldId(1) }]
     );
-    press(&mut a, "j");
+    // The decision comes back: the approved message moves down among the
+    // decided, and the selection stays on the next one waiting.
+    a.mirror
+        .quarantine
+        .get_mut(&HeldId(1))
+        .unwrap()
+        .state = HeldState::Approved;
+    a.rows_dirty = true;
+    a.refresh_rows();
+    assert_eq!(a.current_held(), Some(HeldId(2)));
     assert!(sent(&press(&mut a, "B")).is_empty(), "the first press asks");
     assert!(
         a.flash
@@ -940,18 +949,23 @@ fn held_messages_are_approved_at_once_and_banned_on_the_second_press() {
             .is_some_and(|f| f.text.contains("Anna Rich"))
     );
     // Any other key disarms it.
-    press(&mut a, "k");
     press(&mut a, "j");
+    press(&mut a, "k");
+    assert_eq!(a.current_held(), Some(HeldId(2)));
     assert!(sent(&press(&mut a, "B")).is_empty());
     assert_eq!(
         sent(&press(&mut a, "B")),
         [Command::QuarantineBan { held_id: HeldId(2) }]
     );
     // A decided message is not decided again.
-    press(&mut a, "j");
-    assert_eq!(a.current_held(), Some(HeldId(3)));
+    press(&mut a, "G");
+    assert_eq!(a.current_held(), Some(HeldId(1)));
     assert!(sent(&press(&mut a, "y")).is_empty());
-    assert!(a.flash.as_ref().is_some_and(|f| f.text.contains("decided")));
+    assert!(
+        a.flash
+            .as_ref()
+            .is_some_and(|f| f.text.contains("approved already"))
+    );
     press(&mut a, "q");
     assert_eq!(a.screen, Screen::Queues);
 }
