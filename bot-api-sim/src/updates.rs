@@ -97,7 +97,7 @@ pub fn entities(text: &str) -> Option<Value> {
         }
         offset += piece.encode_utf16().count();
     }
-    (!out.is_empty()).then(|| Value::Array(out))
+    (!out.is_empty()).then_some(Value::Array(out))
 }
 
 pub fn photo_sizes(file_id: &str, size: u64) -> Value {

@@ -340,7 +340,7 @@ pub async fn serve(
     }
     // The classifier learns staff's verdicts again (they are kept, the
     // model is not).
-    match store.readers().read(|c| store::safety::verdicts(c)).await {
+    match store.readers().read(store::safety::verdicts).await {
         Ok(verdicts) => {
             for (text, spam) in &verdicts {
                 app.desk.safety.learn(text, *spam);

@@ -934,11 +934,7 @@ fn held_messages_are_approved_at_once_and_banned_on_the_second_press() {
     );
     // The decision comes back: the approved message moves down among the
     // decided, and the selection stays on the next one waiting.
-    a.mirror
-        .quarantine
-        .get_mut(&HeldId(1))
-        .unwrap()
-        .state = HeldState::Approved;
+    a.mirror.quarantine.get_mut(&HeldId(1)).unwrap().state = HeldState::Approved;
     a.rows_dirty = true;
     a.refresh_rows();
     assert_eq!(a.current_held(), Some(HeldId(2)));

@@ -292,6 +292,7 @@ pub fn forget_person(ctx: &WriteCtx<'_>, telegram_user_id: i64) -> Result<u64, S
         "DELETE FROM quarantine WHERE author_id = ?1",
         "DELETE FROM spam_verdicts WHERE author_id = ?1",
         "DELETE FROM group_members WHERE user_id = ?1",
+        "DELETE FROM captchas WHERE user_id = ?1",
     ] {
         n += conn.prepare_cached(sql)?.execute([telegram_user_id])? as u64;
     }
