@@ -3,6 +3,9 @@
 -- verdicts the classifier learns from, the fingerprints the repeat check
 -- counts, and the moderation calls the bot makes as a group admin.
 
+-- A post of the safety rules in the outbox (the moderation call it is).
+ALTER TABLE outbox ADD COLUMN safety_call INTEGER;
+
 -- Per organisation, the newcomer limits and the captcha (NULL: [safety]'s).
 ALTER TABLE organisations ADD COLUMN newcomer_messages INTEGER;
 ALTER TABLE organisations ADD COLUMN newcomer_hours INTEGER;
@@ -137,7 +140,9 @@ CREATE TABLE moderation (
     -- restrict until then (ms; NULL: for good)
     until       INTEGER,
     captcha_id  INTEGER,
-    -- pending | done | failed
+    -- pending | done | failed; `outbox` for a post (a notice, a captcha,
+    -- the list of official accounts): it goes through the outbox, paced
+    -- with the group's other sends, and is settled when it is delivered
     state       TEXT    NOT NULL DEFAULT 'pending',
     attempts    INTEGER NOT NULL DEFAULT 0,
     error       TEXT,

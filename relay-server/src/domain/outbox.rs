@@ -44,13 +44,14 @@ pub const UNCERTAIN: &str = "Telegram's answers to two tries were lost, so it wa
 const MAX_LOST_ANSWERS: u32 = 2;
 
 /// Telegram accepted the message (in `chat`, as `telegram_message_id`;
-/// kept for 48 hours, so an erasure can delete it).
+/// kept for 48 hours, so an erasure can delete it). Returns the safety
+/// rules' post it was, if any (the caller tells them).
 pub fn delivered(
     ctx: &mut WriteCtx<'_>,
     id: i64,
     chat: i64,
     telegram_message_id: i64,
-) -> Result<(), DomainError> {
+) -> Result<Option<i64>, DomainError> {
     let taken = outbox::take(ctx, id)?;
     // Handed to Telegram before its customer was erased, recorded after:
     // it goes with the rest of the chat.
@@ -60,6 +61,7 @@ pub fn delivered(
         }
         _ => deletions::note(ctx, chat, telegram_message_id, ctx.now)?,
     }
+    let call = taken.and_then(|t| t.safety_call);
     if let Some(taken) = taken {
         let note = (taken.lost > 0).then_some(MAYBE_TWICE);
         set_delivery(
@@ -70,14 +72,17 @@ pub fn delivered(
             Some(telegram_message_id),
         )?;
     }
-    Ok(())
+    Ok(call)
 }
 
 /// The message can't be delivered; the reason is shown to the engineer.
 /// If an earlier try's answer was lost, it may have arrived all the same:
 /// then it is `uncertain`, not `failed`.
-pub fn failed(ctx: &mut WriteCtx<'_>, id: i64, reason: &str) -> Result<(), DomainError> {
-    if let Some(taken) = outbox::take(ctx, id)? {
+/// Returns the safety rules' post it was, if any.
+pub fn failed(ctx: &mut WriteCtx<'_>, id: i64, reason: &str) -> Result<Option<i64>, DomainError> {
+    let taken = outbox::take(ctx, id)?;
+    let call = taken.and_then(|t| t.safety_call);
+    if let Some(taken) = taken {
         if taken.lost > 0 {
             let why = format!(
                 "{reason}; an earlier try's answer from Telegram was lost, so the customer may have it all the same"
@@ -87,7 +92,7 @@ pub fn failed(ctx: &mut WriteCtx<'_>, id: i64, reason: &str) -> Result<(), Domai
             set_delivery(ctx, taken, DeliveryState::Failed, Some(reason), None)?;
         }
     }
-    Ok(())
+    Ok(call)
 }
 
 /// Stops sending a message whose tries' answers were lost twice.

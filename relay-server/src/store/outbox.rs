@@ -96,6 +96,9 @@ pub struct Taken {
     pub group_message: Option<i64>,
     /// How many of its tries' answers were lost.
     pub lost: u32,
+    /// The safety rules' post it is (a notice, a captcha, the list of
+    /// official accounts).
+    pub safety_call: Option<i64>,
     /// When it was queued.
     pub created_at: Timestamp,
 }
@@ -105,7 +108,7 @@ pub fn take(ctx: &WriteCtx<'_>, id: i64) -> Result<Option<Taken>, StoreError> {
     let row = ctx
         .conn
         .prepare_cached(
-            "SELECT message_id, group_message, ambiguous, created_at FROM outbox WHERE id = ?1",
+            "SELECT message_id, group_message, ambiguous, created_at, safety_call FROM outbox WHERE id = ?1",
         )?
         .query_row([id], |r| {
             Ok(Taken {
@@ -113,6 +116,7 @@ pub fn take(ctx: &WriteCtx<'_>, id: i64) -> Result<Option<Taken>, StoreError> {
                 group_message: r.get(1)?,
                 lost: r.get(2)?,
                 created_at: Timestamp(r.get(3)?),
+                safety_call: r.get(4)?,
             })
         })
         .optional()?;

@@ -488,9 +488,11 @@ pub enum ModAction {
     Expire,
     /// Post (or edit) and pin the group's list of official accounts.
     Official,
+    /// Pin a message the bot posted.
+    Pin,
 }
 
-const ACTIONS: [ModAction; 11] = [
+const ACTIONS: [ModAction; 12] = [
     ModAction::Delete,
     ModAction::Ban,
     ModAction::Kick,
@@ -502,6 +504,7 @@ const ACTIONS: [ModAction; 11] = [
     ModAction::Captcha,
     ModAction::Expire,
     ModAction::Official,
+    ModAction::Pin,
 ];
 
 impl ModAction {
@@ -518,6 +521,7 @@ impl ModAction {
             ModAction::Captcha => "captcha",
             ModAction::Expire => "expire",
             ModAction::Official => "official",
+            ModAction::Pin => "pin",
         }
     }
 
@@ -539,7 +543,18 @@ pub struct Call<'a> {
     pub captcha_id: Option<i64>,
 }
 
-/// Queues a moderation call, due at `due`.
+/// Whether a call is a post: it goes through the outbox (paced with the
+/// chat's other sends), not the moderator.
+fn is_post(action: ModAction, c: &Call<'_>) -> bool {
+    match action {
+        ModAction::Notice | ModAction::Captcha => true,
+        ModAction::Official => c.message_id.is_none(),
+        _ => false,
+    }
+}
+
+/// Queues a moderation call, due at `due`. A post (a notice, a captcha,
+/// a new list of official accounts) goes into the outbox at once.
 pub fn queue(
     ctx: &mut WriteCtx<'_>,
     chat_id: i64,
@@ -547,11 +562,13 @@ pub fn queue(
     c: &Call<'_>,
     due: Timestamp,
 ) -> Result<(), StoreError> {
+    let post = is_post(action, c);
     ctx.conn
         .prepare_cached(
             "INSERT INTO moderation (chat_id, action, user_id, message_id, thread_id, text, markup,
-                 lifetime_ms, until, captcha_id, due_at, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                 lifetime_ms, until, captcha_id, due_at, created_at, state)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,
+                     CASE WHEN ?13 THEN 'outbox' ELSE 'pending' END)",
         )?
         .execute(params![
             chat_id,
@@ -565,10 +582,43 @@ pub fn queue(
             c.until.map(|u| u.0),
             c.captcha_id,
             due.0,
-            ctx.now.0
+            ctx.now.0,
+            post
         ])?;
-    ctx.moderation_queued = true;
+    if post {
+        let call = ctx.conn.last_insert_rowid();
+        ctx.conn
+            .prepare_cached(
+                "INSERT INTO outbox (chat_id, text, markup, thread_id, safety_call, next_attempt_at, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![
+                chat_id,
+                c.text.unwrap_or_default(),
+                c.markup,
+                c.thread_id,
+                call,
+                due.0,
+                ctx.now.0
+            ])?;
+        ctx.outbox_queued = true;
+    } else {
+        ctx.moderation_queued = true;
+    }
     Ok(())
+}
+
+/// A call by its id (a post the outbox delivered).
+pub fn call(db: &impl Db, id: i64) -> Result<Option<ModJob>, StoreError> {
+    let row = db
+        .conn()
+        .prepare_cached(
+            "SELECT id, chat_id, action, user_id, message_id, thread_id, text, lifetime_ms, attempts,
+                    markup, until, captcha_id FROM moderation WHERE id = ?1",
+        )?
+        .query_row([id], job_row)
+        .optional()?;
+    Ok(row.flatten())
 }
 
 /// Queues a call about a member or a message, due at `due`.
@@ -623,29 +673,33 @@ pub fn moderation_due(
                     markup, until, captcha_id
              FROM moderation WHERE state = 'pending' AND due_at <= ?1 ORDER BY due_at, id LIMIT ?2",
         )?
-        .query_map(params![now.0, limit as i64], |r| {
-            let action: String = r.get(2)?;
-            Ok(ModAction::parse(&action).map(|action| -> rusqlite::Result<ModJob> {
-                Ok(ModJob {
-                    id: r.get(0)?,
-                    chat_id: r.get(1)?,
-                    action,
-                    user_id: r.get(3)?,
-                    message_id: r.get(4)?,
-                    thread_id: r.get(5)?,
-                    text: r.get(6)?,
-                    lifetime: r
-                        .get::<_, Option<i64>>(7)?
-                        .map(|ms| std::time::Duration::from_millis(ms.max(0) as u64)),
-                    attempts: r.get(8)?,
-                    markup: r.get(9)?,
-                    until: r.get::<_, Option<i64>>(10)?.map(Timestamp),
-                    captcha_id: r.get(11)?,
-                })
-            }))
-        })?
+        .query_map(params![now.0, limit as i64], job_row)?
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(jobs.into_iter().flatten().collect::<Result<_, _>>()?)
+    Ok(jobs.into_iter().flatten().collect())
+}
+
+/// A call as read (`None`: an action this build does not know).
+fn job_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Option<ModJob>> {
+    let action: String = r.get(2)?;
+    let Some(action) = ModAction::parse(&action) else {
+        return Ok(None);
+    };
+    Ok(Some(ModJob {
+        id: r.get(0)?,
+        chat_id: r.get(1)?,
+        action,
+        user_id: r.get(3)?,
+        message_id: r.get(4)?,
+        thread_id: r.get(5)?,
+        text: r.get(6)?,
+        lifetime: r
+            .get::<_, Option<i64>>(7)?
+            .map(|ms| std::time::Duration::from_millis(ms.max(0) as u64)),
+        attempts: r.get(8)?,
+        markup: r.get(9)?,
+        until: r.get::<_, Option<i64>>(10)?.map(Timestamp),
+        captcha_id: r.get(11)?,
+    }))
 }
 
 /// When the next waiting call is due (after `now`).

@@ -10,10 +10,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use teloxide::payloads::{
-    PinChatMessageSetters, RestrictChatMemberSetters, SendMessageSetters, UnbanChatMemberSetters,
+    PinChatMessageSetters, RestrictChatMemberSetters, UnbanChatMemberSetters,
 };
 use teloxide::requests::{Request, Requester};
-use teloxide::types::{ChatId, ChatPermissions, MessageId, ThreadId, UserId};
+use teloxide::types::{ChatId, ChatPermissions, MessageId, UserId};
 use teloxide::{ApiError, Bot, RequestError};
 use tokio_util::sync::CancellationToken;
 
@@ -86,28 +86,22 @@ fn refused(
 }
 
 /// Makes one call (or one batch of deletions in a chat).
-/// Edits the group's list of official accounts, or (none yet, or it was
-/// deleted) posts it and pins it without a notification. Returns the new
-/// message's id.
-async fn official(bot: &Bot, chat: ChatId, job: &ModJob) -> Result<Option<i64>, RequestError> {
+/// Edits the group's list of official accounts; false when the message
+/// is gone (it is then posted anew, through the outbox).
+async fn official(bot: &Bot, chat: ChatId, job: &ModJob) -> Result<bool, RequestError> {
     let text = job.text.clone().unwrap_or_default();
-    if let Some(id) = job.message_id.and_then(|m| i32::try_from(m).ok()) {
-        match bot
-            .edit_message_text(chat, MessageId(id), text.clone())
-            .send()
-            .await
-        {
-            Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => return Ok(None),
-            Err(RequestError::Api(ApiError::MessageToEditNotFound)) => {}
-            Err(e) => return Err(e),
-        }
-    }
-    let m = bot.send_message(chat, text).send().await?;
-    bot.pin_chat_message(chat, m.id)
-        .disable_notification(true)
+    let Some(id) = job.message_id.and_then(|m| i32::try_from(m).ok()) else {
+        return Ok(false);
+    };
+    match bot
+        .edit_message_text(chat, MessageId(id), text)
         .send()
-        .await?;
-    Ok(Some(i64::from(m.id.0)))
+        .await
+    {
+        Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => Ok(true),
+        Err(RequestError::Api(ApiError::MessageToEditNotFound)) => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 async fn call(bot: &Bot, jobs: &[ModJob], token: &str, store: &Store) -> Outcome {
@@ -165,27 +159,24 @@ async fn call(bot: &Bot, jobs: &[ModJob], token: &str, store: &Store) -> Outcome
             .send()
             .await
             .map(|_| None),
-        ModAction::Notice | ModAction::Captcha => {
-            let mut r = bot.send_message(chat, first.text.clone().unwrap_or_default());
-            if let Some(t) = first.thread_id.and_then(|t| i32::try_from(t).ok()) {
-                r = r.message_thread_id(ThreadId(MessageId(t)));
-            }
-            if let Some(m) = &first.markup {
-                match super::keyboard::stored(m) {
-                    Ok(k) => r = r.reply_markup(k),
-                    Err(e) => {
-                        return Outcome::Failed {
-                            reason: e,
-                            rights: false,
-                        };
-                    }
-                }
-            }
-            r.send().await.map(|m| Some(i64::from(m.id.0)))
+        // Posts go through the outbox (paced with the chat's sends).
+        ModAction::Notice | ModAction::Captcha => Ok(None),
+        ModAction::Pin => {
+            let id =
+                MessageId(i32::try_from(first.message_id.unwrap_or_default()).unwrap_or_default());
+            bot.pin_chat_message(chat, id)
+                .disable_notification(true)
+                .send()
+                .await
+                .map(|_| None)
         }
         // Nothing to ask Telegram: the rules decide what follows.
         ModAction::Expire => Ok(None),
-        ModAction::Official => official(bot, chat, first).await,
+        ModAction::Official => match official(bot, chat, first).await {
+            Ok(true) => Ok(None),
+            Ok(false) => return Outcome::Missing,
+            Err(e) => Err(e),
+        },
     };
     match result {
         Ok(posted) => Outcome::Done(posted),

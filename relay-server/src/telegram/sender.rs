@@ -28,7 +28,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{Pacer, mask};
 use crate::domain::DomainError;
-use crate::domain::outbox;
+use crate::domain::{outbox, safety};
 use crate::files::FileStore;
 use crate::settings::TelegramSettings;
 use crate::store::outbox::Due;
@@ -233,6 +233,14 @@ async fn send_export(bot: &Bot, d: &Due, token: &str, store: &Store) -> Outcome 
     }
 }
 
+/// The message will not be sent; a safety post's call is settled too.
+fn failed(ctx: &mut WriteCtx<'_>, id: i64, reason: &str) -> Result<(), DomainError> {
+    match outbox::failed(ctx, id, reason)? {
+        Some(call) => safety::moderation::not_sent(ctx, call, reason),
+        None => Ok(()),
+    }
+}
+
 /// A write that records a send's outcome.
 type RecordJob = Arc<dyn Fn(&mut WriteCtx<'_>) -> Result<(), DomainError> + Send + Sync>;
 
@@ -254,7 +262,10 @@ async fn record(store: &Store, d: &Due, outcome: Outcome, shutdown: &Cancellatio
     let (hold, job): (Hold, RecordJob) = match outcome {
         Outcome::Delivered(tg) => (
             Hold::None,
-            Arc::new(move |ctx| outbox::delivered(ctx, id, chat, tg)),
+            Arc::new(move |ctx| match outbox::delivered(ctx, id, chat, tg)? {
+                Some(call) => safety::moderation::sent(ctx, call, tg),
+                None => Ok(()),
+            }),
         ),
         Outcome::RetryAfter(s) => {
             let at = now + Duration::from_secs(s);
@@ -280,15 +291,9 @@ async fn record(store: &Store, d: &Due, outcome: Outcome, shutdown: &Cancellatio
         }
         Outcome::Transient(why) | Outcome::Unknown(why) => {
             let reason = format!("gave up after {attempts} attempts: {why}");
-            (
-                Hold::None,
-                Arc::new(move |ctx| outbox::failed(ctx, id, &reason)),
-            )
+            (Hold::None, Arc::new(move |ctx| failed(ctx, id, &reason)))
         }
-        Outcome::Failed(why) => (
-            Hold::None,
-            Arc::new(move |ctx| outbox::failed(ctx, id, &why)),
-        ),
+        Outcome::Failed(why) => (Hold::None, Arc::new(move |ctx| failed(ctx, id, &why))),
         Outcome::Blocked => (
             Hold::None,
             Arc::new(move |ctx| {

@@ -21,9 +21,61 @@ pub enum Outcome {
     Done(Option<i64>),
     /// Try again at this time.
     Retry(Timestamp, String),
+    /// The message to edit is gone.
+    Missing,
     /// Will not work (Telegram's reason); `rights`: the bot lacks an admin
     /// right.
     Failed { reason: String, rights: bool },
+}
+
+/// What a call that went through makes follow: a notice's removal, a
+/// captcha's message kept, the list of official accounts kept (and
+/// pinned), a captcha's expiry.
+fn done(ctx: &mut WriteCtx<'_>, job: &ModJob, posted: Option<i64>) -> Result<(), DomainError> {
+    match (job.action, posted) {
+        (ModAction::Notice, Some(id)) => {
+            if let Some(lifetime) = job.lifetime {
+                rows::moderate(
+                    ctx,
+                    job.chat_id,
+                    ModAction::Delete,
+                    None,
+                    Some(id),
+                    ctx.now + lifetime,
+                )?;
+            }
+        }
+        (ModAction::Captcha, Some(id)) => {
+            if let Some(c) = job.captcha_id {
+                super::captcha::posted(ctx, c, id)?;
+            }
+        }
+        (ModAction::Official, Some(id)) => super::official::posted(ctx, job.chat_id, id)?,
+        (ModAction::Expire, _) => {
+            if let Some(c) = job.captcha_id {
+                super::captcha::expire(ctx, c)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// A post of the safety rules (a notice, a captcha, the list of official
+/// accounts) was delivered through the outbox as `telegram_id`.
+pub fn sent(ctx: &mut WriteCtx<'_>, call: i64, telegram_id: i64) -> Result<(), DomainError> {
+    let Some(job) = rows::call(ctx, call)? else {
+        return Ok(());
+    };
+    rows::moderation_outcome(ctx, call, Ok(()))?;
+    done(ctx, &job, Some(telegram_id))
+}
+
+/// A post of the safety rules could not be delivered.
+pub fn not_sent(ctx: &mut WriteCtx<'_>, call: i64, reason: &str) -> Result<(), DomainError> {
+    rows::moderation_outcome(ctx, call, Err((reason.to_owned(), None)))?;
+    tracing::warn!(call, "safety: a post could not be sent: {reason}");
+    Ok(())
 }
 
 /// Staff hear of missing rights at most this often per group.
@@ -39,31 +91,14 @@ pub fn outcome(
     match outcome {
         Outcome::Done(posted) => {
             rows::moderation_outcome(ctx, job.id, Ok(()))?;
-            match (job.action, posted) {
-                (ModAction::Notice, Some(id)) => {
-                    if let Some(lifetime) = job.lifetime {
-                        rows::moderate(
-                            ctx,
-                            job.chat_id,
-                            ModAction::Delete,
-                            None,
-                            Some(*id),
-                            ctx.now + lifetime,
-                        )?;
-                    }
-                }
-                (ModAction::Captcha, Some(id)) => {
-                    if let Some(c) = job.captcha_id {
-                        super::captcha::posted(ctx, c, *id)?;
-                    }
-                }
-                (ModAction::Official, Some(id)) => super::official::posted(ctx, job.chat_id, *id)?,
-                (ModAction::Expire, _) => {
-                    if let Some(c) = job.captcha_id {
-                        super::captcha::expire(ctx, c)?;
-                    }
-                }
-                _ => {}
+            done(ctx, job, *posted)?;
+        }
+        Outcome::Missing => {
+            // The list of official accounts to edit is gone (deleted by
+            // someone): posted anew.
+            rows::moderation_outcome(ctx, job.id, Ok(()))?;
+            if job.action == ModAction::Official {
+                super::official::repost(ctx, job.chat_id, job.text.as_deref().unwrap_or_default())?;
             }
         }
         Outcome::Retry(at, why) => {
@@ -92,6 +127,7 @@ pub fn outcome(
                     ModAction::Captcha => "post a captcha",
                     ModAction::Expire => "expire a captcha",
                     ModAction::Official => "post and pin the list of official accounts",
+                    ModAction::Pin => "pin the list of official accounts",
                 };
                 staff_post(
                     ctx,

@@ -78,9 +78,32 @@ pub fn staff_seen(
     Ok(())
 }
 
-/// The message was posted and pinned (a new one: its id is kept).
+/// The list was posted (a new message): its id is kept, and it is pinned.
 pub fn posted(ctx: &mut WriteCtx<'_>, chat_id: i64, message_id: i64) -> Result<(), DomainError> {
     rows::set_official(ctx, chat_id, Some(message_id), None)?;
+    rows::moderate(
+        ctx,
+        chat_id,
+        ModAction::Pin,
+        None,
+        Some(message_id),
+        ctx.now,
+    )?;
+    Ok(())
+}
+
+/// The pinned list is gone (someone deleted it): posted anew.
+pub fn repost(ctx: &mut WriteCtx<'_>, chat_id: i64, text: &str) -> Result<(), DomainError> {
+    rows::queue(
+        ctx,
+        chat_id,
+        ModAction::Official,
+        &Call {
+            text: Some(text),
+            ..Call::default()
+        },
+        ctx.now,
+    )?;
     Ok(())
 }
 
