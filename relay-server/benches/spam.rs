@@ -15,9 +15,9 @@
 
 use std::time::Instant;
 
-use relay_server::domain::safety::Safety;
-use relay_server::domain::safety::checks::{self, Facts, Traits, phrase_words};
-use relay_server::domain::safety::classifier::{Figures, Split, corpus, evaluate, evaluate_where};
+use relay_server::domain::spam::Safety;
+use relay_server::domain::spam::checks::{self, Facts, Traits, phrase_words};
+use relay_server::domain::spam::classifier::{Figures, Split, corpus, evaluate, evaluate_where};
 
 fn arg<T: std::str::FromStr>(name: &str, default: T) -> T {
     let args: Vec<String> = std::env::args().collect();
@@ -42,7 +42,7 @@ fn line(what: &str, fig: Figures, n: usize) {
 fn main() {
     let threshold: f64 = arg(
         "--threshold",
-        relay_server::settings::DEFAULT_SPAM_THRESHOLD,
+        relay_server::domain::spam::DEFAULT_SPAM_THRESHOLD,
     );
     let messages: usize = arg("--messages", 200_000);
     let set = corpus();

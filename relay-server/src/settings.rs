@@ -71,10 +71,6 @@ pub struct Settings {
     pub safety: SafetySettings,
 }
 
-/// The classifier's threshold unless `[safety] spam_threshold` says
-/// otherwise.
-pub const DEFAULT_SPAM_THRESHOLD: f64 = 0.99;
-
 /// `[safety]`: checks on what the client's side writes in customer groups
 /// (docs/groups.md, "Safety").
 #[derive(Debug, Clone, Deserialize)]

@@ -18,9 +18,8 @@ use super::kb::Kb;
 use super::queues::{Action, AssignMode, Policy, QueueConfig, Queues};
 use super::routing::{Route, Source};
 use super::rules::{Automation, Do, Rules, When};
-use super::safety::captcha::Mode as CaptchaMode;
-use super::safety::checks::phrase_words;
-use super::safety::{Newcomer, Safety};
+use super::spam::checks::phrase_words;
+use super::spam::{CaptchaMode, Newcomer, Safety};
 use crate::settings::{
     self, AutomationSettings, BotMode, BotSettings, QueueSettings, RouteSettings, SafetySettings,
     Settings, SlaSettings, TargetSettings,

@@ -31,7 +31,7 @@ pub struct Desk {
     /// `[groups] ticket_reaction`: staff's reaction that makes a ticket.
     pub group_ticket_reaction: Option<String>,
     /// `[safety]`: the checks on customer groups, and the classifier.
-    pub safety: super::safety::Safety,
+    pub safety: super::spam::Safety,
 }
 
 /// How long each kind of record is kept (`[retention]`); `None`: forever.

@@ -13,6 +13,7 @@ pub mod config;
 pub mod desk;
 pub mod dialogue;
 pub mod escalation;
+pub mod group_message;
 pub mod groups;
 pub mod hours;
 pub mod i18n;
@@ -28,6 +29,7 @@ pub mod routing;
 pub mod rules;
 pub mod safety;
 pub mod sla;
+pub mod spam;
 pub mod talk;
 #[cfg(test)]
 pub mod testkit;

@@ -3,9 +3,9 @@
 use shared::{Attachment, AttachmentKind, Priority, Timestamp};
 use teloxide::types::{ChatKind, Message, MessageEntityKind, MessageKind, PublicChatKind, User};
 
+use crate::domain::group_message::Traits;
 use crate::domain::groups::intake::GroupMessage;
 use crate::domain::intake::{Inbound, Sender};
-use crate::domain::safety::checks::Traits;
 
 pub fn sender(u: &User) -> Sender {
     Sender {

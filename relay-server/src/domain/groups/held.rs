@@ -3,8 +3,8 @@
 
 use shared::*;
 
-use super::message::GroupMessage;
 use crate::domain::desk::Desk;
+use crate::domain::group_message::GroupMessage;
 use crate::domain::i18n::{self, Lang};
 use crate::domain::safety::quarantine;
 use crate::domain::{DomainError, validate};

@@ -17,7 +17,7 @@ use crate::domain::safety::quarantine;
 use crate::store::WriteCtx;
 use crate::store::groups::{self as rows, NewMessage};
 
-pub use super::message::GroupMessage;
+pub use crate::domain::group_message::GroupMessage;
 
 /// When a conversation owed since `since` is due: the organisation's reply
 /// SLA in business time on its calendar (its own, else its queue's).

@@ -6,7 +6,6 @@ pub mod alerts;
 pub mod held;
 pub mod intake;
 pub mod membership;
-pub mod message;
 pub mod orgs;
 pub mod pleasantry;
 pub mod publish;

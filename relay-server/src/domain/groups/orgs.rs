@@ -221,7 +221,7 @@ pub fn set_safety(
 ) -> Result<(), DomainError> {
     let org = named(ctx, name)?;
     if let Some(m) = captcha
-        && crate::domain::safety::captcha::Mode::parse(m).is_none()
+        && crate::domain::spam::CaptchaMode::parse(m).is_none()
     {
         return Err(DomainError::invalid(format!(
             "{m:?} is not a captcha: off, button, arithmetic or questions"

@@ -17,41 +17,9 @@ use crate::domain::buttons::{Button, Choice, Keyboard};
 use crate::domain::desk::Desk;
 use crate::domain::i18n::{self, Lang};
 use crate::domain::outbox::to_chat;
+use crate::domain::spam::CaptchaMode as Mode;
 use crate::store::WriteCtx;
 use crate::store::safety::{self as rows, Call, ModAction, NewCaptcha};
-
-/// How a group checks who comes in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    Off,
-    /// One button: "I'm a person".
-    Button,
-    /// A sum with four answers.
-    Arithmetic,
-    /// One of the organisation's questions (a sum when it has none).
-    Questions,
-}
-
-impl Mode {
-    pub fn parse(s: &str) -> Option<Mode> {
-        Some(match s {
-            "off" => Mode::Off,
-            "button" => Mode::Button,
-            "arithmetic" => Mode::Arithmetic,
-            "questions" => Mode::Questions,
-            _ => return None,
-        })
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Mode::Off => "off",
-            Mode::Button => "button",
-            Mode::Arithmetic => "arithmetic",
-            Mode::Questions => "questions",
-        }
-    }
-}
 
 /// The group's mode: its organisation's, else `[safety] captcha`.
 fn mode(ctx: &WriteCtx<'_>, desk: &Desk, chat_id: i64) -> Result<Mode, DomainError> {

@@ -60,7 +60,7 @@ pub fn refresh(ctx: &mut WriteCtx<'_>) -> Result<(), DomainError> {
 /// shows them now. A new or changed one updates the lists.
 pub fn staff_seen(
     ctx: &mut WriteCtx<'_>,
-    m: &crate::domain::groups::message::GroupMessage,
+    m: &crate::domain::group_message::GroupMessage,
 ) -> Result<(), DomainError> {
     let before = rows::seen(
         ctx,

@@ -15,13 +15,13 @@
 
 use shared::*;
 
-use super::checks::{self, Facts};
-use super::lookalike::{self, StaffName};
 use crate::domain::DomainError;
 use crate::domain::desk::Desk;
-use crate::domain::groups::message::GroupMessage;
+use crate::domain::group_message::GroupMessage;
 use crate::domain::i18n::{self, Lang};
 use crate::domain::outbox::{staff_post, to_chat};
+use crate::domain::spam::checks::{self, Facts};
+use crate::domain::spam::lookalike::{self, StaffName};
 use crate::store::WriteCtx;
 use crate::store::groups as group_rows;
 use crate::store::safety::{self as rows, ModAction, NewHeld};
@@ -106,7 +106,7 @@ fn newcomer_limited(
         return Ok(false);
     };
     let (messages, hours) = rows::newcomer_limits(ctx, chat_id)?;
-    let limits = super::Newcomer {
+    let limits = crate::domain::spam::Newcomer {
         messages: messages.unwrap_or(desk.safety.newcomer.messages),
         hours: hours.unwrap_or(desk.safety.newcomer.hours),
     };

@@ -315,7 +315,7 @@ mod tests {
     use super::*;
 
     /// The default threshold (`[safety] spam_threshold`).
-    const THRESHOLD: f64 = crate::settings::DEFAULT_SPAM_THRESHOLD;
+    const THRESHOLD: f64 = super::super::DEFAULT_SPAM_THRESHOLD;
 
     #[test]
     fn the_labelled_set_reads_whole_and_is_large_enough() {

@@ -1,9 +1,22 @@
 //! A message someone wrote in a group, as the Telegram adapter hands it
-//! to the domain (below both intake and the safety checks).
+//! to the domain: a value (below both group intake and the safety rules).
 
 use shared::Timestamp;
 
-use crate::domain::safety::checks::Traits;
+/// What Telegram says a message carries, beyond its text.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Traits {
+    /// A link (a URL, or text linked to one).
+    pub link: bool,
+    /// A photo, video, file, voice or video message, an animation.
+    pub media: bool,
+    /// Forwarded from somewhere.
+    pub forward: bool,
+    /// Buttons under it (sent through an inline bot).
+    pub keyboard: bool,
+    /// A reply quoting a message of another chat.
+    pub quote: bool,
+}
 
 /// A message in a group, as Telegram gave it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -1,27 +1,14 @@
 //! The rules, as one pure function: what a message from the client's side
 //! breaks, given what is known of its author and of recent traffic. The
-//! caller ([`super::quarantine`]) gathers the facts and acts on the
-//! answer.
+//! caller (`domain::safety::quarantine`) gathers the facts and acts on
+//! the answer.
 
 use shared::HoldReason;
 
+pub use crate::domain::group_message::Traits;
+
 use super::Safety;
 use super::text::{fold, words};
-
-/// What Telegram says a message carries, beyond its text.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Traits {
-    /// A link (a URL, or text linked to one).
-    pub link: bool,
-    /// A photo, video, file, voice or video message, an animation.
-    pub media: bool,
-    /// Forwarded from somewhere.
-    pub forward: bool,
-    /// Buttons under it (sent through an inline bot).
-    pub keyboard: bool,
-    /// A reply quoting a message of another chat.
-    pub quote: bool,
-}
 
 /// What is known of the author and of the traffic.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
