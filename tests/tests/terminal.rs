@@ -95,6 +95,19 @@ async fn the_binary_opens_a_chat_switches_tabs_shows_help_and_quits_cleanly() {
     let server = Server::start_direct_bot(&db, "127.0.0.1:0", &sim);
     sim.send_text(501, "Оплата не пройшла");
     sim.send_text(502, "无法登录");
+    // Both filed before anyone is online: nobody's yet.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let c = rusqlite::Connection::open(&db).unwrap();
+        let n: i64 = c
+            .query_row("SELECT count(*) FROM tickets", [], |r| r.get(0))
+            .unwrap();
+        if n == 2 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{n} tickets filed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     // A config file that does not exist is an error when named: an empty one.
     let cmd = agent_tui_command(&server.ws_url(), &token, dir.path());
     // The shell stays after the program, to show its exit status and how
