@@ -174,7 +174,10 @@ async fn main() {
                     text: if staff_answers {
                         format!("We are on it ({id})")
                     } else {
-                        format!("Question {id}: the export fails with error 502")
+                        // Each group's own words: the same text in three
+                        // groups within 10 minutes is a spam campaign
+                        // (docs/groups.md, "Safety").
+                        format!("Question {id} of client {g}: the export fails with error 502")
                     },
                     sent_at: now,
                     ..GroupMessage::default()

@@ -72,12 +72,14 @@ pub fn queue(ctx: &WriteCtx<'_>, chats: &[i64], now: Timestamp) -> Result<u64, S
 }
 
 /// Whether the chat's customer was erased after `since` (within the last
-/// 48 hours): a message queued before then belongs to what went.
+/// 48 hours): a message queued before then belongs to what went. Strictly
+/// after: the last word ("your data has been erased"), queued in the same
+/// transaction as the erasure, stays.
 pub fn erased_after(db: &impl Db, chat: i64, since: Timestamp) -> Result<bool, StoreError> {
     Ok(db
         .conn()
         .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM erased_chats WHERE chat_id = ?1 AND erased_at >= ?2)",
+            "SELECT EXISTS (SELECT 1 FROM erased_chats WHERE chat_id = ?1 AND erased_at > ?2)",
         )?
         .query_row(params![chat, since.0], |r| r.get(0))?)
 }
