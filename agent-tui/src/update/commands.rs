@@ -555,7 +555,7 @@ impl App {
                     |o| format!("all of {}'s groups", o.name),
                 );
             return self.warn(format!(
-                "ban {who} from {place}? {key} again bans; any other key does not"
+                "{key} again bans {who} from {place}; any other key does not"
             ));
         }
         self.ban_armed = None;
