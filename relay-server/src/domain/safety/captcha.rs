@@ -283,6 +283,21 @@ fn title(ctx: &WriteCtx<'_>, chat_id: i64) -> Result<String, DomainError> {
     Ok(crate::store::groups::group(ctx, chat_id)?.map_or_else(|| chat_id.to_string(), |g| g.title))
 }
 
+/// Approves or declines a join request, and tells the applicant why
+/// (`key`), in their language, in private.
+fn answer_request(
+    ctx: &mut WriteCtx<'_>,
+    c: &rows::Captcha,
+    action: ModAction,
+    key: &str,
+) -> Result<(), DomainError> {
+    rows::moderate(ctx, c.chat_id, action, Some(c.user_id), None, ctx.now)?;
+    let group = title(ctx, c.chat_id)?;
+    let text = i18n::text(Lang::from_code(Some(&c.lang)), key, &[("group", &group)]);
+    to_chat(ctx, c.user_id, &text, None)?;
+    Ok(())
+}
+
 /// A press on a captcha's button by `presser`. Someone else's press, or
 /// one on a settled captcha, changes nothing.
 pub fn press(
@@ -300,33 +315,9 @@ pub fn press(
     let right = pick == c.answer;
     rows::settle_captcha(ctx, c.id, if right { "passed" } else { "failed" })?;
     remove_question(ctx, &c)?;
-    let lang = Lang::from_code(Some(&c.lang));
-    let group = title(ctx, c.chat_id)?;
     match (c.request, right) {
-        (true, true) => {
-            rows::moderate(
-                ctx,
-                c.chat_id,
-                ModAction::Approve,
-                Some(c.user_id),
-                None,
-                ctx.now,
-            )?;
-            let text = i18n::text(lang, "captcha.passed", &[("group", &group)]);
-            to_chat(ctx, c.user_id, &text, None)?;
-        }
-        (true, false) => {
-            rows::moderate(
-                ctx,
-                c.chat_id,
-                ModAction::Decline,
-                Some(c.user_id),
-                None,
-                ctx.now,
-            )?;
-            let text = i18n::text(lang, "captcha.failed", &[("group", &group)]);
-            to_chat(ctx, c.user_id, &text, None)?;
-        }
+        (true, true) => answer_request(ctx, &c, ModAction::Approve, "captcha.passed")?,
+        (true, false) => answer_request(ctx, &c, ModAction::Decline, "captcha.failed")?,
         (false, _) => {
             // In the group the only button is the right one. Under a raid
             // the restriction stays until the raid protection ends.
@@ -365,21 +356,7 @@ pub fn expire(ctx: &mut WriteCtx<'_>, captcha: i64) -> Result<(), DomainError> {
     }
     remove_question(ctx, &c)?;
     if c.request {
-        rows::moderate(
-            ctx,
-            c.chat_id,
-            ModAction::Decline,
-            Some(c.user_id),
-            None,
-            ctx.now,
-        )?;
-        let group = title(ctx, c.chat_id)?;
-        let text = i18n::text(
-            Lang::from_code(Some(&c.lang)),
-            "captcha.expired",
-            &[("group", &group)],
-        );
-        to_chat(ctx, c.user_id, &text, None)?;
+        answer_request(ctx, &c, ModAction::Decline, "captcha.expired")?;
     } else {
         rows::moderate(
             ctx,
