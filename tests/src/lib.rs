@@ -168,7 +168,11 @@ impl Server {
         cmd.arg("--db")
             .arg(db)
             .args(["serve", "--listen", listen])
-            .env("RELAY_LOG", "info")
+            // `E2E_RELAY_LOG=debug` to see more of a failing test's server.
+            .env(
+                "RELAY_LOG",
+                std::env::var("E2E_RELAY_LOG").unwrap_or_else(|_| "info".into()),
+            )
             // Tests that prove durability against SIGKILL pass "full".
             .env("RELAY_DURABILITY", "normal")
             // Tests that check the stream stays still must not see the
@@ -279,8 +283,25 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        // A failing test's temp dir goes with it: the server's last words
+        // go to the test's output first.
+        if std::thread::panicking() {
+            let log = self.db.with_extension("log");
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            let lines: Vec<&str> = text.lines().collect();
+            let tail = &lines[lines.len().saturating_sub(LOG_TAIL)..];
+            eprintln!(
+                "--- the last {} lines of {} ---\n{}\n---",
+                tail.len(),
+                log.display(),
+                tail.join("\n")
+            );
+        }
     }
 }
+
+/// Lines of a server's log shown when its test fails.
+const LOG_TAIL: usize = 200;
 
 /// A fresh temp dir with a database path in it, migrated and seeded.
 pub fn fresh_db(customers: u32) -> (tempfile::TempDir, PathBuf) {

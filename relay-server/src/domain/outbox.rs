@@ -54,12 +54,16 @@ pub fn delivered(
 ) -> Result<Option<i64>, DomainError> {
     let taken = outbox::take(ctx, id)?;
     // Handed to Telegram before its customer was erased, recorded after:
-    // it goes with the rest of the chat.
-    match taken {
-        Some(t) if chat > 0 && deletions::erased_after(ctx, chat, t.created_at)? => {
-            deletions::queue_one(ctx, chat, telegram_message_id, ctx.now)?
-        }
-        _ => deletions::note(ctx, chat, telegram_message_id, ctx.now)?,
+    // it goes with the rest of the chat. Its row may be gone with the
+    // erasure (which empties the chat's outbox, rows in flight too).
+    let since = match taken {
+        Some(t) => t.created_at,
+        None => Timestamp(ctx.now.0 - deletions::WINDOW_MS),
+    };
+    if chat > 0 && deletions::erased_after(ctx, chat, since)? {
+        deletions::queue_one(ctx, chat, telegram_message_id, ctx.now)?;
+    } else {
+        deletions::note(ctx, chat, telegram_message_id, ctx.now)?;
     }
     let call = taken.and_then(|t| t.safety_call);
     if let Some(taken) = taken {
@@ -432,6 +436,51 @@ mod tests {
         }
         let d = desk.message(message).await.delivery.unwrap();
         assert_eq!(d.state, DeliveryState::Uncertain);
+    }
+
+    /// `/forgetme` pressed while the chat's last message was in flight:
+    /// the erasure empties the chat's outbox and queues its last word.
+    /// Recording the in-flight send must not take the last word with it
+    /// (the ids are never reused), and the message it sent goes with the
+    /// rest of the chat.
+    #[tokio::test]
+    async fn a_send_in_flight_during_an_erasure_leaves_the_last_word_and_is_deleted() {
+        let mut desk = Desk0::new(settings(), at("2026-11-23T10:00:00Z")).await;
+        let (_, row) = replied(&mut desk).await;
+        let id = row.id;
+        desk.write(move |ctx, _| Ok(crate::store::outbox::mark_sending(ctx, &[id])?))
+            .await
+            .unwrap();
+        desk.write(|ctx, _| {
+            crate::domain::privacy::erase(ctx, CHAT, crate::store::access::Actor::Cli)?;
+            to_chat(ctx, CHAT, "Your data has been erased.", None)
+        })
+        .await
+        .unwrap();
+        desk.write(move |ctx, _| delivered(ctx, id, CHAT, 777))
+            .await
+            .unwrap();
+        let due = desk.due().await;
+        let last: Vec<&str> = due
+            .iter()
+            .filter(|d| d.chat_id == CHAT)
+            .map(|d| d.text.as_str())
+            .collect();
+        assert_eq!(last, ["Your data has been erased."]);
+        assert!(due.iter().all(|d| d.id != id), "a new id");
+        let now = crate::store::Clock::now(&*desk.clock);
+        let deletions = desk
+            .store
+            .readers()
+            .read(move |c| crate::store::deletions::due(c, now, 10))
+            .await
+            .unwrap();
+        assert!(
+            deletions
+                .iter()
+                .any(|d| d.chat_id == CHAT && d.message_ids.contains(&777)),
+            "{deletions:?}"
+        );
     }
 
     /// Giving up after a lost answer: it may have arrived, so not "failed".

@@ -87,6 +87,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "group safety",
         include_str!("../../migrations/0017_group_safety.sql"),
     ),
+    (
+        18,
+        "queue ids never reused",
+        include_str!("../../migrations/0018_queue_ids.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.
@@ -173,20 +178,7 @@ mod tests {
     /// group messages from 0015 keeps every one, in order, with its fields.
     #[test]
     fn group_messages_survive_the_rebuild() {
-        let mut conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch(
-            "CREATE TABLE schema_migrations (
-                 version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
-        )
-        .unwrap();
-        for &(version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 <= 15) {
-            conn.execute_batch(sql).unwrap();
-            conn.execute(
-                "INSERT INTO schema_migrations VALUES (?1, ?2, 0)",
-                rusqlite::params![version, name],
-            )
-            .unwrap();
-        }
+        let mut conn = migrated_to(15);
         conn.execute_batch(
             "INSERT INTO group_messages (chat_id, message_id, conversation_id, thread_id, reply_to,
                  author_id, author_name, side, text, sent_at, edited_at) VALUES
@@ -246,5 +238,73 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    /// The database up to version `upto`, as an older build left it.
+    fn migrated_to(upto: u32) -> Connection {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE schema_migrations (
+                 version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+        )
+        .unwrap();
+        let tx = conn.transaction().unwrap();
+        for &(version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 <= upto) {
+            tx.execute_batch(sql).unwrap();
+            tx.execute(
+                "INSERT INTO schema_migrations VALUES (?1, ?2, 0)",
+                rusqlite::params![version, name],
+            )
+            .unwrap();
+        }
+        tx.commit().unwrap();
+        conn
+    }
+
+    /// 0018: the outbox keeps its rows (a send in flight too), and an id
+    /// whose row went is not handed out again.
+    #[test]
+    fn outbox_rows_survive_0018_and_ids_are_not_reused() {
+        let mut conn = migrated_to(17);
+        conn.execute_batch(
+            "INSERT INTO outbox (id, chat_id, text, next_attempt_at, created_at, state, kind, safety_call)
+                 VALUES (4, 7, 'first', 10, 10, 'sending', NULL, NULL),
+                        (9, -100, 'notice', 20, 20, 'pending', NULL, 3);
+             INSERT INTO tg_deletions (id, chat_id, message_ids, deadline, next_attempt_at)
+                 VALUES (5, 7, '[1,2]', 100, 10);",
+        )
+        .unwrap();
+        assert_eq!(migrate(&mut conn).unwrap(), vec![18]);
+        let rows: Vec<(i64, i64, String, String, Option<i64>)> = conn
+            .prepare("SELECT id, chat_id, text, state, safety_call FROM outbox ORDER BY id")
+            .unwrap()
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            rows,
+            [
+                (4, 7, "first".into(), "sending".into(), None),
+                (9, -100, "notice".into(), "pending".into(), Some(3)),
+            ]
+        );
+        // The newest row goes; the next one still gets a new id.
+        for table in ["outbox", "tg_deletions"] {
+            let top: i64 = conn
+                .query_row(&format!("SELECT max(id) FROM {table}"), [], |r| r.get(0))
+                .unwrap();
+            conn.execute(&format!("DELETE FROM {table} WHERE id = ?1"), [top])
+                .unwrap();
+            conn.execute_batch(match table {
+                "outbox" => "INSERT INTO outbox (chat_id, text, next_attempt_at, created_at) VALUES (7, 'next', 30, 30)",
+                _ => "INSERT INTO tg_deletions (chat_id, message_ids, deadline, next_attempt_at) VALUES (7, '[3]', 100, 10)",
+            })
+            .unwrap();
+            let id = conn.last_insert_rowid();
+            assert!(id > top, "{table}: {id} after {top}");
+        }
     }
 }
