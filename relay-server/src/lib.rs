@@ -10,6 +10,8 @@ pub mod export;
 pub mod files;
 pub mod group_list;
 pub mod http;
+pub mod metrics;
+pub mod report_format;
 pub mod seed;
 pub mod settings;
 pub mod store;
@@ -294,15 +296,78 @@ pub async fn launch(
     serve(store, &settings, listener, shutdown).await
 }
 
-/// Serves an already open store (used by `launch`, tests and benchmarks).
+/// Binds `[metrics] listen`, when set (before the server says it
+/// listens, so a scrape right after finds it).
+pub async fn bind_metrics(settings: &Settings) -> Result<Option<TcpListener>, LaunchError> {
+    let addr = settings.metrics.listen.as_str();
+    if addr.is_empty() {
+        return Ok(None);
+    }
+    TcpListener::bind(addr).await.map(Some).map_err(|e| {
+        LaunchError::Io(std::io::Error::new(
+            e.kind(),
+            format!("cannot serve metrics on {addr} (metrics.listen): {e}"),
+        ))
+    })
+}
+
+/// Serves `/metrics` on its listener. Unauthenticated, so an address other
+/// than loopback is warned about.
+fn serve_metrics(
+    listener: TcpListener,
+    store: &Store,
+    shutdown: &CancellationToken,
+) -> Result<tokio::task::JoinHandle<()>, LaunchError> {
+    let local = listener.local_addr()?;
+    if !local.ip().is_loopback() {
+        tracing::warn!(
+            "metrics: /metrics on {local} has no authentication; keep it on loopback or a private network"
+        );
+    }
+    tracing::info!("metrics: serving http://{local}/metrics");
+    let scrape = http::metrics::Scrape {
+        store: store.clone(),
+        started_at: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64()),
+    };
+    let limits = http::accept::Limits {
+        total: 32,
+        per_address: 8,
+        header_timeout: Duration::from_secs(10),
+    };
+    let token = shutdown.clone();
+    Ok(tokio::spawn(async move {
+        http::accept::serve(listener, http::metrics::router(scrape), limits, token).await
+    }))
+}
+
+/// Serves an already open store (used by `launch`, tests and benchmarks):
+/// [`serve_bound`], binding `[metrics] listen` first.
 pub async fn serve(
     store: Store,
     settings: &Settings,
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> Result<(), LaunchError> {
+    let metrics = bind_metrics(settings).await?;
+    serve_bound(store, settings, listener, metrics, shutdown).await
+}
+
+/// Serves until `shutdown` is cancelled, then shuts down gracefully;
+/// `/metrics` on `metrics` (from [`bind_metrics`]) when given.
+pub async fn serve_bound(
+    store: Store,
+    settings: &Settings,
+    listener: TcpListener,
+    metrics: Option<TcpListener>,
+    shutdown: CancellationToken,
+) -> Result<(), LaunchError> {
     let tls = tls_acceptor(settings)?;
     let files = file_store(settings)?;
+    let metrics = metrics
+        .map(|l| serve_metrics(l, &store, &shutdown))
+        .transpose()?;
     let app = Arc::new(App {
         store: store.clone(),
         desk: Arc::new(desk(settings)?),
@@ -443,6 +508,9 @@ pub async fn serve(
         tracing::warn!("some sessions did not close within {SESSION_GRACE:?}");
     }
     poller.abort();
+    if let Some(m) = metrics {
+        m.abort();
+    }
     timers.abort();
     retention.abort();
     erasures.abort();

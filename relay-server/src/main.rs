@@ -98,6 +98,35 @@ enum Cmd {
     /// (docs/groups.md).
     #[command(subcommand)]
     Group(GroupCmd),
+    /// The desk's figures for leads, computed exactly from the database:
+    /// first and next response (P50/P90, calendar and business time),
+    /// resolution, first-contact resolution, reopens, repeat contacts,
+    /// self-service, CSAT, SLA attainment, volume by day, hour, topic and
+    /// queue, top reasons, and groups' alerts and spam share. Tickets count
+    /// in the period they were created in. Definitions: docs/metrics.md.
+    Report {
+        /// Start of the period: a date (2026-11-01) or date and time
+        /// (2026-11-01T09:00) in --zone [default: 7 days before --to].
+        #[arg(long, value_name = "WHEN")]
+        from: Option<String>,
+        /// End of the period, exclusive [default: now].
+        #[arg(long, value_name = "WHEN")]
+        to: Option<String>,
+        /// A row per queue, agent, topic, organisation or language.
+        #[arg(long, value_name = "GROUPING")]
+        by: Option<String>,
+        /// table (for people), csv (a row per group, a column per figure)
+        /// or json (everything).
+        #[arg(long, default_value = "table", value_name = "FORMAT")]
+        format: String,
+        /// Time zone of --from, --to and of days and hours (IANA name).
+        #[arg(long, default_value = "UTC", value_name = "ZONE")]
+        zone: String,
+        /// Quiet time after a resolution (or a knowledge-base answer) that
+        /// makes it first-contact resolution (or self-service).
+        #[arg(long, default_value = "7d", value_name = "DURATION")]
+        window: String,
+    },
     /// List the audit log: who read a ticket (history, older messages),
     /// exported or erased a customer's data, shared a ticket or changed its
     /// owner. Oldest first, times in UTC. Records hold ids, never content.
@@ -363,7 +392,7 @@ fn run(cli: Cli) -> Result<()> {
     if let Some(db) = &cli.db {
         settings.db = db.to_string_lossy().into_owned();
     }
-    init_logging(&settings.log);
+    init_logging(&settings.log, settings.log_format);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -586,6 +615,14 @@ fn run(cli: Cli) -> Result<()> {
                 );
                 Ok(())
             }
+            Cmd::Report {
+                from,
+                to,
+                by,
+                format,
+                zone,
+                window,
+            } => report(settings, from, to, by, &format, &zone, &window).await,
             Cmd::Audit {
                 since,
                 agent,
@@ -671,17 +708,72 @@ fn run(cli: Cli) -> Result<()> {
     })
 }
 
-fn init_logging(default: &str) {
+async fn report(
+    settings: Settings,
+    from: Option<String>,
+    to: Option<String>,
+    by: Option<String>,
+    format: &str,
+    zone: &str,
+    window: &str,
+) -> Result<()> {
+    use relay_server::domain::hours;
+    use relay_server::domain::report::{self, By, Period};
+    let print: fn(&report::Report) -> String = match format {
+        "table" => relay_server::report_format::table,
+        "csv" => relay_server::report_format::csv,
+        "json" => relay_server::report_format::json,
+        other => bail!("--format {other:?}: use table, csv or json"),
+    };
+    let by = match by.as_deref() {
+        None => None,
+        Some(b) => Some(By::parse(b).ok_or_else(|| {
+            anyhow::anyhow!("--by {b:?}: use queue, agent, topic, organisation or language")
+        })?),
+    };
+    let tz = hours::zone(zone).map_err(|e| anyhow::anyhow!("--zone: {e}"))?;
+    let window =
+        hours::duration(window).map_err(|e| anyhow::anyhow!("--window {window:?}: {e}"))?;
+    let store = relay_server::open_store(&settings)?;
+    let now = store.now();
+    let when = |s: &Option<String>, flag: &str| -> Result<Option<Timestamp>> {
+        s.as_deref()
+            .map(|s| hours::parse_local(s, &tz).map_err(|e| anyhow::anyhow!("--{flag}: {e}")))
+            .transpose()
+    };
+    let to = when(&to, "to")?.unwrap_or(now);
+    let from = when(&from, "from")?.unwrap_or(to - std::time::Duration::from_secs(7 * 86_400));
+    let desk = relay_server::desk(&settings)?;
+    let period = Period {
+        from,
+        to,
+        zone: tz,
+        by,
+        window,
+        now,
+    };
+    let result = store
+        .readers()
+        .read(move |c| Ok(report::report(c, &desk, &period)))
+        .await;
+    store.close().await;
+    print!("{}", print(&result??));
+    Ok(())
+}
+
+fn init_logging(default: &str, format: relay_server::settings::LogFormat) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    tracing_subscriber::fmt()
+    let log = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_ansi(ansi)
         // Card numbers, e-mail addresses and phone numbers never reach
         // the log (docs/privacy.md).
-        .with_writer(pii::MaskedStderr)
-        .init();
+        .with_writer(pii::MaskedStderr);
+    match format {
+        relay_server::settings::LogFormat::Text => log.with_ansi(ansi).init(),
+        relay_server::settings::LogFormat::Json => log.json().with_ansi(false).init(),
+    }
 }
 
 async fn serve(mut settings: Settings, listen: Option<String>) -> Result<()> {
@@ -701,6 +793,7 @@ async fn serve(mut settings: Settings, listen: Option<String>) -> Result<()> {
         Some(_) => "https",
         None => "http",
     };
+    let metrics = relay_server::bind_metrics(&settings).await?;
     let store = relay_server::open_store(&settings)?;
     let shutdown = CancellationToken::new();
     tokio::spawn(signals(shutdown.clone()));
@@ -708,7 +801,7 @@ async fn serve(mut settings: Settings, listen: Option<String>) -> Result<()> {
     tracing::info!(db = %settings.db_path()?.display(), "serving on {local}");
     println!("relay-server listening on {scheme}://{local}");
     std::io::stdout().flush()?;
-    relay_server::serve(store, &settings, listener, shutdown).await?;
+    relay_server::serve_bound(store, &settings, listener, metrics, shutdown).await?;
     Ok(())
 }
 

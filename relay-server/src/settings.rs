@@ -49,6 +49,8 @@ pub struct Settings {
     pub db: String,
     pub durability: Durability,
     pub log: String,
+    pub log_format: LogFormat,
+    pub metrics: MetricsSettings,
     pub telegram: TelegramSettings,
     pub sync: SyncSettings,
     pub limits: LimitSettings,
@@ -385,6 +387,24 @@ impl TelegramSettings {
     }
 }
 
+/// How log records are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    /// One line per record, for people.
+    Text,
+    /// One JSON object per line, for a log collector.
+    Json,
+}
+
+/// `[metrics]`: Prometheus metrics on a listener of their own.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// Where `/metrics` is served; empty: not at all.
+    pub listen: String,
+}
+
 /// Connections the server takes (docs/configuration.md, `limits.*`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -623,6 +643,12 @@ impl Settings {
                     "sync.allowed_origins: {o:?} names the default port, which browsers leave out of Origin; write it without the port"
                 ));
             }
+        }
+        let m = &self.metrics.listen;
+        if !m.is_empty() && m.parse::<std::net::SocketAddr>().is_err() {
+            return Err(format!(
+                "metrics.listen: {m:?} is not an address; write ip:port, e.g. \"127.0.0.1:9464\" (or \"\" for no metrics)"
+            ));
         }
         let l = &self.limits;
         if l.max_connections == 0 || l.connections_per_address == 0 {

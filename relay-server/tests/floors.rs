@@ -53,6 +53,7 @@ const FLOORS: &[(&str, &[&str])] = &[
             "retention",
         ],
     ),
+    ("figures", &["report"]),
 ];
 
 /// Test-only modules of the domain (not part of the plan).

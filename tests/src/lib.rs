@@ -47,6 +47,32 @@ fn workspace_bin(bin: &str) -> PathBuf {
     profile_dir.join(bin)
 }
 
+/// A plain HTTP/1.1 GET on loopback (`url` may be a whole URL on `addr`,
+/// or a path), with a bearer token if given: the whole answer, status
+/// line and headers included.
+pub fn http_get(addr: &str, url: &str, token: Option<&str>) -> String {
+    use std::io::{Read, Write};
+    let path = url.split_once(addr).map_or(url, |(_, p)| p);
+    let mut s = std::net::TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let auth = token.map_or_else(String::new, |t| format!("Authorization: Bearer {t}\r\n"));
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Connection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A loopback address no one listens on now (bound, then released), for a
+/// second listener of the server's whose address is configured.
+pub fn free_address() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    l.local_addr().unwrap().to_string()
+}
+
 /// The relay-server binary, built once per test process with the same
 /// profile as the tests (or `RELAY_SERVER_BIN`).
 pub fn relay_server_bin() -> &'static Path {

@@ -165,20 +165,3 @@ async fn a_customers_photo_opens_and_an_engineers_file_reaches_telegram_once() {
     let f = s.app.flash.clone().unwrap();
     assert!(f.error && f.text.contains("50 MB"), "{f:?}");
 }
-
-/// A plain HTTP GET on loopback; the status line and headers, then the body.
-fn http_get(addr: &str, url: &str, token: Option<&str>) -> String {
-    use std::io::{Read, Write};
-    let path = url.split_once(addr).map_or(url, |(_, p)| p);
-    let mut s = std::net::TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    let auth = token.map_or_else(String::new, |t| format!("Authorization: Bearer {t}\r\n"));
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Connection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut out = Vec::new();
-    let _ = s.read_to_end(&mut out);
-    String::from_utf8_lossy(&out).into_owned()
-}

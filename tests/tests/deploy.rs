@@ -124,3 +124,106 @@ fn agent_tui_check_speaks_plainly_and_refuses_a_key_bound_twice() {
         "{err}"
     );
 }
+
+/// deploy/relay-server.service with `ExecStart` on this build's binary.
+fn unit_for_this_build(dir: &Path) -> std::path::PathBuf {
+    let unit = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../deploy/relay-server.service"
+    ))
+    .unwrap();
+    let path = dir.join("relay-server.service");
+    std::fs::write(
+        &path,
+        unit.replace(
+            "/usr/local/bin/relay-server",
+            &relay_server_bin().display().to_string(),
+        ),
+    )
+    .unwrap();
+    path
+}
+
+/// The unit file systemd would load: no unknown or misspelt settings, and
+/// hardened (`systemd-analyze security` rates what the service may still
+/// do, 0 = nothing to 10 = everything; "OK" is below 2.5).
+#[test]
+fn the_systemd_unit_verifies_and_is_hardened() {
+    let dir = tempfile::tempdir().unwrap();
+    let unit = unit_for_this_build(dir.path());
+    let out = Proc::new("systemd-analyze")
+        .args(["verify", "--man=no"])
+        .arg(&unit)
+        .output()
+        .expect("systemd-analyze (Debian's systemd package; .ci/run installs it)");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stderr(&out).trim(), "", "systemd has remarks");
+    let out = Proc::new("systemd-analyze")
+        .args(["security", "--offline=true", "--no-pager"])
+        .arg(&unit)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    let level: f64 = said
+        .lines()
+        .find_map(|l| l.split_once("Overall exposure level for relay-server.service: "))
+        .and_then(|(_, rest)| rest.split_whitespace().next()?.parse().ok())
+        .unwrap_or_else(|| panic!("no exposure level in {said}{}", stderr(&out)));
+    assert!(level <= 2.0, "exposure {level}:\n{said}");
+    for setting in [
+        "DynamicUser=yes",
+        "StateDirectory=relay-server",
+        "NoNewPrivileges=yes",
+    ] {
+        assert!(
+            std::fs::read_to_string(&unit).unwrap().contains(setting),
+            "{setting}"
+        );
+    }
+}
+
+/// What the unit runs, as it runs it: its config file and environment,
+/// `migrate` first, then `serve` with JSON logs and metrics on loopback.
+#[test]
+fn the_units_config_migrates_and_serves_with_json_logs_and_metrics() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("state/desk.db");
+    std::fs::create_dir_all(db.parent().unwrap()).unwrap();
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/config.toml");
+    let out = Proc::new(relay_server_bin())
+        .arg("migrate")
+        .env("RELAY_DB", &db)
+        .env("RELAY_CONFIG", config)
+        .env("HOME", "/nonexistent")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let metrics = free_address();
+    let server = Server::start(
+        &db,
+        &[
+            ("RELAY_CONFIG", config),
+            ("RELAY_METRICS__LISTEN", metrics.as_str()),
+        ],
+    );
+    let got = http_get(&metrics, "/metrics", None);
+    assert!(got.contains("relay_build_info{version="), "{got}");
+    let health = http_get(&server.addr, "/healthz", None);
+    assert!(health.contains(r#""status":"ok""#), "{health}");
+    // Every log line is a JSON object with a level and a message.
+    let log = std::fs::read_to_string(db.with_extension("log")).unwrap();
+    let lines: Vec<&str> = log.lines().collect();
+    assert!(!lines.is_empty());
+    for line in &lines {
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        assert!(
+            v["level"].is_string() && v["fields"]["message"].is_string(),
+            "{line}"
+        );
+    }
+    assert!(
+        lines.iter().any(|l| l.contains("metrics: serving http://")),
+        "{log}"
+    );
+}

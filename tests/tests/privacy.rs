@@ -305,7 +305,11 @@ async fn an_erased_customer_leaves_no_byte_behind() {
         .values()
         .find_map(|m| m.attachments.first().cloned())
         .expect("the photo");
-    let got = http_get(&server.addr, &photo.file_id, &token);
+    let got = http_get(
+        &server.addr,
+        &format!("/v1/files/{}", photo.file_id),
+        Some(&token),
+    );
     assert!(
         got.starts_with("HTTP/1.1 200"),
         "{}",
@@ -424,18 +428,4 @@ async fn an_erased_customer_leaves_no_byte_behind() {
     assert!(
         String::from_utf8_lossy(&again.stderr).contains("no customer with Telegram user id 77")
     );
-}
-
-/// A bare HTTP/1.1 GET of `/v1/files/{file_id}` with the agent's token.
-fn http_get(addr: &str, file_id: &str, token: &str) -> String {
-    use std::io::{Read, Write};
-    let mut s = std::net::TcpStream::connect(addr).unwrap();
-    write!(
-        s,
-        "GET /v1/files/{file_id} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut out = Vec::new();
-    s.read_to_end(&mut out).unwrap();
-    String::from_utf8_lossy(&out).into_owned()
 }

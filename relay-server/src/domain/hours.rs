@@ -406,6 +406,33 @@ pub fn local(at: Timestamp, tz: &TimeZone) -> String {
     zoned(at, tz).strftime("%Y-%m-%d %H:%M").to_string()
 }
 
+/// Where `at` falls in `tz`: its date ("YYYY-MM-DD"), day of the week
+/// (Monday 0 ... Sunday 6) and hour.
+pub fn day_and_hour(at: Timestamp, tz: &TimeZone) -> (String, usize, usize) {
+    let z = zoned(at, tz);
+    (
+        z.strftime("%Y-%m-%d").to_string(),
+        z.weekday().to_monday_zero_offset() as usize,
+        z.hour() as usize,
+    )
+}
+
+/// A local date ("2026-11-01") or date and time ("2026-11-01T09:00",
+/// "2026-11-01 09:00:30") in `tz`, as an instant.
+pub fn parse_local(s: &str, tz: &TimeZone) -> Result<Timestamp, String> {
+    let s = s.trim();
+    let civil = s
+        .parse::<jiff::civil::DateTime>()
+        .or_else(|_| s.parse::<Date>().map(|d| d.at(0, 0, 0, 0)))
+        .map_err(|_| {
+            format!("{s:?} is not a date (2026-11-01) or a date and time (2026-11-01T09:00)")
+        })?;
+    let z = civil
+        .to_zoned(tz.clone())
+        .map_err(|e| format!("{s:?} in {}: {e}", tz.iana_name().unwrap_or("the zone")))?;
+    Ok(Timestamp(z.timestamp().as_millisecond()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -24,6 +24,7 @@ pub mod outbox;
 pub mod presence;
 pub mod privacy;
 pub mod queues;
+pub mod report;
 pub mod retention;
 pub mod routing;
 pub mod rules;

@@ -177,6 +177,7 @@ fn resolved(
     );
     let markup = rating_buttons(desk, lang, ticket, true);
     send(ctx, talk, ticket, &text, Some(&markup), false)?;
+    crate::store::tickets::csat_asked(ctx, ticket.id)?;
     match desk.bot.followup_after {
         Some(after) => scheduled::set_followup(ctx, ticket.id, ctx.now + after)?,
         None => scheduled::drop_followup(ctx, ticket.id)?,
@@ -195,6 +196,7 @@ pub fn closed_by_customer(
     let text = talk.t("end.done", &[("number", &number(ticket))]);
     let markup = rating_buttons(desk, talk.lang, ticket, false);
     outbox::bot_message(ctx, &desk.queues, ticket, &text, Some(&markup))?;
+    crate::store::tickets::csat_asked(ctx, ticket.id)?;
     Ok(())
 }
 

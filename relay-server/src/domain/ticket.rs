@@ -51,8 +51,9 @@ pub fn save(
     }
     sla::track(ctx, queues, ticket)?;
     rows::save_ticket(ctx, ticket)?;
-    if matches!(change, TicketChange::Status { .. }) {
+    if let TicketChange::Status { from, to } = &change {
         store::tickets::set_status_since(ctx, ticket.id)?;
+        store::tickets::log_status(ctx, ticket.id, *from, *to, by)?;
     }
     schedule_reassign(ctx, queues, ticket)?;
     ctx.append(Event::TicketUpdated {

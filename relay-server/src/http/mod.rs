@@ -2,6 +2,7 @@
 
 pub mod accept;
 mod files;
+pub mod metrics;
 
 use std::sync::Arc;
 

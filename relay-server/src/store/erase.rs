@@ -98,6 +98,7 @@ pub fn forget_tickets(ctx: &WriteCtx<'_>, tickets: &[TicketId]) -> Result<Forgot
             "DELETE FROM uploads WHERE message_id IN (SELECT id FROM messages WHERE ticket_id = ?1)",
             "DELETE FROM scheduled WHERE ticket_id = ?1",
             "DELETE FROM sla_clocks WHERE ticket_id = ?1",
+            "DELETE FROM ticket_log WHERE ticket_id = ?1",
             "DELETE FROM read_markers WHERE ticket_id = ?1",
             "DELETE FROM automation_runs WHERE ticket_id = ?1",
             "DELETE FROM messages WHERE ticket_id = ?1",

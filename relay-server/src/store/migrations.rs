@@ -92,6 +92,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "queue ids never reused",
         include_str!("../../migrations/0018_queue_ids.sql"),
     ),
+    (
+        19,
+        "ticket status log",
+        include_str!("../../migrations/0019_ticket_log.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.
@@ -274,7 +279,7 @@ mod tests {
                  VALUES (5, 7, '[1,2]', 100, 10);",
         )
         .unwrap();
-        assert_eq!(migrate(&mut conn).unwrap(), vec![18]);
+        assert_eq!(migrate(&mut conn).unwrap(), vec![18, 19]);
         let rows: Vec<(i64, i64, String, String, Option<i64>)> = conn
             .prepare("SELECT id, chat_id, text, state, safety_call FROM outbox ORDER BY id")
             .unwrap()

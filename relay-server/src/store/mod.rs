@@ -24,6 +24,7 @@ pub mod messages;
 mod migrations;
 pub mod outbox;
 pub mod read;
+pub mod report;
 pub mod retention;
 pub mod rows;
 pub mod safety;

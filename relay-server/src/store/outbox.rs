@@ -274,6 +274,25 @@ pub fn enqueue_export(ctx: &mut WriteCtx<'_>, chat: i64, caption: &str) -> Resul
     Ok(())
 }
 
+/// How much waits: rows pending, rows being sent, and when the oldest
+/// pending row was queued (for `/metrics`).
+pub fn depth(db: &impl Db) -> Result<(u64, u64, Option<Timestamp>), StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached(
+            "SELECT coalesce(sum(state = 'pending'), 0), coalesce(sum(state = 'sending'), 0),
+                    min(CASE WHEN state = 'pending' THEN created_at END)
+             FROM outbox",
+        )?
+        .query_row([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get::<_, Option<i64>>(2)?.map(Timestamp),
+            ))
+        })?)
+}
+
 /// The texts queued for a chat, oldest first (a thread message's own text
 /// where the row delivers one).
 pub fn texts_for(db: &impl Db, chat: i64) -> Result<Vec<String>, StoreError> {

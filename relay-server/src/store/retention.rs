@@ -311,6 +311,7 @@ pub fn row_counts(db: &impl Db) -> Result<Vec<(&'static str, u64)>, StoreError> 
         "self_service",
         "automation_runs",
         "sla_clocks",
+        "ticket_log",
         "read_markers",
         "conversations",
         "drafts",

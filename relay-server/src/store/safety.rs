@@ -1092,22 +1092,32 @@ pub struct GroupCounts {
 
 /// Every group's counts since `since` (groups with none left out).
 pub fn counts_since(db: &impl Db, since: Timestamp) -> Result<Vec<GroupCounts>, StoreError> {
+    counts_between(db, since, Timestamp(i64::MAX))
+}
+
+/// Every group's counts from `since` until before `until` (groups with
+/// none left out).
+pub fn counts_between(
+    db: &impl Db,
+    since: Timestamp,
+    until: Timestamp,
+) -> Result<Vec<GroupCounts>, StoreError> {
     Ok(db
         .conn()
         .prepare_cached(
             "SELECT g.chat_id, g.title, o.id, o.name, o.queue,
                     (SELECT count(*) FROM group_messages m WHERE m.chat_id = g.chat_id
-                       AND m.side = 'customer' AND m.sent_at >= ?1),
+                       AND m.side = 'customer' AND m.sent_at >= ?1 AND m.sent_at < ?2),
                     coalesce(q.held, 0), coalesce(q.approved, 0), coalesce(q.banned, 0),
                     coalesce(q.waiting, 0)
              FROM groups g LEFT JOIN organisations o ON o.id = g.organisation_id
              LEFT JOIN (SELECT chat_id, count(*) AS held, sum(state = 'approved') AS approved,
                                sum(state = 'banned') AS banned, sum(state = 'held') AS waiting
-                        FROM quarantine WHERE caught_at >= ?1 GROUP BY chat_id) q
+                        FROM quarantine WHERE caught_at >= ?1 AND caught_at < ?2 GROUP BY chat_id) q
                ON q.chat_id = g.chat_id
              ORDER BY g.title, g.chat_id",
         )?
-        .query_map([since.0], |r| {
+        .query_map([since.0, until.0], |r| {
             let org: Option<i64> = r.get(2)?;
             Ok(GroupCounts {
                 chat_id: r.get(0)?,

@@ -56,6 +56,38 @@ pub fn set_status_since(ctx: &WriteCtx<'_>, id: TicketId) -> Result<(), StoreErr
     Ok(())
 }
 
+/// The status changed now, from `from` to `to`, by `by` (`None`: the
+/// customer or the desk itself): kept for the figures (docs/metrics.md).
+pub fn log_status(
+    ctx: &WriteCtx<'_>,
+    id: TicketId,
+    from: TicketStatus,
+    to: TicketStatus,
+    by: Option<AgentId>,
+) -> Result<(), StoreError> {
+    ctx.conn
+        .prepare_cached(
+            "INSERT INTO ticket_log (ticket_id, at, status_from, status_to, agent_id)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![
+            id.0,
+            ctx.now.0,
+            from.as_str(),
+            to.as_str(),
+            by.map(|a| a.0)
+        ])?;
+    Ok(())
+}
+
+/// The customer was asked to rate the ticket now.
+pub fn csat_asked(ctx: &WriteCtx<'_>, id: TicketId) -> Result<(), StoreError> {
+    ctx.conn
+        .prepare_cached("UPDATE tickets SET csat_asked_at = ?2 WHERE id = ?1")?
+        .execute(params![id.0, ctx.now.0])?;
+    Ok(())
+}
+
 /// A human replied now.
 pub fn set_last_reply(ctx: &WriteCtx<'_>, id: TicketId) -> Result<(), StoreError> {
     ctx.conn

@@ -11,6 +11,7 @@ use shared::{Event, EventEnvelope, Seq, Timestamp};
 use tokio::sync::{Notify, broadcast, mpsc, oneshot, watch};
 
 use super::{Clock, StoreError, StreamEvent, WriterMsg};
+use crate::metrics::METRICS;
 
 /// Most jobs committed in one transaction.
 const MAX_BATCH: usize = 512;
@@ -239,6 +240,7 @@ impl Writer {
                     Err(_) => break,
                 }
             }
+            METRICS.writer_queue.set(rx.len() as i64);
             // A poll with nothing to run costs a transaction only when
             // another process committed since the last look.
             if !batch.is_empty() || (poll && self.others_wrote()) {
@@ -267,9 +269,15 @@ impl Writer {
     fn run_batch(&self, batch: Vec<Job>) {
         let mut done: Vec<Completion> = Vec::with_capacity(batch.len());
         let changes = self.conn.total_changes();
+        METRICS.writer_jobs.add(batch.len() as u64);
+        let started = std::time::Instant::now();
         let outcome = self.transaction(batch, &mut done);
+        METRICS.writer_commit_seconds.observe(started.elapsed());
         match outcome {
             Ok((events, outbox, moderation)) => {
+                for e in events.iter().filter_map(|e| e.event.as_ref()) {
+                    METRICS.observe(e);
+                }
                 let signals = &self.signals;
                 if outbox {
                     signals.outbox.notify_one();

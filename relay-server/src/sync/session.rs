@@ -21,6 +21,7 @@ use super::inbound::{self, ToClient};
 use super::outbound::{Outbound, SendError};
 use crate::App;
 use crate::domain::access::View;
+use crate::metrics::{Held, METRICS};
 use crate::store::read::ReadFor;
 use crate::store::view::{self, Seen, SnapshotSpec, SyncSpec, Viewer};
 use crate::store::{StoreError, StreamEvent, rows};
@@ -60,6 +61,7 @@ pub async fn serve(app: Arc<App>, socket: WebSocket) {
         }
     };
     tracing::info!(agent = %greeted.agent.name, client = ?greeted.client, resume_from = ?greeted.resume_from, monitor = greeted.monitor, "agent connected");
+    let _counted = Held::new(&METRICS.ws_clients);
     let agent_id = greeted.agent.id;
     // A monitor looks on: the agent's presence is its workstations'.
     let monitor = greeted.monitor;
@@ -226,6 +228,9 @@ impl Session {
             self.out
                 .send(frames::events(frame.iter().map(|j| &**j)))
                 .await?;
+            METRICS
+                .ws_lag_seconds
+                .observe(self.app.store.now().since(first.at));
         }
         if resync {
             // What the agent may read changed as a whole (its role or
@@ -307,6 +312,7 @@ impl Session {
     ) -> Result<Option<(u16, String)>, SendError> {
         let head = self.app.store.head();
         let behind = head.0.saturating_sub(cursor.0);
+        METRICS.ws_lagged.inc();
         tracing::info!(agent = %self.greeted.agent.name, missed, behind, "client lagged behind the live stream; catching up");
         if behind <= self.app.sync.resume_limit && self.replay(*cursor, head).await? {
             *cursor = head;

@@ -196,6 +196,9 @@ pub async fn run(
             };
             match store.write(job).await {
                 Ok((applied, all)) => {
+                    crate::metrics::METRICS
+                        .updates_received
+                        .add(rows.len() as u64);
                     process::answer_presses(&bot, &applied);
                     if !all {
                         wake.notify_one();

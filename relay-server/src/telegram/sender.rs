@@ -30,6 +30,7 @@ use super::{Pacer, mask};
 use crate::domain::DomainError;
 use crate::domain::{outbox, safety};
 use crate::files::FileStore;
+use crate::metrics::METRICS;
 use crate::settings::TelegramSettings;
 use crate::store::outbox::Due;
 use crate::store::{Store, WriteCtx};
@@ -290,6 +291,7 @@ async fn record(store: &Store, d: &Due, outcome: Outcome, shutdown: &Cancellatio
             )
         }
         Outcome::Transient(why) | Outcome::Unknown(why) => {
+            METRICS.sends_failed.inc();
             let reason = format!("gave up after {attempts} attempts: {why}");
             (Hold::None, Arc::new(move |ctx| failed(ctx, id, &reason)))
         }
@@ -457,7 +459,17 @@ pub async fn run(
                                 files.clone(),
                             );
                             tokio::spawn(async move {
+                                let started = Instant::now();
                                 let outcome = send(&bot, &d, &token, &files, &store).await;
+                                METRICS.send_seconds.observe(started.elapsed());
+                                match &outcome {
+                                    Outcome::Delivered(_) => METRICS.sends_delivered.inc(),
+                                    Outcome::RetryAfter(_) => METRICS.telegram_429.inc(),
+                                    Outcome::Failed(_) | Outcome::Blocked => {
+                                        METRICS.sends_failed.inc()
+                                    }
+                                    _ => {}
+                                }
                                 let hold = record(&store, &d, outcome, &stop).await;
                                 let _ = done.send((d.chat_id, hold));
                             });

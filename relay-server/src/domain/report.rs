@@ -1,0 +1,907 @@
+//! The desk's figures for leads (docs/metrics.md): first and next
+//! response, resolution, first-contact resolution, reopens, repeats,
+//! self-service, CSAT, SLA attainment, volume and reasons, in calendar and
+//! business time, for the desk and per queue, agent, topic, organisation
+//! or language. Computed from what the store reads (`store::report`),
+//! exactly, every time: no counter kept along the way.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+use jiff::tz::TimeZone;
+use serde::Serialize;
+use shared::{TicketStatus, Timestamp};
+
+use super::DomainError;
+use super::desk::Desk;
+use super::hours::{self, Calendar};
+use crate::store::report::{Facts, TicketFacts, Who};
+use crate::store::{Db, safety};
+
+/// A repeat contact is a ticket within this long of the customer's
+/// previous one on the same topic.
+pub const REPEAT_WITHIN: Duration = Duration::from_secs(7 * 86_400);
+
+/// How a report splits its rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum By {
+    Queue,
+    Agent,
+    Topic,
+    Organisation,
+    Language,
+}
+
+impl By {
+    pub const ALL: [By; 5] = [
+        By::Queue,
+        By::Agent,
+        By::Topic,
+        By::Organisation,
+        By::Language,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            By::Queue => "queue",
+            By::Agent => "agent",
+            By::Topic => "topic",
+            By::Organisation => "organisation",
+            By::Language => "language",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<By> {
+        By::ALL.into_iter().find(|b| b.as_str() == s)
+    }
+}
+
+/// What a report covers.
+#[derive(Debug, Clone)]
+pub struct Period {
+    pub from: Timestamp,
+    pub to: Timestamp,
+    pub zone: TimeZone,
+    pub by: Option<By>,
+    /// Quiet time after a resolution or a knowledge-base answer that makes
+    /// it first-contact resolution or self-service.
+    pub window: Duration,
+    /// Outcomes whose window has not passed by now are pending.
+    pub now: Timestamp,
+}
+
+/// Nearest-rank statistics of durations (milliseconds).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Stats {
+    pub count: u64,
+    pub p50_ms: Option<i64>,
+    pub p90_ms: Option<i64>,
+    pub mean_ms: Option<i64>,
+}
+
+impl Stats {
+    pub fn of(mut v: Vec<i64>) -> Stats {
+        if v.is_empty() {
+            return Stats::default();
+        }
+        v.sort_unstable();
+        let n = v.len();
+        let rank = |p: usize| v[(p * n).div_ceil(100).max(1) - 1];
+        Stats {
+            count: n as u64,
+            p50_ms: Some(rank(50)),
+            p90_ms: Some(rank(90)),
+            mean_ms: Some((v.iter().map(|x| i128::from(*x)).sum::<i128>() / n as i128) as i64),
+        }
+    }
+}
+
+/// A duration in calendar time and in business time on the queue's
+/// calendar.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Durations {
+    pub calendar: Stats,
+    pub business: Stats,
+}
+
+/// `count` of `of`, with those not yet decidable apart.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Rate {
+    pub count: u64,
+    pub of: u64,
+    pub pending: u64,
+    /// `count / of`; `None` when `of` is 0.
+    pub rate: Option<f64>,
+}
+
+impl Rate {
+    fn new(count: u64, of: u64, pending: u64) -> Rate {
+        Rate {
+            count,
+            of,
+            pending,
+            rate: (of > 0).then(|| count as f64 / of as f64),
+        }
+    }
+}
+
+/// Customer satisfaction.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Csat {
+    pub rated: u64,
+    pub asked: u64,
+    pub response_rate: Option<f64>,
+    pub mean: Option<f64>,
+    /// How many 1s, 2s, ... 5s.
+    pub distribution: [u64; 5],
+}
+
+/// One SLA target's promises.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Sla {
+    pub target: String,
+    pub met: u64,
+    pub breached: u64,
+    pub pending: u64,
+    pub attainment: Option<f64>,
+}
+
+/// The figures of a set of tickets.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Figures {
+    pub tickets: u64,
+    pub first_response: Durations,
+    /// Tickets whose customer has had no human reply.
+    pub unanswered: u64,
+    pub next_response: Durations,
+    pub resolution: Durations,
+    /// Tickets not resolved.
+    pub unresolved: u64,
+    pub first_contact_resolution: Rate,
+    pub reopened: Rate,
+    pub repeat_contacts: Rate,
+    pub csat: Csat,
+    pub sla: Vec<Sla>,
+}
+
+/// The knowledge base's part (the desk as a whole).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SelfService {
+    pub answers: u64,
+    pub self_solved: u64,
+    pub contacts: u64,
+    pub pending: u64,
+    pub rate: Option<f64>,
+    /// Answers followed by a ticket within the window.
+    pub transferred: Rate,
+}
+
+/// Tickets by time and by reason.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Volume {
+    /// Tickets per local date.
+    pub by_day: BTreeMap<String, u64>,
+    /// Tickets per day of the week (Monday first) and hour.
+    pub by_hour_of_week: [[u64; 24]; 7],
+    pub by_queue: BTreeMap<String, u64>,
+    /// Topics, most frequent first (`-`: none).
+    pub topics: Vec<(String, u64)>,
+    /// Tags, most frequent first.
+    pub tags: Vec<(String, u64)>,
+}
+
+/// A group's share of spam in the period.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct GroupLine {
+    pub group: String,
+    /// What the client's side wrote (held ones included).
+    pub messages: u64,
+    /// Held and not approved by staff.
+    pub spam: u64,
+    pub spam_share: Option<f64>,
+    /// Unanswered-chat alerts of conversations opened in the period.
+    pub alerts: u64,
+}
+
+/// One row of a split report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Row {
+    pub key: String,
+    pub figures: Figures,
+}
+
+/// Everything `relay-server report` prints.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub from: Timestamp,
+    pub to: Timestamp,
+    pub zone: String,
+    pub window_ms: i64,
+    pub by: Option<By>,
+    pub desk: Figures,
+    pub rows: Vec<Row>,
+    pub self_service: SelfService,
+    pub volume: Volume,
+    pub groups: Vec<GroupLine>,
+}
+
+/// Reads and computes the report of `period`.
+pub fn report(db: &impl Db, desk: &Desk, period: &Period) -> Result<Report, DomainError> {
+    if period.to <= period.from {
+        return Err(DomainError::invalid(
+            "the period is empty: --to must be after --from",
+        ));
+    }
+    let facts = crate::store::report::facts(
+        db,
+        period.from,
+        period.to,
+        period.from - REPEAT_WITHIN,
+        period.to + period.window,
+    )?;
+    let counts = safety::counts_between(db, period.from, period.to)?;
+    let mut groups: Vec<GroupLine> = counts
+        .into_iter()
+        .map(|c| {
+            let spam = c.held.saturating_sub(c.approved);
+            let messages = (c.filed + c.held).saturating_sub(c.approved);
+            GroupLine {
+                group: c.title,
+                messages,
+                spam,
+                spam_share: (messages > 0).then(|| spam as f64 / messages as f64),
+                alerts: 0,
+            }
+        })
+        .collect();
+    for (title, alerts) in &facts.group_alerts {
+        match groups.iter_mut().find(|g| &g.group == title) {
+            Some(g) => g.alerts = *alerts,
+            None => groups.push(GroupLine {
+                group: title.clone(),
+                alerts: *alerts,
+                ..GroupLine::default()
+            }),
+        }
+    }
+    Ok(compute(desk, period, &facts, groups))
+}
+
+/// What one ticket contributes.
+struct Seen {
+    /// (calendar, business, replier) of the first response.
+    first: Option<(i64, i64, i64)>,
+    next: Vec<(i64, i64, i64)>,
+    resolution: Option<(i64, i64)>,
+    /// `Some(true)`: first-contact resolution; `None`: not resolved, or
+    /// its window still runs.
+    fcr: Option<bool>,
+    fcr_pending: bool,
+    resolved: bool,
+    reopened: bool,
+    repeat: bool,
+}
+
+fn calendar_of<'a>(desk: &'a Desk, queue: &str, always: &'a Calendar) -> &'a Calendar {
+    desk.queues
+        .configs()
+        .iter()
+        .find(|q| q.wire.id.as_str() == queue)
+        .map_or(always, |q| &*q.calendar)
+}
+
+fn ms(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+fn seen(
+    desk: &Desk,
+    period: &Period,
+    t: &TicketFacts,
+    others: &HashMap<i64, Vec<&crate::store::report::Contact>>,
+    always: &Calendar,
+) -> Seen {
+    let cal = calendar_of(desk, &t.queue, always);
+    let span = |a: Timestamp, b: Timestamp| (b.0 - a.0, ms(cal.business_time(a, b)));
+    let mut first = None;
+    let mut next = Vec::new();
+    let mut owed: Option<Timestamp> = None;
+    let mut replies = 0;
+    for said in &t.thread {
+        match said.who {
+            Who::Customer => {
+                owed.get_or_insert(said.at);
+            }
+            Who::Agent(agent) => {
+                replies += 1;
+                if let Some(since) = owed.take() {
+                    let (c, b) = span(since, said.at);
+                    if first.is_none() && next.is_empty() {
+                        first = Some((c, b, agent));
+                    } else {
+                        next.push((c, b, agent));
+                    }
+                }
+            }
+            Who::Other => {}
+        }
+    }
+    // A ticket the engineer spoke in before the customer: the first reply
+    // owed is still the first response.
+    let start = t
+        .thread
+        .iter()
+        .find(|s| s.who == Who::Customer)
+        .map_or(t.created_at, |s| s.at);
+    let resolved_at = t.resolved_at;
+    let resolution = resolved_at.map(|r| span(start, r.max(start)));
+    let reopened = t.log.iter().any(|(_, from, to)| {
+        matches!(from, TicketStatus::Resolved | TicketStatus::Closed)
+            && matches!(
+                to,
+                TicketStatus::New | TicketStatus::Open | TicketStatus::PendingOnCustomer
+            )
+    });
+    let theirs = others.get(&t.customer_id);
+    let (fcr, fcr_pending) = match resolved_at {
+        None => (None, false),
+        Some(r) if r + period.window > period.now => (None, true),
+        Some(r) => {
+            let until = r + period.window;
+            let wrote_again = t
+                .thread
+                .iter()
+                .any(|s| s.who == Who::Customer && s.at > r && s.at <= until)
+                || theirs.is_some_and(|l| {
+                    l.iter()
+                        .any(|c| c.id != t.id && c.created_at > r && c.created_at <= until)
+                });
+            (Some(replies <= 1 && !reopened && !wrote_again), false)
+        }
+    };
+    let repeat = theirs.is_some_and(|l| {
+        l.iter().any(|c| {
+            c.topic == t.topic
+                && (c.created_at < t.created_at || (c.created_at == t.created_at && c.id < t.id))
+                && c.created_at >= t.created_at - REPEAT_WITHIN
+        })
+    });
+    Seen {
+        first,
+        next,
+        resolution,
+        fcr,
+        fcr_pending,
+        resolved: resolved_at.is_some(),
+        reopened,
+        repeat,
+    }
+}
+
+/// Samples gathered for one row.
+#[derive(Default)]
+struct Tally {
+    tickets: u64,
+    first: (Vec<i64>, Vec<i64>),
+    unanswered: u64,
+    next: (Vec<i64>, Vec<i64>),
+    resolution: (Vec<i64>, Vec<i64>),
+    unresolved: u64,
+    fcr: (u64, u64, u64),
+    reopened: (u64, u64),
+    repeat: u64,
+    csat: Vec<u8>,
+    asked: u64,
+    sla: BTreeMap<String, (u64, u64, u64)>,
+}
+
+impl Tally {
+    /// The ticket's own figures (not its replies').
+    fn ticket(&mut self, t: &TicketFacts, s: &Seen) {
+        self.tickets += 1;
+        if s.first.is_none() {
+            self.unanswered += 1;
+        }
+        match s.resolution {
+            Some((c, b)) => {
+                self.resolution.0.push(c);
+                self.resolution.1.push(b);
+            }
+            None => self.unresolved += 1,
+        }
+        match s.fcr {
+            Some(yes) => {
+                self.fcr.0 += u64::from(yes);
+                self.fcr.1 += 1;
+            }
+            None if s.fcr_pending => self.fcr.2 += 1,
+            None => {}
+        }
+        if s.resolved {
+            self.reopened.1 += 1;
+            self.reopened.0 += u64::from(s.reopened);
+        }
+        self.repeat += u64::from(s.repeat);
+        if t.csat_asked || t.csat.is_some() {
+            self.asked += 1;
+            if let Some(r) = t.csat.filter(|r| (1..=5).contains(r)) {
+                self.csat.push(r);
+            }
+        }
+        for (target, met) in &t.clocks {
+            let e = self.sla.entry(target.clone()).or_default();
+            match met {
+                Some(true) => e.0 += 1,
+                Some(false) => e.1 += 1,
+                None => e.2 += 1,
+            }
+        }
+    }
+
+    fn first(&mut self, (c, b, _): (i64, i64, i64)) {
+        self.first.0.push(c);
+        self.first.1.push(b);
+    }
+
+    fn next(&mut self, (c, b, _): (i64, i64, i64)) {
+        self.next.0.push(c);
+        self.next.1.push(b);
+    }
+
+    fn figures(self) -> Figures {
+        let durations = |(c, b): (Vec<i64>, Vec<i64>)| Durations {
+            calendar: Stats::of(c),
+            business: Stats::of(b),
+        };
+        let mut distribution = [0; 5];
+        for r in &self.csat {
+            distribution[usize::from(*r) - 1] += 1;
+        }
+        let rated = self.csat.len() as u64;
+        Figures {
+            tickets: self.tickets,
+            first_response: durations(self.first),
+            unanswered: self.unanswered,
+            next_response: durations(self.next),
+            resolution: durations(self.resolution),
+            unresolved: self.unresolved,
+            first_contact_resolution: Rate::new(self.fcr.0, self.fcr.1, self.fcr.2),
+            reopened: Rate::new(self.reopened.0, self.reopened.1, 0),
+            repeat_contacts: Rate::new(self.repeat, self.tickets, 0),
+            csat: Csat {
+                rated,
+                asked: self.asked,
+                response_rate: (self.asked > 0).then(|| rated as f64 / self.asked as f64),
+                mean: (rated > 0)
+                    .then(|| self.csat.iter().map(|r| f64::from(*r)).sum::<f64>() / rated as f64),
+                distribution,
+            },
+            sla: self
+                .sla
+                .into_iter()
+                .map(|(target, (met, breached, pending))| Sla {
+                    target,
+                    met,
+                    breached,
+                    pending,
+                    attainment: (met + breached > 0).then(|| met as f64 / (met + breached) as f64),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The row a ticket's own figures go to.
+fn key_of(by: By, t: &TicketFacts, facts: &Facts) -> String {
+    let or_dash = |s: Option<&str>| s.filter(|s| !s.is_empty()).unwrap_or("-").to_owned();
+    match by {
+        By::Queue => t.queue.clone(),
+        By::Agent => or_dash(
+            t.assignee
+                .and_then(|a| facts.agents.get(&a))
+                .map(|s| s.as_str()),
+        ),
+        By::Topic => or_dash(t.topic.as_deref()),
+        By::Organisation => or_dash(t.organisation.as_deref()),
+        By::Language => or_dash(t.language.as_deref()),
+    }
+}
+
+fn most_first(counts: HashMap<String, u64>) -> Vec<(String, u64)> {
+    let mut v: Vec<(String, u64)> = counts.into_iter().collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    v
+}
+
+/// The report of `facts` (pure: what the tests check by hand).
+pub fn compute(desk: &Desk, period: &Period, facts: &Facts, groups: Vec<GroupLine>) -> Report {
+    let mut others: HashMap<i64, Vec<&crate::store::report::Contact>> = HashMap::new();
+    for c in &facts.around {
+        others.entry(c.customer_id).or_default().push(c);
+    }
+    let always = Calendar::always();
+    let mut all = Tally::default();
+    let mut rows: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut volume = Volume::default();
+    let (mut topics, mut tags) = (HashMap::new(), HashMap::new());
+    for t in &facts.tickets {
+        let s = seen(desk, period, t, &others, &always);
+        all.ticket(t, &s);
+        if let Some(f) = s.first {
+            all.first(f);
+        }
+        for n in &s.next {
+            all.next(*n);
+        }
+        if let Some(by) = period.by {
+            rows.entry(key_of(by, t, facts)).or_default().ticket(t, &s);
+            // Responses belong to whoever wrote them.
+            let row_of = |agent: i64| match by {
+                By::Agent => facts
+                    .agents
+                    .get(&agent)
+                    .cloned()
+                    .unwrap_or_else(|| format!("agent {agent}")),
+                _ => key_of(by, t, facts),
+            };
+            if let Some(f) = s.first {
+                rows.entry(row_of(f.2)).or_default().first(f);
+            }
+            for n in &s.next {
+                rows.entry(row_of(n.2)).or_default().next(*n);
+            }
+        }
+        let (day, weekday, hour) = hours::day_and_hour(t.created_at, &period.zone);
+        *volume.by_day.entry(day).or_default() += 1;
+        volume.by_hour_of_week[weekday][hour] += 1;
+        *volume.by_queue.entry(t.queue.clone()).or_default() += 1;
+        *topics
+            .entry(t.topic.clone().unwrap_or_else(|| "-".into()))
+            .or_default() += 1;
+        for tag in &t.tags {
+            *tags.entry(tag.clone()).or_default() += 1;
+        }
+    }
+    volume.topics = most_first(topics);
+    volume.tags = most_first(tags);
+    // The knowledge base: did a ticket follow each answer within the window?
+    let mut kb = SelfService::default();
+    let (mut decided, mut followed) = (0, 0);
+    for a in &facts.kb {
+        kb.answers += 1;
+        let until = a.at + period.window;
+        if until > period.now {
+            kb.pending += 1;
+            continue;
+        }
+        decided += 1;
+        let ticket_after = others.get(&a.customer_id).is_some_and(|l| {
+            l.iter()
+                .any(|c| c.created_at >= a.at && c.created_at <= until)
+        });
+        if ticket_after {
+            followed += 1;
+        } else {
+            kb.contacts += 1;
+            if a.helped != Some(false) {
+                kb.self_solved += 1;
+            }
+        }
+    }
+    kb.contacts += all.tickets;
+    kb.rate = (kb.contacts > 0).then(|| kb.self_solved as f64 / kb.contacts as f64);
+    kb.transferred = Rate::new(followed, decided, kb.pending);
+    Report {
+        from: period.from,
+        to: period.to,
+        zone: period.zone.iana_name().unwrap_or("UTC").to_owned(),
+        window_ms: ms(period.window),
+        by: period.by,
+        desk: all.figures(),
+        rows: rows
+            .into_iter()
+            .map(|(key, t)| Row {
+                key,
+                figures: t.figures(),
+            })
+            .collect(),
+        self_service: kb,
+        volume,
+        groups,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::testkit::{at, settings};
+    use crate::settings::HoursSettings;
+    use crate::store::report::{Contact, KbAnswer, Said};
+
+    const MIN: i64 = 60_000;
+    const HOUR: i64 = 60 * MIN;
+
+    /// L1 open Monday to Friday 09:00-18:00 UTC; L2 24/7.
+    fn desk() -> Desk {
+        let mut s = settings();
+        s.calendars.insert(
+            "office".into(),
+            HoursSettings {
+                time_zone: "UTC".into(),
+                open: vec!["mon-fri 09:00-18:00".into()],
+                holidays: vec![],
+            },
+        );
+        s.queues[0].calendar = "office".into();
+        Desk::from_settings(&s).unwrap()
+    }
+
+    fn ticket(id: i64, customer: i64, created: &str) -> TicketFacts {
+        TicketFacts {
+            id,
+            customer_id: customer,
+            queue: "L1".into(),
+            topic: Some("billing".into()),
+            tags: vec![],
+            assignee: Some(1),
+            language: Some("uk".into()),
+            organisation: None,
+            csat_asked: false,
+            status: TicketStatus::Open,
+            created_at: at(created),
+            resolved_at: None,
+            closed_at: None,
+            csat: None,
+            thread: vec![],
+            log: vec![],
+            clocks: vec![],
+        }
+    }
+
+    fn said(at_: &str, who: Who) -> Said {
+        Said { at: at(at_), who }
+    }
+
+    fn period(by: Option<By>) -> Period {
+        Period {
+            from: at("2026-11-02T00:00:00Z"),
+            to: at("2026-11-09T00:00:00Z"),
+            zone: TimeZone::UTC,
+            by,
+            window: Duration::from_secs(7 * 86_400),
+            now: at("2026-11-20T00:00:00Z"),
+        }
+    }
+
+    /// Three tickets whose every figure is worked out by hand below.
+    fn facts() -> Facts {
+        // Friday 17:00: first reply Monday 09:30 (64h30m calendar, 1h30m
+        // business: 17:00-18:00 Friday and 09:00-09:30 Monday); the
+        // customer writes twice more, one reply 20 minutes after the
+        // first of them; resolved Monday 12:00, rated 5, never heard from
+        // again: first-contact resolution? No: two replies.
+        let mut a = ticket(1, 10, "2026-11-06T17:00:00Z");
+        a.thread = vec![
+            said("2026-11-06T17:00:00Z", Who::Customer),
+            said("2026-11-06T17:01:00Z", Who::Other),
+            said("2026-11-09T09:30:00Z", Who::Agent(1)),
+            said("2026-11-09T10:00:00Z", Who::Customer),
+            said("2026-11-09T10:05:00Z", Who::Customer),
+            said("2026-11-09T10:20:00Z", Who::Agent(2)),
+        ];
+        a.resolved_at = Some(at("2026-11-09T12:00:00Z"));
+        a.status = TicketStatus::Resolved;
+        a.csat = Some(5);
+        a.csat_asked = true;
+        a.log = vec![(
+            at("2026-11-09T12:00:00Z"),
+            TicketStatus::Open,
+            TicketStatus::Resolved,
+        )];
+        a.clocks = vec![
+            ("first_reply".into(), Some(false)),
+            ("resolution".into(), Some(true)),
+        ];
+        // Monday 10:00, one reply at 10:10, resolved at 11:00, reopened
+        // and resolved again at 15:00; rated 3.
+        let mut b = ticket(2, 20, "2026-11-02T10:00:00Z");
+        b.thread = vec![
+            said("2026-11-02T10:00:00Z", Who::Customer),
+            said("2026-11-02T10:10:00Z", Who::Agent(1)),
+        ];
+        b.resolved_at = Some(at("2026-11-02T15:00:00Z"));
+        b.csat = Some(3);
+        b.csat_asked = true;
+        b.log = vec![
+            (
+                at("2026-11-02T11:00:00Z"),
+                TicketStatus::Open,
+                TicketStatus::Resolved,
+            ),
+            (
+                at("2026-11-02T12:00:00Z"),
+                TicketStatus::Resolved,
+                TicketStatus::Open,
+            ),
+            (
+                at("2026-11-02T15:00:00Z"),
+                TicketStatus::Open,
+                TicketStatus::Resolved,
+            ),
+        ];
+        b.clocks = vec![("first_reply".into(), Some(true))];
+        // Tuesday 10:00 in L2 (24/7), same customer and topic as a ticket
+        // of 3 days before the period: a repeat. One reply 5 minutes
+        // later, resolved at 10:30: first-contact resolution. Not rated.
+        let mut c = ticket(3, 30, "2026-11-03T10:00:00Z");
+        c.queue = "L2".into();
+        c.assignee = Some(2);
+        c.thread = vec![
+            said("2026-11-03T10:00:00Z", Who::Customer),
+            said("2026-11-03T10:05:00Z", Who::Agent(2)),
+        ];
+        c.resolved_at = Some(at("2026-11-03T10:30:00Z"));
+        c.csat_asked = true;
+        c.clocks = vec![("first_reply".into(), None)];
+        // Saturday: never answered.
+        let d = ticket(4, 40, "2026-11-07T12:00:00Z");
+        let around = vec![
+            Contact {
+                id: 0,
+                customer_id: 30,
+                topic: Some("billing".into()),
+                created_at: at("2026-10-31T10:00:00Z"),
+            },
+            Contact {
+                id: 3,
+                customer_id: 30,
+                topic: Some("billing".into()),
+                created_at: at("2026-11-03T10:00:00Z"),
+            },
+            // The knowledge base's customer 50 writes a ticket a day after.
+            Contact {
+                id: 9,
+                customer_id: 50,
+                topic: None,
+                created_at: at("2026-11-05T10:00:00Z"),
+            },
+        ];
+        let kb = vec![
+            KbAnswer {
+                customer_id: 50,
+                at: at("2026-11-04T10:00:00Z"),
+                helped: None,
+            },
+            KbAnswer {
+                customer_id: 60,
+                at: at("2026-11-04T11:00:00Z"),
+                helped: Some(true),
+            },
+            KbAnswer {
+                customer_id: 70,
+                at: at("2026-11-04T12:00:00Z"),
+                helped: Some(false),
+            },
+            // Its window runs until after `now`.
+            KbAnswer {
+                customer_id: 80,
+                at: at("2026-11-15T12:00:00Z"),
+                helped: Some(true),
+            },
+        ];
+        Facts {
+            tickets: vec![b, c, a, d],
+            around,
+            kb,
+            group_alerts: vec![],
+            agents: HashMap::from([(1, "alice".into()), (2, "bob".into())]),
+        }
+    }
+
+    #[test]
+    fn every_figure_is_what_the_definitions_say() {
+        let r = compute(&desk(), &period(None), &facts(), vec![]);
+        let f = &r.desk;
+        assert_eq!(f.tickets, 4);
+        assert_eq!(f.unanswered, 1);
+        // First responses: 64h30m (1h30m business), 10m, 5m.
+        assert_eq!(f.first_response.calendar.count, 3);
+        assert_eq!(f.first_response.calendar.p50_ms, Some(10 * MIN));
+        assert_eq!(f.first_response.calendar.p90_ms, Some(64 * HOUR + 30 * MIN));
+        assert_eq!(
+            f.first_response.calendar.mean_ms,
+            Some((64 * HOUR + 30 * MIN + 15 * MIN) / 3)
+        );
+        assert_eq!(f.first_response.business.p90_ms, Some(90 * MIN));
+        // One next response: owed from 10:00 (not 10:05) to 10:20.
+        assert_eq!(f.next_response.calendar.count, 1);
+        assert_eq!(f.next_response.calendar.p50_ms, Some(20 * MIN));
+        // Resolutions: 67h (Fri 17:00 to Mon 12:00; business 1h + 3h),
+        // 5h, 30m.
+        assert_eq!(f.resolution.calendar.count, 3);
+        assert_eq!(f.resolution.calendar.p50_ms, Some(5 * HOUR));
+        assert_eq!(f.resolution.calendar.p90_ms, Some(67 * HOUR));
+        assert_eq!(f.resolution.business.p90_ms, Some(5 * HOUR));
+        assert_eq!(f.unresolved, 1);
+        // FCR: only c (a has two replies, b was reopened).
+        assert_eq!(
+            (
+                f.first_contact_resolution.count,
+                f.first_contact_resolution.of
+            ),
+            (1, 3)
+        );
+        assert_eq!((f.reopened.count, f.reopened.of), (1, 3));
+        assert_eq!((f.repeat_contacts.count, f.repeat_contacts.of), (1, 4));
+        // CSAT: 5 and 3 of three asked (d is not resolved).
+        assert_eq!(f.csat.rated, 2);
+        assert_eq!(f.csat.asked, 3);
+        assert_eq!(f.csat.mean, Some(4.0));
+        assert_eq!(f.csat.distribution, [0, 0, 1, 0, 1]);
+        let sla: Vec<(&str, u64, u64, u64)> = f
+            .sla
+            .iter()
+            .map(|s| (s.target.as_str(), s.met, s.breached, s.pending))
+            .collect();
+        assert_eq!(sla, [("first_reply", 1, 1, 1), ("resolution", 1, 0, 0)]);
+        // Knowledge base: 50 wrote a ticket (transferred), 60 solved, 70
+        // said no (a contact, not solved), 80 pending.
+        let kb = &r.self_service;
+        assert_eq!((kb.answers, kb.self_solved, kb.pending), (4, 1, 1));
+        assert_eq!(kb.contacts, 4 + 2);
+        assert_eq!((kb.transferred.count, kb.transferred.of), (1, 3));
+        // Volume.
+        let days: Vec<(&str, u64)> = r
+            .volume
+            .by_day
+            .iter()
+            .map(|(d, n)| (d.as_str(), *n))
+            .collect();
+        assert_eq!(
+            days,
+            [
+                ("2026-11-02", 1),
+                ("2026-11-03", 1),
+                ("2026-11-06", 1),
+                ("2026-11-07", 1)
+            ]
+        );
+        assert_eq!(r.volume.by_hour_of_week[4][17], 1, "Friday 17:00");
+        assert_eq!(r.volume.by_hour_of_week[5][12], 1, "Saturday 12:00");
+        assert_eq!(r.volume.topics, [("billing".to_owned(), 4)]);
+    }
+
+    #[test]
+    fn by_agent_puts_replies_with_their_writer_and_tickets_with_their_assignee() {
+        let r = compute(&desk(), &period(Some(By::Agent)), &facts(), vec![]);
+        let row = |k: &str| &r.rows.iter().find(|x| x.key == k).unwrap().figures;
+        // alice is assigned a, b and d; bob c.
+        assert_eq!(row("alice").tickets, 3);
+        assert_eq!(row("bob").tickets, 1);
+        // alice wrote a's and b's first replies; bob c's and a's next one.
+        assert_eq!(row("alice").first_response.calendar.count, 2);
+        assert_eq!(row("bob").first_response.calendar.count, 1);
+        assert_eq!(row("bob").next_response.calendar.count, 1);
+        assert_eq!(row("alice").next_response.calendar.count, 0);
+    }
+
+    #[test]
+    fn a_window_still_running_is_pending_not_guessed() {
+        let mut p = period(None);
+        p.now = at("2026-11-09T13:00:00Z");
+        let r = compute(&desk(), &p, &facts(), vec![]);
+        let fcr = &r.desk.first_contact_resolution;
+        assert_eq!((fcr.count, fcr.of, fcr.pending), (0, 0, 3));
+        assert_eq!(fcr.rate, None);
+    }
+
+    #[test]
+    fn percentiles_are_nearest_rank() {
+        let s = Stats::of((1..=10).collect());
+        assert_eq!((s.p50_ms, s.p90_ms, s.mean_ms), (Some(5), Some(9), Some(5)));
+        let s = Stats::of(vec![7]);
+        assert_eq!((s.p50_ms, s.p90_ms), (Some(7), Some(7)));
+        assert_eq!(Stats::of(vec![]), Stats::default());
+    }
+}

@@ -1,0 +1,338 @@
+//! `relay-server report` as people and programs read it: a table, CSV (one
+//! row per group, one column per figure) or JSON (everything)
+//! (docs/metrics.md).
+
+use std::fmt::Write;
+use std::time::Duration;
+
+use crate::domain::hours;
+use crate::domain::report::{Durations, Figures, Rate, Report, Stats};
+
+fn dur(ms: Option<i64>) -> String {
+    ms.map_or_else(
+        || "-".into(),
+        |ms| hours::short(Duration::from_millis(u64::try_from(ms).unwrap_or(0))),
+    )
+}
+
+fn pct(r: Option<f64>) -> String {
+    r.map_or_else(|| "-".into(), |r| format!("{:.1} %", r * 100.0))
+}
+
+fn rate(r: &Rate) -> String {
+    let pending = if r.pending > 0 {
+        format!("; {} pending", r.pending)
+    } else {
+        String::new()
+    };
+    format!("{:>7}  ({} of {}{pending})", pct(r.rate), r.count, r.of)
+}
+
+fn stats(s: &Stats) -> String {
+    format!(
+        "P50 {:<7} P90 {:<7} mean {:<7} ({})",
+        dur(s.p50_ms),
+        dur(s.p90_ms),
+        dur(s.mean_ms),
+        s.count
+    )
+}
+
+fn durations(out: &mut String, name: &str, d: &Durations) {
+    let _ = writeln!(out, "{name:<18} calendar  {}", stats(&d.calendar));
+    let _ = writeln!(out, "{:<18} business  {}", "", stats(&d.business));
+}
+
+fn utc(at: shared::Timestamp, zone: &str) -> String {
+    let tz = hours::zone(zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    hours::local(at, &tz)
+}
+
+/// One set of figures, a line each.
+fn figures(out: &mut String, f: &Figures) {
+    let _ = writeln!(
+        out,
+        "{:<28}{:>7}  ({} unanswered, {} unresolved)",
+        "Tickets", f.tickets, f.unanswered, f.unresolved
+    );
+    durations(out, "First response", &f.first_response);
+    durations(out, "Next response", &f.next_response);
+    durations(out, "Resolution", &f.resolution);
+    let _ = writeln!(
+        out,
+        "{:<28}{}",
+        "First-contact resolution",
+        rate(&f.first_contact_resolution)
+    );
+    let _ = writeln!(out, "{:<28}{}", "Reopened", rate(&f.reopened));
+    let _ = writeln!(out, "{:<28}{}", "Repeat contacts", rate(&f.repeat_contacts));
+    let c = &f.csat;
+    let stars: Vec<String> = c
+        .distribution
+        .iter()
+        .enumerate()
+        .map(|(i, n)| format!("{}★ {n}", i + 1))
+        .collect();
+    let _ = writeln!(
+        out,
+        "{:<28}{:>7}  ({} rated of {} asked, {}; {})",
+        "CSAT",
+        c.mean.map_or_else(|| "-".into(), |m| format!("{m:.2}/5")),
+        c.rated,
+        c.asked,
+        pct(c.response_rate),
+        stars.join("  ")
+    );
+    for s in &f.sla {
+        let _ = writeln!(
+            out,
+            "{:<28}{:>7}  ({} met, {} breached, {} pending)",
+            format!("SLA {}", s.target.replace('_', " ")),
+            pct(s.attainment),
+            s.met,
+            s.breached,
+            s.pending
+        );
+    }
+}
+
+const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
+/// For people: the desk, the rows if split, the knowledge base, volume,
+/// reasons and groups.
+pub fn table(r: &Report) -> String {
+    let mut out = format!(
+        "Tickets created {} to {} ({}); FCR and self-service windows: {}\n\n",
+        utc(r.from, &r.zone),
+        utc(r.to, &r.zone),
+        r.zone,
+        hours::short(Duration::from_millis(
+            u64::try_from(r.window_ms).unwrap_or(0)
+        ))
+    );
+    figures(&mut out, &r.desk);
+    let kb = &r.self_service;
+    let pending = if kb.pending > 0 {
+        format!("; {} pending", kb.pending)
+    } else {
+        String::new()
+    };
+    let _ = writeln!(
+        out,
+        "{:<28}{:>7}  ({} of {} contacts; {} knowledge-base answers{pending})",
+        "Self-service",
+        pct(kb.rate),
+        kb.self_solved,
+        kb.contacts,
+        kb.answers
+    );
+    let _ = writeln!(
+        out,
+        "{:<28}{}",
+        "Bot transfer to a human",
+        rate(&kb.transferred)
+    );
+    if let Some(by) = r.by {
+        let _ = writeln!(out, "\nBy {}:", by.as_str());
+        let _ = writeln!(
+            out,
+            "{:<20} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8} {:>8} {:>6}",
+            by.as_str(),
+            "tickets",
+            "1st P50",
+            "1st P90",
+            "next P50",
+            "res P50",
+            "res P90",
+            "FCR",
+            "reopen",
+            "repeat",
+            "CSAT"
+        );
+        for row in &r.rows {
+            let f = &row.figures;
+            let key: String = row.key.chars().take(20).collect();
+            let _ = writeln!(
+                out,
+                "{key:<20} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8} {:>8} {:>6}",
+                f.tickets,
+                dur(f.first_response.calendar.p50_ms),
+                dur(f.first_response.calendar.p90_ms),
+                dur(f.next_response.calendar.p50_ms),
+                dur(f.resolution.calendar.p50_ms),
+                dur(f.resolution.calendar.p90_ms),
+                pct(f.first_contact_resolution.rate),
+                pct(f.reopened.rate),
+                pct(f.repeat_contacts.rate),
+                f.csat
+                    .mean
+                    .map_or_else(|| "-".into(), |m| format!("{m:.2}")),
+            );
+        }
+        let _ = writeln!(
+            out,
+            "(calendar time; --format csv or json for business time and every figure)"
+        );
+    }
+    let v = &r.volume;
+    out.push_str("\nTickets by day:\n");
+    for (day, n) in &v.by_day {
+        let _ = writeln!(out, "  {day}  {n:>6}");
+    }
+    let mut hours_of_week: Vec<(usize, usize, u64)> = Vec::new();
+    for (d, row) in v.by_hour_of_week.iter().enumerate() {
+        for (h, n) in row.iter().enumerate() {
+            if *n > 0 {
+                hours_of_week.push((d, h, *n));
+            }
+        }
+    }
+    hours_of_week.sort_by(|a, b| b.2.cmp(&a.2).then((a.0, a.1).cmp(&(b.0, b.1))));
+    let busiest: Vec<String> = hours_of_week
+        .iter()
+        .take(5)
+        .map(|(d, h, n)| format!("{} {h:02}:00 {n}", WEEKDAYS[*d]))
+        .collect();
+    let _ = writeln!(out, "Busiest hours: {}", or_none(&busiest.join(", ")));
+    let queues: Vec<String> = v.by_queue.iter().map(|(q, n)| format!("{q} {n}")).collect();
+    let _ = writeln!(out, "By queue: {}", or_none(&queues.join(", ")));
+    let top = |l: &[(String, u64)]| -> String {
+        let s: Vec<String> = l.iter().take(10).map(|(k, n)| format!("{k} {n}")).collect();
+        or_none(&s.join(", ")).to_owned()
+    };
+    let _ = writeln!(out, "Top topics: {}", top(&v.topics));
+    let _ = writeln!(out, "Top tags: {}", top(&v.tags));
+    if !r.groups.is_empty() {
+        out.push_str("\nGroups:\n");
+        for g in &r.groups {
+            let _ = writeln!(
+                out,
+                "  {:<32} {:>4} alerts   spam {:>7} ({} of {} messages)",
+                g.group.chars().take(32).collect::<String>(),
+                g.alerts,
+                pct(g.spam_share),
+                g.spam,
+                g.messages
+            );
+        }
+    }
+    out
+}
+
+fn or_none(s: &str) -> &str {
+    if s.is_empty() { "none" } else { s }
+}
+
+fn cell(v: Option<impl ToString>) -> String {
+    v.map_or_else(String::new, |v| v.to_string())
+}
+
+/// A CSV field, quoted when it must be.
+fn field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+/// One row per group (the desk first, as `all`), one column per figure;
+/// durations in milliseconds, rates as fractions.
+pub fn csv(r: &Report) -> String {
+    let mut targets: Vec<String> = r
+        .desk
+        .sla
+        .iter()
+        .chain(r.rows.iter().flat_map(|x| &x.figures.sla))
+        .map(|s| s.target.clone())
+        .collect();
+    targets.sort();
+    targets.dedup();
+    let mut head = vec![
+        r.by.map_or("group", |b| b.as_str()).to_owned(),
+        "tickets".into(),
+        "unanswered".into(),
+        "unresolved".into(),
+    ];
+    for d in ["first_response", "next_response", "resolution"] {
+        for t in ["calendar", "business"] {
+            for s in ["count", "p50_ms", "p90_ms", "mean_ms"] {
+                head.push(format!("{d}_{t}_{s}"));
+            }
+        }
+    }
+    for r in ["fcr", "reopened", "repeat"] {
+        for s in ["count", "of", "pending", "rate"] {
+            head.push(format!("{r}_{s}"));
+        }
+    }
+    for s in [
+        "rated",
+        "asked",
+        "response_rate",
+        "mean",
+        "1",
+        "2",
+        "3",
+        "4",
+        "5",
+    ] {
+        head.push(format!("csat_{s}"));
+    }
+    for t in &targets {
+        for s in ["met", "breached", "pending", "attainment"] {
+            head.push(format!("sla_{t}_{s}"));
+        }
+    }
+    let mut out = head.join(",");
+    out.push('\n');
+    let desk = ("all".to_owned(), &r.desk);
+    for (key, f) in std::iter::once(desk).chain(r.rows.iter().map(|x| (x.key.clone(), &x.figures)))
+    {
+        let mut row = vec![
+            field(&key),
+            f.tickets.to_string(),
+            f.unanswered.to_string(),
+            f.unresolved.to_string(),
+        ];
+        for d in [&f.first_response, &f.next_response, &f.resolution] {
+            for s in [&d.calendar, &d.business] {
+                row.push(s.count.to_string());
+                row.push(cell(s.p50_ms));
+                row.push(cell(s.p90_ms));
+                row.push(cell(s.mean_ms));
+            }
+        }
+        for x in [&f.first_contact_resolution, &f.reopened, &f.repeat_contacts] {
+            row.push(x.count.to_string());
+            row.push(x.of.to_string());
+            row.push(x.pending.to_string());
+            row.push(cell(x.rate));
+        }
+        let c = &f.csat;
+        row.push(c.rated.to_string());
+        row.push(c.asked.to_string());
+        row.push(cell(c.response_rate));
+        row.push(cell(c.mean));
+        row.extend(c.distribution.iter().map(u64::to_string));
+        for t in &targets {
+            match f.sla.iter().find(|s| &s.target == t) {
+                Some(s) => {
+                    row.push(s.met.to_string());
+                    row.push(s.breached.to_string());
+                    row.push(s.pending.to_string());
+                    row.push(cell(s.attainment));
+                }
+                None => row.extend(["0".into(), "0".into(), "0".into(), String::new()]),
+            }
+        }
+        out.push_str(&row.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+/// Everything, for programs.
+pub fn json(r: &Report) -> String {
+    serde_json::to_string_pretty(r).expect("a report always encodes")
+}

@@ -1,0 +1,245 @@
+//! What `relay-server report` reads (docs/metrics.md): the period's tickets
+//! with their threads, status log and SLA clocks, the tickets around them
+//! (repeats, the customer coming back), the knowledge base's answers and
+//! the groups' alerts. Narrow rows, read in one pass each; the figures are
+//! computed above (`domain::report`).
+
+use std::collections::HashMap;
+
+use rusqlite::params;
+use shared::{TicketStatus, Timestamp};
+
+use super::{Db, StoreError};
+
+/// One ticket of the period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TicketFacts {
+    pub id: i64,
+    pub customer_id: i64,
+    pub queue: String,
+    pub topic: Option<String>,
+    pub tags: Vec<String>,
+    pub assignee: Option<i64>,
+    pub language: Option<String>,
+    /// The organisation of the client group it came from.
+    pub organisation: Option<String>,
+    /// The customer was asked to rate it.
+    pub csat_asked: bool,
+    pub status: TicketStatus,
+    pub created_at: Timestamp,
+    pub resolved_at: Option<Timestamp>,
+    pub closed_at: Option<Timestamp>,
+    pub csat: Option<u8>,
+    /// The thread, oldest first.
+    pub thread: Vec<Said>,
+    /// Status changes, oldest first.
+    pub log: Vec<(Timestamp, TicketStatus, TicketStatus)>,
+    /// SLA clocks: target, and whether it was met (`None`: still running).
+    pub clocks: Vec<(String, Option<bool>)>,
+}
+
+/// Who wrote a thread message, as the figures see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Who {
+    Customer,
+    /// An engineer's public reply.
+    Agent(i64),
+    /// The bot, or an internal note: never a reply.
+    Other,
+}
+
+/// A message of a thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Said {
+    pub at: Timestamp,
+    pub who: Who,
+}
+
+/// A ticket around the period (for repeats and returns).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    pub id: i64,
+    pub customer_id: i64,
+    pub topic: Option<String>,
+    pub created_at: Timestamp,
+}
+
+/// A knowledge-base answer the bot gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KbAnswer {
+    pub customer_id: i64,
+    pub at: Timestamp,
+    /// "Did it help?": yes, no, or not answered.
+    pub helped: Option<bool>,
+}
+
+/// Everything a report over `[from, to)` reads.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    pub tickets: Vec<TicketFacts>,
+    /// Tickets created from 7 days before `from` to `to` plus the window.
+    pub around: Vec<Contact>,
+    pub kb: Vec<KbAnswer>,
+    /// Unanswered-chat alerts of group conversations opened in the period,
+    /// per group title.
+    pub group_alerts: Vec<(String, u64)>,
+    /// Agents' names by id (removed ones too).
+    pub agents: HashMap<i64, String>,
+}
+
+fn status(s: &str) -> TicketStatus {
+    TicketStatus::parse(s).unwrap_or(TicketStatus::Open)
+}
+
+/// Reads the facts of the tickets created in `[from, to)`, and of the
+/// tickets created from `around_from` until `around_to`.
+pub fn facts(
+    db: &impl Db,
+    from: Timestamp,
+    to: Timestamp,
+    around_from: Timestamp,
+    around_to: Timestamp,
+) -> Result<Facts, StoreError> {
+    let conn = db.conn();
+    let mut tickets: Vec<TicketFacts> = conn
+        .prepare(
+            "SELECT t.id, t.customer_id, t.queue, t.topic, t.tags, t.assignee, c.language,
+                    o.name, t.status, t.created_at, t.resolved_at, t.closed_at, t.csat,
+                    t.csat_asked_at IS NOT NULL
+             FROM tickets t JOIN customers c ON c.id = t.customer_id
+             LEFT JOIN group_conversations gc ON gc.id = t.group_conversation
+             LEFT JOIN groups g ON g.chat_id = gc.chat_id
+             LEFT JOIN organisations o ON o.id = g.organisation_id
+             WHERE t.created_at >= ?1 AND t.created_at < ?2
+             ORDER BY t.id",
+        )?
+        .query_map(params![from.0, to.0], |r| {
+            let tags: String = r.get(4)?;
+            Ok(TicketFacts {
+                id: r.get(0)?,
+                customer_id: r.get(1)?,
+                queue: r.get(2)?,
+                topic: r.get(3)?,
+                tags: serde_json::from_str(&tags).unwrap_or_default(),
+                assignee: r.get(5)?,
+                language: r.get(6)?,
+                organisation: r.get(7)?,
+                status: status(&r.get::<_, String>(8)?),
+                created_at: Timestamp(r.get(9)?),
+                resolved_at: r.get::<_, Option<i64>>(10)?.map(Timestamp),
+                closed_at: r.get::<_, Option<i64>>(11)?.map(Timestamp),
+                csat: r.get(12)?,
+                csat_asked: r.get(13)?,
+                thread: Vec::new(),
+                log: Vec::new(),
+                clocks: Vec::new(),
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    if let (Some(first), Some(last)) = (tickets.first().map(|t| t.id), tickets.last().map(|t| t.id))
+    {
+        let index: HashMap<i64, usize> =
+            tickets.iter().enumerate().map(|(i, t)| (t.id, i)).collect();
+        // Ids grow with creation: the period's tickets are one range of
+        // ids (a few outside the period inside it are skipped).
+        let mut st = conn.prepare(
+            "SELECT ticket_id, created_at, kind, author_kind, author_id FROM messages
+             WHERE ticket_id >= ?1 AND ticket_id <= ?2 ORDER BY ticket_id, id",
+        )?;
+        let mut rows = st.query(params![first, last])?;
+        while let Some(r) = rows.next()? {
+            let Some(&i) = index.get(&r.get::<_, i64>(0)?) else {
+                continue;
+            };
+            let kind: String = r.get(2)?;
+            let author: String = r.get(3)?;
+            let who = match (kind.as_str(), author.as_str()) {
+                ("inbound", "customer") => Who::Customer,
+                ("outbound", "agent") => Who::Agent(r.get::<_, Option<i64>>(4)?.unwrap_or(0)),
+                _ => Who::Other,
+            };
+            tickets[i].thread.push(Said {
+                at: Timestamp(r.get(1)?),
+                who,
+            });
+        }
+        let mut st = conn.prepare(
+            "SELECT ticket_id, at, status_from, status_to FROM ticket_log
+             WHERE ticket_id >= ?1 AND ticket_id <= ?2 ORDER BY ticket_id, at, rowid",
+        )?;
+        let mut rows = st.query(params![first, last])?;
+        while let Some(r) = rows.next()? {
+            if let Some(&i) = index.get(&r.get::<_, i64>(0)?) {
+                let (a, b): (String, String) = (r.get(2)?, r.get(3)?);
+                tickets[i]
+                    .log
+                    .push((Timestamp(r.get(1)?), status(&a), status(&b)));
+            }
+        }
+        let mut st = conn.prepare(
+            "SELECT ticket_id, target, breached_at IS NOT NULL, stopped_at IS NOT NULL
+             FROM sla_clocks WHERE ticket_id >= ?1 AND ticket_id <= ?2",
+        )?;
+        let mut rows = st.query(params![first, last])?;
+        while let Some(r) = rows.next()? {
+            if let Some(&i) = index.get(&r.get::<_, i64>(0)?) {
+                let (breached, stopped): (bool, bool) = (r.get(2)?, r.get(3)?);
+                let met = if breached {
+                    Some(false)
+                } else if stopped {
+                    Some(true)
+                } else {
+                    None
+                };
+                tickets[i].clocks.push((r.get(1)?, met));
+            }
+        }
+    }
+    let around = conn
+        .prepare(
+            "SELECT id, customer_id, topic, created_at FROM tickets
+             WHERE created_at >= ?1 AND created_at < ?2 ORDER BY created_at, id",
+        )?
+        .query_map(params![around_from.0, around_to.0], |r| {
+            Ok(Contact {
+                id: r.get(0)?,
+                customer_id: r.get(1)?,
+                topic: r.get(2)?,
+                created_at: Timestamp(r.get(3)?),
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    let kb = conn
+        .prepare(
+            "SELECT customer_id, created_at, helped FROM self_service
+             WHERE created_at >= ?1 AND created_at < ?2 ORDER BY created_at",
+        )?
+        .query_map(params![from.0, to.0], |r| {
+            Ok(KbAnswer {
+                customer_id: r.get(0)?,
+                at: Timestamp(r.get(1)?),
+                helped: r.get(2)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    let group_alerts = conn
+        .prepare(
+            "SELECT coalesce(g.title, CAST(gc.chat_id AS TEXT)), sum(gc.alerts) FROM group_conversations gc
+             LEFT JOIN groups g ON g.chat_id = gc.chat_id
+             WHERE gc.opened_at >= ?1 AND gc.opened_at < ?2
+             GROUP BY gc.chat_id ORDER BY 1",
+        )?
+        .query_map(params![from.0, to.0], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let agents = conn
+        .prepare("SELECT id, name FROM agents")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    Ok(Facts {
+        tickets,
+        around,
+        kb,
+        group_alerts,
+        agents,
+    })
+}
