@@ -5,6 +5,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use bot_api_sim::{Fault, SimConfig, SimUser, Simulator};
@@ -32,7 +34,12 @@ fn server(db: &Path, sim: &Simulator) -> Server {
 
 /// Replies to open tickets until the connection dies; returns (sent, acknowledged)
 /// as (text, chat) pairs.
-async fn replier(url: String, token: String, round: u32) -> (Vec<(String, i64)>, Vec<String>) {
+async fn replier(
+    url: String,
+    token: String,
+    round: u32,
+    acks: Arc<AtomicUsize>,
+) -> (Vec<(String, i64)>, Vec<String>) {
     let (mut sent, mut acked) = (Vec::new(), Vec::new());
     let Ok((mut conn, _)) = Connection::connect(&url, &token, None).await else {
         return (sent, acked);
@@ -50,6 +57,7 @@ async fn replier(url: String, token: String, round: u32) -> (Vec<(String, i64)>,
             let _ = mirror.apply(m);
             if let ServerMessage::Ok { id, .. } = m {
                 acked.push(id.0.clone());
+                acks.fetch_add(1, Ordering::Relaxed);
             }
             continue;
         }
@@ -121,8 +129,21 @@ async fn sigkill_during_load_loses_and_duplicates_nothing() {
     // Kill at different moments of the load, four times.
     for (round, after_ms) in [700u64, 900, 1100, 1300].into_iter().enumerate() {
         let mut s = server(&db, &sim);
-        let replies = tokio::spawn(replier(s.ws_url(), token.clone(), round as u32));
-        tokio::time::sleep(Duration::from_millis(after_ms)).await;
+        let acks = Arc::new(AtomicUsize::new(0));
+        let replies = tokio::spawn(replier(
+            s.ws_url(),
+            token.clone(),
+            round as u32,
+            acks.clone(),
+        ));
+        // Mid-load: once this round's first replies are acknowledged (a
+        // loaded machine starts slower than a fixed time allows), then a
+        // little later each round.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while acks.load(Ordering::Relaxed) < 3 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(after_ms - 600)).await;
         s.kill();
         let (sent, acked) = replies.await.unwrap();
         sent_replies.extend(sent);

@@ -14,9 +14,12 @@ use shared::{TicketStatus, Timestamp};
 
 use super::DomainError;
 use super::desk::Desk;
-use super::hours::{self, Calendar};
+use super::hours::{self, Calendar, OpenSpans};
 use crate::store::report::{Facts, TicketFacts, Who};
 use crate::store::{Db, safety};
+
+/// A quarter of an hour.
+const QUARTER_MS: i64 = 15 * 60_000;
 
 /// A repeat contact is a ticket within this long of the customer's
 /// previous one on the same topic.
@@ -283,12 +286,29 @@ struct Seen {
     repeat: bool,
 }
 
-fn calendar_of<'a>(desk: &'a Desk, queue: &str, always: &'a Calendar) -> &'a Calendar {
-    desk.queues
-        .configs()
-        .iter()
-        .find(|q| q.wire.id.as_str() == queue)
-        .map_or(always, |q| &*q.calendar)
+/// The open spans of each queue's calendar over the report's stretch
+/// (queues that are gone count as open around the clock).
+struct Calendars<'a> {
+    queues: HashMap<&'a str, OpenSpans<'a>>,
+    always: OpenSpans<'a>,
+}
+
+impl<'a> Calendars<'a> {
+    fn new(desk: &'a Desk, always: &'a Calendar, from: Timestamp, to: Timestamp) -> Self {
+        Calendars {
+            queues: desk
+                .queues
+                .configs()
+                .iter()
+                .map(|q| (q.wire.id.as_str(), OpenSpans::new(&q.calendar, from, to)))
+                .collect(),
+            always: OpenSpans::new(always, from, to),
+        }
+    }
+
+    fn of(&self, queue: &str) -> &OpenSpans<'a> {
+        self.queues.get(queue).unwrap_or(&self.always)
+    }
 }
 
 fn ms(d: Duration) -> i64 {
@@ -296,14 +316,13 @@ fn ms(d: Duration) -> i64 {
 }
 
 fn seen(
-    desk: &Desk,
     period: &Period,
     t: &TicketFacts,
     others: &HashMap<i64, Vec<&crate::store::report::Contact>>,
-    always: &Calendar,
+    calendars: &Calendars<'_>,
 ) -> Seen {
-    let cal = calendar_of(desk, &t.queue, always);
-    let span = |a: Timestamp, b: Timestamp| (b.0 - a.0, ms(cal.business_time(a, b)));
+    let cal = calendars.of(&t.queue);
+    let span = |a: Timestamp, b: Timestamp| (b.0 - a.0, ms(cal.between(a, b)));
     let mut first = None;
     let mut next = Vec::new();
     let mut owed: Option<Timestamp> = None;
@@ -521,12 +540,21 @@ pub fn compute(desk: &Desk, period: &Period, facts: &Facts, groups: Vec<GroupLin
         others.entry(c.customer_id).or_default().push(c);
     }
     let always = Calendar::always();
+    // Every moment a ticket of the period can mention: from its creation
+    // (a day's margin for zones) until now.
+    let calendars = Calendars::new(
+        desk,
+        &always,
+        period.from - Duration::from_secs(86_400),
+        period.now.max(period.to) + Duration::from_secs(86_400),
+    );
     let mut all = Tally::default();
     let mut rows: BTreeMap<String, Tally> = BTreeMap::new();
     let mut volume = Volume::default();
+    let mut quarters: HashMap<i64, u64> = HashMap::new();
     let (mut topics, mut tags) = (HashMap::new(), HashMap::new());
     for t in &facts.tickets {
-        let s = seen(desk, period, t, &others, &always);
+        let s = seen(period, t, &others, &calendars);
         all.ticket(t, &s);
         if let Some(f) = s.first {
             all.first(f);
@@ -552,9 +580,9 @@ pub fn compute(desk: &Desk, period: &Period, facts: &Facts, groups: Vec<GroupLin
                 rows.entry(row_of(n.2)).or_default().next(*n);
             }
         }
-        let (day, weekday, hour) = hours::day_and_hour(t.created_at, &period.zone);
-        *volume.by_day.entry(day).or_default() += 1;
-        volume.by_hour_of_week[weekday][hour] += 1;
+        *quarters
+            .entry(t.created_at.0.div_euclid(QUARTER_MS))
+            .or_default() += 1;
         *volume.by_queue.entry(t.queue.clone()).or_default() += 1;
         *topics
             .entry(t.topic.clone().unwrap_or_else(|| "-".into()))
@@ -562,6 +590,14 @@ pub fn compute(desk: &Desk, period: &Period, facts: &Facts, groups: Vec<GroupLin
         for tag in &t.tags {
             *tags.entry(tag.clone()).or_default() += 1;
         }
+    }
+    // Every zone's offset is a whole number of quarter hours: a quarter
+    // hour of UTC falls in one local hour, so each is placed once.
+    for (quarter, n) in quarters {
+        let (day, weekday, hour) =
+            hours::day_and_hour(Timestamp(quarter * QUARTER_MS), &period.zone);
+        *volume.by_day.entry(day).or_default() += n;
+        volume.by_hour_of_week[weekday][hour] += n;
     }
     volume.topics = most_first(topics);
     volume.tags = most_first(tags);

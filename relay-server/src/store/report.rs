@@ -87,6 +87,17 @@ pub struct Facts {
     pub agents: HashMap<i64, String>,
 }
 
+/// A text column, borrowed from the row (no copy).
+fn text<'r>(r: &'r rusqlite::Row<'_>, i: usize) -> Result<&'r str, StoreError> {
+    r.get_ref(i)?.as_str().map_err(|e| {
+        StoreError::Sqlite(rusqlite::Error::FromSqlConversionFailure(
+            i,
+            rusqlite::types::Type::Text,
+            Box::new(e),
+        ))
+    })
+}
+
 fn status(s: &str) -> TicketStatus {
     TicketStatus::parse(s).unwrap_or(TicketStatus::Open)
 }
@@ -120,7 +131,11 @@ pub fn facts(
                 customer_id: r.get(1)?,
                 queue: r.get(2)?,
                 topic: r.get(3)?,
-                tags: serde_json::from_str(&tags).unwrap_or_default(),
+                tags: if tags == "[]" {
+                    Vec::new()
+                } else {
+                    serde_json::from_str(&tags).unwrap_or_default()
+                },
                 assignee: r.get(5)?,
                 language: r.get(6)?,
                 organisation: r.get(7)?,
@@ -138,25 +153,43 @@ pub fn facts(
         .collect::<Result<_, _>>()?;
     if let (Some(first), Some(last)) = (tickets.first().map(|t| t.id), tickets.last().map(|t| t.id))
     {
-        let index: HashMap<i64, usize> =
-            tickets.iter().enumerate().map(|(i, t)| (t.id, i)).collect();
+        // Ticket id -> place in `tickets` (ids in the range are dense).
+        let mut place = vec![usize::MAX; usize::try_from(last - first + 1).unwrap_or(0)];
+        for (i, t) in tickets.iter().enumerate() {
+            place[(t.id - first) as usize] = i;
+        }
+        let index = |id: i64| -> Option<usize> {
+            let at = usize::try_from(id.checked_sub(first)?).ok()?;
+            place.get(at).copied().filter(|i| *i != usize::MAX)
+        };
         // Ids grow with creation: the period's tickets are one range of
-        // ids (a few outside the period inside it are skipped).
-        let mut st = conn.prepare(
-            "SELECT ticket_id, created_at, kind, author_kind, author_id FROM messages
-             WHERE ticket_id >= ?1 AND ticket_id <= ?2 ORDER BY ticket_id, id",
+        // ids (a few outside the period inside it are skipped), and their
+        // messages come after the first one's first message. Read in the
+        // table's own order (a sequential scan, no lookups through an
+        // index): each thread still comes oldest first.
+        let since: i64 = conn.query_row(
+            "SELECT coalesce(min(id), 0) FROM messages WHERE ticket_id = ?1",
+            [first],
+            |r| r.get(0),
         )?;
-        let mut rows = st.query(params![first, last])?;
+        // Who wrote it, as one number: -1 the customer, an engineer's id
+        // (0 if unknown) for a public reply, -2 anything else.
+        let mut st = conn.prepare(
+            "SELECT ticket_id, created_at,
+                    CASE WHEN kind = 'inbound' AND author_kind = 'customer' THEN -1
+                         WHEN kind = 'outbound' AND author_kind = 'agent' THEN coalesce(author_id, 0)
+                         ELSE -2 END
+             FROM messages WHERE id >= ?1 ORDER BY id",
+        )?;
+        let mut rows = st.query([since])?;
         while let Some(r) = rows.next()? {
-            let Some(&i) = index.get(&r.get::<_, i64>(0)?) else {
+            let Some(i) = index(r.get(0)?) else {
                 continue;
             };
-            let kind: String = r.get(2)?;
-            let author: String = r.get(3)?;
-            let who = match (kind.as_str(), author.as_str()) {
-                ("inbound", "customer") => Who::Customer,
-                ("outbound", "agent") => Who::Agent(r.get::<_, Option<i64>>(4)?.unwrap_or(0)),
-                _ => Who::Other,
+            let who = match r.get::<_, i64>(2)? {
+                -1 => Who::Customer,
+                -2 => Who::Other,
+                agent => Who::Agent(agent),
             };
             tickets[i].thread.push(Said {
                 at: Timestamp(r.get(1)?),
@@ -169,20 +202,20 @@ pub fn facts(
         )?;
         let mut rows = st.query(params![first, last])?;
         while let Some(r) = rows.next()? {
-            if let Some(&i) = index.get(&r.get::<_, i64>(0)?) {
-                let (a, b): (String, String) = (r.get(2)?, r.get(3)?);
-                tickets[i]
-                    .log
-                    .push((Timestamp(r.get(1)?), status(&a), status(&b)));
+            if let Some(i) = index(r.get(0)?) {
+                let (a, b) = (text(r, 2)?, text(r, 3)?);
+                let (a, b) = (status(a), status(b));
+                tickets[i].log.push((Timestamp(r.get(1)?), a, b));
             }
         }
+        let mut targets: Vec<String> = Vec::new();
         let mut st = conn.prepare(
             "SELECT ticket_id, target, breached_at IS NOT NULL, stopped_at IS NOT NULL
              FROM sla_clocks WHERE ticket_id >= ?1 AND ticket_id <= ?2",
         )?;
         let mut rows = st.query(params![first, last])?;
         while let Some(r) = rows.next()? {
-            if let Some(&i) = index.get(&r.get::<_, i64>(0)?) {
+            if let Some(i) = index(r.get(0)?) {
                 let (breached, stopped): (bool, bool) = (r.get(2)?, r.get(3)?);
                 let met = if breached {
                     Some(false)
@@ -191,7 +224,16 @@ pub fn facts(
                 } else {
                     None
                 };
-                tickets[i].clocks.push((r.get(1)?, met));
+                let target = text(r, 1)?;
+                // A few targets, named over and over: one copy each.
+                let name = match targets.iter().find(|t| t.as_str() == target) {
+                    Some(t) => t.clone(),
+                    None => {
+                        targets.push(target.to_owned());
+                        target.to_owned()
+                    }
+                };
+                tickets[i].clocks.push((name, met));
             }
         }
     }

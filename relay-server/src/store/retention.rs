@@ -268,7 +268,9 @@ fn prune_closed_state(
     limit: usize,
 ) -> Result<usize, StoreError> {
     let mut n = 0;
-    for table in ["sla_clocks", "read_markers", "automation_runs", "scheduled"] {
+    // SLA clocks stay as long as their ticket: they are its SLA attainment
+    // in `relay-server report` (docs/metrics.md).
+    for table in ["read_markers", "automation_runs", "scheduled"] {
         n += ctx
             .conn
             .prepare_cached(&format!(
