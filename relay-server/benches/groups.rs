@@ -17,6 +17,7 @@
 // The server start only; the URL and token are the sync bench's.
 #[allow(dead_code)]
 mod common;
+mod util;
 
 use std::time::{Duration, Instant};
 
@@ -24,15 +25,7 @@ use relay_server::domain::groups::intake::{self, GroupMessage};
 use relay_server::settings::Settings;
 use relay_server::store::groups::{self as rows, Organisation};
 use shared::*;
-
-fn arg(name: &str, default: u64) -> u64 {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(default)
-}
+use util::{Rng, arg};
 
 const PER_MINUTE: u64 = 10;
 const CLIENTS_PER_GROUP: i64 = 5;
@@ -61,22 +54,10 @@ fn pct(mut v: Vec<i64>) -> String {
     )
 }
 
-/// A cheap deterministic generator (xorshift).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
-
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let groups = arg("--groups", 1000);
-    let minutes = arg("--minutes", 4);
+    let groups = arg("--groups", 1000u64);
+    let minutes = arg("--minutes", 4u64);
     let mut settings = Settings::defaults();
     settings.durability = common::durability_arg();
     settings.staff.chat_id = -1_000_000_000_777;

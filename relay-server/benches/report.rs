@@ -11,6 +11,8 @@
 //! days, the whole 90 days split by agent, and the last 14 days. Prints
 //! the median and the slowest run.
 
+mod util;
+
 use std::time::{Duration, Instant};
 
 use relay_server::domain::desk::Desk;
@@ -19,36 +21,11 @@ use relay_server::settings::{HoursSettings, Settings};
 use relay_server::store::{Durability, Store, StoreOptions};
 use rusqlite::params;
 use shared::Timestamp;
-
-fn arg(name: &str, default: u64) -> u64 {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(default)
-}
+use util::{Rng, arg};
 
 const START: i64 = 1_767_258_000_000; // 2026-01-01T09:00:00Z
 const DAYS: i64 = 90;
 const MIN: i64 = 60_000;
-
-/// A small deterministic generator (xorshift), so every run builds the
-/// same desk.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 fn build(path: &std::path::Path, tickets: u64, messages: u64) -> rusqlite::Result<()> {
     let mut conn = rusqlite::Connection::open(path)?;
@@ -187,8 +164,8 @@ fn desk() -> Desk {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let tickets = arg("--tickets", 100_000);
-    let messages = arg("--messages", 1_000_000);
+    let tickets = arg("--tickets", 100_000u64);
+    let messages = arg("--messages", 1_000_000u64);
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("desk.db");
     // The schema, by the store itself.

@@ -17,6 +17,8 @@
 //!
 //! Default: 1,000,000 messages over 200 days (2,500 a day).
 
+mod util;
+
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -28,15 +30,7 @@ use relay_server::files::FileStore;
 use relay_server::settings::Settings;
 use relay_server::store::{self, Durability, ManualClock, Store, StoreOptions, rows};
 use shared::*;
-
-fn arg(name: &str, default: u64) -> u64 {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(default)
-}
+use util::arg;
 
 const DAY: Duration = Duration::from_secs(86_400);
 const START: i64 = 1_767_258_000_000; // 2026-01-01T09:00:00Z
@@ -51,8 +45,8 @@ fn mib(b: u64) -> String {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let messages = arg("--messages", 1_000_000);
-    let days = arg("--days", 200).max(1);
+    let messages = arg("--messages", 1_000_000u64);
+    let days = arg("--days", 200u64).max(1);
     let per_day = messages.div_ceil(days);
     let dir = tempfile::tempdir()?;
     let db = dir.path().join("desk.db");

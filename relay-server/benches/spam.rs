@@ -13,20 +13,14 @@
 //!   (`checks::check`: the stop list, the repeat key, the classifier) on
 //!   the set's messages in a loop, on one thread: messages per second.
 
+mod util;
+
 use std::time::Instant;
 
 use relay_server::domain::spam::Safety;
 use relay_server::domain::spam::checks::{self, Facts, Traits, phrase_words};
 use relay_server::domain::spam::classifier::{Figures, Split, corpus, evaluate, evaluate_where};
-
-fn arg<T: std::str::FromStr>(name: &str, default: T) -> T {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(default)
-}
+use util::arg;
 
 fn line(what: &str, fig: Figures, n: usize) {
     println!(
