@@ -198,13 +198,20 @@ impl Calendar {
         if self.always_open() {
             return to.0 - from.0;
         }
-        let mut date = zoned(from, &self.tz).date();
         let mut total = 0;
+        self.each_open(from, to, |a, b| total += b - a);
+        total
+    }
+
+    /// Calls `f` with each open span (ms) between `from` and `to`, clipped
+    /// to them, in order (walking at most `WALK_DAYS` days).
+    fn each_open(&self, from: Timestamp, to: Timestamp, mut f: impl FnMut(i64, i64)) {
+        let mut date = zoned(from, &self.tz).date();
         for _ in 0..WALK_DAYS {
             for (a, b) in self.spans(date) {
                 let (a, b) = (a.max(from.0), b.min(to.0));
                 if b > a {
-                    total += b - a;
+                    f(a, b);
                 }
             }
             if instant(date, 1440, &self.tz).0 >= to.0 {
@@ -213,7 +220,6 @@ impl Calendar {
             let Ok(next) = date.tomorrow() else { break };
             date = next;
         }
-        total
     }
 
     /// The instant at which `business` time has passed since `from`.
@@ -424,20 +430,7 @@ impl<'a> OpenSpans<'a> {
     pub fn new(calendar: &'a Calendar, from: Timestamp, to: Timestamp) -> OpenSpans<'a> {
         let mut spans = Vec::new();
         if !calendar.always_open() && to.0 > from.0 {
-            let mut date = zoned(from, &calendar.tz).date();
-            for _ in 0..WALK_DAYS {
-                for (a, b) in calendar.spans(date) {
-                    let (a, b) = (a.max(from.0), b.min(to.0));
-                    if b > a {
-                        spans.push((a, b));
-                    }
-                }
-                if instant(date, 1440, &calendar.tz).0 >= to.0 {
-                    break;
-                }
-                let Ok(next) = date.tomorrow() else { break };
-                date = next;
-            }
+            calendar.each_open(from, to, |a, b| spans.push((a, b)));
         }
         let mut before = Vec::with_capacity(spans.len());
         let mut sum = 0;
