@@ -102,6 +102,7 @@ actions! {
     LinkTelegram = "link_telegram", Normal, "Link your Telegram account: a one-time code to send the bot";
     BindGroup = "bind_group", Normal, "Bind the group of the selected conversation to an organisation (supervisors)";
     Quarantine = "quarantine", Normal, "Held messages: what the group safety checks kept back, to approve or ban";
+    Dashboard = "dashboard", Normal, "The leads' dashboard: who waits, agents' load, today's first replies against target, CSAT, volume by hour";
     ApproveHeld = "approve_held", Normal, "Approve the held message: posted back in the group, its author's limits lifted";
     BanHeld = "ban_held", Normal, "Ban the held message's author from every group of the organisation (press twice)";
     Send = "send", Compose, "Send the reply (or the note)";
@@ -198,6 +199,7 @@ impl Action {
             LinkTelegram => &["link"],
             BindGroup => &["bind"],
             Quarantine => &["quarantine", "held", "spam"],
+            Dashboard => &["dashboard", "figures", "stats"],
             ApproveHeld => &["approve"],
             BanHeld => &["ban"],
             AttachFile => &["attach", "send"],

@@ -473,3 +473,73 @@ pub fn add_held(m: &mut Mirror) {
         m.quarantine.insert(h.id, h);
     }
 }
+
+/// The leads' figures at [`NOW`] (Saturday 12:00 in Kyiv): a morning's
+/// tickets, four weeks of business-hours traffic, first replies in three
+/// queues, two breaches and a week's ratings.
+pub fn desk_figures() -> DeskFigures {
+    let hour = 3_600_000;
+    // NOW is 12:00 in Kyiv (UTC+2): local midnight was 22:00 UTC.
+    let day_start = Timestamp(NOW.0 - 12 * hour);
+    let mut today_by_hour = [0; 24];
+    for (h, n) in [(7, 1), (8, 4), (9, 9), (10, 12), (11, 7)] {
+        today_by_hour[h] = n;
+    }
+    let mut by_hour_of_week = [[0; 24]; 7];
+    for (day, row) in by_hour_of_week.iter_mut().enumerate() {
+        for (h, cell) in row.iter_mut().enumerate() {
+            let busy: u32 = match h {
+                9..=12 => 12,
+                13..=17 => 8,
+                7 | 8 | 18 | 19 => 3,
+                _ => u32::from(h % 5 == 0),
+            };
+            *cell = if day >= 5 { busy / 3 } else { busy + day as u32 };
+        }
+    }
+    let mut first_responses = Vec::new();
+    for (queue, minutes) in [
+        ("L1", &[2, 3, 4, 4, 5, 6, 7, 8, 9, 11, 12, 14, 16, 22][..]),
+        ("L2", &[12, 18, 25, 41][..]),
+        ("VIP", &[1, 2, 4][..]),
+    ] {
+        for m in minutes {
+            first_responses.push(FirstResponse {
+                queue: QueueId::new(queue),
+                ms: i64::from(*m) * 60_000 + 17_000,
+            });
+        }
+    }
+    DeskFigures {
+        as_of: Seq(0),
+        at: NOW,
+        zone: "Europe/Kyiv".into(),
+        day_start,
+        week_start: Timestamp(day_start.0 - 5 * 24 * hour),
+        heat_from: Timestamp(day_start.0 - 27 * 24 * hour),
+        today_by_hour,
+        by_hour_of_week,
+        first_responses,
+        awaiting_first: vec![
+            AwaitingFirst {
+                ticket_id: TicketId(2),
+                since: NOW.minus(720),
+            },
+            AwaitingFirst {
+                ticket_id: TicketId(3),
+                since: NOW.minus(2220),
+            },
+        ],
+        breaches_today: 2,
+        ratings_week: (1..=17)
+            .map(|i| Rating {
+                ticket_id: TicketId(100 + i),
+                stars: match i % 6 {
+                    0 => 3,
+                    1 => 4,
+                    _ => 5,
+                },
+            })
+            .collect(),
+    }
+}

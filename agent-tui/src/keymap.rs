@@ -246,6 +246,7 @@ fn defaults() -> Vec<(Action, &'static [&'static str])> {
         (LinkTelegram, &[]),
         (BindGroup, &[]),
         (Quarantine, &["Q"]),
+        (Dashboard, &["D"]),
         (ApproveHeld, &["y"]),
         (BanHeld, &["B"]),
         (Send, &["enter"]),

@@ -11,6 +11,7 @@ pub mod action;
 pub mod alerts;
 pub mod compose;
 pub mod config;
+pub mod dashboard;
 pub mod fixtures;
 pub mod fuzzy;
 pub mod groups;

@@ -54,6 +54,8 @@ pub enum Screen {
     Group(ConversationId),
     /// Messages the group safety checks held.
     Quarantine,
+    /// The leads' live figures.
+    Dashboard,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,6 +94,8 @@ pub enum Read {
     Preview(TicketId),
     /// Group safety's figures for the held messages screen.
     SafetyFigures,
+    /// The leads' dashboard.
+    DeskFigures,
 }
 
 /// A short message in the status line.
@@ -160,6 +164,8 @@ pub struct App {
     pub held_sel_waiting: bool,
     /// The last week's safety figures, fetched when the screen opens.
     pub safety_figures: Option<SafetyFigures>,
+    /// The leads' dashboard, once opened: kept live from then on.
+    pub dashboard: Option<crate::dashboard::Live>,
     pub chats: Vec<ChatTab>,
     pub drafts: BTreeMap<TicketId, Compose>,
     /// The customer panel key was pressed: on wide terminals this hides
@@ -237,6 +243,7 @@ impl App {
             ban_armed: None,
             held_sel_waiting: false,
             safety_figures: None,
+            dashboard: None,
             chats: Vec::new(),
             drafts: BTreeMap::new(),
             customer_toggled: false,
@@ -279,7 +286,7 @@ impl App {
         match self.screen {
             Screen::Chat(i) => self.chats.get(i).map(|c| c.ticket),
             Screen::Queues => self.rows.get(self.queue_sel).copied(),
-            Screen::Groups | Screen::Group(_) | Screen::Quarantine => None,
+            Screen::Groups | Screen::Group(_) | Screen::Quarantine | Screen::Dashboard => None,
         }
     }
 

@@ -479,3 +479,37 @@ fn held_messages_list_and_detail() {
     press(&mut a, "B");
     shot(&mut a, "held_ban_asks");
 }
+
+#[test]
+fn the_leads_dashboard() {
+    let mut a = scene(Colors::Basic);
+    // A colleague away and one offline, to show the load column.
+    for (id, name, presence) in [(3, "Chen", Presence::Away), (4, "Daria", Presence::Offline)] {
+        let mut agent = a.mirror.agents[&AgentId(1)].clone();
+        agent.id = AgentId(id);
+        agent.name = name.to_lowercase();
+        agent.display_name = name.into();
+        agent.presence = presence;
+        a.mirror.agents.insert(agent.id, agent);
+    }
+    press(&mut a, "D");
+    assert_eq!(a.screen, Screen::Dashboard);
+    // Asked once; the answer comes back through the network path.
+    let asked: Vec<CommandId> = a
+        .reads
+        .iter()
+        .filter(|(_, r)| **r == agent_tui::state::Read::DeskFigures)
+        .map(|(id, _)| id.clone())
+        .collect();
+    assert_eq!(asked.len(), 1);
+    let text = text_of(&render(&mut a, 80, 24));
+    assert!(text.contains("Counting today's figures"), "{text}");
+    a.handle(Input::Net(agent_tui::net::NetEvent::Frame(ServerMessage::Ok {
+        id: asked[0].clone(),
+        seq: None,
+        result: CommandResult::DeskFigures {
+            figures: Box::new(desk_figures()),
+        },
+    })));
+    shot(&mut a, "dashboard");
+}

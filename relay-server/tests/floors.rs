@@ -53,7 +53,7 @@ const FLOORS: &[(&str, &[&str])] = &[
             "retention",
         ],
     ),
-    ("figures", &["report"]),
+    ("figures", &["report", "dashboard"]),
 ];
 
 /// Test-only modules of the domain (not part of the plan).

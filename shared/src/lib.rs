@@ -7,6 +7,7 @@
 
 pub mod digest;
 pub mod event;
+pub mod figures;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
 pub mod groups;
@@ -17,6 +18,7 @@ pub mod protocol;
 pub mod safety;
 
 pub use event::{Event, EventEnvelope, TicketChange};
+pub use figures::*;
 pub use groups::*;
 pub use ids::*;
 pub use model::*;

@@ -6,6 +6,7 @@ use crate::groups::*;
 use crate::ids::*;
 use crate::model::*;
 use crate::safety::*;
+use crate::figures::DeskFigures;
 use serde::{Deserialize, Serialize};
 
 /// Version of this protocol. A client must send exactly this in `hello`.
@@ -229,6 +230,10 @@ pub enum Command {
         #[serde(default = "week")]
         days: u32,
     },
+    /// The leads' dashboard: today's and this week's figures of the
+    /// tickets this agent may read, as of one seq (§18). Changes nothing;
+    /// answered by `desk_figures`.
+    DeskFigures,
 }
 
 fn week() -> u32 {
@@ -281,6 +286,7 @@ pub const COMMAND_KINDS: &[&str] = &[
     "quarantine_approve",
     "quarantine_ban",
     "safety_figures",
+    "desk_figures",
 ];
 
 impl Command {
@@ -310,7 +316,8 @@ impl Command {
             | Command::LinkTelegram
             | Command::QuarantineApprove { .. }
             | Command::QuarantineBan { .. }
-            | Command::SafetyFigures { .. } => return None,
+            | Command::SafetyFigures { .. }
+            | Command::DeskFigures => return None,
         })
     }
 }
@@ -335,6 +342,8 @@ pub enum CommandResult {
     LinkCode { code: String, expires_at: Timestamp },
     /// `safety_figures`' answer.
     SafetyFigures { figures: SafetyFigures },
+    /// `desk_figures`' answer.
+    DeskFigures { figures: Box<DeskFigures> },
     /// `group_ticket`'s answer: the ticket the conversation became (or
     /// had become before).
     Ticket { ticket_id: TicketId, number: u64 },

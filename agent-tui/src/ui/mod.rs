@@ -3,6 +3,7 @@
 
 pub mod compose;
 pub mod customer;
+pub mod dashboard;
 pub mod groups;
 pub mod header;
 pub mod popup;
@@ -118,6 +119,7 @@ pub fn draw(f: &mut Frame, app: &App) {
         Screen::Groups => groups::draw_list(f, app, body),
         Screen::Group(c) => groups::draw_conversation(f, app, c, body),
         Screen::Quarantine => quarantine::draw(f, app, body),
+        Screen::Dashboard => dashboard::draw(f, app, body),
     }
     status::draw(f, app, foot);
     if let Some(o) = &app.overlay {

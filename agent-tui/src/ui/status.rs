@@ -85,6 +85,7 @@ fn hints(app: &App, room: usize) -> String {
             (Back, "groups"),
         ],
         (Screen::Quarantine, _) => &[(ApproveHeld, "approve"), (BanHeld, "ban"), (Back, "queues")],
+        (Screen::Dashboard, _) => &[(NextWaiting, "next waiting"), (Back, "queues")],
         (Screen::Queues, _) => &[
             (Open, "open"),
             (NextWaiting, "next waiting"),

@@ -438,6 +438,7 @@ impl App {
                 self.show_quarantine();
                 self.ask_safety_figures(fx);
             }
+            Action::Dashboard => self.show_dashboard(fx),
             Action::ApproveHeld | Action::BanHeld => {
                 let key = self.keymap.hint(action);
                 let held = self.keymap.hint(Action::Quarantine);

@@ -81,7 +81,7 @@ impl App {
             AckAlerts => self.ack_alerts(),
             Help => self.overlay = Some(Overlay::Help(overlay::Help::default())),
             Back => match self.screen {
-                Screen::Chat(_) | Screen::Groups | Screen::Quarantine => {
+                Screen::Chat(_) | Screen::Groups | Screen::Quarantine | Screen::Dashboard => {
                     self.screen = Screen::Queues
                 }
                 Screen::Group(_) => self.screen = Screen::Groups,
@@ -125,7 +125,7 @@ impl App {
                     }
                 }
                 Screen::Group(c) => self.group_reply_prompt(c),
-                Screen::Quarantine => {}
+                Screen::Quarantine | Screen::Dashboard => {}
             },
             CloseChat => {
                 if let Screen::Chat(i) = self.screen {
@@ -181,6 +181,7 @@ impl App {
                 self.show_quarantine();
                 self.ask_safety_figures(fx);
             }
+            Dashboard => self.show_dashboard(fx),
             ApproveHeld => self.approve_held(fx),
             BanHeld => self.ban_held(fx),
             GroupAck => match self.current_conversation() {
@@ -224,7 +225,7 @@ impl App {
     fn page(&self) -> isize {
         let rows = match self.screen {
             Screen::Queues | Screen::Groups | Screen::Quarantine => self.viewport.list_rows,
-            Screen::Chat(_) | Screen::Group(_) => self.viewport.thread_rows,
+            Screen::Chat(_) | Screen::Group(_) | Screen::Dashboard => self.viewport.thread_rows,
         };
         isize::from(rows.max(2) as i16 - 1)
     }
@@ -245,8 +246,8 @@ impl App {
                 self.held_sel = step(self.held_sel, self.held_rows.len(), delta);
                 self.clamp_offset();
             }
-            // The thread shows its newest messages.
-            Screen::Group(_) => {}
+            // The thread shows its newest messages; the dashboard is one page.
+            Screen::Group(_) | Screen::Dashboard => {}
             Screen::Chat(i) => {
                 let Some(chat) = self.chats.get(i).cloned() else {
                     return;

@@ -3,6 +3,7 @@
 //! effects for the loop to carry out; nothing here does I/O.
 
 mod commands;
+mod figures;
 mod keys;
 mod server;
 
@@ -88,6 +89,7 @@ impl App {
             self.flash = None;
             self.dirty = true;
         }
+        self.dashboard_tick(fx);
         let scan = self.scan_alerts();
         if scan.ring && self.alert_settings.bell {
             fx.push(Effect::Bell);

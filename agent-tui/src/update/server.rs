@@ -28,6 +28,7 @@ impl App {
                 };
                 self.marked.clear();
                 self.reads.clear();
+
                 for c in &mut self.chats {
                     c.loading_older = false;
                 }
@@ -37,6 +38,13 @@ impl App {
                     p.sent = false;
                 }
                 fx.extend(self.send_unsent());
+                // A resume brings every missed event; an answer lost with
+                // the connection is asked again.
+                if self.conn == ConnState::Online
+                    && matches!(self.dashboard, Some(crate::dashboard::Live::Loading { .. }))
+                {
+                    self.ask_desk_figures(fx);
+                }
                 self.rows_dirty = true;
             }
             NetEvent::Disconnected { reason, retry_in } => {
@@ -96,6 +104,10 @@ impl App {
                     return;
                 }
                 if last {
+                    // Events were missed while away: count afresh.
+                    if self.dashboard.is_some() {
+                        self.ask_desk_figures(fx);
+                    }
                     self.conn = ConnState::Online;
                     self.history.clear();
                     self.forget_closed_chats();
@@ -131,7 +143,10 @@ impl App {
                         self.tell_erased(tickets);
                     }
                     match self.mirror.apply_event(e) {
-                        Ok(true) => self.on_event(&e.event),
+                        Ok(true) => {
+                            self.dashboard_event(e, fx);
+                            self.on_event(&e.event);
+                        }
                         Ok(false) => {}
                         Err(err) => {
                             tracing::warn!(%err, "gap in the event stream; resyncing");
@@ -308,6 +323,7 @@ impl App {
                 (Read::SafetyFigures, Err((_, message))) => {
                     tracing::debug!(%message, "no safety figures");
                 }
+                (Read::DeskFigures, result) => self.desk_figures_answered(result),
                 (Read::Preview(_), result) => {
                     if let Some(crate::overlay::Overlay::Prompt(p)) = &mut self.overlay
                         && p.preview == crate::overlay::Preview::Loading(id)
@@ -437,5 +453,6 @@ fn kind(c: &Command) -> &'static str {
         Command::QuarantineApprove { .. } => "approval",
         Command::QuarantineBan { .. } => "ban",
         Command::SafetyFigures { .. } => "figures",
+        Command::DeskFigures => "dashboard",
     }
 }

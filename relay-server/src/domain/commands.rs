@@ -265,7 +265,8 @@ fn run(op: &mut Op<'_, '_>, cmd: &Command) -> Result<CommandResult, DomainError>
         | Command::LinkTelegram
         | Command::QuarantineApprove { .. }
         | Command::QuarantineBan { .. }
-        | Command::SafetyFigures { .. } => unreachable!("has no ticket"),
+        | Command::SafetyFigures { .. }
+        | Command::DeskFigures => unreachable!("has no ticket"),
     }
 }
 

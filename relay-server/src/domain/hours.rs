@@ -484,6 +484,29 @@ pub fn day_and_hour(at: Timestamp, tz: &TimeZone) -> (String, usize, usize) {
     )
 }
 
+/// Local midnight of the day `days` days before the one `at` falls on in
+/// `tz` (0: that day). A day that starts inside a gap (a clock change at
+/// midnight) starts when the clock resumes.
+pub fn day_start(at: Timestamp, days: i64, tz: &TimeZone) -> Timestamp {
+    let date = zoned(at, tz).date();
+    let day = date
+        .checked_sub(jiff::Span::new().days(days))
+        .unwrap_or(date);
+    midnight(day, tz)
+}
+
+/// Local midnight of the Monday of the week `at` falls in, in `tz`.
+pub fn week_start(at: Timestamp, tz: &TimeZone) -> Timestamp {
+    let z = zoned(at, tz);
+    day_start(at, i64::from(z.weekday().to_monday_zero_offset()), tz)
+}
+
+fn midnight(day: Date, tz: &TimeZone) -> Timestamp {
+    day.to_zoned(tz.clone())
+        .and_then(|z| z.start_of_day())
+        .map_or(Timestamp(0), |z| Timestamp(z.timestamp().as_millisecond()))
+}
+
 /// A local date ("2026-11-01") or date and time ("2026-11-01T09:00",
 /// "2026-11-01 09:00:30") in `tz`, as an instant.
 pub fn parse_local(s: &str, tz: &TimeZone) -> Result<Timestamp, String> {

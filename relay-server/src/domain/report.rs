@@ -271,6 +271,27 @@ pub fn report(db: &impl Db, desk: &Desk, period: &Period) -> Result<Report, Doma
     Ok(compute(desk, period, &facts, groups))
 }
 
+/// When a ticket's first response was owed from (the customer's first
+/// message) and when it came (the first engineer's public reply after
+/// it); `None` while nobody has answered.
+pub fn first_response(t: &TicketFacts) -> Option<(Timestamp, Timestamp)> {
+    let mut owed = None;
+    for said in &t.thread {
+        match said.who {
+            Who::Customer => {
+                owed.get_or_insert(said.at);
+            }
+            Who::Agent(_) => {
+                if let Some(since) = owed {
+                    return Some((since, said.at));
+                }
+            }
+            Who::Other => {}
+        }
+    }
+    None
+}
+
 /// What one ticket contributes.
 struct Seen {
     /// (calendar, business, replier) of the first response.

@@ -87,6 +87,72 @@ pub struct Facts {
     pub agents: HashMap<i64, String>,
 }
 
+/// A ticket as the leads' dashboard counts it: its queue and assignee
+/// (who may read it) and one moment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Counted {
+    pub ticket_id: i64,
+    pub queue: String,
+    pub assignee: Option<i64>,
+    pub at: Timestamp,
+    /// A rating's stars (0 for the other lists).
+    pub stars: u8,
+}
+
+/// What the leads' dashboard reads besides today's tickets' facts.
+#[derive(Debug, Clone, Default)]
+pub struct DashboardRows {
+    /// Tickets created from `heat_from` on, at their creation.
+    pub created: Vec<Counted>,
+    /// SLA clocks breached from `day_start` on, at the breach.
+    pub breaches: Vec<Counted>,
+    /// Rated tickets resolved from `week_start` on, at the resolution.
+    pub ratings: Vec<Counted>,
+}
+
+/// Reads the dashboard's rows up to `now` (inclusive).
+pub fn dashboard_rows(
+    db: &impl Db,
+    heat_from: Timestamp,
+    day_start: Timestamp,
+    week_start: Timestamp,
+    now: Timestamp,
+) -> Result<DashboardRows, StoreError> {
+    let conn = db.conn();
+    let read = |sql: &str, from: Timestamp| -> Result<Vec<Counted>, StoreError> {
+        Ok(conn
+            .prepare(sql)?
+            .query_map(params![from.0, now.0], |r| {
+                Ok(Counted {
+                    ticket_id: r.get(0)?,
+                    queue: r.get(1)?,
+                    assignee: r.get(2)?,
+                    at: Timestamp(r.get(3)?),
+                    stars: r.get(4)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?)
+    };
+    Ok(DashboardRows {
+        created: read(
+            "SELECT id, queue, assignee, created_at, 0 FROM tickets
+             WHERE created_at >= ?1 AND created_at <= ?2",
+            heat_from,
+        )?,
+        breaches: read(
+            "SELECT t.id, t.queue, t.assignee, k.breached_at, 0
+             FROM sla_clocks k JOIN tickets t ON t.id = k.ticket_id
+             WHERE k.breached_at >= ?1 AND k.breached_at <= ?2",
+            day_start,
+        )?,
+        ratings: read(
+            "SELECT id, queue, assignee, resolved_at, csat FROM tickets
+             WHERE resolved_at >= ?1 AND resolved_at <= ?2 AND csat BETWEEN 1 AND 5",
+            week_start,
+        )?,
+    })
+}
+
 /// A text column, borrowed from the row (no copy).
 fn text<'r>(r: &'r rusqlite::Row<'_>, i: usize) -> Result<&'r str, StoreError> {
     r.get_ref(i)?.as_str().map_err(|e| {

@@ -17,6 +17,7 @@ use super::handshake::{Refusal, close_for};
 use crate::App;
 use crate::domain::DomainError;
 use crate::domain::commands;
+use crate::domain::dashboard::desk_figures;
 use crate::store::StoreError;
 use crate::store::access::{Actor, AuditEntry};
 use crate::store::read::{ReadFor, Reader};
@@ -194,13 +195,58 @@ async fn handle(app: &Arc<App>, token_hash: &Arc<str>, monitor: bool, text: &str
                 .await
             })
         }
+        ClientMessage::Command {
+            id,
+            command: Command::DeskFigures,
+        } => {
+            let app = app.clone();
+            let token = token_hash.clone();
+            Box::pin(async move {
+                let desk = app.desk.clone();
+                let now = app.store.now();
+                let figures = app
+                    .store
+                    .readers()
+                    .read_for(ReadFor::Client, move |c| {
+                        read::in_read_tx(c, |c| {
+                            let Some(agent) = rows::agent_by_token_hash(c, &token)? else {
+                                return Ok(Err(DomainError::forbidden(
+                                    "this token was revoked or replaced",
+                                )));
+                            };
+                            Ok(desk_figures(c, &desk, &agent, now))
+                        })
+                    })
+                    .await;
+                match figures {
+                    Ok(Ok(figures)) => frames::encode(&ServerMessage::Ok {
+                        id,
+                        seq: None,
+                        result: CommandResult::DeskFigures {
+                            figures: Box::new(figures),
+                        },
+                    }),
+                    Ok(Err(DomainError { code, message })) => {
+                        frames::error(Some(id), code, message)
+                    }
+                    Err(e @ StoreError::Busy) => {
+                        frames::error(Some(id), ErrorCode::Busy, e.to_string())
+                    }
+                    Err(e) => frames::error(
+                        Some(id),
+                        ErrorCode::Internal,
+                        format!("the figures could not be read: {e}"),
+                    ),
+                }
+            })
+        }
         ClientMessage::Command { id, command }
             if monitor && !matches!(command, Command::Preview { .. }) =>
         {
             ready(frames::error(
                 Some(id),
                 ErrorCode::Forbidden,
-                "this is a monitor connection: it only reads (load_older, history, preview, digest)",
+                "this is a monitor connection: it only reads (load_older, history, preview, desk_figures, digest)",
             ))
         }
         ClientMessage::Command { id, command } => {
