@@ -4,7 +4,7 @@
 //! right now (who waits, who is online) is read from the mirror when
 //! drawn. Same definitions as `relay-server report` (docs/metrics.md).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use jiff::tz::TimeZone;
 use shared::*;
@@ -54,6 +54,8 @@ pub struct Dashboard {
     pub week_start: Timestamp,
     pub heat_from: Timestamp,
     pub today_by_hour: [u32; 24],
+    /// Today's tickets counted in `today_by_hour`.
+    pub created_today: HashSet<TicketId>,
     pub by_hour_of_week: [[u32; 24]; 7],
     /// Today's first responses, per queue.
     pub first: BTreeMap<QueueId, Samples>,
@@ -78,6 +80,7 @@ impl Dashboard {
             week_start: f.week_start,
             heat_from: f.heat_from,
             today_by_hour: f.today_by_hour,
+            created_today: f.created_today.into_iter().collect(),
             by_hour_of_week: f.by_hour_of_week,
             first: BTreeMap::new(),
             first_all: Samples::default(),
@@ -124,7 +127,23 @@ impl Dashboard {
         }
         self.seq = e.seq;
         match &e.event {
+            // A new ticket reaches an agent who does not read every
+            // queue as `ticket_shown`; so does one moved into their view.
             Event::TicketCreated { ticket } => self.created(ticket),
+            Event::TicketShown {
+                ticket, messages, ..
+            } => {
+                self.created(ticket);
+                if let Some(since) = self.awaiting.get_mut(&ticket.id)
+                    && let Some(first) = messages
+                        .iter()
+                        .filter(|m| matches!(m.author, Author::Customer { .. }))
+                        .map(|m| m.created_at)
+                        .min()
+                {
+                    *since = (*since).min(first);
+                }
+            }
             Event::MessageAdded { message } => {
                 if let (Author::Customer { .. }, Some(since)) =
                     (message.author, self.awaiting.get_mut(&message.ticket_id))
@@ -157,7 +176,12 @@ impl Dashboard {
         }
     }
 
+    /// A ticket of today's, counted once (one created before today is
+    /// in the figures already, or belongs to a day they do not show).
     fn created(&mut self, t: &Ticket) {
+        if t.created_at < self.day_start || !self.created_today.insert(t.id) {
+            return;
+        }
         let Ok(z) = jiff::Timestamp::from_millisecond(t.created_at.0)
             .map(|ts| ts.to_zoned(self.zone.clone()))
         else {
@@ -165,14 +189,12 @@ impl Dashboard {
         };
         let hour = usize::from(z.hour() as u8);
         let weekday = z.weekday().to_monday_zero_offset() as usize;
-        if t.created_at >= self.heat_from {
-            self.by_hour_of_week[weekday][hour] += 1;
-        }
-        if t.created_at >= self.day_start {
-            self.today_by_hour[hour] += 1;
-            if t.first_reply_at.is_none() {
-                self.awaiting.insert(t.id, t.created_at);
-            }
+        self.by_hour_of_week[weekday][hour] += 1;
+        self.today_by_hour[hour] += 1;
+        if t.first_reply_at.is_none()
+            && !matches!(t.status, TicketStatus::Resolved | TicketStatus::Closed)
+        {
+            self.awaiting.insert(t.id, t.created_at);
         }
     }
 
@@ -218,6 +240,7 @@ mod tests {
             week_start: ts("2026-11-22T22:00:00Z"),
             heat_from: ts("2026-10-30T22:00:00Z"),
             today_by_hour: [0; 24],
+            created_today: vec![],
             by_hour_of_week: [[0; 24]; 7],
             first_responses: vec![
                 FirstResponse {

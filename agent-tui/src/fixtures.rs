@@ -518,6 +518,7 @@ pub fn desk_figures() -> DeskFigures {
         week_start: Timestamp(day_start.0 - 5 * 24 * hour),
         heat_from: Timestamp(day_start.0 - 27 * 24 * hour),
         today_by_hour,
+        created_today: (100..133).map(TicketId).collect(),
         by_hour_of_week,
         first_responses,
         awaiting_first: vec![

@@ -41,6 +41,9 @@ pub struct DeskFigures {
     pub heat_from: Timestamp,
     /// Tickets created today, by local hour.
     pub today_by_hour: [u32; 24],
+    /// The tickets created today (each counts once, however often it
+    /// comes into the agent's view).
+    pub created_today: Vec<TicketId>,
     /// Tickets created since `heat_from`, by local day of the week
     /// (Monday first) and hour.
     pub by_hour_of_week: [[u32; 24]; 7],

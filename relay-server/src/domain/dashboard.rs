@@ -38,6 +38,7 @@ pub fn desk_figures(
     let rows =
         crate::store::report::dashboard_rows(db, heat_from, day_start, week_start, now)?;
     let mut today_by_hour = [0u32; 24];
+    let mut created_today = Vec::new();
     let mut by_hour_of_week = [[0u32; 24]; 7];
     let mine = |c: &&Counted| readable(&c.queue, c.assignee);
     for c in rows.created.iter().filter(mine) {
@@ -45,6 +46,7 @@ pub fn desk_figures(
         by_hour_of_week[weekday][hour] += 1;
         if c.at >= day_start {
             today_by_hour[hour] += 1;
+            created_today.push(TicketId(c.ticket_id));
         }
     }
     // Today's tickets with their threads: the first responses, and who
@@ -96,6 +98,7 @@ pub fn desk_figures(
         week_start,
         heat_from,
         today_by_hour,
+        created_today,
         by_hour_of_week,
         first_responses,
         awaiting_first,
