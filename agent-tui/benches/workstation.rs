@@ -1,7 +1,9 @@
 //! Workstation benchmarks (docs/benchmarks.md has the figures):
 //! - a frame of a queue with 10,000 tickets (target: at most 2 ms);
 //! - fuzzy macro search over 5,000 macros, per keystroke (at most 1 ms);
-//! - memory with 10,000 tickets and 10 open chats (at most 50 MB RSS).
+//! - memory with 10,000 tickets and 10 open chats (at most 50 MB RSS);
+//! - the leads' dashboard: counting one event (at most 1 ms) and a frame
+//!   of it over 10,000 tickets (at most 2 ms).
 //!
 //! `cargo bench -p agent-tui --bench workstation`
 
@@ -200,6 +202,130 @@ fn memory() {
     );
 }
 
+/// The figures of a busy day: 10,000 first responses, 5,000 tickets
+/// still waiting for one, 3,000 ratings.
+fn busy_figures() -> DeskFigures {
+    let mut f = desk_figures();
+    f.first_responses = (0..10_000)
+        .map(|i| FirstResponse {
+            queue: QueueId::new(["L1", "L2", "VIP"][i % 3]),
+            ms: (i as i64 * 7919) % 3_600_000,
+        })
+        .collect();
+    f.awaiting_first = (0..5_000)
+        .map(|i| AwaitingFirst {
+            ticket_id: TicketId(50_000 + i),
+            since: NOW.minus(i),
+        })
+        .collect();
+    f.ratings_week = (0..3_000)
+        .map(|i| Rating {
+            ticket_id: TicketId(80_000 + i),
+            stars: (i % 5 + 1) as u8,
+        })
+        .collect();
+    f
+}
+
+/// One of each event the dashboard counts, in turn.
+fn dashboard_event(i: i64, seq: u64) -> EventEnvelope {
+    let mut t = shared::fixtures::ticket(60_000 + i / 5);
+    t.queue = QueueId::new("L1");
+    t.created_at = NOW.minus(i % 3600);
+    t.first_reply_at = None;
+    let event = match i % 5 {
+        0 => Event::TicketCreated { ticket: t },
+        1 => {
+            let mut m = shared::fixtures::message(i);
+            m.ticket_id = t.id;
+            m.author = Author::Customer { id: t.customer_id };
+            Event::MessageAdded { message: m }
+        }
+        2 => {
+            t.first_reply_at = Some(NOW);
+            Event::TicketUpdated {
+                ticket: t,
+                by: None,
+                change: TicketChange::Thread {
+                    message_id: MessageId(i),
+                },
+            }
+        }
+        3 => {
+            t.resolved_at = Some(NOW);
+            Event::TicketUpdated {
+                ticket: t,
+                by: None,
+                change: TicketChange::Csat { rating: 4 },
+            }
+        }
+        _ => Event::SlaAlert {
+            alert: SlaAlert {
+                ticket_id: t.id,
+                number: t.number,
+                queue: t.queue.clone(),
+                target: SlaTarget::FirstReply,
+                level: SlaLevel::Breach,
+                due: NOW,
+                lead_ms: None,
+                assignee: None,
+                actions: vec![],
+            },
+        },
+    };
+    EventEnvelope {
+        seq: Seq(seq),
+        at: NOW,
+        event,
+    }
+}
+
+fn dashboard() {
+    let mut d = agent_tui::dashboard::Dashboard::new(busy_figures());
+    let mut times = Vec::new();
+    for i in 0..20_000 {
+        let e = dashboard_event(i, 1 + i as u64);
+        let start = Instant::now();
+        d.apply(&e);
+        times.push(start.elapsed());
+    }
+    let mean = times.iter().sum::<Duration>() / times.len() as u32;
+    // Every kind counted: 4,000 tickets created and answered, 4,000
+    // ratings and breaches.
+    assert_eq!(d.first_all.len(), 14_000);
+    assert_eq!(d.breaches_today, 2 + 4_000);
+    report(
+        "dashboard: count one event (10,000 samples)",
+        &mut times,
+        Duration::from_millis(1),
+    );
+    println!(
+        "{:<48} mean {:.2} µs, p99 {:.2} µs",
+        "",
+        mean.as_secs_f64() * 1e6,
+        percentile(&mut times, 0.99).as_secs_f64() * 1e6
+    );
+    // The screen over a desk of 10,000 tickets, redrawn every second.
+    let mut app = app_with(10_000);
+    app.dashboard = Some(agent_tui::dashboard::Live::Ready(Box::new(d)));
+    app.screen = Screen::Dashboard;
+    for (w, h) in [(80u16, 24u16), (160, 48)] {
+        let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+        let mut times = Vec::new();
+        for i in 0..300 {
+            app.handle(Input::Tick(NOW.plus(i)));
+            let start = Instant::now();
+            term.draw(|f| agent_tui::ui::frame(f, &mut app)).unwrap();
+            times.push(start.elapsed());
+        }
+        report(
+            &format!("dashboard frame, 10,000 tickets, {w}x{h}"),
+            &mut times,
+            Duration::from_millis(2),
+        );
+    }
+}
+
 fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
@@ -207,4 +333,5 @@ fn main() {
     memory();
     frames();
     fuzzy();
+    dashboard();
 }

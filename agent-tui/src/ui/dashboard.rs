@@ -24,49 +24,55 @@ const WIDE_ROWS: u16 = 30;
 
 const WEEKDAYS: [&str; 7] = ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"];
 
-/// Who waits right now: open tickets owed a reply.
-struct Waiting {
-    count: usize,
+/// What is true right now, from one pass over the mirror's tickets.
+#[derive(Default)]
+struct Now<'a> {
+    /// Open tickets owed a reply, those nobody holds, and the longest
+    /// wait (ms, ticket number).
+    waiting: usize,
     unassigned: usize,
     longest: Option<(i64, u64)>,
+    /// Each agent's unresolved tickets (a few agents: a list).
+    holding: Vec<(AgentId, usize)>,
+    /// Queues with a ticket in the mirror (a few).
+    busy: Vec<&'a QueueId>,
 }
 
-fn waiting(app: &App) -> Waiting {
-    let mut w = Waiting {
-        count: 0,
-        unassigned: 0,
-        longest: None,
-    };
+fn now(app: &App) -> Now<'_> {
+    let mut n = Now::default();
     for t in app.mirror.tickets.values() {
-        let Some(since) = t.waiting_since else {
+        if n.busy.last() != Some(&&t.queue) && !n.busy.contains(&&t.queue) {
+            n.busy.push(&t.queue);
+        }
+        let open = matches!(t.status, TicketStatus::New | TicketStatus::Open);
+        if let Some(a) = t.assignee
+            && (open || t.status == TicketStatus::PendingOnCustomer)
+        {
+            match n.holding.iter_mut().find(|(x, _)| *x == a) {
+                Some((_, c)) => *c += 1,
+                None => n.holding.push((a, 1)),
+            }
+        }
+        let Some(since) = t.waiting_since.filter(|_| open) else {
             continue;
         };
-        if !matches!(t.status, TicketStatus::New | TicketStatus::Open) {
-            continue;
-        }
-        w.count += 1;
-        w.unassigned += usize::from(t.assignee.is_none());
+        n.waiting += 1;
+        n.unassigned += usize::from(t.assignee.is_none());
         let ms = app.now.0 - since.0;
-        if w.longest.is_none_or(|(m, _)| ms > m) {
-            w.longest = Some((ms, t.number));
+        if n.longest.is_none_or(|(m, _)| ms > m) {
+            n.longest = Some((ms, t.number));
         }
     }
-    w
+    n
 }
 
-/// Each agent's open tickets.
-fn holding(app: &App, agent: AgentId) -> usize {
-    app.mirror
-        .tickets
-        .values()
-        .filter(|t| {
-            t.assignee == Some(agent)
-                && matches!(
-                    t.status,
-                    TicketStatus::New | TicketStatus::Open | TicketStatus::PendingOnCustomer
-                )
-        })
-        .count()
+impl Now<'_> {
+    fn holding(&self, agent: AgentId) -> usize {
+        self.holding
+            .iter()
+            .find(|(a, _)| *a == agent)
+            .map_or(0, |(_, c)| *c)
+    }
 }
 
 fn secs(ms: i64) -> String {
@@ -74,10 +80,9 @@ fn secs(ms: i64) -> String {
 }
 
 /// The "now" lines: waiting, longest wait, groups, agents and breaches.
-fn now_lines(app: &App, d: Option<&Dashboard>) -> Vec<Line<'static>> {
+fn now_lines(app: &App, n: &Now<'_>, d: Option<&Dashboard>) -> Vec<Line<'static>> {
     let t = &app.theme;
-    let w = waiting(app);
-    let longest = match w.longest {
+    let longest = match n.longest {
         Some((ms, number)) => format!(" · longest {} (#{number})", secs(ms)),
         None => String::new(),
     };
@@ -87,10 +92,14 @@ fn now_lines(app: &App, d: Option<&Dashboard>) -> Vec<Line<'static>> {
         (g, 0) => format!(" · groups owed {g}"),
         (g, o) => format!(" · groups owed {g} ({o} overdue)"),
     };
-    let style = if w.count == 0 { t.good() } else { Style::new() };
+    let style = if n.waiting == 0 {
+        t.good()
+    } else {
+        Style::new()
+    };
     let first = Line::from(vec![
-        Span::styled(format!(" Waiting {}", w.count), style.patch(t.title())),
-        Span::raw(format!(" ({} unassigned){longest}{groups}", w.unassigned)),
+        Span::styled(format!(" Waiting {}", n.waiting), style.patch(t.title())),
+        Span::raw(format!(" ({} unassigned){longest}{groups}", n.unassigned)),
     ]);
     let agents: Vec<&Agent> = app.mirror.agents.values().collect();
     let online = agents
@@ -104,7 +113,7 @@ fn now_lines(app: &App, d: Option<&Dashboard>) -> Vec<Line<'static>> {
     let (held, room): (usize, u32) = agents
         .iter()
         .filter(|a| a.presence != Presence::Offline)
-        .fold((0, 0), |(h, c), a| (h + holding(app, a.id), c + a.capacity));
+        .fold((0, 0), |(h, c), a| (h + n.holding(a.id), c + a.capacity));
     let away = if away > 0 {
         format!(", {away} away")
     } else {
@@ -130,7 +139,7 @@ fn now_lines(app: &App, d: Option<&Dashboard>) -> Vec<Line<'static>> {
 }
 
 /// One line per agent: presence and load against capacity.
-fn agent_lines(app: &App, width: usize) -> Vec<Line<'static>> {
+fn agent_lines(app: &App, now: &Now<'_>, width: usize) -> Vec<Line<'static>> {
     let t = &app.theme;
     let name_w = 18;
     let bar_w = width.saturating_sub(name_w + 20).min(20);
@@ -146,7 +155,7 @@ fn agent_lines(app: &App, width: usize) -> Vec<Line<'static>> {
     agents
         .into_iter()
         .map(|a| {
-            let n = holding(app, a.id);
+            let n = now.holding(a.id);
             let cap = a.capacity.max(1) as usize;
             let filled = (n * bar_w).div_ceil(cap).min(bar_w);
             let style = match a.presence {
@@ -167,7 +176,7 @@ fn agent_lines(app: &App, width: usize) -> Vec<Line<'static>> {
 
 /// First replies today per queue: P50, P90, the target and the share
 /// within it.
-fn first_reply_lines(app: &App, d: &Dashboard, width: usize) -> Vec<Line<'static>> {
+fn first_reply_lines(app: &App, now: &Now<'_>, d: &Dashboard, width: usize) -> Vec<Line<'static>> {
     let t = &app.theme;
     let name_w = width.saturating_sub(46).clamp(6, 18);
     let mut out = vec![Line::styled(
@@ -211,7 +220,7 @@ fn first_reply_lines(app: &App, d: &Dashboard, width: usize) -> Vec<Line<'static
     for q in &app.mirror.queues {
         let s = d.first.get(&q.id).unwrap_or(&empty);
         // A queue with nothing today and nobody waiting takes no room.
-        if s.is_empty() && !app.mirror.tickets.values().any(|x| x.queue == q.id) {
+        if s.is_empty() && !now.busy.contains(&&q.id) {
             continue;
         }
         out.push(row(&q.name, s, Some(q.first_reply_minutes)));
@@ -411,7 +420,8 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     );
     let body = Rect::new(area.x, area.y + 1, area.width, area.height - 1);
     let mut y = body.y;
-    put(f, body, &mut y, now_lines(app, ready));
+    let n = now(app);
+    put(f, body, &mut y, now_lines(app, &n, ready));
     let Some(d) = ready else {
         let why = if app.conn.online() {
             " Counting today's figures…"
@@ -430,10 +440,10 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         let right = Rect::new(body.x + half, top, area.width - half, body.height);
         let mut ly = top;
         put(f, left, &mut ly, vec![Line::styled(" Agents", t.dim())]);
-        let agents = agent_lines(app, usize::from(half));
+        let agents = agent_lines(app, &n, usize::from(half));
         put(f, left, &mut ly, agents);
         let mut ry = top;
-        let mut lines = first_reply_lines(app, d, usize::from(right.width));
+        let mut lines = first_reply_lines(app, &n, d, usize::from(right.width));
         lines.push(Line::raw(""));
         lines.push(csat_line(app, d));
         put(f, right, &mut ry, lines);
@@ -444,7 +454,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         put(f, charts, &mut cy, lines);
     } else {
         let mut lines = vec![Line::raw("")];
-        lines.extend(first_reply_lines(app, d, w));
+        lines.extend(first_reply_lines(app, &n, d, w));
         lines.push(csat_line(app, d));
         lines.push(Line::raw(""));
         put(f, body, &mut y, lines);
