@@ -156,8 +156,7 @@ impl Dashboard {
                     && let Some(since) = self.awaiting.remove(&ticket.id)
                 {
                     self.first_response(ticket.queue.clone(), at.0 - since.0);
-                } else if matches!(ticket.status, TicketStatus::Resolved | TicketStatus::Closed)
-                {
+                } else if matches!(ticket.status, TicketStatus::Resolved | TicketStatus::Closed) {
                     self.awaiting.remove(&ticket.id);
                 }
                 if let TicketChange::Csat { rating } = change
@@ -219,7 +218,9 @@ impl Dashboard {
 #[derive(Debug, Clone)]
 pub enum Live {
     /// Asked; events that arrive meanwhile wait here.
-    Loading { buffered: Vec<EventEnvelope> },
+    Loading {
+        buffered: Vec<EventEnvelope>,
+    },
     Ready(Box<Dashboard>),
 }
 
@@ -309,7 +310,10 @@ mod tests {
         d.apply(&created);
         assert_eq!(d.today_by_hour[1], 1, "counted once, at 01:00 local");
         assert_eq!(d.by_hour_of_week[4][1], 1, "Friday 01:00");
-        assert_eq!(d.awaiting.get(&TicketId(8)), Some(&ts("2026-11-26T23:30:00Z")));
+        assert_eq!(
+            d.awaiting.get(&TicketId(8)),
+            Some(&ts("2026-11-26T23:30:00Z"))
+        );
         // The first reply 5 minutes later is a sample of its queue.
         let mut replied = ticket(8, "2026-11-26T23:30:00Z");
         replied.first_reply_at = Some(ts("2026-11-26T23:35:00Z"));

@@ -494,7 +494,11 @@ pub fn desk_figures() -> DeskFigures {
                 7 | 8 | 18 | 19 => 3,
                 _ => u32::from(h % 5 == 0),
             };
-            *cell = if day >= 5 { busy / 3 } else { busy + day as u32 };
+            *cell = if day >= 5 {
+                busy / 3
+            } else {
+                busy + day as u32
+            };
         }
     }
     let mut first_responses = Vec::new();

@@ -504,12 +504,14 @@ fn the_leads_dashboard() {
     assert_eq!(asked.len(), 1);
     let text = text_of(&render(&mut a, 80, 24));
     assert!(text.contains("Counting today's figures"), "{text}");
-    a.handle(Input::Net(agent_tui::net::NetEvent::Frame(ServerMessage::Ok {
-        id: asked[0].clone(),
-        seq: None,
-        result: CommandResult::DeskFigures {
-            figures: Box::new(desk_figures()),
+    a.handle(Input::Net(agent_tui::net::NetEvent::Frame(
+        ServerMessage::Ok {
+            id: asked[0].clone(),
+            seq: None,
+            result: CommandResult::DeskFigures {
+                figures: Box::new(desk_figures()),
+            },
         },
-    })));
+    )));
     shot(&mut a, "dashboard");
 }

@@ -112,7 +112,8 @@ enum Cmd {
         /// End of the period, exclusive [default: now].
         #[arg(long, value_name = "WHEN")]
         to: Option<String>,
-        /// A row per queue, agent, topic, organisation or language.
+        /// A row per queue, agent, topic, organisation, language, or each
+        /// experiment's variant (with A against B compared).
         #[arg(long, value_name = "GROUPING")]
         by: Option<String>,
         /// table (for people), csv (a row per group, a column per figure)
@@ -728,7 +729,9 @@ async fn report(
     let by = match by.as_deref() {
         None => None,
         Some(b) => Some(By::parse(b).ok_or_else(|| {
-            anyhow::anyhow!("--by {b:?}: use queue, agent, topic, organisation or language")
+            anyhow::anyhow!(
+                "--by {b:?}: use queue, agent, topic, organisation, language or variant"
+            )
         })?),
     };
     let tz = hours::zone(zone).map_err(|e| anyhow::anyhow!("--zone: {e}"))?;

@@ -6,7 +6,7 @@ use std::fmt::Write;
 use std::time::Duration;
 
 use crate::domain::hours;
-use crate::domain::report::{Durations, Figures, Rate, Report, Stats};
+use crate::domain::report::{Comparison, Durations, Figures, Rate, Report, Stats};
 
 fn dur(ms: Option<i64>) -> String {
     ms.map_or_else(
@@ -88,6 +88,22 @@ fn figures(out: &mut String, f: &Figures) {
         pct(c.response_rate),
     );
     let _ = writeln!(out, "{:<28}{}", "", stars.join("  "));
+    let n = &f.nps;
+    if n.asked > 0 {
+        let _ = writeln!(
+            out,
+            "{:<28}{:>7}  ({} answered of {} asked)",
+            "NPS",
+            n.score.map_or_else(|| "-".into(), |s| format!("{s:+.0}")),
+            n.answered,
+            n.asked,
+        );
+        let _ = writeln!(
+            out,
+            "{:<28}{} promoters, {} passives, {} detractors",
+            "", n.promoters, n.passives, n.detractors
+        );
+    }
     for s in &f.sla {
         let _ = writeln!(
             out,
@@ -173,6 +189,9 @@ pub fn table(r: &Report) -> String {
             );
         }
     }
+    for c in &r.experiments {
+        experiment(&mut out, c);
+    }
     let v = &r.volume;
     out.push_str("\nTickets by day:\n");
     for (day, n) in &v.by_day {
@@ -216,6 +235,43 @@ pub fn table(r: &Report) -> String {
         }
     }
     out
+}
+
+/// An experiment's comparison: each outcome's A and B, and whether they
+/// differ by more than chance.
+fn experiment(out: &mut String, c: &Comparison) {
+    let _ = writeln!(
+        out,
+        "\nExperiment {}\n  {}: A {}, B {}",
+        c.experiment, c.kind, c.a, c.b
+    );
+    for o in &c.outcomes {
+        let show = |v: Option<f64>| match (o.what, v) {
+            (_, None) => "-".to_owned(),
+            ("csat_mean", Some(v)) => format!("{v:.2}"),
+            (_, Some(v)) => format!("{:.1}%", v * 100.0),
+        };
+        let p = o
+            .verdict
+            .p
+            .map_or_else(String::new, |p| format!(" (p {p:.3})"));
+        let what = match o.what {
+            "csat_mean" => "CSAT mean",
+            "csat_response_rate" => "CSAT answered",
+            "first_contact_resolution" => "FCR",
+            "repeat_contacts" => "repeat contacts",
+            other => other,
+        };
+        let _ = writeln!(
+            out,
+            "  {what:<16}{:>6} n {:<6}{:>6} n {:<6} {}{p}",
+            show(o.a),
+            o.a_n,
+            show(o.b),
+            o.b_n,
+            o.verdict.says
+        );
+    }
 }
 
 fn or_none(s: &str) -> &str {
@@ -278,6 +334,16 @@ pub fn csv(r: &Report) -> String {
     ] {
         head.push(format!("csat_{s}"));
     }
+    for s in [
+        "asked",
+        "answered",
+        "promoters",
+        "passives",
+        "detractors",
+        "score",
+    ] {
+        head.push(format!("nps_{s}"));
+    }
     for t in &targets {
         for s in ["met", "breached", "pending", "attainment"] {
             head.push(format!("sla_{t}_{s}"));
@@ -314,6 +380,11 @@ pub fn csv(r: &Report) -> String {
         row.push(cell(c.response_rate));
         row.push(cell(c.mean));
         row.extend(c.distribution.iter().map(u64::to_string));
+        let n = &f.nps;
+        row.extend(
+            [n.asked, n.answered, n.promoters, n.passives, n.detractors].map(|v| v.to_string()),
+        );
+        row.push(cell(n.score));
         for t in &targets {
             match f.sla.iter().find(|s| &s.target == t) {
                 Some(s) => {
@@ -404,7 +475,24 @@ mod tests {
                 spam_share: Some(0.01),
                 alerts: 1_234,
             }],
+            experiments: vec![Comparison {
+                experiment: "receipt-december-2026-steps".into(),
+                kind: "question_order",
+                a: "topic_first",
+                b: "screenshot_first",
+                outcomes: vec![crate::domain::report::Outcome {
+                    what: "first_contact_resolution",
+                    a: Some(0.6123),
+                    a_n: 123_456,
+                    b: Some(0.6345),
+                    b_n: 123_789,
+                    verdict: crate::domain::significance::proportions(
+                        75_592, 123_456, 78_544, 123_789,
+                    ),
+                }],
+            }],
         };
+        f_nps_check(&r);
         let table = table(&r);
         for line in table.lines() {
             assert!(
@@ -414,5 +502,22 @@ mod tests {
             );
         }
         assert!(table.contains("Globex Interna "), "{table}");
+        assert!(table.contains("B higher (p 0.000)"), "{table}");
+    }
+
+    /// NPS shows when it was asked, within the width too.
+    fn f_nps_check(r: &Report) {
+        let mut r = r.clone();
+        r.desk.nps = crate::domain::report::Nps {
+            asked: 123_456,
+            answered: 65_432,
+            promoters: 40_000,
+            passives: 15_432,
+            detractors: 10_000,
+            score: Some(45.85),
+        };
+        let t = table(&r);
+        assert!(t.contains("+46  (65432 answered of 123456 asked)"), "{t}");
+        assert!(t.lines().all(|l| l.chars().count() <= 80), "{t}");
     }
 }

@@ -65,6 +65,9 @@ pub struct Settings {
     pub routing: Vec<RouteSettings>,
     #[serde(default)]
     pub automations: Vec<AutomationSettings>,
+    /// A/B tests of the bot's wording and timing (docs/experiments.md).
+    #[serde(default)]
+    pub experiments: Vec<ExperimentSettings>,
     pub bot: BotSettings,
     pub files: FilesSettings,
     pub retention: RetentionSettings,
@@ -225,6 +228,30 @@ pub struct StaffSettings {
 /// A routing rule: every condition given must hold; the first rule that
 /// matches decides a new ticket's queue (stop words come first, the
 /// topic's own queue after).
+/// One A/B test: which of the bot's choices it tries, and on what share
+/// of customers (the rest see the usual one).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExperimentSettings {
+    pub name: String,
+    /// receipt | question_order | kb_answer | notifications | csat_timing
+    pub kind: String,
+    /// Percent of customers who get variant B (1-99).
+    #[serde(default = "half")]
+    pub share: u32,
+    /// Off: nobody new is assigned; the report keeps its figures.
+    #[serde(default = "on")]
+    pub enabled: bool,
+}
+
+fn half() -> u32 {
+    50
+}
+
+fn on() -> bool {
+    true
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RouteSettings {
@@ -278,6 +305,9 @@ pub struct BotSettings {
     pub locales_dir: String,
     pub reopen_window: String,
     pub followup_after: String,
+    /// The follow-up asks the NPS question (0-10) after a "yes".
+    #[serde(default)]
+    pub nps: bool,
     pub abandon_after: String,
     pub default_time_zone: String,
     pub quiet_hours: String,

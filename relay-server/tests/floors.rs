@@ -30,6 +30,8 @@ const FLOORS: &[(&str, &[&str])] = &[
             "routing",
             "group_message",
             "spam",
+            "experiments",
+            "significance",
             "desk",
             "config",
         ],

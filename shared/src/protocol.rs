@@ -2,11 +2,11 @@
 //! docs/protocol.md describes it for implementers in other languages.
 
 use crate::event::EventEnvelope;
+use crate::figures::DeskFigures;
 use crate::groups::*;
 use crate::ids::*;
 use crate::model::*;
 use crate::safety::*;
-use crate::figures::DeskFigures;
 use serde::{Deserialize, Serialize};
 
 /// Version of this protocol. A client must send exactly this in `hello`.

@@ -76,7 +76,12 @@ async fn the_live_dashboard_equals_a_fresh_count_and_the_report() {
         .await;
 
     // The lead opens the dashboard in the workstation.
-    let mut s = workstation(&server.ws_url(), &lead, FileConfig::default(), Some(dir.path()));
+    let mut s = workstation(
+        &server.ws_url(),
+        &lead,
+        FileConfig::default(),
+        Some(dir.path()),
+    );
     assert!(s.pump_until(WAIT, |a| a.conn == ConnState::Online).await);
     s.press("D");
     assert_eq!(s.app.screen, Screen::Dashboard);
@@ -139,7 +144,10 @@ async fn the_live_dashboard_equals_a_fresh_count_and_the_report() {
     // What the lead reads on the screen.
     let screen = text_of(&s.render(80, 24));
     assert!(screen.contains("Desk figures"), "{screen}");
-    assert!(screen.contains("4 tickets today · 1 still wait"), "{screen}");
+    assert!(
+        screen.contains("4 tickets today · 1 still wait"),
+        "{screen}"
+    );
     assert!(screen.contains("By hour today (4)"), "{screen}");
 
     // An agent of L2 only: none of L1's tickets count.

@@ -206,7 +206,11 @@ fn first_reply_lines(app: &App, now: &Now<'_>, d: &Dashboard, width: usize) -> V
             _ => "-".into(),
         };
         Line::from(vec![
-            Span::raw(format!(" {} {}", fit(name, name_w), fit_right(&s.len().to_string(), 4))),
+            Span::raw(format!(
+                " {} {}",
+                fit(name, name_w),
+                fit_right(&s.len().to_string(), 4)
+            )),
             Span::styled(fit_right(&show(p50), 9), judge(p50)),
             Span::styled(fit_right(&show(p90), 9), judge(p90)),
             Span::raw(fit_right(
@@ -405,9 +409,11 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     );
     let day = ready
         .and_then(|d| {
-            jiff::Timestamp::from_millisecond(app.now.0)
-                .ok()
-                .map(|ts| ts.to_zoned(d.zone.clone()).strftime("%a %-d %b %H:%M").to_string())
+            jiff::Timestamp::from_millisecond(app.now.0).ok().map(|ts| {
+                ts.to_zoned(d.zone.clone())
+                    .strftime("%a %-d %b %H:%M")
+                    .to_string()
+            })
         })
         .unwrap_or_default();
     let title = format!(
@@ -428,7 +434,12 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         } else {
             " Offline: today's figures come once connected."
         };
-        put(f, body, &mut y, vec![Line::raw(""), Line::styled(why, t.dim())]);
+        put(
+            f,
+            body,
+            &mut y,
+            vec![Line::raw(""), Line::styled(why, t.dim())],
+        );
         return;
     };
     let w = usize::from(area.width);

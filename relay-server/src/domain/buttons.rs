@@ -29,6 +29,8 @@ pub enum Choice {
     Reopen { ticket: TicketId },
     /// The follow-up's answer: is it still fixed?
     Followup { ticket: TicketId, ok: bool },
+    /// How likely the customer is to recommend us, 0-10 (NPS).
+    Nps { ticket: TicketId, score: u8 },
     /// Withdraws the customer's consent to keeping the conversation.
     WithdrawConsent,
     /// The answer to "erase your data?" (`/forgetme`), asked at `asked`
@@ -46,7 +48,8 @@ impl Choice {
             | Choice::Details { ticket }
             | Choice::Rate { ticket, .. }
             | Choice::Reopen { ticket }
-            | Choice::Followup { ticket, .. } => Some(*ticket),
+            | Choice::Followup { ticket, .. }
+            | Choice::Nps { ticket, .. } => Some(*ticket),
             _ => None,
         }
     }

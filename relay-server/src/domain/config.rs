@@ -47,6 +47,17 @@ impl Desk {
                 .filter(|r| !r.is_empty())
                 .map(str::to_owned),
             safety: safety(&s.safety)?,
+            experiments: super::experiments::build(
+                &s.experiments
+                    .iter()
+                    .map(|e| super::experiments::Spec {
+                        name: &e.name,
+                        kind: &e.kind,
+                        share: e.share,
+                        enabled: e.enabled,
+                    })
+                    .collect::<Vec<_>>(),
+            )?,
         })
     }
 
@@ -71,6 +82,7 @@ impl Desk {
             group_warn: Some(std::time::Duration::from_secs(300)),
             group_ticket_reaction: Some("✍".into()),
             safety: Safety::defaults(),
+            experiments: Vec::new(),
         }
     }
 }
@@ -576,6 +588,7 @@ impl BotPolicy {
                     .map_err(|e| format!("bot.followup_after: {e}"))?,
             )
             .filter(|d| !d.is_zero()),
+            nps: s.nps,
             abandon_after: hours::duration(&s.abandon_after)
                 .map_err(|e| format!("bot.abandon_after: {e}"))?
                 .max(Duration::from_secs(1)),

@@ -33,10 +33,14 @@ pub fn desk_figures(
     let heat_from = hours::day_start(now, HEAT_DAYS - 1, tz);
     let access = desk.access();
     let readable = |queue: &str, assignee: Option<i64>| {
-        access.may_read_parts(agent, &QueueId(queue.to_owned()), assignee.map(AgentId), &[])
+        access.may_read_parts(
+            agent,
+            &QueueId(queue.to_owned()),
+            assignee.map(AgentId),
+            &[],
+        )
     };
-    let rows =
-        crate::store::report::dashboard_rows(db, heat_from, day_start, week_start, now)?;
+    let rows = crate::store::report::dashboard_rows(db, heat_from, day_start, week_start, now)?;
     let mut today_by_hour = [0u32; 24];
     let mut created_today = Vec::new();
     let mut by_hour_of_week = [[0u32; 24]; 7];

@@ -32,6 +32,8 @@ pub struct Desk {
     pub group_ticket_reaction: Option<String>,
     /// `[safety]`: the checks on customer groups, and the classifier.
     pub safety: super::spam::Safety,
+    /// `[[experiments]]`: A/B tests of the bot.
+    pub experiments: Vec<super::experiments::Experiment>,
 }
 
 /// How long each kind of record is kept (`[retention]`); `None`: forever.
@@ -81,6 +83,8 @@ pub struct BotPolicy {
     pub reopen_window: Duration,
     /// `None`: no follow-up.
     pub followup_after: Option<Duration>,
+    /// `bot.nps`: a "yes" to the follow-up is followed by the NPS question.
+    pub nps: bool,
     pub abandon_after: Duration,
     pub default_zone: TimeZone,
     pub default_zone_name: String,

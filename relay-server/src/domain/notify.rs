@@ -9,6 +9,7 @@ use super::buttons::{Button, Choice, Keyboard};
 use super::talk::Talk;
 use super::wording;
 use crate::domain::desk::Desk;
+use crate::domain::experiments::{self, Kind, Variant};
 use crate::domain::i18n::Lang;
 use crate::domain::{DomainError, hours, outbox};
 use crate::store::scheduled::{self, Held};
@@ -133,12 +134,75 @@ fn rating_buttons(desk: &Desk, lang: Lang, ticket: &Ticket, reopen: bool) -> Key
         .collect();
     let mut rows = vec![stars];
     if reopen {
-        rows.push(vec![Button::new(
-            desk.bot.t(lang, "button.not_fixed", &[]),
-            Choice::Reopen { ticket: ticket.id },
-        )]);
+        rows.push(vec![not_fixed(desk, lang, ticket)]);
     }
     Keyboard::rows(rows)
+}
+
+fn not_fixed(desk: &Desk, lang: Lang, ticket: &Ticket) -> Button {
+    Button::new(
+        desk.bot.t(lang, "button.not_fixed", &[]),
+        Choice::Reopen { ticket: ticket.id },
+    )
+}
+
+/// How long after the resolution variant B of a `csat_timing` experiment
+/// asks for the rating.
+pub const CSAT_LATER: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+/// The rating request on its own (asked later): "How did we do with
+/// ticket #N?" with the stars, unless the ticket was rated or reopened.
+fn rating_later(
+    ctx: &mut WriteCtx<'_>,
+    talk: &Talk<'_>,
+    ticket: &mut Ticket,
+) -> Result<(), DomainError> {
+    if ticket.csat.is_some()
+        || !matches!(ticket.status, TicketStatus::Resolved | TicketStatus::Closed)
+    {
+        return Ok(());
+    }
+    let (desk, lang) = (talk.desk, talk.lang);
+    let text = desk.bot.t(
+        lang,
+        "csat.ask",
+        &[
+            ("number", &number(ticket)),
+            (
+                "topic",
+                &wording::topic_label(desk, lang, ticket.topic.as_deref()),
+            ),
+        ],
+    );
+    let markup = rating_buttons(desk, lang, ticket, false);
+    send(ctx, talk, ticket, &text, Some(&markup), false)?;
+    crate::store::tickets::csat_asked(ctx, ticket.id)?;
+    Ok(())
+}
+
+/// The NPS question (`bot.nps`): 0-10, on two rows.
+pub fn ask_nps(
+    ctx: &mut WriteCtx<'_>,
+    talk: &Talk<'_>,
+    ticket: &mut Ticket,
+) -> Result<(), DomainError> {
+    let scores = |r: std::ops::RangeInclusive<u8>| -> Vec<Button> {
+        r.map(|score| {
+            Button::new(
+                score.to_string(),
+                Choice::Nps {
+                    ticket: ticket.id,
+                    score,
+                },
+            )
+        })
+        .collect()
+    };
+    let markup = Keyboard::rows(vec![scores(0..=5), scores(6..=10)]);
+    let text = talk.t("nps.ask", &[]);
+    send(ctx, talk, ticket, &text, Some(&markup), false)?;
+    crate::store::tickets::nps_asked(ctx, ticket.id)?;
+    Ok(())
 }
 
 /// The resolution: a short summary, what to do if it is not fixed, the
@@ -158,9 +222,17 @@ fn resolved(
         .flatten()
         .map_or_else(|| desk.bot.t(lang, "resolve.team", &[]), |a| a.display_name);
     let took = wording::duration(desk, lang, ctx.now.since(ticket.created_at));
+    // A `csat_timing` experiment's variant B asks for the rating a day
+    // later, on its own.
+    let later = experiments::variant(ctx, &desk.experiments, talk.customer, Kind::CsatTiming)?
+        == Variant::B;
     let text = desk.bot.t(
         lang,
-        "resolve.summary",
+        if later {
+            "resolve.summary_later"
+        } else {
+            "resolve.summary"
+        },
         &[
             ("number", &number(ticket)),
             (
@@ -175,12 +247,18 @@ fn resolved(
             ),
         ],
     );
-    let markup = rating_buttons(desk, lang, ticket, true);
-    send(ctx, talk, ticket, &text, Some(&markup), false)?;
-    crate::store::tickets::csat_asked(ctx, ticket.id)?;
-    match desk.bot.followup_after {
-        Some(after) => scheduled::set_followup(ctx, ticket.id, ctx.now + after)?,
-        None => scheduled::drop_followup(ctx, ticket.id)?,
+    scheduled::drop_followup(ctx, ticket.id)?;
+    if later {
+        let markup = Keyboard::rows(vec![vec![not_fixed(desk, lang, ticket)]]);
+        send(ctx, talk, ticket, &text, Some(&markup), false)?;
+        scheduled::set_csat_ask(ctx, ticket.id, ctx.now + CSAT_LATER)?;
+    } else {
+        let markup = rating_buttons(desk, lang, ticket, true);
+        send(ctx, talk, ticket, &text, Some(&markup), false)?;
+        crate::store::tickets::csat_asked(ctx, ticket.id)?;
+    }
+    if let Some(after) = desk.bot.followup_after {
+        scheduled::set_followup(ctx, ticket.id, ctx.now + after)?;
     }
     Ok(())
 }
@@ -226,6 +304,7 @@ pub fn release_due(ctx: &mut WriteCtx<'_>, desk: &Desk) -> Result<usize, DomainE
                 followup(ctx, &talk, &mut ticket)?;
             }
             Held::Followup => {}
+            Held::Csat => rating_later(ctx, &talk, &mut ticket)?,
         }
     }
     Ok(n)

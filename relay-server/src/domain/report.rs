@@ -15,6 +15,7 @@ use shared::{TicketStatus, Timestamp};
 use super::DomainError;
 use super::desk::Desk;
 use super::hours::{self, Calendar, OpenSpans};
+use super::significance::{self, Verdict};
 use crate::store::report::{Facts, TicketFacts, Who};
 use crate::store::{Db, safety};
 
@@ -34,15 +35,18 @@ pub enum By {
     Topic,
     Organisation,
     Language,
+    /// Each experiment's variants (docs/experiments.md).
+    Variant,
 }
 
 impl By {
-    pub const ALL: [By; 5] = [
+    pub const ALL: [By; 6] = [
         By::Queue,
         By::Agent,
         By::Topic,
         By::Organisation,
         By::Language,
+        By::Variant,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -52,6 +56,7 @@ impl By {
             By::Topic => "topic",
             By::Organisation => "organisation",
             By::Language => "language",
+            By::Variant => "variant",
         }
     }
 
@@ -140,6 +145,19 @@ pub struct Csat {
     pub distribution: [u64; 5],
 }
 
+/// Net Promoter Score: the 0-10 question of the follow-up (`bot.nps`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Nps {
+    pub asked: u64,
+    pub answered: u64,
+    /// 9-10, 7-8, 0-6.
+    pub promoters: u64,
+    pub passives: u64,
+    pub detractors: u64,
+    /// Percent promoters minus percent detractors, -100 to 100.
+    pub score: Option<f64>,
+}
+
 /// One SLA target's promises.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Sla {
@@ -165,6 +183,7 @@ pub struct Figures {
     pub reopened: Rate,
     pub repeat_contacts: Rate,
     pub csat: Csat,
+    pub nps: Nps,
     pub sla: Vec<Sla>,
 }
 
@@ -227,6 +246,8 @@ pub struct Report {
     pub self_service: SelfService,
     pub volume: Volume,
     pub groups: Vec<GroupLine>,
+    /// With `--by variant`: each experiment's variants compared.
+    pub experiments: Vec<Comparison>,
 }
 
 /// Reads and computes the report of `period`.
@@ -433,6 +454,8 @@ struct Tally {
     repeat: u64,
     csat: Vec<u8>,
     asked: u64,
+    nps: Vec<u8>,
+    nps_asked: u64,
     sla: BTreeMap<String, (u64, u64, u64)>,
 }
 
@@ -469,6 +492,12 @@ impl Tally {
                 self.csat.push(r);
             }
         }
+        if t.nps_asked {
+            self.nps_asked += 1;
+            if let Some(s) = t.nps.filter(|s| *s <= 10) {
+                self.nps.push(s);
+            }
+        }
         for (target, met) in &t.clocks {
             let e = self.sla.entry(target.clone()).or_default();
             match met {
@@ -499,6 +528,18 @@ impl Tally {
             distribution[usize::from(*r) - 1] += 1;
         }
         let rated = self.csat.len() as u64;
+        let answered = self.nps.len() as u64;
+        let promoters = self.nps.iter().filter(|s| **s >= 9).count() as u64;
+        let detractors = self.nps.iter().filter(|s| **s <= 6).count() as u64;
+        let nps = Nps {
+            asked: self.nps_asked,
+            answered,
+            promoters,
+            passives: answered - promoters - detractors,
+            detractors,
+            score: (answered > 0)
+                .then(|| (promoters as f64 - detractors as f64) * 100.0 / answered as f64),
+        };
         Figures {
             tickets: self.tickets,
             first_response: durations(self.first),
@@ -517,6 +558,7 @@ impl Tally {
                     .then(|| self.csat.iter().map(|r| f64::from(*r)).sum::<f64>() / rated as f64),
                 distribution,
             },
+            nps,
             sla: self
                 .sla
                 .into_iter()
@@ -532,6 +574,33 @@ impl Tally {
     }
 }
 
+/// The rows a ticket goes to: one, or with `By::Variant` one per
+/// experiment its customer met while it was open ("-" for none).
+fn keys_of(by: By, t: &TicketFacts, facts: &Facts) -> Vec<String> {
+    if by != By::Variant {
+        return vec![key_of(by, t, facts)];
+    }
+    let end = t.resolved_at.or(t.closed_at);
+    let keys: Vec<String> = facts
+        .assignments
+        .get(&t.customer_id)
+        .into_iter()
+        .flatten()
+        .filter(|(_, _, at)| end.is_none_or(|e| *at <= e))
+        .map(|(e, v, _)| variant_key(e, v))
+        .collect();
+    if keys.is_empty() {
+        vec!["-".into()]
+    } else {
+        keys
+    }
+}
+
+/// The row of one variant of an experiment.
+pub fn variant_key(experiment: &str, variant: &str) -> String {
+    format!("{experiment}: {variant}")
+}
+
 /// The row a ticket's own figures go to.
 fn key_of(by: By, t: &TicketFacts, facts: &Facts) -> String {
     let or_dash = |s: Option<&str>| s.filter(|s| !s.is_empty()).unwrap_or("-").to_owned();
@@ -545,6 +614,7 @@ fn key_of(by: By, t: &TicketFacts, facts: &Facts) -> String {
         By::Topic => or_dash(t.topic.as_deref()),
         By::Organisation => or_dash(t.organisation.as_deref()),
         By::Language => or_dash(t.language.as_deref()),
+        By::Variant => keys_of(by, t, facts).swap_remove(0),
     }
 }
 
@@ -584,21 +654,30 @@ pub fn compute(desk: &Desk, period: &Period, facts: &Facts, groups: Vec<GroupLin
             all.next(*n);
         }
         if let Some(by) = period.by {
-            rows.entry(key_of(by, t, facts)).or_default().ticket(t, &s);
+            let keys = keys_of(by, t, facts);
+            for key in &keys {
+                rows.entry(key.clone()).or_default().ticket(t, &s);
+            }
             // Responses belong to whoever wrote them.
-            let row_of = |agent: i64| match by {
-                By::Agent => facts
-                    .agents
-                    .get(&agent)
-                    .cloned()
-                    .unwrap_or_else(|| format!("agent {agent}")),
-                _ => key_of(by, t, facts),
+            let rows_of = |agent: i64| match by {
+                By::Agent => vec![
+                    facts
+                        .agents
+                        .get(&agent)
+                        .cloned()
+                        .unwrap_or_else(|| format!("agent {agent}")),
+                ],
+                _ => keys.clone(),
             };
             if let Some(f) = s.first {
-                rows.entry(row_of(f.2)).or_default().first(f);
+                for key in rows_of(f.2) {
+                    rows.entry(key).or_default().first(f);
+                }
             }
             for n in &s.next {
-                rows.entry(row_of(n.2)).or_default().next(*n);
+                for key in rows_of(n.2) {
+                    rows.entry(key).or_default().next(*n);
+                }
             }
         }
         *quarters
@@ -649,6 +728,10 @@ pub fn compute(desk: &Desk, period: &Period, facts: &Facts, groups: Vec<GroupLin
     kb.contacts += all.tickets;
     kb.rate = (kb.contacts > 0).then(|| kb.self_solved as f64 / kb.contacts as f64);
     kb.transferred = Rate::new(followed, decided, kb.pending);
+    let experiments = match period.by {
+        Some(By::Variant) => compare(desk, &rows),
+        _ => Vec::new(),
+    };
     Report {
         from: period.from,
         to: period.to,
@@ -666,7 +749,86 @@ pub fn compute(desk: &Desk, period: &Period, facts: &Facts, groups: Vec<GroupLin
         self_service: kb,
         volume,
         groups,
+        experiments,
     }
+}
+
+/// One outcome of an experiment, variant A against B.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Outcome {
+    pub what: &'static str,
+    pub a: Option<f64>,
+    pub a_n: u64,
+    pub b: Option<f64>,
+    pub b_n: u64,
+    pub verdict: Verdict,
+}
+
+/// An experiment's variants compared on the outcomes the bot's wording
+/// and timing can move.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Comparison {
+    pub experiment: String,
+    pub kind: &'static str,
+    pub a: &'static str,
+    pub b: &'static str,
+    pub outcomes: Vec<Outcome>,
+}
+
+/// Each configured experiment's comparison, from its two rows.
+fn compare(desk: &Desk, rows: &BTreeMap<String, Tally>) -> Vec<Comparison> {
+    let empty = Tally::default();
+    desk.experiments
+        .iter()
+        .map(|e| {
+            let [a_name, b_name] = e.kind.variants();
+            let a = rows.get(&variant_key(&e.name, a_name)).unwrap_or(&empty);
+            let b = rows.get(&variant_key(&e.name, b_name)).unwrap_or(&empty);
+            let rate = |what, (ah, an): (u64, u64), (bh, bn): (u64, u64)| Outcome {
+                what,
+                a: (an > 0).then(|| ah as f64 / an as f64),
+                a_n: an,
+                b: (bn > 0).then(|| bh as f64 / bn as f64),
+                b_n: bn,
+                verdict: significance::proportions(ah, an, bh, bn),
+            };
+            let stars = |t: &Tally| t.csat.iter().map(|r| f64::from(*r)).collect::<Vec<_>>();
+            let (sa, sb) = (stars(a), stars(b));
+            let mean = |v: &[f64]| (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64);
+            Comparison {
+                experiment: e.name.clone(),
+                kind: e.kind.as_str(),
+                a: a_name,
+                b: b_name,
+                outcomes: vec![
+                    Outcome {
+                        what: "csat_mean",
+                        a: mean(&sa),
+                        a_n: sa.len() as u64,
+                        b: mean(&sb),
+                        b_n: sb.len() as u64,
+                        verdict: significance::means(&sa, &sb),
+                    },
+                    rate(
+                        "csat_response_rate",
+                        (a.csat.len() as u64, a.asked),
+                        (b.csat.len() as u64, b.asked),
+                    ),
+                    rate(
+                        "first_contact_resolution",
+                        (a.fcr.0, a.fcr.1),
+                        (b.fcr.0, b.fcr.1),
+                    ),
+                    rate("reopened", a.reopened, b.reopened),
+                    rate(
+                        "repeat_contacts",
+                        (a.repeat, a.tickets),
+                        (b.repeat, b.tickets),
+                    ),
+                ],
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -705,6 +867,8 @@ mod tests {
             language: Some("uk".into()),
             organisation: None,
             csat_asked: false,
+            nps_asked: false,
+            nps: None,
             status: TicketStatus::Open,
             created_at: at(created),
             resolved_at: None,
@@ -853,6 +1017,7 @@ mod tests {
             kb,
             group_alerts: vec![],
             agents: HashMap::from([(1, "alice".into()), (2, "bob".into())]),
+            assignments: HashMap::new(),
         }
     }
 

@@ -177,6 +177,7 @@ pub fn forget_customer(
     for sql in [
         "DELETE FROM self_service WHERE customer_id = ?1",
         "DELETE FROM consent_log WHERE customer_id = ?1",
+        "DELETE FROM experiment_assignments WHERE customer_id = ?1",
     ] {
         out.rows += conn.prepare_cached(sql)?.execute([customer.0])? as u64;
     }

@@ -97,6 +97,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "ticket status log",
         include_str!("../../migrations/0019_ticket_log.sql"),
     ),
+    (
+        20,
+        "experiment assignments",
+        include_str!("../../migrations/0020_experiments.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.
@@ -279,7 +284,7 @@ mod tests {
                  VALUES (5, 7, '[1,2]', 100, 10);",
         )
         .unwrap();
-        assert_eq!(migrate(&mut conn).unwrap(), vec![18, 19]);
+        assert_eq!(migrate(&mut conn).unwrap(), vec![18, 19, 20]);
         let rows: Vec<(i64, i64, String, String, Option<i64>)> = conn
             .prepare("SELECT id, chat_id, text, state, safety_call FROM outbox ORDER BY id")
             .unwrap()

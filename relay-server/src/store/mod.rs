@@ -17,6 +17,7 @@ pub mod customers;
 pub mod deletions;
 pub mod erase;
 pub mod events;
+pub mod experiments;
 pub mod group_view;
 pub mod groups;
 pub mod kb;

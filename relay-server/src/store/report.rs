@@ -25,6 +25,9 @@ pub struct TicketFacts {
     pub organisation: Option<String>,
     /// The customer was asked to rate it.
     pub csat_asked: bool,
+    /// The NPS question was asked, and its answer (0-10).
+    pub nps_asked: bool,
+    pub nps: Option<u8>,
     pub status: TicketStatus,
     pub created_at: Timestamp,
     pub resolved_at: Option<Timestamp>,
@@ -85,6 +88,8 @@ pub struct Facts {
     pub group_alerts: Vec<(String, u64)>,
     /// Agents' names by id (removed ones too).
     pub agents: HashMap<i64, String>,
+    /// Each customer's experiment assignments: experiment, variant, when.
+    pub assignments: HashMap<i64, Vec<(String, String, Timestamp)>>,
 }
 
 /// A ticket as the leads' dashboard counts it: its queue and assignee
@@ -182,7 +187,7 @@ pub fn facts(
         .prepare(
             "SELECT t.id, t.customer_id, t.queue, t.topic, t.tags, t.assignee, c.language,
                     o.name, t.status, t.created_at, t.resolved_at, t.closed_at, t.csat,
-                    t.csat_asked_at IS NOT NULL
+                    t.csat_asked_at IS NOT NULL, t.nps_asked_at IS NOT NULL, t.nps
              FROM tickets t JOIN customers c ON c.id = t.customer_id
              LEFT JOIN group_conversations gc ON gc.id = t.group_conversation
              LEFT JOIN groups g ON g.chat_id = gc.chat_id
@@ -211,6 +216,8 @@ pub fn facts(
                 closed_at: r.get::<_, Option<i64>>(11)?.map(Timestamp),
                 csat: r.get(12)?,
                 csat_asked: r.get(13)?,
+                nps_asked: r.get(14)?,
+                nps: r.get(15)?,
                 thread: Vec::new(),
                 log: Vec::new(),
                 clocks: Vec::new(),
@@ -343,11 +350,19 @@ pub fn facts(
         .prepare("SELECT id, name FROM agents")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
+    let mut assignments: HashMap<i64, Vec<(String, String, Timestamp)>> = HashMap::new();
+    for a in super::experiments::all(db)? {
+        assignments
+            .entry(a.customer_id)
+            .or_default()
+            .push((a.experiment, a.variant, a.at));
+    }
     Ok(Facts {
         tickets,
         around,
         kb,
         group_alerts,
         agents,
+        assignments,
     })
 }

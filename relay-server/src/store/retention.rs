@@ -329,6 +329,7 @@ pub fn row_counts(db: &impl Db) -> Result<Vec<(&'static str, u64)>, StoreError> 
         "quarantine",
         "moderation",
         "text_prints",
+        "experiment_assignments",
     ] {
         let n: u64 = db
             .conn()

@@ -16,6 +16,9 @@ pub enum Held {
     },
     /// The "still fixed?" question after a resolution.
     Followup,
+    /// The rating request, asked a day after the resolution (a
+    /// `csat_timing` experiment's variant B).
+    Csat,
 }
 
 /// id, ticket, kind, text, markup.
@@ -54,18 +57,38 @@ pub fn hold_message(
 
 /// Schedules the follow-up question for `at` (replacing an earlier one).
 pub fn set_followup(ctx: &WriteCtx<'_>, ticket: TicketId, at: Timestamp) -> Result<(), StoreError> {
-    drop_followup(ctx, ticket)?;
+    ask_later(ctx, ticket, "followup", at)
+}
+
+/// Schedules the rating request for `at` (replacing an earlier one).
+pub fn set_csat_ask(ctx: &WriteCtx<'_>, ticket: TicketId, at: Timestamp) -> Result<(), StoreError> {
+    ask_later(ctx, ticket, "csat", at)
+}
+
+fn ask_later(
+    ctx: &WriteCtx<'_>,
+    ticket: TicketId,
+    kind: &str,
+    at: Timestamp,
+) -> Result<(), StoreError> {
+    ctx.conn
+        .prepare_cached("DELETE FROM scheduled WHERE ticket_id = ?1 AND kind = ?2")?
+        .execute(params![ticket.0, kind])?;
     ctx.conn
         .prepare_cached(
-            "INSERT INTO scheduled (ticket_id, kind, due_at, created_at) VALUES (?1, 'followup', ?2, ?3)",
+            "INSERT INTO scheduled (ticket_id, kind, due_at, created_at) VALUES (?1, ?2, ?3, ?4)",
         )?
-        .execute(params![ticket.0, at.0, ctx.now.0])?;
+        .execute(params![ticket.0, kind, at.0, ctx.now.0])?;
     Ok(())
 }
 
+/// Drops the questions asked after a resolution (the follow-up, a rating
+/// request asked later): the ticket moved on.
 pub fn drop_followup(ctx: &WriteCtx<'_>, ticket: TicketId) -> Result<(), StoreError> {
     ctx.conn
-        .prepare_cached("DELETE FROM scheduled WHERE ticket_id = ?1 AND kind = 'followup'")?
+        .prepare_cached(
+            "DELETE FROM scheduled WHERE ticket_id = ?1 AND kind IN ('followup', 'csat')",
+        )?
         .execute([ticket.0])?;
     Ok(())
 }
@@ -103,6 +126,7 @@ pub fn take_due(ctx: &WriteCtx<'_>, now: Timestamp, limit: usize) -> Result<Vec<
         let held = match (kind.as_str(), text) {
             ("message", Some(text)) => Held::Message { text, markup },
             ("followup", _) => Held::Followup,
+            ("csat", _) => Held::Csat,
             (other, _) => {
                 tracing::warn!(id, "scheduled row of unknown kind {other:?} dropped");
                 continue;

@@ -274,6 +274,25 @@ pub fn set_csat_at(ctx: &WriteCtx<'_>, id: TicketId) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// The NPS question was sent now.
+pub fn nps_asked(ctx: &WriteCtx<'_>, id: TicketId) -> Result<(), StoreError> {
+    ctx.conn
+        .prepare_cached("UPDATE tickets SET nps_asked_at = ?2 WHERE id = ?1")?
+        .execute(params![id.0, ctx.now.0])?;
+    Ok(())
+}
+
+/// Records the NPS answer (0-10) unless one was given: whether it was.
+pub fn set_nps(ctx: &WriteCtx<'_>, id: TicketId, score: u8) -> Result<bool, StoreError> {
+    Ok(ctx
+        .conn
+        .prepare_cached(
+            "UPDATE tickets SET nps = ?2 WHERE id = ?1 AND nps IS NULL AND nps_asked_at IS NOT NULL",
+        )?
+        .execute(params![id.0, score])?
+        == 1)
+}
+
 /// The follow-up's answer, once given.
 pub fn followup_answer(db: &impl Db, id: TicketId) -> Result<Option<bool>, StoreError> {
     Ok(db

@@ -33,6 +33,7 @@ pub fn data(choice: &Choice) -> String {
         Choice::Rate { ticket, stars } => format!("csat:{ticket}:{stars}"),
         Choice::Reopen { ticket } => format!("reopen:{ticket}"),
         Choice::Followup { ticket, ok } => format!("followup:{ticket}:{}", yes_no(*ok)),
+        Choice::Nps { ticket, score } => format!("nps:{ticket}:{score}"),
         Choice::WithdrawConsent => "withdraw".into(),
         Choice::Forget { asked, yes } => format!("forget:{asked}:{}", yes_no(*yes)),
         Choice::Captcha { id, pick } => format!("captcha:{id}:{pick}"),
@@ -97,6 +98,13 @@ pub fn parse(data: &str) -> Result<Choice, BadCallback> {
         "followup" => Ok(Choice::Followup {
             ticket: ticket(arg)?,
             ok: yes_no(value)?,
+        }),
+        "nps" => Ok(Choice::Nps {
+            ticket: ticket(arg)?,
+            score: value
+                .and_then(|v| v.parse::<u8>().ok())
+                .filter(|n| *n <= 10)
+                .ok_or_else(|| bad("expected a score of 0-10"))?,
         }),
         "withdraw" if arg.is_none() => Ok(Choice::WithdrawConsent),
         "forget" => Ok(Choice::Forget {
@@ -178,6 +186,14 @@ mod tests {
             Choice::Followup {
                 ticket: t,
                 ok: false,
+            },
+            Choice::Nps {
+                ticket: t,
+                score: 10,
+            },
+            Choice::Nps {
+                ticket: t,
+                score: 0,
             },
             Choice::WithdrawConsent,
             Choice::Forget {

@@ -400,9 +400,20 @@ fn ticket_button(
             }
             store::tickets::set_followup_answer(ctx, ticket.id, ok)?;
             if ok {
-                talk.say(ctx, "followup.thanks", &[])
+                talk.say(ctx, "followup.thanks", &[])?;
+                if desk.bot.nps {
+                    notify::ask_nps(ctx, talk, &mut ticket)?;
+                }
+                Ok(())
             } else {
                 ticketing::reopen(ctx, talk, &mut ticket)
+            }
+        }
+        Choice::Nps { score, .. } => {
+            if score <= 10 && store::tickets::set_nps(ctx, ticket.id, score)? {
+                talk.say(ctx, "nps.thanks", &[])
+            } else {
+                Ok(())
             }
         }
         _ => Ok(()),

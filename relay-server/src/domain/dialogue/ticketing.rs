@@ -8,6 +8,7 @@ use shared::*;
 
 use super::conversation::{self, Conversation};
 use crate::domain::desk::Desk;
+use crate::domain::experiments::{self, Kind, Variant};
 use crate::domain::i18n::Lang;
 use crate::domain::intake::{self, Inbound, Sender};
 use crate::domain::talk::Talk;
@@ -148,7 +149,8 @@ pub fn join_open(
 }
 
 /// "Ticket #12345 created. Topic: payment. ETA: about 15 min." with
-/// [Status] [Add details].
+/// [Status] [Add details]; or, for customers in variant B of a receipt
+/// experiment, the steps ahead spelled out, without buttons.
 fn receipt(
     ctx: &mut WriteCtx<'_>,
     talk: &Talk<'_>,
@@ -161,16 +163,22 @@ fn receipt(
         text.push_str(&talk.t("receipt.handoff", &[]));
         text.push('\n');
     }
+    let steps =
+        experiments::variant(ctx, &desk.experiments, customer, Kind::Receipt)? == Variant::B;
     text.push_str(&talk.t(
-        "receipt.created",
+        if steps {
+            "receipt.steps"
+        } else {
+            "receipt.created"
+        },
         &[
             ("number", &ticket.number.to_string()),
             ("topic", &topic_label(desk, lang, ticket.topic.as_deref())),
             ("eta", &eta(ctx, desk, customer, ticket)?),
         ],
     ));
-    let markup = ticket_buttons(desk, lang, ticket);
-    outbox::bot_message(ctx, &desk.queues, ticket, &text, Some(&markup))?;
+    let markup = (!steps).then(|| ticket_buttons(desk, lang, ticket));
+    outbox::bot_message(ctx, &desk.queues, ticket, &text, markup.as_ref())?;
     Ok(())
 }
 
