@@ -1,0 +1,264 @@
+//! A/B tests of the bot end to end (docs/experiments.md): the real
+//! relay-server runs two experiments (the receipt's wording, the rating
+//! asked at once or a day later) over simulated customers in four
+//! languages. Each customer lands on the side the hash says, reads that
+//! side's text in their language, the split is recorded, and
+//! `report --by variant` attributes each outcome to its side.
+
+use std::time::Duration;
+
+use bot_api_sim::Sent;
+use e2e::*;
+use relay_server::domain::experiments::{Experiment, Kind, Variant};
+use relay_server::domain::i18n::{self, Lang};
+use shared::*;
+
+const WAIT: Duration = Duration::from_secs(60);
+
+const CONFIG: &str = r#"
+[[experiments]]
+name = "receipt-steps"
+kind = "receipt"
+share = 50
+
+[[experiments]]
+name = "rating-later"
+kind = "csat_timing"
+share = 50
+"#;
+
+fn t(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
+    i18n::text(lang, key, args)
+}
+
+fn data(s: &Sent) -> Vec<String> {
+    s.buttons().into_iter().map(|(_, d)| d).collect()
+}
+
+fn experiment(name: &str, kind: Kind) -> Experiment {
+    Experiment {
+        name: name.into(),
+        kind,
+        share: 50,
+        enabled: true,
+    }
+}
+
+/// The first Telegram ids from `from` on whose receipt variant is `want`.
+fn ids(from: i64, want: Variant, n: usize) -> Vec<i64> {
+    let e = experiment("receipt-steps", Kind::Receipt);
+    (from..)
+        .filter(|id| e.variant_of(*id) == want)
+        .take(n)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn customers_split_by_hash_see_their_variant_and_the_report_attributes_outcomes() {
+    // Two customers on each side of the receipt test, in four languages.
+    let a = ids(8000, Variant::A, 2);
+    let b = ids(8000, Variant::B, 2);
+    let people = [
+        (a[0], "Maria", Lang::En, "I need a human, please"),
+        (b[0], "Олена", Lang::Uk, "Потрібна жива людина"),
+        (a[1], "Иван", Lang::Ru, "Позовите человека"),
+        (b[1], "王伟", Lang::Zh, "我要人工客服"),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("desk.toml");
+    std::fs::write(&config, CONFIG).unwrap();
+    let config = config.to_string_lossy().into_owned();
+    let customers: Vec<(i64, &str, Lang)> =
+        people.iter().map(|(id, n, l, _)| (*id, *n, *l)).collect();
+    let (sim, desk_dir, _server, mut agent) =
+        guided_desk(&[("RELAY_CONFIG", config.as_str())], &customers).await;
+    let rating_later = experiment("rating-later", Kind::CsatTiming);
+
+    let mut tickets = Vec::new();
+    for (id, name, lang, said) in people {
+        let mut chat = Chat::new(&sim, id);
+        sim.send_text(id, said);
+        let consent = chat
+            .expect(&t(lang, "consent.ask", &[("name", name)]))
+            .await;
+        chat.press(&consent, "consent:yes");
+        chat.expect(&t(lang, "consent.thanks", &[])).await;
+        let receipt = chat.next().await;
+        let text = receipt.text.clone().unwrap();
+        agent
+            .until("the ticket", WAIT, |m| ticket_of(m, id).is_some())
+            .await;
+        let ticket = agent.mirror.tickets[&ticket_of(&agent.mirror, id).unwrap()].clone();
+        let n = ticket.number.to_string();
+        // Each side's own text, in the customer's language.
+        let (key, buttons) = if a.contains(&id) {
+            (
+                "receipt.created",
+                vec![
+                    format!("status:{}", ticket.id),
+                    format!("details:{}", ticket.id),
+                ],
+            )
+        } else {
+            ("receipt.steps", vec![])
+        };
+        let head = t(
+            lang,
+            key,
+            &[
+                ("number", &n),
+                ("topic", &t(lang, "topic.none", &[])),
+                ("eta", "\u{1}"),
+            ],
+        );
+        let head = head.split('\u{1}').next().unwrap();
+        let body = text
+            .strip_prefix(&t(lang, "receipt.handoff", &[]))
+            .map(str::trim_start)
+            .unwrap_or(&text);
+        assert!(
+            body.starts_with(head),
+            "{name}: {body:?} should start {head:?}"
+        );
+        assert_eq!(data(&receipt), buttons, "{name}");
+
+        // Answered and resolved: the rating comes at once, or (B) the
+        // summary comes without the stars.
+        expect_ok(
+            &agent
+                .cmd(Command::Take {
+                    ticket_id: ticket.id,
+                })
+                .await,
+        );
+        chat.expect(&t(
+            lang,
+            "status.accepted",
+            &[("number", &n), ("agent", "Alice")],
+        ))
+        .await;
+        agent.reply(ticket.id, "✔").await;
+        chat.expect("✔").await;
+        expect_ok(
+            &agent
+                .cmd(Command::SetStatus {
+                    ticket_id: ticket.id,
+                    status: TicketStatus::Resolved,
+                })
+                .await,
+        );
+        let resolved = chat.next().await;
+        let summary = resolved.text.clone().unwrap();
+        let reopen = format!("reopen:{}", ticket.id);
+        if rating_later.variant_of(id) == Variant::A {
+            assert!(
+                summary.ends_with(
+                    &t(lang, "resolve.summary", &[])
+                        .lines()
+                        .last()
+                        .unwrap()
+                        .to_owned()
+                ),
+                "{summary}"
+            );
+            assert_eq!(data(&resolved).len(), 6, "five stars and not fixed");
+            // A and B rate differently: the report must keep them apart.
+            chat.press(&resolved, &format!("csat:{}:5", ticket.id));
+            chat.expect(&t(lang, "csat.thanks", &[])).await;
+        } else {
+            assert_eq!(data(&resolved), [reopen], "{summary}");
+        }
+        tickets.push((id, ticket.id, chat));
+    }
+    agent
+        .until("the ratings", WAIT, |m| {
+            tickets
+                .iter()
+                .filter(|(id, _, _)| rating_later.variant_of(*id) == Variant::A)
+                .all(|(_, t, _)| m.tickets[t].csat == Some(5))
+        })
+        .await;
+
+    // The split is recorded, each customer once per experiment.
+    let db = desk_dir.path().join("desk.db");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let recorded: Vec<(String, i64, String)> = conn
+        .prepare(
+            "SELECT e.experiment, c.telegram_user_id, e.variant FROM experiment_assignments e
+             JOIN customers c ON c.id = e.customer_id ORDER BY 1, 2",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(recorded.len(), 8, "{recorded:?}");
+    for (exp, id, variant) in &recorded {
+        let want = match exp.as_str() {
+            "receipt-steps" => {
+                if a.contains(id) {
+                    "eta_button"
+                } else {
+                    "steps"
+                }
+            }
+            _ => match rating_later.variant_of(*id) {
+                Variant::A => "at_once",
+                Variant::B => "after_24h",
+            },
+        };
+        assert_eq!(variant, want, "{exp} {id}");
+    }
+
+    // The report: each side's tickets and ratings where they belong.
+    let out = cli_ok(
+        &db,
+        &[
+            "--config", &config, "report", "--by", "variant", "--format", "json",
+        ],
+    );
+    let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let row = |key: &str| {
+        r["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["key"] == key)
+            .map(|x| x["figures"].clone())
+            .unwrap_or_else(|| panic!("no row {key}: {out}"))
+    };
+    for (key, tickets) in [
+        ("receipt-steps: eta_button", 2),
+        ("receipt-steps: steps", 2),
+    ] {
+        assert_eq!(row(key)["tickets"], tickets, "{key}");
+    }
+    let at_once = people
+        .iter()
+        .filter(|p| rating_later.variant_of(p.0) == Variant::A)
+        .count();
+    // The hash puts two of the four on each side of the rating test too.
+    assert_eq!(at_once, 2);
+    let f = row("rating-later: at_once");
+    assert_eq!(
+        (f["tickets"].clone(), f["csat"]["rated"].clone()),
+        (2.into(), 2.into())
+    );
+    assert_eq!(f["csat"]["asked"], 2);
+    assert_eq!(f["csat"]["mean"], 5.0);
+    let f = row("rating-later: after_24h");
+    assert_eq!(f["tickets"], 2);
+    assert_eq!(f["csat"]["rated"], 0, "asked a day later: not yet");
+    assert_eq!(f["csat"]["asked"], 0);
+    // Two experiments compared; four customers are far too few to tell.
+    let exps = r["experiments"].as_array().unwrap();
+    assert_eq!(exps.len(), 2, "{out}");
+    for e in exps {
+        for o in e["outcomes"].as_array().unwrap() {
+            assert_eq!(o["verdict"]["says"], "too small to tell", "{o}");
+        }
+    }
+    let table = cli_ok(&db, &["--config", &config, "report", "--by", "variant"]);
+    assert!(table.contains("Experiment receipt-steps"), "{table}");
+    assert!(table.contains("receipt: A eta_button, B steps"), "{table}");
+}
