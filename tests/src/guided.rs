@@ -112,3 +112,38 @@ impl<'a> Chat<'a> {
         );
     }
 }
+
+/// Alice takes `ticket`, answers "✔" and resolves it; the customer is
+/// told each in `lang`. Returns the resolution message.
+pub async fn take_answer_resolve(
+    agent: &mut Client,
+    chat: &mut Chat<'_>,
+    lang: Lang,
+    ticket: &shared::Ticket,
+) -> Sent {
+    let n = ticket.number.to_string();
+    crate::expect_ok(
+        &agent
+            .cmd(shared::Command::Take {
+                ticket_id: ticket.id,
+            })
+            .await,
+    );
+    chat.expect(&relay_server::domain::i18n::text(
+        lang,
+        "status.accepted",
+        &[("number", &n), ("agent", "Alice")],
+    ))
+    .await;
+    agent.reply(ticket.id, "✔").await;
+    chat.expect("✔").await;
+    crate::expect_ok(
+        &agent
+            .cmd(shared::Command::SetStatus {
+                ticket_id: ticket.id,
+                status: shared::TicketStatus::Resolved,
+            })
+            .await,
+    );
+    chat.next().await
+}

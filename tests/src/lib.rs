@@ -11,7 +11,7 @@ use std::time::Duration;
 
 mod guided;
 
-pub use guided::{Chat, guided_desk, kb_dir};
+pub use guided::{Chat, guided_desk, kb_dir, take_answer_resolve};
 use relay_client::{Connection, Incoming, Mirror, Welcome};
 use shared::*;
 

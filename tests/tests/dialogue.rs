@@ -164,30 +164,7 @@ async fn whole_path(lang: Lang, name: &str, answers: [&str; 2]) {
     .await;
 
     let n = ticket.number.to_string();
-    expect_ok(
-        &agent
-            .cmd(Command::Take {
-                ticket_id: ticket.id,
-            })
-            .await,
-    );
-    chat.expect(&t(
-        lang,
-        "status.accepted",
-        &[("number", &n), ("agent", "Alice")],
-    ))
-    .await;
-    agent.reply(ticket.id, "✔").await;
-    chat.expect("✔").await;
-    expect_ok(
-        &agent
-            .cmd(Command::SetStatus {
-                ticket_id: ticket.id,
-                status: TicketStatus::Resolved,
-            })
-            .await,
-    );
-    let resolved = chat.next().await;
+    let resolved = take_answer_resolve(&mut agent, &mut chat, lang, &ticket).await;
     let summary = resolved.text.clone().unwrap();
     assert!(
         summary.contains(&n) && summary.contains("Alice"),

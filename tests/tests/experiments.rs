@@ -124,30 +124,7 @@ async fn customers_split_by_hash_see_their_variant_and_the_report_attributes_out
 
         // Answered and resolved: the rating comes at once, or (B) the
         // summary comes without the stars.
-        expect_ok(
-            &agent
-                .cmd(Command::Take {
-                    ticket_id: ticket.id,
-                })
-                .await,
-        );
-        chat.expect(&t(
-            lang,
-            "status.accepted",
-            &[("number", &n), ("agent", "Alice")],
-        ))
-        .await;
-        agent.reply(ticket.id, "✔").await;
-        chat.expect("✔").await;
-        expect_ok(
-            &agent
-                .cmd(Command::SetStatus {
-                    ticket_id: ticket.id,
-                    status: TicketStatus::Resolved,
-                })
-                .await,
-        );
-        let resolved = chat.next().await;
+        let resolved = take_answer_resolve(&mut agent, &mut chat, lang, &ticket).await;
         let summary = resolved.text.clone().unwrap();
         let reopen = format!("reopen:{}", ticket.id);
         if rating_later.variant_of(id) == Variant::A {
@@ -261,4 +238,153 @@ async fn customers_split_by_hash_see_their_variant_and_the_report_attributes_out
     let table = cli_ok(&db, &["--config", &config, "report", "--by", "variant"]);
     assert!(table.contains("Experiment receipt-steps"), "{table}");
     assert!(table.contains("receipt: A eta_button, B steps"), "{table}");
+}
+
+/// `bot.nps`: a "yes" to the follow-up brings the 0-10 question; the
+/// answer is kept once and the report counts it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_follow_up_asks_nps_and_the_report_counts_it() {
+    let user = 8101;
+    let lang = Lang::Uk;
+    let (sim, dir, _server, mut agent) = guided_desk(
+        &[
+            ("RELAY_BOT__FOLLOWUP_AFTER", "3s"),
+            ("RELAY_BOT__NPS", "true"),
+        ],
+        &[(user, "Олена", lang)],
+    )
+    .await;
+    let mut chat = Chat::new(&sim, user);
+    sim.send_text(user, "Потрібна жива людина");
+    let consent = chat
+        .expect(&t(lang, "consent.ask", &[("name", "Олена")]))
+        .await;
+    chat.press(&consent, "consent:yes");
+    chat.expect(&t(lang, "consent.thanks", &[])).await;
+    let _receipt = chat.next().await;
+    agent
+        .until("the ticket", WAIT, |m| ticket_of(m, user).is_some())
+        .await;
+    let ticket = ticket_of(&agent.mirror, user).unwrap();
+    expect_ok(
+        &agent
+            .cmd(Command::SetStatus {
+                ticket_id: ticket,
+                status: TicketStatus::Resolved,
+            })
+            .await,
+    );
+    let _resolved = chat.next().await;
+    let n = agent.mirror.tickets[&ticket].number.to_string();
+    let topic = t(lang, "topic.none", &[]);
+    let followup = chat
+        .expect(&t(
+            lang,
+            "followup.ask",
+            &[("number", &n), ("topic", &topic)],
+        ))
+        .await;
+    chat.press(&followup, &format!("followup:{ticket}:yes"));
+    chat.expect(&t(lang, "followup.thanks", &[])).await;
+    let nps = chat.expect(&t(lang, "nps.ask", &[])).await;
+    let scores: Vec<String> = (0..=10).map(|s| format!("nps:{ticket}:{s}")).collect();
+    assert_eq!(data(&nps), scores);
+    chat.press(&nps, &format!("nps:{ticket}:9"));
+    chat.expect(&t(lang, "nps.thanks", &[])).await;
+    // A second press changes nothing and says nothing.
+    chat.press(&nps, &format!("nps:{ticket}:2"));
+    chat.silent_for(Duration::from_millis(500)).await;
+
+    let db = dir.path().join("desk.db");
+    let out = cli_ok(&db, &["report", "--format", "json"]);
+    let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let nps = &r["desk"]["nps"];
+    assert_eq!(nps["asked"], 1, "{out}");
+    assert_eq!(nps["answered"], 1);
+    assert_eq!(nps["promoters"], 1);
+    assert_eq!(nps["score"], 100.0);
+}
+
+/// `question_order`: side B is asked for the screenshot right after the
+/// topic, then the questions; side A the questions, then the screenshot.
+/// Either way the ticket holds what they sent, in the order they sent it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_screenshot_comes_first_for_side_b_of_a_question_order_test() {
+    let order = Experiment {
+        name: "shot-first".into(),
+        kind: Kind::QuestionOrder,
+        share: 50,
+        enabled: true,
+    };
+    let pick = |want| (8200..).find(|id| order.variant_of(*id) == want).unwrap();
+    let (a, b) = (pick(Variant::A), pick(Variant::B));
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("desk.toml");
+    std::fs::write(
+        &config,
+        "[[experiments]]\nname = \"shot-first\"\nkind = \"question_order\"\n",
+    )
+    .unwrap();
+    let config = config.to_string_lossy().into_owned();
+    let (sim, _desk_dir, _server, mut agent) = guided_desk(
+        &[("RELAY_CONFIG", config.as_str())],
+        &[(a, "Иван", Lang::Ru), (b, "王伟", Lang::Zh)],
+    )
+    .await;
+    for (id, name, lang, answers) in [
+        (a, "Иван", Lang::Ru, ["Картой", "Вчера"]),
+        (b, "王伟", Lang::Zh, ["银行卡", "昨天"]),
+    ] {
+        let mut chat = Chat::new(&sim, id);
+        sim.send_text(id, "/start");
+        let consent = chat
+            .expect(&t(lang, "consent.ask", &[("name", name)]))
+            .await;
+        chat.press(&consent, "consent:yes");
+        chat.expect(&t(lang, "consent.thanks", &[])).await;
+        let topics = chat.expect(&t(lang, "topic.ask", &[])).await;
+        chat.press(&topics, "topic:payment");
+        let sent: Vec<&str> = if id == b {
+            chat.expect(&t(lang, "screenshot.ask", &[])).await;
+            sim.send_photo(id, Some("📎"));
+            chat.expect(&t(lang, "question.payment_method", &[])).await;
+            sim.send_text(id, answers[0]);
+            chat.expect(&t(lang, "question.payment_when", &[])).await;
+            sim.send_text(id, answers[1]);
+            vec!["📎", answers[0], answers[1]]
+        } else {
+            chat.expect(&t(lang, "question.payment_method", &[])).await;
+            sim.send_text(id, answers[0]);
+            chat.expect(&t(lang, "question.payment_when", &[])).await;
+            sim.send_text(id, answers[1]);
+            chat.expect(&t(lang, "screenshot.ask", &[])).await;
+            sim.send_photo(id, Some("📎"));
+            vec![answers[0], answers[1], "📎"]
+        };
+        // The receipt: no further question.
+        let receipt = chat.next().await;
+        assert!(
+            receipt.text.as_deref().unwrap_or_default().contains('#'),
+            "{name}: {receipt:?}"
+        );
+        agent
+            .until("the ticket's three messages", WAIT, |m| {
+                ticket_of(m, id).is_some_and(|t| {
+                    m.messages.get(&t).is_some_and(|ms| {
+                        ms.values()
+                            .filter(|x| x.kind == MessageKind::Inbound)
+                            .count()
+                            == 3
+                    })
+                })
+            })
+            .await;
+        let t = ticket_of(&agent.mirror, id).unwrap();
+        let inbound: Vec<&str> = agent.mirror.messages[&t]
+            .values()
+            .filter(|x| x.kind == MessageKind::Inbound)
+            .map(|x| x.text.as_str())
+            .collect();
+        assert_eq!(inbound, sent, "{name}");
+    }
 }

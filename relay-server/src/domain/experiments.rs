@@ -56,7 +56,7 @@ impl Kind {
 
     /// Whether the bot acts on this kind's variant B yet.
     pub fn built(self) -> bool {
-        matches!(self, Kind::Receipt | Kind::CsatTiming)
+        !matches!(self, Kind::KbAnswer)
     }
 
     /// The names of variant A and variant B, as the report shows them.
@@ -143,7 +143,7 @@ pub fn build(list: &[Spec<'_>]) -> Result<Vec<Experiment>, String> {
         })?;
         if !kind.built() {
             return Err(format!(
-                "{at}.kind: {} is not built yet; receipt and csat_timing are (docs/experiments.md)",
+                "{at}.kind: {} is not built yet; receipt, question_order, notifications and csat_timing are (docs/experiments.md)",
                 kind.as_str()
             ));
         }

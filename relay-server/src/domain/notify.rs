@@ -89,7 +89,33 @@ pub fn assigned(
         "status.accepted",
         &[("number", &number(ticket)), ("agent", &name)],
     );
-    send(ctx, &talk, ticket, &text, None, false)
+    send_status(ctx, &talk, ticket, &text)
+}
+
+/// How long variant B of a `notifications` experiment gathers status
+/// changes into one message, from the first.
+pub const SUMMARY_AFTER: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// A status change told to the customer: at once (A), or gathered with
+/// the others of the next [`SUMMARY_AFTER`] into one message (B).
+fn send_status(
+    ctx: &mut WriteCtx<'_>,
+    talk: &Talk<'_>,
+    ticket: &mut Ticket,
+    text: &str,
+) -> Result<(), DomainError> {
+    let summary = experiments::variant(
+        ctx,
+        &talk.desk.experiments,
+        talk.customer,
+        Kind::Notifications,
+    )? == Variant::B;
+    if !summary || ticket.priority == Priority::Critical {
+        return send(ctx, talk, ticket, text, None, false);
+    }
+    let head = talk.t("status.summary", &[("number", &number(ticket))]);
+    scheduled::add_to_summary(ctx, ticket.id, &head, text, ctx.now + SUMMARY_AFTER)?;
+    Ok(())
 }
 
 /// An engineer changed the status.
@@ -117,7 +143,7 @@ pub fn status_changed(
     };
     scheduled::drop_followup(ctx, ticket.id)?;
     let text = talk.t(key, &[("number", &n)]);
-    send(ctx, &talk, ticket, &text, None, false)
+    send_status(ctx, &talk, ticket, &text)
 }
 
 fn rating_buttons(desk: &Desk, lang: Lang, ticket: &Ticket, reopen: bool) -> Keyboard {
@@ -248,6 +274,8 @@ fn resolved(
         ],
     );
     scheduled::drop_followup(ctx, ticket.id)?;
+    // The resolution sums it all up: a summary still gathering goes.
+    scheduled::drop_summary(ctx, ticket.id)?;
     if later {
         let markup = Keyboard::rows(vec![vec![not_fixed(desk, lang, ticket)]]);
         send(ctx, talk, ticket, &text, Some(&markup), false)?;
@@ -406,6 +434,68 @@ mod tests {
             .find(|d| d.chat_id == CHAT)
             .unwrap();
         Keyboard::decode(row.markup.as_deref().unwrap()).unwrap()
+    }
+
+    /// Side B of a `notifications` test: the status changes of two
+    /// minutes go out as one message; side A's go one by one.
+    #[tokio::test]
+    async fn side_b_of_a_notifications_test_gets_one_summary() {
+        use crate::domain::experiments::{Experiment, Kind, Variant};
+        for side in [Variant::B, Variant::A] {
+            let mut s = settings();
+            s.bot.quiet_hours = String::new();
+            // A name whose split puts this customer on `side`.
+            let name = (0..)
+                .map(|i| format!("summary-{i}"))
+                .find(|n| {
+                    let e = Experiment {
+                        name: n.clone(),
+                        kind: Kind::Notifications,
+                        share: 50,
+                        enabled: true,
+                    };
+                    e.variant_of(CHAT) == side
+                })
+                .unwrap();
+            s.experiments.push(crate::settings::ExperimentSettings {
+                name,
+                kind: "notifications".into(),
+                share: 50,
+                enabled: true,
+            });
+            let mut desk = Desk0::new(s, at("2026-11-23T10:00:00Z")).await;
+            let ticket = desk.customer_writes(CHAT, "en", "Export broken").await;
+            let before = desk.sent_to(CHAT).await.len();
+            desk.command(Command::Take { ticket_id: ticket }).await;
+            desk.advance(Duration::from_secs(30));
+            for status in [TicketStatus::PendingOnCustomer, TicketStatus::Open] {
+                desk.command(Command::SetStatus {
+                    ticket_id: ticket,
+                    status,
+                })
+                .await;
+                desk.advance(Duration::from_secs(30));
+            }
+            let n = desk.ticket(ticket).await.number;
+            let lines = [
+                format!("Ticket #{n}: lead has taken your request."),
+                format!("Ticket #{n}: we need a few more details from you — just reply here."),
+                format!("Ticket #{n} is in progress."),
+            ];
+            let sent = desk.sent_to(CHAT).await;
+            if side == Variant::A {
+                assert_eq!(sent[before..], lines, "one by one");
+                continue;
+            }
+            assert_eq!(sent.len(), before, "gathering: {sent:?}");
+            desk.advance(Duration::from_secs(31));
+            desk.tick().await;
+            let sent = desk.sent_to(CHAT).await;
+            assert_eq!(
+                sent[before..],
+                [format!("Ticket #{n}, what happened:\n{}", lines.join("\n"))]
+            );
+        }
     }
 
     #[tokio::test]

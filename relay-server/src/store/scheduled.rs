@@ -82,6 +82,40 @@ fn ask_later(
     Ok(())
 }
 
+/// Adds `line` to the ticket's summary of status changes waiting to go
+/// out (a `notifications` experiment's variant B), or starts one with
+/// `head`, due at `due`; a summary already waiting keeps its time.
+pub fn add_to_summary(
+    ctx: &WriteCtx<'_>,
+    ticket: TicketId,
+    head: &str,
+    line: &str,
+    due: Timestamp,
+) -> Result<(), StoreError> {
+    let changed = ctx
+        .conn
+        .prepare_cached(
+            "UPDATE scheduled SET text = text || char(10) || ?2 WHERE ticket_id = ?1 AND kind = 'summary'",
+        )?
+        .execute(params![ticket.0, line])?;
+    if changed == 0 {
+        ctx.conn
+            .prepare_cached(
+                "INSERT INTO scheduled (ticket_id, kind, text, due_at, created_at) VALUES (?1, 'summary', ?2, ?3, ?4)",
+            )?
+            .execute(params![ticket.0, format!("{head}\n{line}"), due.0, ctx.now.0])?;
+    }
+    Ok(())
+}
+
+/// Drops the ticket's waiting summary (its resolution says it all).
+pub fn drop_summary(ctx: &WriteCtx<'_>, ticket: TicketId) -> Result<(), StoreError> {
+    ctx.conn
+        .prepare_cached("DELETE FROM scheduled WHERE ticket_id = ?1 AND kind = 'summary'")?
+        .execute([ticket.0])?;
+    Ok(())
+}
+
 /// Drops the questions asked after a resolution (the follow-up, a rating
 /// request asked later): the ticket moved on.
 pub fn drop_followup(ctx: &WriteCtx<'_>, ticket: TicketId) -> Result<(), StoreError> {
@@ -124,7 +158,7 @@ pub fn take_due(ctx: &WriteCtx<'_>, now: Timestamp, limit: usize) -> Result<Vec<
     for (id, ticket, kind, text, markup) in rows {
         delete.execute([id])?;
         let held = match (kind.as_str(), text) {
-            ("message", Some(text)) => Held::Message { text, markup },
+            ("message" | "summary", Some(text)) => Held::Message { text, markup },
             ("followup", _) => Held::Followup,
             ("csat", _) => Held::Csat,
             (other, _) => {

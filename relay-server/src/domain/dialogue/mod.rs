@@ -22,6 +22,7 @@ use conversation::{Conversation, Stage};
 use ticketing::Opening;
 
 use super::desk::{Desk, StopRule};
+use super::experiments::{self, Kind, Variant};
 use super::intake::{self, Inbound, Sender};
 use super::{DomainError, notify, ticket, wording};
 use crate::store::{self, Db, WriteCtx, conversations, rows};
@@ -124,7 +125,7 @@ pub fn message(ctx: &mut WriteCtx<'_>, desk: &Desk, msg: &Inbound) -> Result<(),
             conv.step += 1;
             advance(ctx, &talk, conv)
         }
-        (true, Stage::Screenshot) => finish(ctx, &talk, &conv, plain()),
+        (true, Stage::Screenshot) => after_screenshot(ctx, &talk, conv),
         _ => triage(ctx, &talk, conv, &msg.text),
     }
 }
@@ -236,27 +237,60 @@ fn advance(
 ) -> Result<(), DomainError> {
     let desk = talk.desk;
     let qs = questions(ctx, desk, &conv)?;
+    let topic = conv.topic.as_deref().and_then(|k| desk.bot.topic(k));
+    let has_file = conversation::drafts(ctx, conv.chat_id)?
+        .iter()
+        .any(|d| !d.attachments.is_empty());
+    let wants_shot = topic.is_some_and(|t| t.screenshot) && !has_file;
+    // Variant B of a `question_order` experiment asks for the screenshot
+    // right after the topic, before the questions (only customers for
+    // whom the order can differ are assigned).
+    let shot_first = wants_shot
+        && !qs.is_empty()
+        && experiments::variant(ctx, &desk.experiments, talk.customer, Kind::QuestionOrder)?
+            == Variant::B;
+    if shot_first && !matches!(conv.stage, Stage::Question | Stage::Screenshot) {
+        return ask_screenshot(ctx, talk, conv);
+    }
     if let Some(q) = qs.get(conv.step) {
         talk.say(ctx, &format!("question.{q}"), &[])?;
         conv.stage = Stage::Question;
         conv.prompted_at = ctx.now;
         return conv.save(ctx);
     }
-    let topic = conv.topic.as_deref().and_then(|k| desk.bot.topic(k));
-    let has_file = conversation::drafts(ctx, conv.chat_id)?
-        .iter()
-        .any(|d| !d.attachments.is_empty());
-    if topic.is_some_and(|t| t.screenshot) && conv.stage != Stage::Screenshot && !has_file {
-        let markup = Keyboard::column(vec![Button::new(
-            talk.t("button.skip", &[]),
-            Choice::SkipScreenshot,
-        )]);
-        talk.send(ctx, &talk.t("screenshot.ask", &[]), Some(&markup))?;
-        conv.stage = Stage::Screenshot;
-        conv.prompted_at = ctx.now;
-        return conv.save(ctx);
+    if wants_shot && !shot_first && conv.stage != Stage::Screenshot {
+        return ask_screenshot(ctx, talk, conv);
     }
     finish(ctx, talk, &conv, plain())
+}
+
+fn ask_screenshot(
+    ctx: &mut WriteCtx<'_>,
+    talk: &Talk<'_>,
+    mut conv: Conversation,
+) -> Result<(), DomainError> {
+    let markup = Keyboard::column(vec![Button::new(
+        talk.t("button.skip", &[]),
+        Choice::SkipScreenshot,
+    )]);
+    talk.send(ctx, &talk.t("screenshot.ask", &[]), Some(&markup))?;
+    conv.stage = Stage::Screenshot;
+    conv.prompted_at = ctx.now;
+    conv.save(ctx)
+}
+
+/// The screenshot came (or was skipped): the questions still to ask (it
+/// was asked first), or the ticket.
+fn after_screenshot(
+    ctx: &mut WriteCtx<'_>,
+    talk: &Talk<'_>,
+    conv: Conversation,
+) -> Result<(), DomainError> {
+    if conv.step < questions(ctx, talk.desk, &conv)?.len() {
+        advance(ctx, talk, conv)
+    } else {
+        finish(ctx, talk, &conv, plain())
+    }
 }
 
 fn ask_consent(
@@ -333,7 +367,7 @@ pub fn press(ctx: &mut WriteCtx<'_>, desk: &Desk, p: &Press) -> Result<(), Domai
             advance(ctx, &talk, conv)
         }
         Choice::SkipScreenshot => match Conversation::load(ctx, chat)? {
-            Some(conv) if conv.stage == Stage::Screenshot => finish(ctx, &talk, &conv, plain()),
+            Some(conv) if conv.stage == Stage::Screenshot => after_screenshot(ctx, &talk, conv),
             _ => Ok(()),
         },
         Choice::KbHelped { yes } => kb_answer(ctx, &talk, *yes),
