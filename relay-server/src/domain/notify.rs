@@ -498,6 +498,82 @@ mod tests {
         }
     }
 
+    /// Side B of a `csat_timing` test: the resolution without stars, the
+    /// rating request a day later with them (unless rated by then).
+    #[tokio::test]
+    async fn side_b_of_a_rating_test_is_asked_a_day_later() {
+        use crate::domain::experiments::{Experiment, Kind, Variant};
+        let mut s = settings();
+        s.bot.quiet_hours = String::new();
+        s.bot.followup_after = "0".into();
+        let name = (0..)
+            .map(|i| format!("later-{i}"))
+            .find(|n| {
+                let e = Experiment {
+                    name: n.clone(),
+                    kind: Kind::CsatTiming,
+                    share: 50,
+                    enabled: true,
+                };
+                e.variant_of(CHAT) == Variant::B
+            })
+            .unwrap();
+        s.experiments.push(crate::settings::ExperimentSettings {
+            name,
+            kind: "csat_timing".into(),
+            share: 50,
+            enabled: true,
+        });
+        let mut desk = Desk0::new(s, at("2026-11-23T10:00:00Z")).await;
+        let ticket = desk.customer_writes(CHAT, "en", "Export broken").await;
+        desk.command(Command::SetStatus {
+            ticket_id: ticket,
+            status: TicketStatus::Resolved,
+        })
+        .await;
+        let sent = desk.sent_to(CHAT).await;
+        let resolution = sent.last().unwrap();
+        assert!(!resolution.contains("How did we do"), "{resolution}");
+        let k = buttons_of_last(&desk).await;
+        assert_eq!(k, vec![Choice::Reopen { ticket }]);
+        // Not before the day is over.
+        desk.advance(Duration::from_secs(23 * 3600));
+        desk.tick().await;
+        assert_eq!(desk.sent_to(CHAT).await.len(), sent.len());
+        desk.advance(Duration::from_secs(3600));
+        desk.tick().await;
+        let later = desk.sent_to(CHAT).await;
+        assert_eq!(later.len(), sent.len() + 1);
+        let n = desk.ticket(ticket).await.number;
+        assert_eq!(
+            later.last().unwrap(),
+            &format!("How did we do with ticket #{n} (General)? Rate it from 1 to 5:")
+        );
+        assert_eq!(
+            buttons_of_last(&desk).await,
+            (1..=5)
+                .map(|stars| Choice::Rate { ticket, stars })
+                .collect::<Vec<_>>()
+        );
+    }
+
+    /// The buttons of the chat's newest bot message.
+    async fn buttons_of_last(desk: &Desk0) -> Vec<Choice> {
+        let markups = desk
+            .store
+            .readers()
+            .read(|c| crate::store::outbox::markups_for(c, CHAT))
+            .await
+            .unwrap();
+        markups
+            .last()
+            .cloned()
+            .flatten()
+            .and_then(|m| Keyboard::decode(&m))
+            .map(|k| k.rows.into_iter().flatten().map(|b| b.choice).collect())
+            .unwrap_or_default()
+    }
+
     #[tokio::test]
     async fn a_resolution_at_night_waits_for_the_morning_with_its_rating_buttons() {
         let mut s = settings();

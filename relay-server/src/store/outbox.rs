@@ -306,6 +306,16 @@ pub fn texts_for(db: &impl Db, chat: i64) -> Result<Vec<String>, StoreError> {
         .collect::<Result<_, _>>()?)
 }
 
+/// The buttons queued for a chat, oldest first (`None`: a message
+/// without any).
+pub fn markups_for(db: &impl Db, chat: i64) -> Result<Vec<Option<String>>, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached("SELECT markup FROM outbox WHERE chat_id = ?1 ORDER BY id")?
+        .query_map([chat], |r| r.get::<_, Option<String>>(0))?
+        .collect::<Result<_, _>>()?)
+}
+
 /// Where the queues of messages to customers stand (the outbox and the
 /// held messages), to find what a job adds after it.
 #[derive(Debug, Clone, Copy)]
