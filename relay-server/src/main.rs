@@ -101,9 +101,11 @@ enum Cmd {
     /// The desk's figures for leads, computed exactly from the database:
     /// first and next response (P50/P90, calendar and business time),
     /// resolution, first-contact resolution, reopens, repeat contacts,
-    /// self-service, CSAT, SLA attainment, volume by day, hour, topic and
-    /// queue, top reasons, and groups' alerts and spam share. Tickets count
-    /// in the period they were created in. Definitions: docs/metrics.md.
+    /// self-service, CSAT, NPS, SLA attainment, volume by day, hour, topic
+    /// and queue, top reasons, and groups' alerts and spam share; with
+    /// --by variant, each A/B test's sides compared (docs/experiments.md).
+    /// Tickets count in the period they were created in. Definitions:
+    /// docs/metrics.md.
     Report {
         /// Start of the period: a date (2026-11-01) or date and time
         /// (2026-11-01T09:00) in --zone [default: 7 days before --to].
