@@ -514,4 +514,14 @@ fn the_leads_dashboard() {
         },
     )));
     shot(&mut a, "dashboard");
+    // A failed ask says so, and the key asks again.
+    a.dashboard = None;
+    let text = text_of(&render(&mut a, 80, 24));
+    assert!(text.contains("No figures yet: D asks again."), "{text}");
+    press(&mut a, "D");
+    assert!(
+        a.reads
+            .values()
+            .any(|r| *r == agent_tui::state::Read::DeskFigures)
+    );
 }

@@ -429,10 +429,14 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let n = now(app);
     put(f, body, &mut y, now_lines(app, &n, ready));
     let Some(d) = ready else {
-        let why = if app.conn.online() {
-            " Counting today's figures…"
-        } else {
-            " Offline: today's figures come once connected."
+        let why = match (&app.dashboard, app.conn.online()) {
+            (_, false) => " Offline: today's figures come once connected.".to_owned(),
+            (Some(_), true) => " Counting today's figures…".to_owned(),
+            // The last ask failed (the status line said why).
+            (None, true) => format!(
+                " No figures yet: {} asks again.",
+                app.keymap.hint(Action::Dashboard)
+            ),
         };
         put(
             f,
