@@ -388,3 +388,91 @@ async fn the_screenshot_comes_first_for_side_b_of_a_question_order_test() {
         assert_eq!(inbound, sent, "{name}");
     }
 }
+
+/// `kb_answer`: a question two articles answer. Side A gets the best as a
+/// card; side B a list of both to open, then the card of the one opened,
+/// and "it helped" is recorded against the article opened.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn side_b_of_a_kb_answer_test_picks_from_a_list() {
+    let list = Experiment {
+        name: "kb-list".into(),
+        kind: Kind::KbAnswer,
+        share: 50,
+        enabled: true,
+    };
+    let pick = |want| (8300..).find(|id| list.variant_of(*id) == want).unwrap();
+    let (a, b) = (pick(Variant::A), pick(Variant::B));
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("desk.toml");
+    std::fs::write(
+        &config,
+        "[[experiments]]\nname = \"kb-list\"\nkind = \"kb_answer\"\n",
+    )
+    .unwrap();
+    let config = config.to_string_lossy().into_owned();
+    let (sim, desk_dir, _server, _agent) = guided_desk(
+        &[("RELAY_CONFIG", config.as_str())],
+        &[(a, "Maria", Lang::En), (b, "Tom", Lang::En)],
+    )
+    .await;
+    let lang = Lang::En;
+    let question = "I need to export the invoice PDF and reset my password for login";
+    for (id, name) in [(a, "Maria"), (b, "Tom")] {
+        let mut chat = Chat::new(&sim, id);
+        sim.send_text(id, question);
+        let consent = chat
+            .expect(&t(lang, "consent.ask", &[("name", name)]))
+            .await;
+        chat.press(&consent, "consent:yes");
+        chat.expect(&t(lang, "consent.thanks", &[])).await;
+        let answer = chat.next().await;
+        let intro = t(lang, "kb.answer", &[("title", "\u{1}")]);
+        let intro = intro.split('\u{1}').next().unwrap().to_owned();
+        let card = if id == b {
+            assert_eq!(
+                answer.text.as_deref(),
+                Some(t(lang, "kb.list", &[]).as_str())
+            );
+            let buttons = data(&answer);
+            assert_eq!(buttons.len(), 3, "two articles and a person: {buttons:?}");
+            assert!(buttons.contains(&"kbopen:password-reset".to_owned()));
+            assert!(buttons.contains(&"kbopen:invoices-pdf".to_owned()));
+            assert_eq!(buttons[2], "kb:no");
+            chat.press(&answer, "kbopen:password-reset");
+            let card = chat.next().await;
+            assert!(
+                card.text
+                    .as_deref()
+                    .unwrap()
+                    .contains("Reset your password"),
+                "{card:?}"
+            );
+            card
+        } else {
+            answer
+        };
+        assert!(
+            card.text.as_deref().unwrap().starts_with(&intro),
+            "{card:?}"
+        );
+        assert_eq!(data(&card), ["kb:yes", "kb:no"]);
+        chat.press(&card, "kb:yes");
+        chat.expect(&t(lang, "kb.glad", &[])).await;
+    }
+    // One answer each, "helped", on the article each customer read.
+    let conn = rusqlite::Connection::open(desk_dir.path().join("desk.db")).unwrap();
+    let rows: Vec<(i64, String, Option<bool>)> = conn
+        .prepare(
+            "SELECT c.telegram_user_id, s.article, s.helped FROM self_service s
+             JOIN customers c ON c.id = s.customer_id ORDER BY s.id",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[1], (b, "password-reset".into(), Some(true)));
+    assert_eq!(rows[0].0, a);
+    assert_eq!(rows[0].2, Some(true));
+}

@@ -29,6 +29,9 @@ pub enum Choice {
     Reopen { ticket: TicketId },
     /// The follow-up's answer: is it still fixed?
     Followup { ticket: TicketId, ok: bool },
+    /// Open one article of a knowledge-base list (a `kb_answer`
+    /// experiment's variant B).
+    KbOpen { article: String },
     /// How likely the customer is to recommend us, 0-10 (NPS).
     Nps { ticket: TicketId, score: u8 },
     /// Withdraws the customer's consent to keeping the conversation.

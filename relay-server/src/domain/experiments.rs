@@ -54,11 +54,6 @@ impl Kind {
         Kind::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
-    /// Whether the bot acts on this kind's variant B yet.
-    pub fn built(self) -> bool {
-        !matches!(self, Kind::KbAnswer)
-    }
-
     /// The names of variant A and variant B, as the report shows them.
     pub fn variants(self) -> [&'static str; 2] {
         match self {
@@ -141,12 +136,6 @@ pub fn build(list: &[Spec<'_>]) -> Result<Vec<Experiment>, String> {
             let known: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
             format!("{at}.kind: {:?} is not one of {}", e.kind, known.join(", "))
         })?;
-        if !kind.built() {
-            return Err(format!(
-                "{at}.kind: {} is not built yet; receipt, question_order, notifications and csat_timing are (docs/experiments.md)",
-                kind.as_str()
-            ));
-        }
         if !(1..=99).contains(&e.share) {
             return Err(format!(
                 "{at}.share: {} is not 1-99 (percent in B)",
@@ -239,7 +228,6 @@ mod tests {
             ),
             (vec![settings("x", "receipt", 0, true)], "not 1-99"),
             (vec![settings("x", "receipt", 100, true)], "not 1-99"),
-            (vec![settings("x", "kb_answer", 50, true)], "not built yet"),
             (
                 vec![
                     settings("x", "receipt", 50, true),

@@ -196,9 +196,15 @@ impl Kb {
     /// The article that best answers `question` in `lang` (articles with no
     /// language match any), if one matches well enough.
     pub fn best(&self, question: &str, lang: Lang) -> Option<&Article> {
+        self.top(question, lang, 1).into_iter().next()
+    }
+
+    /// Up to `n` articles that answer `question` well enough, best first
+    /// (ties: the order of the folder).
+    pub fn top(&self, question: &str, lang: Lang, n: usize) -> Vec<&Article> {
         let q: HashSet<String> = terms(question).into_iter().collect();
-        let n = self.articles.len() as f64;
-        let mut best: Option<(f64, &Article)> = None;
+        let count = self.articles.len() as f64;
+        let mut found: Vec<(f64, &Article)> = Vec::new();
         for a in self
             .articles
             .iter()
@@ -215,18 +221,16 @@ impl Kb {
                 if w > 0.0 {
                     hits += 1;
                     let df = *self.df.get(t).unwrap_or(&1) as f64;
-                    score += w * (1.0 + (n / df).ln());
+                    score += w * (1.0 + (count / df).ln());
                 }
             }
-            if strong
-                && hits >= MIN_TERMS
-                && score >= MIN_SCORE
-                && best.is_none_or(|(s, _)| score > s)
-            {
-                best = Some((score, a));
+            if strong && hits >= MIN_TERMS && score >= MIN_SCORE {
+                found.push((score, a));
             }
         }
-        best.map(|(_, a)| a)
+        // Stable: equal scores keep the folder's order.
+        found.sort_by(|a, b| b.0.total_cmp(&a.0));
+        found.into_iter().take(n).map(|(_, a)| a).collect()
     }
 }
 
@@ -241,6 +245,21 @@ mod tests {
             parse("pdf-uk", "---\ntitle: Як завантажити рахунок у PDF\nlang: uk\ntopic: payment\nkeywords: рахунок, pdf, завантажити\n---\nВідкрийте Оплати й натисніть «Завантажити PDF».").unwrap(),
             parse("pdf-zh", "---\ntitle: 如何导出发票PDF\nlang: zh\ntopic: payment\nkeywords: 发票, 导出\n---\n打开账单页面，点击下载PDF。").unwrap(),
         ])
+    }
+
+    #[test]
+    fn a_question_on_two_things_finds_both_best_first() {
+        let kb = kb();
+        let q = "I need to export the invoice PDF and reset my password for login";
+        let ids: Vec<&str> = kb
+            .top(q, Lang::En, 3)
+            .iter()
+            .map(|a| a.id.as_str())
+            .collect();
+        assert_eq!(ids.len(), 2, "{ids:?}");
+        assert!(ids.contains(&"pdf") && ids.contains(&"reset"), "{ids:?}");
+        assert_eq!(kb.best(q, Lang::En).unwrap().id, ids[0]);
+        assert_eq!(kb.top(q, Lang::En, 1).len(), 1);
     }
 
     #[test]

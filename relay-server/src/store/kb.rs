@@ -21,6 +21,23 @@ pub fn offered(
     Ok(())
 }
 
+/// The customer opened `to` from the list whose answer was recorded as
+/// `from`: their last answer is about `to` now.
+pub fn opened(
+    ctx: &WriteCtx<'_>,
+    customer: CustomerId,
+    from: &str,
+    to: &str,
+) -> Result<(), StoreError> {
+    ctx.conn
+        .prepare_cached(
+            "UPDATE self_service SET article = ?3
+             WHERE id = (SELECT max(id) FROM self_service WHERE customer_id = ?1 AND article = ?2)",
+        )?
+        .execute(params![customer.0, from, to])?;
+    Ok(())
+}
+
 /// The customer said whether the article (last offered to them) helped.
 pub fn answered(
     ctx: &WriteCtx<'_>,

@@ -34,6 +34,7 @@ pub fn data(choice: &Choice) -> String {
         Choice::Reopen { ticket } => format!("reopen:{ticket}"),
         Choice::Followup { ticket, ok } => format!("followup:{ticket}:{}", yes_no(*ok)),
         Choice::Nps { ticket, score } => format!("nps:{ticket}:{score}"),
+        Choice::KbOpen { article } => format!("kbopen:{article}"),
         Choice::WithdrawConsent => "withdraw".into(),
         Choice::Forget { asked, yes } => format!("forget:{asked}:{}", yes_no(*yes)),
         Choice::Captcha { id, pick } => format!("captcha:{id}:{pick}"),
@@ -79,6 +80,9 @@ pub fn parse(data: &str) -> Result<Choice, BadCallback> {
         "topic" => no_value(Choice::Topic { key: word(arg)? }),
         "shot" if arg == Some("skip") => no_value(Choice::SkipScreenshot),
         "kb" => no_value(Choice::KbHelped { yes: yes_no(arg)? }),
+        "kbopen" => no_value(Choice::KbOpen {
+            article: word(arg)?,
+        }),
         "status" => no_value(Choice::Status {
             ticket: ticket(arg)?,
         }),
@@ -194,6 +198,9 @@ mod tests {
             Choice::Nps {
                 ticket: t,
                 score: 0,
+            },
+            Choice::KbOpen {
+                article: "password-reset-uk".into(),
             },
             Choice::WithdrawConsent,
             Choice::Forget {

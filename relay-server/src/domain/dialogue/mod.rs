@@ -24,6 +24,7 @@ use ticketing::Opening;
 use super::desk::{Desk, StopRule};
 use super::experiments::{self, Kind, Variant};
 use super::intake::{self, Inbound, Sender};
+use super::kb::Article;
 use super::{DomainError, notify, ticket, wording};
 use crate::store::{self, Db, WriteCtx, conversations, rows};
 
@@ -204,21 +205,58 @@ fn triage(
         conv.step = 0;
         return advance(ctx, talk, conv);
     }
-    if conv.article.is_none()
-        && let Some(a) = talk.desk.bot.kb.best(text, talk.lang)
-    {
-        let body: String = a.body.chars().take(3000).collect();
-        let reply = talk.t("kb.answer", &[("title", &a.title), ("body", &body)]);
-        let markup = Keyboard::column(vec![
-            Button::new(talk.t("button.kb_yes", &[]), Choice::KbHelped { yes: true }),
-            Button::new(talk.t("button.kb_no", &[]), Choice::KbHelped { yes: false }),
-        ]);
-        talk.send(ctx, &reply, Some(&markup))?;
-        store::kb::offered(ctx, talk.customer.id, &a.id, text)?;
-        conv.stage = Stage::Kb;
-        conv.article = Some(a.id.clone());
-        conv.prompted_at = ctx.now;
-        return conv.save(ctx);
+    if conv.article.is_none() {
+        // Articles whose id fits a button's data (all, in practice).
+        let found: Vec<&Article> = talk
+            .desk
+            .bot
+            .kb
+            .top(text, talk.lang, KB_LIST)
+            .into_iter()
+            .filter(|a| a.id.len() <= 48 && !a.id.contains(':'))
+            .collect();
+        if let Some(first) = found.first() {
+            // Variant B of a `kb_answer` experiment lists the best few to
+            // pick from (only customers with more than one are assigned).
+            let list = found.len() > 1
+                && experiments::variant(
+                    ctx,
+                    &talk.desk.experiments,
+                    talk.customer,
+                    Kind::KbAnswer,
+                )? == Variant::B;
+            if list {
+                let mut buttons: Vec<Button> = found
+                    .iter()
+                    .map(|a| {
+                        Button::new(
+                            format!("📖 {}", a.title),
+                            Choice::KbOpen {
+                                article: a.id.clone(),
+                            },
+                        )
+                    })
+                    .collect();
+                buttons.push(Button::new(
+                    talk.t("button.kb_no", &[]),
+                    Choice::KbHelped { yes: false },
+                ));
+                talk.send(
+                    ctx,
+                    &talk.t("kb.list", &[]),
+                    Some(&Keyboard::column(buttons)),
+                )?;
+            } else {
+                kb_card(ctx, talk, first)?;
+            }
+            // One answer of the knowledge base, on the best article until
+            // another is opened from the list.
+            store::kb::offered(ctx, talk.customer.id, &first.id, text)?;
+            conv.stage = Stage::Kb;
+            conv.article = Some(first.id.clone());
+            conv.prompted_at = ctx.now;
+            return conv.save(ctx);
+        }
     }
     let again = conv.exists && conv.stage == Stage::Topic;
     conv.stage = Stage::Topic;
@@ -371,6 +409,7 @@ pub fn press(ctx: &mut WriteCtx<'_>, desk: &Desk, p: &Press) -> Result<(), Domai
             _ => Ok(()),
         },
         Choice::KbHelped { yes } => kb_answer(ctx, &talk, *yes),
+        Choice::KbOpen { article } => kb_open(ctx, &talk, article),
         choice => match choice
             .ticket()
             .map(|id| own_ticket(ctx, customer.id, chat, id))
@@ -512,6 +551,40 @@ fn consent(
     conv.exists = false;
     conv.stage = Stage::Topic;
     triage(ctx, &talk, conv, &said)
+}
+
+/// Articles a `kb_answer` list offers, at most.
+const KB_LIST: usize = 3;
+
+/// An article as a card: its title and text, "Did this help?" with yes
+/// and "talk to a person".
+fn kb_card(ctx: &mut WriteCtx<'_>, talk: &Talk<'_>, a: &Article) -> Result<(), DomainError> {
+    let body: String = a.body.chars().take(3000).collect();
+    let reply = talk.t("kb.answer", &[("title", &a.title), ("body", &body)]);
+    let markup = Keyboard::column(vec![
+        Button::new(talk.t("button.kb_yes", &[]), Choice::KbHelped { yes: true }),
+        Button::new(talk.t("button.kb_no", &[]), Choice::KbHelped { yes: false }),
+    ]);
+    talk.send(ctx, &reply, Some(&markup))
+}
+
+/// An article opened from the list: its card; the customer's answer is
+/// about it from now on.
+fn kb_open(ctx: &mut WriteCtx<'_>, talk: &Talk<'_>, id: &str) -> Result<(), DomainError> {
+    let Some(mut conv) = Conversation::load(ctx, talk.chat)? else {
+        return Ok(());
+    };
+    let (Some(was), Some(a)) = (
+        conv.article.clone().filter(|_| conv.stage == Stage::Kb),
+        talk.desk.bot.kb.get(id),
+    ) else {
+        return Ok(());
+    };
+    kb_card(ctx, talk, a)?;
+    store::kb::opened(ctx, talk.customer.id, &was, id)?;
+    conv.article = Some(id.to_owned());
+    conv.prompted_at = ctx.now;
+    conv.save(ctx)
 }
 
 fn kb_answer(ctx: &mut WriteCtx<'_>, talk: &Talk<'_>, helped: bool) -> Result<(), DomainError> {
