@@ -44,30 +44,36 @@ fn experiment(name: &str, kind: Kind) -> Experiment {
     }
 }
 
-/// The first Telegram ids from `from` on whose receipt variant is `want`.
-fn ids(from: i64, want: Variant, n: usize) -> Vec<i64> {
-    let e = experiment("receipt-steps", Kind::Receipt);
+/// The first `n` Telegram ids from `from` on whose side of `e` is `want`.
+fn ids(e: &Experiment, from: i64, want: Variant, n: usize) -> Vec<i64> {
     (from..)
         .filter(|id| e.variant_of(*id) == want)
         .take(n)
         .collect()
 }
 
+/// A config file holding `toml`, in a temporary folder kept with it.
+fn config_file(toml: &str) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("desk.toml");
+    std::fs::write(&path, toml).unwrap();
+    let path = path.to_string_lossy().into_owned();
+    (dir, path)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn customers_split_by_hash_see_their_variant_and_the_report_attributes_outcomes() {
     // Two customers on each side of the receipt test, in four languages.
-    let a = ids(8000, Variant::A, 2);
-    let b = ids(8000, Variant::B, 2);
+    let receipt = experiment("receipt-steps", Kind::Receipt);
+    let a = ids(&receipt, 8000, Variant::A, 2);
+    let b = ids(&receipt, 8000, Variant::B, 2);
     let people = [
         (a[0], "Maria", Lang::En, "I need a human, please"),
         (b[0], "Олена", Lang::Uk, "Потрібна жива людина"),
         (a[1], "Иван", Lang::Ru, "Позовите человека"),
         (b[1], "王伟", Lang::Zh, "我要人工客服"),
     ];
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("desk.toml");
-    std::fs::write(&config, CONFIG).unwrap();
-    let config = config.to_string_lossy().into_owned();
+    let (_config_dir, config) = config_file(CONFIG);
     let customers: Vec<(i64, &str, Lang)> =
         people.iter().map(|(id, n, l, _)| (*id, *n, *l)).collect();
     let (sim, desk_dir, _server, mut agent) =
@@ -310,22 +316,13 @@ async fn the_follow_up_asks_nps_and_the_report_counts_it() {
 /// Either way the ticket holds what they sent, in the order they sent it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_screenshot_comes_first_for_side_b_of_a_question_order_test() {
-    let order = Experiment {
-        name: "shot-first".into(),
-        kind: Kind::QuestionOrder,
-        share: 50,
-        enabled: true,
-    };
-    let pick = |want| (8200..).find(|id| order.variant_of(*id) == want).unwrap();
-    let (a, b) = (pick(Variant::A), pick(Variant::B));
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("desk.toml");
-    std::fs::write(
-        &config,
-        "[[experiments]]\nname = \"shot-first\"\nkind = \"question_order\"\n",
-    )
-    .unwrap();
-    let config = config.to_string_lossy().into_owned();
+    let order = experiment("shot-first", Kind::QuestionOrder);
+    let (a, b) = (
+        ids(&order, 8200, Variant::A, 1)[0],
+        ids(&order, 8200, Variant::B, 1)[0],
+    );
+    let (_config_dir, config) =
+        config_file("[[experiments]]\nname = \"shot-first\"\nkind = \"question_order\"\n");
     let (sim, _desk_dir, _server, mut agent) = guided_desk(
         &[("RELAY_CONFIG", config.as_str())],
         &[(a, "Иван", Lang::Ru), (b, "王伟", Lang::Zh)],
@@ -394,22 +391,13 @@ async fn the_screenshot_comes_first_for_side_b_of_a_question_order_test() {
 /// and "it helped" is recorded against the article opened.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn side_b_of_a_kb_answer_test_picks_from_a_list() {
-    let list = Experiment {
-        name: "kb-list".into(),
-        kind: Kind::KbAnswer,
-        share: 50,
-        enabled: true,
-    };
-    let pick = |want| (8300..).find(|id| list.variant_of(*id) == want).unwrap();
-    let (a, b) = (pick(Variant::A), pick(Variant::B));
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("desk.toml");
-    std::fs::write(
-        &config,
-        "[[experiments]]\nname = \"kb-list\"\nkind = \"kb_answer\"\n",
-    )
-    .unwrap();
-    let config = config.to_string_lossy().into_owned();
+    let list = experiment("kb-list", Kind::KbAnswer);
+    let (a, b) = (
+        ids(&list, 8300, Variant::A, 1)[0],
+        ids(&list, 8300, Variant::B, 1)[0],
+    );
+    let (_config_dir, config) =
+        config_file("[[experiments]]\nname = \"kb-list\"\nkind = \"kb_answer\"\n");
     let (sim, desk_dir, _server, _agent) = guided_desk(
         &[("RELAY_CONFIG", config.as_str())],
         &[(a, "Maria", Lang::En), (b, "Tom", Lang::En)],
