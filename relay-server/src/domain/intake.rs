@@ -158,6 +158,22 @@ pub fn add_inbound(
     msg: &Inbound,
     flood_check: bool,
 ) -> Result<MessageId, DomainError> {
+    let now = ctx.now;
+    add_inbound_received(ctx, desk, customer, ticket, msg, flood_check, now)
+}
+
+/// [`add_inbound`] of a message that reached us at `received` (earlier,
+/// when the bot held it during the dialogue): the thread, and the wait
+/// owed, start when the customer wrote, not when the ticket was filed.
+pub fn add_inbound_received(
+    ctx: &mut WriteCtx<'_>,
+    desk: &Desk,
+    customer: &Customer,
+    ticket: &mut Ticket,
+    msg: &Inbound,
+    flood_check: bool,
+    received: Timestamp,
+) -> Result<MessageId, DomainError> {
     let message = rows::insert_message(
         ctx,
         &NewMessage {
@@ -169,7 +185,7 @@ pub fn add_inbound(
             telegram_message_id: msg.telegram_message_id,
             delivery: None,
         },
-        ctx.now,
+        received,
     )?;
     let message_id = message.id;
     if let Some(at) = msg.sent_at {
@@ -178,7 +194,7 @@ pub fn add_inbound(
     ctx.append(Event::MessageAdded { message })?;
     ticket.message_count += 1;
     ticket.last_message_id = Some(message_id);
-    ticket.waiting_since.get_or_insert(ctx.now);
+    ticket.waiting_since.get_or_insert(received);
     if ticket.status == TicketStatus::PendingOnCustomer {
         ticket.status = TicketStatus::Open;
         let change = TicketChange::Status {

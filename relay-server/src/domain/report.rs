@@ -16,7 +16,7 @@ use super::DomainError;
 use super::desk::Desk;
 use super::hours::{self, Calendar, OpenSpans};
 use super::significance::{self, Verdict};
-use crate::store::report::{Facts, TicketFacts, Who};
+use crate::store::report::{Facts, StatusChange, TicketFacts, Who};
 use crate::store::{Db, safety};
 
 /// A quarter of an hour.
@@ -369,7 +369,18 @@ fn seen(
     let mut next = Vec::new();
     let mut owed: Option<Timestamp> = None;
     let mut replies = 0;
+    // The customer saying "not fixed" (a reopen not by an engineer) owes a
+    // reply as a message does.
+    let mut reopens = t
+        .log
+        .iter()
+        .filter(|c| c.reopens() && c.agent.is_none())
+        .map(|c| c.at)
+        .peekable();
     for said in &t.thread {
+        while let Some(at) = reopens.next_if(|at| *at <= said.at) {
+            owed.get_or_insert(at);
+        }
         match said.who {
             Who::Customer => {
                 owed.get_or_insert(said.at);
@@ -397,13 +408,7 @@ fn seen(
         .map_or(t.created_at, |s| s.at);
     let resolved_at = t.resolved_at;
     let resolution = resolved_at.map(|r| span(start, r.max(start)));
-    let reopened = t.log.iter().any(|(_, from, to)| {
-        matches!(from, TicketStatus::Resolved | TicketStatus::Closed)
-            && matches!(
-                to,
-                TicketStatus::New | TicketStatus::Open | TicketStatus::PendingOnCustomer
-            )
-    });
+    let reopened = t.log.iter().any(StatusChange::reopens);
     let theirs = others.get(&t.customer_id);
     let (fcr, fcr_pending) = match resolved_at {
         None => (None, false),
@@ -884,6 +889,16 @@ mod tests {
         Said { at: at(at_), who }
     }
 
+    /// A status change by the customer or the desk (no engineer).
+    fn change(at_: &str, from: TicketStatus, to: TicketStatus) -> StatusChange {
+        StatusChange {
+            at: at(at_),
+            from,
+            to,
+            agent: None,
+        }
+    }
+
     fn period(by: Option<By>) -> Period {
         Period {
             from: at("2026-11-02T00:00:00Z"),
@@ -915,8 +930,8 @@ mod tests {
         a.status = TicketStatus::Resolved;
         a.csat = Some(5);
         a.csat_asked = true;
-        a.log = vec![(
-            at("2026-11-09T12:00:00Z"),
+        a.log = vec![change(
+            "2026-11-09T12:00:00Z",
             TicketStatus::Open,
             TicketStatus::Resolved,
         )];
@@ -935,18 +950,18 @@ mod tests {
         b.csat = Some(3);
         b.csat_asked = true;
         b.log = vec![
-            (
-                at("2026-11-02T11:00:00Z"),
+            change(
+                "2026-11-02T11:00:00Z",
                 TicketStatus::Open,
                 TicketStatus::Resolved,
             ),
-            (
-                at("2026-11-02T12:00:00Z"),
+            change(
+                "2026-11-02T12:00:00Z",
                 TicketStatus::Resolved,
                 TicketStatus::Open,
             ),
-            (
-                at("2026-11-02T15:00:00Z"),
+            change(
+                "2026-11-02T15:00:00Z",
                 TicketStatus::Open,
                 TicketStatus::Resolved,
             ),
@@ -1106,6 +1121,51 @@ mod tests {
         assert_eq!(row("bob").first_response.calendar.count, 1);
         assert_eq!(row("bob").next_response.calendar.count, 1);
         assert_eq!(row("alice").next_response.calendar.count, 0);
+    }
+
+    /// The customer's "not fixed" owes a reply as a message does (the SLA's
+    /// next-reply clock starts there too); an engineer reopening does not.
+    #[test]
+    fn a_reopen_by_the_customer_owes_a_reply() {
+        let mut t = ticket(1, 10, "2026-11-02T10:00:00Z");
+        t.queue = "L2".into();
+        t.thread = vec![
+            said("2026-11-02T10:00:00Z", Who::Customer),
+            said("2026-11-02T10:10:00Z", Who::Agent(1)),
+            said("2026-11-02T12:00:00Z", Who::Other),
+            said("2026-11-02T12:45:00Z", Who::Agent(1)),
+        ];
+        t.resolved_at = Some(at("2026-11-02T13:00:00Z"));
+        t.log = vec![
+            change(
+                "2026-11-02T11:00:00Z",
+                TicketStatus::Open,
+                TicketStatus::Resolved,
+            ),
+            change(
+                "2026-11-02T12:00:00Z",
+                TicketStatus::Resolved,
+                TicketStatus::Open,
+            ),
+            change(
+                "2026-11-02T13:00:00Z",
+                TicketStatus::Open,
+                TicketStatus::Resolved,
+            ),
+        ];
+        let facts = |t: TicketFacts| Facts {
+            tickets: vec![t],
+            ..Facts::default()
+        };
+        let r = compute(&desk(), &period(None), &facts(t.clone()), vec![]);
+        let next = &r.desk.next_response.calendar;
+        assert_eq!((next.count, next.p50_ms), (1, Some(45 * MIN)));
+        assert_eq!(r.desk.reopened.count, 1);
+        // The engineer reopened it: nobody was owed anything.
+        t.log[1].agent = Some(1);
+        let r = compute(&desk(), &period(None), &facts(t), vec![]);
+        assert_eq!(r.desk.next_response.calendar.count, 0);
+        assert_eq!(r.desk.reopened.count, 1);
     }
 
     #[test]

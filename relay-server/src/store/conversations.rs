@@ -121,6 +121,9 @@ pub struct Draft {
     /// The clarifying question it answers.
     pub question: Option<String>,
     pub edited_at: Option<Timestamp>,
+    /// When it reached us (set on insert; the message filed from it keeps
+    /// this time).
+    pub received_at: Timestamp,
 }
 
 pub fn add_draft(ctx: &WriteCtx<'_>, chat_id: i64, d: &Draft) -> Result<(), StoreError> {
@@ -146,7 +149,8 @@ pub fn drafts(db: &impl Db, chat_id: i64) -> Result<Vec<Draft>, StoreError> {
     Ok(db
         .conn()
         .prepare_cached(
-            "SELECT text, attachments, telegram_message_id, sent_at, question, edited_at FROM drafts
+            "SELECT text, attachments, telegram_message_id, sent_at, question, edited_at, created_at
+             FROM drafts
              WHERE chat_id = ?1 ORDER BY id",
         )?
         .query_map([chat_id], |r| {
@@ -157,6 +161,7 @@ pub fn drafts(db: &impl Db, chat_id: i64) -> Result<Vec<Draft>, StoreError> {
                 sent_at: r.get::<_, Option<i64>>(3)?.map(Timestamp),
                 question: r.get(4)?,
                 edited_at: r.get::<_, Option<i64>>(5)?.map(Timestamp),
+                received_at: Timestamp(r.get(6)?),
             })
         })?
         .collect::<Result<_, _>>()?)

@@ -36,9 +36,30 @@ pub struct TicketFacts {
     /// The thread, oldest first.
     pub thread: Vec<Said>,
     /// Status changes, oldest first.
-    pub log: Vec<(Timestamp, TicketStatus, TicketStatus)>,
+    pub log: Vec<StatusChange>,
     /// SLA clocks: target, and whether it was met (`None`: still running).
     pub clocks: Vec<(String, Option<bool>)>,
+}
+
+/// A change of a ticket's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatusChange {
+    pub at: Timestamp,
+    pub from: TicketStatus,
+    pub to: TicketStatus,
+    /// The engineer who changed it; `None`: the customer or the desk.
+    pub agent: Option<i64>,
+}
+
+impl StatusChange {
+    /// A resolved or closed ticket came back to life.
+    pub fn reopens(&self) -> bool {
+        matches!(self.from, TicketStatus::Resolved | TicketStatus::Closed)
+            && matches!(
+                self.to,
+                TicketStatus::New | TicketStatus::Open | TicketStatus::PendingOnCustomer
+            )
+    }
 }
 
 /// Who wrote a thread message, as the figures see it.
@@ -270,15 +291,19 @@ pub fn facts(
             });
         }
         let mut st = conn.prepare(
-            "SELECT ticket_id, at, status_from, status_to FROM ticket_log
+            "SELECT ticket_id, at, status_from, status_to, agent_id FROM ticket_log
              WHERE ticket_id >= ?1 AND ticket_id <= ?2 ORDER BY ticket_id, at, rowid",
         )?;
         let mut rows = st.query(params![first, last])?;
         while let Some(r) = rows.next()? {
             if let Some(i) = index(r.get(0)?) {
                 let (a, b) = (text(r, 2)?, text(r, 3)?);
-                let (a, b) = (status(a), status(b));
-                tickets[i].log.push((Timestamp(r.get(1)?), a, b));
+                tickets[i].log.push(StatusChange {
+                    at: Timestamp(r.get(1)?),
+                    from: status(a),
+                    to: status(b),
+                    agent: r.get(4)?,
+                });
             }
         }
         let mut targets: Vec<String> = Vec::new();

@@ -148,6 +148,7 @@ pub fn add_draft(
         sent_at: msg.sent_at,
         question: question.map(str::to_owned),
         edited_at: None,
+        received_at: ctx.now,
     };
     Ok(conversations::add_draft(ctx, msg.chat_id, &draft)?)
 }

@@ -201,3 +201,67 @@ async fn consent_status_in_every_language_with_the_time_in_their_zone() {
         assert_eq!(out.last(), Some(&text(lang, "privacy.withdrawn", &[])));
     }
 }
+
+/// The words the bot holds while it asks its questions keep the time they
+/// came: the thread (and the first response, docs/metrics.md) starts when
+/// the customer wrote, not when the ticket was filed minutes later.
+#[tokio::test]
+async fn words_held_during_the_dialogue_keep_the_time_they_came() {
+    use crate::domain::testkit::{Desk0, at, settings};
+    use shared::{Author, Event};
+    use std::time::Duration;
+    let mut s = settings();
+    s.bot.consent = Some(false);
+    let d = Desk0::new(s, at("2026-10-05T10:00:00Z")).await;
+    let write = |text: &'static str| {
+        let m = said(text, "en");
+        d.write(move |ctx, desk| message(ctx, desk, &m))
+    };
+    let tap = |choice: Choice| {
+        let p = Press {
+            sender: sender("en"),
+            chat_id: CHAT,
+            choice,
+        };
+        d.write(move |ctx, desk| press(ctx, desk, &p))
+    };
+    write("My card was charged twice").await.unwrap();
+    d.advance(Duration::from_secs(120));
+    tap(Choice::Topic {
+        key: "payment".into(),
+    })
+    .await
+    .unwrap();
+    d.advance(Duration::from_secs(60));
+    write("Visa").await.unwrap();
+    d.advance(Duration::from_secs(60));
+    write("Yesterday").await.unwrap();
+    d.advance(Duration::from_secs(60));
+    tap(Choice::SkipScreenshot).await.unwrap();
+    let events = d.events().await;
+    let created: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::TicketCreated { ticket } => Some(ticket.created_at),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(created, [at("2026-10-05T10:05:00Z")]);
+    let said_at: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::MessageAdded { message } if matches!(message.author, Author::Customer { .. }) => {
+                Some(message.created_at)
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        said_at,
+        [
+            at("2026-10-05T10:00:00Z"),
+            at("2026-10-05T10:03:00Z"),
+            at("2026-10-05T10:04:00Z")
+        ]
+    );
+}

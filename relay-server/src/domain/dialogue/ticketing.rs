@@ -118,7 +118,15 @@ fn file_drafts(
             topic: None,
             priority: Priority::Normal,
         };
-        let id = intake::add_inbound(ctx, desk, customer, ticket, &msg, false)?;
+        let id = intake::add_inbound_received(
+            ctx,
+            desk,
+            customer,
+            ticket,
+            &msg,
+            false,
+            d.received_at.min(ctx.now),
+        )?;
         if let Some(at) = d.edited_at {
             // Edited while held: shown as edited.
             store::messages::set_edited_at(ctx, id, at)?;
