@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use jiff::tz::TimeZone;
 use serde::Serialize;
-use shared::{TicketStatus, Timestamp};
+use shared::Timestamp;
 
 use super::DomainError;
 use super::desk::Desk;
@@ -842,6 +842,7 @@ mod tests {
     use crate::domain::testkit::{at, settings};
     use crate::settings::HoursSettings;
     use crate::store::report::{Contact, KbAnswer, Said};
+    use shared::TicketStatus;
 
     const MIN: i64 = 60_000;
     const HOUR: i64 = 60 * MIN;
