@@ -329,6 +329,8 @@ pub enum BotMode {
 pub struct HoursSettings {
     pub time_zone: String,
     pub open: Vec<String>,
+    /// None unless listed: a calendar without holidays needs no empty list.
+    #[serde(default)]
     pub holidays: Vec<String>,
 }
 
@@ -730,6 +732,17 @@ mod tests {
         assert_eq!(s.listen, "127.0.0.1:8470");
         assert_eq!(s.queues.len(), 4);
         assert_eq!(s.queues[0].first_reply, "15m");
+    }
+
+    #[test]
+    fn a_calendar_needs_no_holidays() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(
+            &dir,
+            "[calendars.office]\ntime_zone = \"Europe/Kyiv\"\nopen = [\"mon-fri 09:00-18:00\"]\n",
+        );
+        let s = Settings::load(Some(&p), env(&[])).unwrap();
+        assert!(s.calendars["office"].holidays.is_empty());
     }
 
     #[test]

@@ -250,7 +250,9 @@ async fn words_held_during_the_dialogue_keep_the_time_they_came() {
     let said_at: Vec<_> = events
         .iter()
         .filter_map(|e| match e {
-            Event::MessageAdded { message } if matches!(message.author, Author::Customer { .. }) => {
+            Event::MessageAdded { message }
+                if matches!(message.author, Author::Customer { .. }) =>
+            {
                 Some(message.created_at)
             }
             _ => None,
