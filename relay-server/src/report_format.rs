@@ -260,6 +260,7 @@ fn experiment(out: &mut String, c: &Comparison) {
             "csat_response_rate" => "CSAT answered",
             "first_contact_resolution" => "FCR",
             "repeat_contacts" => "repeat contacts",
+            "self_service" => "self-service",
             other => other,
         };
         let _ = writeln!(

@@ -463,4 +463,29 @@ async fn side_b_of_a_kb_answer_test_picks_from_a_list() {
     assert_eq!(rows[1], (b, "password-reset".into(), Some(true)));
     assert_eq!(rows[0].0, a);
     assert_eq!(rows[0].2, Some(true));
+    // `report --by variant` compares the sides on self-service: one
+    // answer each, both solved (a zero window decides them at once).
+    let out = cli_ok(
+        &desk_dir.path().join("desk.db"),
+        &[
+            "--config", &config, "report", "--by", "variant", "--window", "0s", "--format", "json",
+        ],
+    );
+    let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let outcomes = r["experiments"][0]["outcomes"].as_array().unwrap();
+    let o = outcomes
+        .iter()
+        .find(|o| o["what"] == "self_service")
+        .unwrap_or_else(|| panic!("{out}"));
+    assert_eq!(
+        (&o["a"], &o["a_n"], &o["b"], &o["b_n"]),
+        (
+            &serde_json::json!(1.0),
+            &serde_json::json!(1),
+            &serde_json::json!(1.0),
+            &serde_json::json!(1)
+        ),
+        "{out}"
+    );
+    assert_eq!(o["verdict"]["says"], "too small to tell");
 }

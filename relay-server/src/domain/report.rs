@@ -14,6 +14,7 @@ use shared::Timestamp;
 
 use super::DomainError;
 use super::desk::Desk;
+use super::experiments::Kind;
 use super::hours::{self, Calendar, OpenSpans};
 use super::significance::{self, Verdict};
 use crate::store::report::{Facts, StatusChange, TicketFacts, Who};
@@ -462,6 +463,8 @@ struct Tally {
     nps: Vec<u8>,
     nps_asked: u64,
     sla: BTreeMap<String, (u64, u64, u64)>,
+    /// Knowledge-base answers (by variant): self-solved, decided.
+    kb: (u64, u64),
 }
 
 impl Tally {
@@ -721,12 +724,21 @@ pub fn compute(desk: &Desk, period: &Period, facts: &Facts, groups: Vec<GroupLin
             l.iter()
                 .any(|c| c.created_at >= a.at && c.created_at <= until)
         });
+        let solved = !ticket_after && a.helped != Some(false);
         if ticket_after {
             followed += 1;
         } else {
             kb.contacts += 1;
-            if a.helped != Some(false) {
-                kb.self_solved += 1;
+        }
+        kb.self_solved += u64::from(solved);
+        // Each side of an experiment the customer had met by then.
+        if period.by == Some(By::Variant) {
+            for (e, v, at) in facts.assignments.get(&a.customer_id).into_iter().flatten() {
+                if *at <= a.at {
+                    let row = rows.entry(variant_key(e, v)).or_default();
+                    row.kb.0 += u64::from(solved);
+                    row.kb.1 += 1;
+                }
             }
         }
     }
@@ -800,37 +812,43 @@ fn compare(desk: &Desk, rows: &BTreeMap<String, Tally>) -> Vec<Comparison> {
             let stars = |t: &Tally| t.csat.iter().map(|r| f64::from(*r)).collect::<Vec<_>>();
             let (sa, sb) = (stars(a), stars(b));
             let mean = |v: &[f64]| (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64);
+            let mut outcomes = vec![
+                Outcome {
+                    what: "csat_mean",
+                    a: mean(&sa),
+                    a_n: sa.len() as u64,
+                    b: mean(&sb),
+                    b_n: sb.len() as u64,
+                    verdict: significance::means(&sa, &sb),
+                },
+                rate(
+                    "csat_response_rate",
+                    (a.csat.len() as u64, a.asked),
+                    (b.csat.len() as u64, b.asked),
+                ),
+                rate(
+                    "first_contact_resolution",
+                    (a.fcr.0, a.fcr.1),
+                    (b.fcr.0, b.fcr.1),
+                ),
+                rate("reopened", a.reopened, b.reopened),
+                rate(
+                    "repeat_contacts",
+                    (a.repeat, a.tickets),
+                    (b.repeat, b.tickets),
+                ),
+            ];
+            // What a knowledge-base test is for: answers that solved it
+            // (no ticket within the window, not "it did not help").
+            if e.kind == Kind::KbAnswer {
+                outcomes.push(rate("self_service", a.kb, b.kb));
+            }
             Comparison {
                 experiment: e.name.clone(),
                 kind: e.kind.as_str(),
                 a: a_name,
                 b: b_name,
-                outcomes: vec![
-                    Outcome {
-                        what: "csat_mean",
-                        a: mean(&sa),
-                        a_n: sa.len() as u64,
-                        b: mean(&sb),
-                        b_n: sb.len() as u64,
-                        verdict: significance::means(&sa, &sb),
-                    },
-                    rate(
-                        "csat_response_rate",
-                        (a.csat.len() as u64, a.asked),
-                        (b.csat.len() as u64, b.asked),
-                    ),
-                    rate(
-                        "first_contact_resolution",
-                        (a.fcr.0, a.fcr.1),
-                        (b.fcr.0, b.fcr.1),
-                    ),
-                    rate("reopened", a.reopened, b.reopened),
-                    rate(
-                        "repeat_contacts",
-                        (a.repeat, a.tickets),
-                        (b.repeat, b.tickets),
-                    ),
-                ],
+                outcomes,
             }
         })
         .collect()
@@ -1167,6 +1185,94 @@ mod tests {
         let r = compute(&desk(), &period(None), &facts(t), vec![]);
         assert_eq!(r.desk.next_response.calendar.count, 0);
         assert_eq!(r.desk.reopened.count, 1);
+    }
+
+    /// A `kb_answer` test is compared on what it is for: the answers that
+    /// solved it, per side, counted from the customer's assignment on.
+    #[test]
+    fn a_kb_answer_test_compares_self_service_by_side() {
+        let mut s = settings();
+        s.experiments = vec![crate::settings::ExperimentSettings {
+            name: "kb-list".into(),
+            kind: "kb_answer".into(),
+            share: 50,
+            enabled: true,
+        }];
+        let desk = Desk::from_settings(&s).unwrap();
+        let at_ = at("2026-11-03T10:00:00Z");
+        let mut facts = Facts::default();
+        // 35 customers on each side, one answer each: A solves 10 ("it
+        // helped"), B 30; the rest said it did not help.
+        for customer in 1..=70 {
+            let (side, solved) = if customer <= 35 {
+                ("card", customer <= 10)
+            } else {
+                ("list", customer <= 65)
+            };
+            facts
+                .assignments
+                .insert(customer, vec![("kb-list".into(), side.into(), at_)]);
+            facts.kb.push(KbAnswer {
+                customer_id: customer,
+                at: at_,
+                helped: Some(solved),
+            });
+        }
+        // An answer before its customer met the test counts on no side;
+        // one whose window still runs is not decided yet.
+        facts.kb.push(KbAnswer {
+            customer_id: 1,
+            at: at("2026-11-02T10:00:00Z"),
+            helped: Some(true),
+        });
+        facts.kb.push(KbAnswer {
+            customer_id: 36,
+            at: at("2026-11-19T10:00:00Z"),
+            helped: Some(true),
+        });
+        let r = compute(&desk, &period(Some(By::Variant)), &facts, vec![]);
+        let c = &r.experiments[0];
+        let o = c
+            .outcomes
+            .iter()
+            .find(|o| o.what == "self_service")
+            .unwrap();
+        assert_eq!((o.a_n, o.b_n), (35, 35));
+        assert_eq!((o.a, o.b), (Some(10.0 / 35.0), Some(30.0 / 35.0)));
+        assert_eq!(o.verdict.says, "B higher", "{o:?}");
+        // The desk's own figure counts every decided answer.
+        assert_eq!(
+            (
+                r.self_service.answers,
+                r.self_service.self_solved,
+                r.self_service.pending
+            ),
+            (72, 41, 1)
+        );
+        // Other kinds of test are not compared on it.
+        let r = compute(
+            &desk_with_receipt_test(),
+            &period(Some(By::Variant)),
+            &facts,
+            vec![],
+        );
+        assert!(
+            r.experiments[0]
+                .outcomes
+                .iter()
+                .all(|o| o.what != "self_service")
+        );
+    }
+
+    fn desk_with_receipt_test() -> Desk {
+        let mut s = settings();
+        s.experiments = vec![crate::settings::ExperimentSettings {
+            name: "steps".into(),
+            kind: "receipt".into(),
+            share: 50,
+            enabled: true,
+        }];
+        Desk::from_settings(&s).unwrap()
     }
 
     #[test]
