@@ -1,6 +1,6 @@
 //! `relay-server report` over a large desk (docs/benchmarks.md, "Figures").
 //!
-//!   cargo bench -p relay-server --bench report [-- --tickets N] [--messages M]
+//!   cargo bench -p relay-server --bench report [-- --tickets N] [--messages M] [--keep FILE]
 //!
 //! Builds a database the size the issue asks for (default 100,000 tickets
 //! and 1,000,000 messages over 90 days, 5,000 customers, 10 agents, three
@@ -9,7 +9,8 @@
 //! tables for speed, then times the report (the store's reads and the
 //! figures, as the command runs them) five times each over: the whole 90
 //! days, the whole 90 days split by agent, and the last 14 days. Prints
-//! the median and the slowest run.
+//! the median and the slowest run. `--keep FILE` copies the database
+//! there afterwards (to look at its query plans with sqlite3).
 
 mod util;
 
@@ -257,5 +258,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         r.desk.tickets
     );
     store.close().await;
+    let keep = arg("--keep", String::new());
+    if !keep.is_empty() {
+        std::fs::copy(&path, &keep)?;
+        println!("kept the database as {keep}");
+    }
     Ok(())
 }

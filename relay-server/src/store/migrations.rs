@@ -102,6 +102,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "experiment assignments",
         include_str!("../../migrations/0020_experiments.sql"),
     ),
+    (
+        21,
+        "messages by ticket, with who and when",
+        include_str!("../../migrations/0021_messages_by_ticket.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.
@@ -284,7 +289,10 @@ mod tests {
                  VALUES (5, 7, '[1,2]', 100, 10);",
         )
         .unwrap();
-        assert_eq!(migrate(&mut conn).unwrap(), vec![18, 19, 20]);
+        assert_eq!(
+            migrate(&mut conn).unwrap(),
+            (18..=latest()).collect::<Vec<_>>()
+        );
         let rows: Vec<(i64, i64, String, String, Option<i64>)> = conn
             .prepare("SELECT id, chat_id, text, state, safety_call FROM outbox ORDER BY id")
             .unwrap()

@@ -33,7 +33,8 @@ pub struct TicketFacts {
     pub resolved_at: Option<Timestamp>,
     pub closed_at: Option<Timestamp>,
     pub csat: Option<u8>,
-    /// The thread, oldest first.
+    /// The customer's messages and the engineers' public replies, oldest
+    /// first.
     pub thread: Vec<Said>,
     /// Status changes, oldest first.
     pub log: Vec<StatusChange>,
@@ -62,14 +63,13 @@ impl StatusChange {
     }
 }
 
-/// Who wrote a thread message, as the figures see it.
+/// Who wrote a thread message that counts (the bot's messages and
+/// internal notes never do, and are not read).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Who {
     Customer,
     /// An engineer's public reply.
     Agent(i64),
-    /// The bot, or an internal note: never a reply.
-    Other,
 }
 
 /// A message of a thread.
@@ -96,6 +96,13 @@ pub struct KbAnswer {
     /// "Did it help?": yes, no, or not answered.
     pub helped: Option<bool>,
 }
+
+/// The threads of a range of tickets, from the index alone (no text).
+const THREADS: &str = "SELECT ticket_id, created_at, CASE WHEN kind = 'inbound' THEN -1 ELSE coalesce(author_id, 0) END
+     FROM messages INDEXED BY messages_ticket
+     WHERE ticket_id >= ?1 AND ticket_id <= ?2
+       AND (kind = 'inbound' AND author_kind = 'customer' OR kind = 'outbound' AND author_kind = 'agent')
+     ORDER BY ticket_id, id";
 
 /// Everything a report over `[from, to)` reads.
 #[derive(Debug, Clone, Default)]
@@ -257,32 +264,21 @@ pub fn facts(
             place.get(at).copied().filter(|i| *i != usize::MAX)
         };
         // Ids grow with creation: the period's tickets are one range of
-        // ids (a few outside the period inside it are skipped), and their
-        // messages come after the first one's first message. Read in the
-        // table's own order (a sequential scan, no lookups through an
-        // index): each thread still comes oldest first.
-        let since: i64 = conn.query_row(
-            "SELECT coalesce(min(id), 0) FROM messages WHERE ticket_id = ?1",
-            [first],
-            |r| r.get(0),
-        )?;
-        // Who wrote it, as one number: -1 the customer, an engineer's id
-        // (0 if unknown) for a public reply, -2 anything else.
-        let mut st = conn.prepare(
-            "SELECT ticket_id, created_at,
-                    CASE WHEN kind = 'inbound' AND author_kind = 'customer' THEN -1
-                         WHEN kind = 'outbound' AND author_kind = 'agent' THEN coalesce(author_id, 0)
-                         ELSE -2 END
-             FROM messages WHERE id >= ?1 ORDER BY id",
-        )?;
-        let mut rows = st.query([since])?;
+        // ids (a few outside the period inside it are skipped). Their
+        // threads are read from the index of messages by ticket, which
+        // carries who wrote each and when (migration 0021): the texts are
+        // never read, and each thread comes oldest first.
+        // Only the customer's messages and the engineers' public replies:
+        // the bot's and internal notes never count. Who wrote it, as one
+        // number: -1 the customer, else the engineer's id (0 if unknown).
+        let mut st = conn.prepare(THREADS)?;
+        let mut rows = st.query(params![first, last])?;
         while let Some(r) = rows.next()? {
             let Some(i) = index(r.get(0)?) else {
                 continue;
             };
             let who = match r.get::<_, i64>(2)? {
                 -1 => Who::Customer,
-                -2 => Who::Other,
                 agent => Who::Agent(agent),
             };
             tickets[i].thread.push(Said {
@@ -390,4 +386,29 @@ pub fn facts(
         agents,
         assignments,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::THREADS;
+
+    /// The threads come from the index of messages by ticket, in order,
+    /// without reading a message's row (its text): what keeps a report
+    /// over a million messages fast (docs/benchmarks.md).
+    #[test]
+    fn threads_are_read_from_the_index_alone() {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        super::super::migrations::migrate(&mut conn).unwrap();
+        let plan: Vec<String> = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {THREADS}"))
+            .unwrap()
+            .query_map([1, 2], |r| r.get(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            plan,
+            ["SEARCH messages USING COVERING INDEX messages_ticket (ticket_id>? AND ticket_id<?)"]
+        );
+    }
 }
