@@ -72,6 +72,7 @@ pub struct Settings {
     pub files: FilesSettings,
     pub retention: RetentionSettings,
     pub privacy: PrivacySettings,
+    pub miniapp: MiniAppSettings,
     pub groups: GroupsSettings,
     pub safety: SafetySettings,
 }
@@ -121,6 +122,17 @@ pub struct GroupsSettings {
 }
 
 /// `[privacy]` (docs/privacy.md).
+/// The customer's mini app (docs/miniapp.md).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MiniAppSettings {
+    pub enabled: bool,
+    /// How old the launch data may be ("1h").
+    pub max_age: String,
+    /// The HTTPS address Telegram opens ("" = no buttons lead there).
+    pub public_url: String,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PrivacySettings {

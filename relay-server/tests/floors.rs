@@ -53,6 +53,7 @@ const FLOORS: &[(&str, &[&str])] = &[
             "timers",
             "privacy",
             "retention",
+            "customer_app",
         ],
     ),
     ("figures", &["report", "dashboard"]),

@@ -5,6 +5,7 @@
 //! reading of client frames (`parse`), which are part of the protocol's
 //! contract. No I/O, no runtime, no database.
 
+pub mod app;
 pub mod digest;
 pub mod event;
 pub mod figures;
@@ -17,6 +18,7 @@ pub mod parse;
 pub mod protocol;
 pub mod safety;
 
+pub use app::*;
 pub use event::{Event, EventEnvelope, TicketChange};
 pub use figures::*;
 pub use groups::*;

@@ -11,7 +11,7 @@ use std::time::Duration;
 use shared::{Priority, Queue, QueueId};
 
 use super::access::Access;
-use super::desk::{BotPolicy, Desk, Retention, StopRule, Topic};
+use super::desk::{BotPolicy, Desk, MiniApp, Retention, StopRule, Topic};
 use super::hours::{self, Calendar, Quiet};
 use super::i18n::Texts;
 use super::kb::Kb;
@@ -21,8 +21,8 @@ use super::rules::{Automation, Do, Rules, When};
 use super::spam::checks::phrase_words;
 use super::spam::{CaptchaMode, Newcomer, Safety};
 use crate::settings::{
-    self, AutomationSettings, BotMode, BotSettings, QueueSettings, RouteSettings, SafetySettings,
-    Settings, SlaSettings, TargetSettings,
+    self, AutomationSettings, BotMode, BotSettings, MiniAppSettings, QueueSettings, RouteSettings,
+    SafetySettings, Settings, SlaSettings, TargetSettings,
 };
 
 impl Desk {
@@ -58,6 +58,7 @@ impl Desk {
                     })
                     .collect::<Vec<_>>(),
             )?,
+            miniapp: miniapp(&s.miniapp)?,
         })
     }
 
@@ -83,8 +84,43 @@ impl Desk {
             group_ticket_reaction: Some("✍".into()),
             safety: Safety::defaults(),
             experiments: Vec::new(),
+            miniapp: MiniApp::default(),
         }
     }
+}
+
+/// The longest `miniapp.max_age`: launch data older than a week is not a
+/// session any more.
+const MINIAPP_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(7 * 86_400);
+
+/// `[miniapp]`, checked.
+fn miniapp(s: &MiniAppSettings) -> Result<MiniApp, String> {
+    let max_age = hours::duration(&s.max_age).map_err(|e| format!("miniapp.max_age: {e}"))?;
+    if max_age < std::time::Duration::from_secs(60) || max_age > MINIAPP_MAX_AGE {
+        return Err(format!(
+            "miniapp.max_age: {:?} must be between 1m and 7d",
+            s.max_age
+        ));
+    }
+    let url = s.public_url.trim();
+    let public_url = if url.is_empty() {
+        None
+    } else {
+        // Telegram opens web apps only at HTTPS addresses.
+        let parsed = url::Url::parse(url)
+            .map_err(|e| format!("miniapp.public_url: {url:?} is not an address: {e}"))?;
+        if parsed.scheme() != "https" || parsed.host_str().is_none() {
+            return Err(format!(
+                "miniapp.public_url: {url:?} must be an https:// address (Telegram opens mini apps only over HTTPS)"
+            ));
+        }
+        Some(url.to_owned())
+    };
+    Ok(MiniApp {
+        enabled: s.enabled,
+        max_age,
+        public_url,
+    })
 }
 
 /// `[safety]`, checked.

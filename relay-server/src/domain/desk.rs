@@ -34,6 +34,28 @@ pub struct Desk {
     pub safety: super::spam::Safety,
     /// `[[experiments]]`: A/B tests of the bot.
     pub experiments: Vec<super::experiments::Experiment>,
+    /// `[miniapp]`: the customer's app inside Telegram.
+    pub miniapp: MiniApp,
+}
+
+/// The customer's mini app (`[miniapp]`, docs/miniapp.md).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MiniApp {
+    pub enabled: bool,
+    /// How old Telegram's signed launch data may be.
+    pub max_age: Duration,
+    /// The HTTPS address Telegram opens; `None`: no buttons lead there.
+    pub public_url: Option<String>,
+}
+
+impl Default for MiniApp {
+    fn default() -> Self {
+        MiniApp {
+            enabled: true,
+            max_age: Duration::from_secs(3600),
+            public_url: None,
+        }
+    }
 }
 
 /// How long each kind of record is kept (`[retention]`); `None`: forever.

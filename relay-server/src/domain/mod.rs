@@ -10,6 +10,7 @@ pub mod automation;
 pub mod buttons;
 pub mod commands;
 pub mod config;
+pub mod customer_app;
 pub mod dashboard;
 pub mod desk;
 pub mod dialogue;

@@ -10,7 +10,7 @@ use super::DomainError;
 use super::buttons::{Button, Choice, Keyboard};
 use super::desk::Desk;
 use super::i18n::Lang;
-use crate::store::{self, WriteCtx};
+use crate::store::{self, Db, WriteCtx};
 
 /// The topic's name in the customer's language.
 pub fn topic_label(desk: &Desk, lang: Lang, topic: Option<&str>) -> String {
@@ -54,6 +54,17 @@ pub fn eta(
     customer: &Customer,
     ticket: &Ticket,
 ) -> Result<String, DomainError> {
+    eta_at(ctx, ctx.now, desk, customer, ticket)
+}
+
+/// [`eta`] as of `now`, on any connection (the mini app reads it).
+pub fn eta_at(
+    db: &impl Db,
+    now: Timestamp,
+    desk: &Desk,
+    customer: &Customer,
+    ticket: &Ticket,
+) -> Result<String, DomainError> {
     let lang = Lang::of(customer);
     let queue = &ticket.queue;
     let target = desk
@@ -61,26 +72,26 @@ pub fn eta(
         .get(&ticket.queue)
         .map_or(15, |q| q.first_reply_minutes);
     let target = Duration::from_secs(u64::from(target) * 60);
-    let week_ago = ctx.now - Duration::from_secs(7 * 86_400);
-    let mut recent = store::tickets::first_reply_times(ctx, queue, week_ago, ETA_SAMPLE)?;
+    let week_ago = now - Duration::from_secs(7 * 86_400);
+    let mut recent = store::tickets::first_reply_times(db, queue, week_ago, ETA_SAMPLE)?;
     recent.sort_unstable();
     let base = if recent.len() >= ETA_MIN_SAMPLE {
         Duration::from_millis(u64::try_from(recent[recent.len() / 2]).unwrap_or(0))
     } else {
         target
     };
-    let waiting = store::tickets::unanswered_before(ctx, queue, ticket.id)?;
-    let agents = store::agents::serving(ctx, queue)?.max(1);
+    let waiting = store::tickets::unanswered_before(db, queue, ticket.id)?;
+    let agents = store::agents::serving(db, queue)?.max(1);
     let per_ticket = base.min(ETA_PER_TICKET);
     let rounds = u32::try_from(waiting.div_ceil(agents)).unwrap_or(u32::MAX);
     let backlog = per_ticket.saturating_mul(rounds);
     let wait = base.max(backlog).max(ETA_AT_LEAST);
     let hours = &desk.bot.hours;
-    match hours.next_open(ctx.now) {
-        Some(open) if open != ctx.now => {
+    match hours.next_open(now) {
+        Some(open) if open != now => {
             let time = desk
                 .bot
-                .customer_time(open, ctx.now, customer.time_zone.as_deref());
+                .customer_time(open, now, customer.time_zone.as_deref());
             Ok(desk.bot.t(
                 lang,
                 "eta.after_open",

@@ -1,7 +1,10 @@
-//! The HTTP surface: the WebSocket endpoint, files and a health check.
+//! The HTTP surface: the WebSocket endpoint, files, the customer's mini
+//! app and a health check.
 
 pub mod accept;
+pub mod app;
 mod files;
+pub mod init_data;
 pub mod metrics;
 
 use std::sync::Arc;
@@ -27,6 +30,8 @@ pub fn router(app: Arc<App>) -> Router {
             )),
         )
         .route(&format!("{FILES_PATH}/{{file_id}}"), get(files::download))
+        .route(&format!("{}/tickets", app::API), get(app::tickets))
+        .route(&format!("{}/tickets/{{id}}", app::API), get(app::ticket))
         .with_state(app)
 }
 

@@ -121,6 +121,28 @@ pub fn all_tickets(db: &impl Db, id: CustomerId) -> Result<Vec<shared::Ticket>, 
         .collect::<Result<_, _>>()?)
 }
 
+/// A ticket's messages the customer sees (every one but internal notes),
+/// oldest first; with `last_only`, the newest alone.
+pub fn shown_messages(
+    db: &impl Db,
+    ticket: shared::TicketId,
+    last_only: bool,
+) -> Result<Vec<shared::Message>, StoreError> {
+    let (order, limit) = if last_only {
+        ("DESC", "LIMIT 1")
+    } else {
+        ("", "")
+    };
+    Ok(db
+        .conn()
+        .prepare_cached(&format!(
+            "SELECT {} FROM messages WHERE ticket_id = ?1 AND kind <> 'note' ORDER BY id {order} {limit}",
+            super::rows::MESSAGE_COLS
+        ))?
+        .query_map([ticket.0], super::rows::message)?
+        .collect::<Result<_, _>>()?)
+}
+
 /// Every message of a ticket, oldest first.
 pub fn all_messages(
     db: &impl Db,

@@ -252,6 +252,26 @@ pub fn recent_of(
         .collect::<Result<_, _>>()?)
 }
 
+/// The customer's latest `limit` tickets in this chat, newest first (the
+/// mini app's list).
+pub fn newest_of(
+    db: &impl Db,
+    customer: CustomerId,
+    chat: i64,
+    limit: usize,
+) -> Result<Vec<Ticket>, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached(&format!(
+            "SELECT {TICKET_COLS} FROM tickets WHERE customer_id = ?1 AND chat_id = ?2 ORDER BY id DESC LIMIT ?3"
+        ))?
+        .query_map(
+            params![customer.0, chat, i64::try_from(limit).unwrap_or(i64::MAX)],
+            rows::ticket,
+        )?
+        .collect::<Result<_, _>>()?)
+}
+
 /// Ticket `id` if it is this customer's, in this chat.
 pub fn own(
     db: &impl Db,

@@ -1,0 +1,136 @@
+//! The customer's mini app over HTTP (docs/miniapp.md): `/app/api/...`.
+//! Every request carries Telegram's launch data as
+//! `Authorization: tma <initData>`, checked (`init_data::verify`, with
+//! the bot's token and `[miniapp] max_age`) before anything is read: a
+//! forged, altered, stale or missing one is 401 and reads nothing. The
+//! customer is the Telegram user the data names, and sees only their own
+//! tickets; another's is 404, like one that does not exist.
+
+use std::sync::Arc;
+
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use super::init_data::{self, Launch};
+use super::refuse;
+use crate::App;
+use crate::domain::{DomainError, customer_app};
+use crate::store::StoreError;
+use crate::store::read::ReadFor;
+use crate::store::read::Reader;
+
+/// Where the app's API lives.
+pub const API: &str = "/app/api";
+
+/// The Telegram user who opened the app, their launch data checked.
+pub struct Opened(pub Launch);
+
+impl FromRequestParts<Arc<App>> for Opened {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, Response> {
+        if !app.desk.miniapp.enabled {
+            return Err(refuse(
+                StatusCode::NOT_FOUND,
+                "the mini app is off here ([miniapp] enabled = false)",
+            ));
+        }
+        let Some(token) = app.bot_token.as_deref() else {
+            return Err(refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "this desk runs without a Telegram bot: nothing can check who opened the app",
+            ));
+        };
+        let Some(data) = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("tma "))
+        else {
+            return Err(refuse(
+                StatusCode::UNAUTHORIZED,
+                "send Telegram's launch data as Authorization: tma <initData>",
+            ));
+        };
+        init_data::verify(
+            data.trim(),
+            token,
+            app.store.now(),
+            app.desk.miniapp.max_age,
+        )
+        .map(Opened)
+        .map_err(|e| {
+            tracing::info!("mini app: launch data refused: {e}");
+            refuse(StatusCode::UNAUTHORIZED, e.to_string())
+        })
+    }
+}
+
+/// `200` with `value` as JSON.
+fn json(value: &impl Serialize) -> Response {
+    match serde_json::to_string(value) {
+        Ok(body) => (
+            StatusCode::OK,
+            [
+                (header::CONTENT_TYPE, "application/json"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            body,
+        )
+            .into_response(),
+        Err(e) => refuse(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
+}
+
+/// Runs a read for the app on a client's share of the readers.
+async fn read<T: Serialize + Send + 'static>(
+    app: &App,
+    f: impl FnOnce(&Reader) -> Result<Result<T, DomainError>, StoreError> + Send + 'static,
+) -> Result<T, Response> {
+    match app.store.readers().read_for(ReadFor::Client, f).await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(refuse(StatusCode::BAD_REQUEST, e.to_string())),
+        Err(e) => {
+            tracing::warn!("mini app: read failed: {e}");
+            Err(refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "try again in a moment",
+            ))
+        }
+    }
+}
+
+/// `GET /app/api/tickets`: the customer's tickets, newest first.
+pub async fn tickets(State(app): State<Arc<App>>, Opened(who): Opened) -> Response {
+    let (desk, user, now) = (app.desk.clone(), who.user.id, app.store.now());
+    match read(&app, move |c| {
+        Ok(customer_app::tickets(c, &desk, user, now))
+    })
+    .await
+    {
+        Ok(list) => json(&list),
+        Err(r) => r,
+    }
+}
+
+/// `GET /app/api/tickets/{id}`: one of theirs with its thread.
+pub async fn ticket(
+    State(app): State<Arc<App>>,
+    Opened(who): Opened,
+    Path(id): Path<i64>,
+) -> Response {
+    let (desk, user, now) = (app.desk.clone(), who.user.id, app.store.now());
+    let id = shared::TicketId(id);
+    match read(&app, move |c| {
+        Ok(customer_app::thread(c, &desk, user, id, now))
+    })
+    .await
+    {
+        Ok(Some(thread)) => json(&thread),
+        Ok(None) => refuse(StatusCode::NOT_FOUND, "no such ticket of yours"),
+        Err(r) => r,
+    }
+}
