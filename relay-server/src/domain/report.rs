@@ -1053,6 +1053,15 @@ mod tests {
         }
     }
 
+    /// Resolved, reopened by the customer, resolved again.
+    fn resolved_reopened_resolved(first: &str, reopened: &str, again: &str) -> Vec<StatusChange> {
+        vec![
+            change(first, TicketStatus::Open, TicketStatus::Resolved),
+            change(reopened, TicketStatus::Resolved, TicketStatus::Open),
+            change(again, TicketStatus::Open, TicketStatus::Resolved),
+        ]
+    }
+
     fn period(by: Option<By>) -> Period {
         Period {
             from: at("2026-11-02T00:00:00Z"),
@@ -1102,23 +1111,11 @@ mod tests {
         b.resolved_at = Some(at("2026-11-02T15:00:00Z"));
         b.csat = Some(3);
         b.csat_asked = true;
-        b.log = vec![
-            change(
-                "2026-11-02T11:00:00Z",
-                TicketStatus::Open,
-                TicketStatus::Resolved,
-            ),
-            change(
-                "2026-11-02T12:00:00Z",
-                TicketStatus::Resolved,
-                TicketStatus::Open,
-            ),
-            change(
-                "2026-11-02T15:00:00Z",
-                TicketStatus::Open,
-                TicketStatus::Resolved,
-            ),
-        ];
+        b.log = resolved_reopened_resolved(
+            "2026-11-02T11:00:00Z",
+            "2026-11-02T12:00:00Z",
+            "2026-11-02T15:00:00Z",
+        );
         b.clocks = vec![("first_reply".into(), Some(true))];
         // Tuesday 10:00 in L2 (24/7), same customer and topic as a ticket
         // of 3 days before the period: a repeat. One reply 5 minutes
@@ -1288,23 +1285,11 @@ mod tests {
             said("2026-11-02T12:45:00Z", Who::Agent(1)),
         ];
         t.resolved_at = Some(at("2026-11-02T13:00:00Z"));
-        t.log = vec![
-            change(
-                "2026-11-02T11:00:00Z",
-                TicketStatus::Open,
-                TicketStatus::Resolved,
-            ),
-            change(
-                "2026-11-02T12:00:00Z",
-                TicketStatus::Resolved,
-                TicketStatus::Open,
-            ),
-            change(
-                "2026-11-02T13:00:00Z",
-                TicketStatus::Open,
-                TicketStatus::Resolved,
-            ),
-        ];
+        t.log = resolved_reopened_resolved(
+            "2026-11-02T11:00:00Z",
+            "2026-11-02T12:00:00Z",
+            "2026-11-02T13:00:00Z",
+        );
         let facts = |t: TicketFacts| Facts {
             tickets: vec![t],
             ..Facts::default()

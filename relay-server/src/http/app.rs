@@ -63,7 +63,8 @@ impl FromRequestParts<Arc<App>> for Opened {
         )
         .map(Opened)
         .map_err(|e| {
-            tracing::info!("mini app: launch data refused: {e}");
+            // At debug: refusals cost an attacker nothing, the log must not grow with them.
+            tracing::debug!("mini app: launch data refused: {e}");
             refuse(StatusCode::UNAUTHORIZED, e.to_string())
         })
     }
