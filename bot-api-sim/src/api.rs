@@ -414,9 +414,23 @@ async fn other(s: &Shared, method: &str, p: &Params) -> Response {
         "getwebhookinfo" => ok(
             json!({"url": s.webhook().unwrap_or_default(), "has_custom_certificate": false, "pending_update_count": 0}),
         ),
+        "setchatmenubutton" => {
+            // Omitted: Telegram's default (the list of commands).
+            let button = p
+                .json("menu_button")
+                .unwrap_or_else(|| json!({"type": "default"}));
+            if button["type"] == "web_app"
+                && button["web_app"]["url"]
+                    .as_str()
+                    .is_none_or(|u| !u.starts_with("https://"))
+            {
+                return err(400, "Bad Request: BUTTON_URL_INVALID");
+            }
+            s.set_menu_button(p.int("chat_id"), button);
+            ok(json!(true))
+        }
         "setmycommands"
         | "deletemycommands"
-        | "setchatmenubutton"
         | "setmydescription"
         | "setmyshortdescription"
         | "setmyname"

@@ -256,6 +256,12 @@ impl Simulator {
         self.state.group_react(chat_id, user_id, message_id, emoji)
     }
 
+    /// The menu button the bot set (setChatMenuButton) for a chat, or with
+    /// `None` its default one; `None` if it never set it.
+    pub fn menu_button(&self, chat_id: Option<i64>) -> Option<serde_json::Value> {
+        self.state.menu_button(chat_id)
+    }
+
     /// The ids of the messages the bot deleted in a chat (deleteMessage,
     /// deleteMessages), ascending.
     pub fn deleted(&self, chat_id: i64) -> Vec<i64> {

@@ -218,6 +218,8 @@ struct World {
     faults: Faults,
     stats: Stats,
     webhook: Option<String>,
+    /// setChatMenuButton: the button per chat (`None`: the default).
+    menu_buttons: HashMap<Option<i64>, Value>,
     files: HashMap<String, (String, u64)>,
     next_file: u64,
     /// BotFather's privacy mode (getMe's `can_read_all_group_messages`).
@@ -265,6 +267,7 @@ impl Shared {
                 faults: Faults::default(),
                 stats: Stats::default(),
                 webhook: None,
+                menu_buttons: HashMap::new(),
                 files: HashMap::new(),
                 next_file: 1,
                 privacy_mode: false,
@@ -1023,6 +1026,15 @@ impl Shared {
 
     pub fn set_webhook(&self, url: Option<String>) {
         self.world().webhook = url.filter(|u| !u.is_empty());
+    }
+
+    /// setChatMenuButton: `chat` `None` sets the default button.
+    pub fn set_menu_button(&self, chat: Option<i64>, button: Value) {
+        self.world().menu_buttons.insert(chat, button);
+    }
+
+    pub fn menu_button(&self, chat: Option<i64>) -> Option<Value> {
+        self.world().menu_buttons.get(&chat).cloned()
     }
 
     pub fn drop_pending(&self) {

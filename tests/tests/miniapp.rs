@@ -87,6 +87,7 @@ async fn a_customer_reads_their_own_tickets_and_nothing_else() {
     );
     let addr = server.addr.clone();
     let bot = sim.token();
+    assert_eq!(sim.menu_button(None), None, "no public_url: no menu button");
     let oksana = launch(7001, "Оксана", "uk", &bot, 5);
 
     // Her list: her ticket alone, in her language, the reply the newest.
@@ -181,4 +182,44 @@ async fn a_customer_reads_their_own_tickets_and_nothing_else() {
     let (status, body) = get(&addr, "/app/api/tickets", Some(&stranger));
     assert_eq!((status, body.as_str()), (200, "[]"));
     assert_eq!(counts(&db), before, "reading changed the database");
+}
+
+/// With `[miniapp] public_url`, the bot's menu button opens the app; an
+/// address that is not https is refused with the key named.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_menu_button_opens_the_app_at_its_https_address() {
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    let (dir, db) = fresh_db(0);
+    let url = "https://desk.example.com/app/";
+    let _server =
+        Server::start_durable_direct_bot_with(&db, &sim, &[("RELAY_MINIAPP__PUBLIC_URL", url)]);
+    let deadline = std::time::Instant::now() + WAIT;
+    let button = loop {
+        if let Some(b) = sim.menu_button(None) {
+            break b;
+        }
+        assert!(std::time::Instant::now() < deadline, "no menu button set");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(
+        button,
+        serde_json::json!({
+            "type": "web_app",
+            "text": i18n::text(Lang::En, "app.menu", &[]),
+            "web_app": {"url": url},
+        })
+    );
+    let config = dir.path().join("plain.toml");
+    std::fs::write(
+        &config,
+        "[miniapp]\npublic_url = \"http://desk.example.com/app/\"\n",
+    )
+    .unwrap();
+    let out = cli(&db, &["--config", config.to_str().unwrap(), "report"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("miniapp.public_url") && err.contains("https://"),
+        "{err}"
+    );
 }

@@ -8,6 +8,7 @@
 mod cleaner;
 mod convert;
 pub mod keyboard;
+mod menu;
 mod moderator;
 mod pace;
 mod poller;
@@ -54,7 +55,8 @@ pub fn bot(settings: &TelegramSettings) -> Result<Bot, String> {
     Ok(Bot::with_client(settings.token.clone(), client).set_api_url(api))
 }
 
-/// Starts the poller, the processor and the sender; they stop with `shutdown`.
+/// Starts the poller, the processor, the sender and the rest (the
+/// moderator, the cleaner, the menu button); they stop with `shutdown`.
 pub fn start(
     store: Store,
     settings: TelegramSettings,
@@ -78,6 +80,12 @@ pub fn start(
         store.clone(),
         desk.clone(),
         wake,
+        shutdown.clone(),
+    ));
+    tasks.spawn(menu::run(
+        bot.clone(),
+        desk.clone(),
+        settings.token.clone(),
         shutdown.clone(),
     ));
     tasks.spawn(moderator::run(
