@@ -91,6 +91,16 @@ impl<'a> Chat<'a> {
         s
     }
 
+    /// The bot asks `name` for consent in `lang`; they agree and are
+    /// thanked.
+    pub async fn consent(&mut self, lang: Lang, name: &str) {
+        let text =
+            |key: &str, args: &[(&str, &str)]| relay_server::domain::i18n::text(lang, key, args);
+        let ask = self.expect(&text("consent.ask", &[("name", name)])).await;
+        self.press(&ask, "consent:yes");
+        self.expect(&text("consent.thanks", &[])).await;
+    }
+
     pub fn press(&self, msg: &Sent, data: &str) {
         self.sim
             .press(self.id, msg.message_id, data)

@@ -290,11 +290,7 @@ async fn the_knowledge_base_answers_first_and_a_person_is_one_tap_away() {
     ] {
         let mut chat = Chat::new(&sim, user);
         sim.send_text(user, question);
-        let consent = chat
-            .expect(&t(lang, "consent.ask", &[("name", name)]))
-            .await;
-        chat.press(&consent, "consent:yes");
-        chat.expect(&t(lang, "consent.thanks", &[])).await;
+        chat.consent(lang, name).await;
         let answer = chat.next().await;
         let text = answer.text.clone().unwrap();
         let intro = t(lang, "kb.answer", &[("title", "\u{1}")]);
@@ -383,11 +379,7 @@ async fn commands_language_time_zone_and_declined_consent() {
     // The chosen language sticks although Telegram still says "en".
     let said = "我的账户被锁定了，请帮忙";
     sim.send_text(7301, said);
-    let consent = chat
-        .expect(&t(Lang::Zh, "consent.ask", &[("name", "Wang")]))
-        .await;
-    chat.press(&consent, "consent:yes");
-    chat.expect(&t(Lang::Zh, "consent.thanks", &[])).await;
+    chat.consent(Lang::Zh, "Wang").await;
     // The words from before the refusal are gone; these are kept.
     let kb = chat.next().await;
     chat.press(&kb, "kb:no");

@@ -84,11 +84,7 @@ async fn customers_split_by_hash_see_their_variant_and_the_report_attributes_out
     for (id, name, lang, said) in people {
         let mut chat = Chat::new(&sim, id);
         sim.send_text(id, said);
-        let consent = chat
-            .expect(&t(lang, "consent.ask", &[("name", name)]))
-            .await;
-        chat.press(&consent, "consent:yes");
-        chat.expect(&t(lang, "consent.thanks", &[])).await;
+        chat.consent(lang, name).await;
         let receipt = chat.next().await;
         let text = receipt.text.clone().unwrap();
         agent
@@ -262,11 +258,7 @@ async fn the_follow_up_asks_nps_and_the_report_counts_it() {
     .await;
     let mut chat = Chat::new(&sim, user);
     sim.send_text(user, "Потрібна жива людина");
-    let consent = chat
-        .expect(&t(lang, "consent.ask", &[("name", "Олена")]))
-        .await;
-    chat.press(&consent, "consent:yes");
-    chat.expect(&t(lang, "consent.thanks", &[])).await;
+    chat.consent(lang, "Олена").await;
     let _receipt = chat.next().await;
     agent
         .until("the ticket", WAIT, |m| ticket_of(m, user).is_some())
@@ -334,11 +326,7 @@ async fn the_screenshot_comes_first_for_side_b_of_a_question_order_test() {
     ] {
         let mut chat = Chat::new(&sim, id);
         sim.send_text(id, "/start");
-        let consent = chat
-            .expect(&t(lang, "consent.ask", &[("name", name)]))
-            .await;
-        chat.press(&consent, "consent:yes");
-        chat.expect(&t(lang, "consent.thanks", &[])).await;
+        chat.consent(lang, name).await;
         let topics = chat.expect(&t(lang, "topic.ask", &[])).await;
         chat.press(&topics, "topic:payment");
         let sent: Vec<&str> = if id == b {
@@ -408,11 +396,7 @@ async fn side_b_of_a_kb_answer_test_picks_from_a_list() {
     for (id, name) in [(a, "Maria"), (b, "Tom")] {
         let mut chat = Chat::new(&sim, id);
         sim.send_text(id, question);
-        let consent = chat
-            .expect(&t(lang, "consent.ask", &[("name", name)]))
-            .await;
-        chat.press(&consent, "consent:yes");
-        chat.expect(&t(lang, "consent.thanks", &[])).await;
+        chat.consent(lang, name).await;
         let answer = chat.next().await;
         let intro = t(lang, "kb.answer", &[("title", "\u{1}")]);
         let intro = intro.split('\u{1}').next().unwrap().to_owned();

@@ -623,34 +623,18 @@ struct Pass {
     /// Tickets per quarter hour of creation (placed in days and hours
     /// once, at the end).
     quarters: HashMap<i64, u64>,
-    by_queue: BTreeMap<String, u64>,
+    by_queue: HashMap<String, u64>,
     topics: HashMap<String, u64>,
     tags: HashMap<String, u64>,
 }
 
-/// Counts by name, the name allocated only the first time it is met.
-trait CountMap {
-    fn bump(&mut self, key: &str, n: u64);
-}
-
-impl CountMap for HashMap<String, u64> {
-    fn bump(&mut self, key: &str, n: u64) {
-        match self.get_mut(key) {
-            Some(v) => *v += n,
-            None => {
-                self.insert(key.to_owned(), n);
-            }
-        }
-    }
-}
-
-impl CountMap for BTreeMap<String, u64> {
-    fn bump(&mut self, key: &str, n: u64) {
-        match self.get_mut(key) {
-            Some(v) => *v += n,
-            None => {
-                self.insert(key.to_owned(), n);
-            }
+/// One more `n` of `key`, the name allocated only the first time it is
+/// met.
+fn bump(map: &mut HashMap<String, u64>, key: &str, n: u64) {
+    match map.get_mut(key) {
+        Some(v) => *v += n,
+        None => {
+            map.insert(key.to_owned(), n);
         }
     }
 }
@@ -695,10 +679,10 @@ impl Pass {
             .quarters
             .entry(t.created_at.0.div_euclid(QUARTER_MS))
             .or_default() += 1;
-        self.by_queue.bump(&t.queue, 1);
-        self.topics.bump(t.topic.as_deref().unwrap_or("-"), 1);
+        bump(&mut self.by_queue, &t.queue, 1);
+        bump(&mut self.topics, t.topic.as_deref().unwrap_or("-"), 1);
         for tag in &t.tags {
-            self.tags.bump(tag, 1);
+            bump(&mut self.tags, tag, 1);
         }
     }
 
@@ -719,13 +703,13 @@ impl Pass {
             *self.quarters.entry(q).or_default() += n;
         }
         for (k, n) in later.by_queue {
-            self.by_queue.bump(&k, n);
+            bump(&mut self.by_queue, &k, n);
         }
         for (k, n) in later.topics {
-            self.topics.bump(&k, n);
+            bump(&mut self.topics, &k, n);
         }
         for (k, n) in later.tags {
-            self.tags.bump(&k, n);
+            bump(&mut self.tags, &k, n);
         }
     }
 }
@@ -831,7 +815,7 @@ pub fn compute(desk: &Desk, period: &Period, facts: &Facts, groups: Vec<GroupLin
         tags,
     } = pass;
     let mut volume = Volume {
-        by_queue,
+        by_queue: by_queue.into_iter().collect(),
         ..Volume::default()
     };
     // Every zone's offset is a whole number of quarter hours: a quarter
