@@ -141,15 +141,26 @@ struct Customer {
     bot_seen: usize,
 }
 
+/// The crowd `opts` makes: each customer's Telegram user id, first name
+/// and language.
+pub fn cast(opts: &ScriptOptions) -> Vec<(i64, &'static str, &'static str)> {
+    (0..opts.customers)
+        .map(|i| {
+            let (name, lang, _, _) = CAST[i as usize % CAST.len()];
+            (opts.first_id + i64::from(i), name, lang)
+        })
+        .collect()
+}
+
 /// Registers the crowd and runs it until `stop` (or the action budget).
 /// Returns how many actions were taken.
 pub async fn run(sim: Arc<Simulator>, opts: ScriptOptions, stop: CancellationToken) -> u64 {
     let mut rng = Lcg(opts.seed);
-    let mut crowd: Vec<Customer> = (0..opts.customers)
-        .map(|i| {
-            let cast = i as usize % CAST.len();
-            let (name, lang, _, _) = CAST[cast];
-            let id = opts.first_id + i64::from(i);
+    let mut crowd: Vec<Customer> = cast(&opts)
+        .into_iter()
+        .enumerate()
+        .map(|(i, (id, name, lang))| {
+            let cast = i % CAST.len();
             let mut user = SimUser::new(id, name, lang);
             user.username = Some(format!(
                 "{}_{i}",

@@ -99,6 +99,9 @@ async fn demo(cli: &Cli, dir: &std::path::Path, tui: bool) -> Result<()> {
     settings.groups.warn_before = "1m".into();
     // The sample knowledge base shipped in the repository.
     settings.bot.kb_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../relay-server/kb").into();
+    // The mini app runs in a plain browser here (the stand-in, not
+    // Telegram's script: there is no Telegram around it).
+    settings.miniapp.telegram_js = String::new();
     let listener = tokio::net::TcpListener::bind(&cli.listen)
         .await
         .with_context(|| format!("cannot listen on {} (try --listen 127.0.0.1:0)", cli.listen))?;
@@ -127,6 +130,7 @@ async fn demo(cli: &Cli, dir: &std::path::Path, tui: bool) -> Result<()> {
     );
     println!("  websocket  ws://{local}{}", shared::WS_PATH);
     println!("  health     http://{local}/healthz");
+    println!("  mini app   http://{local}/demo/app (the customers' app, opened as one of them)");
     println!(
         "  telegram   {} (control API: GET /control/chats/<user id>/sent)",
         sim.api_url()
@@ -173,7 +177,14 @@ async fn demo(cli: &Cli, dir: &std::path::Path, tui: bool) -> Result<()> {
             token.cancel();
         })
     };
-    let served = relay_server::serve(store, &settings, listener, shutdown.clone()).await;
+    let served = serve(
+        store,
+        &settings,
+        listener,
+        stand_in(cli, &sim),
+        shutdown.clone(),
+    )
+    .await;
     shutdown.cancel();
     let _ = crowd.await;
     let _ = chatter.await;
@@ -197,9 +208,11 @@ async fn attached(
     shutdown: CancellationToken,
 ) -> Result<()> {
     let url = format!("ws://{}{}", listener.local_addr()?, shared::WS_PATH);
+    // Shown once the workstation gives the terminal back.
+    let app_url = format!("http://{}/demo/app", listener.local_addr()?);
     let server = {
-        let shutdown = shutdown.clone();
-        tokio::spawn(async move { relay_server::serve(store, &settings, listener, shutdown).await })
+        let (shutdown, extra) = (shutdown.clone(), stand_in(cli, &sim));
+        tokio::spawn(async move { serve(store, &settings, listener, extra, shutdown).await })
     };
     let chatter = groups::run(
         sim.clone(),
@@ -219,6 +232,7 @@ async fn attached(
     file.alerts.bell = false;
     let tui = agent_tui::config::Settings::resolve(file, Some(url), Some(token), None)?;
     let result = agent_tui::terminal::run(tui, Some(dir.to_owned())).await;
+    println!("desk-demo: the customers' mini app was at {app_url} (open it while the demo runs)");
     shutdown.cancel();
     let _ = crowd.await;
     let _ = chatter.await;
@@ -227,19 +241,45 @@ async fn attached(
     result.context("the workstation")
 }
 
+/// The relay server, with the demo's stand-in for Telegram around the
+/// mini app.
+async fn serve(
+    store: relay_server::store::Store,
+    settings: &Settings,
+    listener: tokio::net::TcpListener,
+    extra: relay_server::http::app_demo::Router,
+    shutdown: CancellationToken,
+) -> Result<(), relay_server::LaunchError> {
+    let metrics = relay_server::bind_metrics(settings).await?;
+    relay_server::serve_with(store, settings, listener, metrics, shutdown, Some(extra)).await
+}
+
+/// `/demo/app`: the mini app opened as one of the scripted customers.
+fn stand_in(cli: &Cli, sim: &Simulator) -> relay_server::http::app_demo::Router {
+    let people = script::cast(&options(cli))
+        .into_iter()
+        .map(|(id, name, lang)| relay_server::http::app_demo::Person {
+            telegram_user_id: id,
+            first_name: name.to_owned(),
+            lang: lang.to_owned(),
+        })
+        .collect();
+    relay_server::http::app_demo::router(sim.token(), people)
+}
+
+fn options(cli: &Cli) -> ScriptOptions {
+    ScriptOptions {
+        customers: cli.customers,
+        pause: Duration::from_millis(cli.pause_ms),
+        ..Default::default()
+    }
+}
+
 /// The scripted customers, until `shutdown`.
 fn crowd(
     cli: &Cli,
     sim: Arc<Simulator>,
     shutdown: &CancellationToken,
 ) -> tokio::task::JoinHandle<u64> {
-    tokio::spawn(script::run(
-        sim,
-        ScriptOptions {
-            customers: cli.customers,
-            pause: Duration::from_millis(cli.pause_ms),
-            ..Default::default()
-        },
-        shutdown.clone(),
-    ))
+    tokio::spawn(script::run(sim, options(cli), shutdown.clone()))
 }

@@ -363,6 +363,19 @@ pub async fn serve_bound(
     metrics: Option<TcpListener>,
     shutdown: CancellationToken,
 ) -> Result<(), LaunchError> {
+    serve_with(store, settings, listener, metrics, shutdown, None).await
+}
+
+/// [`serve_bound`] with more routes beside the server's own (desk-demo's
+/// stand-in for Telegram around the mini app, `http::app_demo`).
+pub async fn serve_with(
+    store: Store,
+    settings: &Settings,
+    listener: TcpListener,
+    metrics: Option<TcpListener>,
+    shutdown: CancellationToken,
+    extra: Option<axum::Router>,
+) -> Result<(), LaunchError> {
     let tls = tls_acceptor(settings)?;
     let files = file_store(settings)?;
     let metrics = metrics
@@ -483,7 +496,10 @@ pub async fn serve_bound(
         header_timeout: Duration::from_secs(settings.limits.header_timeout_secs),
     }
     .within(http::accept::open_files_limit());
-    let router = http::router(app.clone());
+    let mut router = http::router(app.clone());
+    if let Some(extra) = extra {
+        router = router.merge(extra);
+    }
     match tls {
         Some(acceptor) => {
             let listener = tls::TlsListener::new(listener, acceptor, shutdown.clone())?;

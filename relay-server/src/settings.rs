@@ -131,6 +131,9 @@ pub struct MiniAppSettings {
     pub max_age: String,
     /// The HTTPS address Telegram opens ("" = no buttons lead there).
     pub public_url: String,
+    /// Telegram's WebApp script the pages load ("" = the stand-in that
+    /// runs the app in a plain browser: the demo, the tests).
+    pub telegram_js: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -72,3 +72,124 @@ pub struct AppThread {
     pub ticket: AppTicket,
     pub messages: Vec<AppMessage>,
 }
+
+/// A clarifying question of a topic, in the customer's language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppQuestion {
+    pub key: String,
+    pub text: String,
+}
+
+/// A topic the new-request form offers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppTopic {
+    pub key: String,
+    pub label: String,
+    /// Asked in this order; every one needs an answer.
+    pub questions: Vec<AppQuestion>,
+    /// A screenshot is asked for (it may be left out).
+    pub screenshot: bool,
+}
+
+/// What the new-request form needs to know (`GET /app/api/form`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppForm {
+    /// The desk's consent question, when the customer has not agreed yet:
+    /// a request needs `consent: true`.
+    pub consent: Option<String>,
+    /// Empty: no topic to choose.
+    pub topics: Vec<AppTopic>,
+    /// The customer's open ticket: a new request joins it, as a message
+    /// in the chat with the bot would.
+    pub open_ticket: Option<TicketId>,
+    /// The longest text accepted, in characters.
+    pub max_text: usize,
+    /// The largest screenshot accepted, in bytes.
+    pub max_file: u64,
+}
+
+/// A new request (`POST /app/api/tickets`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppNewRequest {
+    pub topic: Option<String>,
+    /// The answers to the topic's questions, in order.
+    #[serde(default)]
+    pub answers: Vec<String>,
+    pub text: String,
+    /// The customer agreed to the consent question shown with the form.
+    #[serde(default)]
+    pub consent: bool,
+    #[serde(default)]
+    pub screenshot: Option<AppUpload>,
+}
+
+/// A file sent from the app: its name and its bytes in base64 (at most
+/// `AppForm::max_file` bytes once decoded).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppUpload {
+    pub name: String,
+    pub data: String,
+}
+
+/// A message into an open ticket (`POST /app/api/tickets/{id}/messages`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppReply {
+    #[serde(default)]
+    pub text: String,
+    #[serde(default)]
+    pub file: Option<AppUpload>,
+}
+
+/// A rating (`POST /app/api/tickets/{id}/rating`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppRating {
+    pub stars: u8,
+}
+
+/// Where a request or message went.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppFiled {
+    pub ticket: TicketId,
+    pub number: u64,
+    /// It joined the customer's open ticket instead of opening one.
+    pub joined: bool,
+}
+
+/// A knowledge-base article, in the customer's language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppArticle {
+    pub id: String,
+    pub title: String,
+    pub body: String,
+}
+
+/// The customer's settings (`GET`/`PUT /app/api/settings`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppSettings {
+    /// The language the bot and the app speak to them (en, uk, ru, zh).
+    pub language: String,
+    /// Their IANA time zone; `None`: the desk's.
+    pub time_zone: Option<String>,
+}
+
+/// A change of settings: only the fields given change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppSettingsChange {
+    #[serde(default)]
+    pub language: Option<String>,
+    #[serde(default)]
+    pub time_zone: Option<String>,
+}
+
+/// Erasing everything the desk keeps of the customer (`POST
+/// /app/api/erase`): the words they were asked to type, as a confirmation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppErase {
+    pub confirm: String,
+}

@@ -79,6 +79,9 @@ pub fn http_request(
     use std::io::{Read, Write};
     let mut s = std::net::TcpStream::connect(addr).expect("connect");
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    // A server that refused the body early (413) stops reading it: the
+    // rest is not waited for, its answer is read.
+    s.set_write_timeout(Some(Duration::from_secs(2))).unwrap();
     let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
     for h in headers {
         head.push_str(h);

@@ -223,3 +223,407 @@ async fn the_menu_button_opens_the_app_at_its_https_address() {
         "{err}"
     );
 }
+
+fn send(addr: &str, method: &str, path: &str, init_data: &str, body: &str) -> (u16, String) {
+    http_request(
+        addr,
+        method,
+        path,
+        &[
+            format!("Authorization: tma {init_data}"),
+            "Content-Type: application/json".into(),
+        ],
+        body.as_bytes(),
+    )
+}
+
+/// The files the app kept in the uploads.
+fn uploads(db: &std::path::Path) -> usize {
+    std::fs::read_dir(db.parent().unwrap().join("files/uploads")).map_or(0, |d| d.count())
+}
+
+/// A 1x1 PNG.
+const PNG: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52, 0, 0, 0,
+    1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89, 0, 0, 0, 0x0d, 0x49, 0x44, 0x41, 0x54,
+    0x78, 0x9c, 0x63, 0, 1, 0, 0, 5, 0, 1, 0x0d, 0x0a, 0x2d, 0xb4, 0, 0, 0, 0, 0x49, 0x45, 0x4e,
+    0x44, 0xae, 0x42, 0x60, 0x82,
+];
+
+/// Writing from the app, in guided mode with consent: the form in her
+/// language; a request filed as the chat would (consent, topic, answers,
+/// screenshot, receipt in the chat, the engineers' note), a second joins
+/// it; a message, a rating once resolved; settings; and every bad body
+/// refused with its status while nothing changes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writing_from_the_app_files_as_the_chat_would_and_bad_bodies_change_nothing() {
+    use base64::Engine;
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    sim.add_user(SimUser::new(7101, "Оксана", "uk"));
+    sim.add_user(SimUser::new(7102, "Mark", "en"));
+    let (_dir, db) = fresh_db(0);
+    let token = add_agent(&db, "alice", "supervisor", "L1,L2");
+    let kb = concat!(env!("CARGO_MANIFEST_DIR"), "/../relay-server/kb");
+    let server = Server::start_durable_direct_bot_with(
+        &db,
+        &sim,
+        &[
+            ("RELAY_BOT__MODE", "guided"),
+            ("RELAY_BOT__CONSENT", "true"),
+            ("RELAY_BOT__KB_DIR", kb),
+        ],
+    );
+    let mut agent = Client::connect(&server.ws_url(), &token, None).await;
+    let (addr, bot) = (server.addr.clone(), sim.token());
+    let oksana = launch(7101, "Оксана", "uk", &bot, 5);
+    let mark = launch(7102, "Mark", "en", &bot, 5);
+
+    // The form, in her language, asks for consent first.
+    let (status, body) = get(&addr, "/app/api/form", Some(&oksana));
+    assert_eq!(status, 200, "{body}");
+    let form: AppForm = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        form.consent.as_deref(),
+        Some(i18n::text(Lang::Uk, "consent.ask", &[("name", "")]).as_str())
+    );
+    let payment = form.topics.iter().find(|t| t.key == "payment").unwrap();
+    assert_eq!(
+        payment.label,
+        i18n::text(Lang::Uk, "topic.payment", &[]),
+        "{body}"
+    );
+    assert_eq!(payment.questions.len(), 2);
+    assert_eq!(
+        payment.questions[0].text,
+        i18n::text(Lang::Uk, "question.payment_method", &[])
+    );
+    assert_eq!(form.open_ticket, None);
+
+    // Bad bodies: each refused with its status; nothing stored, no file kept.
+    let before = counts(&db);
+    let big = vec![b'a'; 8 << 20];
+    let too_big_file = base64::engine::general_purpose::STANDARD.encode(vec![0u8; (5 << 20) + 3]);
+    let good = |extra: &str| {
+        format!(
+            r#"{{"topic":"payment","answers":["Visa","сьогодні"],"text":"Не проходить оплата"{extra}}}"#
+        )
+    };
+    for (what, path, body, status, says) in [
+        ("no consent", "/app/api/tickets", good(""), 409, "consent"),
+        (
+            "not JSON",
+            "/app/api/tickets",
+            "{\"topic\":".into(),
+            400,
+            "not a request",
+        ),
+        (
+            "an unknown field",
+            "/app/api/tickets",
+            good(r#","consent":true,"priority":"urgent""#),
+            400,
+            "unknown field",
+        ),
+        (
+            "no such topic",
+            "/app/api/tickets",
+            r#"{"topic":"nope","answers":[],"text":"x","consent":true}"#.into(),
+            400,
+            "no topic",
+        ),
+        (
+            "an unanswered question",
+            "/app/api/tickets",
+            r#"{"topic":"payment","answers":["Visa"," "],"text":"x","consent":true}"#.into(),
+            400,
+            "answer",
+        ),
+        (
+            "no description",
+            "/app/api/tickets",
+            r#"{"topic":"idea","answers":["a"],"text":"  ","consent":true}"#.into(),
+            400,
+            "describe",
+        ),
+        (
+            "a body over the cap",
+            "/app/api/tickets",
+            String::from_utf8(big.clone()).unwrap(),
+            413,
+            "",
+        ),
+        (
+            "a file over 5 MB",
+            "/app/api/tickets",
+            good(&format!(
+                r#","consent":true,"screenshot":{{"name":"shot.png","data":"{too_big_file}"}}"#
+            )),
+            413,
+            "5 MB",
+        ),
+        (
+            "a file that is not base64",
+            "/app/api/tickets",
+            good(r#","consent":true,"screenshot":{"name":"shot.png","data":"%%%"}"#),
+            400,
+            "base64",
+        ),
+        (
+            "a file of a kind not taken",
+            "/app/api/tickets",
+            good(r#","consent":true,"screenshot":{"name":"run.exe","data":"AAAA"}"#),
+            400,
+            "image",
+        ),
+        (
+            "a rating body over its cap",
+            "/app/api/tickets/1/rating",
+            format!(r#"{{"stars":5,"x":"{}"}}"#, "a".repeat(70_000)),
+            413,
+            "",
+        ),
+        (
+            "a rating that is not a number",
+            "/app/api/tickets/1/rating",
+            r#"{"stars":"five"}"#.into(),
+            400,
+            "not a request",
+        ),
+    ] {
+        let (got, answer) = send(&addr, "POST", path, &oksana, &body);
+        assert_eq!(got, status, "{what}: {answer}");
+        assert!(answer.contains(says), "{what}: {answer}");
+    }
+    assert_eq!(
+        counts(&db),
+        before,
+        "a refused request changed the database"
+    );
+    assert_eq!(uploads(&db), 0, "a refused request left a file");
+
+    // The request, with consent and a screenshot.
+    let shot = base64::engine::general_purpose::STANDARD.encode(PNG);
+    let (status, body) = send(
+        &addr,
+        "POST",
+        "/app/api/tickets",
+        &oksana,
+        &good(&format!(
+            r#","consent":true,"screenshot":{{"name":"екран.png","data":"{shot}"}}"#
+        )),
+    );
+    assert_eq!(status, 201, "{body}");
+    let filed: AppFiled = serde_json::from_str(&body).unwrap();
+    assert!(!filed.joined);
+    let id = filed.ticket;
+    agent
+        .until("the request in the stream", WAIT, |m| {
+            m.tickets.get(&id).is_some_and(|t| t.queue.as_str() == "L1")
+                && m.messages.get(&id).is_some_and(|ms| {
+                    ms.values()
+                        .any(|x| x.text.contains("Filed from the mini app."))
+                        && ms.values().any(|x| {
+                            x.attachments.iter().any(|a| {
+                                a.file_name.as_deref() == Some("екран.png")
+                                    && a.mime_type.as_deref() == Some("image/png")
+                            })
+                        })
+                })
+        })
+        .await;
+    let texts: Vec<String> = agent.mirror.messages[&id]
+        .values()
+        .filter(|m| matches!(m.author, Author::Customer { .. }))
+        .map(|m| m.text.clone())
+        .collect();
+    assert_eq!(texts, ["Не проходить оплата", "Visa", "сьогодні", ""]);
+    assert_eq!(uploads(&db), 1);
+    // Her receipt in the chat, in Ukrainian, as after the bot's questions.
+    let receipt_start = i18n::text(
+        Lang::Uk,
+        "receipt.created",
+        &[("number", &filed.number.to_string())],
+    );
+    let head: String = receipt_start.chars().take(12).collect();
+    let deadline = std::time::Instant::now() + WAIT;
+    while !sim
+        .sent(7101)
+        .iter()
+        .any(|s| s.text.as_deref().is_some_and(|t| t.starts_with(&head)))
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no receipt: {:?}",
+            sim.sent(7101)
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // A second request joins the open one, as a message in the chat would.
+    let (status, body) = send(
+        &addr,
+        "POST",
+        "/app/api/tickets",
+        &oksana,
+        r#"{"topic":"idea","answers":["темна тема"],"text":"І ще одне"}"#,
+    );
+    assert_eq!(status, 201, "{body}");
+    let again: AppFiled = serde_json::from_str(&body).unwrap();
+    assert_eq!((again.ticket, again.joined), (id, true));
+
+    // A message into it; someone else's ticket is 404 and changes nothing.
+    let (status, body) = send(
+        &addr,
+        "POST",
+        &format!("/app/api/tickets/{id}/messages"),
+        &oksana,
+        r#"{"text":"Ось номер картки: 4111 1111 1111 1111"}"#,
+    );
+    assert_eq!(status, 201, "{body}");
+    agent
+        .until("her message", WAIT, |m| {
+            m.messages[&id]
+                .values()
+                .any(|x| x.text.starts_with("Ось номер картки"))
+        })
+        .await;
+    let before = counts(&db);
+    for (path, body) in [
+        (
+            format!("/app/api/tickets/{id}/messages"),
+            r#"{"text":"hi"}"#,
+        ),
+        (format!("/app/api/tickets/{id}/rating"), r#"{"stars":1}"#),
+        (
+            "/app/api/tickets/999999/messages".into(),
+            r#"{"text":"hi"}"#,
+        ),
+    ] {
+        let (status, answer) = send(&addr, "POST", &path, &mark, body);
+        assert_eq!(status, 404, "{path}: {answer}");
+    }
+    // A rating before it is resolved, and one out of range.
+    let rate = format!("/app/api/tickets/{id}/rating");
+    let (status, answer) = send(&addr, "POST", &rate, &oksana, r#"{"stars":5}"#);
+    assert_eq!(status, 409, "{answer}");
+    let (status, answer) = send(&addr, "POST", &rate, &oksana, r#"{"stars":9}"#);
+    assert_eq!(status, 400, "{answer}");
+    assert_eq!(counts(&db), before, "a refused write changed the database");
+
+    // Resolved: she rates it.
+    expect_ok(
+        &agent
+            .cmd(Command::SetStatus {
+                ticket_id: id,
+                status: TicketStatus::Resolved,
+            })
+            .await,
+    );
+    let (status, answer) = send(&addr, "POST", &rate, &oksana, r#"{"stars":5}"#);
+    assert_eq!(status, 200, "{answer}");
+    agent
+        .until("her rating", WAIT, |m| m.tickets[&id].csat == Some(5))
+        .await;
+    let (_, body) = get(&addr, &format!("/app/api/tickets/{id}"), Some(&oksana));
+    let thread: AppThread = serde_json::from_str(&body).unwrap();
+    assert_eq!(thread.ticket.csat, Some(5));
+    assert!(!thread.ticket.can_rate);
+
+    // Settings: a language and a zone; a zone that is none is refused.
+    let (status, body) = send(
+        &addr,
+        "PUT",
+        "/app/api/settings",
+        &oksana,
+        r#"{"language":"zh","time_zone":"Asia/Shanghai"}"#,
+    );
+    assert_eq!(status, 200, "{body}");
+    let s: AppSettings = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (s.language.as_str(), s.time_zone.as_deref()),
+        ("zh", Some("Asia/Shanghai"))
+    );
+    let before = counts(&db);
+    for bad in [
+        r#"{"time_zone":"Mars/Base"}"#,
+        r#"{"language":"xx"}"#,
+        r#"{"zone":"Europe/Kyiv"}"#,
+    ] {
+        let (status, body) = send(&addr, "PUT", "/app/api/settings", &oksana, bad);
+        assert_eq!(status, 400, "{bad}: {body}");
+    }
+    assert_eq!(counts(&db), before);
+    // The status of her ticket now reads in Chinese.
+    let (_, body) = get(&addr, "/app/api/tickets", Some(&oksana));
+    let list: Vec<AppTicket> = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        list[0].status_text,
+        i18n::text(Lang::Zh, "state.resolved", &[])
+    );
+
+    // The knowledge base: popular articles, a search, "did this help?".
+    let (status, body) = get(&addr, "/app/api/articles", Some(&mark));
+    assert_eq!(status, 200, "{body}");
+    let popular: Vec<AppArticle> = serde_json::from_str(&body).unwrap();
+    assert!(!popular.is_empty(), "{body}");
+    let (_, body) = get(&addr, "/app/api/articles?q=reset%20password", Some(&mark));
+    let found: Vec<AppArticle> = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        found.first().map(|a| a.id.as_str()),
+        Some("password-reset"),
+        "{body}"
+    );
+    let (status, _) = send(
+        &addr,
+        "POST",
+        "/app/api/articles/password-reset/helped",
+        &mark,
+        r#"{"helped":true,"search":"reset password"}"#,
+    );
+    assert_eq!(status, 200);
+    let (status, _) = send(
+        &addr,
+        "POST",
+        "/app/api/articles/nope/helped",
+        &mark,
+        r#"{"helped":true}"#,
+    );
+    assert_eq!(status, 404);
+
+    // Erasing: only with the confirmation; then nothing of her is left.
+    let (status, _) = send(
+        &addr,
+        "POST",
+        "/app/api/erase",
+        &oksana,
+        r#"{"confirm":"yes"}"#,
+    );
+    assert_eq!(status, 400);
+    let (status, body) = send(
+        &addr,
+        "POST",
+        "/app/api/erase",
+        &oksana,
+        r#"{"confirm":"erase"}"#,
+    );
+    assert_eq!(status, 200, "{body}");
+    let (_, body) = get(&addr, "/app/api/tickets", Some(&oksana));
+    assert_eq!(body, "[]");
+    let c = rusqlite::Connection::open(&db).unwrap();
+    let left: i64 = c
+        .query_row(
+            "SELECT count(*) FROM customers WHERE telegram_user_id = 7101",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(left, 0);
+    let deadline = std::time::Instant::now() + WAIT;
+    while uploads(&db) > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "her screenshot is still on disk"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

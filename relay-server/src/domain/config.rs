@@ -116,10 +116,24 @@ fn miniapp(s: &MiniAppSettings) -> Result<MiniApp, String> {
         }
         Some(url.to_owned())
     };
+    let js = s.telegram_js.trim();
+    let telegram_js = if js.is_empty() {
+        None
+    } else {
+        let parsed = url::Url::parse(js)
+            .map_err(|e| format!("miniapp.telegram_js: {js:?} is not an address: {e}"))?;
+        if parsed.scheme() != "https" || parsed.host_str().is_none() {
+            return Err(format!(
+                "miniapp.telegram_js: {js:?} must be an https:// address"
+            ));
+        }
+        Some(js.to_owned())
+    };
     Ok(MiniApp {
         enabled: s.enabled,
         max_age,
         public_url,
+        telegram_js,
     })
 }
 

@@ -46,7 +46,12 @@ pub struct MiniApp {
     pub max_age: Duration,
     /// The HTTPS address Telegram opens; `None`: no buttons lead there.
     pub public_url: Option<String>,
+    /// Telegram's WebApp script (https); `None`: the stand-in.
+    pub telegram_js: Option<String>,
 }
+
+/// Where Telegram serves its WebApp script.
+pub const TELEGRAM_JS: &str = "https://telegram.org/js/telegram-web-app.js";
 
 impl Default for MiniApp {
     fn default() -> Self {
@@ -54,6 +59,7 @@ impl Default for MiniApp {
             enabled: true,
             max_age: Duration::from_secs(3600),
             public_url: None,
+            telegram_js: Some(TELEGRAM_JS.to_owned()),
         }
     }
 }

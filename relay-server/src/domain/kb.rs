@@ -189,6 +189,11 @@ impl Kb {
         self.articles.is_empty()
     }
 
+    /// Every article, in the folder's order.
+    pub fn all(&self) -> impl Iterator<Item = &Article> {
+        self.articles.iter()
+    }
+
     pub fn get(&self, id: &str) -> Option<&Article> {
         self.articles.iter().find(|a| a.id == id)
     }

@@ -9,6 +9,7 @@
 use std::sync::Arc;
 
 use axum::extract::{FromRequestParts, Path, State};
+use axum::http::Uri;
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -71,7 +72,7 @@ impl FromRequestParts<Arc<App>> for Opened {
 }
 
 /// `200` with `value` as JSON.
-fn json(value: &impl Serialize) -> Response {
+pub(super) fn json(value: &impl Serialize) -> Response {
     match serde_json::to_string(value) {
         Ok(body) => (
             StatusCode::OK,
@@ -132,6 +133,67 @@ pub async fn ticket(
     {
         Ok(Some(thread)) => json(&thread),
         Ok(None) => refuse(StatusCode::NOT_FOUND, "no such ticket of yours"),
+        Err(r) => r,
+    }
+}
+
+/// `GET /app/api/form`: what the new-request form offers.
+pub async fn form(State(app): State<Arc<App>>, Opened(who): Opened) -> Response {
+    let desk = app.desk.clone();
+    match read(&app, move |c| {
+        Ok(customer_app::form(
+            c,
+            &desk,
+            who.user.id,
+            who.user.language_code.as_deref(),
+        ))
+    })
+    .await
+    {
+        Ok(form) => json(&form),
+        Err(r) => r,
+    }
+}
+
+/// `GET /app/api/settings`.
+pub async fn settings(State(app): State<Arc<App>>, Opened(who): Opened) -> Response {
+    let desk = app.desk.clone();
+    match read(&app, move |c| {
+        Ok(customer_app::settings(
+            c,
+            &desk,
+            who.user.id,
+            who.user.language_code.as_deref(),
+        ))
+    })
+    .await
+    {
+        Ok(s) => json(&s),
+        Err(r) => r,
+    }
+}
+
+/// `GET /app/api/articles?q=...`: the knowledge base, searched or popular.
+pub async fn articles(State(app): State<Arc<App>>, Opened(who): Opened, uri: Uri) -> Response {
+    let desk = app.desk.clone();
+    let q: String = uri
+        .query()
+        .and_then(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .find(|(k, _)| k == "q")
+                .map(|(_, v)| v.chars().take(200).collect())
+        })
+        .unwrap_or_default();
+    match read(&app, move |c| {
+        let lang = match customer_app::lang_of(c, who.user.id, who.user.language_code.as_deref()) {
+            Ok(l) => l,
+            Err(e) => return Ok(Err(e)),
+        };
+        Ok(customer_app::articles(c, &desk, lang, &q))
+    })
+    .await
+    {
+        Ok(list) => json(&list),
         Err(r) => r,
     }
 }

@@ -3,6 +3,10 @@
 
 pub mod accept;
 pub mod app;
+pub mod app_demo;
+mod app_live;
+mod app_pages;
+mod app_write;
 mod files;
 pub mod init_data;
 pub mod metrics;
@@ -10,6 +14,7 @@ pub mod metrics;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::State;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::http::{StatusCode, header};
@@ -30,9 +35,46 @@ pub fn router(app: Arc<App>) -> Router {
             )),
         )
         .route(&format!("{FILES_PATH}/{{file_id}}"), get(files::download))
-        .route(&format!("{}/tickets", app::API), get(app::tickets))
-        .route(&format!("{}/tickets/{{id}}", app::API), get(app::ticket))
+        .merge(app_routes())
         .with_state(app)
+}
+
+/// The customer's mini app: its pages under `/app/`, its API under
+/// `/app/api` (docs/miniapp.md). Bodies are capped per route (413).
+fn app_routes() -> Router<Arc<App>> {
+    let api = |p: &str| format!("{}{p}", app::API);
+    let small = DefaultBodyLimit::max(app_write::SMALL_BODY);
+    let file = DefaultBodyLimit::max(app_write::FILE_BODY);
+    Router::new()
+        .route(
+            &api("/tickets"),
+            get(app::tickets).post(app_write::request).layer(file),
+        )
+        .route(&api("/tickets/{id}"), get(app::ticket))
+        .route(
+            &api("/tickets/{id}/messages"),
+            post(app_write::reply).layer(file),
+        )
+        .route(
+            &api("/tickets/{id}/rating"),
+            post(app_write::rate).layer(small),
+        )
+        .route(&api("/form"), get(app::form))
+        .route(&api("/articles"), get(app::articles))
+        .route(
+            &api("/articles/{id}/helped"),
+            post(app_write::helped).layer(small),
+        )
+        .route(
+            &api("/settings"),
+            get(app::settings).put(app_write::settings).layer(small),
+        )
+        .route(&api("/export"), post(app_write::export).layer(small))
+        .route(&api("/erase"), post(app_write::erase).layer(small))
+        .route(&api("/events"), get(app_live::events))
+        .route("/app", get(app_pages::to_index))
+        .route("/app/", get(app_pages::index))
+        .route("/app/{file}", get(app_pages::file))
 }
 
 /// A refusal: `{"error": why}` with `status`.

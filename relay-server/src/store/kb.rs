@@ -4,7 +4,7 @@
 use rusqlite::params;
 use shared::CustomerId;
 
-use super::{StoreError, WriteCtx};
+use super::{Db, StoreError, WriteCtx};
 
 /// An article was offered for the customer's question.
 pub fn offered(
@@ -52,4 +52,15 @@ pub fn answered(
         )?
         .execute(params![customer.0, article, helped, ctx.now.0])?;
     Ok(())
+}
+
+/// Articles by how often they helped (said "yes"), most first: the
+/// popular solutions the mini app lists before anything is searched.
+pub fn helped_counts(db: &impl Db) -> Result<Vec<(String, u64)>, StoreError> {
+    let mut stmt = db.conn().prepare_cached(
+        "SELECT article, count(*) AS n FROM self_service WHERE helped = 1
+         GROUP BY article ORDER BY n DESC, article",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }

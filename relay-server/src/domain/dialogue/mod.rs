@@ -6,6 +6,7 @@
 //! straight to a person. Every step is one write transaction with the
 //! update that caused it, so a crash repeats nothing and loses nothing.
 
+pub mod app;
 mod conversation;
 mod customer_commands;
 mod privacy;
@@ -52,19 +53,7 @@ fn command(text: &str) -> Option<(String, Option<String>)> {
 /// A message in a private chat.
 pub fn message(ctx: &mut WriteCtx<'_>, desk: &Desk, msg: &Inbound) -> Result<(), DomainError> {
     intake::check(msg)?;
-    // `[privacy] mask_stored`: masked before anything of it is stored.
-    let masked;
-    let msg = if desk.mask_stored
-        && let std::borrow::Cow::Owned(text) = pii::mask(&msg.text)
-    {
-        masked = Inbound {
-            text,
-            ..msg.clone()
-        };
-        &masked
-    } else {
-        msg
-    };
+    let msg = &*masked(desk, msg);
     // An engineer linking their Telegram account (docs/groups.md): not a
     // customer; no customer record is made of them.
     if msg.attachments.is_empty()
@@ -131,6 +120,19 @@ pub fn message(ctx: &mut WriteCtx<'_>, desk: &Desk, msg: &Inbound) -> Result<(),
     }
 }
 
+/// `[privacy] mask_stored`: the message masked before anything of it is
+/// stored.
+fn masked<'m>(desk: &Desk, msg: &'m Inbound) -> std::borrow::Cow<'m, Inbound> {
+    use std::borrow::Cow;
+    match pii::mask(&msg.text) {
+        Cow::Owned(text) if desk.mask_stored => Cow::Owned(Inbound {
+            text,
+            ..msg.clone()
+        }),
+        _ => Cow::Borrowed(msg),
+    }
+}
+
 fn plain() -> Opening {
     Opening {
         queue: None,
@@ -138,6 +140,7 @@ fn plain() -> Opening {
         handoff: false,
         abandoned: false,
         kb_declined: None,
+        via_app: false,
     }
 }
 
@@ -444,17 +447,7 @@ fn ticket_button(
             if !(1..=5).contains(&rating) {
                 return Ok(());
             }
-            if ticket.csat != Some(rating) {
-                ticket.csat = Some(rating);
-                store::tickets::set_csat_at(ctx, ticket.id)?;
-                ticket::save(
-                    ctx,
-                    &desk.queues,
-                    &mut ticket,
-                    None,
-                    TicketChange::Csat { rating },
-                )?;
-            }
+            rate(ctx, desk, &mut ticket, rating)?;
             talk.say(ctx, "csat.thanks", &[])
         }
         Choice::Reopen { .. } if finished => {
@@ -491,6 +484,28 @@ fn ticket_button(
         }
         _ => Ok(()),
     }
+}
+
+/// The customer's rating (1-5) of a finished ticket; a second, different
+/// one replaces it.
+fn rate(
+    ctx: &mut WriteCtx<'_>,
+    desk: &Desk,
+    ticket: &mut Ticket,
+    rating: u8,
+) -> Result<(), DomainError> {
+    if ticket.csat != Some(rating) {
+        ticket.csat = Some(rating);
+        store::tickets::set_csat_at(ctx, ticket.id)?;
+        ticket::save(
+            ctx,
+            &desk.queues,
+            ticket,
+            None,
+            TicketChange::Csat { rating },
+        )?;
+    }
+    Ok(())
 }
 
 /// The customer's own ticket `id` in this chat.

@@ -27,6 +27,8 @@ pub struct Opening {
     pub abandoned: bool,
     /// A knowledge-base article did not help.
     pub kb_declined: Option<String>,
+    /// Filed from the mini app's form.
+    pub via_app: bool,
 }
 
 /// Opens the ticket the conversation leads to: the drafts become its
@@ -65,6 +67,9 @@ pub fn open(
     }
     if let Some(a) = &how.kb_declined {
         note.push(format!("Knowledge-base article \"{a}\" did not help."));
+    }
+    if how.via_app {
+        note.push("Filed from the mini app.".into());
     }
     if let Some(p) = &conv.payload {
         note.push(format!("Came through the link /start {p}."));
