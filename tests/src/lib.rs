@@ -9,6 +9,7 @@ use std::process::{Child, Command as Proc, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
+pub mod browser;
 mod guided;
 
 pub use guided::{Chat, guided_desk, kb_dir, take_answer_resolve};

@@ -217,7 +217,10 @@
     for (var i = 2; i < arguments.length; i++) {
       var c = arguments[i];
       if (c === null || c === undefined || c === false) continue;
-      [].concat(c).forEach(function (x) { el.appendChild(typeof x === "string" ? document.createTextNode(x) : x); });
+      [].concat(c).forEach(function (x) {
+        if (x === null || x === undefined || x === false) return;
+        el.appendChild(typeof x === "object" ? x : document.createTextNode(String(x)));
+      });
     }
     return el;
   }
@@ -323,7 +326,12 @@
   // ---- loading ---------------------------------------------------------------
   function load() {
     switch (state.view) {
-      case "list": return api("GET", "/tickets").then(function (d) { state.tickets = d; render(); }, failed);
+      case "list": return api("GET", "/tickets").then(function (d) {
+        state.tickets = d;
+        render();
+        // The first screen is usable (measured in docs/benchmarks.md).
+        if (window.performance && performance.mark && !performance.getEntriesByName("app-usable").length) performance.mark("app-usable");
+      }, failed);
       case "ticket": return state.thread && openTicket(state.thread.ticket.id, false);
       case "new": return api("GET", "/form").then(function (d) { state.form = d; render(); }, failed);
       case "kb": return searchArticles(state.search);
@@ -412,7 +420,7 @@
         h("button", { type: "button", class: "button", text: t("new_request"), onclick: function () { tab("new"); } }));
     }
     return h("div", null, filters,
-      shown.length ? h("ul", { class: "thread", style: "gap:0", "aria-label": t("requests") }, shown.map(function (tk) {
+      shown.length ? h("ul", { class: "list", "aria-label": t("requests") }, shown.map(function (tk) {
         var last = tk.last ? (tk.last.text || (tk.last.files[0] && ("📎 " + (tk.last.files[0].name || t("file")))) || "") : "";
         return h("li", null, h("button", { type: "button", class: "card", "data-ticket": tk.id,
           onclick: function () { haptic("tap"); openTicket(tk.id, true); } },
@@ -446,7 +454,8 @@
     ];
     var resolved = tk.status === "resolved" || tk.status === "closed";
     if (tk.can_rate || tk.csat) {
-      parts.push(h("fieldset", null, h("legend", { text: t("rate") }),
+      // Right under the summary: what a resolved request asks of them.
+      parts.splice(1, 0, h("fieldset", { class: "card" }, h("legend", { text: t("rate") }),
         h("div", { class: "stars", role: "group", "aria-label": t("stars_label") }, [1, 2, 3, 4, 5].map(function (n) {
           return h("button", { type: "button", "aria-pressed": String(tk.csat === n), "aria-label": t("star", { n: n }),
             text: n <= (tk.csat || 0) ? "★" : "☆", onclick: function () { rate(tk.id, n); } });
@@ -614,7 +623,7 @@
     var list = state.articles;
     return h("div", null, input,
       h("h2", { text: state.search.trim() ? t("results") : t("popular") }),
-      !list ? loading() : (list.length ? h("ul", { class: "thread", style: "gap:0" }, list.map(function (a) {
+      !list ? loading() : (list.length ? h("ul", { class: "list" }, list.map(function (a) {
         return h("li", null, h("button", { type: "button", class: "card", onclick: function () { state.article = a; state.helped = null; haptic("tap"); go("article"); } },
           h("span", { class: "title", text: a.title }),
           h("span", { class: "preview small muted", text: a.body })));
@@ -740,6 +749,9 @@
       liveWait = Math.min(liveWait * 2, 30000);
     });
   }
+  // Changes come in bursts (a reply, its delivery, a status): the page is
+  // read again once the burst is over.
+  var pending = null, pendingTimer = 0;
   function changed(block) {
     var name = "", data = "";
     block.split("\n").forEach(function (line) {
@@ -749,9 +761,17 @@
     if (name !== "ticket" && name !== "resync") return;
     var id = null;
     try { id = JSON.parse(data).id; } catch (e) {}
-    if (state.view === "ticket" && state.thread && (name === "resync" || id === state.thread.ticket.id)) openTicket(state.thread.ticket.id, false);
+    pending = pending === null || pending === id ? id : "all";
+    if (name === "resync") pending = "all";
+    clearTimeout(pendingTimer);
+    pendingTimer = setTimeout(refresh, 150);
+  }
+  function refresh() {
+    var which = pending;
+    pending = null;
+    if (state.view === "ticket" && state.thread && (which === "all" || which === state.thread.ticket.id)) openTicket(state.thread.ticket.id, false);
     else if (state.view === "list") load();
-    else if (state.tickets && name === "ticket") api("GET", "/tickets").then(function (d) { state.tickets = d; }, function () {});
+    else if (state.tickets) api("GET", "/tickets").then(function (d) { state.tickets = d; }, function () {});
   }
 
   // ---- start -------------------------------------------------------------------
