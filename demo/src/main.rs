@@ -4,7 +4,8 @@
 //! the Bot API simulator, while scripted customers write in four languages,
 //! send screenshots, edit messages and press buttons. In a terminal it
 //! opens the agent-tui workstation attached to it; otherwise (or with
-//! --headless) it prints a supervisor token to connect one.
+//! --headless) it prints a supervisor token to connect one. `/demo/app`
+//! opens the customers' mini app as one of the scripted customers.
 
 mod groups;
 
@@ -27,8 +28,9 @@ use tokio_util::sync::CancellationToken;
 /// client groups (Acme, a forum, and Globex) where questions wait for an
 /// answer, with the agent-tui workstation attached (press ? in it for
 /// every key, w for the groups; Ctrl-C quits). Without a terminal, or with --headless, it prints a supervisor
-/// token instead and runs until Ctrl-C. The temporary database is removed
-/// on exit.
+/// token instead and runs until Ctrl-C. The customers' mini app is at
+/// http://<listen>/demo/app, opened as any scripted customer. The
+/// temporary database is removed on exit.
 #[derive(Parser)]
 #[command(name = "desk-demo", version)]
 struct Cli {

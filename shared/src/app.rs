@@ -174,16 +174,28 @@ pub struct AppSettings {
     pub language: String,
     /// Their IANA time zone; `None`: the desk's.
     pub time_zone: Option<String>,
+    /// When the bot holds what is not urgent until morning, in their
+    /// zone: "22:00-08:00", or "" for never.
+    pub quiet_hours: String,
+    /// "all", or "essential": replies and the resolution only (no status
+    /// changes, no follow-ups).
+    pub notifications: String,
 }
 
 /// A change of settings: only the fields given change.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AppSettingsChange {
     #[serde(default)]
     pub language: Option<String>,
     #[serde(default)]
     pub time_zone: Option<String>,
+    /// "HH:MM-HH:MM", or "" for none.
+    #[serde(default)]
+    pub quiet_hours: Option<String>,
+    /// "all" or "essential".
+    #[serde(default)]
+    pub notifications: Option<String>,
 }
 
 /// Erasing everything the desk keeps of the customer (`POST

@@ -543,11 +543,36 @@ async fn writing_from_the_app_files_as_the_chat_would_and_bad_bodies_change_noth
         (s.language.as_str(), s.time_zone.as_deref()),
         ("zh", Some("Asia/Shanghai"))
     );
+    assert_eq!(
+        (s.quiet_hours.as_str(), s.notifications.as_str()),
+        ("22:00-08:00", "all"),
+        "the desk's until she chooses"
+    );
+    let (status, body) = send(
+        &addr,
+        "PUT",
+        "/app/api/settings",
+        &oksana,
+        r#"{"quiet_hours":"23:30-7:00","notifications":"essential"}"#,
+    );
+    assert_eq!(status, 200, "{body}");
+    let s: AppSettings = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (
+            s.quiet_hours.as_str(),
+            s.notifications.as_str(),
+            s.language.as_str()
+        ),
+        ("23:30-07:00", "essential", "zh")
+    );
     let before = counts(&db);
     for bad in [
         r#"{"time_zone":"Mars/Base"}"#,
         r#"{"language":"xx"}"#,
         r#"{"zone":"Europe/Kyiv"}"#,
+        r#"{"quiet_hours":"25:00-07:00"}"#,
+        r#"{"quiet_hours":"08:00-08:00"}"#,
+        r#"{"notifications":"some"}"#,
     ] {
         let (status, body) = send(&addr, "PUT", "/app/api/settings", &oksana, bad);
         assert_eq!(status, 400, "{bad}: {body}");

@@ -203,11 +203,23 @@ pub fn settings(
     fallback_lang: Option<&str>,
 ) -> Result<AppSettings, DomainError> {
     let customer = store::read::customers_by_telegram(db, telegram_user_id)?;
+    let prefs = match &customer {
+        Some(c) => store::customers::prefs(db, c.id)?,
+        None => Default::default(),
+    };
+    let desk_quiet = || desk.bot.quiet.map_or_else(String::new, |q| q.to_string());
     Ok(AppSettings {
         language: language(customer.as_ref(), fallback_lang).code().to_owned(),
         time_zone: customer
             .and_then(|c| c.time_zone)
             .or_else(|| Some(desk.bot.default_zone_name.clone())),
+        quiet_hours: prefs.quiet_hours.unwrap_or_else(desk_quiet),
+        notifications: if prefs.essential_only {
+            "essential"
+        } else {
+            "all"
+        }
+        .to_owned(),
     })
 }
 

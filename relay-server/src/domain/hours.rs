@@ -303,6 +303,14 @@ pub struct Quiet {
     to: u16,
 }
 
+/// "22:00-08:00", as `Quiet::parse` reads it.
+impl std::fmt::Display for Quiet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (a, b) = (self.from, self.to);
+        write!(f, "{:02}:{:02}-{:02}:{:02}", a / 60, a % 60, b / 60, b % 60)
+    }
+}
+
 impl Quiet {
     /// "22:00-08:00"; "" is `None` (no quiet hours).
     pub fn parse(s: &str) -> Result<Option<Quiet>, String> {
@@ -633,6 +641,13 @@ mod tests {
         for bad in ["", "h", "15", "15x", "-3m", "1.5h"] {
             assert!(duration(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn quiet_hours_read_back_as_written() {
+        let q = Quiet::parse(" 22:00-8:30").unwrap().unwrap();
+        assert_eq!(q.to_string(), "22:00-08:30");
+        assert_eq!(Quiet::parse(&q.to_string()).unwrap(), Some(q));
     }
 
     #[test]

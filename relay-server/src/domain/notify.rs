@@ -53,7 +53,7 @@ fn send_stored(
     let (desk, customer) = (talk.desk, talk.customer);
     if !critical
         && ticket.priority != Priority::Critical
-        && let Some(q) = desk.bot.quiet
+        && let Some(q) = quiet_hours(ctx, desk, customer)?
         && let Some(until) = q.ends(ctx.now, &desk.bot.zone_of(customer.time_zone.as_deref()))
     {
         scheduled::hold_message(ctx, ticket.id, text, markup, until)?;
@@ -61,6 +61,28 @@ fn send_stored(
     }
     outbox::bot_message_stored(ctx, &desk.queues, ticket, text, markup)?;
     Ok(())
+}
+
+/// The customer's quiet hours: their own (the mini app's settings), else
+/// the desk's.
+fn quiet_hours(
+    db: &impl Db,
+    desk: &Desk,
+    customer: &Customer,
+) -> Result<Option<hours::Quiet>, DomainError> {
+    Ok(
+        match crate::store::customers::prefs(db, customer.id)?.quiet_hours {
+            None => desk.bot.quiet,
+            // Checked when set; one that no longer reads means none.
+            Some(own) => hours::Quiet::parse(&own).ok().flatten(),
+        },
+    )
+}
+
+/// The customer asked for the essential only: replies and the resolution,
+/// no status changes, no follow-ups.
+fn essential_only(db: &impl Db, customer: &Customer) -> Result<bool, DomainError> {
+    Ok(crate::store::customers::prefs(db, customer.id)?.essential_only)
 }
 
 fn customer_of(ctx: &WriteCtx<'_>, t: &Ticket) -> Result<Customer, DomainError> {
@@ -110,6 +132,9 @@ fn send_status(
         talk.customer,
         Kind::Notifications,
     )? == Variant::B;
+    if ticket.priority != Priority::Critical && essential_only(ctx, talk.customer)? {
+        return Ok(());
+    }
     if !summary || ticket.priority == Priority::Critical {
         return send(ctx, talk, ticket, text, None, false);
     }
@@ -285,7 +310,9 @@ fn resolved(
         send(ctx, talk, ticket, &text, Some(&markup), false)?;
         crate::store::tickets::csat_asked(ctx, ticket.id)?;
     }
-    if let Some(after) = desk.bot.followup_after {
+    if let Some(after) = desk.bot.followup_after
+        && !essential_only(ctx, talk.customer)?
+    {
         scheduled::set_followup(ctx, ticket.id, ctx.now + after)?;
     }
     Ok(())
@@ -605,6 +632,46 @@ mod tests {
         );
         assert_eq!(choices[5], Choice::Reopen { ticket });
         assert_eq!(desk.held().await, 1, "the follow-up still waits");
+    }
+
+    /// A customer's own settings (the mini app's): no quiet hours at all,
+    /// and the essential only: the resolution comes at night at once, the
+    /// engineer taking it is not told, and no follow-up is planned.
+    #[tokio::test]
+    async fn a_customers_own_quiet_hours_and_essential_notifications_are_kept() {
+        let mut s = settings();
+        s.bot.quiet_hours = "22:00-08:00".into();
+        s.bot.default_time_zone = "UTC".into();
+        s.bot.followup_after = "2h".into();
+        let mut desk = Desk0::new(s, at("2026-11-23T21:50:00Z")).await;
+        let ticket = desk.customer_writes(CHAT, "en", "Export broken").await;
+        let sender = Desk0::sender(CHAT, "en");
+        desk.write(move |ctx, _| {
+            crate::domain::dialogue::app::settings(
+                ctx,
+                &sender,
+                &AppSettingsChange {
+                    quiet_hours: Some(String::new()),
+                    notifications: Some("essential".into()),
+                    ..Default::default()
+                },
+            )
+            .map(|_| ())
+        })
+        .await
+        .unwrap();
+        let before = desk.sent_to(CHAT).await.len();
+        desk.advance(Duration::from_secs(20 * 60));
+        desk.command(Command::Take { ticket_id: ticket }).await;
+        desk.command(Command::SetStatus {
+            ticket_id: ticket,
+            status: TicketStatus::Resolved,
+        })
+        .await;
+        let sent = desk.sent_to(CHAT).await;
+        assert_eq!(sent.len(), before + 1, "{sent:?}");
+        assert!(sent[before].contains("is resolved"), "at 22:10: {sent:?}");
+        assert_eq!(desk.held().await, 0, "no follow-up planned");
     }
 
     #[tokio::test]

@@ -124,6 +124,14 @@ pub async fn file(State(app): State<Arc<App>>, Path(name): Path<String>) -> Resp
 mod tests {
     use super::*;
 
+    /// Everything a phone downloads to show the first screen (before
+    /// compression): a budget that keeps the page fast on a slow link.
+    #[test]
+    fn the_app_stays_small() {
+        let bytes = INDEX.len() + APP_JS.len() + APP_CSS.len();
+        assert!(bytes < 80 * 1024, "the app is {bytes} bytes");
+    }
+
     #[test]
     fn the_page_has_one_place_for_telegrams_script() {
         assert_eq!(INDEX.matches(TELEGRAM_SLOT).count(), 1);

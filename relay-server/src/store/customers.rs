@@ -157,3 +157,43 @@ pub fn all_messages(
         .query_map([ticket.0], super::rows::message)?
         .collect::<Result<_, _>>()?)
 }
+
+/// What a customer chose about hearing from the bot (the mini app's
+/// settings); the desk's defaults when they chose nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Prefs {
+    /// `None`: the desk's quiet hours; `Some("")`: none; else "HH:MM-HH:MM".
+    pub quiet_hours: Option<String>,
+    /// Only replies and the resolution: no status changes, no follow-ups.
+    pub essential_only: bool,
+}
+
+pub fn prefs(db: &impl Db, id: CustomerId) -> Result<Prefs, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached(
+            "SELECT quiet_hours, notifications FROM customer_prefs WHERE customer_id = ?1",
+        )?
+        .query_row([id.0], |r| {
+            Ok(Prefs {
+                quiet_hours: r.get(0)?,
+                essential_only: r.get::<_, String>(1)? == "essential",
+            })
+        })
+        .optional()?
+        .unwrap_or_default())
+}
+
+pub fn set_prefs(ctx: &WriteCtx<'_>, id: CustomerId, p: &Prefs) -> Result<(), StoreError> {
+    ctx.conn
+        .prepare_cached(
+            "INSERT INTO customer_prefs (customer_id, quiet_hours, notifications) VALUES (?1, ?2, ?3)
+             ON CONFLICT (customer_id) DO UPDATE SET quiet_hours = ?2, notifications = ?3",
+        )?
+        .execute(params![
+            id.0,
+            p.quiet_hours,
+            if p.essential_only { "essential" } else { "all" }
+        ])?;
+    Ok(())
+}

@@ -178,6 +178,7 @@ pub fn forget_customer(
         "DELETE FROM self_service WHERE customer_id = ?1",
         "DELETE FROM consent_log WHERE customer_id = ?1",
         "DELETE FROM experiment_assignments WHERE customer_id = ?1",
+        "DELETE FROM customer_prefs WHERE customer_id = ?1",
     ] {
         out.rows += conn.prepare_cached(sql)?.execute([customer.0])? as u64;
     }

@@ -107,6 +107,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "messages by ticket, with who and when",
         include_str!("../../migrations/0021_messages_by_ticket.sql"),
     ),
+    (
+        22,
+        "customers' notification preferences",
+        include_str!("../../migrations/0022_customer_prefs.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.

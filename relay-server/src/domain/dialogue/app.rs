@@ -233,8 +233,9 @@ pub fn rate(
     super::rate(ctx, desk, &mut t, stars)
 }
 
-/// A change of the customer's language or time zone from the app's
-/// settings (the chat is not told: the customer sees it in the app).
+/// A change of the customer's language, time zone, quiet hours or
+/// notifications from the app's settings (the chat is not told: the
+/// customer sees it in the app).
 pub fn settings(
     ctx: &mut WriteCtx<'_>,
     sender: &Sender,
@@ -263,7 +264,36 @@ pub fn settings(
         }
         None => None,
     };
+    let quiet = match change.quiet_hours.as_deref().map(str::trim) {
+        Some(q) => Some(
+            hours::Quiet::parse(q)
+                .map_err(|e| DomainError::invalid(format!("quiet hours: {e}")))?
+                .map_or_else(String::new, |q| q.to_string()),
+        ),
+        None => None,
+    };
+    let essential = match change.notifications.as_deref() {
+        Some("all") => Some(false),
+        Some("essential") => Some(true),
+        Some(other) => {
+            return Err(DomainError::invalid(format!(
+                "notifications: \"{}\" is neither \"all\" nor \"essential\"",
+                other.chars().take(32).collect::<String>()
+            )));
+        }
+        None => None,
+    };
     let mut c = intake::upsert_customer(ctx, sender)?;
+    if quiet.is_some() || essential.is_some() {
+        let mut p = store::customers::prefs(ctx, c.id)?;
+        if let Some(q) = quiet {
+            p.quiet_hours = Some(q);
+        }
+        if let Some(e) = essential {
+            p.essential_only = e;
+        }
+        store::customers::set_prefs(ctx, c.id, &p)?;
+    }
     let before = c.clone();
     if let Some(l) = lang {
         store::customers::choose_language(ctx, c.id, l.code())?;

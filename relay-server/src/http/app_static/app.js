@@ -11,6 +11,10 @@
   // ---- texts -------------------------------------------------------------
   var TEXTS = {
     en: {
+      notifications: "Notifications", notify_all: "Everything: replies, status changes, follow-ups",
+      notify_essential: "Only replies and the resolution", quiet: "Quiet hours",
+      quiet_on: "Hold what is not urgent until morning", quiet_from: "From", quiet_to: "Until",
+      quiet_hint: "In your time zone. An engineer's reply always comes at once.",
       requests: "My requests", new_request: "New request", help: "Help", settings: "Settings", back: "Back",
       skip: "Skip to content", sections: "Sections", loading: "Loading…",
       all: "All", open: "Open", done: "Resolved", filter: "Show",
@@ -43,6 +47,10 @@
       failed: "Something went wrong: {e}", offline: "No connection. Trying again…", stars_label: "Rating"
     },
     uk: {
+      notifications: "Сповіщення", notify_all: "Усе: відповіді, зміни статусу, уточнення згодом",
+      notify_essential: "Лише відповіді та вирішення", quiet: "Тихі години",
+      quiet_on: "Притримувати нетермінове до ранку", quiet_from: "З", quiet_to: "До",
+      quiet_hint: "У вашому часовому поясі. Відповідь інженера завжди надходить одразу.",
       requests: "Мої звернення", new_request: "Нове звернення", help: "Довідка", settings: "Налаштування", back: "Назад",
       skip: "Перейти до вмісту", sections: "Розділи", loading: "Завантаження…",
       all: "Усі", open: "Відкриті", done: "Вирішені", filter: "Показати",
@@ -75,6 +83,10 @@
       failed: "Щось пішло не так: {e}", offline: "Немає з'єднання. Пробуємо ще раз…", stars_label: "Оцінка"
     },
     ru: {
+      notifications: "Уведомления", notify_all: "Всё: ответы, смена статуса, вопросы после решения",
+      notify_essential: "Только ответы и решение", quiet: "Тихие часы",
+      quiet_on: "Придерживать несрочное до утра", quiet_from: "С", quiet_to: "До",
+      quiet_hint: "В вашем часовом поясе. Ответ инженера всегда приходит сразу.",
       requests: "Мои обращения", new_request: "Новое обращение", help: "Справка", settings: "Настройки", back: "Назад",
       skip: "Перейти к содержимому", sections: "Разделы", loading: "Загрузка…",
       all: "Все", open: "Открытые", done: "Решённые", filter: "Показать",
@@ -107,6 +119,10 @@
       failed: "Что-то пошло не так: {e}", offline: "Нет соединения. Пробуем ещё раз…", stars_label: "Оценка"
     },
     zh: {
+      notifications: "通知", notify_all: "全部：回复、状态变化、后续回访",
+      notify_essential: "仅回复和解决通知", quiet: "免打扰时段",
+      quiet_on: "非紧急消息留到早上再发", quiet_from: "从", quiet_to: "到",
+      quiet_hint: "按您的时区。工程师的回复总是立即送达。",
       requests: "我的请求", new_request: "新请求", help: "帮助", settings: "设置", back: "返回",
       skip: "跳到内容", sections: "栏目", loading: "加载中…",
       all: "全部", open: "进行中", done: "已解决", filter: "显示",
@@ -674,6 +690,18 @@
     }));
     var now = "";
     try { now = new Intl.DateTimeFormat(lang, { timeZone: s.time_zone, timeStyle: "short" }).format(new Date()); } catch (e) {}
+    var quiet = (s.quiet_hours || "").split("-");
+    var quietOn = quiet.length === 2;
+    var notify = h("select", { id: "notify" }, ["all", "essential"].map(function (v) {
+      return h("option", { value: v, selected: s.notifications === v, text: t("notify_" + v) });
+    }));
+    var quietBox = h("fieldset", { "aria-describedby": "quiet-hint" }, h("legend", { text: t("quiet") }),
+      h("label", { class: "check" }, h("input", { type: "checkbox", id: "quiet-on", checked: quietOn,
+        onchange: function (e) { $("quiet-from").disabled = $("quiet-to").disabled = !e.target.checked; } }), t("quiet_on")),
+      h("div", { class: "times" },
+        field("quiet-from", t("quiet_from"), h("input", { type: "time", id: "quiet-from", value: quietOn ? quiet[0] : "22:00", disabled: !quietOn })),
+        field("quiet-to", t("quiet_to"), h("input", { type: "time", id: "quiet-to", value: quietOn ? quiet[1] : "08:00", disabled: !quietOn }))),
+      h("p", { class: "hint", id: "quiet-hint", text: t("quiet_hint") }));
     setMain(t("save"), saveSettings);
     var privacy = state.erasing
       ? h("div", { class: "danger-zone", role: "alertdialog", "aria-labelledby": "erase-title", "aria-describedby": "erase-warn" },
@@ -692,10 +720,13 @@
     return h("div", null,
       field("language", t("language"), langSel),
       field("zone", t("timezone"), zoneSel, t("tz_hint", { time: now })),
+      field("notify", t("notifications"), notify),
+      quietBox,
       h("h2", { text: t("privacy") }), privacy);
   }
   function saveSettings() {
-    var change = { language: $("language").value, time_zone: $("zone").value };
+    var change = { language: $("language").value, time_zone: $("zone").value, notifications: $("notify").value,
+      quiet_hours: $("quiet-on").checked ? $("quiet-from").value + "-" + $("quiet-to").value : "" };
     busy(true);
     api("PUT", "/settings", change).then(function (s) {
       state.settings = s;
