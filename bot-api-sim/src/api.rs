@@ -143,8 +143,9 @@ fn utf16(s: &str) -> usize {
     s.encode_utf16().count()
 }
 
-/// Checks inline keyboard buttons the way Telegram does.
-fn check_markup(markup: &Option<Value>) -> Result<(), &'static str> {
+/// Checks inline keyboard buttons the way Telegram does: a web_app button
+/// only in a private chat, at an https:// address.
+fn check_markup(markup: &Option<Value>, chat: i64) -> Result<(), &'static str> {
     let Some(rows) = markup.as_ref().and_then(|m| m.get("inline_keyboard")) else {
         return Ok(());
     };
@@ -162,6 +163,19 @@ fn check_markup(markup: &Option<Value>) -> Result<(), &'static str> {
         {
             return Err("Bad Request: BUTTON_DATA_INVALID");
         }
+        if let Some(app) = b.get("web_app") {
+            if chat < 0 {
+                return Err("Bad Request: BUTTON_TYPE_INVALID");
+            }
+            if !app["url"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("https://"))
+            {
+                return Err(
+                    "Bad Request: inline keyboard button Web App URL is invalid: Only HTTPS links are allowed",
+                );
+            }
+        }
     }
     Ok(())
 }
@@ -177,7 +191,7 @@ fn send(s: &Shared, method: &str, p: &Params) -> Response {
         return err(code, d);
     }
     let markup = p.json("reply_markup");
-    if let Err(d) = check_markup(&markup) {
+    if let Err(d) = check_markup(&markup, chat) {
         return err(400, d);
     }
     let text = match method {
@@ -281,7 +295,7 @@ async fn other(s: &Shared, method: &str, p: &Params) -> Response {
                 return err(400, "Bad Request: message text is empty");
             }
             let markup = p.json("reply_markup");
-            if let Err(d) = check_markup(&markup) {
+            if let Err(d) = check_markup(&markup, chat) {
                 return err(400, d);
             }
             match s.edit_sent(chat, id, text, Some(markup)) {
@@ -294,7 +308,7 @@ async fn other(s: &Shared, method: &str, p: &Params) -> Response {
                 return err(400, "Bad Request: message identifier is not specified");
             };
             let markup = p.json("reply_markup");
-            if let Err(d) = check_markup(&markup) {
+            if let Err(d) = check_markup(&markup, chat) {
                 return err(400, d);
             }
             match s.edit_sent(chat, id, None, Some(markup)) {

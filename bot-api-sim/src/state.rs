@@ -93,7 +93,8 @@ pub struct SentFile {
 }
 
 impl Sent {
-    /// Callback data of every inline button, in order.
+    /// Callback data of every inline button, in order (a link's or a web
+    /// app's address for those).
     pub fn buttons(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
         if let Some(rows) = self
@@ -106,6 +107,7 @@ impl Sent {
                 let data = b["callback_data"]
                     .as_str()
                     .or(b["url"].as_str())
+                    .or(b["web_app"]["url"].as_str())
                     .unwrap_or_default()
                     .to_owned();
                 out.push((label, data));

@@ -209,6 +209,45 @@ async fn the_menu_button_opens_the_app_at_its_https_address() {
             "web_app": {"url": url},
         })
     );
+    // The ticket's buttons (the receipt's, /status's) open it in the app.
+    sim.add_user(SimUser::new(7201, "Ivan", "ru"));
+    let token = add_agent(&db, "alice", "supervisor", "L1");
+    let mut agent = Client::connect(&_server.ws_url(), &token, None).await;
+    sim.send_text(7201, "Не приходит код");
+    agent
+        .until("his ticket", WAIT, |m| ticket_of(m, 7201).is_some())
+        .await;
+    let id = ticket_of(&agent.mirror, 7201).unwrap();
+    sim.send_text(7201, "/status");
+    let deadline = std::time::Instant::now() + WAIT;
+    let open = loop {
+        let found = sim.sent(7201).iter().find_map(|s| {
+            s.reply_markup.as_ref().and_then(|m| {
+                m["inline_keyboard"]
+                    .as_array()?
+                    .iter()
+                    .flat_map(|r| r.as_array().into_iter().flatten())
+                    .find(|b| b.get("web_app").is_some())
+                    .cloned()
+            })
+        });
+        if let Some(b) = found {
+            break b;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no Open button: {:?}",
+            sim.sent(7201)
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(
+        open,
+        serde_json::json!({
+            "text": i18n::text(Lang::Ru, "app.open", &[]),
+            "web_app": {"url": format!("{url}?ticket={id}")},
+        })
+    );
     let config = dir.path().join("plain.toml");
     std::fs::write(
         &config,

@@ -41,6 +41,9 @@ pub enum Choice {
     Forget { asked: i64, yes: bool },
     /// A button of a captcha at a group's door (docs/groups.md, "Safety").
     Captcha { id: i64, pick: u8 },
+    /// Not a press: opens the mini app at `url` (a web_app button; private
+    /// chats only).
+    OpenApp { url: String },
 }
 
 impl Choice {

@@ -22,7 +22,7 @@ pub fn topic_label(desk: &Desk, lang: Lang, topic: Option<&str>) -> String {
 
 /// [Status] [Add details] for a ticket.
 pub fn ticket_buttons(desk: &Desk, lang: Lang, ticket: &Ticket) -> Keyboard {
-    Keyboard::rows(vec![vec![
+    let mut rows = vec![vec![
         Button::new(
             desk.bot.t(lang, "button.status", &[]),
             Choice::Status { ticket: ticket.id },
@@ -31,7 +31,25 @@ pub fn ticket_buttons(desk: &Desk, lang: Lang, ticket: &Ticket) -> Keyboard {
             desk.bot.t(lang, "button.details", &[]),
             Choice::Details { ticket: ticket.id },
         ),
-    ]])
+    ]];
+    // With the mini app at a public address: "Open" goes to this ticket.
+    if let Some(app) = &desk.miniapp.public_url {
+        rows.push(vec![Button::new(
+            desk.bot.t(lang, "app.open", &[]),
+            Choice::OpenApp {
+                url: app_link(app, ticket.id),
+            },
+        )]);
+    }
+    Keyboard::rows(rows)
+}
+
+/// The mini app's address opening `ticket` (`?ticket=N`; Telegram adds
+/// its launch data after `#`).
+pub fn app_link(public_url: &str, ticket: TicketId) -> String {
+    let base = public_url.split('#').next().unwrap_or_default();
+    let sep = if base.contains('?') { '&' } else { '?' };
+    format!("{base}{sep}ticket={}", ticket.0)
 }
 
 /// Tickets considered for the recent first-reply time.

@@ -135,48 +135,59 @@ pub async fn events(State(app): State<Arc<App>>, Opened(who): Opened) -> Respons
         customer,
         tickets: tickets.into_iter().collect(),
     };
-    let stream = live(rx, watch, app.shutdown.clone(), slot);
+    // Until the launch data expires: then the app is asked to be opened
+    // again, as every other route would.
+    let expires = who.auth_date + app.desk.miniapp.max_age;
+    let left = expires.since(app.store.now());
+    let until = tokio::time::Instant::now() + left;
+    let stream = live(rx, watch, app.shutdown.clone(), until, slot);
     axum::response::sse::Sse::new(stream)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(20)))
         .into_response()
 }
 
-/// The customer's events until the server stops or they are erased. A
-/// stream that fell behind says `resync` (read everything again).
+/// The customer's events until the server stops, their launch data
+/// expires or they are erased. A stream that fell behind says `resync`
+/// (read everything again).
 fn live(
     rx: tokio::sync::broadcast::Receiver<Arc<StreamEvent>>,
     watch: Watch,
     stop: tokio_util::sync::CancellationToken,
+    until: tokio::time::Instant,
     slot: Slot,
 ) -> impl Stream<Item = Result<Sse, Infallible>> {
     let start = Sse::default().event("ready").data("{}");
     let state = (rx, watch, stop, slot, Some(start));
-    futures_util::stream::unfold(state, |(mut rx, mut watch, stop, slot, first)| async move {
-        if let Some(e) = first {
-            return Some((Ok(e), (rx, watch, stop, slot, None)));
-        }
-        loop {
-            let got = tokio::select! {
-                _ = stop.cancelled() => return None,
-                got = rx.recv() => got,
-            };
-            match got {
-                Ok(e) => {
-                    if let Some(Event::CustomerErased { customer_id, .. }) = &e.event
-                        && Some(*customer_id) == watch.customer
-                    {
-                        return None;
-                    }
-                    if let Some(id) = e.event.as_ref().and_then(|ev| watch.concerns(ev)) {
-                        return Some((Ok(ticket_event(id)), (rx, watch, stop, slot, None)));
-                    }
-                }
-                Err(RecvError::Lagged(_)) => {
-                    let e = Sse::default().event("resync").data("{}");
-                    return Some((Ok(e), (rx, watch, stop, slot, None)));
-                }
-                Err(RecvError::Closed) => return None,
+    futures_util::stream::unfold(
+        state,
+        move |(mut rx, mut watch, stop, slot, first)| async move {
+            if let Some(e) = first {
+                return Some((Ok(e), (rx, watch, stop, slot, None)));
             }
-        }
-    })
+            loop {
+                let got = tokio::select! {
+                    _ = stop.cancelled() => return None,
+                    _ = tokio::time::sleep_until(until) => return None,
+                    got = rx.recv() => got,
+                };
+                match got {
+                    Ok(e) => {
+                        if let Some(Event::CustomerErased { customer_id, .. }) = &e.event
+                            && Some(*customer_id) == watch.customer
+                        {
+                            return None;
+                        }
+                        if let Some(id) = e.event.as_ref().and_then(|ev| watch.concerns(ev)) {
+                            return Some((Ok(ticket_event(id)), (rx, watch, stop, slot, None)));
+                        }
+                    }
+                    Err(RecvError::Lagged(_)) => {
+                        let e = Sse::default().event("resync").data("{}");
+                        return Some((Ok(e), (rx, watch, stop, slot, None)));
+                    }
+                    Err(RecvError::Closed) => return None,
+                }
+            }
+        },
+    )
 }

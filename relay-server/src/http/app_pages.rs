@@ -6,10 +6,11 @@
 //! load nothing but itself (and Telegram's script) and talk to nothing but
 //! this server.
 
-use std::sync::Arc;
+use std::io::Write as _;
+use std::sync::{Arc, OnceLock};
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::refuse;
@@ -95,27 +96,62 @@ fn html_attr(s: &str) -> String {
         .replace('<', "&lt;")
 }
 
-/// `GET /app/{file}`: the script, the style, the stand-in.
-pub async fn file(State(app): State<Arc<App>>, Path(name): Path<String>) -> Response {
+/// `text` gzipped, once per process.
+fn gzipped(cell: &'static OnceLock<Vec<u8>>, text: &str) -> &'static [u8] {
+    cell.get_or_init(|| {
+        let mut z = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        // Writing to memory does not fail.
+        let _ = z.write_all(text.as_bytes());
+        z.finish().unwrap_or_default()
+    })
+}
+
+/// Whether the client takes gzip (every browser and Telegram's webviews).
+fn takes_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|e| {
+            let mut parts = e.trim().split(';');
+            parts.next() == Some("gzip") && !parts.any(|q| q.trim() == "q=0")
+        })
+}
+
+/// `GET /app/{file}`: the script, the style, the stand-in (gzipped for
+/// clients that take it).
+pub async fn file(
+    State(app): State<Arc<App>>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    static JS_GZ: OnceLock<Vec<u8>> = OnceLock::new();
+    static CSS_GZ: OnceLock<Vec<u8>> = OnceLock::new();
+    static STANDIN_GZ: OnceLock<Vec<u8>> = OnceLock::new();
     if !app.desk.miniapp.enabled {
         return off();
     }
-    let (body, kind) = match name.as_str() {
-        "app.js" => (APP_JS, "text/javascript; charset=utf-8"),
-        "app.css" => (APP_CSS, "text/css; charset=utf-8"),
-        "standin.js" => (STANDIN_JS, "text/javascript; charset=utf-8"),
+    let (body, kind, gz) = match name.as_str() {
+        "app.js" => (APP_JS, "text/javascript; charset=utf-8", &JS_GZ),
+        "app.css" => (APP_CSS, "text/css; charset=utf-8", &CSS_GZ),
+        "standin.js" => (STANDIN_JS, "text/javascript; charset=utf-8", &STANDIN_GZ),
         "index.html" => return Redirect::permanent("/app/").into_response(),
         _ => return refuse(StatusCode::NOT_FOUND, "no such file"),
     };
-    let mut r = (
-        StatusCode::OK,
-        [
-            (header::CONTENT_TYPE, kind),
-            (header::CACHE_CONTROL, "no-cache"),
-        ],
-        body,
-    )
-        .into_response();
+    let head = [
+        (header::CONTENT_TYPE, kind),
+        (header::CACHE_CONTROL, "no-cache"),
+        (header::VARY, "Accept-Encoding"),
+    ];
+    let mut r = if takes_gzip(&headers) {
+        let mut r = (StatusCode::OK, head, gzipped(gz, body)).into_response();
+        r.headers_mut()
+            .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        r
+    } else {
+        (StatusCode::OK, head, body).into_response()
+    };
     page_headers(&mut r, None);
     r
 }
@@ -130,6 +166,34 @@ mod tests {
     fn the_app_stays_small() {
         let bytes = INDEX.len() + APP_JS.len() + APP_CSS.len();
         assert!(bytes < 80 * 1024, "the app is {bytes} bytes");
+    }
+
+    #[test]
+    fn files_go_gzipped_to_who_takes_it_and_read_back_the_same() {
+        use std::io::Read as _;
+        static CELL: OnceLock<Vec<u8>> = OnceLock::new();
+        let z = gzipped(&CELL, APP_JS);
+        assert!(
+            z.len() * 2 < APP_JS.len(),
+            "{} of {}",
+            z.len(),
+            APP_JS.len()
+        );
+        let mut back = String::new();
+        flate2::read::GzDecoder::new(z)
+            .read_to_string(&mut back)
+            .unwrap();
+        assert_eq!(back, APP_JS);
+        let h = |v: &str| {
+            let mut m = HeaderMap::new();
+            m.insert(header::ACCEPT_ENCODING, HeaderValue::from_str(v).unwrap());
+            takes_gzip(&m)
+        };
+        assert!(h("gzip, deflate, br"));
+        assert!(h("br;q=1.0, gzip;q=0.8"));
+        assert!(!h("gzip;q=0"));
+        assert!(!h("br"));
+        assert!(!takes_gzip(&HeaderMap::new()));
     }
 
     #[test]

@@ -38,6 +38,8 @@ pub fn data(choice: &Choice) -> String {
         Choice::WithdrawConsent => "withdraw".into(),
         Choice::Forget { asked, yes } => format!("forget:{asked}:{}", yes_no(*yes)),
         Choice::Captcha { id, pick } => format!("captcha:{id}:{pick}"),
+        // A web_app button carries no data (`markup`); never pressed back.
+        Choice::OpenApp { .. } => "app".into(),
     }
 }
 
@@ -138,6 +140,17 @@ pub fn markup(keyboard: &Keyboard) -> InlineKeyboardMarkup {
     let rows = keyboard.rows.iter().map(|row| {
         row.iter()
             .filter_map(|b| {
+                if let Choice::OpenApp { url } = &b.choice {
+                    let url = url::Url::parse(url)
+                        .map_err(|e| {
+                            tracing::error!("telegram: button {:?} left out: {e}", b.label)
+                        })
+                        .ok()?;
+                    return Some(InlineKeyboardButton::web_app(
+                        b.label.clone(),
+                        teloxide::types::WebAppInfo { url },
+                    ));
+                }
                 let d = data(&b.choice);
                 if d.len() > MAX_DATA {
                     tracing::error!(

@@ -345,14 +345,17 @@
       case "list": return api("GET", "/tickets").then(function (d) {
         state.tickets = d;
         render();
-        // The first screen is usable (measured in docs/benchmarks.md).
-        if (window.performance && performance.mark && !performance.getEntriesByName("app-usable").length) performance.mark("app-usable");
+        usable();
       }, failed);
       case "ticket": return state.thread && openTicket(state.thread.ticket.id, false);
       case "new": return api("GET", "/form").then(function (d) { state.form = d; render(); }, failed);
       case "kb": return searchArticles(state.search);
       case "settings": return api("GET", "/settings").then(function (d) { state.settings = d; render(); }, failed);
     }
+  }
+  // The first screen is usable (measured in docs/benchmarks.md).
+  function usable() {
+    if (window.performance && performance.mark && !performance.getEntriesByName("app-usable").length) performance.mark("app-usable");
   }
   function openTicket(id, push) {
     return api("GET", "/tickets/" + id).then(function (d) {
@@ -732,6 +735,8 @@
       state.settings = s;
       lang = pick(s.language);
       zone = s.time_zone;
+      // What the server wrote in the old language is read again.
+      state.tickets = state.form = state.articles = null;
       haptic("success");
       render();
       toast(t("saved"));
@@ -817,11 +822,22 @@
     });
     if (!initData) { expired(); return; }
     render(false);
+    // The settings (language, zone) and the list in one round trip's time.
+    var first = state.view === "list" ? api("GET", "/tickets") : Promise.resolve(null);
     api("GET", "/settings").then(function (s) {
       state.settings = s;
       lang = pick(s.language);
       zone = s.time_zone;
-    }, function () {}).then(function () { render(false); load(); live(); });
+    }, function () {}).then(function () {
+      return first.then(function (list) { if (list) state.tickets = list; }, function () {});
+    }).then(function () {
+      render(false);
+      if (state.tickets) usable(); else load();
+      live();
+      // Opened from a receipt's "Open" button: that request.
+      var wanted = Number(new URLSearchParams(location.search).get("ticket"));
+      if (wanted > 0) openTicket(wanted, true);
+    });
     // Waiting times count on.
     setInterval(function () { if (state.view === "list" || state.view === "ticket") render(); }, 60000);
   }
