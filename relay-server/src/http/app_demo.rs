@@ -107,7 +107,7 @@ fn page(token: &str, people: &[Person], pick: Pick) -> Response {
         .map(|p| {
             let current = who.is_some_and(|w| w.telegram_user_id == p.telegram_user_id);
             format!(
-                "<li><a href=\"?user={}&amp;theme={theme}\"{}>{} ({})</a></li>",
+                "<li><a href=\"?user={}&amp;theme={theme}\"{}>{} ({}, {})</a></li>",
                 p.telegram_user_id,
                 if current {
                     " aria-current=\"page\""
@@ -115,7 +115,8 @@ fn page(token: &str, people: &[Person], pick: Pick) -> Response {
                     ""
                 },
                 escape(&p.first_name),
-                escape(&p.lang)
+                escape(&p.lang),
+                p.telegram_user_id
             )
         })
         .collect();
