@@ -33,8 +33,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Serve agents over WebSocket (at /v1/ws), files (/v1/files) and GET
-    /// /healthz until SIGINT/SIGTERM.
+    /// Serve agents over WebSocket (at /v1/ws), files (/v1/files), the
+    /// customers' mini app (/app/) and GET /healthz until SIGINT/SIGTERM.
+    ///
+    /// The mini app ([miniapp] in the config, docs/miniapp.md) is the
+    /// customers' cabinet inside Telegram: its pages under /app/ and its
+    /// API under /app/api, which takes Telegram's signed launch data.
     ///
     /// With tls_cert and tls_key set (RELAY_TLS_CERT, RELAY_TLS_KEY: PEM
     /// files), it listens with TLS only: agents connect to
