@@ -102,39 +102,31 @@ fn miniapp(s: &MiniAppSettings) -> Result<MiniApp, String> {
             s.max_age
         ));
     }
-    let url = s.public_url.trim();
-    let public_url = if url.is_empty() {
-        None
-    } else {
-        // Telegram opens web apps only at HTTPS addresses.
-        let parsed = url::Url::parse(url)
-            .map_err(|e| format!("miniapp.public_url: {url:?} is not an address: {e}"))?;
-        if parsed.scheme() != "https" || parsed.host_str().is_none() {
-            return Err(format!(
-                "miniapp.public_url: {url:?} must be an https:// address (Telegram opens mini apps only over HTTPS)"
-            ));
-        }
-        Some(url.to_owned())
-    };
-    let js = s.telegram_js.trim();
-    let telegram_js = if js.is_empty() {
-        None
-    } else {
-        let parsed = url::Url::parse(js)
-            .map_err(|e| format!("miniapp.telegram_js: {js:?} is not an address: {e}"))?;
-        if parsed.scheme() != "https" || parsed.host_str().is_none() {
-            return Err(format!(
-                "miniapp.telegram_js: {js:?} must be an https:// address"
-            ));
-        }
-        Some(js.to_owned())
-    };
+    // Telegram opens web apps only at HTTPS addresses.
+    let public_url = https_or_none("miniapp.public_url", &s.public_url)?;
+    let telegram_js = https_or_none("miniapp.telegram_js", &s.telegram_js)?;
     Ok(MiniApp {
         enabled: s.enabled,
         max_age,
         public_url,
         telegram_js,
     })
+}
+
+/// An optional `https://` address of the config (`""`: none), or why not.
+fn https_or_none(key: &str, value: &str) -> Result<Option<String>, String> {
+    let url = value.trim();
+    if url.is_empty() {
+        return Ok(None);
+    }
+    let parsed =
+        url::Url::parse(url).map_err(|e| format!("{key}: {url:?} is not an address: {e}"))?;
+    if parsed.scheme() != "https" || parsed.host_str().is_none() {
+        return Err(format!(
+            "{key}: {url:?} must be an https:// address (Telegram opens mini apps only over HTTPS)"
+        ));
+    }
+    Ok(Some(url.to_owned()))
 }
 
 /// `[safety]`, checked.
