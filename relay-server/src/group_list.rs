@@ -22,13 +22,13 @@ pub fn organisations(list: &[Organisation]) -> String {
         return "no organisations; add one with `relay-server org add NAME --queue L1`\n".into();
     }
     let mut out = format!(
-        "{:<4} {:<24} {:<8} {:<12} {:<10} {:<4} {}\n",
-        "id", "name", "queue", "calendar", "reply SLA", "lang", "VIP"
+        "{:<4} {:<24} {:<8} {:<12} {:<10} {:<4} {:<4} {}\n",
+        "id", "name", "queue", "calendar", "reply SLA", "lang", "VIP", "app"
     );
     for o in list {
         let _ = writeln!(
             out,
-            "{:<4} {:<24} {:<8} {:<12} {:<10} {:<4} {}",
+            "{:<4} {:<24} {:<8} {:<12} {:<10} {:<4} {:<4} {}",
             o.id,
             o.name,
             o.queue,
@@ -39,7 +39,8 @@ pub fn organisations(list: &[Organisation]) -> String {
             },
             minutes(o.reply_sla_ms),
             o.language,
-            if o.vip { "yes" } else { "" }
+            if o.vip { "yes" } else { "" },
+            if o.app_shared { "shared" } else { "" }
         );
     }
     out

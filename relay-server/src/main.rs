@@ -225,6 +225,18 @@ enum OrgCmd {
         #[arg(long, value_parser = ["off", "button", "arithmetic", "questions"])]
         captcha: Option<String>,
     },
+    /// Show an organisation's group tickets to its people in the
+    /// customers' mini app, or stop (docs/miniapp.md, "Company"). Off
+    /// for a new organisation. Someone sees the tickets made in the groups
+    /// of it they are in, read only, while they are in them: not once
+    /// they leave, are banned or are staff.
+    Share {
+        /// The organisation's name.
+        name: String,
+        /// on or off.
+        #[arg(value_parser = ["on", "off"])]
+        state: String,
+    },
     /// The questions of an organisation's captcha (`--captcha questions`).
     Question {
         #[command(subcommand)]
@@ -890,6 +902,22 @@ async fn org(settings: Settings, cmd: OrgCmd) -> Result<()> {
                         or_default(newcomer_hours.map(|h| h.to_string())),
                         or_default(captcha),
                     )
+                })
+                .map_err(anyhow::Error::from)
+        }
+        OrgCmd::Share { name, state } => {
+            let (who, on) = (name.clone(), state == "on");
+            store
+                .write(move |ctx| orgs::set_shared(ctx, &who, on))
+                .await
+                .map(|groups| {
+                    if on {
+                        println!(
+                            "{name}: the tickets of its {groups} group(s) are shown in the mini app to the people in each"
+                        )
+                    } else {
+                        println!("{name}: its group tickets are no longer shown in the mini app")
+                    }
                 })
                 .map_err(anyhow::Error::from)
         }

@@ -17,6 +17,9 @@ pub enum AppFrom {
     Support,
     /// The bot (receipts, notices, questions).
     Bot,
+    /// Someone else of the customer's company, in a ticket shared with
+    /// them (their first name in [`AppMessage::name`]).
+    Colleague,
 }
 
 /// A file with a message.
@@ -32,6 +35,9 @@ pub struct AppFile {
 pub struct AppMessage {
     pub id: MessageId,
     pub from: AppFrom,
+    /// A colleague's first name (only with [`AppFrom::Colleague`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     pub text: String,
     pub files: Vec<AppFile>,
     pub at: Timestamp,
@@ -64,6 +70,11 @@ pub struct AppTicket {
     pub can_write: bool,
     /// The newest message, for the list.
     pub last: Option<AppMessage>,
+    /// A ticket of the customer's company, made from a conversation in
+    /// this group: shown to read (they write in the group), never to
+    /// write into or rate from the app.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
 }
 
 /// A ticket with its thread, oldest first.

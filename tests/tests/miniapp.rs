@@ -691,3 +691,166 @@ async fn writing_from_the_app_files_as_the_chat_would_and_bad_bodies_change_noth
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// An organisation's shared tickets (docs/miniapp.md, "Company"): a ticket
+/// made from a conversation in a client's group is shown to the people of
+/// that group once the organisation shares them, read only, the client's
+/// words as a colleague's; never to a stranger or to staff; no longer to
+/// someone who left the group.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_companys_group_tickets_are_shown_read_only_to_the_people_still_in_the_group() {
+    const GROUP: i64 = -1_001_000_000_801;
+    const TITLE: &str = "Acme ⇄ Support";
+    const OLGA: i64 = 7801;
+    const PETR: i64 = 7802;
+    const EVE: i64 = 7803;
+    const IRA: i64 = 7890;
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    sim.add_user(SimUser::new(OLGA, "Olga", "uk"));
+    sim.add_user(SimUser::new(PETR, "Petr", "en"));
+    sim.add_user(SimUser::new(EVE, "Eve", "en"));
+    sim.add_user(SimUser::new(IRA, "Ira", "en"));
+    let (_dir, db) = fresh_db(0);
+    let token = add_agent(&db, "ira", "supervisor", "L1");
+    cli_ok(&db, &["agent", "link", "ira", &IRA.to_string()]);
+    let server = Server::start_durable_direct_bot(&db, &sim);
+    let mut ws = Client::connect(&server.ws_url(), &token, None).await;
+
+    // Olga asks in the client's group, Petr adds to it, Ira (staff) is
+    // there too; the group is bound to Acme.
+    let asked = sim.group_text(GROUP, TITLE, OLGA, "Експорт падає з помилкою 502", None);
+    sim.group_text(GROUP, TITLE, PETR, "Same for me since nine", None);
+    sim.group_text(GROUP, TITLE, IRA, "Ira here, looking", None);
+    let conv = |m: &relay_client::Mirror| {
+        m.group_messages.iter().find_map(|(c, ms)| {
+            ms.values()
+                .any(|g| g.telegram_message_id == Some(asked))
+                .then_some(*c)
+        })
+    };
+    ws.until("Olga's conversation", WAIT, |m| conv(m).is_some())
+        .await;
+    cli_ok(
+        &db,
+        &["org", "add", "Acme", "--queue", "L1", "--language", "uk"],
+    );
+    cli_ok(&db, &["group", "bind", &GROUP.to_string(), "Acme"]);
+    let conversation_id = conv(&ws.mirror).unwrap();
+    expect_ok(&ws.cmd(Command::GroupTicket { conversation_id }).await);
+    ws.until("the ticket", WAIT, |m| ticket_of(m, OLGA).is_some())
+        .await;
+    let id = ticket_of(&ws.mirror, OLGA).unwrap();
+    ws.reply(id, "We are fixing the export").await;
+    expect_ok(
+        &ws.cmd(Command::Note {
+            ticket_id: id,
+            text: "internal: the exporter's disk is full".into(),
+        })
+        .await,
+    );
+    ws.until("the reply in the ticket", WAIT, |m| {
+        m.messages
+            .get(&id)
+            .is_some_and(|ms| ms.values().any(|x| x.text == "We are fixing the export"))
+    })
+    .await;
+
+    let (addr, bot) = (server.addr.clone(), sim.token());
+    let petr = launch(PETR, "Petr", "en", &bot, 5);
+    let olga = launch(OLGA, "Olga", "uk", &bot, 5);
+    let eve = launch(EVE, "Eve", "en", &bot, 5);
+    let ira = launch(IRA, "Ira", "en", &bot, 5);
+    let path = format!("/app/api/tickets/{id}");
+
+    // Not shared yet: Petr sees nothing of it.
+    assert_eq!(
+        get(&addr, "/app/api/tickets", Some(&petr)),
+        (200, "[]".into())
+    );
+    assert_eq!(get(&addr, &path, Some(&petr)).0, 404);
+
+    // Shared.
+    let said = cli_ok(&db, &["org", "share", "Acme", "on"]);
+    assert!(said.contains("its 1 group(s)"), "{said}");
+    assert!(cli_ok(&db, &["org", "list"]).contains("shared"));
+    let bad = cli(&db, &["org", "share", "Nobody", "on"]);
+    assert!(!bad.status.success(), "an unknown organisation is refused");
+
+    let (status, body) = get(&addr, "/app/api/tickets", Some(&petr));
+    assert_eq!(status, 200, "{body}");
+    let list: Vec<AppTicket> = serde_json::from_str(&body).unwrap();
+    assert_eq!(list.len(), 1, "{body}");
+    let card = &list[0];
+    assert_eq!((card.id, card.group.as_deref()), (id, Some(TITLE)));
+    assert!(!card.can_write && !card.can_rate, "read only: {body}");
+    let (status, body) = get(&addr, &path, Some(&petr));
+    assert_eq!(status, 200, "{body}");
+    let thread: AppThread = serde_json::from_str(&body).unwrap();
+    let said: Vec<(AppFrom, Option<&str>, &str)> = thread
+        .messages
+        .iter()
+        .filter(|m| m.from != AppFrom::Bot)
+        .map(|m| (m.from, m.name.as_deref(), m.text.as_str()))
+        .collect();
+    assert_eq!(
+        said,
+        [
+            (
+                AppFrom::Colleague,
+                Some("Olga"),
+                "Експорт падає з помилкою 502"
+            ),
+            (AppFrom::Support, None, "We are fixing the export"),
+        ]
+    );
+    assert!(!body.contains("internal:"), "a note leaked: {body}");
+    // Olga reads her own words as hers.
+    let (_, body) = get(&addr, &path, Some(&olga));
+    let hers: AppThread = serde_json::from_str(&body).unwrap();
+    assert_eq!(hers.messages[0].from, AppFrom::Me, "{body}");
+
+    // Read only: writing into it or rating it from the app is refused and
+    // changes nothing.
+    let before = counts(&db);
+    let (status, _) = send(
+        &addr,
+        "POST",
+        &format!("{path}/messages"),
+        &petr,
+        r#"{"text":"me too"}"#,
+    );
+    assert_eq!(status, 404);
+    let (status, _) = send(
+        &addr,
+        "POST",
+        &format!("{path}/rating"),
+        &petr,
+        r#"{"stars":5}"#,
+    );
+    assert_eq!(status, 404);
+    assert_eq!(counts(&db), before);
+
+    // Someone not in the group, and staff in it, see nothing.
+    for (who, data) in [("a stranger", &eve), ("staff", &ira)] {
+        assert_eq!(
+            get(&addr, "/app/api/tickets", Some(data)),
+            (200, "[]".into()),
+            "{who}"
+        );
+        assert_eq!(get(&addr, &path, Some(data)).0, 404, "{who}");
+    }
+
+    // Petr leaves the group: it is no longer his to read.
+    sim.group_leave(GROUP, TITLE, PETR);
+    let deadline = std::time::Instant::now() + WAIT;
+    while get(&addr, &path, Some(&petr)).0 != 404 {
+        assert!(std::time::Instant::now() < deadline, "Petr still reads it");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(
+        get(&addr, "/app/api/tickets", Some(&petr)),
+        (200, "[]".into())
+    );
+    // Olga still does.
+    assert_eq!(get(&addr, &path, Some(&olga)).0, 200);
+}

@@ -105,11 +105,13 @@ async fn read<T: Serialize + Send + 'static>(
     }
 }
 
-/// `GET /app/api/tickets`: the customer's tickets, newest first.
+/// `GET /app/api/tickets`: the customer's tickets and their company's
+/// shared ones, newest first.
 pub async fn tickets(State(app): State<Arc<App>>, Opened(who): Opened) -> Response {
-    let (desk, user, now) = (app.desk.clone(), who.user.id, app.store.now());
+    let (desk, now) = (app.desk.clone(), app.store.now());
     match read(&app, move |c| {
-        Ok(customer_app::tickets(c, &desk, user, now))
+        let lang = who.user.language_code.as_deref();
+        Ok(customer_app::tickets(c, &desk, who.user.id, lang, now))
     })
     .await
     {
@@ -118,16 +120,18 @@ pub async fn tickets(State(app): State<Arc<App>>, Opened(who): Opened) -> Respon
     }
 }
 
-/// `GET /app/api/tickets/{id}`: one of theirs with its thread.
+/// `GET /app/api/tickets/{id}`: one of theirs (or their company's) with
+/// its thread.
 pub async fn ticket(
     State(app): State<Arc<App>>,
     Opened(who): Opened,
     Path(id): Path<i64>,
 ) -> Response {
-    let (desk, user, now) = (app.desk.clone(), who.user.id, app.store.now());
+    let (desk, now) = (app.desk.clone(), app.store.now());
     let id = shared::TicketId(id);
     match read(&app, move |c| {
-        Ok(customer_app::thread(c, &desk, user, id, now))
+        let lang = who.user.language_code.as_deref();
+        Ok(customer_app::thread(c, &desk, who.user.id, lang, id, now))
     })
     .await
     {

@@ -24,8 +24,8 @@ use tokio::sync::broadcast::error::RecvError;
 use super::app::Opened;
 use super::refuse;
 use crate::App;
+use crate::store::StreamEvent;
 use crate::store::read::ReadFor;
-use crate::store::{self, StreamEvent};
 
 /// Live streams open at once, in all.
 pub const MAX_STREAMS: usize = 512;
@@ -62,7 +62,8 @@ impl Drop for Slot {
 }
 
 /// What the stream knows of the customer: who they are once known, and
-/// their tickets.
+/// their tickets with their company's shared ones (as of when the stream
+/// opened; the reads decide again each time).
 struct Watch {
     user: i64,
     customer: Option<CustomerId>,
@@ -79,8 +80,9 @@ impl Watch {
             }
             Event::TicketCreated { ticket } | Event::TicketUpdated { ticket, .. }
                 // (A ticket of theirs from a customer group wakes the app
-                // too; reading it is 404, as every other route.)
-                if Some(ticket.customer_id) == self.customer =>
+                // too; reading it is 404 unless their company shares it.)
+                if Some(ticket.customer_id) == self.customer
+                    || self.tickets.contains(&ticket.id) =>
             {
                 self.tickets.insert(ticket.id);
                 Some(ticket.id)
@@ -116,18 +118,12 @@ pub async fn events(State(app): State<Arc<App>>, Opened(who): Opened) -> Respons
         .store
         .readers()
         .read_for(ReadFor::Client, move |c| {
-            let Some(customer) = store::read::customers_by_telegram(c, user)? else {
-                return Ok((None, Vec::new()));
-            };
-            let ids = store::tickets::newest_of(c, customer.id, user, usize::MAX)?
-                .into_iter()
-                .map(|t| t.id)
-                .collect::<Vec<_>>();
-            Ok((Some(customer.id), ids))
+            Ok(crate::domain::customer_app::watched(c, user))
         })
         .await;
     let (customer, tickets) = match known {
-        Ok(k) => k,
+        Ok(Ok(k)) => k,
+        Ok(Err(e)) => return refuse(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
         Err(e) => return refuse(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
     };
     let watch = Watch {

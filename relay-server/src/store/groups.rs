@@ -17,6 +17,8 @@ pub struct Organisation {
     pub calendar: String,
     pub reply_sla_ms: i64,
     pub language: String,
+    /// Its groups' tickets are shown to its people in the mini app.
+    pub app_shared: bool,
 }
 
 /// A group the bot is in.
@@ -85,8 +87,9 @@ pub struct NewMessage<'a> {
 pub fn add_organisation(ctx: &WriteCtx<'_>, o: &Organisation) -> Result<i64, StoreError> {
     ctx.conn
         .prepare_cached(
-            "INSERT INTO organisations (name, vip, queue, calendar, reply_sla_ms, language, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO organisations (name, vip, queue, calendar, reply_sla_ms, language,
+                 app_shared, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )?
         .execute(params![
             o.name,
@@ -95,9 +98,18 @@ pub fn add_organisation(ctx: &WriteCtx<'_>, o: &Organisation) -> Result<i64, Sto
             o.calendar,
             o.reply_sla_ms,
             o.language,
+            o.app_shared,
             ctx.now.0
         ])?;
     Ok(ctx.conn.last_insert_rowid())
+}
+
+/// Its groups' tickets shown to its people in the mini app, or not.
+pub fn set_app_shared(ctx: &WriteCtx<'_>, id: i64, shared: bool) -> Result<(), StoreError> {
+    ctx.conn
+        .prepare_cached("UPDATE organisations SET app_shared = ?2 WHERE id = ?1")?
+        .execute(params![id, shared])?;
+    Ok(())
 }
 
 fn organisation_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Organisation> {
@@ -109,11 +121,12 @@ fn organisation_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Organisation> {
         calendar: r.get(4)?,
         reply_sla_ms: r.get(5)?,
         language: r.get(6)?,
+        app_shared: r.get(7)?,
     })
 }
 
 const ORGANISATION: &str =
-    "SELECT id, name, vip, queue, calendar, reply_sla_ms, language FROM organisations";
+    "SELECT id, name, vip, queue, calendar, reply_sla_ms, language, app_shared FROM organisations";
 
 pub fn organisations(db: &impl Db) -> Result<Vec<Organisation>, StoreError> {
     Ok(db
@@ -240,6 +253,8 @@ pub fn move_group(ctx: &WriteCtx<'_>, from: i64, to: i64) -> Result<bool, StoreE
     for sql in [
         "UPDATE group_conversations SET chat_id = ?2 WHERE chat_id = ?1",
         "UPDATE OR IGNORE group_people SET chat_id = ?2 WHERE chat_id = ?1",
+        // Its people keep their standing (newcomer, trusted, banned, left).
+        "UPDATE OR IGNORE group_members SET chat_id = ?2 WHERE chat_id = ?1",
         // Tickets made from its conversations talk in the new chat; what
         // waits to be sent goes there.
         "UPDATE tickets SET chat_id = ?2 WHERE chat_id = ?1 AND group_conversation IS NOT NULL",
@@ -249,6 +264,7 @@ pub fn move_group(ctx: &WriteCtx<'_>, from: i64, to: i64) -> Result<bool, StoreE
     }
     for sql in [
         "DELETE FROM group_people WHERE chat_id = ?1",
+        "DELETE FROM group_members WHERE chat_id = ?1",
         "DELETE FROM groups WHERE chat_id = ?1",
     ] {
         conn.prepare_cached(sql)?.execute([from])?;
@@ -275,14 +291,45 @@ pub fn link_staff(
 
 /// Whether this person is staff in this group: a per-group override, else
 /// a linked agent's account.
+/// The groups whose tickets this Telegram user may read in the mini app
+/// (docs/miniapp.md, "Company"), with their titles: groups of an
+/// organisation that shares them, the bot still in them, the user one of
+/// their people as the bot last saw (not left, not banned, not staff).
+pub fn shared_groups(
+    db: &impl Db,
+    telegram_user_id: i64,
+) -> Result<Vec<(i64, String)>, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached(&format!(
+            "SELECT g.chat_id, g.title FROM group_members m
+             JOIN groups g ON g.chat_id = m.chat_id
+             JOIN organisations o ON o.id = g.organisation_id
+             WHERE m.user_id = ?1 AND m.left_at IS NULL AND m.banned_at IS NULL
+               AND o.app_shared = 1 AND g.bot_status IN ('member', 'administrator')
+               AND NOT {}
+             ORDER BY g.chat_id",
+            staff_expr("m.chat_id", "?1")
+        ))?
+        .query_map([telegram_user_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?)
+}
+
+/// SQL that is true when the Telegram user `user` is staff in the group
+/// `chat`: the group's own word on them, else whether they are an agent's
+/// linked account.
+pub(crate) fn staff_expr(chat: &str, user: &str) -> String {
+    format!(
+        "coalesce(
+             (SELECT staff FROM group_people WHERE chat_id = {chat} AND telegram_user_id = {user}),
+             EXISTS (SELECT 1 FROM staff_links WHERE telegram_user_id = {user}))"
+    )
+}
+
 pub fn is_staff(db: &impl Db, chat_id: i64, telegram_user_id: i64) -> Result<bool, StoreError> {
     Ok(db
         .conn()
-        .prepare_cached(
-            "SELECT coalesce(
-                 (SELECT staff FROM group_people WHERE chat_id = ?1 AND telegram_user_id = ?2),
-                 EXISTS (SELECT 1 FROM staff_links WHERE telegram_user_id = ?2))",
-        )?
+        .prepare_cached(&format!("SELECT {}", staff_expr("?1", "?2")))?
         .query_row(params![chat_id, telegram_user_id], |r| r.get(0))?)
 }
 

@@ -112,6 +112,11 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
         "customers' notification preferences",
         include_str!("../../migrations/0022_customer_prefs.sql"),
     ),
+    (
+        23,
+        "organisations' tickets shared in the mini app; leaving a group",
+        include_str!("../../migrations/0023_app_shared.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.

@@ -60,7 +60,7 @@ pub fn joined(
             "INSERT INTO group_members (chat_id, user_id, name, username, joined_at, seen_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?5)
              ON CONFLICT (chat_id, user_id) DO UPDATE SET name = ?3, username = ?4,
-                 joined_at = ?5, real_messages = 0, seen_at = ?5",
+                 joined_at = ?5, real_messages = 0, seen_at = ?5, left_at = NULL",
         )?
         .execute(params![chat_id, user_id, name, username, at.0])?;
     Ok(())
@@ -80,10 +80,22 @@ pub fn seen(
         .prepare_cached(
             "INSERT INTO group_members (chat_id, user_id, name, username, seen_at)
              VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (chat_id, user_id) DO UPDATE SET name = ?3, username = ?4, seen_at = ?5",
+             ON CONFLICT (chat_id, user_id) DO UPDATE SET name = ?3, username = ?4, seen_at = ?5,
+                 left_at = NULL",
         )?
         .execute(params![chat_id, user_id, name, username, ctx.now.0])?;
     Ok(before)
+}
+
+/// Someone left the group or was removed from it: no longer one of its
+/// people (joining or writing there again makes them one).
+pub fn left(ctx: &WriteCtx<'_>, chat_id: i64, user_id: i64) -> Result<(), StoreError> {
+    ctx.conn
+        .prepare_cached(
+            "UPDATE group_members SET left_at = ?3 WHERE chat_id = ?1 AND user_id = ?2",
+        )?
+        .execute(params![chat_id, user_id, ctx.now.0])?;
+    Ok(())
 }
 
 /// One more real message (towards lifting newcomer limits).

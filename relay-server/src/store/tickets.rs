@@ -272,6 +272,31 @@ pub fn newest_of(
         .collect::<Result<_, _>>()?)
 }
 
+/// The latest `limit` tickets made from a group's conversations, newest
+/// first (the mini app's "Company" list).
+pub fn newest_in_group(db: &impl Db, chat: i64, limit: usize) -> Result<Vec<Ticket>, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached(&format!(
+            "SELECT {TICKET_COLS} FROM tickets
+             WHERE chat_id = ?1 AND group_conversation IS NOT NULL ORDER BY id DESC LIMIT ?2"
+        ))?
+        .query_map(
+            params![chat, i64::try_from(limit).unwrap_or(i64::MAX)],
+            rows::ticket,
+        )?
+        .collect::<Result<_, _>>()?)
+}
+
+/// Ticket `id` if it was made from a conversation of this group.
+pub fn in_group(db: &impl Db, chat: i64, id: TicketId) -> Result<Option<Ticket>, StoreError> {
+    one(
+        db,
+        "WHERE id = ?1 AND chat_id = ?2 AND group_conversation IS NOT NULL",
+        params![id.0, chat],
+    )
+}
+
 /// Ticket `id` if it is this customer's, in this chat.
 pub fn own(
     db: &impl Db,

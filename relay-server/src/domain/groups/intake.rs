@@ -324,6 +324,7 @@ mod tests {
                     calendar: calendar.into(),
                     reply_sla_ms: 15 * 60_000,
                     language: "en".into(),
+                    app_shared: false,
                 },
             )?;
             rows::seen_group(ctx, GROUP, "Acme support", false, None)?;

@@ -86,9 +86,10 @@ pub fn bot(
     Ok(())
 }
 
-/// Someone left the group (or was removed). A client who wrote there in
-/// the last [`KEY_CONTACT_WINDOW`] is a key contact: staff are told.
-/// False when nobody needs to know.
+/// Someone left the group (or was removed): no longer one of its people
+/// (the mini app stops showing them its tickets). A client who wrote
+/// there in the last [`KEY_CONTACT_WINDOW`] is a key contact: staff are
+/// told. False when nobody needs to know.
 pub fn left(
     ctx: &mut WriteCtx<'_>,
     desk: &Desk,
@@ -96,6 +97,7 @@ pub fn left(
     user: i64,
     name: &str,
 ) -> Result<bool, DomainError> {
+    crate::store::safety::left(ctx, chat_id, user)?;
     let Some(group) = rows::group(ctx, chat_id)? else {
         return Ok(false);
     };

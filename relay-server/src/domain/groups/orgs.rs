@@ -70,6 +70,7 @@ pub fn add(
         calendar: o.calendar.clone(),
         reply_sla_ms: o.reply_sla.as_millis() as i64,
         language: o.language.clone(),
+        app_shared: false,
     };
     org.id = rows::add_organisation(ctx, &org)?;
     super::publish::organisation(ctx, org.id)?;
@@ -209,6 +210,18 @@ pub fn link_by_code(
 fn named(ctx: &WriteCtx<'_>, name: &str) -> Result<Organisation, DomainError> {
     rows::organisation_named(ctx, name)?
         .ok_or_else(|| DomainError::not_found(format!("no organisation named {name:?}")))
+}
+
+/// Shows (or stops showing) an organisation's group tickets to its people
+/// in the mini app (docs/miniapp.md, "Company"). Returns how many groups
+/// of it that concerns.
+pub fn set_shared(ctx: &mut WriteCtx<'_>, name: &str, shared: bool) -> Result<usize, DomainError> {
+    let org = named(ctx, name)?;
+    rows::set_app_shared(ctx, org.id, shared)?;
+    Ok(rows::groups(ctx)?
+        .iter()
+        .filter(|g| g.organisation == Some(org.id))
+        .count())
 }
 
 /// Sets an organisation's safety rules (`None`: `[safety]`'s).

@@ -44,7 +44,9 @@
       erase_yes: "Yes, erase everything", cancel: "Cancel", erased: "Your data is erased. Thank you for being with us.",
       reopen_app: "Please open this app again from the bot: the sign-in from Telegram expired.",
       outside: "Open this app from the support bot in Telegram.",
-      failed: "Something went wrong: {e}", offline: "No connection. Trying again…", stars_label: "Rating"
+      failed: "Something went wrong: {e}", offline: "No connection. Trying again…", stars_label: "Rating",
+      company: "Company", in_group: "In the group {g}",
+      shared_note: "Your company shares this request with you: it was opened in the group «{g}». To add to it, write in the group."
     },
     uk: {
       notifications: "Сповіщення", notify_all: "Усе: відповіді, зміни статусу, уточнення згодом",
@@ -80,7 +82,9 @@
       erase_yes: "Так, видалити все", cancel: "Скасувати", erased: "Ваші дані видалено. Дякуємо, що були з нами.",
       reopen_app: "Відкрийте застосунок знову з бота: вхід через Telegram застарів.",
       outside: "Відкрийте цей застосунок з бота підтримки в Telegram.",
-      failed: "Щось пішло не так: {e}", offline: "Немає з'єднання. Пробуємо ще раз…", stars_label: "Оцінка"
+      failed: "Щось пішло не так: {e}", offline: "Немає з'єднання. Пробуємо ще раз…", stars_label: "Оцінка",
+      company: "Компанія", in_group: "У групі {g}",
+      shared_note: "Цим зверненням з вами ділиться ваша компанія: його відкрито в групі «{g}». Щоб щось додати, напишіть у групі."
     },
     ru: {
       notifications: "Уведомления", notify_all: "Всё: ответы, смена статуса, вопросы после решения",
@@ -116,7 +120,9 @@
       erase_yes: "Да, удалить всё", cancel: "Отмена", erased: "Ваши данные удалены. Спасибо, что были с нами.",
       reopen_app: "Откройте приложение снова из бота: вход через Telegram устарел.",
       outside: "Откройте это приложение из бота поддержки в Telegram.",
-      failed: "Что-то пошло не так: {e}", offline: "Нет соединения. Пробуем ещё раз…", stars_label: "Оценка"
+      failed: "Что-то пошло не так: {e}", offline: "Нет соединения. Пробуем ещё раз…", stars_label: "Оценка",
+      company: "Компания", in_group: "В группе {g}",
+      shared_note: "Этим обращением с вами делится ваша компания: оно открыто в группе «{g}». Чтобы что-то добавить, напишите в группе."
     },
     zh: {
       notifications: "通知", notify_all: "全部：回复、状态变化、后续回访",
@@ -152,7 +158,9 @@
       erase_yes: "是的，全部删除", cancel: "取消", erased: "您的数据已删除。感谢您的陪伴。",
       reopen_app: "请从机器人重新打开此应用：Telegram 登录已过期。",
       outside: "请从 Telegram 中的客服机器人打开此应用。",
-      failed: "出错了：{e}", offline: "没有网络连接，正在重试…", stars_label: "评分"
+      failed: "出错了：{e}", offline: "没有网络连接，正在重试…", stars_label: "评分",
+      company: "公司", in_group: "群组：{g}",
+      shared_note: "此请求由您的公司与您共享，它是在群组「{g}」中提出的。如需补充，请在该群组中留言。"
     }
   };
   var LANGS = [["en", "English"], ["uk", "Українська"], ["ru", "Русский"], ["zh", "中文"]];
@@ -426,11 +434,15 @@
     setMain(null);
     var all = state.tickets;
     if (!all) return loading();
+    var isOpen = function (tk) { return ["new", "open", "pending_on_customer"].indexOf(tk.status) >= 0; };
     var shown = all.filter(function (tk) {
-      return state.filter === "all" || (state.filter === "open" ? tk.can_write : !tk.can_write);
+      if (state.filter === "company") return !!tk.group;
+      return state.filter === "all" || (state.filter === "open" ? isOpen(tk) : !isOpen(tk));
     });
+    // "Company" only for someone whose company shares its requests.
+    var kinds = ["all", "open", "done"].concat(all.some(function (tk) { return tk.group; }) ? ["company"] : []);
     var filters = h("div", { class: "filters", role: "group", "aria-label": t("filter") },
-      ["all", "open", "done"].map(function (f) {
+      kinds.map(function (f) {
         return h("button", { type: "button", class: "chip", "aria-pressed": String(state.filter === f), text: t(f),
           onclick: function () { state.filter = f; haptic("tap"); render(); } });
       }));
@@ -445,8 +457,9 @@
           onclick: function () { haptic("tap"); openTicket(tk.id, true); } },
           h("span", { class: "row" }, h("span", { class: "title", text: "#" + tk.number + " · " + tk.topic }), statusBadge(tk)),
           h("span", { class: "small muted", text: tk.team + " · " + when(tk.updated_at) }),
+          tk.group ? h("span", { class: "small muted", text: "👥 " + t("in_group", { g: tk.group }) }) : null,
           timing(tk),
-          last ? h("span", { class: "preview", text: last }) : null));
+          last ? h("span", { class: "preview", text: (tk.last.from === "colleague" ? tk.last.name + ": " : "") + last }) : null));
       })) : h("p", { class: "muted", text: t("none_here") }));
   }
 
@@ -465,7 +478,7 @@
         timing(tk)),
       h("ol", { class: "thread", "aria-label": titleOf() }, th.messages.map(function (m) {
         return h("li", { class: "msg " + m.from },
-          h("span", { class: "who", text: t(m.from) }),
+          h("span", { class: "who", text: m.from === "colleague" ? (m.name || "") : t(m.from) }),
           m.text ? m.text : null,
           m.files.map(fileLine),
           h("time", { datetime: new Date(m.at).toISOString(), text: when(m.at) }));
@@ -481,7 +494,11 @@
         })),
         tk.csat ? h("p", { class: "small muted", text: t("your_rating", { n: tk.csat }) }) : null));
     }
-    if (tk.can_write || resolved) {
+    if (tk.group) {
+      // Their company's: read here, written to in the group.
+      setMain(null);
+      parts.push(h("p", { class: "notice", text: t("shared_note", { g: tk.group }) }));
+    } else if (tk.can_write || resolved) {
       var ta = h("textarea", { id: "reply", maxlength: "4096", oninput: function (e) { state.reply = e.target.value; } });
       ta.value = state.reply || "";
       parts.push(h("label", { for: "reply", text: t("your_message") }), ta,
