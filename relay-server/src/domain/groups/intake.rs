@@ -530,6 +530,19 @@ mod tests {
         assert!(group.unwrap().organisation.is_some(), "still bound");
         assert_eq!(moved.len(), 1);
         assert_eq!(moved[0].due_at, before[0].due_at, "the clock runs on");
+        // Anna is one of its people there too (her standing came along).
+        let (old, new) = d
+            .store
+            .readers()
+            .read(|c| {
+                Ok((
+                    crate::store::safety::member(c, GROUP, ANNA)?,
+                    crate::store::safety::member(c, NEW, ANNA)?,
+                ))
+            })
+            .await
+            .unwrap();
+        assert_eq!((old, new.map(|m| m.name)), (None, Some(format!("user {ANNA}"))));
         // Message 1 of the new chat is a new message, not the old one; a
         // staff reply there answers the moved conversation.
         let mut m = msg(1, STAFF, "We are on it", t0);
