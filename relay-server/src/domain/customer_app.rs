@@ -168,7 +168,7 @@ pub fn tickets(
             });
         }
     }
-    seen.sort_by(|a, b| b.ticket.id.cmp(&a.ticket.id));
+    seen.sort_by_key(|s| std::cmp::Reverse(s.ticket.id));
     seen.truncate(LIST_LIMIT);
     seen.iter()
         .map(|s| {
