@@ -78,6 +78,7 @@ async fn main() {
                     calendar: String::new(),
                     reply_sla_ms: 60_000,
                     language: "en".into(),
+                    app_shared: false,
                 },
             )?;
             for g in 0..groups {
