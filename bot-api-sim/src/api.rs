@@ -440,6 +440,13 @@ async fn other(s: &Shared, method: &str, p: &Params) -> Response {
             {
                 return err(400, "Bad Request: BUTTON_URL_INVALID");
             }
+            // A chat's own button: a chat Telegram knows, that has not
+            // blocked the bot.
+            if let Some(chat) = p.int("chat_id")
+                && let Err((code, d)) = s.check_chat(chat)
+            {
+                return err(code, d);
+            }
             s.set_menu_button(p.int("chat_id"), button);
             ok(json!(true))
         }

@@ -2,7 +2,9 @@
 //! English, and Globex, a plain group in Ukrainian. Their people ask,
 //! thank and follow up; an engineer, Max, answers some in Telegram; the
 //! rest wait, go overdue and raise unanswered-chat alerts (a 2-minute
-//! reply SLA, so they show within a few minutes of the demo).
+//! reply SLA, so they show within a few minutes of the demo). Max makes a
+//! ticket of Olga's export question with /ticket; both organisations share
+//! their group tickets, so Olga's colleagues follow it in the mini app.
 //!
 //! A few minutes in, a spam wave (docs/groups.md, "Safety"): a real
 //! newcomer passes the captcha and posts a link (held: newcomers may not,
@@ -29,7 +31,7 @@ const GLOBEX_TITLE: &str = "Globex · підтримка";
 const MAX: i64 = 880_001;
 
 /// (Telegram id, name, language) of the clients' people.
-const PEOPLE: &[(i64, &str, &str)] = &[
+pub const PEOPLE: &[(i64, &str, &str)] = &[
     (880_101, "Olga Marsh", "en"),
     (880_102, "Peter Kim", "en"),
     (880_103, "Dana Wu", "en"),
@@ -59,6 +61,9 @@ pub async fn setup(store: &Store, desk: Arc<Desk>) -> Result<()> {
                 )?;
                 rows::seen_group(ctx, chat, title, forum, Some("administrator"))?;
                 orgs::bind(ctx, &desk, chat, Some(name))?;
+                // Their people follow their group's tickets in the mini app
+                // (/demo/app, "Company").
+                orgs::set_shared(ctx, name, true)?;
             }
             // Max is an engineer of the desk with his Telegram account
             // linked: staff in every group, and protected from look-alikes.
@@ -83,6 +88,9 @@ enum Step {
     },
     /// Max answers the last question asked in that chat, as a reply.
     Answer { chat: i64, text: &'static str },
+    /// Max makes a ticket of the last question asked in that chat, by
+    /// answering it with /ticket.
+    Ticket { chat: i64 },
     /// A client's pleasantry (owes nothing).
     Thanks {
         chat: i64,
@@ -146,6 +154,7 @@ const SCRIPT: &[Step] = &[
         text: "Any news on the export? Our finance team is waiting.",
         topic: Some(7),
     },
+    Step::Ticket { chat: ACME },
 ];
 
 /// Presses the captcha button the bot posted for `name` in `chat`, once it
@@ -318,6 +327,12 @@ pub fn run(
                 Step::Answer { chat, text } => match last_question.get(chat) {
                     Some(q) => {
                         sim.group_reply(*chat, title(*chat), MAX, text, *q);
+                    }
+                    None => continue,
+                },
+                Step::Ticket { chat } => match last_question.get(chat) {
+                    Some(q) => {
+                        sim.group_reply(*chat, title(*chat), MAX, "/ticket", *q);
                     }
                     None => continue,
                 },

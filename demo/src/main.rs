@@ -258,8 +258,11 @@ async fn serve(
 
 /// `/demo/app`: the mini app opened as one of the scripted customers.
 fn stand_in(cli: &Cli, sim: &Simulator) -> relay_server::http::app_demo::Router {
+    // The private chats' customers, then the client groups' people (who
+    // see their company's group tickets).
     let people = script::cast(&options(cli))
         .into_iter()
+        .chain(groups::PEOPLE.iter().copied())
         .map(|(id, name, lang)| relay_server::http::app_demo::Person {
             telegram_user_id: id,
             first_name: name.to_owned(),

@@ -248,6 +248,82 @@ async fn the_menu_button_opens_the_app_at_its_https_address() {
             "web_app": {"url": format!("{url}?ticket={id}")},
         })
     );
+    // His own chat's menu button speaks his language; an English
+    // speaker's keeps the default. Changing language changes it.
+    let until_menu = |chat: i64, want: serde_json::Value| {
+        let sim = &sim;
+        async move {
+            let deadline = std::time::Instant::now() + WAIT;
+            while sim.menu_button(Some(chat)).as_ref() != Some(&want) {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "chat {chat}: {:?}, not {want}",
+                    sim.menu_button(Some(chat))
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    };
+    let app_button = |lang: Lang| {
+        serde_json::json!({
+            "type": "web_app",
+            "text": i18n::text(lang, "app.menu", &[]),
+            "web_app": {"url": url},
+        })
+    };
+    until_menu(7201, app_button(Lang::Ru)).await;
+    sim.add_user(SimUser::new(7202, "Mary", "en"));
+    sim.send_text(7202, "My code never arrives");
+    agent
+        .until("her ticket", WAIT, |m| ticket_of(m, 7202).is_some())
+        .await;
+    let ivan = launch(7201, "Ivan", "ru", &sim.token(), 5);
+    let addr = _server.addr.clone();
+    let (status, body) = send(
+        &addr,
+        "PUT",
+        "/app/api/settings",
+        &ivan,
+        r#"{"language":"uk"}"#,
+    );
+    assert_eq!(status, 200, "{body}");
+    until_menu(7201, app_button(Lang::Uk)).await;
+    let (status, body) = send(
+        &addr,
+        "PUT",
+        "/app/api/settings",
+        &ivan,
+        r#"{"language":"en"}"#,
+    );
+    assert_eq!(status, 200, "{body}");
+    until_menu(7201, serde_json::json!({"type": "default"})).await;
+    // The worker looked at Mary's chat too (it records what it decided)
+    // and set nothing: English keeps the default.
+    let deadline = std::time::Instant::now() + WAIT;
+    let decided = || {
+        rusqlite::Connection::open(&db)
+            .unwrap()
+            .query_row(
+                "SELECT menu_lang FROM customers WHERE telegram_user_id = 7202",
+                [],
+                |r| r.get::<_, Option<String>>(0),
+            )
+            .unwrap()
+    };
+    while decided().is_none() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "Mary's chat never looked at"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(decided().as_deref(), Some("en"));
+    assert_eq!(
+        sim.menu_button(Some(7202)),
+        None,
+        "English keeps the default"
+    );
+
     let config = dir.path().join("plain.toml");
     std::fs::write(
         &config,

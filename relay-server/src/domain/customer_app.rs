@@ -258,6 +258,21 @@ pub fn watched(
     Ok((customer.map(|c| c.id), ids))
 }
 
+/// The menu button a customer's private chat should have: "My requests"
+/// in their language, or `None` for English, whose is the bot's default
+/// button (Telegram's default menu button speaks one language for all).
+pub fn menu_label(desk: &Desk, language: Option<&str>) -> Option<String> {
+    match Lang::from_code(language) {
+        Lang::En => None,
+        lang => Some(desk.bot.t(lang, "app.menu", &[])),
+    }
+}
+
+/// Whether the chat's button, set for `shown`, must change for `language`.
+pub fn menu_changes(shown: Option<&str>, language: Option<&str>) -> bool {
+    Lang::from_code(shown) != Lang::from_code(language)
+}
+
 /// The largest file the app takes (a screenshot, a photo of a receipt),
 /// in bytes once decoded.
 pub const MAX_FILE: u64 = 5 * 1024 * 1024;

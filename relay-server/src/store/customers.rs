@@ -197,3 +197,65 @@ pub fn set_prefs(ctx: &WriteCtx<'_>, id: CustomerId, p: &Prefs) -> Result<(), St
         ])?;
     Ok(())
 }
+
+/// A customer whose private chat's menu button was set for another
+/// language than theirs (or never, and theirs is known).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MenuDue {
+    pub customer: CustomerId,
+    /// Their private chat with the bot.
+    pub chat: i64,
+    pub language: Option<String>,
+    /// The language the button was last set for (`None`: the default).
+    pub shown: Option<String>,
+}
+
+const MENUS_DUE: &str = "SELECT c.id, c.telegram_user_id, c.language, c.menu_lang FROM customers c
+     WHERE c.language IS NOT c.menu_lang
+       AND EXISTS (SELECT 1 FROM tickets t
+                   WHERE t.customer_id = c.id AND t.chat_id = c.telegram_user_id)
+     ORDER BY c.id LIMIT ?1";
+
+/// Up to `limit` customers whose menu button may not speak their language,
+/// of those who have written to the bot in private (a group's people may
+/// have no chat with it).
+pub fn menus_due(db: &impl Db, limit: usize) -> Result<Vec<MenuDue>, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached(MENUS_DUE)?
+        .query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+            Ok(MenuDue {
+                customer: CustomerId(r.get(0)?),
+                chat: r.get(1)?,
+                language: r.get(2)?,
+                shown: r.get(3)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?)
+}
+
+/// The customer's menu button now stands for `language` (or nothing more
+/// is to be done about it).
+pub fn menu_shown(
+    ctx: &WriteCtx<'_>,
+    id: CustomerId,
+    language: Option<&str>,
+) -> Result<(), StoreError> {
+    ctx.conn
+        .prepare_cached("UPDATE customers SET menu_lang = ?2 WHERE id = ?1")?
+        .execute(params![id.0, language])?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The menu worker asks this after every change of a customer: it
+    /// reads the partial index of those due, not every customer.
+    #[test]
+    fn the_menus_due_read_their_index() {
+        let plan = crate::store::query_plan(MENUS_DUE);
+        assert!(plan[0].contains("customers_menu_due"), "{plan:?}");
+    }
+}

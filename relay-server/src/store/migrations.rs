@@ -114,7 +114,7 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
     ),
     (
         23,
-        "organisations' tickets shared in the mini app; leaving a group",
+        "mini app: organisations' shared tickets, leaving a group, menu buttons",
         include_str!("../../migrations/0023_app_shared.sql"),
     ),
 ];

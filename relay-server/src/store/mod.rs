@@ -409,6 +409,21 @@ impl Store {
         wait: Duration,
         stop: &tokio_util::sync::CancellationToken,
     ) -> bool {
+        Self::until_event(events, wait, stop, |e| {
+            matches!(e, Event::CustomerErased { .. })
+        })
+        .await
+    }
+
+    /// Waits until `wait` passes or an event `wanted` picks is published on
+    /// `events` (or missed in a lag): true; false when `stop` fires or the
+    /// store closes.
+    pub async fn until_event(
+        events: &mut broadcast::Receiver<Arc<StreamEvent>>,
+        wait: Duration,
+        stop: &tokio_util::sync::CancellationToken,
+        wanted: impl Fn(&Event) -> bool,
+    ) -> bool {
         let sleep = tokio::time::sleep(wait);
         tokio::pin!(sleep);
         loop {
@@ -416,7 +431,7 @@ impl Store {
                 _ = &mut sleep => return true,
                 _ = stop.cancelled() => return false,
                 e = events.recv() => match e {
-                    Ok(e) if matches!(e.event, Some(Event::CustomerErased { .. })) => return true,
+                    Ok(e) if e.event.as_ref().is_some_and(&wanted) => return true,
                     Ok(_) => {}
                     Err(broadcast::error::RecvError::Lagged(_)) => return true,
                     Err(broadcast::error::RecvError::Closed) => return false,

@@ -84,6 +84,7 @@ pub fn start(
     ));
     tasks.spawn(menu::run(
         bot.clone(),
+        store.clone(),
         desk.clone(),
         settings.token.clone(),
         shutdown.clone(),

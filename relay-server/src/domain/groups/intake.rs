@@ -542,7 +542,10 @@ mod tests {
             })
             .await
             .unwrap();
-        assert_eq!((old, new.map(|m| m.name)), (None, Some(format!("user {ANNA}"))));
+        assert_eq!(
+            (old, new.map(|m| m.name)),
+            (None, Some(format!("user {ANNA}")))
+        );
         // Message 1 of the new chat is a new message, not the old one; a
         // staff reply there answers the moved conversation.
         let mut m = msg(1, STAFF, "We are on it", t0);

@@ -457,7 +457,7 @@
           onclick: function () { haptic("tap"); openTicket(tk.id, true); } },
           h("span", { class: "row" }, h("span", { class: "title", text: "#" + tk.number + " · " + tk.topic }), statusBadge(tk)),
           h("span", { class: "small muted", text: tk.team + " · " + when(tk.updated_at) }),
-          tk.group ? h("span", { class: "small muted", text: "👥 " + t("in_group", { g: tk.group }) }) : null,
+          tk.group ? h("span", { class: "small muted line", text: "👥 " + t("in_group", { g: tk.group }) }) : null,
           timing(tk),
           last ? h("span", { class: "preview", text: (tk.last.from === "colleague" ? tk.last.name + ": " : "") + last }) : null));
       })) : h("p", { class: "muted", text: t("none_here") }));
