@@ -370,6 +370,42 @@ async fn every_screen_passes_axe_in_both_themes_and_with_large_text() {
             "I see both charges; the second one is being refunded.",
         )
         .await;
+    // Maria is also one of the people of her company's group, which
+    // shares its tickets: a colleague's request made there is hers to read.
+    const GROUP: i64 = -1_001_000_000_901;
+    const TITLE: &str = "Acme ⇄ Support";
+    sim.add_user(SimUser::new(7402, "Olga", "en"));
+    let asked = sim.group_text(
+        GROUP,
+        TITLE,
+        7402,
+        "Our nightly export fails with error 502",
+        None,
+    );
+    sim.group_text(GROUP, TITLE, 7401, "Same here since this morning", None);
+    let conv = |m: &relay_client::Mirror| {
+        m.group_messages.iter().find_map(|(c, ms)| {
+            ms.values()
+                .any(|g| g.telegram_message_id == Some(asked))
+                .then_some(*c)
+        })
+    };
+    agent
+        .until("the group's conversation", WAIT, |m| conv(m).is_some())
+        .await;
+    let db = _dir.path().join("desk.db");
+    cli_ok(&db, &["org", "add", "Acme", "--queue", "L1"]);
+    cli_ok(&db, &["group", "bind", &GROUP.to_string(), "Acme"]);
+    cli_ok(&db, &["org", "share", "Acme", "on"]);
+    let conversation_id = conv(&agent.mirror).unwrap();
+    expect_ok(&agent.cmd(Command::GroupTicket { conversation_id }).await);
+    agent
+        .until("the group's ticket", WAIT, |m| ticket_of(m, 7402).is_some())
+        .await;
+    let shared = ticket_of(&agent.mirror, 7402).unwrap();
+    agent
+        .reply(shared, "The export is fixed; tonight's run will work.")
+        .await;
     let shots = std::env::var_os("MINIAPP_SCREENSHOTS").map(std::path::PathBuf::from);
     let browser = Browser::start(WIDTH, HEIGHT).await;
     for dark in [false, true] {
@@ -382,11 +418,11 @@ async fn every_screen_passes_axe_in_both_themes_and_with_large_text() {
             .unwrap();
         // A fresh page (the fragment alone would not reload it).
         browser.client.refresh().await.unwrap();
-        let screens: [(&str, &str, &str); 6] = [
+        let screens: [(&str, &str, &str); 8] = [
             (
                 "list",
                 "",
-                "document.querySelectorAll('[data-ticket]').length === 2",
+                "document.querySelectorAll('[data-ticket]').length === 3",
             ),
             (
                 "ticket",
@@ -413,6 +449,17 @@ async fn every_screen_passes_axe_in_both_themes_and_with_large_text() {
                 "#tabs button[data-tab='settings']",
                 "document.getElementById('zone') && document.getElementById('erase')",
             ),
+            (
+                "company",
+                "#tabs button[data-tab='list']",
+                "document.querySelectorAll('[data-ticket]').length === 3",
+            ),
+            (
+                "shared",
+                &format!("[data-ticket='{shared}']"),
+                "document.querySelector('.msg.colleague') && document.querySelector('.msg.support')
+                 && !document.getElementById('reply')",
+            ),
         ];
         for (name, click, ready) in screens {
             if !click.is_empty() {
@@ -421,6 +468,21 @@ async fn every_screen_passes_axe_in_both_themes_and_with_large_text() {
             browser
                 .until(&format!("the {name} screen ({theme})"), ready, WAIT)
                 .await;
+            if name == "company" {
+                // The company's filter: the shared request alone, marked
+                // with its group.
+                browser.click(".filters button:last-child").await;
+                browser
+                    .until(
+                        "the company filter",
+                        &format!(
+                            "document.querySelectorAll('[data-ticket]').length === 1 && {}",
+                            shows("[data-ticket]", TITLE)
+                        ),
+                        WAIT,
+                    )
+                    .await;
+            }
             if name == "list" {
                 // The first screen marks when it became usable.
                 browser

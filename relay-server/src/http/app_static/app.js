@@ -421,8 +421,9 @@
   }
   function loading() { return h("p", { class: "muted", text: t("loading") }); }
 
+  function isOpen(tk) { return ["new", "open", "pending_on_customer"].indexOf(tk.status) >= 0; }
   function statusBadge(tk) {
-    var cls = tk.status === "pending_on_customer" ? "badge waiting" : (tk.can_write ? "badge open" : "badge");
+    var cls = tk.status === "pending_on_customer" ? "badge waiting" : (isOpen(tk) ? "badge open" : "badge");
     return h("span", { class: cls, text: tk.status_text });
   }
   function timing(tk) {
@@ -434,7 +435,6 @@
     setMain(null);
     var all = state.tickets;
     if (!all) return loading();
-    var isOpen = function (tk) { return ["new", "open", "pending_on_customer"].indexOf(tk.status) >= 0; };
     var shown = all.filter(function (tk) {
       if (state.filter === "company") return !!tk.group;
       return state.filter === "all" || (state.filter === "open" ? isOpen(tk) : !isOpen(tk));
