@@ -162,6 +162,60 @@ mod tests {
 
     /// Everything a phone downloads to show the first screen (before
     /// compression): a budget that keeps the page fast on a slow link.
+    /// The keys of one language's table in app.js (`TEXTS.<lang>`).
+    fn text_keys(lang: &str) -> std::collections::BTreeSet<String> {
+        let start = APP_JS
+            .find(&format!("\n    {lang}: {{"))
+            .unwrap_or_else(|| panic!("no {lang} table"));
+        let body = &APP_JS[start..];
+        let end = body.find("\n    }").expect("the table ends");
+        let (mut keys, mut word, mut quoted, mut escaped) = (
+            std::collections::BTreeSet::new(),
+            String::new(),
+            false,
+            false,
+        );
+        // Identifiers followed by ':' outside the strings.
+        for c in body[lang.len() + 8..end].chars() {
+            if quoted {
+                match c {
+                    _ if escaped => escaped = false,
+                    '\\' => escaped = true,
+                    '"' => quoted = false,
+                    _ => {}
+                }
+                continue;
+            }
+            match c {
+                '"' => {
+                    quoted = true;
+                    word.clear();
+                }
+                'a'..='z' | '_' => word.push(c),
+                ':' if !word.is_empty() => {
+                    keys.insert(std::mem::take(&mut word));
+                }
+                _ => word.clear(),
+            }
+        }
+        keys
+    }
+
+    /// Every text the app shows exists in all four languages.
+    #[test]
+    fn every_language_has_every_text() {
+        let en = text_keys("en");
+        assert!(en.len() > 50 && en.contains("shared_note"), "{en:?}");
+        for lang in ["uk", "ru", "zh"] {
+            let keys = text_keys(lang);
+            assert_eq!(
+                en.symmetric_difference(&keys).collect::<Vec<_>>(),
+                Vec::<&String>::new(),
+                "{lang} differs from en"
+            );
+        }
+    }
+
     #[test]
     fn the_app_stays_small() {
         let bytes = INDEX.len() + APP_JS.len() + APP_CSS.len();
