@@ -272,7 +272,7 @@ fn resolved(
         .transpose()?
         .flatten()
         .map_or_else(|| desk.bot.t(lang, "resolve.team", &[]), |a| a.display_name);
-    let took = wording::duration(desk, lang, ctx.now.since(ticket.created_at));
+    let took = wording::took(desk, lang, ctx.now.since(ticket.created_at));
     // A `csat_timing` experiment's variant B asks for the rating a day
     // later, on its own.
     let later = experiments::variant(ctx, &desk.experiments, talk.customer, Kind::CsatTiming)?

@@ -141,6 +141,29 @@ pub fn duration(desk: &Desk, lang: Lang, d: Duration) -> String {
     }
 }
 
+/// How long something took, for the customer: what it was, to the minute
+/// ("less than a minute", "7 min"), then in hours or days. Not
+/// [`duration`], which rounds an estimate up.
+pub fn took(desk: &Desk, lang: Lang, d: Duration) -> String {
+    let secs = d.as_secs();
+    if secs < 60 {
+        return desk.bot.t(lang, "took.under_minute", &[]);
+    }
+    let minutes = (secs + 30) / 60;
+    if minutes < 60 {
+        return desk
+            .bot
+            .t(lang, "took.minutes", &[("n", &minutes.to_string())]);
+    }
+    let hours = (minutes + 30) / 60;
+    if hours <= 48 {
+        desk.bot.t(lang, "eta.hours", &[("n", &hours.to_string())])
+    } else {
+        desk.bot
+            .t(lang, "eta.days", &[("n", &hours.div_ceil(24).to_string())])
+    }
+}
+
 /// "#12345 · Payment · in progress".
 pub fn status_line(desk: &Desk, lang: Lang, t: &Ticket) -> String {
     desk.bot.t(
@@ -157,4 +180,28 @@ pub fn status_line(desk: &Desk, lang: Lang, t: &Ticket) -> String {
             ),
         ],
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn how_long_it_took_is_what_it_was_not_an_estimate() {
+        let desk = Desk::from_settings(&crate::domain::testkit::settings()).unwrap();
+        let took = |lang, secs| took(&desk, lang, Duration::from_secs(secs));
+        assert_eq!(took(Lang::En, 12), "less than a minute");
+        assert_eq!(took(Lang::En, 7 * 60 + 20), "7 min");
+        assert_eq!(took(Lang::En, 59 * 60 + 40), "about 1 h");
+        assert_eq!(took(Lang::En, 3 * 3600 + 100), "about 3 h");
+        assert_eq!(took(Lang::En, 3 * 86_400), "about 3 days");
+        assert_eq!(took(Lang::Uk, 12), "менше хвилини");
+        assert_eq!(took(Lang::Ru, 2 * 60), "2 мин");
+        assert_eq!(took(Lang::Zh, 2 * 60), "2 分钟");
+        // An estimate of the same is rounded up.
+        assert_eq!(
+            duration(&desk, Lang::En, Duration::from_secs(12)),
+            "about 5 min"
+        );
+    }
 }
