@@ -141,40 +141,32 @@ pub async fn ticket(
     }
 }
 
-/// `GET /app/api/form`: what the new-request form offers.
-pub async fn form(State(app): State<Arc<App>>, Opened(who): Opened) -> Response {
+/// What the customer's own settings-like reads take: the reader, the
+/// desk, their Telegram id and the language their Telegram speaks.
+type OwnRead<T> =
+    fn(&Reader, &crate::domain::desk::Desk, i64, Option<&str>) -> Result<T, DomainError>;
+
+/// `200` with what `f` reads for the user who opened the app.
+async fn own<T: Serialize + Send + 'static>(app: &App, who: Launch, f: OwnRead<T>) -> Response {
     let desk = app.desk.clone();
-    match read(&app, move |c| {
-        Ok(customer_app::form(
-            c,
-            &desk,
-            who.user.id,
-            who.user.language_code.as_deref(),
-        ))
+    match read(app, move |c| {
+        Ok(f(c, &desk, who.user.id, who.user.language_code.as_deref()))
     })
     .await
     {
-        Ok(form) => json(&form),
+        Ok(v) => json(&v),
         Err(r) => r,
     }
 }
 
+/// `GET /app/api/form`: what the new-request form offers.
+pub async fn form(State(app): State<Arc<App>>, Opened(who): Opened) -> Response {
+    own(&app, who, customer_app::form).await
+}
+
 /// `GET /app/api/settings`.
 pub async fn settings(State(app): State<Arc<App>>, Opened(who): Opened) -> Response {
-    let desk = app.desk.clone();
-    match read(&app, move |c| {
-        Ok(customer_app::settings(
-            c,
-            &desk,
-            who.user.id,
-            who.user.language_code.as_deref(),
-        ))
-    })
-    .await
-    {
-        Ok(s) => json(&s),
-        Err(r) => r,
-    }
+    own(&app, who, customer_app::settings).await
 }
 
 /// `GET /app/api/articles?q=...`: the knowledge base, searched or popular.
