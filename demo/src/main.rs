@@ -29,7 +29,8 @@ use tokio_util::sync::CancellationToken;
 /// answer, with the agent-tui workstation attached (press ? in it for
 /// every key, w for the groups; Ctrl-C quits). Without a terminal, or with --headless, it prints a supervisor
 /// token instead and runs until Ctrl-C. The customers' mini app is at
-/// http://<listen>/demo/app, opened as any scripted customer. The
+/// http://<listen>/demo/app, opened as any scripted customer or a client
+/// group's person (who see their group's tickets under Company). The
 /// temporary database is removed on exit.
 #[derive(Parser)]
 #[command(name = "desk-demo", version)]
