@@ -246,6 +246,22 @@ impl Simulator {
         self.state.group_bot_status(chat_id, title, by_user, status)
     }
 
+    /// A member's standing in a group changes from `old` to `status`
+    /// (`member`, `left`, `kicked`), by `by_user`: a `chat_member` update,
+    /// delivered only where the bot is an administrator, as Telegram does.
+    pub fn group_member_status(
+        &self,
+        chat_id: i64,
+        title: &str,
+        user_id: i64,
+        by_user: i64,
+        old: &str,
+        status: &str,
+    ) {
+        self.state
+            .group_member_status(chat_id, title, user_id, by_user, old, status)
+    }
+
     /// A member leaves a group (the `left_chat_member` service message).
     pub fn group_leave(&self, chat_id: i64, title: &str, user_id: i64) -> i64 {
         self.state.group_leave(chat_id, title, user_id)

@@ -885,6 +885,42 @@ impl Shared {
         self.push_update(&mut w, "my_chat_member", body);
     }
 
+    /// A member's standing in a group changes (`member`, `left`, `kicked`),
+    /// by `by_user`: a `chat_member` update, which Telegram sends only to a
+    /// bot that administers the group (none otherwise).
+    pub fn group_member_status(
+        &self,
+        chat_id: i64,
+        title: &str,
+        user_id: i64,
+        by_user: i64,
+        old: &str,
+        status: &str,
+    ) {
+        let mut w = self.world();
+        let u = Self::user_or_default(&mut w, user_id);
+        let by = Self::user_or_default(&mut w, by_user);
+        Self::group(&mut w, chat_id, title, false);
+        if w.chats[&chat_id].bot_status != "administrator" {
+            return;
+        }
+        let member = |status: &str| {
+            let mut m = json!({"user": updates::user(&u), "status": status});
+            if status == "kicked" {
+                m["until_date"] = json!(0);
+            }
+            m
+        };
+        let body = json!({
+            "chat": w.chats[&chat_id].json.clone(),
+            "from": updates::user(&by),
+            "date": now_secs(),
+            "old_chat_member": member(old),
+            "new_chat_member": member(status),
+        });
+        self.push_update(&mut w, "chat_member", body);
+    }
+
     /// A member leaves a group: the service message a bot sees.
     pub fn group_leave(&self, chat_id: i64, title: &str, user_id: i64) -> i64 {
         let mut w = self.world();

@@ -279,24 +279,16 @@ async fn the_menu_button_opens_the_app_at_its_https_address() {
         .await;
     let ivan = launch(7201, "Ivan", "ru", &sim.token(), 5);
     let addr = _server.addr.clone();
-    let (status, body) = send(
-        &addr,
-        "PUT",
-        "/app/api/settings",
-        &ivan,
-        r#"{"language":"uk"}"#,
-    );
-    assert_eq!(status, 200, "{body}");
-    until_menu(7201, app_button(Lang::Uk)).await;
-    let (status, body) = send(
-        &addr,
-        "PUT",
-        "/app/api/settings",
-        &ivan,
-        r#"{"language":"en"}"#,
-    );
-    assert_eq!(status, 200, "{body}");
-    until_menu(7201, serde_json::json!({"type": "default"})).await;
+    for (lang, button) in [
+        ("uk", app_button(Lang::Uk)),
+        // Back to English: the bot's default button.
+        ("en", serde_json::json!({"type": "default"})),
+    ] {
+        let change = format!(r#"{{"language":"{lang}"}}"#);
+        let (status, body) = send(&addr, "PUT", "/app/api/settings", &ivan, &change);
+        assert_eq!(status, 200, "{body}");
+        until_menu(7201, button).await;
+    }
     // The worker looked at Mary's chat too (it records what it decided)
     // and set nothing: English keeps the default.
     let deadline = std::time::Instant::now() + WAIT;
@@ -323,6 +315,51 @@ async fn the_menu_button_opens_the_app_at_its_https_address() {
         None,
         "English keeps the default"
     );
+
+    // Russian again; then the app moves: after a restart every button
+    // opens the new address. Switched off: Telegram's default everywhere.
+    let (status, _) = send(
+        &addr,
+        "PUT",
+        "/app/api/settings",
+        &ivan,
+        r#"{"language":"ru"}"#,
+    );
+    assert_eq!(status, 200);
+    until_menu(7201, app_button(Lang::Ru)).await;
+    drop(agent);
+    drop(_server);
+    let moved = "https://help.example.com/app/";
+    let server =
+        Server::start_durable_direct_bot_with(&db, &sim, &[("RELAY_MINIAPP__PUBLIC_URL", moved)]);
+    let at_moved = |lang: Lang| {
+        serde_json::json!({
+            "type": "web_app",
+            "text": i18n::text(lang, "app.menu", &[]),
+            "web_app": {"url": moved},
+        })
+    };
+    until_menu(7201, at_moved(Lang::Ru)).await;
+    assert_eq!(sim.menu_button(None), Some(at_moved(Lang::En)));
+    drop(server);
+    let _off = Server::start_durable_direct_bot_with(
+        &db,
+        &sim,
+        &[
+            ("RELAY_MINIAPP__PUBLIC_URL", moved),
+            ("RELAY_MINIAPP__ENABLED", "false"),
+        ],
+    );
+    until_menu(7201, serde_json::json!({"type": "default"})).await;
+    let deadline = std::time::Instant::now() + WAIT;
+    while sim.menu_button(None) != Some(serde_json::json!({"type": "default"})) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{:?}",
+            sim.menu_button(None)
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 
     let config = dir.path().join("plain.toml");
     std::fs::write(
@@ -927,6 +964,14 @@ async fn a_companys_group_tickets_are_shown_read_only_to_the_people_still_in_the
         get(&addr, "/app/api/tickets", Some(&petr)),
         (200, "[]".into())
     );
-    // Olga still does.
+    // Olga still does, until an administrator removes her: Telegram tells
+    // an administrator bot with a `chat_member` update alone.
     assert_eq!(get(&addr, &path, Some(&olga)).0, 200);
+    sim.group_bot_status(GROUP, TITLE, IRA, "administrator");
+    sim.group_member_status(GROUP, TITLE, OLGA, IRA, "member", "kicked");
+    let deadline = std::time::Instant::now() + WAIT;
+    while get(&addr, &path, Some(&olga)).0 != 404 {
+        assert!(std::time::Instant::now() < deadline, "Olga still reads it");
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }

@@ -133,7 +133,8 @@ fn card(
         updated_at: t.updated_at,
         eta,
         waiting_since: t.waiting_since.filter(|_| open),
-        csat: t.csat,
+        // A rating is its client's; a colleague is not shown it as theirs.
+        csat: t.csat.filter(|_| own),
         can_rate: own && !open && t.csat.is_none(),
         can_write: own && open,
         last,
@@ -582,17 +583,48 @@ mod tests {
         .await;
         assert!(sees(&d, PETR, id).await.1.is_none(), "banned");
 
-        // The bot removed from the group: nobody can tell who is in it.
-        set(&d, |ctx, _| {
-            rows::seen_group(ctx, GROUP, TITLE, false, Some("kicked")).unwrap();
-        })
-        .await;
+        // The bot removed from the group: nobody can tell who is in it;
+        // back, someone counts again once they write there.
+        let bot = |status: &'static str| {
+            move |ctx: &mut crate::store::WriteCtx<'_>, desk: &Desk| {
+                membership::bot(ctx, desk, GROUP, TITLE, false, status, false).unwrap();
+            }
+        };
+        set(&d, bot("kicked")).await;
         assert!(sees(&d, OLGA, id).await.0.is_empty(), "bot gone");
-        set(&d, |ctx, _| {
-            rows::seen_group(ctx, GROUP, TITLE, false, Some("member")).unwrap();
+        set(&d, bot("administrator")).await;
+        assert!(
+            sees(&d, OLGA, id).await.0.is_empty(),
+            "bot back, Olga unseen"
+        );
+        file(&d, said(4, OLGA, "Any news?", t0)).await;
+        assert_eq!(sees(&d, OLGA, id).await.0.len(), 1, "Olga wrote");
+        // A newcomer still at the captcha does not read it.
+        let captcha = d
+            .write(move |ctx, _| {
+                let now = ctx.now;
+                crate::store::safety::joined(ctx, GROUP, EVE, "Eve", None, now)?;
+                Ok(crate::store::safety::add_captcha(
+                    ctx,
+                    &crate::store::safety::NewCaptcha {
+                        chat_id: GROUP,
+                        user_id: EVE,
+                        user_name: "Eve",
+                        lang: "en",
+                        request: false,
+                        answer: 1,
+                        deadline: now,
+                    },
+                )?)
+            })
+            .await
+            .unwrap();
+        assert!(sees(&d, EVE, id).await.1.is_none(), "at the captcha");
+        set(&d, move |ctx, _| {
+            crate::store::safety::settle_captcha(ctx, captcha, "passed").unwrap();
         })
         .await;
-        assert_eq!(sees(&d, OLGA, id).await.0.len(), 1, "bot back");
+        assert!(sees(&d, EVE, id).await.1.is_some(), "past the captcha");
         // Sharing off: gone.
         d.write(|ctx, _| orgs::set_shared(ctx, "Acme", false))
             .await

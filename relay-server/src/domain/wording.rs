@@ -160,7 +160,7 @@ pub fn took(desk: &Desk, lang: Lang, d: Duration) -> String {
         desk.bot.t(lang, "eta.hours", &[("n", &hours.to_string())])
     } else {
         desk.bot
-            .t(lang, "eta.days", &[("n", &hours.div_ceil(24).to_string())])
+            .t(lang, "eta.days", &[("n", &((hours + 12) / 24).to_string())])
     }
 }
 
@@ -195,6 +195,7 @@ mod tests {
         assert_eq!(took(Lang::En, 59 * 60 + 40), "about 1 h");
         assert_eq!(took(Lang::En, 3 * 3600 + 100), "about 3 h");
         assert_eq!(took(Lang::En, 3 * 86_400), "about 3 days");
+        assert_eq!(took(Lang::En, 49 * 3600), "about 2 days");
         assert_eq!(took(Lang::Uk, 12), "менше хвилини");
         assert_eq!(took(Lang::Ru, 2 * 60), "2 мин");
         assert_eq!(took(Lang::Zh, 2 * 60), "2 分钟");

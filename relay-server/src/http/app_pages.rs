@@ -160,8 +160,6 @@ pub async fn file(
 mod tests {
     use super::*;
 
-    /// Everything a phone downloads to show the first screen (before
-    /// compression): a budget that keeps the page fast on a slow link.
     /// The keys of one language's table in app.js (`TEXTS.<lang>`).
     fn text_keys(lang: &str) -> std::collections::BTreeSet<String> {
         let start = APP_JS
@@ -216,6 +214,8 @@ mod tests {
         }
     }
 
+    /// Everything a phone downloads to show the first screen (before
+    /// compression): a budget that keeps the page fast on a slow link.
     #[test]
     fn the_app_stays_small() {
         let bytes = INDEX.len() + APP_JS.len() + APP_CSS.len();

@@ -210,28 +210,58 @@ pub struct MenuDue {
     pub shown: Option<String>,
 }
 
-const MENUS_DUE: &str = "SELECT c.id, c.telegram_user_id, c.language, c.menu_lang FROM customers c
-     WHERE c.language IS NOT c.menu_lang
-       AND EXISTS (SELECT 1 FROM tickets t
-                   WHERE t.customer_id = c.id AND t.chat_id = c.telegram_user_id)
-     ORDER BY c.id LIMIT ?1";
+const MENUS_DUE: &str = "SELECT id, telegram_user_id, language, menu_lang FROM customers
+     WHERE language IS NOT menu_lang ORDER BY id LIMIT ?1";
 
-/// Up to `limit` customers whose menu button may not speak their language,
-/// of those who have written to the bot in private (a group's people may
-/// have no chat with it).
+const MENUS_SET: &str = "SELECT id, telegram_user_id, language, menu_lang FROM customers
+     WHERE (menu_lang IS NOT NULL OR language IS NOT NULL) AND id > ?2 ORDER BY id LIMIT ?1";
+
+fn menu_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MenuDue> {
+    Ok(MenuDue {
+        customer: CustomerId(r.get(0)?),
+        chat: r.get(1)?,
+        language: r.get(2)?,
+        shown: r.get(3)?,
+    })
+}
+
+fn limit_of(limit: usize) -> i64 {
+    i64::try_from(limit).unwrap_or(i64::MAX)
+}
+
+/// Up to `limit` customers whose menu button may not speak their language
+/// (a group's person with no private chat is among them: Telegram refuses
+/// their chat, and that is recorded too).
 pub fn menus_due(db: &impl Db, limit: usize) -> Result<Vec<MenuDue>, StoreError> {
     Ok(db
         .conn()
         .prepare_cached(MENUS_DUE)?
-        .query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
-            Ok(MenuDue {
-                customer: CustomerId(r.get(0)?),
-                chat: r.get(1)?,
-                language: r.get(2)?,
-                shown: r.get(3)?,
-            })
-        })?
+        .query_map([limit_of(limit)], menu_row)?
         .collect::<Result<_, _>>()?)
+}
+
+/// Up to `limit` customers after `after` whose chat may have a menu
+/// button of its own: one was recorded, or their language is known (a
+/// button set just before a crash is not recorded yet). To put them back
+/// to the default when the app is switched off.
+pub fn menus_set(
+    db: &impl Db,
+    after: CustomerId,
+    limit: usize,
+) -> Result<Vec<MenuDue>, StoreError> {
+    Ok(db
+        .conn()
+        .prepare_cached(MENUS_SET)?
+        .query_map(params![limit_of(limit), after.0], menu_row)?
+        .collect::<Result<_, _>>()?)
+}
+
+/// Every chat's menu button is to be set again (the app moved).
+pub fn menus_reset(ctx: &WriteCtx<'_>) -> Result<(), StoreError> {
+    ctx.conn
+        .prepare_cached("UPDATE customers SET menu_lang = NULL WHERE menu_lang IS NOT NULL")?
+        .execute([])?;
+    Ok(())
 }
 
 /// The customer's menu button now stands for `language` (or nothing more

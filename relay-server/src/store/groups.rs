@@ -289,12 +289,11 @@ pub fn link_staff(
     Ok(())
 }
 
-/// Whether this person is staff in this group: a per-group override, else
-/// a linked agent's account.
 /// The groups whose tickets this Telegram user may read in the mini app
 /// (docs/miniapp.md, "Company"), with their titles: groups of an
 /// organisation that shares them, the bot still in them, the user one of
-/// their people as the bot last saw (not left, not banned, not staff).
+/// their people as the bot last saw (not left, not banned, not staff, past
+/// the captcha if they were set one).
 pub fn shared_groups(
     db: &impl Db,
     telegram_user_id: i64,
@@ -307,6 +306,9 @@ pub fn shared_groups(
              JOIN organisations o ON o.id = g.organisation_id
              WHERE m.user_id = ?1 AND m.left_at IS NULL AND m.banned_at IS NULL
                AND o.app_shared = 1 AND g.bot_status IN ('member', 'administrator')
+               AND coalesce((SELECT c.state FROM captchas c
+                             WHERE c.chat_id = m.chat_id AND c.user_id = m.user_id
+                             ORDER BY c.id DESC LIMIT 1), 'passed') = 'passed'
                AND NOT {}
              ORDER BY g.chat_id",
             staff_expr("m.chat_id", "?1")
@@ -326,6 +328,8 @@ pub(crate) fn staff_expr(chat: &str, user: &str) -> String {
     )
 }
 
+/// Whether this person is staff in this group: a per-group override, else
+/// a linked agent's account.
 pub fn is_staff(db: &impl Db, chat_id: i64, telegram_user_id: i64) -> Result<bool, StoreError> {
     Ok(db
         .conn()

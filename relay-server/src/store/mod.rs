@@ -30,6 +30,7 @@ pub mod retention;
 pub mod rows;
 pub mod safety;
 pub mod scheduled;
+pub mod server_state;
 pub mod sla;
 pub mod tickets;
 pub mod updates;

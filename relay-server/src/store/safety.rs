@@ -98,6 +98,17 @@ pub fn left(ctx: &WriteCtx<'_>, chat_id: i64, user_id: i64) -> Result<(), StoreE
     Ok(())
 }
 
+/// The bot left the group: whoever was in it is no longer known to be
+/// (those who write or join once it is back count again).
+pub fn all_left(ctx: &WriteCtx<'_>, chat_id: i64) -> Result<(), StoreError> {
+    ctx.conn
+        .prepare_cached(
+            "UPDATE group_members SET left_at = ?2 WHERE chat_id = ?1 AND left_at IS NULL",
+        )?
+        .execute(params![chat_id, ctx.now.0])?;
+    Ok(())
+}
+
 /// One more real message (towards lifting newcomer limits).
 pub fn count_real(ctx: &WriteCtx<'_>, chat_id: i64, user_id: i64) -> Result<(), StoreError> {
     ctx.conn

@@ -82,6 +82,14 @@ pub(super) enum Action {
         name: String,
         message: i64,
     },
+    /// Telegram says (a `chat_member` update, sent to an administrator
+    /// bot) someone is no longer in a group: left, removed, or restricted
+    /// outside it. Only recorded: the service message, when there is one,
+    /// tells staff.
+    MemberGone {
+        chat: i64,
+        user: i64,
+    },
     /// Someone asked to join a group that approves new members.
     JoinRequest {
         chat: i64,
@@ -322,6 +330,14 @@ pub(super) fn decide_update(update: &Update) -> Action {
             title: r.chat.title().unwrap_or_default().to_owned(),
             who: Joiner::of(&r.from),
         },
+        UpdateKind::ChatMember(u)
+            if (u.chat.is_group() || u.chat.is_supergroup()) && !u.new_chat_member.is_present() =>
+        {
+            Action::MemberGone {
+                chat: u.chat.id.0,
+                user: u.new_chat_member.user.id.0 as i64,
+            }
+        }
         UpdateKind::MyChatMember(u) if u.chat.is_group() || u.chat.is_supergroup() => {
             let m = &u.new_chat_member;
             Action::GroupMembership {
@@ -553,6 +569,9 @@ fn apply(ctx: &mut WriteCtx<'_>, desk: &Desk, action: &Action) -> Result<bool, D
         } => {
             safety::door::service_message(ctx, desk, *chat, *message)?;
             groups::membership::left(ctx, desk, *chat, *user, name).map(|_| true)
+        }
+        Action::MemberGone { chat, user } => {
+            groups::membership::gone(ctx, *chat, *user).map(|()| true)
         }
         Action::GroupJoined {
             chat,

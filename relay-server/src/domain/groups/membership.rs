@@ -50,6 +50,12 @@ pub fn bot(
     // Out of the group: its clocks stop (nobody can answer there through
     // the desk); back in: they run again from when each started waiting.
     let gone = |s: &str| matches!(s, "left" | "kicked");
+    // Out of the group, the bot cannot see who leaves: nobody there is
+    // known to be one of its people any more (the mini app's shared
+    // tickets), until they write or join again.
+    if gone(status) && !gone(was) {
+        crate::store::safety::all_left(ctx, chat_id)?;
+    }
     if gone(was) != gone(status) && before.is_some() {
         super::intake::rearm(ctx, desk, chat_id)?;
         for c in rows::owed_in(ctx, chat_id)? {
@@ -86,6 +92,14 @@ pub fn bot(
     Ok(())
 }
 
+/// Telegram says someone is no longer in the group (a `chat_member`
+/// update): no longer one of its people. Nothing is told (the service
+/// message of their leaving does that, through [`left`]).
+pub fn gone(ctx: &mut WriteCtx<'_>, chat_id: i64, user: i64) -> Result<(), DomainError> {
+    crate::store::safety::left(ctx, chat_id, user)?;
+    Ok(())
+}
+
 /// Someone left the group (or was removed): no longer one of its people
 /// (the mini app stops showing them its tickets). A client who wrote
 /// there in the last [`KEY_CONTACT_WINDOW`] is a key contact: staff are
@@ -97,7 +111,7 @@ pub fn left(
     user: i64,
     name: &str,
 ) -> Result<bool, DomainError> {
-    crate::store::safety::left(ctx, chat_id, user)?;
+    gone(ctx, chat_id, user)?;
     let Some(group) = rows::group(ctx, chat_id)? else {
         return Ok(false);
     };

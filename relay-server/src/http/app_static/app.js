@@ -435,12 +435,15 @@
     setMain(null);
     var all = state.tickets;
     if (!all) return loading();
+    var company = all.some(function (tk) { return tk.group; });
+    // Sharing switched off while "Company" was chosen: back to all.
+    if (state.filter === "company" && !company) state.filter = "all";
     var shown = all.filter(function (tk) {
       if (state.filter === "company") return !!tk.group;
       return state.filter === "all" || (state.filter === "open" ? isOpen(tk) : !isOpen(tk));
     });
     // "Company" only for someone whose company shares its requests.
-    var kinds = ["all", "open", "done"].concat(all.some(function (tk) { return tk.group; }) ? ["company"] : []);
+    var kinds = ["all", "open", "done"].concat(company ? ["company"] : []);
     var filters = h("div", { class: "filters", role: "group", "aria-label": t("filter") },
       kinds.map(function (f) {
         return h("button", { type: "button", class: "chip", "aria-pressed": String(state.filter === f), text: t(f),
