@@ -264,13 +264,14 @@ async fn the_menu_button_opens_the_app_at_its_https_address() {
             }
         }
     };
-    let app_button = |lang: Lang| {
+    let button_at = |url: &str, lang: Lang| {
         serde_json::json!({
             "type": "web_app",
             "text": i18n::text(lang, "app.menu", &[]),
             "web_app": {"url": url},
         })
     };
+    let app_button = |lang: Lang| button_at(url, lang);
     until_menu(7201, app_button(Lang::Ru)).await;
     sim.add_user(SimUser::new(7202, "Mary", "en"));
     sim.send_text(7202, "My code never arrives");
@@ -332,13 +333,7 @@ async fn the_menu_button_opens_the_app_at_its_https_address() {
     let moved = "https://help.example.com/app/";
     let server =
         Server::start_durable_direct_bot_with(&db, &sim, &[("RELAY_MINIAPP__PUBLIC_URL", moved)]);
-    let at_moved = |lang: Lang| {
-        serde_json::json!({
-            "type": "web_app",
-            "text": i18n::text(lang, "app.menu", &[]),
-            "web_app": {"url": moved},
-        })
-    };
+    let at_moved = |lang: Lang| button_at(moved, lang);
     until_menu(7201, at_moved(Lang::Ru)).await;
     assert_eq!(sim.menu_button(None), Some(at_moved(Lang::En)));
     drop(server);

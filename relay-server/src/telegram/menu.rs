@@ -139,16 +139,7 @@ async fn set_one(bot: &Bot, chat: i64, button: MenuButton, token: &str) -> Next 
             Next::Later(Duration::from_secs(u64::from(s.seconds())))
         }
         // A 5xx, or a token Telegram does not take: not this chat's fault.
-        Err(RequestError::Api(ApiError::Unknown(d)))
-            if [
-                "Internal Server Error",
-                "Bad Gateway",
-                "Service Unavailable",
-                "Gateway Timeout",
-            ]
-            .iter()
-            .any(|x| d.contains(x)) =>
-        {
+        Err(RequestError::Api(ApiError::Unknown(d))) if super::server_error(&d) => {
             tracing::warn!(chat, "telegram: cannot set a chat's menu button: {d}");
             Next::Later(AFTER_FAILURE)
         }

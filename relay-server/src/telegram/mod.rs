@@ -37,6 +37,19 @@ pub fn mask(text: &str, token: &str) -> String {
     }
 }
 
+/// Whether Telegram's refusal is its own trouble (a 5xx), not the
+/// request's: worth trying again.
+pub(crate) fn server_error(description: &str) -> bool {
+    [
+        "Internal Server Error",
+        "Bad Gateway",
+        "Service Unavailable",
+        "Gateway Timeout",
+    ]
+    .iter()
+    .any(|x| description.contains(x))
+}
+
 /// Builds the bot client for these settings.
 pub fn bot(settings: &TelegramSettings) -> Result<Bot, String> {
     let api = settings

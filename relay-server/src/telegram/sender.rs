@@ -68,18 +68,7 @@ fn classify(e: RequestError, token: &str) -> Outcome {
         RequestError::RetryAfter(s) => Outcome::RetryAfter(u64::from(s.seconds())),
         RequestError::Api(ApiError::BotBlocked) => Outcome::Blocked,
         // A 5xx says nothing about whether Telegram kept the message.
-        RequestError::Api(ApiError::Unknown(d))
-            if [
-                "Internal Server Error",
-                "Bad Gateway",
-                "Service Unavailable",
-                "Gateway Timeout",
-            ]
-            .iter()
-            .any(|x| d.contains(x)) =>
-        {
-            Outcome::Unknown(d)
-        }
+        RequestError::Api(ApiError::Unknown(d)) if super::server_error(&d) => Outcome::Unknown(d),
         // The bot's token is wrong or was revoked: no message is at fault.
         RequestError::Api(ApiError::InvalidToken) => {
             Outcome::BotDown("Telegram refused the bot's token".into())
