@@ -152,9 +152,30 @@ pub fn tickets(
     now: Timestamp,
 ) -> Result<Vec<AppTicket>, DomainError> {
     let viewer = Viewer::of(db, telegram_user_id, fallback_lang)?;
+    let mut seen = visible(db, viewer.customer.as_ref(), telegram_user_id, LIST_LIMIT)?;
+    seen.truncate(LIST_LIMIT);
+    seen.iter()
+        .map(|s| {
+            let colleague = client_name(db, s)?;
+            let last = store::customers::shown_messages(db, s.ticket.id, true)?;
+            let last = last.first().map(|m| shown(m, viewer.id(), &colleague));
+            card(db, desk, &viewer, s, now, last)
+        })
+        .collect()
+}
+
+/// The tickets this Telegram user may read, newest first: their own in
+/// their chat with the bot (at most `own`), and the latest of each group
+/// they may see ([`LIST_LIMIT`] each).
+fn visible(
+    db: &impl Db,
+    customer: Option<&Customer>,
+    telegram_user_id: i64,
+    own: usize,
+) -> Result<Vec<Seen>, DomainError> {
     let mut seen: Vec<Seen> = Vec::new();
-    if let Some(c) = &viewer.customer {
-        for ticket in store::tickets::newest_of(db, c.id, telegram_user_id, LIST_LIMIT)? {
+    if let Some(c) = customer {
+        for ticket in store::tickets::newest_of(db, c.id, telegram_user_id, own)? {
             seen.push(Seen {
                 ticket,
                 group: None,
@@ -170,15 +191,7 @@ pub fn tickets(
         }
     }
     seen.sort_by_key(|s| std::cmp::Reverse(s.ticket.id));
-    seen.truncate(LIST_LIMIT);
-    seen.iter()
-        .map(|s| {
-            let colleague = client_name(db, s)?;
-            let last = store::customers::shown_messages(db, s.ticket.id, true)?;
-            let last = last.first().map(|m| shown(m, viewer.id(), &colleague));
-            card(db, desk, &viewer, s, now, last)
-        })
-        .collect()
+    Ok(seen)
 }
 
 /// A ticket the viewer may read: their own, or one of a group they may
@@ -242,20 +255,10 @@ pub fn watched(
     telegram_user_id: i64,
 ) -> Result<(Option<CustomerId>, Vec<TicketId>), DomainError> {
     let customer = store::read::customers_by_telegram(db, telegram_user_id)?;
-    let mut ids: Vec<TicketId> = match &customer {
-        Some(c) => store::tickets::newest_of(db, c.id, telegram_user_id, usize::MAX)?
-            .into_iter()
-            .map(|t| t.id)
-            .collect(),
-        None => Vec::new(),
-    };
-    for (chat, _) in store::groups::shared_groups(db, telegram_user_id)? {
-        ids.extend(
-            store::tickets::newest_in_group(db, chat, LIST_LIMIT)?
-                .into_iter()
-                .map(|t| t.id),
-        );
-    }
+    let ids = visible(db, customer.as_ref(), telegram_user_id, usize::MAX)?
+        .into_iter()
+        .map(|s| s.ticket.id)
+        .collect();
     Ok((customer.map(|c| c.id), ids))
 }
 

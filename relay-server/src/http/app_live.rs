@@ -121,10 +121,12 @@ pub async fn events(State(app): State<Arc<App>>, Opened(who): Opened) -> Respons
             Ok(crate::domain::customer_app::watched(c, user))
         })
         .await;
+    let known = known
+        .map_err(|e| e.to_string())
+        .and_then(|k| k.map_err(|e| e.to_string()));
     let (customer, tickets) = match known {
-        Ok(Ok(k)) => k,
-        Ok(Err(e)) => return refuse(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
-        Err(e) => return refuse(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+        Ok(k) => k,
+        Err(e) => return refuse(StatusCode::SERVICE_UNAVAILABLE, e),
     };
     let watch = Watch {
         user,
